@@ -1,0 +1,218 @@
+/*
+ * mloda/mloda.h: the mloda-c feature engine (DESIGN.md §5). Include this header only.
+ *
+ * Lifecycle:
+ *   mloda_registry_default()            feature groups (built-ins), add your own
+ *   mloda_request_new() + _add()        the features you want, with options and settings
+ *   mloda_run_all / mloda_stream_all    plan + compute once
+ *   mloda_prepare -> mloda_session      plan once, then per micro-batch:
+ *       mloda_session_run               all result tables, plan order
+ *       mloda_session_stream_run        result tables as they complete
+ *   mloda_results_free / mloda_stream_free / mloda_session_free / mloda_request_free /
+ *   mloda_registry_free
+ *
+ * Planning (prepare, run_all, stream_all) does all name matching and validation; a
+ * request that cannot be resolved fails at that call. Running a prepared session binds the
+ * batch's columns by precomputed positions and computes; a failed batch leaves the session
+ * usable. Result tables are reference counted and never borrow from the batch the caller
+ * passed or from the session: they stay valid after both are freed.
+ *
+ * Errors: every fallible call returns mloda_status and fills the optional mloda_error
+ * (code, subject = the feature/column/table concerned, message). Nothing prints or exits.
+ */
+#ifndef MLODA_MLODA_H
+#define MLODA_MLODA_H
+
+#include "mloda/arrow_abi.h"
+#include "mloda/base.h"
+#include "mloda/options.h"
+#include "mloda/plugin.h"
+#include "mloda/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mloda_registry mloda_registry;
+typedef struct mloda_request mloda_request;
+typedef struct mloda_session mloda_session;
+typedef struct mloda_results mloda_results;
+typedef struct mloda_stream mloda_stream;
+
+/* ---------------------------------------------------------------- registry */
+
+/** A new registry with every built-in feature group; NULL when out of memory.
+ *  Each call builds a fresh registry (no globals). Free with mloda_registry_free. */
+MLODA_API mloda_registry *mloda_registry_default(void);
+/** A new empty registry; NULL when out of memory. */
+MLODA_API mloda_registry *mloda_registry_new(void);
+/** Drops the caller's reference. Sessions keep the registry alive while they need it, so
+ *  freeing it before them is fine. NULL is fine. */
+MLODA_API void mloda_registry_free(mloda_registry *r);
+/**
+ * Registers a feature group (see plugin.h for ownership of user_data).
+ * Errors: MLODA_ERR_PLUGIN (unknown abi_version, struct_size too small, missing name, match,
+ * inputs or calculate), MLODA_ERR_DUPLICATE (name taken), MLODA_ERR_NOMEM.
+ * Thread safety: one thread per registry; do not add while sessions are being prepared.
+ */
+MLODA_API mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *group,
+                                          mloda_error *err);
+MLODA_API int64_t mloda_registry_n_groups(const mloda_registry *r);
+/** Group i as registered (borrowed, valid while the registry lives). */
+MLODA_API const mloda_feature_group *mloda_registry_group(const mloda_registry *r, int64_t i);
+
+/* ---------------------------------------------------------------- request */
+
+typedef enum mloda_column_ordering {
+    MLODA_ORDER_REQUEST = 0,      /* request order; F~k siblings sorted after F (default) */
+    MLODA_ORDER_ALPHABETICAL = 1, /* columns of each table sorted by name */
+} mloda_column_ordering;
+
+typedef enum mloda_on_error {
+    MLODA_ON_ERROR_STOP = 0,     /* mloda's behaviour: after a failed step the stream ends */
+    MLODA_ON_ERROR_CONTINUE = 1, /* keep yielding results that do not depend on it */
+} mloda_on_error;
+
+/** New empty request; NULL when out of memory. One thread per request. */
+MLODA_API mloda_request *mloda_request_new(void);
+MLODA_API void mloda_request_free(mloda_request *req);
+/**
+ * Adds a requested feature. feature is copied; opts (may be NULL) is copied.
+ * Errors: MLODA_ERR_INVALID_ARG (NULL or empty name), MLODA_ERR_NOMEM. Names are checked
+ * when the request is planned (duplicates: MLODA_ERR_DUPLICATE; malformed: MLODA_ERR_PARSE).
+ */
+MLODA_API mloda_status mloda_request_add(mloda_request *req, const char *feature,
+                                         const mloda_options *opts, mloda_error *err);
+MLODA_API int64_t mloda_request_n_features(const mloda_request *req);
+/** Worker threads for independent feature sets: 0 (default) = number of cores, 1 = run
+ *  everything on the calling thread. Errors: MLODA_ERR_INVALID_ARG for n < 0 or n > 1024. */
+MLODA_API mloda_status mloda_request_set_threads(mloda_request *req, int n, mloda_error *err);
+MLODA_API mloda_status mloda_request_set_column_ordering(mloda_request *req,
+                                                         mloda_column_ordering ordering,
+                                                         mloda_error *err);
+MLODA_API mloda_status mloda_request_set_on_error(mloda_request *req, mloda_on_error mode,
+                                                  mloda_error *err);
+/** Batches with fewer rows than this run on the calling thread, where waking a worker costs
+ *  more than the work (default 16384). 0 = always use the pool. */
+MLODA_API mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows,
+                                                     mloda_error *err);
+
+/* ---------------------------------------------------------------- results */
+
+/** Number of result tables. */
+MLODA_API int64_t mloda_results_n_tables(const mloda_results *res);
+/** Table i (borrowed while res lives; retain it to keep it longer); NULL when out of range. */
+MLODA_API const mloda_table *mloda_results_table(const mloda_results *res, int64_t i);
+/** Frees the list and its references. NULL is fine. */
+MLODA_API void mloda_results_free(mloda_results *res);
+
+/* ---------------------------------------------------------------- one-shot calls */
+
+/**
+ * Plans and computes the request on api_data; results in plan order.
+ * registry, request, api_data: borrowed for the call.
+ * out: new results (free with mloda_results_free), NULL on failure.
+ * Errors: planning errors (MLODA_ERR_PARSE, _RESOLVE, _AMBIGUOUS, _CYCLE, _OPTION,
+ * _DUPLICATE, _TYPE, _SCHEMA) and calculation errors (MLODA_ERR_COMPUTE or the group's
+ * code, subject = the feature). Thread-safe for distinct outputs.
+ */
+MLODA_API mloda_status mloda_run_all(const mloda_registry *registry, const mloda_request *request,
+                                     const mloda_api_data *api_data, mloda_results **out,
+                                     mloda_error *err);
+/**
+ * Plans eagerly (an unresolvable request fails here) and starts computing; read the
+ * results with mloda_stream_next in completion order. The stream keeps its own reference
+ * to what it needs: request and api_data may be freed after the call.
+ */
+MLODA_API mloda_status mloda_stream_all(const mloda_registry *registry,
+                                        const mloda_request *request,
+                                        const mloda_api_data *api_data, mloda_stream **out,
+                                        mloda_error *err);
+
+/* ---------------------------------------------------------------- sessions */
+
+/**
+ * Plans the request once. api_data_example gives the input tables' names, columns and
+ * types (its rows are not kept). The session keeps a reference to the registry.
+ * out: new session (mloda_session_free), NULL on failure. Errors: as mloda_run_all's
+ * planning errors.
+ */
+MLODA_API mloda_status mloda_prepare(const mloda_registry *registry, const mloda_request *request,
+                                     const mloda_api_data *api_data_example,
+                                     mloda_session **out, mloda_error *err);
+/** Frees the session. Streams still open keep what they need alive. NULL is fine. */
+MLODA_API void mloda_session_free(mloda_session *session);
+/**
+ * Runs the prepared plan on one micro-batch; results in plan order.
+ * The batch is validated first: every table and column the plan reads must exist with the
+ * prepared type (MLODA_ERR_SCHEMA / MLODA_ERR_TYPE naming table, column, expected and
+ * actual type); extra tables and columns are ignored; row counts may change per batch.
+ * Thread safety: thread-safe; runs on one session may overlap. The session stays usable
+ * after any error.
+ */
+MLODA_API mloda_status mloda_session_run(const mloda_session *session,
+                                         const mloda_api_data *api_data, mloda_results **out,
+                                         mloda_error *err);
+/**
+ * Validates the batch (errors as mloda_session_run, reported here) and starts computing it;
+ * read results with mloda_stream_next. The stream retains the batch's columns, so the
+ * caller may free api_data right after the call. Thread-safe.
+ */
+MLODA_API mloda_status mloda_session_stream_run(const mloda_session *session,
+                                                const mloda_api_data *api_data,
+                                                mloda_stream **out, mloda_error *err);
+
+/* ---------------------------------------------------------------- streams */
+
+/**
+ * Next finished result table in completion order; *result is a new reference
+ * (mloda_table_release), or NULL at the end (status MLODA_OK).
+ * A failed calculation is returned once as an error naming the feature; then, in
+ * MLODA_ON_ERROR_STOP mode, the stream ends; in MLODA_ON_ERROR_CONTINUE mode, the results
+ * that do not depend on the failed step follow. Tables already returned stay valid.
+ * Thread safety: one thread per stream.
+ */
+MLODA_API mloda_status mloda_stream_next(mloda_stream *stream, mloda_table **result,
+                                         mloda_error *err);
+/** Frees the stream; before its end this cancels steps not yet started and waits for the
+ *  running ones. NULL is fine. */
+MLODA_API void mloda_stream_free(mloda_stream *stream);
+
+/* ---------------------------------------------------------------- plan inspection */
+
+typedef enum mloda_plan_format {
+    MLODA_PLAN_TEXT = 0,
+    MLODA_PLAN_JSON = 1,
+} mloda_plan_format;
+
+typedef enum mloda_step_kind {
+    MLODA_STEP_COMPUTE = 0,
+    MLODA_STEP_JOIN = 1,
+    MLODA_STEP_FILTER = 2,
+} mloda_step_kind;
+
+/**
+ * The plan as text or JSON (like mloda's resolved plan): one entry per step with its kind,
+ * feature group, features, requested and dependency-only features, parents and the data
+ * source. *out_text is NUL-terminated; free it with mloda_string_free.
+ */
+MLODA_API mloda_status mloda_session_plan(const mloda_session *session, mloda_plan_format format,
+                                          char **out_text, mloda_error *err);
+MLODA_API void mloda_string_free(char *s);
+/* Structured view of the same plan (all borrowed while the session lives). */
+MLODA_API int64_t mloda_session_n_steps(const mloda_session *session);
+MLODA_API mloda_step_kind mloda_session_step_kind(const mloda_session *session, int64_t step);
+MLODA_API const char *mloda_session_step_group(const mloda_session *session, int64_t step);
+MLODA_API int64_t mloda_session_step_n_features(const mloda_session *session, int64_t step);
+MLODA_API const char *mloda_session_step_feature(const mloda_session *session, int64_t step,
+                                                 int64_t k);
+MLODA_API bool mloda_session_step_is_requested(const mloda_session *session, int64_t step,
+                                               int64_t k);
+/** Number of result tables a run of this session returns. */
+MLODA_API int64_t mloda_session_n_results(const mloda_session *session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLODA_MLODA_H */

@@ -1,0 +1,194 @@
+/*
+ * mloda/plugin.h: the feature-group plugin interface (DESIGN.md §4, STYLE.md §6).
+ *
+ * A feature group is a versioned struct of callbacks. Built-in groups use exactly this
+ * interface; so do user groups and, later, groups written in Python.
+ *
+ * Lifecycle of one feature through a group:
+ *   prepare time (mloda_prepare, mloda_run_all, mloda_stream_all):
+ *     match(feature)      does this group compute the feature?  (every group is asked)
+ *     inputs(feature)     which features does it need?           (the matching group)
+ *     bind(ctx)           check input types, declare the output, build per-feature state
+ *   run time (every batch):
+ *     calculate(calc)     compute all features of one feature set (step) at once
+ *
+ * Registration: mloda_registry_add copies the first struct_size bytes of the struct, so
+ * fields a plugin was built without read as NULL. Fields are only ever appended;
+ * abi_version changes only when compatibility breaks, and an unknown one is refused with
+ * MLODA_ERR_PLUGIN. After a successful add the registry owns user_data (user_data_free is
+ * called once when the registry goes away); after a failed add the caller still owns it.
+ *
+ * Thread safety: callbacks may run on several threads at once (different steps, runs
+ * and sessions). user_data and per-feature state are read-only after prepare.
+ * All pointers handed to callbacks are borrowed for the duration of the call.
+ */
+#ifndef MLODA_PLUGIN_H
+#define MLODA_PLUGIN_H
+
+#include "mloda/base.h"
+#include "mloda/options.h"
+#include "mloda/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLODA_FEATURE_GROUP_ABI 1u
+
+typedef struct mloda_feature mloda_feature; /* a feature being planned */
+typedef struct mloda_inputs mloda_inputs;   /* collects a feature's input features */
+typedef struct mloda_bind mloda_bind;       /* prepare-time typing of one feature */
+typedef struct mloda_calc mloda_calc;       /* run-time calculation of one feature set */
+
+typedef struct mloda_feature_group {
+    size_t struct_size;   /* sizeof(mloda_feature_group) as the plugin was built */
+    uint32_t abi_version; /* MLODA_FEATURE_GROUP_ABI */
+
+    const char *name;        /* unique in a registry, e.g. "AggregatedFeatureGroup" */
+    const char *description; /* one paragraph for `mloda groups` */
+    const char *version;     /* plugin version, free form; may be NULL */
+    const char *patterns;    /* name patterns, one per line: "{in}__{op}_aggr" */
+    const char *options_doc; /* option keys, one per line: "aggregation_type: sum|min|..." */
+    const char *example;     /* an example feature name or request; may be NULL */
+
+    /**
+     * Decides whether this group computes feature f. Sets *out_match.
+     * When the group recognises the name's form but rejects it (a bad op token, a bad
+     * option value), it leaves *out_match false and explains why in `why`
+     * (mloda_error_set with MLODA_ERR_RESOLVE or MLODA_ERR_OPTION); the resolver shows
+     * these reasons when no group matches. A non-OK return aborts planning.
+     */
+    mloda_status (*match)(void *user_data, const mloda_feature *f, bool *out_match,
+                          mloda_error *why);
+
+    /** Lists the input features of f with mloda_inputs_add (none for data sources). */
+    mloda_status (*inputs)(void *user_data, const mloda_feature *f, mloda_inputs *out,
+                           mloda_error *err);
+
+    /**
+     * Optional. Called once per feature at prepare, after its inputs are typed: checks
+     * input types (MLODA_ERR_TYPE naming the feature), declares the output with
+     * mloda_bind_output*, and may attach per-feature state. When NULL the output is one
+     * column of input 0's type.
+     */
+    mloda_status (*bind)(void *user_data, mloda_bind *ctx, mloda_error *err);
+
+    /**
+     * Computes every feature of one feature set (the features of this group with equal
+     * group options and the same parent steps) for one batch, writing each output with
+     * mloda_calc_set_output / mloda_calc_add_output. Failures return a status with err
+     * naming the feature; the engine adds the step and group.
+     */
+    mloda_status (*calculate)(void *user_data, mloda_calc *calc, mloda_error *err);
+
+    void *user_data;                          /* first argument of every callback */
+    void (*user_data_free)(void *user_data);  /* called once when the registry is freed */
+} mloda_feature_group;
+
+/* ---------------------------------------------------------------- mloda_feature */
+
+/** Full feature name as requested ("value__sum_aggr", or "my_sum" for option-configured). */
+MLODA_API const char *mloda_feature_name(const mloda_feature *f);
+/** All options of the feature (both buckets); never NULL. */
+MLODA_API const mloda_options *mloda_feature_options(const mloda_feature *f);
+/** Part before the last "__" ("a&b" for "a&b__euclidean_distance"); NULL for a plain name. */
+MLODA_API const char *mloda_feature_chain_source(const mloda_feature *f);
+/** Part after the last "__" ("euclidean_distance"); NULL for a plain name. */
+MLODA_API const char *mloda_feature_chain_suffix(const mloda_feature *f);
+/**
+ * Matches the chain suffix against "<token><ending>" (ending such as "_aggr") and copies
+ * the token ("sum" for "value__sum_aggr") NUL-terminated into buf (cap bytes).
+ * Returns false when the name is plain, the suffix does not end with `ending`, the token
+ * is empty, or it does not fit in buf. Thread-safe.
+ */
+MLODA_API bool mloda_feature_suffix_token(const mloda_feature *f, const char *ending, char *buf,
+                                          size_t cap);
+/** Number of named data sources (api_data tables, later files and databases). */
+MLODA_API int64_t mloda_feature_n_data_sources(const mloda_feature *f);
+MLODA_API const char *mloda_feature_data_source_name(const mloda_feature *f, int64_t i);
+/** Schema (and, at prepare, the example rows) of data source i. Borrowed. */
+MLODA_API const mloda_table *mloda_feature_data_source(const mloda_feature *f, int64_t i);
+
+/* ---------------------------------------------------------------- mloda_inputs */
+
+/** Adds an input feature (name copied, options copied; opts may be NULL). */
+MLODA_API mloda_status mloda_inputs_add(mloda_inputs *in, const char *name,
+                                        const mloda_options *opts, mloda_error *err);
+/**
+ * The common case: inputs are the '&'- or ','-separated names before the last "__" of
+ * the feature name, or else the `in_features` option (a string or a list of strings).
+ * Their count must lie in [min_inputs, max_inputs] (max_inputs < 0: no limit).
+ * Errors: MLODA_ERR_OPTION naming the feature when in_features is missing or malformed,
+ * or the count is out of range ("allows at most 2 in_feature(s), but found 3").
+ */
+MLODA_API mloda_status mloda_inputs_add_chain(mloda_inputs *in, const mloda_feature *f,
+                                              int64_t min_inputs, int64_t max_inputs,
+                                              mloda_error *err);
+
+/* ---------------------------------------------------------------- mloda_bind */
+
+MLODA_API const mloda_feature *mloda_bind_feature(const mloda_bind *ctx);
+MLODA_API int64_t mloda_bind_n_inputs(const mloda_bind *ctx);
+MLODA_API const char *mloda_bind_input_name(const mloda_bind *ctx, int64_t j);
+MLODA_API mloda_type mloda_bind_input_type(const mloda_bind *ctx, int64_t j);
+MLODA_API int32_t mloda_bind_input_list_size(const mloda_bind *ctx, int64_t j);
+MLODA_API mloda_time_unit mloda_bind_input_time_unit(const mloda_bind *ctx, int64_t j);
+/** true when input j has several columns (F~0, F~1, ...), e.g. a one-hot encoding. */
+MLODA_API bool mloda_bind_input_is_multi(const mloda_bind *ctx, int64_t j);
+
+/** Declares the feature's single output column. */
+MLODA_API mloda_status mloda_bind_output(mloda_bind *ctx, mloda_type type, int32_t list_size,
+                                         mloda_time_unit unit, mloda_error *err);
+/** Declares a multi-column output (F~suffix columns, count known only at run time), all of
+ *  one type. */
+MLODA_API mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type,
+                                               int32_t list_size, mloda_time_unit unit,
+                                               mloda_error *err);
+/**
+ * Declares that the feature is column `column` of data source `source_index`
+ * (see mloda_feature_n_data_sources); its output type is that column's type. Used by
+ * data-source groups; at run time mloda_calc_source_column gives the batch's column.
+ */
+MLODA_API mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index,
+                                             const char *column, mloda_error *err);
+/** Attaches per-feature state, read-only after prepare; free_fn (may be NULL) runs when
+ *  the plan is freed, also if prepare fails later. */
+MLODA_API mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state,
+                                            void (*free_fn)(void *state), mloda_error *err);
+
+/* ---------------------------------------------------------------- mloda_calc */
+
+MLODA_API int64_t mloda_calc_n_features(const mloda_calc *c);
+/** Row count of the step's input rows (the batch table's rows for data-source steps). */
+MLODA_API int64_t mloda_calc_n_rows(const mloda_calc *c);
+MLODA_API const mloda_feature *mloda_calc_feature(const mloda_calc *c, int64_t i);
+/** State attached to feature i at bind; NULL if none. */
+MLODA_API const void *mloda_calc_state(const mloda_calc *c, int64_t i);
+/** Declared output type of feature i. */
+MLODA_API mloda_type mloda_calc_output_type(const mloda_calc *c, int64_t i);
+MLODA_API int64_t mloda_calc_n_inputs(const mloda_calc *c, int64_t i);
+/** Number of columns of input j of feature i (1 unless the input is multi-column). */
+MLODA_API int64_t mloda_calc_input_width(const mloda_calc *c, int64_t i, int64_t j);
+/** Column k of input j of feature i (borrowed for the call). */
+MLODA_API const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j,
+                                               int64_t k);
+/** For features bound with mloda_bind_use_source: the batch's column (borrowed). */
+MLODA_API const mloda_column *mloda_calc_source_column(const mloda_calc *c, int64_t i);
+/**
+ * Sets the single output column of feature i. Takes over the caller's reference to col
+ * (also on failure). Errors: MLODA_ERR_PLUGIN when the type or length differs from the
+ * declaration, or the output was already set.
+ */
+MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col,
+                                             mloda_error *err);
+/** Appends column F~suffix to the multi-column output of feature i (reference taken). */
+MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
+                                             mloda_column *col, mloda_error *err);
+/** true once the run was cancelled (stream freed early); long kernels may stop early. */
+MLODA_API bool mloda_calc_cancelled(const mloda_calc *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLODA_PLUGIN_H */

@@ -1,0 +1,131 @@
+/* alloc.c: counted allocation with failure injection for tests (see alloc.h). */
+#include "util/alloc.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_uint_fast64_t n_allocs;
+static atomic_long fail_countdown = -1; /* -1: injection off */
+static atomic_bool fail_happened;
+
+static bool should_fail(void)
+{
+    long cur = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+    while (cur >= 0) {
+        if (atomic_compare_exchange_weak_explicit(&fail_countdown, &cur, cur - 1,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            if (cur == 0) {
+                atomic_store_explicit(&fail_happened, true, memory_order_relaxed);
+                return true;
+            }
+            return false;
+        }
+    }
+    return false;
+}
+
+static void *counted(void *p)
+{
+    if (p != NULL)
+        atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    return p;
+}
+
+void *mloda_malloc(size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return counted(malloc(size == 0 ? 1 : size));
+}
+
+void *mloda_calloc(size_t n, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    if (n == 0 || size == 0)
+        n = size = 1;
+    return counted(calloc(n, size));
+}
+
+void *mloda_realloc(void *p, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return counted(realloc(p, size == 0 ? 1 : size));
+}
+
+void *mloda_aligned_alloc(size_t size)
+{
+    if (should_fail())
+        return NULL;
+    size_t padded = 0;
+    if (!mloda_pad64(size == 0 ? 1 : size, &padded))
+        return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, padded) != 0)
+        return NULL;
+    return counted(p);
+}
+
+void mloda_free(void *p)
+{
+    free(p);
+}
+
+char *mloda_strndup(const char *s, size_t len)
+{
+    if (s == NULL)
+        return NULL;
+    char *d = mloda_malloc(len + 1);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+char *mloda_strdup(const char *s)
+{
+    return s == NULL ? NULL : mloda_strndup(s, strlen(s));
+}
+
+bool mloda_mul_size(size_t a, size_t b, size_t *out)
+{
+    if (b != 0 && a > SIZE_MAX / b)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+bool mloda_add_size(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b)
+        return false;
+    *out = a + b;
+    return true;
+}
+
+bool mloda_pad64(size_t n, size_t *out)
+{
+    if (n > SIZE_MAX - 63)
+        return false;
+    *out = (n + 63) & ~(size_t)63;
+    return true;
+}
+
+uint64_t mloda_alloc_count(void)
+{
+    return (uint64_t)atomic_load_explicit(&n_allocs, memory_order_relaxed);
+}
+
+void mloda_test_fail_alloc_at(long n)
+{
+    atomic_store_explicit(&fail_happened, false, memory_order_relaxed);
+    atomic_store_explicit(&fail_countdown, n < 0 ? -1 : n, memory_order_relaxed);
+}
+
+bool mloda_test_alloc_failed(void)
+{
+    return atomic_load_explicit(&fail_happened, memory_order_relaxed);
+}

@@ -1,0 +1,94 @@
+/* error.c: the public error object and status names (see mloda/base.h). */
+#include "mloda/base.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *mloda_status_name(mloda_status status)
+{
+    switch (status) {
+#define NAME_CASE_(name, num, desc) \
+    case name:                      \
+        return #name;
+        MLODA_STATUS_LIST(NAME_CASE_)
+#undef NAME_CASE_
+    }
+    return "MLODA_UNKNOWN";
+}
+
+const char *mloda_status_describe(mloda_status status)
+{
+    switch (status) {
+#define DESC_CASE_(name, num, desc) \
+    case name:                      \
+        return desc;
+        MLODA_STATUS_LIST(DESC_CASE_)
+#undef DESC_CASE_
+    }
+    return "unknown status";
+}
+
+const char *mloda_version(void)
+{
+    return MLODA_VERSION_STRING;
+}
+
+void mloda_error_init(mloda_error *err)
+{
+    if (err == NULL)
+        return;
+    err->code = MLODA_OK;
+    err->position = -1;
+    err->subject[0] = '\0';
+    err->message[0] = '\0';
+}
+
+void mloda_error_reset(mloda_error *err)
+{
+    mloda_error_init(err);
+}
+
+/* Copies src into a fixed buffer, truncating, with newlines turned into spaces so that a
+ * message stays one line. */
+static void copy_one_line(char *dst, size_t cap, const char *src)
+{
+    size_t i = 0;
+    for (; src != NULL && src[i] != '\0' && i + 1 < cap; i++)
+        dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+    dst[i] = '\0';
+}
+
+static mloda_status error_vset(mloda_error *err, mloda_status code, const char *subject,
+                               int64_t position, const char *fmt, va_list ap)
+{
+    if (err == NULL || code == MLODA_OK || err->code != MLODA_OK)
+        return code;
+    err->code = code;
+    err->position = position;
+    copy_one_line(err->subject, sizeof err->subject, subject);
+    char tmp[MLODA_ERROR_MESSAGE_MAX];
+    (void)vsnprintf(tmp, sizeof tmp, fmt, ap);
+    copy_one_line(err->message, sizeof err->message, tmp);
+    return code;
+}
+
+mloda_status mloda_error_set(mloda_error *err, mloda_status code, const char *subject,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mloda_status st = error_vset(err, code, subject, -1, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+mloda_status mloda_error_set_at(mloda_error *err, mloda_status code, const char *subject,
+                                int64_t position, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mloda_status st = error_vset(err, code, subject, position, fmt, ap);
+    va_end(ap);
+    return st;
+}
