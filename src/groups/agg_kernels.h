@@ -1,0 +1,44 @@
+/*
+ * agg_kernels.h: whole-column statistics for the aggregation family (SPEC.md §6.1).
+ *
+ * One call computes every statistic that a set of aggregations over one column needs,
+ * in one pass (count, sum, min, max), a second pass only for var/std (sum of squared
+ * deviations from the mean: the two-pass method, stable and what pandas computes) and a
+ * selection only for the median. Nulls and NaN are skipped (pandas treats NaN as missing).
+ */
+#ifndef MLODA_GROUPS_AGG_KERNELS_H
+#define MLODA_GROUPS_AGG_KERNELS_H
+
+#include "mloda/mloda.h"
+
+enum {
+    AGG_NEED_M2 = 1u,     /* var, std */
+    AGG_NEED_MEDIAN = 2u, /* median */
+};
+
+typedef struct agg_stats {
+    int64_t count;      /* non-null, non-NaN values */
+    double sum;         /* as double (all numeric types) */
+    int64_t isum;       /* exact, for INT64 and BOOL */
+    bool isum_overflow; /* the exact int64 sum overflowed */
+    double min, max;    /* FLOAT64 */
+    int64_t imin, imax; /* INT64, TIMESTAMP, BOOL */
+    int64_t min_row;    /* UTF8: row of the smallest / largest string */
+    int64_t max_row;
+    double m2;          /* sum of squared deviations from the mean (AGG_NEED_M2) */
+    double median;      /* AGG_NEED_MEDIAN; NaN when count == 0 */
+} agg_stats;
+
+/** Statistics of col. Errors: MLODA_ERR_NOMEM (median scratch), MLODA_ERR_TYPE for
+ *  FLOAT64_LIST. */
+mloda_status agg_stats_compute(const mloda_column *col, unsigned need, agg_stats *out,
+                               mloda_error *err);
+
+/** k-th smallest (0-based) of v[0..n), reordering v; for the even-count median the caller
+ *  also takes the maximum of v[0..k) afterwards. */
+double agg_select_kth(double *v, int64_t n, int64_t k);
+
+/** Median of v[0..n) (reorders v); NaN when n == 0. */
+double agg_median_of(double *v, int64_t n);
+
+#endif /* MLODA_GROUPS_AGG_KERNELS_H */

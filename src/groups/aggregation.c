@@ -1,0 +1,426 @@
+/*
+ * aggregation.c: the aggregation family `{in}__{op}_aggr` and its option form
+ * (aggregation_type + in_features), SPEC.md §6.1.
+ *
+ * Whole-column aggregates are broadcast to every row. Nulls and NaN are skipped; sum of
+ * nothing is 0, count of nothing 0, everything else of nothing is null; std/var are
+ * sample statistics (ddof 1) and null below two values. A multi-column source (F~0..F~k)
+ * is reduced across its columns row by row (SPEC.md §1.4).
+ *
+ * All features of one step over the same input column share one statistics pass.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/agg_kernels.h"
+#include "groups/fill.h"
+#include "groups/groups.h"
+#include "util/util.h"
+
+typedef enum agg_op {
+    OP_SUM,
+    OP_MIN,
+    OP_MAX,
+    OP_AVG,
+    OP_MEAN,
+    OP_COUNT,
+    OP_STD,
+    OP_VAR,
+    OP_MEDIAN,
+    OP_COUNT_ALL
+} agg_op;
+
+typedef struct op_info {
+    agg_op op;
+    const char *name;
+    bool text_ok; /* defined on utf8 (lexicographic) */
+} op_info;
+
+static const op_info OPS[OP_COUNT_ALL] = {
+    {OP_SUM, "sum", false},   {OP_MIN, "min", true},   {OP_MAX, "max", true},
+    {OP_AVG, "avg", false},   {OP_MEAN, "mean", false}, {OP_COUNT, "count", true},
+    {OP_STD, "std", false},   {OP_VAR, "var", false},  {OP_MEDIAN, "median", false},
+};
+
+#define ALLOWED "sum, min, max, avg, mean, count, std, var, median"
+#define OPT_TYPE "aggregation_type"
+
+static const op_info *find_op(const char *token)
+{
+    for (int i = 0; i < OP_COUNT_ALL; i++) {
+        if (strcmp(OPS[i].name, token) == 0)
+            return &OPS[i];
+    }
+    return NULL;
+}
+
+/*
+ * The op named by the feature: the name's `__{op}_aggr` suffix, or else the
+ * aggregation_type option. *out NULL with no error: not an aggregation feature.
+ * A bad token or option value sets `why` (a near miss); a name and an option that
+ * disagree is a hard error (mloda silently lets the name win, SPEC.md §10.4).
+ */
+static mloda_status parse_op(const mloda_feature *f, const op_info **out, mloda_error *why,
+                             bool *hard)
+{
+    const char *name = mloda_feature_name(f);
+    const mloda_options *o = mloda_feature_options(f);
+    char token[64];
+    const char *opt = NULL;
+    *out = NULL;
+    *hard = false;
+    bool has_opt = mloda_options_has(o, OPT_TYPE);
+    if (has_opt && !mloda_options_get_string(o, OPT_TYPE, &opt))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option '%s' of '%s' must be a string (one of " ALLOWED ")",
+                               OPT_TYPE, name);
+    if (mloda_feature_suffix_token(f, "_aggr", token, sizeof token)) {
+        *out = find_op(token);
+        if (*out == NULL)
+            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                                   "unknown aggregation type '%s' in '%s'; allowed: " ALLOWED,
+                                   token, name);
+        if (opt != NULL && strcmp(opt, token) != 0) {
+            *hard = true;
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' names aggregation '%s' but option '%s' says "
+                                   "'%s'; give one",
+                                   name, token, OPT_TYPE, opt);
+        }
+        return MLODA_OK;
+    }
+    if (opt == NULL)
+        return MLODA_OK;
+    *out = find_op(opt);
+    if (*out == NULL)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_TYPE, name,
+                               opt);
+    if (!mloda_options_has(o, "in_features")) {
+        *out = NULL;
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s' sets %s but no in_features to aggregate", name,
+                               OPT_TYPE);
+    }
+    return MLODA_OK;
+}
+
+static mloda_status agg_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+{
+    (void)ud;
+    const op_info *op = NULL;
+    bool hard = false;
+    mloda_status st = parse_op(f, &op, why, &hard);
+    *out_match = op != NULL && st == MLODA_OK;
+    return hard ? st : MLODA_OK;
+}
+
+static mloda_status agg_inputs(void *ud, const mloda_feature *f, mloda_inputs *out,
+                               mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(out, f, 1, 1, err);
+}
+
+/* Output type of op over an input of type t (SPEC.md §6.1's dtype column). */
+static mloda_type output_type(agg_op op, mloda_type t)
+{
+    switch (op) {
+    case OP_COUNT:
+        return MLODA_TYPE_INT64;
+    case OP_SUM:
+        return t == MLODA_TYPE_FLOAT64 ? MLODA_TYPE_FLOAT64 : MLODA_TYPE_INT64;
+    case OP_MIN:
+    case OP_MAX:
+        return t;
+    default:
+        return MLODA_TYPE_FLOAT64;
+    }
+}
+
+static bool input_allowed(const op_info *op, mloda_type t)
+{
+    switch (t) {
+    case MLODA_TYPE_INT64:
+    case MLODA_TYPE_FLOAT64:
+    case MLODA_TYPE_BOOL:
+        return true;
+    case MLODA_TYPE_UTF8:
+        return op->text_ok;
+    case MLODA_TYPE_TIMESTAMP:
+        return op->op == OP_MIN || op->op == OP_MAX || op->op == OP_COUNT;
+    default:
+        return false;
+    }
+}
+
+static mloda_status agg_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    const op_info *op = NULL;
+    bool hard = false;
+    mloda_status st = parse_op(f, &op, err, &hard);
+    if (st != MLODA_OK || op == NULL)
+        return st != MLODA_OK ? st
+                              : mloda_error_set(err, MLODA_ERR_INTERNAL, mloda_feature_name(f),
+                                                "aggregation bound without an op");
+    mloda_type t = mloda_bind_input_type(ctx, 0);
+    bool multi = mloda_bind_input_is_multi(ctx, 0);
+    if (!input_allowed(op, t) || (multi && t == MLODA_TYPE_UTF8))
+        return mloda_error_set(err, MLODA_ERR_TYPE, mloda_feature_name(f),
+                               "feature '%s': cannot compute %s of %s column '%s'%s",
+                               mloda_feature_name(f), op->name, mloda_type_name(t),
+                               mloda_bind_input_name(ctx, 0),
+                               t == MLODA_TYPE_UTF8 ? " (text allows min, max and count)" : "");
+    if (multi && t == MLODA_TYPE_TIMESTAMP && op->op != OP_COUNT)
+        return mloda_error_set(err, MLODA_ERR_TYPE, mloda_feature_name(f),
+                               "feature '%s': row-wise %s of timestamps is not defined",
+                               mloda_feature_name(f), op->name);
+    mloda_type out = output_type(op->op, t);
+    if (multi && t == MLODA_TYPE_BOOL && (op->op == OP_MIN || op->op == OP_MAX))
+        out = MLODA_TYPE_BOOL;
+    st = mloda_bind_output(ctx, out, 0, mloda_bind_input_time_unit(ctx, 0), err);
+    if (st != MLODA_OK)
+        return st;
+    /* state: a pointer into the static op table, nothing to free */
+    return mloda_bind_set_state(ctx, (void *)(uintptr_t)op, NULL, err);
+}
+
+/* ---------------------------------------------------------------- column-wise */
+
+static unsigned needs_of(agg_op op)
+{
+    if (op == OP_STD || op == OP_VAR)
+        return AGG_NEED_M2;
+    if (op == OP_MEDIAN)
+        return AGG_NEED_MEDIAN;
+    return 0;
+}
+
+/* The broadcast output of one op from a column's statistics. */
+static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
+                                     const agg_stats *s, mloda_type out_type, int64_t n,
+                                     mloda_column **out, mloda_error *err)
+{
+    mloda_type t = mloda_column_type(in);
+    bool none = s->count == 0;
+    switch (op->op) {
+    case OP_COUNT:
+        return fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->count, false, out, err);
+    case OP_SUM:
+        if (out_type == MLODA_TYPE_FLOAT64)
+            return fill_float64(n, s->sum, false, out, err);
+        if (s->isum_overflow)
+            return mloda_error_set(err, MLODA_ERR_RANGE, NULL,
+                                   "the int64 sum overflows (about %.17g)", s->sum);
+        return fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->isum, false, out, err);
+    case OP_MIN:
+    case OP_MAX: {
+        bool is_min = op->op == OP_MIN;
+        if (t == MLODA_TYPE_FLOAT64)
+            return fill_float64(n, is_min ? s->min : s->max, none, out, err);
+        if (t == MLODA_TYPE_BOOL)
+            return fill_bool(n, (is_min ? s->imin : s->imax) != 0, none, out, err);
+        if (t == MLODA_TYPE_UTF8) {
+            int64_t len = 0;
+            const char *str = none ? NULL
+                                   : mloda_column_utf8_at(in, is_min ? s->min_row : s->max_row,
+                                                          &len);
+            return fill_utf8(n, str, len, none, out, err);
+        }
+        return fill_int64(t, mloda_column_time_unit(in), n, is_min ? s->imin : s->imax, none,
+                          out, err);
+    }
+    case OP_AVG:
+    case OP_MEAN:
+        return fill_float64(n, none ? 0.0 : s->sum / (double)s->count, none, out, err);
+    case OP_VAR:
+    case OP_STD: {
+        bool few = s->count < 2;
+        double var = few ? 0.0 : s->m2 / (double)(s->count - 1);
+        return fill_float64(n, op->op == OP_STD ? sqrt(var) : var, few, out, err);
+    }
+    case OP_MEDIAN:
+        return fill_float64(n, none ? 0.0 : s->median, none, out, err);
+    default:
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "unknown aggregation");
+    }
+}
+
+/* ---------------------------------------------------------------- row-wise */
+
+/* Value of row r of a numeric column as a double; false for null/NaN. */
+static bool value_at(const mloda_column *c, int64_t r, double *out)
+{
+    if (!mloda_column_is_valid(c, r))
+        return false;
+    const double *f = mloda_column_float64(c);
+    const int64_t *x = mloda_column_int64(c);
+    *out = f != NULL ? f[r] : x != NULL ? (double)x[r] : (mloda_column_bool_at(c, r) ? 1.0 : 0.0);
+    return *out == *out;
+}
+
+static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
+{
+    double sum = 0.0, mn = INFINITY, mx = -INFINITY;
+    for (int64_t j = 0; j < k; j++) {
+        sum += v[j];
+        mn = v[j] < mn ? v[j] : mn;
+        mx = v[j] > mx ? v[j] : mx;
+    }
+    *is_null = false;
+    switch (op) {
+    case OP_SUM:
+        return sum;
+    case OP_COUNT:
+        return (double)k;
+    case OP_MIN:
+        *is_null = k == 0;
+        return mn;
+    case OP_MAX:
+        *is_null = k == 0;
+        return mx;
+    case OP_MEDIAN:
+        *is_null = k == 0;
+        return k == 0 ? 0.0 : agg_median_of(v, k);
+    case OP_VAR:
+    case OP_STD: {
+        *is_null = k < 2;
+        if (k < 2)
+            return 0.0;
+        double mean = sum / (double)k, m2 = 0.0;
+        for (int64_t j = 0; j < k; j++)
+            m2 += (v[j] - mean) * (v[j] - mean);
+        double var = m2 / (double)(k - 1);
+        return op == OP_STD ? sqrt(var) : var;
+    }
+    default: /* avg, mean */
+        *is_null = k == 0;
+        return k == 0 ? 0.0 : sum / (double)k;
+    }
+}
+
+static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *op,
+                             mloda_type out_type, mloda_column **out, mloda_error *err)
+{
+    int64_t n = mloda_calc_n_rows(calc), width = mloda_calc_input_width(calc, i, 0);
+    mloda_column_builder *b = NULL;
+    mloda_status st = mloda_column_builder_new(out_type, 0, MLODA_TIME_SECOND, &b, err);
+    if (st != MLODA_OK)
+        return st;
+    double *v = mloda_malloc((size_t)(width > 0 ? width : 1) * sizeof *v);
+    st = v == NULL ? mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory")
+                   : mloda_column_builder_reserve(b, n, 0, err);
+    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        int64_t k = 0;
+        for (int64_t c = 0; c < width; c++)
+            k += value_at(mloda_calc_input(calc, i, 0, c), r, &v[k]);
+        bool is_null = false;
+        double x = reduce_row(op->op, v, k, &is_null);
+        if (is_null)
+            st = mloda_column_builder_append_null(b, err);
+        else if (out_type == MLODA_TYPE_FLOAT64)
+            st = mloda_column_builder_append_float64(b, x, err);
+        else if (out_type == MLODA_TYPE_BOOL)
+            st = mloda_column_builder_append_bool(b, x != 0.0, err);
+        else
+            st = mloda_column_builder_append_int64(b, (int64_t)x, err);
+    }
+    mloda_free(v);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    return mloda_column_builder_finish(b, out, err);
+}
+
+/* ---------------------------------------------------------------- calculate */
+
+typedef struct col_cache {
+    const mloda_column *col;
+    unsigned have;
+    agg_stats stats;
+} col_cache;
+
+enum { CACHE_SLOTS = 8 };
+
+/* Statistics of col with at least `need`, computed once per step per column (the shared
+ * pass of DESIGN.md §7). The needs of every feature on col are gathered first. */
+static mloda_status stats_for(const mloda_calc *calc, const mloda_column *col, col_cache *cache,
+                              int64_t *n_cache, const agg_stats **out, mloda_error *err)
+{
+    for (int64_t c = 0; c < *n_cache; c++) {
+        if (cache[c].col == col) {
+            *out = &cache[c].stats;
+            return MLODA_OK;
+        }
+    }
+    unsigned need = 0;
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        if (mloda_calc_input_width(calc, i, 0) == 1 && mloda_calc_input(calc, i, 0, 0) == col)
+            need |= needs_of(((const op_info *)mloda_calc_state(calc, i))->op);
+    }
+    col_cache tmp;
+    col_cache *slot = *n_cache < CACHE_SLOTS ? &cache[(*n_cache)++] : &tmp;
+    slot->col = col;
+    slot->have = need;
+    MLODA_TRY(agg_stats_compute(col, need, &slot->stats, err));
+    if (slot == &tmp) { /* cache full: use the first slot as overflow */
+        cache[0] = tmp;
+        slot = &cache[0];
+    }
+    *out = &slot->stats;
+    return MLODA_OK;
+}
+
+static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    col_cache cache[CACHE_SLOTS];
+    int64_t n_cache = 0;
+    int64_t n = mloda_calc_n_rows(calc);
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        const op_info *op = mloda_calc_state(calc, i);
+        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+        mloda_type out_type = mloda_calc_output_type(calc, i);
+        mloda_column *out = NULL;
+        mloda_status st;
+        if (mloda_calc_input_width(calc, i, 0) != 1) {
+            st = row_wise(calc, i, op, out_type, &out, err);
+        } else {
+            const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
+            const agg_stats *s = NULL;
+            st = stats_for(calc, in, cache, &n_cache, &s, err);
+            if (st == MLODA_OK)
+                st = emit_column_wise(op, in, s, out_type, n, &out, err);
+        }
+        if (st == MLODA_OK)
+            st = mloda_calc_set_output(calc, i, out, err);
+        if (st != MLODA_OK) {
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+            return st;
+        }
+    }
+    return MLODA_OK;
+}
+
+const mloda_feature_group mloda_group_aggregation = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "AggregatedFeatureGroup",
+    .description = "Whole-column aggregates broadcast to every row. Nulls and NaN are "
+                   "skipped; std and var are sample statistics (ddof 1). Over a multi-column "
+                   "source (F~0..F~k) the op is applied across the columns of each row.",
+    .version = "1",
+    .patterns = "{in}__{op}_aggr",
+    .options_doc = "aggregation_type: sum|min|max|avg|mean|count|std|var|median\n"
+                   "in_features: the feature to aggregate (option form)",
+    .example = "value__mean_aggr",
+    .match = agg_match,
+    .inputs = agg_inputs,
+    .bind = agg_bind,
+    .calculate = agg_calculate,
+};

@@ -1,0 +1,14 @@
+/*
+ * groups.h: the built-in feature groups. Each family is one file exposing a const
+ * mloda_feature_group; builtins.c registers them all (mloda_registry_default). Built-ins
+ * use only the public plugin interface, exactly like a user's group.
+ */
+#ifndef MLODA_GROUPS_GROUPS_H
+#define MLODA_GROUPS_GROUPS_H
+
+#include "mloda/mloda.h"
+
+extern const mloda_feature_group mloda_group_api_data;
+extern const mloda_feature_group mloda_group_aggregation;
+
+#endif /* MLODA_GROUPS_GROUPS_H */

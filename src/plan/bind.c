@@ -1,0 +1,155 @@
+/*
+ * bind.c: prepare-time typing of one feature. The group sees its inputs' declared types
+ * and declares its own output; data-source groups bind a source column instead.
+ */
+#include "plan/bind.h"
+
+#include <string.h>
+
+#include "util/util.h"
+
+static const plan_node *input_node(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *n = &ctx->plan->nodes[ctx->node];
+    if (j < 0 || j >= n->n_inputs)
+        return NULL;
+    return &ctx->plan->nodes[n->inputs[j]];
+}
+
+const mloda_feature *mloda_bind_feature(const mloda_bind *ctx)
+{
+    return ctx == NULL ? NULL : &ctx->plan->nodes[ctx->node].feature;
+}
+
+int64_t mloda_bind_n_inputs(const mloda_bind *ctx)
+{
+    return ctx == NULL ? 0 : ctx->plan->nodes[ctx->node].n_inputs;
+}
+
+const char *mloda_bind_input_name(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    return in == NULL ? NULL : in->feature.name;
+}
+
+mloda_type mloda_bind_input_type(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    return in == NULL ? MLODA_TYPE_INVALID : in->out_type;
+}
+
+int32_t mloda_bind_input_list_size(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    return in == NULL ? 0 : in->out_list_size;
+}
+
+mloda_time_unit mloda_bind_input_time_unit(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    return in == NULL ? MLODA_TIME_SECOND : in->out_unit;
+}
+
+bool mloda_bind_input_is_multi(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    return in != NULL && in->out_multi;
+}
+
+static mloda_status declare(mloda_bind *ctx, mloda_type type, int32_t list_size,
+                            mloda_time_unit unit, bool multi, mloda_error *err)
+{
+    if (ctx == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
+    plan_node *n = &ctx->plan->nodes[ctx->node];
+    if (type < MLODA_TYPE_INT64 || type > MLODA_TYPE_FLOAT64_LIST ||
+        (type == MLODA_TYPE_FLOAT64_LIST && list_size < 1))
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                               "feature '%s': declared output type %d is invalid",
+                               n->feature.name, (int)type);
+    if (n->typed)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                               "feature '%s': output declared twice", n->feature.name);
+    n->out_type = type;
+    n->out_list_size = type == MLODA_TYPE_FLOAT64_LIST ? list_size : 0;
+    n->out_unit = type == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND;
+    n->out_multi = multi;
+    n->typed = true;
+    return MLODA_OK;
+}
+
+mloda_status mloda_bind_output(mloda_bind *ctx, mloda_type type, int32_t list_size,
+                               mloda_time_unit unit, mloda_error *err)
+{
+    return declare(ctx, type, list_size, unit, false, err);
+}
+
+mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type, int32_t list_size,
+                                     mloda_time_unit unit, mloda_error *err)
+{
+    return declare(ctx, type, list_size, unit, true, err);
+}
+
+mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const char *column,
+                                   mloda_error *err)
+{
+    if (ctx == NULL || column == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context or column");
+    mloda_plan *p = ctx->plan;
+    plan_node *n = &p->nodes[ctx->node];
+    if (source_index < 0 || source_index >= p->n_sources)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                               "feature '%s': data source %lld does not exist", n->feature.name,
+                               (long long)source_index);
+    const mloda_table *schema = p->sources[source_index].schema;
+    int64_t c = mloda_table_find(schema, column);
+    if (c < 0)
+        return mloda_error_set(err, MLODA_ERR_SCHEMA, n->feature.name,
+                               "table '%s' has no column '%s'", p->sources[source_index].name,
+                               column);
+    const mloda_column *col = mloda_table_column(schema, c);
+    MLODA_TRY(declare(ctx, mloda_column_type(col), mloda_column_list_size(col),
+                      mloda_column_time_unit(col), false, err));
+    n->source_column = mloda_strdup(column);
+    if (n->source_column == NULL)
+        return MLODA_NOMEM(err, "a column name");
+    n->source = source_index;
+    n->source_col_index = c;
+    return MLODA_OK;
+}
+
+mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state, void (*free_fn)(void *state),
+                                  mloda_error *err)
+{
+    if (ctx == NULL) {
+        if (free_fn != NULL)
+            free_fn(state);
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
+    }
+    plan_node *n = &ctx->plan->nodes[ctx->node];
+    if (n->state_free != NULL)
+        n->state_free(n->state);
+    n->state = state;
+    n->state_free = free_fn;
+    return MLODA_OK;
+}
+
+mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
+{
+    plan_node *n = &plan->nodes[node];
+    const mloda_feature_group *g = &plan->registry->entries[n->group].group;
+    mloda_bind ctx = {plan, node};
+    if (g->bind != NULL) {
+        MLODA_TRY(g->bind(g->user_data, &ctx, err));
+    } else if (n->n_inputs > 0) {
+        const plan_node *in = &plan->nodes[n->inputs[0]];
+        MLODA_TRY(declare(&ctx, in->out_type, in->out_list_size, in->out_unit, in->out_multi,
+                          err));
+    }
+    n = &plan->nodes[node];
+    if (!n->typed)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                               "feature group '%s' declared no output for feature '%s'", g->name,
+                               n->feature.name);
+    return MLODA_OK;
+}

@@ -1,0 +1,133 @@
+/*
+ * plan.h: the planning layer offered to the run layer (DESIGN.md §1–2): registry,
+ * request, and the immutable plan that prepare builds.
+ *
+ * A plan holds nodes (one per distinct feature: name + options) and steps (feature sets:
+ * the features of one group with equal group options and the same parent steps). Steps
+ * are numbered in plan order, a topological order with inputs first; every parent of a
+ * step has a smaller index. Result tables are the steps holding requested features.
+ * Once built, a plan is never written: runs keep their state elsewhere.
+ */
+#ifndef MLODA_PLAN_PLAN_H
+#define MLODA_PLAN_PLAN_H
+
+#include <stdatomic.h>
+
+#include "feature/feature.h"
+#include "mloda/mloda.h"
+
+/* ---------------------------------------------------------------- registry */
+
+typedef struct mloda_registry_entry {
+    mloda_feature_group group; /* copied; fields beyond the plugin's struct_size are NULL */
+} mloda_registry_entry;
+
+struct mloda_registry {
+    atomic_long refs;
+    mloda_registry_entry *entries; /* owned */
+    int64_t n, cap;
+};
+
+/** Adds a reference (sessions keep their registry alive). */
+mloda_registry *mloda_registry_retain_internal(const mloda_registry *r);
+void mloda_registry_release_internal(const mloda_registry *r);
+
+/* ---------------------------------------------------------------- request */
+
+typedef struct mloda_request_item {
+    char *name;             /* owned */
+    mloda_options *options; /* owned; may be NULL */
+} mloda_request_item;
+
+struct mloda_request {
+    mloda_request_item *items; /* owned */
+    int64_t n, cap;
+    int threads;               /* 0 = number of cores */
+    mloda_column_ordering ordering;
+    mloda_on_error on_error;
+    int64_t inline_rows;
+};
+
+/* ---------------------------------------------------------------- plan */
+
+#define MLODA_NO_INDEX (-1)
+
+typedef struct plan_node {
+    mloda_feature feature;     /* owned: name, options, chain parts */
+    int64_t group;             /* registry index */
+    int64_t n_inputs;
+    int64_t *inputs;           /* owned: node indices */
+    mloda_type out_type;
+    int32_t out_list_size;
+    mloda_time_unit out_unit;
+    bool out_multi;            /* F~suffix columns, count known at run time */
+    bool typed;                /* output declared */
+    int64_t source;            /* data source read, or MLODA_NO_INDEX */
+    char *source_column;       /* owned; column of that source */
+    int64_t source_col_index;  /* its position in the prepared schema (binding fast path) */
+    int64_t source_slot;       /* index into the run's bound source columns */
+    void *state;               /* owned through state_free */
+    void (*state_free)(void *);
+    int64_t domain;            /* row domain: the data source whose rows this has */
+    int64_t step;              /* step holding this node */
+    int64_t slot;              /* position inside the step */
+    int64_t request_pos;       /* position in the request, or MLODA_NO_INDEX */
+} plan_node;
+
+typedef struct plan_step {
+    mloda_step_kind kind;
+    int64_t group;             /* registry index */
+    char *group_key;           /* owned: canonical group options */
+    int64_t n_features;
+    int64_t *features;         /* owned: node indices, in slot order */
+    int64_t n_parents;
+    int64_t *parents;          /* owned: step indices (all smaller) */
+    int64_t n_children;
+    int64_t *children;         /* owned: step indices (all larger) */
+    int64_t domain;            /* data source whose row count the step has */
+    int64_t result;            /* result index, or MLODA_NO_INDEX */
+} plan_step;
+
+typedef struct plan_result {
+    int64_t step;
+    int64_t n_columns;         /* requested nodes of the step */
+    int64_t *nodes;            /* owned: requested nodes in output order */
+} plan_result;
+
+typedef struct plan_source {
+    char *name;                /* owned: api_data table name */
+    mloda_table *schema;       /* owned reference: the example table (schema) */
+    int64_t n_columns_used;
+} plan_source;
+
+typedef struct mloda_plan {
+    const mloda_registry *registry; /* owned reference */
+    plan_node *nodes;          /* owned */
+    int64_t n_nodes;
+    plan_step *steps;          /* owned, plan order */
+    int64_t n_steps;
+    plan_result *results;      /* owned, plan order */
+    int64_t n_results;
+    plan_source *sources;      /* owned */
+    int64_t n_sources;
+    int64_t n_source_slots;    /* nodes that read a source column */
+    int64_t *source_slot_nodes;/* owned: node per source slot */
+    int threads;               /* resolved thread count (>= 1) */
+    mloda_column_ordering ordering;
+    mloda_on_error on_error;
+    int64_t inline_rows;
+} mloda_plan;
+
+/** Builds the plan of request against the data sources of example (names, schemas).
+ *  *out is NULL on failure. */
+mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_request *request,
+                              const mloda_api_data *example, mloda_plan **out,
+                              mloda_error *err);
+void mloda_plan_free(mloda_plan *plan);
+/** Text or JSON rendering of the plan (caller frees with mloda_free). */
+mloda_status mloda_plan_render(const mloda_plan *plan, mloda_plan_format format, char **out,
+                               mloda_error *err);
+/** The registered group of step s. */
+const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s);
+
+#endif /* MLODA_PLAN_PLAN_H */

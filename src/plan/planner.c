@@ -1,0 +1,551 @@
+/*
+ * planner.c: request -> plan (DESIGN.md §1, SPEC.md §2 and §4).
+ *
+ * 1. resolve: every requested name, then recursively every input, is matched against
+ *    every registered group; exactly one must match. Nodes are memoised by (name, all
+ *    options), so a shared intermediate is computed once. A node met again while its own
+ *    inputs are being resolved is a cycle. Nodes are appended to `order` after their
+ *    inputs: a topological order with inputs first.
+ * 2. bind: each node is typed after its inputs (bind.c).
+ * 3. steps: walking `order`, a node joins the step keyed by (group, group options, row
+ *    domain, parent steps); steps are created in walking order, so every step's parents
+ *    have smaller indices (plan order is topological).
+ * 4. results: steps holding requested features, their columns in request order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan/bind.h"
+#include "plan/plan.h"
+#include "plan/resolve_error.h"
+#include "util/util.h"
+
+typedef struct planner {
+    mloda_plan *plan;
+    const mloda_request *request;
+    mloda_source_set sources;
+    const char **source_names;      /* owned array, borrowed strings */
+    const mloda_table **source_schemas;
+    mloda_strmap memo;              /* node key -> node index */
+    int64_t *order;                 /* owned: nodes, inputs first */
+    int64_t n_order;
+    int64_t *stack;                 /* owned: nodes being resolved (for cycle messages) */
+    int64_t depth;
+    int64_t nodes_cap;
+    bool *resolving;                /* owned, per node */
+} planner;
+
+enum { MAX_DEPTH = 256 };
+
+/* ---------------------------------------------------------------- sources */
+
+static mloda_status add_sources(planner *pl, const mloda_api_data *example, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    int64_t n = example == NULL ? 0 : mloda_api_data_n_tables(example);
+    if (n == 0)
+        return MLODA_OK;
+    p->sources = mloda_calloc((size_t)n, sizeof *p->sources);
+    pl->source_names = mloda_calloc((size_t)n, sizeof *pl->source_names);
+    pl->source_schemas = mloda_calloc((size_t)n, sizeof *pl->source_schemas);
+    if (p->sources == NULL || pl->source_names == NULL || pl->source_schemas == NULL)
+        return MLODA_NOMEM(err, "the data sources");
+    for (int64_t i = 0; i < n; i++) {
+        plan_source *s = &p->sources[i];
+        s->name = mloda_strdup(mloda_api_data_table_name(example, i));
+        if (s->name == NULL)
+            return MLODA_NOMEM(err, "a table name");
+        s->schema = mloda_table_retain(mloda_api_data_table(example, i));
+        p->n_sources++;
+        pl->source_names[i] = s->name;
+        pl->source_schemas[i] = s->schema;
+    }
+    pl->sources.n = n;
+    pl->sources.names = pl->source_names;
+    pl->sources.schemas = pl->source_schemas;
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+static mloda_status node_key(const char *name, const mloda_options *opts, mloda_buf *key,
+                             mloda_error *err)
+{
+    MLODA_TRY(mloda_buf_puts(key, name, err));
+    MLODA_TRY(mloda_buf_putc(key, '\x1f', err));
+    return mloda_options_canonical_buf(opts, -1, key, err);
+}
+
+static mloda_status new_node(planner *pl, const char *name, const mloda_options *opts,
+                             int64_t *out, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    if (p->n_nodes == pl->nodes_cap) {
+        int64_t cap = pl->nodes_cap == 0 ? 16 : pl->nodes_cap * 2;
+        plan_node *nodes = mloda_realloc(p->nodes, (size_t)cap * sizeof *nodes);
+        if (nodes == NULL)
+            return MLODA_NOMEM(err, "plan nodes");
+        p->nodes = nodes;
+        bool *res = mloda_realloc(pl->resolving, (size_t)cap * sizeof *res);
+        if (res == NULL)
+            return MLODA_NOMEM(err, "plan nodes");
+        pl->resolving = res;
+        int64_t *order = mloda_realloc(pl->order, (size_t)cap * sizeof *order);
+        if (order == NULL)
+            return MLODA_NOMEM(err, "plan nodes");
+        pl->order = order;
+        pl->nodes_cap = cap;
+    }
+    int64_t idx = p->n_nodes++;
+    plan_node *n = &p->nodes[idx];
+    memset(n, 0, sizeof *n);
+    n->group = n->source = n->domain = n->step = n->source_slot = MLODA_NO_INDEX;
+    n->request_pos = MLODA_NO_INDEX;
+    pl->resolving[idx] = true;
+    *out = idx;
+    return mloda_feature_init(&n->feature, name, opts, &pl->sources, err);
+}
+
+/* Asks every group; exactly one must match. */
+static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
+{
+    const mloda_registry *r = pl->plan->registry;
+    const mloda_feature *f = &pl->plan->nodes[node].feature;
+    int64_t found[2] = {MLODA_NO_INDEX, MLODA_NO_INDEX};
+    int64_t n_found = 0;
+    resolve_reasons reasons;
+    resolve_reasons_init(&reasons);
+    for (int64_t g = 0; g < r->n; g++) {
+        const mloda_feature_group *grp = &r->entries[g].group;
+        bool m = false;
+        mloda_error why = MLODA_ERROR_INIT;
+        mloda_status st = grp->match(grp->user_data, f, &m, &why);
+        if (st != MLODA_OK) {
+            if (why.code != MLODA_OK)
+                return mloda_error_set(err, st, why.subject[0] ? why.subject : f->name, "%s",
+                                       why.message);
+            return mloda_error_set(err, st, f->name,
+                                   "feature group '%s' failed while matching '%s'", grp->name,
+                                   f->name);
+        }
+        if (m) {
+            if (n_found < 2)
+                found[n_found] = g;
+            n_found++;
+        } else if (why.code != MLODA_OK) {
+            resolve_reasons_add(&reasons, grp->name, why.message);
+        }
+    }
+    if (n_found == 1) {
+        pl->plan->nodes[node].group = found[0];
+        return MLODA_OK;
+    }
+    if (n_found > 1)
+        return resolve_error_ambiguous(pl->plan, node, found, n_found, pl->stack, pl->depth, err);
+    return resolve_error_none(pl->plan, node, &reasons, pl->stack, pl->depth, err);
+}
+
+static mloda_status resolve(planner *pl, const char *name, const mloda_options *opts,
+                            int64_t *out, mloda_error *err);
+
+static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
+{
+    const mloda_registry *r = pl->plan->registry;
+    const mloda_feature_group *g = &r->entries[pl->plan->nodes[node].group].group;
+    mloda_inputs in = {0};
+    mloda_status st = g->inputs(g->user_data, &pl->plan->nodes[node].feature, &in, err);
+    if (st == MLODA_OK && in.n > 0) {
+        pl->plan->nodes[node].inputs = mloda_calloc((size_t)in.n, sizeof(int64_t));
+        if (pl->plan->nodes[node].inputs == NULL)
+            st = MLODA_NOMEM(err, "input lists");
+    }
+    for (int64_t j = 0; st == MLODA_OK && j < in.n; j++) {
+        int64_t child = MLODA_NO_INDEX;
+        st = resolve(pl, in.items[j].name, in.items[j].options, &child, err);
+        if (st == MLODA_OK) {
+            plan_node *n = &pl->plan->nodes[node]; /* nodes may have moved */
+            n->inputs[n->n_inputs++] = child;
+        }
+    }
+    mloda_inputs_reset(&in);
+    return st;
+}
+
+/* A node's rows come from its data source, or else from its inputs, which must agree. */
+static mloda_status assign_domain(planner *pl, int64_t node, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    plan_node *n = &p->nodes[node];
+    if (n->source != MLODA_NO_INDEX) {
+        n->domain = n->source;
+        return MLODA_OK;
+    }
+    for (int64_t j = 0; j < n->n_inputs; j++) {
+        const plan_node *in = &p->nodes[n->inputs[j]];
+        if (n->domain == MLODA_NO_INDEX) {
+            n->domain = in->domain;
+        } else if (in->domain != MLODA_NO_INDEX && in->domain != n->domain) {
+            const plan_node *first = &p->nodes[n->inputs[0]];
+            return mloda_error_set(
+                err, MLODA_ERR_SCHEMA, n->feature.name,
+                "feature '%s' combines '%s' from table '%s' with '%s' from table '%s'; rows of "
+                "different tables cannot be combined without a link",
+                n->feature.name, first->feature.name, p->sources[first->domain].name,
+                in->feature.name, p->sources[in->domain].name);
+        }
+    }
+    return MLODA_OK;
+}
+
+static mloda_status resolve(planner *pl, const char *name, const mloda_options *opts,
+                            int64_t *out, mloda_error *err)
+{
+    mloda_status st = mloda_name_check(name, err);
+    if (st != MLODA_OK)
+        return st;
+    mloda_buf key = {0};
+    MLODA_TRY_GOTO(st, node_key(name, opts, &key, err), done);
+    int64_t idx = MLODA_NO_INDEX;
+    if (mloda_strmap_get(&pl->memo, key.data, &idx)) {
+        if (pl->resolving[idx])
+            st = resolve_error_cycle(pl->plan, idx, pl->stack, pl->depth, err);
+        *out = idx;
+        goto done;
+    }
+    if (pl->depth >= MAX_DEPTH) {
+        st = mloda_error_set(err, MLODA_ERR_CYCLE, name,
+                             "feature '%s' is nested more than %d levels deep", name, MAX_DEPTH);
+        goto done;
+    }
+    MLODA_TRY_GOTO(st, new_node(pl, name, opts, &idx, err), done);
+    MLODA_TRY_GOTO(st, mloda_strmap_put(&pl->memo, key.data, idx, err), done);
+    pl->stack[pl->depth++] = idx;
+    st = match_group(pl, idx, err);
+    if (st == MLODA_OK)
+        st = resolve_inputs(pl, idx, err);
+    if (st == MLODA_OK)
+        st = mloda_bind_node(pl->plan, idx, err);
+    if (st == MLODA_OK)
+        st = assign_domain(pl, idx, err);
+    pl->depth--;
+    if (st != MLODA_OK)
+        goto done;
+    pl->resolving[idx] = false;
+    pl->order[pl->n_order++] = idx;
+    *out = idx;
+done:
+    mloda_buf_reset(&key);
+    return st;
+}
+
+/* ---------------------------------------------------------------- request checks */
+
+static mloda_status check_request(const mloda_request *req, mloda_error *err)
+{
+    if (req->n == 0)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "features",
+                               "the request names no features");
+    for (int64_t i = 0; i < req->n; i++) {
+        MLODA_TRY(mloda_name_check(req->items[i].name, err));
+        for (int64_t j = 0; j < i; j++) {
+            if (strcmp(req->items[i].name, req->items[j].name) == 0)
+                return mloda_error_set(err, MLODA_ERR_DUPLICATE, req->items[i].name,
+                                       "feature '%s' is requested twice (positions %lld and "
+                                       "%lld); each output name must be unique",
+                                       req->items[i].name, (long long)j, (long long)i);
+        }
+    }
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static mloda_status push_i64(int64_t **arr, int64_t *n, int64_t v, mloda_error *err)
+{
+    /* capacity doubles at powers of two */
+    if ((*n & (*n - 1)) == 0) {
+        size_t cap = *n == 0 ? 1 : (size_t)*n * 2;
+        int64_t *a = mloda_realloc(*arr, cap * sizeof *a);
+        if (a == NULL)
+            return MLODA_NOMEM(err, "plan steps");
+        *arr = a;
+    }
+    (*arr)[(*n)++] = v;
+    return MLODA_OK;
+}
+
+/* Sorted distinct parent steps of node (into a caller buffer of n_inputs slots). */
+static int64_t node_parents(const mloda_plan *p, const plan_node *n, int64_t *buf)
+{
+    int64_t k = 0;
+    for (int64_t j = 0; j < n->n_inputs; j++)
+        buf[k++] = p->nodes[n->inputs[j]].step;
+    qsort(buf, (size_t)k, sizeof *buf, cmp_i64);
+    int64_t u = 0;
+    for (int64_t i = 0; i < k; i++) {
+        if (u == 0 || buf[u - 1] != buf[i])
+            buf[u++] = buf[i];
+    }
+    return u;
+}
+
+static mloda_status step_key(const mloda_plan *p, const plan_node *n, const int64_t *parents,
+                             int64_t n_parents, mloda_buf *key, mloda_error *err)
+{
+    MLODA_TRY(mloda_buf_printf(key, err, "%lld|%lld|", (long long)n->group, (long long)n->domain));
+    for (int64_t i = 0; i < n_parents; i++)
+        MLODA_TRY(mloda_buf_printf(key, err, "%lld,", (long long)parents[i]));
+    MLODA_TRY(mloda_buf_putc(key, '|', err));
+    (void)p;
+    return mloda_options_canonical_buf(n->feature.options, MLODA_GROUP, key, err);
+}
+
+static mloda_status new_step(mloda_plan *p, const plan_node *n, const int64_t *parents,
+                             int64_t n_parents, int64_t *out, mloda_error *err)
+{
+    if ((p->n_steps & (p->n_steps - 1)) == 0) {
+        size_t cap = p->n_steps == 0 ? 1 : (size_t)p->n_steps * 2;
+        plan_step *s = mloda_realloc(p->steps, cap * sizeof *s);
+        if (s == NULL)
+            return MLODA_NOMEM(err, "plan steps");
+        p->steps = s;
+    }
+    int64_t idx = p->n_steps++;
+    plan_step *s = &p->steps[idx];
+    memset(s, 0, sizeof *s);
+    s->kind = MLODA_STEP_COMPUTE;
+    s->group = n->group;
+    s->domain = n->domain;
+    s->result = MLODA_NO_INDEX;
+    mloda_buf gk = {0};
+    mloda_status st = mloda_options_canonical_buf(n->feature.options, MLODA_GROUP, &gk, err);
+    s->group_key = mloda_buf_take(&gk);
+    if (st == MLODA_OK && s->group_key == NULL)
+        st = MLODA_NOMEM(err, "plan steps");
+    for (int64_t i = 0; st == MLODA_OK && i < n_parents; i++) {
+        st = push_i64(&s->parents, &s->n_parents, parents[i], err);
+        if (st == MLODA_OK) {
+            plan_step *par = &p->steps[parents[i]];
+            st = push_i64(&par->children, &par->n_children, idx, err);
+        }
+    }
+    *out = idx;
+    return st;
+}
+
+static mloda_status build_steps(planner *pl, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    mloda_strmap keys = {0};
+    mloda_buf key = {0};
+    int64_t *parents = NULL;
+    mloda_status st = MLODA_OK;
+    for (int64_t k = 0; st == MLODA_OK && k < pl->n_order; k++) {
+        plan_node *n = &p->nodes[pl->order[k]];
+        mloda_free(parents);
+        parents = mloda_malloc((size_t)(n->n_inputs + 1) * sizeof *parents);
+        if (parents == NULL) {
+            st = MLODA_NOMEM(err, "plan steps");
+            break;
+        }
+        int64_t np = node_parents(p, n, parents);
+        key.len = 0;
+        MLODA_TRY_GOTO(st, step_key(p, n, parents, np, &key, err), done);
+        int64_t s = MLODA_NO_INDEX;
+        if (!mloda_strmap_get(&keys, key.data, &s)) {
+            MLODA_TRY_GOTO(st, new_step(p, n, parents, np, &s, err), done);
+            MLODA_TRY_GOTO(st, mloda_strmap_put(&keys, key.data, s, err), done);
+        }
+        n->step = s;
+        n->slot = p->steps[s].n_features;
+        MLODA_TRY_GOTO(st, push_i64(&p->steps[s].features, &p->steps[s].n_features,
+                                    pl->order[k], err),
+                       done);
+    }
+done:
+    mloda_free(parents);
+    mloda_buf_reset(&key);
+    mloda_strmap_reset(&keys);
+    return st;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static mloda_status build_results(mloda_plan *p, mloda_error *err)
+{
+    int64_t n_res = 0;
+    for (int64_t s = 0; s < p->n_steps; s++) {
+        for (int64_t k = 0; k < p->steps[s].n_features; k++) {
+            if (p->nodes[p->steps[s].features[k]].request_pos != MLODA_NO_INDEX) {
+                p->steps[s].result = n_res++;
+                break;
+            }
+        }
+    }
+    p->results = mloda_calloc((size_t)(n_res == 0 ? 1 : n_res), sizeof *p->results);
+    if (p->results == NULL)
+        return MLODA_NOMEM(err, "result tables");
+    for (int64_t s = 0; s < p->n_steps; s++) {
+        const plan_step *st = &p->steps[s];
+        if (st->result == MLODA_NO_INDEX)
+            continue;
+        plan_result *r = &p->results[p->n_results++];
+        r->step = s;
+        r->nodes = mloda_calloc((size_t)st->n_features, sizeof *r->nodes);
+        if (r->nodes == NULL)
+            return MLODA_NOMEM(err, "result tables");
+        for (int64_t k = 0; k < st->n_features; k++) {
+            if (p->nodes[st->features[k]].request_pos != MLODA_NO_INDEX)
+                r->nodes[r->n_columns++] = st->features[k];
+        }
+        /* request order (insertion sort: a step holds few features) */
+        for (int64_t i = 1; i < r->n_columns; i++) {
+            int64_t v = r->nodes[i], j = i;
+            while (j > 0 && p->nodes[r->nodes[j - 1]].request_pos > p->nodes[v].request_pos) {
+                r->nodes[j] = r->nodes[j - 1];
+                j--;
+            }
+            r->nodes[j] = v;
+        }
+    }
+    return MLODA_OK;
+}
+
+static mloda_status build_source_slots(mloda_plan *p, mloda_error *err)
+{
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        if (p->nodes[i].source != MLODA_NO_INDEX)
+            p->n_source_slots++;
+    }
+    p->source_slot_nodes = mloda_calloc((size_t)(p->n_source_slots + 1), sizeof(int64_t));
+    if (p->source_slot_nodes == NULL)
+        return MLODA_NOMEM(err, "source bindings");
+    int64_t k = 0;
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        if (p->nodes[i].source != MLODA_NO_INDEX) {
+            p->nodes[i].source_slot = k;
+            p->source_slot_nodes[k++] = i;
+            p->sources[p->nodes[i].source].n_columns_used++;
+        }
+    }
+    return MLODA_OK;
+}
+
+static int resolve_threads(int requested)
+{
+    if (requested > 0)
+        return requested;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static void planner_reset(planner *pl)
+{
+    mloda_free(pl->source_names);
+    mloda_free(pl->source_schemas);
+    mloda_strmap_reset(&pl->memo);
+    mloda_free(pl->order);
+    mloda_free(pl->stack);
+    mloda_free(pl->resolving);
+}
+
+static mloda_status plan_requested(planner *pl, mloda_error *err)
+{
+    const mloda_request *req = pl->request;
+    for (int64_t i = 0; i < req->n; i++) {
+        int64_t node = MLODA_NO_INDEX;
+        MLODA_TRY(resolve(pl, req->items[i].name, req->items[i].options, &node, err));
+        plan_node *n = &pl->plan->nodes[node];
+        if (n->request_pos == MLODA_NO_INDEX)
+            n->request_pos = i;
+    }
+    return MLODA_OK;
+}
+
+mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_request *request,
+                              const mloda_api_data *example, mloda_plan **out, mloda_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (registry == NULL || request == NULL || out == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "registry, request and output must not be NULL");
+    MLODA_TRY(check_request(request, err));
+    planner pl;
+    memset(&pl, 0, sizeof pl);
+    pl.request = request;
+    pl.plan = mloda_calloc(1, sizeof *pl.plan);
+    pl.stack = mloda_calloc(MAX_DEPTH + 1, sizeof *pl.stack);
+    if (pl.plan == NULL || pl.stack == NULL) {
+        mloda_free(pl.plan);
+        mloda_free(pl.stack);
+        return MLODA_NOMEM(err, "a plan");
+    }
+    mloda_plan *p = pl.plan;
+    p->registry = mloda_registry_retain_internal(registry);
+    p->threads = resolve_threads(request->threads);
+    p->ordering = request->ordering;
+    p->on_error = request->on_error;
+    p->inline_rows = request->inline_rows;
+    mloda_status st = MLODA_OK;
+    MLODA_TRY_GOTO(st, add_sources(&pl, example, err), fail);
+    MLODA_TRY_GOTO(st, plan_requested(&pl, err), fail);
+    MLODA_TRY_GOTO(st, build_steps(&pl, err), fail);
+    MLODA_TRY_GOTO(st, build_results(p, err), fail);
+    MLODA_TRY_GOTO(st, build_source_slots(p, err), fail);
+    planner_reset(&pl);
+    *out = p;
+    return MLODA_OK;
+fail:
+    planner_reset(&pl);
+    mloda_plan_free(p);
+    return st;
+}
+
+void mloda_plan_free(mloda_plan *p)
+{
+    if (p == NULL)
+        return;
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        plan_node *n = &p->nodes[i];
+        if (n->state_free != NULL)
+            n->state_free(n->state);
+        mloda_feature_reset(&n->feature);
+        mloda_free(n->inputs);
+        mloda_free(n->source_column);
+    }
+    mloda_free(p->nodes);
+    for (int64_t s = 0; s < p->n_steps; s++) {
+        mloda_free(p->steps[s].group_key);
+        mloda_free(p->steps[s].features);
+        mloda_free(p->steps[s].parents);
+        mloda_free(p->steps[s].children);
+    }
+    mloda_free(p->steps);
+    for (int64_t r = 0; r < p->n_results; r++)
+        mloda_free(p->results[r].nodes);
+    mloda_free(p->results);
+    for (int64_t i = 0; i < p->n_sources; i++) {
+        mloda_free(p->sources[i].name);
+        mloda_table_release(p->sources[i].schema);
+    }
+    mloda_free(p->sources);
+    mloda_free(p->source_slot_nodes);
+    mloda_registry_release_internal(p->registry);
+    mloda_free(p);
+}
+
+const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s)
+{
+    return &plan->registry->entries[plan->steps[s].group].group;
+}

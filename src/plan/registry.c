@@ -1,0 +1,108 @@
+/*
+ * registry.c: the set of feature groups a plan resolves names against.
+ * Reference counted so that sessions keep the groups (and their user_data) alive after
+ * the caller frees the registry. Entries are copies of the plugin structs, truncated to
+ * the plugin's struct_size so that fields it was built without read as NULL.
+ */
+#include <string.h>
+
+#include "plan/plan.h"
+#include "util/util.h"
+
+mloda_registry *mloda_registry_new(void)
+{
+    mloda_registry *r = mloda_calloc(1, sizeof *r);
+    if (r != NULL)
+        atomic_init(&r->refs, 1);
+    return r;
+}
+
+mloda_registry *mloda_registry_retain_internal(const mloda_registry *r)
+{
+    mloda_registry *m = (mloda_registry *)(uintptr_t)r; /* refcount is the one mutable field */
+    if (m != NULL)
+        atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+    return m;
+}
+
+void mloda_registry_release_internal(const mloda_registry *r)
+{
+    mloda_registry *m = (mloda_registry *)(uintptr_t)r;
+    if (m == NULL || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (int64_t i = 0; i < m->n; i++) {
+        mloda_feature_group *g = &m->entries[i].group;
+        if (g->user_data_free != NULL)
+            g->user_data_free(g->user_data);
+    }
+    mloda_free(m->entries);
+    mloda_free(m);
+}
+
+void mloda_registry_free(mloda_registry *r)
+{
+    mloda_registry_release_internal(r);
+}
+
+static mloda_status check_group(const mloda_feature_group *g, mloda_error *err)
+{
+    const size_t min_size = offsetof(mloda_feature_group, user_data_free);
+    if (g->abi_version != MLODA_FEATURE_GROUP_ABI)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, g->name,
+                               "feature group '%s' has abi_version %u; this library supports %u",
+                               g->name ? g->name : "?", g->abi_version,
+                               MLODA_FEATURE_GROUP_ABI);
+    if (g->struct_size < min_size)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, g->name,
+                               "feature group struct_size %zu is smaller than the %zu bytes "
+                               "of ABI version 1",
+                               g->struct_size, min_size);
+    if (g->name == NULL || g->name[0] == '\0')
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, "", "feature group has no name");
+    if (g->match == NULL || g->inputs == NULL || g->calculate == NULL)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, g->name,
+                               "feature group '%s' lacks a match, inputs or calculate callback",
+                               g->name);
+    return MLODA_OK;
+}
+
+mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *group,
+                                mloda_error *err)
+{
+    if (r == NULL || group == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL registry or group");
+    mloda_feature_group g;
+    memset(&g, 0, sizeof g);
+    /* read struct_size and abi_version first: both come first in every ABI version */
+    memcpy(&g, group, offsetof(mloda_feature_group, name));
+    size_t n = g.struct_size < sizeof g ? g.struct_size : sizeof g;
+    memcpy(&g, group, n);
+    MLODA_TRY(check_group(&g, err));
+    for (int64_t i = 0; i < r->n; i++) {
+        if (strcmp(r->entries[i].group.name, g.name) == 0)
+            return mloda_error_set(err, MLODA_ERR_DUPLICATE, g.name,
+                                   "a feature group named '%s' is already registered", g.name);
+    }
+    if (r->n == r->cap) {
+        int64_t cap = r->cap == 0 ? 16 : r->cap * 2;
+        mloda_registry_entry *e = mloda_realloc(r->entries, (size_t)cap * sizeof *e);
+        if (e == NULL)
+            return MLODA_NOMEM(err, "the registry");
+        r->entries = e;
+        r->cap = cap;
+    }
+    r->entries[r->n++].group = g;
+    return MLODA_OK;
+}
+
+int64_t mloda_registry_n_groups(const mloda_registry *r)
+{
+    return r == NULL ? 0 : r->n;
+}
+
+const mloda_feature_group *mloda_registry_group(const mloda_registry *r, int64_t i)
+{
+    if (r == NULL || i < 0 || i >= r->n)
+        return NULL;
+    return &r->entries[i].group;
+}

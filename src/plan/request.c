@@ -1,0 +1,97 @@
+/* request.c: the list of requested features with their options, and run settings. */
+#include <string.h>
+
+#include "plan/plan.h"
+#include "util/util.h"
+
+#define DEFAULT_INLINE_ROWS 16384
+
+mloda_request *mloda_request_new(void)
+{
+    mloda_request *r = mloda_calloc(1, sizeof *r);
+    if (r != NULL)
+        r->inline_rows = DEFAULT_INLINE_ROWS;
+    return r;
+}
+
+void mloda_request_free(mloda_request *req)
+{
+    if (req == NULL)
+        return;
+    for (int64_t i = 0; i < req->n; i++) {
+        mloda_free(req->items[i].name);
+        mloda_options_free(req->items[i].options);
+    }
+    mloda_free(req->items);
+    mloda_free(req);
+}
+
+mloda_status mloda_request_add(mloda_request *req, const char *feature, const mloda_options *opts,
+                               mloda_error *err)
+{
+    if (req == NULL || feature == NULL || feature[0] == '\0')
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, feature,
+                               "feature name is NULL or empty");
+    if (req->n == req->cap) {
+        int64_t cap = req->cap == 0 ? 8 : req->cap * 2;
+        mloda_request_item *items = mloda_realloc(req->items, (size_t)cap * sizeof *items);
+        if (items == NULL)
+            return MLODA_NOMEM(err, "the request");
+        req->items = items;
+        req->cap = cap;
+    }
+    mloda_request_item item = {mloda_strdup(feature), NULL};
+    if (item.name == NULL)
+        return MLODA_NOMEM(err, "a feature name");
+    if (opts != NULL) {
+        mloda_status st = mloda_options_copy(opts, &item.options, err);
+        if (st != MLODA_OK) {
+            mloda_free(item.name);
+            return st;
+        }
+    }
+    req->items[req->n++] = item;
+    return MLODA_OK;
+}
+
+int64_t mloda_request_n_features(const mloda_request *req)
+{
+    return req == NULL ? 0 : req->n;
+}
+
+mloda_status mloda_request_set_threads(mloda_request *req, int n, mloda_error *err)
+{
+    if (req == NULL || n < 0 || n > 1024)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "threads",
+                               "thread count %d is outside 0..1024 (0 = number of cores)", n);
+    req->threads = n;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_column_ordering(mloda_request *req, mloda_column_ordering ordering,
+                                               mloda_error *err)
+{
+    if (req == NULL || (ordering != MLODA_ORDER_REQUEST && ordering != MLODA_ORDER_ALPHABETICAL))
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "column_ordering",
+                               "unknown column ordering %d", (int)ordering);
+    req->ordering = ordering;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_on_error(mloda_request *req, mloda_on_error mode, mloda_error *err)
+{
+    if (req == NULL || (mode != MLODA_ON_ERROR_STOP && mode != MLODA_ON_ERROR_CONTINUE))
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "on_error", "unknown on_error mode %d",
+                               (int)mode);
+    req->on_error = mode;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows, mloda_error *err)
+{
+    if (req == NULL || rows < 0)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "inline_rows",
+                               "inline row threshold %lld is negative", (long long)rows);
+    req->inline_rows = rows;
+    return MLODA_OK;
+}

@@ -1,0 +1,136 @@
+/*
+ * resolve_error.c: renders resolution failures into one mloda_error. Messages are built
+ * in fixed stack buffers so that reporting never allocates.
+ */
+#include "plan/resolve_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { MSG = MLODA_ERROR_MESSAGE_MAX };
+
+void resolve_reasons_init(resolve_reasons *r)
+{
+    r->n = 0;
+}
+
+void resolve_reasons_add(resolve_reasons *r, const char *group, const char *why)
+{
+    if (r->n >= RESOLVE_MAX_REASONS)
+        return;
+    (void)snprintf(r->text[r->n++], sizeof r->text[0], "%s: %s", group, why);
+}
+
+/* Appends printf output to buf (cap bytes), truncating silently. */
+static void appendf(char *buf, size_t cap, const char *fmt, ...) MLODA_PRINTF(3, 4);
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+/* " (needed by 'a' <- needed by 'b')": the chain from the failing node up to the request. */
+static void append_chain(char *buf, size_t cap, const mloda_plan *plan, const int64_t *stack,
+                         int64_t depth, int64_t node)
+{
+    bool first = true;
+    for (int64_t i = depth - 1; i >= 0; i--) {
+        if (stack[i] == node)
+            continue;
+        appendf(buf, cap, first ? " (needed by '%s'" : ", needed by '%s'",
+                plan->nodes[stack[i]].feature.name);
+        first = false;
+    }
+    if (!first)
+        appendf(buf, cap, ")");
+}
+
+/* Up to three data-source columns close to name ("did you mean"). */
+static void append_suggestions(char *buf, size_t cap, const mloda_plan *plan, const char *name)
+{
+    size_t limit = strlen(name) / 3 + 1;
+    if (limit < 2)
+        limit = 2;
+    int shown = 0;
+    for (size_t d = 1; d <= limit && shown < 3; d++) {
+        for (int64_t s = 0; s < plan->n_sources && shown < 3; s++) {
+            const mloda_table *t = plan->sources[s].schema;
+            for (int64_t c = 0; c < mloda_table_n_columns(t) && shown < 3; c++) {
+                const char *col = mloda_table_column_name(t, c);
+                if (mloda_name_distance(name, col, limit + 1) == d) {
+                    appendf(buf, cap, shown == 0 ? "; did you mean '%s'" : " or '%s'", col);
+                    shown++;
+                }
+            }
+        }
+    }
+}
+
+static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
+{
+    if (plan->n_sources == 0) {
+        appendf(buf, cap, "; api_data holds no tables");
+        return;
+    }
+    for (int64_t s = 0; s < plan->n_sources; s++) {
+        const mloda_table *t = plan->sources[s].schema;
+        appendf(buf, cap, s == 0 ? "; columns of table '%s':" : "; of table '%s':",
+                plan->sources[s].name);
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
+            appendf(buf, cap, c == 0 ? " %s" : ", %s", mloda_table_column_name(t, c));
+    }
+}
+
+mloda_status resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
+                                const int64_t *stack, int64_t depth, mloda_error *err)
+{
+    const char *name = plan->nodes[node].feature.name;
+    char msg[MSG] = "";
+    appendf(msg, sizeof msg, "no feature group matches feature '%s'", name);
+    append_chain(msg, sizeof msg, plan, stack, depth, node);
+    if (r->n > 0) {
+        for (int64_t i = 0; i < r->n; i++)
+            appendf(msg, sizeof msg, "; %s", r->text[i]);
+    } else {
+        append_suggestions(msg, sizeof msg, plan, name);
+        if (plan->nodes[node].feature.chain_suffix == NULL)
+            append_known_columns(msg, sizeof msg, plan);
+    }
+    const char *subject = depth > 0 ? plan->nodes[stack[0]].feature.name : name;
+    return mloda_error_set(err, MLODA_ERR_RESOLVE, subject, "%s", msg);
+}
+
+mloda_status resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const int64_t *groups,
+                                     int64_t n_groups, const int64_t *stack, int64_t depth,
+                                     mloda_error *err)
+{
+    const char *name = plan->nodes[node].feature.name;
+    char msg[MSG] = "";
+    appendf(msg, sizeof msg, "several feature groups match feature '%s'", name);
+    append_chain(msg, sizeof msg, plan, stack, depth, node);
+    appendf(msg, sizeof msg, ": '%s' and '%s'", plan->registry->entries[groups[0]].group.name,
+            plan->registry->entries[groups[1]].group.name);
+    if (n_groups > 2)
+        appendf(msg, sizeof msg, " and others");
+    return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name, "%s", msg);
+}
+
+mloda_status resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
+                                 int64_t depth, mloda_error *err)
+{
+    char msg[MSG] = "";
+    appendf(msg, sizeof msg, "dependency cycle: %s", plan->nodes[node].feature.name);
+    int64_t start = depth;
+    while (start > 0 && stack[start - 1] != node)
+        start--;
+    for (int64_t i = start; i < depth; i++)
+        appendf(msg, sizeof msg, " -> %s", plan->nodes[stack[i]].feature.name);
+    appendf(msg, sizeof msg, " -> %s", plan->nodes[node].feature.name);
+    return mloda_error_set(err, MLODA_ERR_CYCLE, plan->nodes[node].feature.name, "%s", msg);
+}

@@ -1,0 +1,288 @@
+/*
+ * exec.c: executes the steps of one run.
+ *
+ * Every step finishes exactly once, as DONE, FAILED or SKIPPED (a parent did not finish
+ * DONE, or the run was cancelled), so a run always reaches "all steps finished" and
+ * cancellation never hangs. Pool mode: a finished step decrements its children's pending
+ * counters (acq_rel, so a child sees its parents' outputs and states) and submits those
+ * that reach zero, then appends itself to the completion queue. Inline mode: the caller
+ * runs steps in plan order.
+ *
+ * Memory: the run's whole state is one zeroed block whose layout follows the plan's sizes.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run/calc.h"
+#include "run/result.h"
+#include "run/run.h"
+#include "util/util.h"
+
+/* ---------------------------------------------------------------- allocation */
+
+typedef struct layout {
+    size_t src_cols, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
+} layout;
+
+static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
+{
+    size_t bytes = 0, start = (*cursor + 63) & ~(size_t)63;
+    if (!mloda_mul_size(count, size, &bytes) || !mloda_add_size(start, bytes, cursor))
+        return false;
+    *out = start;
+    return true;
+}
+
+static bool compute_layout(const mloda_plan *p, layout *l)
+{
+    size_t c = sizeof(run_ctx);
+    return place(&c, (size_t)p->n_source_slots, sizeof(mloda_column *), &l->src_cols) &&
+           place(&c, (size_t)p->n_sources, sizeof(int64_t), &l->domain_rows) &&
+           place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
+           place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
+           place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->state) &&
+           place(&c, (size_t)p->n_steps, sizeof(mloda_error), &l->errors) &&
+           place(&c, (size_t)p->n_results, sizeof(mloda_table *), &l->tables) &&
+           place(&c, (size_t)p->n_steps, sizeof(step_task), &l->tasks) &&
+           place(&c, (size_t)p->n_steps, sizeof(int64_t), &l->done) &&
+           (l->total = c, true);
+}
+
+static void exec_task(mloda_task *task);
+
+static bool needs_pool(const mloda_plan *p, const run_ctx *run)
+{
+    if (p->threads <= 1 || p->n_steps <= 1)
+        return false;
+    for (int64_t s = 0; s < p->n_sources; s++) {
+        if (run->domain_rows[s] >= p->inline_rows)
+            return true;
+    }
+    return false;
+}
+
+static mloda_status ensure_pool(mloda_session *s, mloda_error *err)
+{
+    mloda_status st = MLODA_OK;
+    pthread_mutex_lock(&s->pool_mu);
+    if (s->pool == NULL)
+        st = mloda_pool_new(s->plan->threads, &s->pool, err);
+    pthread_mutex_unlock(&s->pool_mu);
+    return st;
+}
+
+mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
+                     mloda_error *err)
+{
+    *out = NULL;
+    const mloda_plan *p = session->plan;
+    layout l;
+    if (!compute_layout(p, &l))
+        return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "plan too large");
+    char *block = mloda_aligned_alloc(l.total);
+    if (block == NULL)
+        return MLODA_NOMEM(err, "run state");
+    memset(block, 0, l.total);
+    run_ctx *run = (run_ctx *)(void *)block;
+    run->session = session_retain(session);
+    run->plan = p;
+    run->src_cols = (mloda_column **)(void *)(block + l.src_cols);
+    run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
+    run->outs = (node_out *)(void *)(block + l.outs);
+    run->pending = (atomic_int *)(void *)(block + l.pending);
+    run->state = (atomic_int *)(void *)(block + l.state);
+    run->errors = (mloda_error *)(void *)(block + l.errors);
+    run->tables = (mloda_table **)(void *)(block + l.tables);
+    run->tasks = (step_task *)(void *)(block + l.tasks);
+    run->done = (int64_t *)(void *)(block + l.done);
+    atomic_init(&run->cancel, false);
+    for (int64_t s = 0; s < p->n_steps; s++) {
+        atomic_init(&run->pending[s], (int)p->steps[s].n_parents);
+        atomic_init(&run->state[s], STEP_PENDING);
+        mloda_error_init(&run->errors[s]);
+        run->tasks[s].base.fn = exec_task;
+        run->tasks[s].run = run;
+        run->tasks[s].step = s;
+    }
+    mloda_status st = run_bind_batch(run, batch, err);
+    if (st == MLODA_OK && needs_pool(p, run)) {
+        st = ensure_pool(session, err);
+        if (st == MLODA_OK) {
+            if (pthread_mutex_init(&run->mu, NULL) != 0)
+                st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a mutex");
+            else if (pthread_cond_init(&run->cv, NULL) != 0) {
+                pthread_mutex_destroy(&run->mu);
+                st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a condition");
+            } else {
+                run->use_pool = true;
+            }
+        }
+    }
+    if (st != MLODA_OK) {
+        run_free(run);
+        return st;
+    }
+    *out = run;
+    return MLODA_OK;
+}
+
+void run_free(run_ctx *run)
+{
+    if (run == NULL)
+        return;
+    const mloda_plan *p = run->plan;
+    for (int64_t k = 0; k < p->n_source_slots; k++)
+        mloda_column_release(run->src_cols[k]);
+    for (int64_t n = 0; n < p->n_nodes; n++)
+        node_out_reset(&run->outs[n]);
+    for (int64_t r = 0; r < p->n_results; r++)
+        mloda_table_release(run->tables[r]);
+    if (run->use_pool) {
+        pthread_cond_destroy(&run->cv);
+        pthread_mutex_destroy(&run->mu);
+    }
+    session_release(run->session);
+    mloda_free(run);
+}
+
+/* ---------------------------------------------------------------- one step */
+
+static bool parents_done(const run_ctx *run, const plan_step *st)
+{
+    for (int64_t k = 0; k < st->n_parents; k++) {
+        if (atomic_load_explicit(&run->state[st->parents[k]], memory_order_acquire) != STEP_DONE)
+            return false;
+    }
+    return true;
+}
+
+/* Every feature of the step must have its output after calculate returns OK. */
+static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda_error *err)
+{
+    for (int64_t k = 0; k < st->n_features; k++) {
+        const plan_node *n = &run->plan->nodes[st->features[k]];
+        if (!n->out_multi && run->outs[st->features[k]].col == NULL)
+            return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                                   "feature group '%s' returned no column for feature '%s'",
+                                   mloda_plan_step_group(run->plan, n->step)->name,
+                                   n->feature.name);
+    }
+    return MLODA_OK;
+}
+
+/* Adds the step and group to a plugin's error, and names the feature if it did not. */
+static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_error *e)
+{
+    const plan_step *step = &run->plan->steps[s];
+    const char *group = mloda_plan_step_group(run->plan, s)->name;
+    const char *first = run->plan->nodes[step->features[0]].feature.name;
+    if (e->code == MLODA_OK)
+        (void)mloda_error_set(e, st, first, "calculation failed without a message");
+    if (e->subject[0] == '\0')
+        (void)snprintf(e->subject, sizeof e->subject, "%s", first);
+    char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix; truncated below */
+    (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %.100s)", e->message,
+                   (long long)s, group);
+    memcpy(e->message, msg, sizeof e->message - 1);
+    e->message[sizeof e->message - 1] = '\0';
+}
+
+static step_state compute_step(run_ctx *run, int64_t s)
+{
+    const plan_step *st = &run->plan->steps[s];
+    const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
+    mloda_error *e = &run->errors[s];
+    mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};
+    mloda_status rc = g->calculate(g->user_data, &calc, e);
+    if (rc == MLODA_OK)
+        rc = check_outputs(run, st, e);
+    if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)
+        rc = result_assemble(run, s, calc.n_rows, e);
+    if (rc == MLODA_OK)
+        return STEP_DONE;
+    wrap_error(run, s, rc, e);
+    for (int64_t k = 0; k < st->n_features; k++)
+        node_out_reset(&run->outs[st->features[k]]);
+    return STEP_FAILED;
+}
+
+static step_state exec_step(run_ctx *run, int64_t s)
+{
+    const plan_step *st = &run->plan->steps[s];
+    step_state result = STEP_SKIPPED;
+    if (!atomic_load_explicit(&run->cancel, memory_order_acquire) && parents_done(run, st))
+        result = compute_step(run, s);
+    atomic_store_explicit(&run->state[s], (int)result, memory_order_release);
+    return result;
+}
+
+void run_exec_inline(run_ctx *run, int64_t s)
+{
+    (void)exec_step(run, s);
+}
+
+/* ---------------------------------------------------------------- pool mode */
+
+static void finish_pool_step(run_ctx *run, int64_t s)
+{
+    const plan_step *st = &run->plan->steps[s];
+    for (int64_t k = 0; k < st->n_children; k++) {
+        int64_t c = st->children[k];
+        if (atomic_fetch_sub_explicit(&run->pending[c], 1, memory_order_acq_rel) == 1)
+            mloda_pool_submit(run->session->pool, &run->tasks[c].base);
+    }
+    pthread_mutex_lock(&run->mu);
+    run->done[run->n_done++] = s;
+    pthread_cond_broadcast(&run->cv);
+    pthread_mutex_unlock(&run->mu);
+}
+
+static void exec_task(mloda_task *task)
+{
+    step_task *t = (step_task *)(void *)task;
+    run_ctx *run = t->run;
+    int64_t s = t->step;
+    step_state r = exec_step(run, s);
+    if (r == STEP_FAILED && run->plan->on_error == MLODA_ON_ERROR_STOP)
+        atomic_store_explicit(&run->cancel, true, memory_order_release);
+    finish_pool_step(run, s);
+}
+
+void run_start(run_ctx *run)
+{
+    if (!run->use_pool)
+        return;
+    const mloda_plan *p = run->plan;
+    for (int64_t s = 0; s < p->n_steps; s++) {
+        if (p->steps[s].n_parents == 0)
+            mloda_pool_submit(run->session->pool, &run->tasks[s].base);
+    }
+}
+
+void run_wait_all(run_ctx *run)
+{
+    pthread_mutex_lock(&run->mu);
+    while (run->n_done < run->plan->n_steps)
+        pthread_cond_wait(&run->cv, &run->mu);
+    pthread_mutex_unlock(&run->mu);
+}
+
+int64_t run_take_finished(run_ctx *run)
+{
+    if (run->n_taken >= run->plan->n_steps)
+        return -1;
+    pthread_mutex_lock(&run->mu);
+    while (run->n_done <= run->n_taken)
+        pthread_cond_wait(&run->cv, &run->mu);
+    int64_t s = run->done[run->n_taken++];
+    pthread_mutex_unlock(&run->mu);
+    return s;
+}
+
+void run_cancel_and_wait(run_ctx *run)
+{
+    atomic_store_explicit(&run->cancel, true, memory_order_release);
+    if (run->use_pool)
+        run_wait_all(run);
+}

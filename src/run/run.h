@@ -1,0 +1,92 @@
+/*
+ * run.h: per-run state and the session (DESIGN.md §1, §7).
+ *
+ * A session is an immutable plan plus a lazily started thread pool; it is reference
+ * counted so that open streams keep it alive. A run is one batch through the plan: its
+ * state (bound batch columns, node outputs, step states, result tables, completion queue)
+ * lives in one block allocated per run and freed with it. Steps either run inline on the
+ * caller's thread in plan order, or on the pool as soon as their parents finish.
+ */
+#ifndef MLODA_RUN_RUN_H
+#define MLODA_RUN_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "plan/plan.h"
+#include "run/pool.h"
+
+struct mloda_session {
+    atomic_long refs;
+    mloda_plan *plan;       /* owned, immutable */
+    pthread_mutex_t pool_mu;
+    mloda_pool *pool;       /* guarded by pool_mu; started by the first run that needs it */
+};
+
+typedef enum step_state {
+    STEP_PENDING = 0,
+    STEP_DONE = 1,
+    STEP_FAILED = 2,
+    STEP_SKIPPED = 3,
+} step_state;
+
+typedef struct node_out {
+    mloda_column *col;   /* single-column output (owned reference) */
+    mloda_column **cols; /* multi-column output (owned references) */
+    char **suffixes;     /* owned, one per cols entry */
+    int64_t n, cap;
+} node_out;
+
+typedef struct run_ctx run_ctx;
+
+typedef struct step_task {
+    mloda_task base; /* first: the pool hands back &base */
+    run_ctx *run;
+    int64_t step;
+} step_task;
+
+struct run_ctx {
+    mloda_session *session;   /* owned reference */
+    const mloda_plan *plan;
+    mloda_column **src_cols;  /* [n_source_slots] owned references to batch columns */
+    int64_t *domain_rows;     /* [n_sources] */
+    node_out *outs;           /* [n_nodes] */
+    atomic_int *pending;      /* [n_steps] parents not finished yet */
+    atomic_int *state;        /* [n_steps] step_state */
+    mloda_error *errors;      /* [n_steps] written by the step's runner */
+    mloda_table **tables;     /* [n_results] owned references until handed out */
+    step_task *tasks;         /* [n_steps] */
+    atomic_bool cancel;
+    bool use_pool;
+    /* completion queue (pool mode) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t *done;            /* [n_steps] guarded by mu: finished steps in completion order */
+    int64_t n_done;           /* guarded by mu */
+    int64_t n_taken;          /* consumer side: entries of done already read */
+    int64_t next_inline;      /* inline streams: next step to run */
+    bool stopped;             /* stream ended after an error */
+};
+
+/** Allocates a run and binds the batch (validated against the plan's sources). */
+mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
+                     mloda_error *err);
+void run_free(run_ctx *run);
+/** Starts the run (pool mode: submits the root steps; inline: nothing). */
+void run_start(run_ctx *run);
+/** Runs step s on the current thread (inline mode). */
+void run_exec_inline(run_ctx *run, int64_t s);
+/** Waits for every step (pool mode). */
+void run_wait_all(run_ctx *run);
+/** Pool mode: blocks until a step finishes; returns it, or -1 when all were taken. */
+int64_t run_take_finished(run_ctx *run);
+/** Cancels steps not started and waits for running ones. */
+void run_cancel_and_wait(run_ctx *run);
+
+mloda_session *session_retain(mloda_session *s);
+void session_release(mloda_session *s);
+
+/** Binds the batch's tables and columns into run (batch.c). */
+mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err);
+
+#endif /* MLODA_RUN_RUN_H */
