@@ -1,0 +1,22 @@
+/*
+ * table_layer.h: what the table layer offers the layers above (DESIGN.md §2): the public
+ * column/table API plus internal helpers that are not part of the public ABI.
+ */
+#ifndef MLODA_TABLE_TABLE_LAYER_H
+#define MLODA_TABLE_TABLE_LAYER_H
+
+#include "mloda/table.h"
+#include "table/bitmap.h"
+
+/**
+ * Like mloda_table_new, and records `group` (copied; NULL means "") as the name of the
+ * feature group that computed the table, returned by mloda_table_group. The table is one
+ * allocation (struct, column and name arrays, name bytes), so building result tables per
+ * batch costs one malloc plus the column references.
+ */
+mloda_status mloda_table_new_grouped(const char *group, int64_t n_rows, int64_t n_columns,
+                                     const char *const *names,
+                                     const mloda_column *const *columns, mloda_table **out,
+                                     mloda_error *err);
+
+#endif /* MLODA_TABLE_TABLE_LAYER_H */
