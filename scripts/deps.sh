@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what building and testing mloda-c needs on Debian (run as root or with sudo).
+# Skips apt when every package is already installed.
+set -eu
+pkgs="cmake ninja-build gcc clang libclang-rt-14-dev python3 libyajl-dev libsqlite3-dev pkg-config"
+missing=""
+for p in $pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test of one build directory: unit and integration test programs, the
+# examples (output compared with tests/examples/*.expected) and, when the command exists,
+# the CLI golden tests and the conformance set. Prints each program's lines and ends with
+# "<label>: N passed, N failed". Exit status 0 only if nothing failed.
+#   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance)
+set -u
+build=$1
+label=${2:-$build}
+quick=${3:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+passed=0
+failed=0
+
+count_line() { # "# file: N passed, M failed" -> add to totals
+    local p f
+    p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$1")
+    f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$1")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+}
+
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$(timeout 600 "$t" 2>&1)
+    rc=$?
+    summary=$(grep -E '^# .*passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    grep -E '^(FAIL|  )' <<<"$out" | head -n 40
+    if [ -z "$summary" ]; then
+        echo "FAIL $(basename "$t"): crashed or hung (exit $rc)"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
+        if [ $rc -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' <<<"$summary"; then
+            echo "FAIL $(basename "$t"): exit $rc after its tests (sanitizer report?)"
+            tail -n 30 <<<"$out"
+            failed=$((failed + 1))
+        fi
+    fi
+done
+
+for exp in "$root"/tests/examples/*.expected; do
+    name=$(basename "$exp" .expected)
+    if diff -u "$exp" <(timeout 120 "$build/examples/$name" 2>&1) >/tmp/mloda_example_diff.$$; then
+        passed=$((passed + 1))
+    else
+        echo "FAIL example $name:"
+        head -n 30 /tmp/mloda_example_diff.$$
+        failed=$((failed + 1))
+    fi
+    rm -f /tmp/mloda_example_diff.$$
+done
+
+if [ -x "$build/mloda" ] && [ -x "$root/tests/cli/run_golden.sh" ]; then
+    out=$("$root/tests/cli/run_golden.sh" "$build" 2>&1)
+    grep -E '^FAIL' <<<"$out" | head -n 40
+    count_line "$(grep -E '^# .*passed, [0-9]+ failed' <<<"$out" | tail -n 1)"
+fi
+
+if [ "$quick" != "--quick" ] && [ -x "$build/mloda" ] && [ -f "$root/../shared/conformance/check.py" ]; then
+    out=$(python3 "$root/../shared/conformance/check.py" --mloda "$build/mloda" 2>&1)
+    grep -E '^FAIL' <<<"$out" | head -n 80
+    line=$(tail -n 1 <<<"$out")
+    echo "$line"
+    p=$(sed -n 's/.*: \([0-9]*\)\/\([0-9]*\) passed/\1/p' <<<"$line")
+    n=$(sed -n 's/.*: \([0-9]*\)\/\([0-9]*\) passed/\2/p' <<<"$line")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${n:-0} - ${p:-0}))
+fi
+
+echo "$label: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
