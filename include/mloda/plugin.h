@@ -172,6 +172,10 @@ MLODA_API int64_t mloda_calc_input_width(const mloda_calc *c, int64_t i, int64_t
 /** Column k of input j of feature i (borrowed for the call). */
 MLODA_API const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j,
                                                int64_t k);
+/** Suffix of column k of input j of feature i ("2" for F~2); "" for a single-column input
+ *  or the base column of a multi-column one. Borrowed for the call. */
+MLODA_API const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j,
+                                              int64_t k);
 /** For features bound with mloda_bind_use_source: the batch's column (borrowed). */
 MLODA_API const mloda_column *mloda_calc_source_column(const mloda_calc *c, int64_t i);
 /**
@@ -181,7 +185,8 @@ MLODA_API const mloda_column *mloda_calc_source_column(const mloda_calc *c, int6
  */
 MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col,
                                              mloda_error *err);
-/** Appends column F~suffix to the multi-column output of feature i (reference taken). */
+/** Appends column F~suffix to the multi-column output of feature i (reference taken);
+ *  a NULL or empty suffix names the column F itself (e.g. cluster labels next to F~0..). */
 MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                              mloda_column *col, mloda_error *err);
 /** true once the run was cancelled (stream freed early); long kernels may stop early. */

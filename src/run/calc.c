@@ -81,6 +81,17 @@ const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j, 
     return (k < 0 || k >= o->n) ? NULL : o->cols[k];
 }
 
+const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, int64_t k)
+{
+    const plan_node *in = NULL;
+    const node_out *o = input_out(c, i, j, &in);
+    if (o == NULL)
+        return NULL;
+    if (!in->out_multi)
+        return k == 0 ? "" : NULL;
+    return (k < 0 || k >= o->n) ? NULL : o->suffixes[k];
+}
+
 const mloda_column *mloda_calc_source_column(const mloda_calc *c, int64_t i)
 {
     const plan_node *n = c == NULL ? NULL : feature_node(c, i);
@@ -162,9 +173,9 @@ mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
 {
     const plan_node *n = c == NULL ? NULL : feature_node(c, i);
     mloda_status st = MLODA_OK;
-    if (n == NULL || suffix == NULL || suffix[0] == '\0')
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
-                             "no feature %lld in this step, or empty suffix", (long long)i);
+    if (n == NULL)
+        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no feature %lld in this step",
+                             (long long)i);
     else if (!n->out_multi)
         st = mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                              "feature '%s' declared one column; use mloda_calc_set_output",
@@ -172,8 +183,8 @@ mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
     if (st == MLODA_OK)
         st = check_output(c, n, col, err);
     if (st == MLODA_OK)
-        st = push_multi(&c->run->outs[c->run->plan->steps[c->step].features[i]], suffix, col,
-                        err);
+        st = push_multi(&c->run->outs[c->run->plan->steps[c->step].features[i]],
+                        suffix == NULL ? "" : suffix, col, err);
     if (st != MLODA_OK)
         mloda_column_release(col);
     return st;

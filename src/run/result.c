@@ -51,7 +51,8 @@ static mloda_status collect(const run_ctx *run, const plan_result *r, named_col 
             char *name = mloda_malloc(len);
             if (name == NULL)
                 return MLODA_NOMEM(err, "a column name");
-            (void)snprintf(name, len, "%s~%s", node->feature.name, o->suffixes[j]);
+            (void)snprintf(name, len, o->suffixes[j][0] ? "%s~%s" : "%s%s", node->feature.name,
+                           o->suffixes[j]);
             names_owned[m++] = name;
             cols[i].name = name;
             cols[i++].col = o->cols[j];

@@ -1,0 +1,96 @@
+/*
+ * column_select.c: `F~k` selects one column of a multi-column feature F (a one-hot
+ * encoding's F~2, a projection's F~dim1), SPEC.md §1.4 and §10.16. The selection shares
+ * the column of F; F's own columns are not returned unless requested.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "util/alloc.h"
+
+/* The '~' that separates base and suffix: the last one after the last "__" (so that
+ * "a~1__sum_aggr" is an aggregation, not a selection); NULL when there is none. */
+static const char *selector_tilde(const char *name)
+{
+    const char *from = name;
+    for (const char *p = name; p[0] != '\0' && p[1] != '\0'; p++) {
+        if (p[0] == '_' && p[1] == '_')
+            from = p + 2;
+    }
+    const char *t = strrchr(from, '~');
+    if (t == NULL || t == name || t[1] == '\0')
+        return NULL;
+    return t;
+}
+
+static mloda_status sel_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+{
+    (void)ud;
+    (void)why;
+    *out = selector_tilde(mloda_feature_name(f)) != NULL;
+    return MLODA_OK;
+}
+
+static mloda_status sel_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                               mloda_error *err)
+{
+    (void)ud;
+    const char *name = mloda_feature_name(f);
+    const char *t = selector_tilde(name);
+    char *base = mloda_strndup(name, (size_t)(t - name));
+    if (base == NULL)
+        return mloda_error_set(err, MLODA_ERR_NOMEM, name, "out of memory");
+    mloda_status st = mloda_inputs_add(in, base, mloda_feature_options(f), err);
+    mloda_free(base);
+    return st;
+}
+
+static mloda_status sel_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const char *name = mloda_feature_name(mloda_bind_feature(ctx));
+    if (!mloda_bind_input_is_multi(ctx, 0))
+        return mloda_error_set(err, MLODA_ERR_RESOLVE, name,
+                               "'%s' selects a column of '%s', which has only one column", name,
+                               mloda_bind_input_name(ctx, 0));
+    return mloda_bind_output(ctx, mloda_bind_input_type(ctx, 0), mloda_bind_input_list_size(ctx, 0),
+                             mloda_bind_input_time_unit(ctx, 0), err);
+}
+
+static mloda_status sel_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+        const char *want = selector_tilde(name) + 1;
+        int64_t width = mloda_calc_input_width(calc, i, 0), k = 0;
+        while (k < width && strcmp(mloda_calc_input_suffix(calc, i, 0, k), want) != 0)
+            k++;
+        if (k == width)
+            return mloda_error_set(err, MLODA_ERR_COMPUTE, name,
+                                   "'%s' has no column ~%s in this batch (it has %lld columns)",
+                                   name, want, (long long)width);
+        mloda_column *col = mloda_column_retain(mloda_calc_input(calc, i, 0, k));
+        mloda_status st = mloda_calc_set_output(calc, i, col, err);
+        if (st != MLODA_OK)
+            return st;
+    }
+    return MLODA_OK;
+}
+
+const mloda_feature_group mloda_group_column_select = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "MultiColumnSelection",
+    .description = "Selects one column F~k of a multi-column feature F (one-hot encodings, "
+                   "projections, cluster probabilities).",
+    .version = "1",
+    .patterns = "{feature}~{column}",
+    .options_doc = "",
+    .example = "color__onehot_encoded~1",
+    .match = sel_match,
+    .inputs = sel_inputs,
+    .bind = sel_bind,
+    .calculate = sel_calculate,
+};
