@@ -13,13 +13,17 @@
  *
  * Columns keep the invariants of column_internal.h: no offset, so slices are resolved here.
  * Fixed-width values are borrowed at the sliced position when aligned for their type, else
- * copied; bitmaps are borrowed when the slice starts on a 64-byte aligned byte, else
- * shifted into a fresh bitmap; utf8 offsets are borrowed when they start at 0, else
- * rebased into a fresh buffer with the data pointer moved to the first string. int32 ("i")
- * and float32 ("f") are widened into new int64 / float64 buffers.
+ * copied; utf8 offsets are borrowed when they start at 0, else rebased into a fresh buffer
+ * with the data pointer moved to the first string; utf8 bytes are always borrowed.
+ * Bitmaps (validity, bool values) are always copied (shifted when the slice does not start
+ * on a byte) into fresh 64-byte aligned, padded buffers with zeroed tail bits: they cost
+ * one bit per row, and kernels may then combine them a word at a time even when the
+ * producer did not pad its buffers. int32 ("i") and float32 ("f") are widened into new
+ * int64 / float64 buffers.
  */
 #include "mloda/table.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +55,8 @@ static mloda_status holder_take(struct ArrowArray *array, import_holder **out, m
     import_holder *h = mloda_malloc(sizeof *h);
     if (h == NULL) {
         array->release(array);
-        return MLODA_NOMEM(err, "an Arrow import");
+        (void)MLODA_NOMEM(err, "an Arrow import");
+        return MLODA_ERR_NOMEM; /* the constant: analyzers then see *out is set on success */
     }
     atomic_init(&h->base.refs, 1);
     h->base.destroy = holder_destroy;
@@ -160,6 +165,10 @@ static mloda_status check_extent(const node *nd, mloda_error *err)
         return parse_error(err, nd, "negative offset");
     if (nd->length < 0 || nd->offset < 0 || !mloda_add_i64(nd->offset, nd->length, &end))
         return parse_error(err, nd, "offset + length overflows");
+    /* no buffer holds 2^60 slots; refusing them here means every byte offset of an element
+     * of up to 8 bytes fits before any buffer (bitmaps included) is read */
+    if (end > INT64_MAX / 8)
+        return parse_error(err, nd, "offset + length overflows the address space");
     return MLODA_OK;
 }
 
@@ -194,7 +203,8 @@ static mloda_status check_shape(const node *nd, int64_t n_buffers, int64_t n_chi
 
 /* ---------------------------------------------------------------- buffers */
 
-/* Adds an owned buffer to the column's first free slot. */
+/* Adds an owned buffer to the column's first free slot. Each format needs at most
+ * MLODA_COLUMN_MAX_OWNED buffers at once (utf8: validity, offsets, empty data). */
 static void own(mloda_column *c, void *buf)
 {
     for (int i = 0; i < MLODA_COLUMN_MAX_OWNED; i++)
@@ -202,19 +212,23 @@ static void own(mloda_column *c, void *buf)
             c->owned[i] = buf;
             return;
         }
+    assert(!"more owned buffers than MLODA_COLUMN_MAX_OWNED");
 }
 
-/* Bits [offset, offset + n) of src as a bitmap starting at bit 0: borrowed when that is
- * a 64-byte aligned byte, else copied. */
-static mloda_status take_bitmap(mloda_column *c, const uint8_t *src, int64_t offset, int64_t n,
-                                const uint8_t **out, bool *borrowed, mloda_error *err)
+/* Frees an owned buffer before the column is done (a temporary copy). */
+static void disown(mloda_column *c, const void *buf)
 {
-    const uint8_t *start = src + offset / 8;
-    if (offset % 8 == 0 && (uintptr_t)start % 64 == 0) {
-        *out = start;
-        *borrowed = true;
-        return MLODA_OK;
-    }
+    for (int i = 0; i < MLODA_COLUMN_MAX_OWNED; i++)
+        if (buf != NULL && c->owned[i] == buf) {
+            mloda_free(c->owned[i]);
+            c->owned[i] = NULL;
+        }
+}
+
+/* Bits [offset, offset + n) of src copied into a fresh bitmap starting at bit 0. */
+static mloda_status take_bitmap(mloda_column *c, const uint8_t *src, int64_t offset, int64_t n,
+                                const uint8_t **out, mloda_error *err)
+{
     size_t bytes = 0;
     if (!mloda_i64_to_size(mloda_bitmap_bytes(n), &bytes))
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "bitmap too large");
@@ -257,8 +271,7 @@ static mloda_status take_fixed(mloda_column *c, const node *nd, const void *src,
 }
 
 /* Validity of the node's rows: null_count counted here, bitmap dropped when all valid. */
-static mloda_status take_validity(mloda_column *c, const node *nd, bool *borrowed,
-                                  mloda_error *err)
+static mloda_status take_validity(mloda_column *c, const node *nd, mloda_error *err)
 {
     const struct ArrowArray *a = nd->array;
     const uint8_t *bits = a->buffers[0];
@@ -275,7 +288,7 @@ static mloda_status take_validity(mloda_column *c, const node *nd, bool *borrowe
     if (nulls == 0)
         return MLODA_OK;
     c->null_count = nulls;
-    return take_bitmap(c, bits, nd->offset, nd->length, &c->validity, borrowed, err);
+    return take_bitmap(c, bits, nd->offset, nd->length, &c->validity, err);
 }
 
 /* ---------------------------------------------------------------- per format */
@@ -284,16 +297,15 @@ static mloda_status import_fixed(mloda_column *c, const node *nd, bool *borrowed
                                  mloda_error *err)
 {
     MLODA_TRY(check_shape(nd, 2, 0, err));
-    MLODA_TRY(take_validity(c, nd, borrowed, err));
+    MLODA_TRY(take_validity(c, nd, err));
     return take_fixed(c, nd, nd->array->buffers[1], nd->offset, nd->length, sizeof(int64_t),
                       &c->values, borrowed, err);
 }
 
-static mloda_status import_bool(mloda_column *c, const node *nd, bool *borrowed,
-                                mloda_error *err)
+static mloda_status import_bool(mloda_column *c, const node *nd, mloda_error *err)
 {
     MLODA_TRY(check_shape(nd, 2, 0, err));
-    MLODA_TRY(take_validity(c, nd, borrowed, err));
+    MLODA_TRY(take_validity(c, nd, err));
     const uint8_t *bits = nd->array->buffers[1];
     if (nd->length == 0 || bits == NULL) {
         if (nd->length > 0)
@@ -306,17 +318,17 @@ static mloda_status import_bool(mloda_column *c, const node *nd, bool *borrowed,
         return MLODA_OK;
     }
     const uint8_t *out = NULL;
-    MLODA_TRY(take_bitmap(c, bits, nd->offset, nd->length, &out, borrowed, err));
+    MLODA_TRY(take_bitmap(c, bits, nd->offset, nd->length, &out, err));
     c->values = out;
     return MLODA_OK;
 }
 
 /* int32 -> int64 or float32 -> double, always into a new buffer. */
 static mloda_status import_widened(mloda_column *c, const node *nd, bool is_float,
-                                   bool *borrowed, mloda_error *err)
+                                   mloda_error *err)
 {
     MLODA_TRY(check_shape(nd, 2, 0, err));
-    MLODA_TRY(take_validity(c, nd, borrowed, err));
+    MLODA_TRY(take_validity(c, nd, err));
     const void *narrow = NULL;
     bool narrow_borrowed = false; /* read now, not kept: no reference needed */
     MLODA_TRY(take_fixed(c, nd, nd->array->buffers[1], nd->offset, nd->length, 4, &narrow,
@@ -334,6 +346,7 @@ static mloda_status import_widened(mloda_column *c, const node *nd, bool is_floa
         else
             ((int64_t *)wide)[i] = ((const int32_t *)narrow)[i];
     }
+    disown(c, narrow); /* a copy made for alignment is not needed any more */
     c->values = wide;
     return MLODA_OK;
 }
@@ -350,14 +363,16 @@ static mloda_status import_utf8(mloda_column *c, const node *nd, bool *borrowed,
                                 mloda_error *err)
 {
     MLODA_TRY(check_shape(nd, 3, 0, err));
-    MLODA_TRY(take_validity(c, nd, borrowed, err));
+    MLODA_TRY(take_validity(c, nd, err));
     const void *offsets = nd->array->buffers[1];
     const char *data = nd->array->buffers[2];
     size_t bytes = 0;
     int64_t n_offsets = 0;
+    int64_t end = 0;
     if (!mloda_add_i64(nd->length, 1, &n_offsets) ||
-        !mloda_elems_bytes(n_offsets, sizeof(int32_t), &bytes) ||
-        !mloda_elems_bytes(nd->offset + n_offsets, sizeof(int32_t), &bytes))
+        !mloda_add_i64(nd->offset, n_offsets, &end) ||
+        !mloda_elems_bytes(end, sizeof(int32_t), &bytes) ||
+        !mloda_elems_bytes(n_offsets, sizeof(int32_t), &bytes))
         return parse_error(err, nd, "length overflows the address space");
     int32_t first = 0, last = 0;
     if (nd->length > 0) {
@@ -385,7 +400,6 @@ static mloda_status import_utf8(mloda_column *c, const node *nd, bool *borrowed,
         *borrowed = true;
     } else {
         /* rebase so that row 0 starts at byte 0 of the (moved) data pointer */
-        (void)mloda_elems_bytes(n_offsets, sizeof(int32_t), &bytes); /* checked above */
         int32_t *rebased = mloda_column_buffer_new(bytes);
         if (rebased == NULL)
             return MLODA_NOMEM(err, "utf8 offsets");
@@ -410,7 +424,7 @@ static mloda_status import_utf8(mloda_column *c, const node *nd, bool *borrowed,
 /* Replaces the doubles whose child validity bit is 0 by NaN (copying borrowed values):
  * a fixed-size list row is one value per slot, and NaN is float64's missing value. */
 static mloda_status nan_child_nulls(mloda_column *c, const node *child, int64_t n,
-                                    mloda_error *err)
+                                    bool *borrowed, mloda_error *err)
 {
     const struct ArrowArray *a = child->array;
     const uint8_t *bits = a->buffers[0];
@@ -423,12 +437,9 @@ static mloda_status nan_child_nulls(mloda_column *c, const node *child, int64_t 
     if (copy == NULL)
         return MLODA_NOMEM(err, "list values");
     memcpy(copy, c->values, bytes);
-    for (int i = 0; i < MLODA_COLUMN_MAX_OWNED; i++)
-        if (c->owned[i] == c->values) { /* replace a copy take_fixed made */
-            mloda_free(c->owned[i]);
-            c->owned[i] = NULL;
-        }
+    disown(c, c->values); /* replaces a copy take_fixed made, if any */
     own(c, copy);
+    *borrowed = false; /* the values were the only buffer borrowed */
     for (int64_t i = 0; i < n; i++)
         if (!mloda_bit_get(bits, child->offset + i))
             copy[i] = (double)NAN;
@@ -457,11 +468,11 @@ static mloda_status import_list(mloda_column *c, const node *nd, int32_t list_si
     MLODA_TRY(check_shape(&child, 2, 0, err));
     if (ca->length < end)
         return parse_error(err, nd, "list child is shorter than length * list size");
-    MLODA_TRY(take_validity(c, nd, borrowed, err));
+    MLODA_TRY(take_validity(c, nd, err));
     c->list_size = list_size;
     MLODA_TRY(take_fixed(c, &child, ca->buffers[1], child.offset, child.length, sizeof(double),
                          &c->values, borrowed, err));
-    return nan_child_nulls(c, &child, child.length, err);
+    return nan_child_nulls(c, &child, child.length, borrowed, err);
 }
 
 /* ---------------------------------------------------------------- columns */
@@ -493,11 +504,11 @@ static mloda_status import_node(import_holder *h, const node *nd, mloda_column *
     case FMT_INT32:
     case FMT_FLOAT32:
         c->type = f.kind == FMT_INT32 ? MLODA_TYPE_INT64 : MLODA_TYPE_FLOAT64;
-        st = import_widened(c, nd, f.kind == FMT_FLOAT32, &borrowed, err);
+        st = import_widened(c, nd, f.kind == FMT_FLOAT32, err);
         break;
     case FMT_BOOL:
         c->type = MLODA_TYPE_BOOL;
-        st = import_bool(c, nd, &borrowed, err);
+        st = import_bool(c, nd, err);
         break;
     case FMT_UTF8:
         c->type = MLODA_TYPE_UTF8;
@@ -537,13 +548,18 @@ static mloda_status begin_import(struct ArrowArray *array, const struct ArrowSch
                                  const void *out, import_holder **h, mloda_error *err)
 {
     *h = NULL;
-    if (array == NULL || array->release == NULL)
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
-                               "import needs an unreleased Arrow array");
+    /* the constant (not mloda_error_set's result) is returned so that analyzers see *h
+     * is only used after success */
+    if (array == NULL || array->release == NULL) {
+        (void)mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                              "import needs an unreleased Arrow array");
+        return MLODA_ERR_INVALID_ARG;
+    }
     if (schema == NULL || out == NULL) {
         array->release(array); /* ownership is taken even when the call fails */
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
-                               "import needs a schema and an output pointer");
+        (void)mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                              "import needs a schema and an output pointer");
+        return MLODA_ERR_INVALID_ARG;
     }
     return holder_take(array, h, err);
 }

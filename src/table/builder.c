@@ -232,8 +232,10 @@ mloda_status mloda_column_builder_reserve(mloda_column_builder *b, int64_t addit
 static mloda_status begin_append(mloda_column_builder *b, bool type_ok, const char *what,
                                  const char *expected, mloda_error *err)
 {
-    if (b == NULL)
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "builder is NULL");
+    if (b == NULL) { /* the constant, so that analyzers see b is used only when set */
+        (void)mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "builder is NULL");
+        return MLODA_ERR_INVALID_ARG;
+    }
     if (!type_ok)
         return mloda_error_set(err, MLODA_ERR_TYPE, NULL,
                                "cannot append %s to a %s column builder: expected a %s builder",

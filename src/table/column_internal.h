@@ -6,8 +6,11 @@
  *   - row 0 is the first slot of every buffer (no offset);
  *   - validity == NULL exactly when null_count == 0;
  *   - values is never NULL (an empty column has a small empty buffer), nor is data for UTF8;
- *   - buffers the column allocated are 64-byte aligned and padded (owned[]); buffers
- *     borrowed from an Arrow producer are kept alive by `owner`.
+ *   - bitmaps (validity, bool values) are always the column's own: 64-byte aligned,
+ *     padded, bits past length zero;
+ *   - buffers the column allocated are 64-byte aligned and padded (owned[]); values,
+ *     offsets and bytes borrowed from an Arrow producer are kept alive by `owner` and are
+ *     aligned at least for their element type (imports copy them otherwise).
  * A finished column is immutable; only `refs` changes, atomically.
  */
 #ifndef MLODA_TABLE_COLUMN_INTERNAL_H

@@ -74,19 +74,20 @@ static void test_add_columns(void)
     mloda_column *c2 = int_col(2), *c3 = int_col(3);
     static const struct {
         const char *label;
-        int n;
         const char *names[2];
+        const char *msg;
+        int n;
         int lens[2];
         mloda_status st;
-        const char *msg;
     } cases[] = {
-        {"ok", 2, {"price", "units"}, {3, 3}, MLODA_OK, ""},
-        {"ragged", 2, {"price", "units"}, {3, 2}, MLODA_ERR_SCHEMA,
-         "table 'T': column 'units' has 2 rows but column 'price' has 3"},
-        {"duplicate column", 2, {"price", "price"}, {3, 3}, MLODA_ERR_DUPLICATE,
-         "table 'T': column name 'price' appears twice"},
-        {"no columns", 0, {NULL, NULL}, {0, 0}, MLODA_OK, ""},
-        {"NULL name", 1, {NULL, NULL}, {3, 0}, MLODA_ERR_INVALID_ARG, "table 'T': "},
+        {"ok", {"price", "units"}, "", 2, {3, 3}, MLODA_OK},
+        {"ragged", {"price", "units"},
+         "table 'T': column 'units' has 2 rows but column 'price' has 3", 2, {3, 2},
+         MLODA_ERR_SCHEMA},
+        {"duplicate column", {"price", "price"}, "table 'T': column name 'price' appears twice",
+         2, {3, 3}, MLODA_ERR_DUPLICATE},
+        {"no columns", {NULL, NULL}, "", 0, {0, 0}, MLODA_OK},
+        {"NULL name", {NULL, NULL}, "table 'T': ", 1, {3, 0}, MLODA_ERR_INVALID_ARG},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
@@ -95,7 +96,8 @@ static void test_add_columns(void)
         for (int i = 0; i < 2; i++)
             cols[i] = cases[k].lens[i] == 2 ? c2 : c3;
         mloda_error err = MLODA_ERROR_INIT;
-        mloda_status st = mloda_api_data_add_columns(a, "T", cases[k].n, cases[k].names, cols, &err);
+        mloda_status st =
+            mloda_api_data_add_columns(a, "T", cases[k].n, cases[k].names, cols, &err);
         CHECK_EQ_INT(st, cases[k].st);
         CHECK_CONTAINS(err.message, cases[k].msg);
         if (st == MLODA_OK) {

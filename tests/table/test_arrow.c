@@ -1,6 +1,7 @@
 /* test_arrow.c: Arrow C Data Interface export and import: every type with nulls, empty
  * tables, sliced arrays (offsets that are and are not multiples of 8), the producer's
  * release running exactly once, malformed structs, and the table stream. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ static void make_columns(mloda_column *cols[N_COLS])
         iv[i] = i * 11 - 50;
         tv[i] = 1700000000000 + i;
         fv[i] = i == 4 ? NAN : i * 0.25;
-        lv[2 * i] = i;
-        lv[2 * i + 1] = -i;
+        lv[2 * (size_t)i] = i;
+        lv[2 * (size_t)i + 1] = -i;
         bv[i] = i % 3 == 1;
         valid[i] = (uint8_t)(i % 5 != 2);
         sv[i] = i % 4 == 3 ? NULL : words[i % 5];
@@ -106,6 +107,15 @@ static void check_same_column(const mloda_column *got, const mloda_column *want,
     }
     CHECK_EQ_INT(mloda_column_null_count(got), nulls);
     CHECK((mloda_column_validity(got) == NULL) == (nulls == 0));
+    /* bitmaps are always the column's own: 64-byte aligned, tail bits zero */
+    const uint8_t *bitmaps[2] = {mloda_column_validity(got), mloda_column_bool_bits(got)};
+    for (int b = 0; b < 2; b++) {
+        if (bitmaps[b] == NULL)
+            continue;
+        CHECK((uintptr_t)bitmaps[b] % 64 == 0);
+        if (n % 8 != 0)
+            CHECK((bitmaps[b][n / 8] >> (n % 8)) == 0);
+    }
     if (type == MLODA_TYPE_UTF8)
         CHECK_EQ_INT(mloda_column_utf8_offsets(got)[0], 0); /* rebased */
 }
@@ -239,13 +249,15 @@ static void test_column_round_trip(void)
         check_same_column(got, cols[k], 0, N);
         if (k == 0) /* aligned, unsliced: borrowed, not copied */
             CHECK(mloda_column_int64(got) == mloda_column_int64(cols[0]));
-        CHECK_EQ_INT(released, 0);
+        /* bitmaps are copied, so a bool column borrows nothing and frees the producer */
+        const int early = mloda_column_type(cols[k]) == MLODA_TYPE_BOOL;
+        CHECK_EQ_INT(released, early);
         /* re-export of an imported column works too */
         struct ArrowArray a2;
         struct ArrowSchema s2;
         CHECK_OK(mloda_column_export(got, col_names[k], &a2, &s2, &err), err);
         mloda_column_release(got);
-        CHECK_EQ_INT(released, 0); /* the re-export still holds the import */
+        CHECK_EQ_INT(released, early); /* the re-export still holds the import */
         mloda_column *again = NULL;
         CHECK_OK(mloda_column_import(&a2, &s2, &again, &err), err);
         s2.release(&s2);
@@ -320,7 +332,8 @@ static void test_empty_tables(void)
     mloda_error err = MLODA_ERROR_INIT;
     for (int k = 0; k < N_COLS; k++) { /* zero-row columns of every type */
         mloda_column_builder *b = NULL;
-        CHECK_OK(mloda_column_builder_new(mloda_column_type(cols[k]), mloda_column_list_size(cols[k]),
+        CHECK_OK(mloda_column_builder_new(mloda_column_type(cols[k]),
+                                          mloda_column_list_size(cols[k]),
                                           mloda_column_time_unit(cols[k]), &b, &err),
                  err);
         CHECK_OK(mloda_column_builder_finish(b, &empty[k], &err), err);
@@ -490,6 +503,8 @@ static const fake_spec fakes[] = {
      MLODA_ERR_PARSE, "overflow"},
     {"bytes overflow", "l", 4, INT64_MAX / 4, 0, 2, NULL, i64_vals, NULL, NULL, 0, false,
      MLODA_ERR_PARSE, "overflow"},
+    {"huge offset with nulls", "l", 4, INT64_MAX / 4, -1, 2, validity_1010, i64_vals, NULL,
+     NULL, 0, false, MLODA_ERR_PARSE, "overflow"},
     {"nulls but no bitmap", "l", 4, 0, 2, 2, NULL, i64_vals, NULL, NULL, 0, false,
      MLODA_ERR_PARSE, "validity"},
     {"null_count -5", "l", 4, 0, -5, 2, NULL, i64_vals, NULL, NULL, 0, false, MLODA_ERR_PARSE,
@@ -911,6 +926,62 @@ static void test_stream_mismatch(void)
     release_columns(cols);
 }
 
+/* ---------------------------------------------------------------- threads */
+
+typedef struct reader_arg {
+    const mloda_table *table; /* one reference, dropped by the thread */
+    const mloda_column *column; /* one reference, dropped by the thread */
+    int64_t sum;
+} reader_arg;
+
+static void *reader(void *p)
+{
+    reader_arg *r = p;
+    for (int k = 0; k < 1000; k++) { /* churn the counts while others do the same */
+        mloda_column_release(mloda_column_retain(r->column));
+        mloda_table_release(mloda_table_retain(r->table));
+    }
+    for (int64_t i = 0; i < mloda_column_length(r->column); i++)
+        r->sum += mloda_column_is_valid(r->column, i);
+    mloda_column_release(r->column);
+    mloda_table_release(r->table);
+    return NULL;
+}
+
+static void test_threads_share_import(void)
+{
+    /* imported columns released on several threads: the producer's release runs once */
+    mloda_column *cols[N_COLS];
+    make_columns(cols);
+    mloda_table *t = make_table(cols);
+    struct ArrowArray a;
+    struct ArrowSchema s;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_table_export(t, &a, &s, &err), err);
+    int released = 0;
+    wrap_release(&a, &released);
+    mloda_table *got = NULL;
+    CHECK_OK(mloda_table_import(&a, &s, &got, &err), err);
+    s.release(&s);
+    enum { THREADS = 4 };
+    pthread_t th[THREADS];
+    reader_arg args[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        args[k].table = mloda_table_retain(got);
+        args[k].column = mloda_column_retain(mloda_table_column(got, k));
+        args[k].sum = 0;
+        CHECK(pthread_create(&th[k], NULL, reader, &args[k]) == 0);
+    }
+    mloda_table_release(got); /* the threads hold the last references */
+    for (int k = 0; k < THREADS; k++) {
+        CHECK(pthread_join(th[k], NULL) == 0);
+        CHECK_EQ_INT(args[k].sum, N - mloda_column_null_count(cols[k]));
+    }
+    CHECK_EQ_INT(released, 1);
+    mloda_table_release(t);
+    release_columns(cols);
+}
+
 /* ---------------------------------------------------------------- allocation failures */
 
 static void test_oom(void)
@@ -983,6 +1054,7 @@ int main(void)
     RUN(test_moved_child);
     RUN(test_stream);
     RUN(test_stream_mismatch);
+    RUN(test_threads_share_import);
     RUN(test_oom);
     return TEST_SUMMARY();
 }

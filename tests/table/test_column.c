@@ -184,7 +184,7 @@ static void test_bool_packing(void)
 
 static void test_utf8(void)
 {
-    static const char *const strings[] = {"", "hello", NULL, "gr\xc3\xbc\xc3\x9f" "e",
+    static const char *const strings[] = {"", "hello", NULL, "gr\303\274\303\237e",
                                           "\xe6\x97\xa5\xe6\x9c\xac", "", NULL, "x"};
     const int64_t n = 8;
     mloda_error err = MLODA_ERROR_INIT;
