@@ -212,7 +212,7 @@ static void own(mloda_column *c, void *buf)
             c->owned[i] = buf;
             return;
         }
-    assert(!"more owned buffers than MLODA_COLUMN_MAX_OWNED");
+    assert(false && "more owned buffers than MLODA_COLUMN_MAX_OWNED");
 }
 
 /* Frees an owned buffer before the column is done (a temporary copy). */

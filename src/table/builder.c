@@ -82,9 +82,17 @@ static mloda_status size_error(mloda_error *err, const mloda_column_builder *b, 
  * (old is then left alone). */
 static void *regrow(void *old, size_t old_bytes, size_t new_bytes)
 {
-    void *p = mloda_column_buffer_new(new_bytes);
-    if (p != NULL && old != NULL && old_bytes > 0)
+    size_t padded = 0;
+    if (!mloda_pad64(new_bytes == 0 ? 1 : new_bytes, &padded))
+        return NULL;
+    uint8_t *p = mloda_aligned_alloc(padded);
+    if (p == NULL)
+        return NULL;
+    if (old == NULL)
+        old_bytes = 0;
+    if (old_bytes > 0)
         memcpy(p, old, old_bytes);
+    memset(p + old_bytes, 0, padded - old_bytes); /* old_bytes <= new_bytes <= padded */
     return p;
 }
 
