@@ -136,6 +136,11 @@ MLODA_API mloda_status mloda_column_builder_append_list(mloda_column_builder *b,
  */
 MLODA_API mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n,
                                                    void **out_values, mloda_error *err);
+/** Like mloda_column_builder_resize, but the values of the added rows are unspecified
+ *  (bool rows are still zero): for kernels that write every row anyway, which saves a pass
+ *  over the buffer. */
+MLODA_API mloda_status mloda_column_builder_resize_uninit(mloda_column_builder *b, int64_t n,
+                                                          void **out_values, mloda_error *err);
 /** Writable validity bitmap covering the current length (all valid until changed), created
  *  on first use. Clear bit i to make row i null. Valid until the next call on the builder. */
 MLODA_API mloda_status mloda_column_builder_validity(mloda_column_builder *b, uint8_t **out_bits,

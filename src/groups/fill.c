@@ -24,7 +24,7 @@ static mloda_status start(mloda_type type, mloda_time_unit unit, int64_t n,
     mloda_status st = mloda_column_builder_new(type, 0, unit, b, err);
     if (st != MLODA_OK)
         return st;
-    st = mloda_column_builder_resize(*b, n, values, err);
+    st = mloda_column_builder_resize_uninit(*b, n, values, err);
     if (st != MLODA_OK) {
         mloda_column_builder_free(*b);
         *b = NULL;

@@ -2,8 +2,10 @@
  * builder.c: the single-owner column builder and its finish step.
  *
  * Invariants while building:
- *   - values holds cap rows (for UTF8: cap + 1 int32 offsets, offsets[0] == 0), zero-filled
- *     past what has been written; validity, once created, holds cap bits;
+ *   - values holds cap rows (for UTF8: cap + 1 int32 offsets, offsets[0] == 0); bit-packed
+ *     buffers (bool values, validity) are zero past what has been written, other values
+ *     are unspecified there (zeroing them would write every output buffer twice);
+ *     validity, once created, holds cap bits;
  *   - every row below length has its value and (when validity exists) its bit written;
  *   - UTF8 data never exceeds INT32_MAX bytes, because offsets are int32.
  * Buffers are 64-byte aligned and padded (mloda_column_buffer_new); growth doubles, so
@@ -78,9 +80,9 @@ static mloda_status size_error(mloda_error *err, const mloda_column_builder *b, 
                            mloda_type_name(b->type), (long long)rows);
 }
 
-/* Moves `old` (old_bytes used) into a new zeroed buffer of new_bytes; NULL on failure
- * (old is then left alone). */
-static void *regrow(void *old, size_t old_bytes, size_t new_bytes)
+/* Moves `old` (old_bytes used) into a new buffer of new_bytes, zeroing the rest when
+ * `zero`; NULL on failure (old is then left alone). */
+static void *regrow(void *old, size_t old_bytes, size_t new_bytes, bool zero)
 {
     size_t padded = 0;
     if (!mloda_pad64(new_bytes == 0 ? 1 : new_bytes, &padded))
@@ -92,7 +94,8 @@ static void *regrow(void *old, size_t old_bytes, size_t new_bytes)
         old_bytes = 0;
     if (old_bytes > 0)
         memcpy(p, old, old_bytes);
-    memset(p + old_bytes, 0, padded - old_bytes); /* old_bytes <= new_bytes <= padded */
+    if (zero)
+        memset(p + old_bytes, 0, padded - old_bytes); /* old_bytes <= new_bytes <= padded */
     return p;
 }
 
@@ -114,7 +117,7 @@ static mloda_status grow(mloda_column_builder *b, int64_t rows, mloda_error *err
     }
     if (b->values != NULL && !values_bytes(b, b->cap, &old_bytes))
         return size_error(err, b, b->cap); /* cannot happen: the old size was checked */
-    uint8_t *values = regrow(b->values, old_bytes, new_bytes);
+    uint8_t *values = regrow(b->values, old_bytes, new_bytes, b->type == MLODA_TYPE_BOOL);
     if (values == NULL)
         return MLODA_NOMEM(err, "column values");
     if (b->validity != NULL) {
@@ -124,7 +127,7 @@ static mloda_status grow(mloda_column_builder *b, int64_t rows, mloda_error *err
             mloda_free(values);
             return size_error(err, b, cap);
         }
-        uint8_t *validity = regrow(b->validity, old_bits, bits_bytes);
+        uint8_t *validity = regrow(b->validity, old_bits, bits_bytes, true);
         if (validity == NULL) {
             mloda_free(values);
             return MLODA_NOMEM(err, "column validity");
@@ -153,7 +156,7 @@ static mloda_status grow_data(mloda_column_builder *b, int64_t bytes, mloda_erro
     if (cap < MIN_DATA_BYTES)
         cap = MIN_DATA_BYTES;
     /* bytes and data_len are in [0, INT32_MAX]; cap at most 2 * INT32_MAX fits size_t */
-    char *data = regrow(b->data, (size_t)b->data_len, (size_t)cap);
+    char *data = regrow(b->data, (size_t)b->data_len, (size_t)cap, false);
     if (data == NULL)
         return MLODA_NOMEM(err, "utf8 column data");
     mloda_free(b->data);
@@ -341,8 +344,8 @@ mloda_status mloda_column_builder_append_list(mloda_column_builder *b, const dou
     return MLODA_OK;
 }
 
-mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n, void **out_values,
-                                         mloda_error *err)
+static mloda_status resize(mloda_column_builder *b, int64_t n, bool zero, void **out_values,
+                           mloda_error *err)
 {
     if (out_values != NULL)
         *out_values = NULL;
@@ -357,10 +360,10 @@ mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n, voi
                                "resize to %lld rows would drop rows (builder has %lld)",
                                (long long)n, (long long)b->length);
     MLODA_TRY(grow(b, n, err));
-    /* new rows are zero and valid, whatever a caller scribbled past the old length */
+    /* new rows are zero (unless the caller asked not to) and valid */
     if (b->type == MLODA_TYPE_BOOL) {
         mloda_bitmap_set_range(b->values, b->length, n - b->length, false);
-    } else {
+    } else if (zero) {
         const size_t width = row_bytes(b);
         /* rows below cap were checked by grow, so these products fit */
         memset(b->values + (size_t)b->length * width, 0, (size_t)(n - b->length) * width);
@@ -370,6 +373,18 @@ mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n, voi
     b->length = n;
     *out_values = b->values;
     return MLODA_OK;
+}
+
+mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n, void **out_values,
+                                         mloda_error *err)
+{
+    return resize(b, n, true, out_values, err);
+}
+
+mloda_status mloda_column_builder_resize_uninit(mloda_column_builder *b, int64_t n,
+                                                void **out_values, mloda_error *err)
+{
+    return resize(b, n, false, out_values, err);
 }
 
 mloda_status mloda_column_builder_validity(mloda_column_builder *b, uint8_t **out_bits,

@@ -1,9 +1,13 @@
 /* alloc.c: counted allocation with failure injection for tests (see alloc.h). */
+#define _DEFAULT_SOURCE 1 /* madvise flags (MADV_HUGEPAGE) are Linux extensions */
 #include "util/alloc.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+enum { HUGE_PAGE = 2u << 20, HUGE_THRESHOLD = 4u << 20 };
 
 static atomic_uint_fast64_t n_allocs;
 static atomic_long fail_countdown = -1; /* -1: injection off */
@@ -63,8 +67,16 @@ void *mloda_aligned_alloc(size_t size)
     if (!mloda_pad64(size == 0 ? 1 : size, &padded))
         return NULL;
     void *p = NULL;
-    if (posix_memalign(&p, 64, padded) != 0)
+    /* Large column buffers get 2 MiB alignment and transparent huge pages where the kernel
+     * offers them on request: a 1M-row column then costs 4 page faults instead of 2000,
+     * which dominate the time of writing a fresh output column. */
+    bool huge = padded >= HUGE_THRESHOLD;
+    if (posix_memalign(&p, huge ? (size_t)HUGE_PAGE : 64, padded) != 0)
         return NULL;
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        (void)madvise(p, padded & ~((size_t)HUGE_PAGE - 1), MADV_HUGEPAGE); /* advice only */
+#endif
     return counted(p);
 }
 

@@ -61,6 +61,9 @@ static void copy_one_line(char *dst, size_t cap, const char *src)
 
 static mloda_status error_vset(mloda_error *err, mloda_status code, const char *subject,
                                int64_t position, const char *fmt, va_list ap)
+    MLODA_PRINTF(5, 0);
+static mloda_status error_vset(mloda_error *err, mloda_status code, const char *subject,
+                               int64_t position, const char *fmt, va_list ap)
 {
     if (err == NULL || code == MLODA_OK || err->code != MLODA_OK)
         return code;
