@@ -2,7 +2,7 @@
  * builder.c: the single-owner column builder and its finish step.
  *
  * Invariants while building:
- *   - values holds cap rows (for UTF8: cap + 1 int32 offsets, offsets[0] == 0); bit-packed
+ *   - values holds cap rows (for UTF8: cap + 1 int32 offsets, zeroed, offsets[0] == 0); bit-packed
  *     buffers (bool values, validity) are zero past what has been written, other values
  *     are unspecified there (zeroing them would write every output buffer twice);
  *     validity, once created, holds cap bits;
@@ -117,7 +117,9 @@ static mloda_status grow(mloda_column_builder *b, int64_t rows, mloda_error *err
     }
     if (b->values != NULL && !values_bytes(b, b->cap, &old_bytes))
         return size_error(err, b, b->cap); /* cannot happen: the old size was checked */
-    uint8_t *values = regrow(b->values, old_bytes, new_bytes, b->type == MLODA_TYPE_BOOL);
+    /* bit-packed bools need zero tails; utf8 offsets need offsets[0] == 0 */
+    uint8_t *values = regrow(b->values, old_bytes, new_bytes,
+                             b->type == MLODA_TYPE_BOOL || b->type == MLODA_TYPE_UTF8);
     if (values == NULL)
         return MLODA_NOMEM(err, "column values");
     if (b->validity != NULL) {
