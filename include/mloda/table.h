@@ -171,6 +171,14 @@ MLODA_API mloda_status mloda_column_from_float64_list(const double *values, cons
                                                       int64_t n, int32_t list_size,
                                                       mloda_column **out, mloda_error *err);
 
+/**
+ * New column holding rows indices[0..n) of col, in that order (a gather); an index of -1
+ * gives a null row. Every index must be -1 or within [0, length).
+ * Errors: MLODA_ERR_RANGE naming the first bad index (position = its place), MLODA_ERR_NOMEM.
+ */
+MLODA_API mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices,
+                                         int64_t n, mloda_column **out, mloda_error *err);
+
 /* ---------------------------------------------------------------- tables */
 
 /**
