@@ -97,6 +97,34 @@ MLODA_API mloda_status mloda_request_set_on_error(mloda_request *req, mloda_on_e
 MLODA_API mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows,
                                                      mloda_error *err);
 
+/**
+ * Adds a global filter (SPEC.md §7.3): only rows where `column` passes reach any feature
+ * computed from that column's table. The column need not be requested. Filters on one
+ * table combine with AND; null and NaN values never pass.
+ * type and params (a parameter object; see options.h; may be NULL for none):
+ *   "min"     {value}                     x >= value
+ *   "max"     {value} | {max, max_exclusive}   x <= value (x < max when exclusive)
+ *   "range"   {min, max, min_exclusive?, max_exclusive?}
+ *   "equal"   {value}                     x == value (numbers, text, bools, timestamps)
+ *   "regex"   {value}                     the text form of x contains a match (PCRE2 syntax,
+ *                                         search semantics like pandas str.contains)
+ *   "categorical_inclusion" {values}      x is one of the listed values
+ *   "time_range" {from?, to?, max_exclusive?=true}  timestamps: from <= x < to; bounds are
+ *                                         ISO 8601 strings or integers in the column's unit
+ * Bounds on timestamp columns accept ISO 8601 strings in every filter type.
+ * Checked when the request is planned: an unknown column, an unknown type or a bad
+ * parameter is an error naming it (MLODA_ERR_SCHEMA, MLODA_ERR_OPTION, MLODA_ERR_TYPE).
+ */
+MLODA_API mloda_status mloda_request_add_filter(mloda_request *req, const char *column,
+                                                const char *type, const mloda_options *params,
+                                                mloda_error *err);
+/**
+ * Makes the original row number (0-based, before filtering) of each row of a filtered
+ * table available as an int64 column `name` of that table (request it like any column).
+ */
+MLODA_API mloda_status mloda_request_set_row_id_column(mloda_request *req, const char *name,
+                                                       mloda_error *err);
+
 /* ---------------------------------------------------------------- results */
 
 /** Number of result tables. */

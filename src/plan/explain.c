@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "plan/filter.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
@@ -26,7 +27,7 @@ static mloda_status render_text(const mloda_plan *p, mloda_buf *b, mloda_error *
     for (int64_t s = 0; s < p->n_steps; s++) {
         const plan_step *st = &p->steps[s];
         MLODA_TRY(mloda_buf_printf(b, err, "step %lld: %s %s", (long long)s, kind_name(st->kind),
-                                   mloda_plan_step_group(p, s)->name));
+                                   mloda_plan_step_name(p, s)));
         if (st->domain != MLODA_NO_INDEX)
             MLODA_TRY(mloda_buf_printf(b, err, " [table %s]", p->sources[st->domain].name));
         if (strcmp(st->group_key, "{}") != 0)
@@ -38,6 +39,10 @@ static mloda_status render_text(const mloda_plan *p, mloda_buf *b, mloda_error *
                                            (long long)st->parents[k]));
         }
         MLODA_TRY(mloda_buf_putc(b, '\n', err));
+        for (int64_t f = 0; st->kind == MLODA_STEP_FILTER && f < p->n_filters; f++) {
+            if (p->filters[f].source == st->domain)
+                MLODA_TRY(mloda_buf_printf(b, err, "  keep %s\n", p->filters[f].description));
+        }
         for (int64_t k = 0; k < st->n_features; k++) {
             const plan_node *n = &p->nodes[st->features[k]];
             MLODA_TRY(mloda_buf_printf(b, err, "  %s %s\n",
@@ -70,7 +75,7 @@ static mloda_status render_json(const mloda_plan *p, mloda_buf *b, mloda_error *
     MLODA_TRY(mloda_buf_puts(b, "{\"steps\":[", err));
     for (int64_t s = 0; s < p->n_steps; s++) {
         const plan_step *st = &p->steps[s];
-        const char *group = mloda_plan_step_group(p, s)->name;
+        const char *group = mloda_plan_step_name(p, s);
         MLODA_TRY(mloda_buf_printf(b, err, "%s{\"step\":%lld,\"kind\":\"%s\",\"group\":",
                                    s ? "," : "", (long long)s, kind_name(st->kind)));
         MLODA_TRY(mloda_buf_json_string(b, group, strlen(group), err));
@@ -81,7 +86,18 @@ static mloda_status render_json(const mloda_plan *p, mloda_buf *b, mloda_error *
         } else {
             MLODA_TRY(mloda_buf_puts(b, "null", err));
         }
-        MLODA_TRY(mloda_buf_puts(b, ",\"requested\":", err));
+        MLODA_TRY(mloda_buf_puts(b, ",\"filters\":[", err));
+        bool first = true;
+        for (int64_t f = 0; st->kind == MLODA_STEP_FILTER && f < p->n_filters; f++) {
+            if (p->filters[f].source != st->domain)
+                continue;
+            if (!first)
+                MLODA_TRY(mloda_buf_putc(b, ',', err));
+            first = false;
+            const char *d = p->filters[f].description;
+            MLODA_TRY(mloda_buf_json_string(b, d, strlen(d), err));
+        }
+        MLODA_TRY(mloda_buf_puts(b, "],\"requested\":", err));
         MLODA_TRY(json_names(p, st, true, b, err));
         MLODA_TRY(mloda_buf_puts(b, ",\"dependencies\":", err));
         MLODA_TRY(json_names(p, st, false, b, err));

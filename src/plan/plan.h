@@ -39,9 +39,18 @@ typedef struct mloda_request_item {
     mloda_options *options; /* owned; may be NULL */
 } mloda_request_item;
 
+typedef struct mloda_request_filter {
+    char *column;          /* owned */
+    char *type;            /* owned */
+    mloda_options *params; /* owned; may be NULL */
+} mloda_request_filter;
+
 struct mloda_request {
     mloda_request_item *items; /* owned */
     int64_t n, cap;
+    mloda_request_filter *filters; /* owned */
+    int64_t n_filters, filters_cap;
+    char *row_id_column;       /* owned; NULL when not requested */
     int threads;               /* 0 = number of cores */
     mloda_column_ordering ordering;
     mloda_on_error on_error;
@@ -76,7 +85,7 @@ typedef struct plan_node {
 
 typedef struct plan_step {
     mloda_step_kind kind;
-    int64_t group;             /* registry index */
+    int64_t group;             /* registry index; MLODA_NO_INDEX for FILTER steps */
     char *group_key;           /* owned: canonical group options */
     int64_t n_features;
     int64_t *features;         /* owned: node indices, in slot order */
@@ -96,9 +105,14 @@ typedef struct plan_result {
 
 typedef struct plan_source {
     char *name;                /* owned: api_data table name */
-    mloda_table *schema;       /* owned reference: the example table (schema) */
+    mloda_table *schema;       /* owned reference: the example table (schema), plus the
+                                  row-id column when the request asks for one */
     int64_t n_columns_used;
+    int64_t filter_step;       /* FILTER step of this table, or MLODA_NO_INDEX */
+    bool has_row_id;           /* the row-id column is synthesised for this table */
 } plan_source;
+
+struct plan_filter;
 
 typedef struct mloda_plan {
     const mloda_registry *registry; /* owned reference */
@@ -110,6 +124,9 @@ typedef struct mloda_plan {
     int64_t n_results;
     plan_source *sources;      /* owned */
     int64_t n_sources;
+    struct plan_filter *filters; /* owned, see filter.h */
+    int64_t n_filters;
+    char *row_id_column;       /* owned; NULL when not requested */
     int64_t n_source_slots;    /* nodes that read a source column */
     int64_t *source_slot_nodes;/* owned: node per source slot */
     int threads;               /* resolved thread count (>= 1) */
@@ -127,7 +144,9 @@ void mloda_plan_free(mloda_plan *plan);
 /** Text or JSON rendering of the plan (caller frees with mloda_free). */
 mloda_status mloda_plan_render(const mloda_plan *plan, mloda_plan_format format, char **out,
                                mloda_error *err);
-/** The registered group of step s. */
+/** The registered group of step s; NULL for FILTER and JOIN steps. */
 const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s);
+/** Display name of step s: its group's name, "GlobalFilter" or "Join". */
+const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s);
 
 #endif /* MLODA_PLAN_PLAN_H */

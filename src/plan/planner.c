@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "plan/bind.h"
+#include "plan/filter.h"
 #include "plan/plan.h"
 #include "plan/resolve_error.h"
+#include "table/table_layer.h"
 #include "util/util.h"
 
 typedef struct planner {
@@ -58,6 +60,7 @@ static mloda_status add_sources(planner *pl, const mloda_api_data *example, mlod
         if (s->name == NULL)
             return MLODA_NOMEM(err, "a table name");
         s->schema = mloda_table_retain(mloda_api_data_table(example, i));
+        s->filter_step = MLODA_NO_INDEX;
         p->n_sources++;
         pl->source_names[i] = s->name;
         pl->source_schemas[i] = s->schema;
@@ -65,6 +68,62 @@ static mloda_status add_sources(planner *pl, const mloda_api_data *example, mlod
     pl->sources.n = n;
     pl->sources.names = pl->source_names;
     pl->sources.schemas = pl->source_schemas;
+    return MLODA_OK;
+}
+
+/* old's columns plus the row-id column `rid` (ids of old's rows). */
+static mloda_status schema_with_row_id(const mloda_table *old, const char *rid, mloda_table **out,
+                                       mloda_error *err)
+{
+    int64_t n = mloda_table_n_columns(old);
+    const char **names = mloda_calloc((size_t)n + 1, sizeof *names);
+    const mloda_column **cols = mloda_calloc((size_t)n + 1, sizeof *cols);
+    mloda_column *ids = NULL;
+    mloda_status st = (names == NULL || cols == NULL) ? MLODA_NOMEM(err, "a schema") : MLODA_OK;
+    if (st == MLODA_OK)
+        st = mloda_column_new_row_ids(mloda_table_n_rows(old), &ids, err);
+    if (st == MLODA_OK) {
+        for (int64_t c = 0; c < n; c++) {
+            names[c] = mloda_table_column_name(old, c);
+            cols[c] = mloda_table_column(old, c);
+        }
+        names[n] = rid;
+        cols[n] = ids;
+        st = mloda_table_new(mloda_table_n_rows(old), n + 1, names, cols, out, err);
+    }
+    mloda_column_release(ids);
+    mloda_free((void *)names);
+    mloda_free((void *)cols);
+    return st;
+}
+
+/* The request's row-id column becomes a column of every filtered table's schema, so that
+ * the api-data group resolves it like any column; runs synthesise its values. */
+static mloda_status add_row_id_columns(planner *pl, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    const char *rid = pl->request->row_id_column;
+    if (rid == NULL)
+        return MLODA_OK;
+    p->row_id_column = mloda_strdup(rid);
+    if (p->row_id_column == NULL)
+        return MLODA_NOMEM(err, "a column name");
+    for (int64_t f = 0; f < p->n_filters; f++) {
+        int64_t si = p->filters[f].source;
+        plan_source *src = &p->sources[si];
+        if (src->has_row_id)
+            continue;
+        if (mloda_table_find(src->schema, rid) >= 0)
+            return mloda_error_set(err, MLODA_ERR_DUPLICATE, rid,
+                                   "row-id column '%s' already exists in table '%s'", rid,
+                                   src->name);
+        mloda_table *t = NULL;
+        MLODA_TRY(schema_with_row_id(src->schema, rid, &t, err));
+        mloda_table_release(src->schema);
+        src->schema = t;
+        pl->source_schemas[si] = t;
+        src->has_row_id = true;
+    }
     return MLODA_OK;
 }
 
@@ -288,6 +347,8 @@ static int64_t node_parents(const mloda_plan *p, const plan_node *n, int64_t *bu
     int64_t k = 0;
     for (int64_t j = 0; j < n->n_inputs; j++)
         buf[k++] = p->nodes[n->inputs[j]].step;
+    if (n->source != MLODA_NO_INDEX && p->sources[n->source].filter_step != MLODA_NO_INDEX)
+        buf[k++] = p->sources[n->source].filter_step;
     qsort(buf, (size_t)k, sizeof *buf, cmp_i64);
     int64_t u = 0;
     for (int64_t i = 0; i < k; i++) {
@@ -341,6 +402,28 @@ static mloda_status new_step(mloda_plan *p, const plan_node *n, const int64_t *p
     return st;
 }
 
+/* A FILTER step computes the surviving rows of one table before anything reads it. */
+static mloda_status new_filter_step(mloda_plan *p, int64_t source, int64_t *out, mloda_error *err)
+{
+    if ((p->n_steps & (p->n_steps - 1)) == 0) {
+        size_t cap = p->n_steps == 0 ? 1 : (size_t)p->n_steps * 2;
+        plan_step *s = mloda_realloc(p->steps, cap * sizeof *s);
+        if (s == NULL)
+            return MLODA_NOMEM(err, "plan steps");
+        p->steps = s;
+    }
+    int64_t idx = p->n_steps++;
+    plan_step *s = &p->steps[idx];
+    memset(s, 0, sizeof *s);
+    s->kind = MLODA_STEP_FILTER;
+    s->group = MLODA_NO_INDEX;
+    s->domain = source;
+    s->result = MLODA_NO_INDEX;
+    s->group_key = mloda_strdup("{}");
+    *out = idx;
+    return s->group_key == NULL ? MLODA_NOMEM(err, "plan steps") : MLODA_OK;
+}
+
 static mloda_status build_steps(planner *pl, mloda_error *err)
 {
     mloda_plan *p = pl->plan;
@@ -348,6 +431,11 @@ static mloda_status build_steps(planner *pl, mloda_error *err)
     mloda_buf key = {0};
     int64_t *parents = NULL;
     mloda_status st = MLODA_OK;
+    for (int64_t f = 0; st == MLODA_OK && f < p->n_filters; f++) {
+        plan_source *src = &p->sources[p->filters[f].source];
+        if (src->filter_step == MLODA_NO_INDEX)
+            st = new_filter_step(p, p->filters[f].source, &src->filter_step, err);
+    }
     for (int64_t k = 0; st == MLODA_OK && k < pl->n_order; k++) {
         plan_node *n = &p->nodes[pl->order[k]];
         mloda_free(parents);
@@ -499,6 +587,8 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     p->inline_rows = request->inline_rows;
     mloda_status st = MLODA_OK;
     MLODA_TRY_GOTO(st, add_sources(&pl, example, err), fail);
+    MLODA_TRY_GOTO(st, filter_compile_all(p, request, err), fail);
+    MLODA_TRY_GOTO(st, add_row_id_columns(&pl, err), fail);
     MLODA_TRY_GOTO(st, plan_requested(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_steps(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_results(p, err), fail);
@@ -541,11 +631,20 @@ void mloda_plan_free(mloda_plan *p)
     }
     mloda_free(p->sources);
     mloda_free(p->source_slot_nodes);
+    filter_free_all(p);
+    mloda_free(p->row_id_column);
     mloda_registry_release_internal(p->registry);
     mloda_free(p);
 }
 
 const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s)
 {
-    return &plan->registry->entries[plan->steps[s].group].group;
+    int64_t g = plan->steps[s].group;
+    return g == MLODA_NO_INDEX ? NULL : &plan->registry->entries[g].group;
+}
+
+const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s)
+{
+    const mloda_feature_group *g = mloda_plan_step_group(plan, s);
+    return g != NULL ? g->name : plan->steps[s].kind == MLODA_STEP_FILTER ? "GlobalFilter" : "Join";
 }

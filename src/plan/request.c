@@ -23,6 +23,13 @@ void mloda_request_free(mloda_request *req)
         mloda_options_free(req->items[i].options);
     }
     mloda_free(req->items);
+    for (int64_t i = 0; i < req->n_filters; i++) {
+        mloda_free(req->filters[i].column);
+        mloda_free(req->filters[i].type);
+        mloda_options_free(req->filters[i].params);
+    }
+    mloda_free(req->filters);
+    mloda_free(req->row_id_column);
     mloda_free(req);
 }
 
@@ -93,5 +100,44 @@ mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows, mlo
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "inline_rows",
                                "inline row threshold %lld is negative", (long long)rows);
     req->inline_rows = rows;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_add_filter(mloda_request *req, const char *column, const char *type,
+                                      const mloda_options *params, mloda_error *err)
+{
+    if (req == NULL || column == NULL || column[0] == '\0' || type == NULL || type[0] == '\0')
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, column,
+                               "a filter needs a column name and a type");
+    if (req->n_filters == req->filters_cap) {
+        int64_t cap = req->filters_cap == 0 ? 4 : req->filters_cap * 2;
+        mloda_request_filter *f = mloda_realloc(req->filters, (size_t)cap * sizeof *f);
+        if (f == NULL)
+            return MLODA_NOMEM(err, "filters");
+        req->filters = f;
+        req->filters_cap = cap;
+    }
+    mloda_request_filter f = {mloda_strdup(column), mloda_strdup(type), NULL};
+    mloda_status st = (f.column == NULL || f.type == NULL) ? MLODA_NOMEM(err, "a filter")
+                                                           : mloda_options_copy(params, &f.params, err);
+    if (st != MLODA_OK) {
+        mloda_free(f.column);
+        mloda_free(f.type);
+        return st;
+    }
+    req->filters[req->n_filters++] = f;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_row_id_column(mloda_request *req, const char *name,
+                                             mloda_error *err)
+{
+    if (req == NULL || name == NULL || name[0] == '\0')
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, name, "row-id column name is empty");
+    char *copy = mloda_strdup(name);
+    if (copy == NULL)
+        return MLODA_NOMEM(err, "a column name");
+    mloda_free(req->row_id_column);
+    req->row_id_column = copy;
     return MLODA_OK;
 }

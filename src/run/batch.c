@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan/filter.h"
 #include "run/run.h"
+#include "table/table_layer.h"
 #include "util/util.h"
 
 typedef struct problems {
@@ -40,33 +42,47 @@ static void problem(problems *p, bool missing, const char *subject, const char *
     p->n++;
 }
 
-static const mloda_column *find_column(const mloda_table *t, const plan_node *n)
+static const mloda_column *find_column(const mloda_table *t, const char *name, int64_t hint)
 {
-    int64_t c = n->source_col_index;
-    const char *name = mloda_table_column_name(t, c);
-    if (name != NULL && strcmp(name, n->source_column) == 0)
-        return mloda_table_column(t, c);
-    c = mloda_table_find(t, n->source_column);
+    const char *at_hint = mloda_table_column_name(t, hint);
+    if (at_hint != NULL && strcmp(at_hint, name) == 0)
+        return mloda_table_column(t, hint);
+    int64_t c = mloda_table_find(t, name);
     return c < 0 ? NULL : mloda_table_column(t, c);
 }
 
-static void check_type(problems *p, const plan_source *src, const plan_node *n,
-                       const mloda_column *col)
+/* A new reference to column `name` of table t of source s: the batch's own, or the
+ * synthesised row-id column. NULL when absent; *failed set when synthesis failed. */
+static mloda_column *bind_column(const mloda_plan *plan, int64_t s, const mloda_table *t,
+                                 const char *name, int64_t hint, mloda_status *failed,
+                                 mloda_error *err)
+{
+    const mloda_column *col = find_column(t, name, hint);
+    if (col != NULL)
+        return mloda_column_retain(col);
+    if (!plan->sources[s].has_row_id || strcmp(name, plan->row_id_column) != 0)
+        return NULL;
+    mloda_column *ids = NULL;
+    *failed = mloda_column_new_row_ids(mloda_table_n_rows(t), &ids, err);
+    return ids;
+}
+
+static void check_type(problems *p, const plan_source *src, const char *name, mloda_type want,
+                       int32_t list_size, mloda_time_unit unit, const mloda_column *col)
 {
     mloda_type got = mloda_column_type(col);
-    if (got != n->out_type) {
-        problem(p, false, n->source_column,
+    if (got != want) {
+        problem(p, false, name,
                 "table '%s' column '%s' is %s but was %s when the session was prepared",
-                src->name, n->source_column, mloda_type_name(got), mloda_type_name(n->out_type));
-    } else if (got == MLODA_TYPE_FLOAT64_LIST && mloda_column_list_size(col) != n->out_list_size) {
-        problem(p, false, n->source_column,
-                "table '%s' column '%s' holds lists of %d values but %d when prepared",
-                src->name, n->source_column, (int)mloda_column_list_size(col),
-                (int)n->out_list_size);
-    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(col) != n->out_unit) {
-        problem(p, false, n->source_column,
-                "table '%s' column '%s' has another timestamp unit than when prepared",
-                src->name, n->source_column);
+                src->name, name, mloda_type_name(got), mloda_type_name(want));
+    } else if (got == MLODA_TYPE_FLOAT64_LIST && list_size > 0 &&
+               mloda_column_list_size(col) != list_size) {
+        problem(p, false, name, "table '%s' column '%s' holds lists of %d values but %d when prepared",
+                src->name, name, (int)mloda_column_list_size(col), (int)list_size);
+    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(col) != unit) {
+        problem(p, false, name,
+                "table '%s' column '%s' has another timestamp unit than when prepared", src->name,
+                name);
     }
 }
 
@@ -87,7 +103,7 @@ mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_err
     problems p;
     memset(&p, 0, sizeof p);
     for (int64_t s = 0; s < plan->n_sources; s++) {
-        if (plan->sources[s].n_columns_used == 0)
+        if (plan->sources[s].n_columns_used == 0 && plan->sources[s].filter_step == MLODA_NO_INDEX)
             continue;
         const mloda_table *t = batch_table(plan, batch, s);
         if (t == NULL)
@@ -96,21 +112,42 @@ mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_err
         else
             run->domain_rows[s] = mloda_table_n_rows(t);
     }
-    for (int64_t k = 0; k < plan->n_source_slots; k++) {
+    mloda_status failed = MLODA_OK;
+    for (int64_t k = 0; k < plan->n_source_slots && failed == MLODA_OK; k++) {
         const plan_node *n = &plan->nodes[plan->source_slot_nodes[k]];
         const plan_source *src = &plan->sources[n->source];
         const mloda_table *t = batch_table(plan, batch, n->source);
         if (t == NULL)
             continue; /* reported above */
-        const mloda_column *col = find_column(t, n);
+        mloda_column *col = bind_column(plan, n->source, t, n->source_column, n->source_col_index,
+                                        &failed, err);
         if (col == NULL) {
-            problem(&p, true, n->source_column, "table '%s' has no column '%s'", src->name,
-                    n->source_column);
+            if (failed == MLODA_OK)
+                problem(&p, true, n->source_column, "table '%s' has no column '%s'", src->name,
+                        n->source_column);
             continue;
         }
-        check_type(&p, src, n, col);
-        run->src_cols[k] = mloda_column_retain(col);
+        check_type(&p, src, n->source_column, n->out_type, n->out_list_size, n->out_unit, col);
+        run->src_cols[k] = col;
     }
+    for (int64_t f = 0; f < plan->n_filters && failed == MLODA_OK; f++) {
+        const plan_filter *flt = &plan->filters[f];
+        const plan_source *src = &plan->sources[flt->source];
+        const mloda_table *t = batch_table(plan, batch, flt->source);
+        if (t == NULL)
+            continue;
+        mloda_column *col = bind_column(plan, flt->source, t, flt->column, 0, &failed, err);
+        if (col == NULL) {
+            if (failed == MLODA_OK)
+                problem(&p, true, flt->column, "table '%s' has no column '%s' (filtered on)",
+                        src->name, flt->column);
+            continue;
+        }
+        check_type(&p, src, flt->column, flt->col_type, 0, flt->unit, col);
+        run->filter_cols[f] = col;
+    }
+    if (failed != MLODA_OK)
+        return failed;
     if (p.n == 0)
         return MLODA_OK;
     return mloda_error_set(err, p.missing ? MLODA_ERR_SCHEMA : MLODA_ERR_TYPE, p.subject,

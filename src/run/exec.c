@@ -22,7 +22,7 @@
 /* ---------------------------------------------------------------- allocation */
 
 typedef struct layout {
-    size_t src_cols, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
+    size_t src_cols, filter_cols, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
 } layout;
 
 static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
@@ -38,6 +38,7 @@ static bool compute_layout(const mloda_plan *p, layout *l)
 {
     size_t c = sizeof(run_ctx);
     return place(&c, (size_t)p->n_source_slots, sizeof(mloda_column *), &l->src_cols) &&
+           place(&c, (size_t)p->n_filters, sizeof(mloda_column *), &l->filter_cols) &&
            place(&c, (size_t)p->n_sources, sizeof(int64_t), &l->domain_rows) &&
            place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
@@ -88,6 +89,7 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
     run->session = session_retain(session);
     run->plan = p;
     run->src_cols = (mloda_column **)(void *)(block + l.src_cols);
+    run->filter_cols = (mloda_column **)(void *)(block + l.filter_cols);
     run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
     run->outs = (node_out *)(void *)(block + l.outs);
     run->pending = (atomic_int *)(void *)(block + l.pending);
@@ -134,6 +136,8 @@ void run_free(run_ctx *run)
     const mloda_plan *p = run->plan;
     for (int64_t k = 0; k < p->n_source_slots; k++)
         mloda_column_release(run->src_cols[k]);
+    for (int64_t k = 0; k < p->n_filters; k++)
+        mloda_column_release(run->filter_cols[k]);
     for (int64_t n = 0; n < p->n_nodes; n++)
         node_out_reset(&run->outs[n]);
     for (int64_t r = 0; r < p->n_results; r++)
@@ -165,7 +169,7 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
         if (!n->out_multi && run->outs[st->features[k]].col == NULL)
             return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                                    "feature group '%s' returned no column for feature '%s'",
-                                   mloda_plan_step_group(run->plan, n->step)->name,
+                                   mloda_plan_step_name(run->plan, n->step),
                                    n->feature.name);
     }
     return MLODA_OK;
@@ -175,8 +179,9 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
 static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_error *e)
 {
     const plan_step *step = &run->plan->steps[s];
-    const char *group = mloda_plan_step_group(run->plan, s)->name;
-    const char *first = run->plan->nodes[step->features[0]].feature.name;
+    const char *group = mloda_plan_step_name(run->plan, s);
+    const char *first = step->n_features > 0 ? run->plan->nodes[step->features[0]].feature.name
+                                             : group;
     if (e->code == MLODA_OK)
         (void)mloda_error_set(e, st, first, "calculation failed without a message");
     if (e->subject[0] == '\0')
@@ -191,6 +196,13 @@ static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_err
 static step_state compute_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
+    if (st->kind == MLODA_STEP_FILTER) {
+        mloda_status frc = run_filter_step(run, s, &run->errors[s]);
+        if (frc == MLODA_OK)
+            return STEP_DONE;
+        wrap_error(run, s, frc, &run->errors[s]);
+        return STEP_FAILED;
+    }
     const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
     mloda_error *e = &run->errors[s];
     mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};

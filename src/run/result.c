@@ -95,7 +95,7 @@ mloda_status result_assemble(run_ctx *run, int64_t step, int64_t n_rows, mloda_e
         names[i] = cols[i].name;
         ptrs[i] = cols[i].col;
     }
-    st = mloda_table_new_grouped(mloda_plan_step_group(plan, step)->name, n_rows, n, names, ptrs,
+    st = mloda_table_new_grouped(mloda_plan_step_name(plan, step), n_rows, n, names, ptrs,
                                  &run->tables[plan->steps[step].result], err);
 done:
     for (int64_t i = 0; owned != NULL && i < (n > SMALL ? n : SMALL); i++)

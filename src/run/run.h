@@ -48,7 +48,9 @@ typedef struct step_task {
 struct run_ctx {
     mloda_session *session;   /* owned reference */
     const mloda_plan *plan;
-    mloda_column **src_cols;  /* [n_source_slots] owned references to batch columns */
+    mloda_column **src_cols;  /* [n_source_slots] owned references to batch columns; a
+                                 FILTER step replaces its table's with the surviving rows */
+    mloda_column **filter_cols; /* [n_filters] owned references: each filter's column */
     int64_t *domain_rows;     /* [n_sources] */
     node_out *outs;           /* [n_nodes] */
     atomic_int *pending;      /* [n_steps] parents not finished yet */
@@ -88,5 +90,9 @@ void session_release(mloda_session *s);
 
 /** Binds the batch's tables and columns into run (batch.c). */
 mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err);
+
+/** Executes FILTER step s: keeps the rows of its table that pass every filter on it
+ *  (filter_exec.c). */
+mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err);
 
 #endif /* MLODA_RUN_RUN_H */

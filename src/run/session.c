@@ -301,7 +301,7 @@ mloda_step_kind mloda_session_step_kind(const mloda_session *session, int64_t st
 const char *mloda_session_step_group(const mloda_session *session, int64_t step)
 {
     return step_at(session, step) == NULL ? NULL
-                                          : mloda_plan_step_group(session->plan, step)->name;
+                                          : mloda_plan_step_name(session->plan, step);
 }
 
 int64_t mloda_session_step_n_features(const mloda_session *session, int64_t step)

@@ -19,4 +19,7 @@ mloda_status mloda_table_new_grouped(const char *group, int64_t n_rows, int64_t 
                                      const mloda_column *const *columns, mloda_table **out,
                                      mloda_error *err);
 
+/** 0, 1, ..., n-1 as an int64 column (row ids). */
+mloda_status mloda_column_new_row_ids(int64_t n, mloda_column **out, mloda_error *err);
+
 #endif /* MLODA_TABLE_TABLE_LAYER_H */

@@ -8,6 +8,7 @@
 
 #include "table/bitmap.h"
 #include "table/column_internal.h"
+#include "table/table_layer.h"
 #include "util/util.h"
 
 static mloda_status check_indices(const int64_t *idx, int64_t n, int64_t len, bool *any_missing,
@@ -129,3 +130,21 @@ mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, 
     }
     return mloda_column_builder_finish(b, out, err);
 }
+
+/* 0, 1, ..., n-1 as an int64 column: row ids before filtering. */
+mloda_status mloda_column_new_row_ids(int64_t n, mloda_column **out, mloda_error *err)
+{
+    mloda_column_builder *b = NULL;
+    void *vals = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_resize_uninit(b, n, &vals, err);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    int64_t *v = vals;
+    for (int64_t i = 0; i < n; i++)
+        v[i] = i;
+    return mloda_column_builder_finish(b, out, err);
+}
+

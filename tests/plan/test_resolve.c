@@ -39,7 +39,7 @@ static void test_bad_names(void)
         {"valeu", MLODA_ERR_RESOLVE, "did you mean 'value'"},
         {"nope__sum_aggr", MLODA_ERR_RESOLVE, "needed by 'nope__sum_aggr'"},
         {"value__foo_aggr", MLODA_ERR_RESOLVE, "unknown aggregation type 'foo'"},
-        {"value__mean_imputed__max_aggr", MLODA_ERR_RESOLVE, "value__mean_imputed"},
+        {"value__frobnicated__max_aggr", MLODA_ERR_RESOLVE, "value__frobnicated"},
         {"a&b__sum_aggr", MLODA_ERR_OPTION, "at most 1 in_feature"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {

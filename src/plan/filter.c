@@ -1,0 +1,374 @@
+/*
+ * filter.c: compiles the request's global filters (see filter.h). mloda ignores a filter
+ * on an unknown column and fails late on an unknown type; here both, and every bad
+ * parameter, are prepare-time errors naming the column, type or parameter.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "plan/filter.h"
+
+#include <pcre2.h>
+#include <string.h>
+
+#include "util/iso8601.h"
+#include "util/util.h"
+
+static const struct {
+    const char *name;
+    filter_kind kind;
+    const char *keys; /* allowed parameter keys, space separated */
+} KINDS[] = {
+    {"min", FILTER_MIN, "value min"},
+    {"max", FILTER_MAX, "value max max_exclusive"},
+    {"range", FILTER_RANGE, "min max min_exclusive max_exclusive"},
+    {"equal", FILTER_EQUAL, "value"},
+    {"regex", FILTER_REGEX, "value"},
+    {"categorical_inclusion", FILTER_IN, "values"},
+    {"time_range", FILTER_TIME_RANGE, "from to max_exclusive"},
+};
+#define ALLOWED_TYPES "min, max, range, equal, regex, categorical_inclusion, time_range"
+
+/* ---------------------------------------------------------------- comparisons */
+
+int filter_compare_f64(double x, const filter_value *v)
+{
+    double y = v->is_int ? (double)v->i : v->d;
+    return (x > y) - (x < y);
+}
+
+int filter_compare_i64(int64_t x, const filter_value *v)
+{
+    if (v->is_int)
+        return (x > v->i) - (x < v->i);
+    double dx = (double)x;
+    return (dx > v->d) - (dx < v->d);
+}
+
+int filter_compare_text(const char *x, int64_t len, const filter_value *v)
+{
+    int64_t m = len < v->s_len ? len : v->s_len;
+    int c = m > 0 ? memcmp(x, v->s, (size_t)m) : 0;
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return (len > v->s_len) - (len < v->s_len);
+}
+
+/* ---------------------------------------------------------------- parameter values */
+
+static bool has_key(const char *keys, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = keys; (p = strstr(p, key)) != NULL; p += n) {
+        if ((p == keys || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* Converts micros since the epoch to the column's unit. */
+static bool micros_to_unit(int64_t us, mloda_time_unit unit, int64_t *out)
+{
+    switch (unit) {
+    case MLODA_TIME_SECOND:
+        *out = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+        return true;
+    case MLODA_TIME_MILLI:
+        *out = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+        return true;
+    case MLODA_TIME_MICRO:
+        *out = us;
+        return true;
+    case MLODA_TIME_NANO:
+        return !__builtin_mul_overflow(us, 1000, out);
+    }
+    return false;
+}
+
+/* Reads item `idx` (-1: the scalar under key) of the params as a value of the column's
+ * type. */
+static mloda_status read_value(const plan_filter *f, const mloda_options *p, const char *key,
+                               int64_t idx, filter_value *out, mloda_error *err)
+{
+    mloda_value_kind k = idx < 0 ? mloda_options_kind(p, key) : mloda_options_list_kind(p, key, idx);
+    const char *s = NULL;
+    int64_t i = 0;
+    double d = 0;
+    bool b = false;
+    bool got_s = idx < 0 ? mloda_options_get_string(p, key, &s)
+                         : mloda_options_list_get_string(p, key, idx, &s);
+    memset(out, 0, sizeof *out);
+    switch (f->col_type) {
+    case MLODA_TYPE_FLOAT64:
+    case MLODA_TYPE_INT64:
+        if (k == MLODA_VALUE_INT) {
+            out->is_int = idx < 0 ? mloda_options_get_int(p, key, &i)
+                                  : mloda_options_list_get_int(p, key, idx, &i);
+            out->i = i;
+            out->d = (double)i;
+            return MLODA_OK;
+        }
+        if (k == MLODA_VALUE_FLOAT) {
+            (void)(idx < 0 ? mloda_options_get_float(p, key, &d)
+                           : mloda_options_list_get_float(p, key, idx, &d));
+            out->d = d;
+            return MLODA_OK;
+        }
+        break;
+    case MLODA_TYPE_TIMESTAMP: {
+        int64_t us = 0;
+        if (k == MLODA_VALUE_INT) {
+            (void)(idx < 0 ? mloda_options_get_int(p, key, &i)
+                           : mloda_options_list_get_int(p, key, idx, &i));
+            out->is_int = true;
+            out->i = i;
+            return MLODA_OK;
+        }
+        if (got_s && mloda_iso8601_parse(s, strlen(s), &us) && micros_to_unit(us, f->unit, &i)) {
+            out->is_int = true;
+            out->i = i;
+            return MLODA_OK;
+        }
+        if (got_s)
+            return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                                   "filter on '%s': parameter '%s' value '%s' is not an ISO 8601 "
+                                   "date-time",
+                                   f->column, key, s);
+        break;
+    }
+    case MLODA_TYPE_UTF8:
+        if (got_s) {
+            out->s = mloda_strdup(s);
+            if (out->s == NULL)
+                return MLODA_NOMEM(err, "a filter value");
+            out->s_len = (int64_t)strlen(s);
+            return MLODA_OK;
+        }
+        break;
+    case MLODA_TYPE_BOOL:
+        if (k == MLODA_VALUE_BOOL) {
+            (void)(idx < 0 ? mloda_options_get_bool(p, key, &b)
+                           : mloda_options_list_get_bool(p, key, idx, &b));
+            out->b = b;
+            return MLODA_OK;
+        }
+        break;
+    default:
+        break;
+    }
+    return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
+                           "filter on %s column '%s': parameter '%s' has a value of another type",
+                           mloda_type_name(f->col_type), f->column, key);
+}
+
+static mloda_status read_bound(const plan_filter *f, const mloda_options *p, const char *key,
+                               const char *excl_key, bool excl_default, bool required,
+                               filter_bound *out, mloda_error *err)
+{
+    out->exclusive = excl_default;
+    if (excl_key != NULL && mloda_options_has(p, excl_key) &&
+        !mloda_options_get_bool(p, excl_key, &out->exclusive))
+        return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                               "filter on '%s': parameter '%s' must be true or false", f->column,
+                               excl_key);
+    if (!mloda_options_has(p, key) || mloda_options_kind(p, key) == MLODA_VALUE_NULL) {
+        if (required)
+            return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                                   "filter on '%s' needs parameter '%s'", f->column, key);
+        return MLODA_OK;
+    }
+    out->set = true;
+    return read_value(f, p, key, -1, &out->v, err);
+}
+
+static mloda_status compile_regex(plan_filter *f, const mloda_options *p, mloda_error *err)
+{
+    const char *pattern = NULL;
+    if (!mloda_options_get_string(p, "value", &pattern))
+        return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                               "regex filter on '%s' needs a string parameter 'value'",
+                               f->column);
+    int code = 0;
+    PCRE2_SIZE offset = 0;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &offset, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR msg[160];
+        (void)pcre2_get_error_message(code, msg, sizeof msg);
+        return mloda_error_set_at(err, MLODA_ERR_OPTION, f->column, (int64_t)offset,
+                                  "regex filter on '%s': pattern '%s' is invalid at offset %zu: %s",
+                                  f->column, pattern, (size_t)offset, (const char *)msg);
+    }
+    f->regex = re;
+    return MLODA_OK;
+}
+
+static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda_error *err)
+{
+    int64_t n = mloda_options_list_len(p, "values");
+    if (n < 0)
+        return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                               "categorical_inclusion filter on '%s' needs a list parameter "
+                               "'values'",
+                               f->column);
+    f->values = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *f->values);
+    if (f->values == NULL)
+        return MLODA_NOMEM(err, "filter values");
+    for (int64_t k = 0; k < n; k++) {
+        MLODA_TRY(read_value(f, p, "values", k, &f->values[k], err));
+        f->n_values++;
+    }
+    return MLODA_OK;
+}
+
+static mloda_status check_keys(const plan_filter *f, const char *type, const char *keys,
+                               const mloda_options *p, mloda_error *err)
+{
+    for (int64_t k = 0; k < mloda_options_count(p); k++) {
+        const char *key = mloda_options_key(p, k);
+        if (!has_key(keys, key))
+            return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                                   "%s filter on '%s' has unknown parameter '%s' (allowed: %s)",
+                                   type, f->column, key, keys);
+    }
+    return MLODA_OK;
+}
+
+static mloda_status compile_params(plan_filter *f, const char *type, const mloda_options *p,
+                                   mloda_error *err)
+{
+    bool is_bool = f->col_type == MLODA_TYPE_BOOL;
+    if (f->col_type == MLODA_TYPE_FLOAT64_LIST)
+        return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
+                               "cannot filter on list column '%s'", f->column);
+    if (is_bool && f->kind != FILTER_EQUAL && f->kind != FILTER_IN && f->kind != FILTER_REGEX)
+        return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
+                               "%s filter on bool column '%s': use equal or "
+                               "categorical_inclusion",
+                               type, f->column);
+    if (f->kind == FILTER_TIME_RANGE && f->col_type != MLODA_TYPE_TIMESTAMP)
+        return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
+                               "time_range filter on %s column '%s' (a timestamp column is "
+                               "needed)",
+                               mloda_type_name(f->col_type), f->column);
+    switch (f->kind) {
+    case FILTER_MIN:
+        return read_bound(f, p, mloda_options_has(p, "min") ? "min" : "value", NULL, false, true,
+                          &f->lo, err);
+    case FILTER_MAX:
+        return read_bound(f, p, mloda_options_has(p, "max") ? "max" : "value", "max_exclusive",
+                          false, true, &f->hi, err);
+    case FILTER_RANGE:
+        MLODA_TRY(read_bound(f, p, "min", "min_exclusive", false, true, &f->lo, err));
+        return read_bound(f, p, "max", "max_exclusive", false, true, &f->hi, err);
+    case FILTER_TIME_RANGE:
+        MLODA_TRY(read_bound(f, p, "from", NULL, false, false, &f->lo, err));
+        return read_bound(f, p, "to", "max_exclusive", true, false, &f->hi, err);
+    case FILTER_EQUAL:
+        MLODA_TRY(read_bound(f, p, "value", NULL, false, true, &f->lo, err));
+        return MLODA_OK;
+    case FILTER_REGEX:
+        return compile_regex(f, p, err);
+    case FILTER_IN:
+        return compile_values(f, p, err);
+    }
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- columns */
+
+static mloda_status locate_column(const mloda_plan *plan, plan_filter *f, mloda_error *err)
+{
+    f->source = MLODA_NO_INDEX;
+    for (int64_t s = 0; s < plan->n_sources; s++) {
+        int64_t c = mloda_table_find(plan->sources[s].schema, f->column);
+        if (c < 0)
+            continue;
+        if (f->source != MLODA_NO_INDEX)
+            return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, f->column,
+                                   "filter column '%s' is in tables '%s' and '%s'", f->column,
+                                   plan->sources[f->source].name, plan->sources[s].name);
+        const mloda_column *col = mloda_table_column(plan->sources[s].schema, c);
+        f->source = s;
+        f->col_type = mloda_column_type(col);
+        f->unit = mloda_column_time_unit(col);
+    }
+    if (f->source == MLODA_NO_INDEX)
+        return mloda_error_set(err, MLODA_ERR_SCHEMA, f->column,
+                               "filter on unknown column '%s': no api_data table has it",
+                               f->column);
+    return MLODA_OK;
+}
+
+static mloda_status describe(plan_filter *f, const char *type, const mloda_options *p,
+                             mloda_error *err)
+{
+    mloda_buf b = {0};
+    mloda_status st = mloda_buf_printf(&b, err, "%s %s ", f->column, type);
+    if (st == MLODA_OK)
+        st = mloda_options_canonical_buf(p, -1, &b, err);
+    f->description = mloda_buf_take(&b);
+    mloda_buf_reset(&b);
+    if (st == MLODA_OK && f->description == NULL)
+        st = MLODA_NOMEM(err, "a filter description");
+    return st;
+}
+
+static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf, plan_filter *f,
+                                mloda_error *err)
+{
+    f->column = mloda_strdup(rf->column);
+    if (f->column == NULL)
+        return MLODA_NOMEM(err, "a filter");
+    size_t k = 0;
+    while (k < sizeof KINDS / sizeof KINDS[0] && strcmp(KINDS[k].name, rf->type) != 0)
+        k++;
+    if (k == sizeof KINDS / sizeof KINDS[0])
+        return mloda_error_set(err, MLODA_ERR_OPTION, rf->column,
+                               "unknown filter type '%s' for column '%s'; allowed: " ALLOWED_TYPES,
+                               rf->type, rf->column);
+    f->kind = KINDS[k].kind;
+    MLODA_TRY(locate_column(plan, f, err));
+    MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
+    MLODA_TRY(compile_params(f, rf->type, rf->params, err));
+    if (f->kind == FILTER_EQUAL)
+        f->hi = f->lo; /* shares the value: freed once, through lo */
+    return describe(f, rf->type, rf->params, err);
+}
+
+mloda_status filter_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err)
+{
+    if (req->n_filters == 0)
+        return MLODA_OK;
+    plan->filters = mloda_calloc((size_t)req->n_filters, sizeof *plan->filters);
+    if (plan->filters == NULL)
+        return MLODA_NOMEM(err, "filters");
+    for (int64_t i = 0; i < req->n_filters; i++) {
+        plan->n_filters++;
+        MLODA_TRY(compile_one(plan, &req->filters[i], &plan->filters[i], err));
+    }
+    return MLODA_OK;
+}
+
+static void value_reset(filter_value *v)
+{
+    mloda_free(v->s);
+    v->s = NULL;
+}
+
+void filter_free_all(mloda_plan *plan)
+{
+    for (int64_t i = 0; i < plan->n_filters; i++) {
+        plan_filter *f = &plan->filters[i];
+        mloda_free(f->column);
+        mloda_free(f->description);
+        value_reset(&f->lo.v);
+        if (f->kind != FILTER_EQUAL)
+            value_reset(&f->hi.v);
+        pcre2_code_free(f->regex);
+        for (int64_t k = 0; k < f->n_values; k++)
+            value_reset(&f->values[k]);
+        mloda_free(f->values);
+    }
+    mloda_free(plan->filters);
+    plan->filters = NULL;
+    plan->n_filters = 0;
+}

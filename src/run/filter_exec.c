@@ -1,0 +1,203 @@
+/*
+ * filter_exec.c: the FILTER step (SPEC.md §7.3). Evaluates every filter on one table into
+ * a keep mask (AND), then gathers the table's bound columns to the surviving rows, so that
+ * every feature computed from the table sees only those rows. When every row survives,
+ * the columns are kept as they are (no copy). Null and NaN never pass a filter.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan/filter.h"
+#include "run/run.h"
+#include "util/iso8601.h"
+#include "util/util.h"
+
+/* -1, 0, 1: row i of col against v; *ok false when the row is null or NaN. */
+static int compare_row(const mloda_column *col, int64_t i, const filter_value *v, bool *ok)
+{
+    *ok = mloda_column_is_valid(col, i);
+    if (!*ok)
+        return 0;
+    switch (mloda_column_type(col)) {
+    case MLODA_TYPE_FLOAT64: {
+        double x = mloda_column_float64(col)[i];
+        *ok = !isnan(x);
+        return filter_compare_f64(x, v);
+    }
+    case MLODA_TYPE_INT64:
+    case MLODA_TYPE_TIMESTAMP:
+        return filter_compare_i64(mloda_column_int64(col)[i], v);
+    case MLODA_TYPE_UTF8: {
+        int64_t len = 0;
+        const char *s = mloda_column_utf8_at(col, i, &len);
+        return filter_compare_text(s, len, v);
+    }
+    case MLODA_TYPE_BOOL:
+        return mloda_column_bool_at(col, i) == v->b ? 0 : 1;
+    default:
+        *ok = false;
+        return 0;
+    }
+}
+
+static bool within(const plan_filter *f, const mloda_column *col, int64_t i)
+{
+    bool ok = true;
+    if (f->lo.set) {
+        int c = compare_row(col, i, &f->lo.v, &ok);
+        if (!ok || c < 0 || (c == 0 && f->lo.exclusive))
+            return false;
+    }
+    if (f->hi.set) {
+        int c = compare_row(col, i, &f->hi.v, &ok);
+        if (!ok || c > 0 || (c == 0 && f->hi.exclusive))
+            return false;
+    }
+    return mloda_column_is_valid(col, i) &&
+           !(mloda_column_type(col) == MLODA_TYPE_FLOAT64 && isnan(mloda_column_float64(col)[i]));
+}
+
+static bool member(const plan_filter *f, const mloda_column *col, int64_t i)
+{
+    for (int64_t k = 0; k < f->n_values; k++) {
+        bool ok = true;
+        if (compare_row(col, i, &f->values[k], &ok) == 0 && ok)
+            return true;
+    }
+    return false;
+}
+
+/* The text pandas' astype(str) gives a value, for regex filters on non-text columns. */
+static mloda_status text_form(const mloda_column *col, int64_t i, mloda_buf *b, mloda_error *err)
+{
+    b->len = 0;
+    switch (mloda_column_type(col)) {
+    case MLODA_TYPE_INT64:
+        return mloda_buf_printf(b, err, "%lld", (long long)mloda_column_int64(col)[i]);
+    case MLODA_TYPE_FLOAT64: {
+        double x = mloda_column_float64(col)[i];
+        if (isinf(x))
+            return mloda_buf_puts(b, x > 0 ? "inf" : "-inf", err);
+        return mloda_buf_double(b, x, err);
+    }
+    case MLODA_TYPE_BOOL:
+        return mloda_buf_puts(b, mloda_column_bool_at(col, i) ? "True" : "False", err);
+    case MLODA_TYPE_TIMESTAMP: {
+        int64_t v = mloda_column_int64(col)[i];
+        mloda_time_unit u = mloda_column_time_unit(col);
+        int64_t us = u == MLODA_TIME_SECOND ? v * 1000000
+                     : u == MLODA_TIME_MILLI ? v * 1000
+                     : u == MLODA_TIME_NANO  ? v / 1000
+                                             : v;
+        char tmp[40];
+        size_t n = mloda_iso8601_format(us, tmp, sizeof tmp);
+        if (n > 10)
+            tmp[10] = ' '; /* pandas prints "2023-01-01 06:00:00" */
+        return mloda_buf_append(b, tmp, n, err);
+    }
+    default:
+        return MLODA_OK;
+    }
+}
+
+static mloda_status eval_regex(const plan_filter *f, const mloda_column *col, uint8_t *keep,
+                               int64_t n, mloda_error *err)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(f->regex, NULL);
+    if (md == NULL)
+        return MLODA_NOMEM(err, "regex match data");
+    mloda_buf text = {0};
+    mloda_status st = MLODA_OK;
+    bool is_text = mloda_column_type(col) == MLODA_TYPE_UTF8;
+    for (int64_t i = 0; i < n && st == MLODA_OK; i++) {
+        if (!keep[i] || !mloda_column_is_valid(col, i) ||
+            (mloda_column_type(col) == MLODA_TYPE_FLOAT64 && isnan(mloda_column_float64(col)[i]))) {
+            keep[i] = 0;
+            continue;
+        }
+        const char *s = NULL;
+        int64_t len = 0;
+        if (is_text) {
+            s = mloda_column_utf8_at(col, i, &len);
+        } else {
+            st = text_form(col, i, &text, err);
+            s = text.data != NULL ? text.data : "";
+            len = (int64_t)text.len;
+        }
+        int rc = pcre2_match(f->regex, (PCRE2_SPTR)s, (PCRE2_SIZE)len, 0, 0, md, NULL);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+            st = mloda_error_set_at(err, MLODA_ERR_COMPUTE, f->column, i,
+                                    "regex filter on '%s' failed at row %lld (PCRE2 error %d)",
+                                    f->column, (long long)i, rc);
+        keep[i] = rc >= 0;
+    }
+    mloda_buf_reset(&text);
+    pcre2_match_data_free(md);
+    return st;
+}
+
+static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, uint8_t *keep,
+                                int64_t n, mloda_error *err)
+{
+    if (f->kind == FILTER_REGEX)
+        return eval_regex(f, col, keep, n, err);
+    for (int64_t i = 0; i < n; i++) {
+        if (keep[i])
+            keep[i] = f->kind == FILTER_IN ? member(f, col, i) : within(f, col, i);
+    }
+    return MLODA_OK;
+}
+
+/* Replaces every bound column of the table with its rows idx[0..kept). */
+static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, int64_t kept,
+                                 mloda_error *err)
+{
+    const mloda_plan *plan = run->plan;
+    for (int64_t k = 0; k < plan->n_source_slots; k++) {
+        if (plan->nodes[plan->source_slot_nodes[k]].source != src)
+            continue;
+        mloda_column *taken = NULL;
+        MLODA_TRY(mloda_column_take(run->src_cols[k], idx, kept, &taken, err));
+        mloda_column_release(run->src_cols[k]);
+        run->src_cols[k] = taken;
+    }
+    return MLODA_OK;
+}
+
+mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
+{
+    const mloda_plan *plan = run->plan;
+    int64_t src = plan->steps[s].domain, n = run->domain_rows[src];
+    uint8_t *keep = mloda_malloc((size_t)(n > 0 ? n : 1));
+    if (keep == NULL)
+        return MLODA_NOMEM(err, "a filter mask");
+    memset(keep, 1, (size_t)n);
+    mloda_status st = MLODA_OK;
+    for (int64_t f = 0; f < plan->n_filters && st == MLODA_OK; f++) {
+        if (plan->filters[f].source == src)
+            st = eval_filter(&plan->filters[f], run->filter_cols[f], keep, n, err);
+    }
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; i++)
+        kept += keep[i];
+    if (st == MLODA_OK && kept < n) {
+        int64_t *idx = mloda_malloc((size_t)(kept > 0 ? kept : 1) * sizeof *idx);
+        if (idx == NULL) {
+            st = MLODA_NOMEM(err, "filter row indices");
+        } else {
+            for (int64_t i = 0, k = 0; i < n; i++) {
+                if (keep[i])
+                    idx[k++] = i;
+            }
+            st = gather_table(run, src, idx, kept, err);
+            mloda_free(idx);
+        }
+    }
+    mloda_free(keep);
+    if (st == MLODA_OK)
+        run->domain_rows[src] = kept;
+    return st;
+}

@@ -1,0 +1,211 @@
+/*
+ * test_filter.c: global filters (SPEC.md §7.3, §9.6, §10.14): every filter type with
+ * mloda's observed values, filters that remove every row, chains after a filter, row ids,
+ * timestamps, and the prepare-time errors mloda lacks.
+ */
+#include "support.h"
+
+static mloda_registry *reg;
+
+typedef struct fcase {
+    const char *label, *column, *type;
+    const char *params; /* "key=value;key=value" with i:, f:, s:, b:, l: (list of strings) */
+    const char *feature;
+    int64_t rows;   /* expected surviving rows (-1: expect an error) */
+    double value;   /* expected row 0 of feature */
+    mloda_status st;
+    const char *msg;
+} fcase;
+
+/* Parses the tiny params syntax of the table below into options. */
+static mloda_options *params_of(const char *spec)
+{
+    mloda_options *o = mloda_options_new();
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, ";"); tok != NULL; tok = strtok(NULL, ";")) {
+        char *eq = strchr(tok, '=');
+        *eq = '\0';
+        const char *key = tok, *val = eq + 3;
+        switch (eq[1]) {
+        case 'i':
+            (void)mloda_options_set_int(o, MLODA_CONTEXT, key, atoll(val), NULL);
+            break;
+        case 'f':
+            (void)mloda_options_set_float(o, MLODA_CONTEXT, key, atof(val), NULL);
+            break;
+        case 'b':
+            (void)mloda_options_set_bool(o, MLODA_CONTEXT, key, val[0] == 't', NULL);
+            break;
+        case 'l': {
+            (void)mloda_options_set_list(o, MLODA_CONTEXT, key, NULL);
+            char inner[128];
+            snprintf(inner, sizeof inner, "%s", val);
+            for (char *it = inner, *comma; it != NULL; it = comma ? comma + 1 : NULL) {
+                comma = strchr(it, ',');
+                if (comma)
+                    *comma = '\0';
+                (void)mloda_options_list_append_string(o, key, it, NULL);
+            }
+            break;
+        }
+        default:
+            (void)mloda_options_set_string(o, MLODA_CONTEXT, key, val, NULL);
+        }
+    }
+    return o;
+}
+
+static mloda_api_data *sample(void)
+{
+    /* v=[1,2,3,4] as in SPEC §7.3, plus text, ints with a null, and timestamps */
+    mloda_api_data *api = mloda_api_data_new();
+    const double v[] = {1, 2, 3, 4};
+    const char *s[] = {"a", "b", "a", "c"};
+    const int64_t iv[] = {10, 20, 30, 40};
+    const uint8_t ivalid[] = {1, 1, 0, 1};
+    const int64_t ts[] = {1677650400000000, 1677736800000000, 1677823200000000,
+                          1677909600000000}; /* 2023-03-01..04 06:00 UTC, microseconds */
+    const char *names[] = {"v", "s", "i", "t"};
+    mloda_column *cols[4] = {col_f64(v, 4), col_str(s, 4), col_i64(iv, ivalid, 4), NULL};
+    (void)mloda_column_from_timestamp(ts, NULL, 4, MLODA_TIME_MICRO, &cols[3], NULL);
+    api_add(api, "T", 4, names, cols);
+    return api;
+}
+
+static const fcase CASES[] = {
+    {"min 2 then sum", "v", "min", "value=i:2", "v__sum_aggr", 3, 9.0, MLODA_OK, NULL},
+    {"range 2..4 exclusive", "v", "range", "min=i:2;max=i:4;max_exclusive=b:true", "v__sum_aggr",
+     2, 5.0, MLODA_OK, NULL},
+    {"range inclusive", "v", "range", "min=f:2;max=f:4", "v__sum_aggr", 3, 9.0, MLODA_OK, NULL},
+    {"max value", "v", "max", "value=i:2", "v__sum_aggr", 2, 3.0, MLODA_OK, NULL},
+    {"max exclusive", "v", "max", "max=i:2;max_exclusive=b:true", "v", 1, 1.0, MLODA_OK, NULL},
+    {"equal number", "v", "equal", "value=i:3", "v", 1, 3.0, MLODA_OK, NULL},
+    {"equal text", "s", "equal", "value=s:a", "v__count_aggr", 2, 2.0, MLODA_OK, NULL},
+    {"regex search", "s", "regex", "value=s:^[ab]$", "v__sum_aggr", 3, 6.0, MLODA_OK, NULL},
+    {"regex on numbers", "v", "regex", "value=s:^[34]\\.0$", "v__sum_aggr", 2, 7.0, MLODA_OK, NULL},
+    {"categorical", "s", "categorical_inclusion", "values=l:b,c", "v__sum_aggr", 2, 6.0, MLODA_OK,
+     NULL},
+    {"null never passes", "i", "min", "value=i:0", "v__sum_aggr", 3, 7.0, MLODA_OK, NULL},
+    {"int column float bound", "i", "max", "value=f:25.5", "i", 2, 10.0, MLODA_OK, NULL},
+    {"removes every row", "v", "min", "value=i:100", "v__sum_aggr", 0, 0.0, MLODA_OK, NULL},
+    {"time range iso", "t", "time_range", "from=s:2023-03-02T00:00:00;to=s:2023-03-04T06:00:00",
+     "v__sum_aggr", 2, 5.0, MLODA_OK, NULL},
+    {"time bound via min", "t", "min", "value=s:2023-03-03", "v", 2, 3.0, MLODA_OK, NULL},
+    {"unknown column", "nope", "min", "value=i:1", "v", -1, 0, MLODA_ERR_SCHEMA, "'nope'"},
+    {"unknown type", "v", "between", "value=i:1", "v", -1, 0, MLODA_ERR_OPTION, "'between'"},
+    {"missing param", "v", "range", "min=i:1", "v", -1, 0, MLODA_ERR_OPTION, "'max'"},
+    {"unknown param", "v", "min", "value=i:1;vlaue=i:2", "v", -1, 0, MLODA_ERR_OPTION, "'vlaue'"},
+    {"wrong param type", "v", "min", "value=s:abc", "v", -1, 0, MLODA_ERR_TYPE, "'value'"},
+    {"bad regex", "s", "regex", "value=s:([a", "v", -1, 0, MLODA_ERR_OPTION, "invalid"},
+    {"bad time", "t", "time_range", "from=s:yesterday", "v", -1, 0, MLODA_ERR_OPTION, "ISO 8601"},
+    {"time_range on numbers", "v", "time_range", "from=i:1", "v", -1, 0, MLODA_ERR_TYPE,
+     "timestamp"},
+};
+
+static void test_filter_table(void)
+{
+    mloda_api_data *api = sample();
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        const fcase *c = &CASES[k];
+        TEST_CASE("%s", c->label);
+        mloda_request *req = request_of(&c->feature, 1);
+        mloda_options *o = params_of(c->params);
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_request_add_filter(req, c->column, c->type, o, &err), err);
+        mloda_results *res = NULL;
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        CHECK_EQ_INT(st, c->st);
+        if (st == MLODA_OK) {
+            const mloda_column *col = result_column(res, c->feature);
+            CHECK(col != NULL && mloda_column_length(col) == c->rows);
+            if (c->rows > 0)
+                CHECK_CLOSE(num_at(col, 0), c->value);
+        } else if (c->msg != NULL) {
+            CHECK_CONTAINS(err.message, c->msg);
+        }
+        mloda_results_free(res);
+        mloda_options_free(o);
+        mloda_request_free(req);
+    }
+    mloda_api_data_free(api);
+}
+
+/* Several filters AND together; the row-id column gives original positions; explain
+ * shows the filter step; a prepared session filters every batch. */
+static void test_combined_rowid_session(void)
+{
+    mloda_api_data *api = sample();
+    const char *feats[] = {"v", "row", "v__sum_aggr"};
+    mloda_request *req = request_of(feats, 3);
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_options *o1 = params_of("value=i:2"), *o2 = params_of("values=l:a,c");
+    CHECK_OK(mloda_request_add_filter(req, "v", "min", o1, &err), err);
+    CHECK_OK(mloda_request_add_filter(req, "s", "categorical_inclusion", o2, &err), err);
+    CHECK_OK(mloda_request_set_row_id_column(req, "row", &err), err);
+    mloda_session *s = NULL;
+    CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_session_run(s, api, &res, &err), err);
+    const mloda_column *v = result_column(res, "v"), *row = result_column(res, "row");
+    CHECK(v != NULL && mloda_column_length(v) == 2);
+    CHECK_CLOSE(num_at(v, 0), 3.0);
+    CHECK_CLOSE(num_at(v, 1), 4.0);
+    CHECK_CLOSE(num_at(row, 0), 2.0);
+    CHECK_CLOSE(num_at(row, 1), 3.0);
+    CHECK_CLOSE(num_at(result_column(res, "v__sum_aggr"), 0), 7.0);
+    mloda_results_free(res);
+    char *text = NULL;
+    CHECK_OK(mloda_session_plan(s, MLODA_PLAN_TEXT, &text, &err), err);
+    CHECK_CONTAINS(text, "filter GlobalFilter [table T]");
+    CHECK_CONTAINS(text, "keep s categorical_inclusion");
+    mloda_string_free(text);
+    /* a second batch without the filter column: a clear error naming it */
+    const double w[] = {5, 6};
+    mloda_api_data *bad = api_one_f64("T", "v", w, 2);
+    mloda_error_reset(&err);
+    CHECK_EQ_INT(mloda_session_run(s, bad, &res, &err), MLODA_ERR_SCHEMA);
+    CHECK_CONTAINS(err.message, "'s'");
+    mloda_api_data_free(bad);
+    mloda_session_free(s);
+    mloda_options_free(o1);
+    mloda_options_free(o2);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+/* Stream and run agree with a filter, in pool mode too. */
+static void test_filter_pool(void)
+{
+    int64_t n = 50000;
+    double *v = malloc((size_t)n * sizeof *v);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (double)(i % 100);
+    mloda_api_data *api = api_one_f64("T", "v", v, n);
+    free(v);
+    const char *feats[] = {"v__count_aggr", "v__max_aggr"};
+    mloda_request *req = request_of(feats, 2);
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_options *o = params_of("min=i:10;max=i:20;max_exclusive=b:true");
+    CHECK_OK(mloda_request_add_filter(req, "v", "range", o, &err), err);
+    CHECK_OK(mloda_request_set_inline_rows(req, 0, &err), err);
+    CHECK_OK(mloda_request_set_threads(req, 2, &err), err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    CHECK_CLOSE(num_at(result_column(res, "v__count_aggr"), 0), 5000.0);
+    CHECK_CLOSE(num_at(result_column(res, "v__max_aggr"), 0), 19.0);
+    mloda_results_free(res);
+    mloda_options_free(o);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+int main(void)
+{
+    reg = mloda_registry_default();
+    RUN(test_filter_table);
+    RUN(test_combined_rowid_session);
+    RUN(test_filter_pool);
+    mloda_registry_free(reg);
+    return TEST_SUMMARY();
+}
