@@ -12,5 +12,6 @@ extern const mloda_feature_group mloda_group_api_data;
 extern const mloda_feature_group mloda_group_aggregation;
 extern const mloda_feature_group mloda_group_column_select;
 extern const mloda_feature_group mloda_group_node_centrality;
+extern const mloda_feature_group mloda_group_time_window;
 
 #endif /* MLODA_GROUPS_GROUPS_H */

@@ -1,0 +1,972 @@
+/*
+ * time_window.c: the time-window family `{in}__{fn}_{size}_{unit}_window` and its option
+ * form (window_function, window_size, time_unit, in_features, reference_time), SPEC.md §6.3.
+ *
+ * Each row gets fn over the values whose reference time lies in (t - span, t], taken over
+ * the rows stably sorted by time and ending at the row itself: a later row with the same
+ * time is not in an earlier tied row's window. Results go back in the original row order.
+ * Nulls and NaN are skipped, except that first/last take the window's first/last element,
+ * nulls included. As in pandas, +-inf counts as missing for every function but count.
+ * Every output is float64; a NaN result is written as null.
+ *
+ * Kernels (all over the time-sorted sequence, window [start[k], k]):
+ *   sort       stable merge sort of (time, row) pairs, skipped when already sorted;
+ *   bounds     one two-pointer pass (start[] never decreases);
+ *   sum, mean  pandas' own online Kahan add/remove (roll_sum / roll_mean of pandas 1.5),
+ *   var, std   pandas' online Welford add/remove with Kahan compensation (roll_var),
+ *              reproduced step by step, so values agree with mloda to the last bits, also
+ *              in the cases where the online method loses digits;
+ *   count      running count of non-null values (exact);
+ *   min, max   monotonic deque (exact);
+ *   median     order statistics in a Fenwick tree over value ranks: O(n log n) in all;
+ *   first/last the window's first element / the row's own value.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "util/util.h"
+
+typedef enum tw_fn {
+    FN_SUM,
+    FN_MIN,
+    FN_MAX,
+    FN_AVG,
+    FN_MEAN,
+    FN_COUNT,
+    FN_STD,
+    FN_VAR,
+    FN_MEDIAN,
+    FN_FIRST,
+    FN_LAST,
+    FN_N
+} tw_fn;
+
+static const char *const FN_NAMES[FN_N] = {"sum",   "min", "max", "avg",    "mean", "count",
+                                           "std",   "var", "median", "first", "last"};
+
+enum { UNIT_N = 7 };
+static const char *const UNIT_NAMES[UNIT_N] = {"second", "minute", "hour", "day",
+                                               "week",   "month",  "year"};
+/* month = 30 days, year = 365 days (SPEC.md §6.3) */
+static const int64_t UNIT_SECONDS[UNIT_N] = {1, 60, 3600, 86400, 604800, 2592000, 31536000};
+
+#define FN_ALLOWED "sum, min, max, avg, mean, count, std, var, median, first, last"
+#define UNIT_ALLOWED "second, minute, hour, day, week, month, year"
+#define OPT_FN "window_function"
+#define OPT_SIZE "window_size"
+#define OPT_UNIT "time_unit"
+#define OPT_REF "reference_time"
+#define DEFAULT_REF "reference_time"
+
+/* What one feature asks for; ref is borrowed from the feature's options or static. */
+typedef struct tw_spec {
+    tw_fn fn;
+    int64_t size;
+    int unit;
+    const char *ref;
+} tw_spec;
+
+/* Per-feature state, built at bind (one allocation). */
+typedef struct tw_state {
+    tw_fn fn;
+    int64_t span_seconds; /* size * unit; INT64_MAX when that overflows */
+    char ref_name[];      /* the reference column, for messages */
+} tw_state;
+
+static int find_name(const char *const *names, int n, const char *s, size_t len)
+{
+    for (int i = 0; i < n; i++) {
+        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Parses a positive decimal integer of len bytes; false for anything else (signs, 0,
+ * overflow: *out then holds 0 for "0"-like input and -1 otherwise). */
+static bool parse_size(const char *s, size_t len, int64_t *out)
+{
+    int64_t v = 0;
+    *out = -1;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        int d = s[i] - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return v > 0;
+}
+
+/*
+ * The spec named by the chain suffix `{fn}_{size}_{unit}_window`. Returns false when the
+ * name does not end in "_window" at all; true with *ok false and `why` set for a near miss.
+ */
+static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_error *why)
+{
+    const char *name = mloda_feature_name(f);
+    char token[128];
+    *ok = false;
+    if (!mloda_feature_suffix_token(f, "_window", token, sizeof token))
+        return false;
+    char *u = strrchr(token, '_');
+    char *z = NULL;
+    if (u != NULL) {
+        *u = '\0';
+        z = strrchr(token, '_');
+        *u = '_';
+    }
+    if (u == NULL || z == NULL || z == token) {
+        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                              "'%s' does not read as {in}__{function}_{size}_{unit}_window "
+                              "(e.g. value__sum_3_day_window)",
+                              name);
+        return true;
+    }
+    const char *fn = token, *size = z + 1, *unit = u + 1;
+    size_t fn_len = (size_t)(z - token), size_len = (size_t)(u - size);
+    int fi = find_name(FN_NAMES, FN_N, fn, fn_len);
+    if (fi < 0) {
+        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                              "unknown window function '%.*s' in '%s'; allowed: " FN_ALLOWED,
+                              (int)fn_len, fn, name);
+        return true;
+    }
+    if (!parse_size(size, size_len, &out->size)) {
+        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                              "window size '%.*s' in '%s' must be a positive integer",
+                              (int)size_len, size, name);
+        return true;
+    }
+    int ui = find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
+    if (ui < 0) {
+        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                              "unknown time unit '%s' in '%s'; allowed (singular): " UNIT_ALLOWED,
+                              unit, name);
+        return true;
+    }
+    out->fn = (tw_fn)fi;
+    out->unit = ui;
+    *ok = true;
+    return true;
+}
+
+/* window_size option: an integer, or a string of digits (lenient). */
+static bool option_size(const mloda_options *o, int64_t *out, char *shown, size_t cap)
+{
+    int64_t v = 0;
+    const char *s = NULL;
+    if (mloda_options_get_int(o, OPT_SIZE, &v)) {
+        (void)snprintf(shown, cap, "%lld", (long long)v);
+        *out = v;
+        return v > 0;
+    }
+    if (mloda_options_get_string(o, OPT_SIZE, &s)) {
+        (void)snprintf(shown, cap, "%s", s);
+        return parse_size(s, strlen(s), out);
+    }
+    (void)snprintf(shown, cap, "(not an integer)");
+    return false;
+}
+
+/*
+ * The feature's spec from its name or options. *found false with no error: not a
+ * time-window feature. A near miss sets `why`; a name that disagrees with an option
+ * sets *hard (SPEC.md §10.4).
+ */
+static mloda_status parse_spec(const mloda_feature *f, tw_spec *out, bool *found, bool *hard,
+                               mloda_error *why)
+{
+    const char *name = mloda_feature_name(f);
+    const mloda_options *o = mloda_feature_options(f);
+    *found = false;
+    *hard = false;
+    memset(out, 0, sizeof *out);
+    out->ref = DEFAULT_REF;
+
+    if (mloda_options_has(o, OPT_REF)) {
+        const char *ref = NULL;
+        if (!mloda_options_get_string(o, OPT_REF, &ref) || ref[0] == '\0')
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "option %s of '%s' must be a column name", OPT_REF, name);
+        out->ref = ref;
+    }
+    bool has_fn = mloda_options_has(o, OPT_FN), has_size = mloda_options_has(o, OPT_SIZE),
+         has_unit = mloda_options_has(o, OPT_UNIT);
+    const char *ofn = NULL, *ounit = NULL;
+    if (has_fn && !mloda_options_get_string(o, OPT_FN, &ofn))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' must be a string (one of " FN_ALLOWED ")",
+                               OPT_FN, name);
+    if (has_unit && !mloda_options_get_string(o, OPT_UNIT, &ounit))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' must be a string (one of " UNIT_ALLOWED ")",
+                               OPT_UNIT, name);
+    int64_t osize = 0;
+    char shown[64] = "";
+    bool size_ok = has_size && option_size(o, &osize, shown, sizeof shown);
+
+    bool ok = false;
+    mloda_error name_why = MLODA_ERROR_INIT;
+    if (parse_name(f, out, &ok, &name_why)) {
+        if (!ok && !(has_fn && has_size && has_unit)) {
+            return mloda_error_set(why, name_why.code, name_why.subject, "%s",
+                                   name_why.message);
+        }
+        if (ok) {
+            const char *clash = NULL;
+            char said[64] = "";
+            if (has_fn && strcmp(ofn, FN_NAMES[out->fn]) != 0) {
+                clash = OPT_FN;
+                (void)snprintf(said, sizeof said, "%s", ofn);
+            } else if (has_size && (!size_ok || osize != out->size)) {
+                clash = OPT_SIZE;
+                (void)snprintf(said, sizeof said, "%s", shown);
+            } else if (has_unit && strcmp(ounit, UNIT_NAMES[out->unit]) != 0) {
+                clash = OPT_UNIT;
+                (void)snprintf(said, sizeof said, "%s", ounit);
+            }
+            if (clash != NULL) {
+                *hard = true;
+                return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                       "feature '%s' names its window in the name but option "
+                                       "'%s' says '%s'; give one",
+                                       name, clash, said);
+            }
+            *found = true;
+            return MLODA_OK;
+        }
+        /* a name that only looks like a window name, fully configured by options */
+    }
+    if (!has_fn && !has_size && !has_unit)
+        return MLODA_OK;
+    if (!has_fn || !has_size || !has_unit)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s' configures a time window but lacks option(s)%s%s%s",
+                               name, has_fn ? "" : " " OPT_FN, has_size ? "" : " " OPT_SIZE,
+                               has_unit ? "" : " " OPT_UNIT);
+    int fi = find_name(FN_NAMES, FN_N, ofn, strlen(ofn));
+    if (fi < 0)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' is '%s'; allowed: " FN_ALLOWED, OPT_FN, name,
+                               ofn);
+    if (!size_ok)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' is '%s'; it must be a positive integer",
+                               OPT_SIZE, name, shown);
+    int ui = find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
+    if (ui < 0)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' is '%s'; allowed (singular): " UNIT_ALLOWED,
+                               OPT_UNIT, name, ounit);
+    if (!mloda_options_has(o, "in_features"))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s' sets %s but no in_features to window", name, OPT_FN);
+    out->fn = (tw_fn)fi;
+    out->size = osize;
+    out->unit = ui;
+    *found = true;
+    return MLODA_OK;
+}
+
+static mloda_status tw_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+{
+    (void)ud;
+    tw_spec spec;
+    bool found = false, hard = false;
+    mloda_status st = parse_spec(f, &spec, &found, &hard, why);
+    *out_match = found && st == MLODA_OK;
+    return hard ? st : MLODA_OK;
+}
+
+static mloda_status tw_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                              mloda_error *err)
+{
+    (void)ud;
+    tw_spec spec;
+    bool found = false, hard = false;
+    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
+    MLODA_TRY(mloda_inputs_add_chain(in, f, 1, 1, err));
+    return mloda_inputs_add(in, spec.ref, NULL, err);
+}
+
+static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    const char *name = mloda_feature_name(f);
+    tw_spec spec;
+    bool found = false, hard = false;
+    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
+    if (!found)
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "time window bound without a spec");
+    if (mloda_bind_n_inputs(ctx) != 2)
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "time window needs 2 inputs");
+    mloda_type vt = mloda_bind_input_type(ctx, 0), rt = mloda_bind_input_type(ctx, 1);
+    if (mloda_bind_input_is_multi(ctx, 0) ||
+        (vt != MLODA_TYPE_FLOAT64 && vt != MLODA_TYPE_INT64 && vt != MLODA_TYPE_BOOL))
+        return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                               "feature '%s': cannot compute a %s window over %s%s column '%s' "
+                               "(numeric columns only)",
+                               name, FN_NAMES[spec.fn],
+                               mloda_bind_input_is_multi(ctx, 0) ? "multi-column " : "",
+                               mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
+    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
+        return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                               "feature '%s': reference time column '%s' is %s, not a "
+                               "timestamp column",
+                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
+    MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    const char *ref_name = mloda_bind_input_name(ctx, 1);
+    size_t ref_len = strlen(ref_name);
+    tw_state *s = mloda_malloc(sizeof *s + ref_len + 1);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "time window state");
+    memcpy(s->ref_name, ref_name, ref_len + 1);
+    s->fn = spec.fn;
+    int64_t per = UNIT_SECONDS[spec.unit];
+    s->span_seconds = spec.size > INT64_MAX / per ? INT64_MAX : spec.size * per;
+    return mloda_bind_set_state(ctx, s, mloda_free, err);
+}
+
+/* ---------------------------------------------------------------- sorting */
+
+/*
+ * Stable sorts of (key, row) pairs, keys kept next to their rows so that merging reads
+ * memory in order: insertion sort of runs of 32, then bottom-up merges. tmp has n slots.
+ */
+typedef struct i64_pair {
+    int64_t key, row;
+} i64_pair;
+
+typedef struct f64_pair {
+    double key;
+    int64_t row;
+} f64_pair;
+
+enum { RUN = 32 };
+
+static void sort_i64_pairs(i64_pair *p, i64_pair *tmp, int64_t n)
+{
+    for (int64_t lo = 0; lo < n; lo += RUN) {
+        int64_t hi = lo + RUN < n ? lo + RUN : n;
+        for (int64_t i = lo + 1; i < hi; i++) {
+            i64_pair x = p[i];
+            int64_t j = i;
+            for (; j > lo && x.key < p[j - 1].key; j--)
+                p[j] = p[j - 1];
+            p[j] = x;
+        }
+    }
+    i64_pair *a = p, *b = tmp;
+    for (int64_t w = RUN; w < n; w *= 2) {
+        for (int64_t lo = 0; lo < n; lo += 2 * w) {
+            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            int64_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
+            while (i < mid)
+                b[o++] = a[i++];
+            while (j < hi)
+                b[o++] = a[j++];
+        }
+        i64_pair *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != p)
+        memcpy(p, a, (size_t)n * sizeof *p);
+}
+
+static void sort_f64_pairs(f64_pair *p, f64_pair *tmp, int64_t n)
+{
+    for (int64_t lo = 0; lo < n; lo += RUN) {
+        int64_t hi = lo + RUN < n ? lo + RUN : n;
+        for (int64_t i = lo + 1; i < hi; i++) {
+            f64_pair x = p[i];
+            int64_t j = i;
+            for (; j > lo && x.key < p[j - 1].key; j--)
+                p[j] = p[j - 1];
+            p[j] = x;
+        }
+    }
+    f64_pair *a = p, *b = tmp;
+    for (int64_t w = RUN; w < n; w *= 2) {
+        for (int64_t lo = 0; lo < n; lo += 2 * w) {
+            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            int64_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
+            while (i < mid)
+                b[o++] = a[i++];
+            while (j < hi)
+                b[o++] = a[j++];
+        }
+        f64_pair *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != p)
+        memcpy(p, a, (size_t)n * sizeof *p);
+}
+
+/* ---------------------------------------------------------------- kernels */
+
+/*
+ * pandas' Kahan-compensated running sum (roll_sum / roll_mean, pandas 1.5), reproduced
+ * step for step: a separate compensation for adds and removes, a count of trailing equal
+ * values (GH#42064: a window of one repeated value gives that value exactly), and the
+ * sign clamps of the mean.
+ */
+typedef struct kahan {
+    int64_t nobs, neg, same;
+    double sum, comp_add, comp_rem, prev;
+} kahan;
+
+static void kahan_reset(kahan *k, double first)
+{
+    memset(k, 0, sizeof *k);
+    k->prev = first;
+}
+
+static void kahan_add(kahan *k, double v)
+{
+    if (v != v)
+        return;
+    k->nobs++;
+    double y = v - k->comp_add, t = k->sum + y;
+    k->comp_add = t - k->sum - y;
+    k->sum = t;
+    k->neg += signbit(v) ? 1 : 0;
+    k->same = v == k->prev ? k->same + 1 : 1;
+    k->prev = v;
+}
+
+static void kahan_remove(kahan *k, double v)
+{
+    if (v != v)
+        return;
+    k->nobs--;
+    double y = -v - k->comp_rem, t = k->sum + y;
+    k->comp_rem = t - k->sum - y;
+    k->sum = t;
+    k->neg -= signbit(v) ? 1 : 0;
+}
+
+static void win_sum_mean(const double *v, const int64_t *start, int64_t n, bool mean,
+                         double *out)
+{
+    kahan k;
+    kahan_reset(&k, 0.0);
+    for (int64_t i = 0; i < n; i++) {
+        if (start[i] >= i) { /* the window holds the row alone: start afresh */
+            kahan_reset(&k, v[i]);
+        } else {
+            for (int64_t j = start[i - 1]; j < start[i]; j++)
+                kahan_remove(&k, v[j]);
+        }
+        kahan_add(&k, v[i]);
+        double r = NAN;
+        if (k.nobs > 0 && !mean) {
+            r = k.same >= k.nobs ? k.prev * (double)k.nobs : k.sum;
+        } else if (k.nobs > 0) {
+            r = k.sum / (double)k.nobs;
+            if (k.same >= k.nobs)
+                r = k.prev;
+            else if (k.neg == 0 && r < 0)
+                r = 0;
+            else if (k.neg == k.nobs && r > 0)
+                r = 0;
+        }
+        out[i] = r;
+    }
+}
+
+/* pandas' online Welford variance with Kahan compensation (roll_var, pandas 1.5). */
+typedef struct welford {
+    double nobs, mean, ssq, comp_add, comp_rem, prev;
+    int64_t same;
+} welford;
+
+static void welford_add(welford *w, double v)
+{
+    if (v != v)
+        return;
+    w->nobs += 1;
+    w->same = v == w->prev ? w->same + 1 : 1;
+    w->prev = v;
+    double prev_mean = w->mean - w->comp_add;
+    double y = v - w->comp_add, t = y - w->mean;
+    w->comp_add = t + w->mean - y;
+    w->mean = w->nobs != 0 ? w->mean + t / w->nobs : 0;
+    w->ssq = w->ssq + (v - prev_mean) * (v - w->mean);
+}
+
+static void welford_remove(welford *w, double v)
+{
+    if (v != v)
+        return;
+    w->nobs -= 1;
+    if (w->nobs != 0) {
+        double prev_mean = w->mean - w->comp_rem;
+        double y = v - w->comp_rem, t = y - w->mean;
+        w->comp_rem = t + w->mean - y;
+        w->mean = w->mean - t / w->nobs;
+        w->ssq = w->ssq - (v - prev_mean) * (v - w->mean);
+    } else {
+        w->mean = 0;
+        w->ssq = 0;
+    }
+}
+
+static void win_var(const double *v, const int64_t *start, int64_t n, bool std, double *out)
+{
+    welford w;
+    memset(&w, 0, sizeof w);
+    for (int64_t i = 0; i < n; i++) {
+        if (start[i] >= i) {
+            memset(&w, 0, sizeof w);
+            w.prev = v[i];
+        } else {
+            for (int64_t j = start[i - 1]; j < start[i]; j++)
+                welford_remove(&w, v[j]);
+        }
+        welford_add(&w, v[i]);
+        double r = NAN; /* sample variance: null below two values */
+        if (w.nobs > 1)
+            r = (double)w.same >= w.nobs ? 0.0 : w.ssq / (w.nobs - 1);
+        if (std)
+            r = r < 0 ? 0.0 : sqrt(r); /* pandas' zsqrt */
+        out[i] = r;
+    }
+}
+
+static void win_count(const double *v, const int64_t *start, int64_t n, double *out)
+{
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0) {
+            for (int64_t j = start[i - 1]; j < start[i]; j++)
+                c -= v[j] == v[j];
+        }
+        c += v[i] == v[i];
+        out[i] = (double)c;
+    }
+}
+
+/* Monotonic deque of row positions (q has n slots; every position enters at most once).
+ * Equal values replace older ones, as in pandas' roll_max/roll_min. */
+static void win_min_max(const double *v, const int64_t *start, int64_t n, bool is_max,
+                        int64_t *q, double *out)
+{
+    int64_t head = 0, tail = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[i];
+        if (x == x) {
+            while (tail > head && (is_max ? x >= v[q[tail - 1]] : x <= v[q[tail - 1]]))
+                tail--;
+            q[tail++] = i;
+        }
+        while (head < tail && q[head] < start[i])
+            head++;
+        out[i] = head < tail ? v[q[head]] : NAN;
+    }
+}
+
+/* Fenwick tree over value ranks 1..m: counts of the window's values of each rank. */
+static void bit_add(int64_t *bit, int64_t m, int64_t pos, int64_t d)
+{
+    for (int64_t p = pos; p <= m; p += p & -p)
+        bit[p] += d;
+}
+
+/* Rank (1..m) of the k-th smallest value in the tree (k 0-based); top is the largest
+ * power of two <= m. */
+static int64_t bit_kth(const int64_t *bit, int64_t m, int64_t k, int64_t top)
+{
+    int64_t pos = 0;
+    for (int64_t step = top; step > 0; step >>= 1) {
+        if (pos + step <= m && bit[pos + step] <= k) {
+            pos += step;
+            k -= bit[pos];
+        }
+    }
+    return pos + 1;
+}
+
+/* Running median: rank the non-null values once (sort), then slide a Fenwick tree. */
+static mloda_status win_median(const double *v, const int64_t *start, int64_t n, double *out,
+                               mloda_error *err)
+{
+    size_t rows = (size_t)(n > 0 ? n : 1);
+    f64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    f64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    int64_t *rank = mloda_malloc(rows * sizeof *rank);
+    int64_t *bit = mloda_calloc(rows + 1, sizeof *bit);
+    double *sorted = mloda_malloc(rows * sizeof *sorted);
+    mloda_status st = MLODA_OK;
+    if (pairs == NULL || tmp == NULL || rank == NULL || bit == NULL || sorted == NULL) {
+        st = MLODA_NOMEM(err, "a running median");
+        goto done;
+    }
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        rank[i] = 0; /* 0: null */
+        if (v[i] == v[i])
+            pairs[m++] = (f64_pair){v[i], i};
+    }
+    sort_f64_pairs(pairs, tmp, m);
+    for (int64_t r = 0; r < m; r++) {
+        rank[pairs[r].row] = r + 1;
+        sorted[r] = pairs[r].key;
+    }
+    int64_t top = 1;
+    while (top * 2 <= m)
+        top *= 2;
+    int64_t nobs = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0) {
+            for (int64_t j = start[i - 1]; j < start[i]; j++) {
+                if (rank[j] > 0) {
+                    bit_add(bit, m, rank[j], -1);
+                    nobs--;
+                }
+            }
+        }
+        if (rank[i] > 0) {
+            bit_add(bit, m, rank[i], 1);
+            nobs++;
+        }
+        if (nobs == 0) {
+            out[i] = NAN;
+        } else {
+            double hi = sorted[bit_kth(bit, m, nobs / 2, top) - 1];
+            out[i] = nobs % 2 == 1 ? hi : (hi + sorted[bit_kth(bit, m, nobs / 2 - 1, top) - 1]) / 2;
+        }
+    }
+done:
+    mloda_free(pairs);
+    mloda_free(tmp);
+    mloda_free(rank);
+    mloda_free(bit);
+    mloda_free(sorted);
+    return st;
+}
+
+/* ---------------------------------------------------------------- calculate */
+
+/* The time order of one reference column, shared by the step's features on it. */
+typedef struct tw_order {
+    const mloda_column *ref;
+    int64_t *perm;  /* owned: row of the k-th earliest time (stable) */
+    int64_t *times; /* owned: times in that order */
+} tw_order;
+
+/* Window starts of one (order, span) pair. */
+typedef struct tw_bounds {
+    const tw_order *order;
+    uint64_t span;
+    int64_t *start; /* owned */
+} tw_bounds;
+
+typedef struct tw_scratch {
+    tw_order *orders;
+    tw_bounds *bounds;
+    int64_t n_orders, n_bounds;
+    double *v, *r; /* sorted values, results in sorted order */
+    int64_t *q;    /* deque */
+} tw_scratch;
+
+/* Units of a timestamp column per second. */
+static uint64_t per_second(mloda_time_unit u)
+{
+    switch (u) {
+    case MLODA_TIME_MILLI:
+        return 1000u;
+    case MLODA_TIME_MICRO:
+        return 1000000u;
+    case MLODA_TIME_NANO:
+        return 1000000000u;
+    default:
+        return 1u;
+    }
+}
+
+static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
+                              const char *feature, const char *ref_name, const tw_order **out,
+                              mloda_error *err)
+{
+    for (int64_t k = 0; k < s->n_orders; k++) {
+        if (s->orders[k].ref == ref) {
+            *out = &s->orders[k];
+            return MLODA_OK;
+        }
+    }
+    if (mloda_column_null_count(ref) > 0) {
+        int64_t row = 0;
+        while (row < n && mloda_column_is_valid(ref, row))
+            row++;
+        return mloda_error_set_at(err, MLODA_ERR_COMPUTE, feature, row,
+                                  "feature '%s': reference time column '%s' is null at row %lld; "
+                                  "every row needs a time",
+                                  feature, ref_name, (long long)row);
+    }
+    size_t rows = (size_t)(n > 0 ? n : 1);
+    tw_order *o = &s->orders[s->n_orders];
+    o->ref = ref;
+    o->perm = mloda_malloc(rows * sizeof *o->perm);
+    o->times = mloda_malloc(rows * sizeof *o->times);
+    if (o->perm == NULL || o->times == NULL) {
+        mloda_free(o->perm);
+        mloda_free(o->times);
+        return MLODA_NOMEM(err, "a time order");
+    }
+    s->n_orders++;
+    const int64_t *t = mloda_column_int64(ref);
+    bool sorted = true;
+    for (int64_t i = 0; i < n; i++) {
+        o->perm[i] = i;
+        sorted = sorted && (i == 0 || t[i - 1] <= t[i]);
+    }
+    if (sorted) {
+        for (int64_t i = 0; i < n; i++)
+            o->times[i] = t[i];
+    } else {
+        i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+        i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+        if (pairs == NULL || tmp == NULL) {
+            mloda_free(pairs);
+            mloda_free(tmp);
+            return MLODA_NOMEM(err, "a time order");
+        }
+        for (int64_t i = 0; i < n; i++)
+            pairs[i] = (i64_pair){t[i], i};
+        sort_i64_pairs(pairs, tmp, n);
+        for (int64_t i = 0; i < n; i++) {
+            o->perm[i] = pairs[i].row;
+            o->times[i] = pairs[i].key;
+        }
+        mloda_free(pairs);
+        mloda_free(tmp);
+    }
+    *out = o;
+    return MLODA_OK;
+}
+
+static mloda_status bounds_for(tw_scratch *s, const tw_order *o, uint64_t span, int64_t n,
+                               const int64_t **out, mloda_error *err)
+{
+    for (int64_t k = 0; k < s->n_bounds; k++) {
+        if (s->bounds[k].order == o && s->bounds[k].span == span) {
+            *out = s->bounds[k].start;
+            return MLODA_OK;
+        }
+    }
+    tw_bounds *b = &s->bounds[s->n_bounds];
+    b->start = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *b->start);
+    if (b->start == NULL)
+        return MLODA_NOMEM(err, "window bounds");
+    b->order = o;
+    b->span = span;
+    s->n_bounds++;
+    /* row j is in row i's window when t_i - t_j < span; times are sorted, so the
+     * difference is non-negative and fits in uint64 even across the whole int64 range */
+    const int64_t *t = o->times;
+    int64_t j = 0;
+    for (int64_t i = 0; i < n; i++) {
+        while ((uint64_t)t[i] - (uint64_t)t[j] >= span)
+            j++;
+        b->start[i] = j;
+    }
+    *out = b->start;
+    return MLODA_OK;
+}
+
+/*
+ * The values in time order as doubles, NaN for null. pandas' rolling turns +-inf into NaN
+ * before every window function except count, which counts the non-null values of the
+ * original column, infinities included (pandas rolling.py, _prep_values and GH 12541).
+ */
+static void gather_values(const mloda_column *c, const int64_t *perm, int64_t n, bool keep_inf,
+                          double *v)
+{
+    const double *f = mloda_column_float64(c);
+    const int64_t *x = mloda_column_int64(c);
+    bool nulls = mloda_column_null_count(c) > 0;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t r = perm[k];
+        double d = NAN;
+        if (!nulls || mloda_column_is_valid(c, r))
+            d = f != NULL ? f[r] : x != NULL ? (double)x[r] : mloda_column_bool_at(c, r);
+        v[k] = isinf(d) && !keep_inf ? NAN : d;
+    }
+}
+
+static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const int64_t *start, int64_t n,
+                               mloda_error *err)
+{
+    switch (fn) {
+    case FN_SUM:
+    case FN_AVG:
+    case FN_MEAN:
+        win_sum_mean(s->v, start, n, fn != FN_SUM, s->r);
+        return MLODA_OK;
+    case FN_STD:
+    case FN_VAR:
+        win_var(s->v, start, n, fn == FN_STD, s->r);
+        return MLODA_OK;
+    case FN_COUNT:
+        win_count(s->v, start, n, s->r);
+        return MLODA_OK;
+    case FN_MIN:
+    case FN_MAX:
+        win_min_max(s->v, start, n, fn == FN_MAX, s->q, s->r);
+        return MLODA_OK;
+    case FN_MEDIAN:
+        return win_median(s->v, start, n, s->r, err);
+    case FN_FIRST:
+        for (int64_t i = 0; i < n; i++)
+            s->r[i] = s->v[start[i]];
+        return MLODA_OK;
+    case FN_LAST:
+        memcpy(s->r, s->v, (size_t)n * sizeof *s->r);
+        return MLODA_OK;
+    default:
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "unknown window function");
+    }
+}
+
+/* The output column: results scattered back to the original rows; NaN becomes null. */
+static mloda_status scatter(const double *r, const int64_t *perm, int64_t n, mloda_column **out,
+                            mloda_error *err)
+{
+    mloda_column_builder *b = NULL;
+    void *values = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    double *x = values;
+    bool any_null = false;
+    for (int64_t k = 0; k < n; k++) {
+        x[perm[k]] = r[k];
+        any_null = any_null || r[k] != r[k];
+    }
+    if (any_null) {
+        uint8_t *bits = NULL;
+        st = mloda_column_builder_validity(b, &bits, err);
+        if (st != MLODA_OK) {
+            mloda_column_builder_free(b);
+            return st;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (x[i] != x[i])
+                bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
+        }
+    }
+    return mloda_column_builder_finish(b, out, err);
+}
+
+static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s,
+                                mloda_column **out, mloda_error *err)
+{
+    const tw_state *state = mloda_calc_state(calc, i);
+    const mloda_feature *f = mloda_calc_feature(calc, i);
+    const char *name = mloda_feature_name(f);
+    int64_t n = mloda_calc_n_rows(calc);
+    const mloda_column *val = mloda_calc_input(calc, i, 0, 0);
+    const mloda_column *ref = mloda_calc_input(calc, i, 1, 0);
+    const tw_order *o = NULL;
+    const int64_t *start = NULL;
+    MLODA_TRY(order_for(s, ref, n, name, state->ref_name, &o, err));
+    uint64_t per = per_second(mloda_column_time_unit(ref));
+    uint64_t secs = (uint64_t)state->span_seconds;
+    uint64_t span = secs > UINT64_MAX / per ? UINT64_MAX : secs * per;
+    MLODA_TRY(bounds_for(s, o, span, n, &start, err));
+    gather_values(val, o->perm, n, state->fn == FN_COUNT, s->v);
+    MLODA_TRY(run_kernel(state->fn, s, start, n, err));
+    return scatter(s->r, o->perm, n, out, err);
+}
+
+static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    int64_t nf = mloda_calc_n_features(calc), n = mloda_calc_n_rows(calc);
+    size_t rows = (size_t)(n > 0 ? n : 1);
+    tw_scratch s;
+    memset(&s, 0, sizeof s);
+    s.orders = mloda_calloc((size_t)nf, sizeof *s.orders);
+    s.bounds = mloda_calloc((size_t)nf, sizeof *s.bounds);
+    s.v = mloda_malloc(rows * sizeof *s.v);
+    s.r = mloda_malloc(rows * sizeof *s.r);
+    s.q = mloda_malloc(rows * sizeof *s.q);
+    mloda_status st = MLODA_OK;
+    if (s.orders == NULL || s.bounds == NULL || s.v == NULL || s.r == NULL || s.q == NULL)
+        st = MLODA_NOMEM(err, "time window scratch");
+    for (int64_t i = 0; st == MLODA_OK && i < nf; i++) {
+        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+        mloda_column *out = NULL;
+        if (mloda_calc_cancelled(calc))
+            st = mloda_error_set(err, MLODA_ERR_CANCELLED, name, "cancelled");
+        if (st == MLODA_OK)
+            st = one_feature(calc, i, &s, &out, err);
+        if (st == MLODA_OK)
+            st = mloda_calc_set_output(calc, i, out, err);
+        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
+            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+    }
+    for (int64_t k = 0; k < s.n_orders; k++) {
+        mloda_free(s.orders[k].perm);
+        mloda_free(s.orders[k].times);
+    }
+    for (int64_t k = 0; k < s.n_bounds; k++)
+        mloda_free(s.bounds[k].start);
+    mloda_free(s.orders);
+    mloda_free(s.bounds);
+    mloda_free(s.v);
+    mloda_free(s.r);
+    mloda_free(s.q);
+    return st;
+}
+
+const mloda_feature_group mloda_group_time_window = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "TimeWindowFeatureGroup",
+    .description =
+        "Rolling time windows: each row gets the function over the values whose reference "
+        "time lies in (t - size*unit, t], over the rows stably sorted by time and ending at "
+        "the row itself (a later row with the same time is not in an earlier tied row's "
+        "window); results keep the original row order. Nulls and NaN are skipped except by "
+        "first/last, which return the window's first/last element, nulls included. std/var "
+        "are sample statistics (ddof 1); every output is float64 and NaN results are null. "
+        "As in pandas' rolling, +-inf values count as missing except for count. "
+        "month = 30 days, year = 365 days. sum/mean/var/std replay pandas' online add/remove "
+        "arithmetic, so they match mloda to the last bits. Differences from mloda: the "
+        "reference column must be a timestamp column (checked at prepare); rows with equal "
+        "times keep their input order (pandas' default sort is not stable, so mloda may "
+        "order ties differently in long inputs); features of one step may use different "
+        "options and reference columns (mloda requires equal options); a multi-column "
+        "source is rejected; no partition_by.",
+    .version = "1",
+    .patterns = "{in}__{fn}_{size}_{unit}_window",
+    .options_doc = "window_function: sum|min|max|avg|mean|count|std|var|median|first|last\n"
+                   "window_size: positive integer\n"
+                   "time_unit: second|minute|hour|day|week|month|year (month = 30 days, "
+                   "year = 365 days)\n"
+                   "in_features: the value column (option form)\n"
+                   "reference_time: the timestamp column (default reference_time)",
+    .example = "load__sum_2_day_window",
+    .match = tw_match,
+    .inputs = tw_inputs,
+    .bind = tw_bind,
+    .calculate = tw_calculate,
+};
