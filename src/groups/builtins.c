@@ -7,6 +7,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_column_select,
     &mloda_group_node_centrality,
     &mloda_group_time_window,
+    &mloda_group_missing_values,
 };
 
 mloda_registry *mloda_registry_default(void)

@@ -1,0 +1,101 @@
+/* colops.c: shared column operations (see colops.h), on the public builder API. */
+#include "groups/colops.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util/util.h"
+
+static inline bool bit_at(const uint8_t *bits, int64_t i)
+{
+    return (bits[i >> 3] >> (i & 7)) & 1;
+}
+
+bool column_has_missing(const mloda_column *col)
+{
+    if (mloda_column_null_count(col) > 0)
+        return true;
+    if (mloda_column_type(col) != MLODA_TYPE_FLOAT64)
+        return false;
+    const double *x = mloda_column_float64(col);
+    int64_t n = mloda_column_length(col);
+    bool nan = false;
+    for (int64_t i = 0; i < n; i++)
+        nan |= x[i] != x[i];
+    return nan;
+}
+
+mloda_status column_as_f64(const mloda_column *col, const double **values, double **owned,
+                           mloda_error *err)
+{
+    *values = NULL;
+    *owned = NULL;
+    mloda_type t = mloda_column_type(col);
+    int64_t n = mloda_column_length(col);
+    const uint8_t *valid = mloda_column_validity(col);
+    if (t == MLODA_TYPE_FLOAT64 && valid == NULL) {
+        *values = mloda_column_float64(col);
+        return MLODA_OK;
+    }
+    if (t != MLODA_TYPE_FLOAT64 && t != MLODA_TYPE_INT64 && t != MLODA_TYPE_BOOL)
+        return mloda_error_set(err, MLODA_ERR_TYPE, NULL, "a %s column is not numeric",
+                               mloda_type_name(t));
+    double *v = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (v == NULL)
+        return MLODA_NOMEM(err, "a numeric copy of a column");
+    if (t == MLODA_TYPE_FLOAT64) {
+        memcpy(v, mloda_column_float64(col), (size_t)n * sizeof *v);
+    } else if (t == MLODA_TYPE_INT64) {
+        const int64_t *restrict x = mloda_column_int64(col);
+        for (int64_t i = 0; i < n; i++)
+            v[i] = (double)x[i];
+    } else {
+        const uint8_t *b = mloda_column_bool_bits(col);
+        for (int64_t i = 0; i < n; i++)
+            v[i] = bit_at(b, i) ? 1.0 : 0.0;
+    }
+    if (valid != NULL) {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = bit_at(valid, i) ? v[i] : NAN;
+    }
+    *values = v;
+    *owned = v;
+    return MLODA_OK;
+}
+
+mloda_status f64_out_start(int64_t n, mloda_column_builder **b, double **values,
+                           mloda_error *err)
+{
+    *values = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, b, err));
+    void *buf = NULL;
+    mloda_status st = mloda_column_builder_resize_uninit(*b, n, &buf, err);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(*b);
+        *b = NULL;
+        return st;
+    }
+    *values = buf;
+    return MLODA_OK;
+}
+
+mloda_status f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
+                            mloda_column **out, mloda_error *err)
+{
+    bool nan = false;
+    for (int64_t i = 0; i < n; i++)
+        nan |= values[i] != values[i];
+    if (nan) {
+        uint8_t *bits = NULL;
+        mloda_status st = mloda_column_builder_validity(b, &bits, err);
+        if (st != MLODA_OK) {
+            mloda_column_builder_free(b);
+            return st;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (values[i] != values[i])
+                bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+        }
+    }
+    return mloda_column_builder_finish(b, out, err);
+}
