@@ -1,0 +1,61 @@
+/*
+ * linalg.h: small dense numerics shared by the sklearn-pipeline, clustering and
+ * dimensionality-reduction families (SPEC.md §6.9–6.11).
+ *
+ * A la_matrix holds the numeric input columns of one feature, column-major, with NaN for
+ * a missing value (null or NaN in the input: pandas semantics). Everything here is plain
+ * sequential arithmetic in a fixed order, so results do not depend on the run or on the
+ * number of threads.
+ */
+#ifndef MLODA_GROUPS_LINALG_H
+#define MLODA_GROUPS_LINALG_H
+
+#include "mloda/mloda.h"
+
+typedef struct la_matrix {
+    int64_t n; /* rows */
+    int64_t p; /* columns */
+    double *x; /* owned; x[j * n + r] is row r of column j; NaN = missing */
+} la_matrix;
+
+/** true when the type can be read as numbers (int64, float64, bool). */
+bool la_type_is_numeric(mloda_type t);
+
+/**
+ * Copies every column of every input of feature i of the step (all F~k columns of a
+ * multi-column input) into *out as doubles, nulls and NaN as NaN.
+ * Errors: MLODA_ERR_TYPE naming the feature for a non-numeric column, MLODA_ERR_NOMEM.
+ */
+mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
+void la_matrix_reset(la_matrix *m);
+
+/** Mean and population variance (ddof 0, two-pass) of the non-NaN values of x[0..n);
+ *  *count = how many there were (mean and var are NaN when none). */
+void la_moments(const double *x, int64_t n, int64_t *count, double *mean, double *var);
+
+/**
+ * The divisor StandardScaler uses for a column: sqrt(var), or 1 for a constant column
+ * (sklearn's test: var <= n*eps*var + (n*mean*eps)^2, so rounding noise counts as 0).
+ */
+double la_scale_of(double mean, double var, int64_t n);
+
+/**
+ * In place, per column: NaN -> the column mean, then (x - mean) / scale with the
+ * population std of the imputed column (la_scale_of). A column with no values at all
+ * becomes all zeros (it carries no information). This is mloda's preprocessing for
+ * clustering and dimensionality reduction: fillna(mean), then StandardScaler.
+ */
+void la_impute_standardise(la_matrix *m);
+
+/**
+ * Eigen-decomposition of the symmetric p x p matrix a (row-major; destroyed) by cyclic
+ * Jacobi rotations. evals (p) in descending order (ties keep index order); evecs (p x p,
+ * row-major) holds eigenvector k in column k: evecs[j * p + k].
+ * Errors: MLODA_ERR_NOMEM, MLODA_ERR_COMPUTE if it fails to converge (not expected).
+ */
+mloda_status la_sym_eigen(int64_t p, double *a, double *evals, double *evecs, mloda_error *err);
+
+/** Squared Euclidean distance between row r of m and row s of m (over all p columns). */
+double la_row_dist2(const la_matrix *m, int64_t r, int64_t s);
+
+#endif /* MLODA_GROUPS_LINALG_H */

@@ -1,0 +1,328 @@
+/*
+ * sklearn_pipeline.c: `{a,b}__sklearn_pipeline_{name}` and its option form
+ * (pipeline_name + in_features), SPEC.md §6.9.
+ *
+ * The named pipelines are mloda's defaults, computed in closed form:
+ *   scaling        StandardScaler: (x - mean) / std, population std, constant -> 1;
+ *   imputation     SimpleImputer(mean): a missing value becomes its column's mean;
+ *   preprocessing  mean imputation, then StandardScaler.
+ * Like mloda, the pipeline is fitted on the rows where every input has a value (pandas
+ * dropna over the inputs) and then applied to every row. Unlike mloda, which forward-,
+ * back- and zero-fills missing values before transforming (SPEC.md §10.10), a missing input
+ * is missing when it reaches the pipeline: scaling gives null, imputation the fitted mean,
+ * preprocessing 0 (the mean, scaled): [1, null, 3] -> [-1, 0, 1]. With no complete row at
+ * all there is nothing to fit and every output is null.
+ *
+ * Output: one input column gives one float64 column F (as mloda); several input columns
+ * (several inputs, or a multi-column input such as a one-hot encoding) give F~0..F~(p-1),
+ * one per input column in input order (mloda's naming for a 2-D result). Which one is
+ * decided at prepare: a single single-column input -> F, otherwise F~k.
+ *
+ * Not reproducible: pipeline_steps (arbitrary sklearn transformer objects) and
+ * pipeline_params are rejected; feature_engineering is not implemented (SPEC leaves it
+ * unverified).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "groups/linalg.h"
+#include "util/util.h"
+
+typedef enum pipe_kind { P_PREPROCESSING, P_SCALING, P_IMPUTATION, P_FEATURE_ENG, P_COUNT } pipe_kind;
+
+static const char *const PIPES[P_COUNT] = {"preprocessing", "scaling", "imputation",
+                                           "feature_engineering"};
+
+#define ALLOWED "preprocessing, scaling, imputation"
+#define PREFIX "sklearn_pipeline_"
+#define OPT_NAME "pipeline_name"
+#define OPT_STEPS "pipeline_steps"
+#define OPT_PARAMS "pipeline_params"
+
+typedef struct pipe_state {
+    pipe_kind kind;
+    bool multi; /* output F~0..F~(p-1) rather than F */
+} pipe_state;
+
+static int find_pipe(const char *token)
+{
+    for (int k = 0; k < P_COUNT; k++) {
+        if (strcmp(PIPES[k], token) == 0)
+            return k;
+    }
+    return -1;
+}
+
+/* A value that is present and not null (mloda treats a None option as absent). */
+static bool has_value(const mloda_options *o, const char *key)
+{
+    mloda_value_kind k = mloda_options_kind(o, key);
+    return k != MLODA_VALUE_NONE && k != MLODA_VALUE_NULL;
+}
+
+static mloda_status check_kind(const char *name, int k, const char *token, mloda_error *why)
+{
+    if (k < 0)
+        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                               "unknown sklearn pipeline '%s' in '%s'; allowed: " ALLOWED, token,
+                               name);
+    if (k == P_FEATURE_ENG)
+        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                               "feature '%s': sklearn pipeline 'feature_engineering' is not "
+                               "implemented in mloda-c; available: " ALLOWED,
+                               name);
+    return MLODA_OK;
+}
+
+/*
+ * The pipeline named by the feature. *recognised false with no error: not ours. Near
+ * misses set `why`; a name and an option that disagree set *hard (SPEC.md §10.4).
+ */
+static mloda_status parse_pipe(const mloda_feature *f, pipe_kind *out, bool *recognised,
+                               mloda_error *why, bool *hard)
+{
+    const char *name = mloda_feature_name(f);
+    const mloda_options *o = mloda_feature_options(f);
+    const char *suffix = mloda_feature_chain_suffix(f);
+    const char *opt = NULL;
+    *recognised = false;
+    *hard = false;
+    bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
+    if (has_value(o, OPT_NAME) && !mloda_options_get_string(o, OPT_NAME, &opt))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option '%s' of '%s' must be a string (one of " ALLOWED ")",
+                               OPT_NAME, name);
+    if (!named && opt == NULL && !has_value(o, OPT_STEPS))
+        return MLODA_OK;
+    if (has_value(o, OPT_STEPS))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s': option %s (custom scikit-learn transformers) "
+                               "cannot run in mloda-c; use %s = " ALLOWED,
+                               name, OPT_STEPS, OPT_NAME);
+    if (has_value(o, OPT_PARAMS))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s': option %s (scikit-learn set_params) is not "
+                               "supported by mloda-c",
+                               name, OPT_PARAMS);
+    int k;
+    if (named) {
+        const char *token = suffix + strlen(PREFIX);
+        k = find_pipe(token);
+        MLODA_TRY(check_kind(name, k, token, why));
+        if (opt != NULL && strcmp(opt, token) != 0) {
+            *hard = true;
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' names pipeline '%s' but option '%s' says "
+                                   "'%s'; give one",
+                                   name, token, OPT_NAME, opt);
+        }
+    } else {
+        k = find_pipe(opt);
+        if (k < 0)
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_NAME,
+                                   name, opt);
+        MLODA_TRY(check_kind(name, k, opt, why));
+        if (!mloda_options_has(o, "in_features"))
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' sets %s but no in_features", name, OPT_NAME);
+    }
+    *out = (pipe_kind)k;
+    *recognised = true;
+    return MLODA_OK;
+}
+
+static mloda_status pipe_match(void *ud, const mloda_feature *f, bool *out_match,
+                               mloda_error *why)
+{
+    (void)ud;
+    pipe_kind k;
+    bool recognised = false, hard = false;
+    mloda_status st = parse_pipe(f, &k, &recognised, why, &hard);
+    *out_match = recognised && st == MLODA_OK;
+    return hard ? st : MLODA_OK;
+}
+
+static mloda_status pipe_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                                mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 1, -1, err);
+}
+
+static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    const char *name = mloda_feature_name(f);
+    pipe_kind kind;
+    bool recognised = false, hard = false;
+    MLODA_TRY(parse_pipe(f, &kind, &recognised, err, &hard));
+    int64_t n_in = mloda_bind_n_inputs(ctx);
+    bool multi = n_in != 1;
+    for (int64_t j = 0; j < n_in; j++) {
+        mloda_type t = mloda_bind_input_type(ctx, j);
+        multi = multi || mloda_bind_input_is_multi(ctx, j);
+        if (!la_type_is_numeric(t))
+            return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                                   "feature '%s': input '%s' is %s; sklearn pipeline '%s' needs "
+                                   "numbers (int64, float64, bool)",
+                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t),
+                                   PIPES[kind]);
+    }
+    if (multi)
+        MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    else
+        MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    pipe_state *s = mloda_malloc(sizeof *s);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "pipeline state");
+    s->kind = kind;
+    s->multi = multi;
+    return mloda_bind_set_state(ctx, s, mloda_free, err);
+}
+
+/* ---------------------------------------------------------------- calculate */
+
+/* Fitted mean and scale of column x over the complete rows; false when there are none. */
+static bool fit_column(const double *x, const uint8_t *complete, int64_t n, double *mean,
+                       double *scale)
+{
+    int64_t k = 0;
+    double sum = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        if (complete[r]) {
+            sum += x[r];
+            k++;
+        }
+    }
+    if (k == 0)
+        return false;
+    double m = sum / (double)k, m2 = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        if (complete[r])
+            m2 += (x[r] - m) * (x[r] - m);
+    }
+    *mean = m;
+    *scale = la_scale_of(m, m2 / (double)k, k);
+    return true;
+}
+
+/* The pipeline's output for one input value; NaN = missing (null). */
+static double pipe_value(pipe_kind kind, double x, bool fitted, double mean, double scale)
+{
+    if (!fitted)
+        return NAN;
+    double v = x;
+    if (isnan(v) && kind != P_SCALING)
+        v = mean; /* mean imputation */
+    if (kind != P_IMPUTATION)
+        v = (v - mean) / scale;
+    return v;
+}
+
+/* Transforms column x (n rows) into a new float64 column. */
+static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n, bool fitted,
+                                     double mean, double scale, mloda_column **out,
+                                     mloda_error *err)
+{
+    mloda_column_builder *b = NULL;
+    void *vals = NULL;
+    uint8_t *bits = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_resize(b, n, &vals, err);
+    double *y = vals;
+    bool any_null = false;
+    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        double v = pipe_value(kind, x[r], fitted, mean, scale);
+        y[r] = isnan(v) ? 0.0 : v;
+        any_null |= isnan(v);
+    }
+    /* y is not touched after this call on the builder */
+    if (st == MLODA_OK && any_null)
+        st = mloda_column_builder_validity(b, &bits, err);
+    for (int64_t r = 0; st == MLODA_OK && any_null && r < n; r++) {
+        if (isnan(pipe_value(kind, x[r], fitted, mean, scale)))
+            bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+    }
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    return mloda_column_builder_finish(b, out, err);
+}
+
+static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
+{
+    const pipe_state *s = mloda_calc_state(calc, i);
+    la_matrix m;
+    MLODA_TRY(la_gather(calc, i, &m, err));
+    uint8_t *complete = mloda_malloc((size_t)(m.n > 0 ? m.n : 1));
+    if (complete == NULL) {
+        la_matrix_reset(&m);
+        return MLODA_NOMEM(err, "a row mask");
+    }
+    for (int64_t r = 0; r < m.n; r++) {
+        complete[r] = 1;
+        for (int64_t j = 0; j < m.p; j++)
+            complete[r] = (uint8_t)(complete[r] & !isnan(m.x[j * m.n + r]));
+    }
+    mloda_status st = MLODA_OK;
+    for (int64_t j = 0; st == MLODA_OK && j < m.p; j++) {
+        double mean = NAN, scale = 1.0;
+        bool fitted = fit_column(m.x + j * m.n, complete, m.n, &mean, &scale);
+        mloda_column *out = NULL;
+        st = transform_column(s->kind, m.x + j * m.n, m.n, fitted, mean, scale, &out, err);
+        if (st == MLODA_OK && s->multi) {
+            char suffix[24];
+            (void)snprintf(suffix, sizeof suffix, "%lld", (long long)j);
+            st = mloda_calc_add_output(calc, i, suffix, out, err);
+        } else if (st == MLODA_OK) {
+            st = mloda_calc_set_output(calc, i, out, err);
+        }
+    }
+    mloda_free(complete);
+    la_matrix_reset(&m);
+    return st;
+}
+
+static mloda_status pipe_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        mloda_status st = run_feature(calc, i, err);
+        if (st != MLODA_OK) {
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s",
+                               mloda_feature_name(mloda_calc_feature(calc, i)));
+            return st;
+        }
+    }
+    return MLODA_OK;
+}
+
+const mloda_feature_group mloda_group_sklearn_pipeline = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "SklearnPipelineFeatureGroup",
+    .description =
+        "mloda's named scikit-learn pipelines in closed form: scaling (StandardScaler, "
+        "population std), imputation (mean), preprocessing (mean imputation then scaling), "
+        "fitted on the rows where every input has a value. One input column gives F, several "
+        "give F~0..F~(p-1). Differs from mloda: a missing input is not forward/back/zero-"
+        "filled before the transform, so scaling gives null and preprocessing 0 for it "
+        "([1,null,3] -> [-1,0,1]). pipeline_steps and pipeline_params (Python objects) are "
+        "rejected; feature_engineering is not implemented.",
+    .version = "1",
+    .patterns = "{in}__sklearn_pipeline_{name}\n{in1},{in2}__sklearn_pipeline_{name}",
+    .options_doc = "pipeline_name: preprocessing|scaling|imputation\n"
+                   "in_features: the input feature(s) (option form)\n"
+                   "pipeline_steps, pipeline_params: not supported (error)",
+    .example = "income,age__sklearn_pipeline_scaling",
+    .match = pipe_match,
+    .inputs = pipe_inputs,
+    .bind = pipe_bind,
+    .calculate = pipe_calculate,
+};
