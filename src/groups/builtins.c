@@ -8,6 +8,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_sklearn_pipeline,
     &mloda_group_node_centrality,
     &mloda_group_time_window,
+    &mloda_group_geo_distance,
     &mloda_group_missing_values,
 };
 

@@ -14,6 +14,7 @@ extern const mloda_feature_group mloda_group_column_select;
 extern const mloda_feature_group mloda_group_sklearn_pipeline;
 extern const mloda_feature_group mloda_group_node_centrality;
 extern const mloda_feature_group mloda_group_time_window;
+extern const mloda_feature_group mloda_group_geo_distance;
 extern const mloda_feature_group mloda_group_missing_values;
 
 #endif /* MLODA_GROUPS_GROUPS_H */
