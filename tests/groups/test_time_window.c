@@ -305,7 +305,8 @@ static void test_cases028_032(void)
 }
 
 /* Conformance 026: the windows over units ffill-imputed ([null,2,null,6,null,1] ->
- * [null,2,2,6,6,1]); the leading null stays, so count is 0 and mean null there. */
+ * [null,2,2,6,6,1]); the leading null stays, so count is 0 and mean null there. First over
+ * the imputed values given directly, then through the imputation family. */
 static void test_case026(void)
 {
     const char *ts[] = {"2023-03-01T06:00:00", "2023-03-02T06:00:00", "2023-03-03T06:00:00",
@@ -318,6 +319,14 @@ static void test_case026(void)
     check_feature(api, "units_filled__count_3_day_window", cnt, 6);
     TEST_CASE("026 mean");
     check_feature(api, "units_filled__mean_3_day_window", mean, 6);
+    mloda_api_data_free(api);
+    /* the case itself: the imputation chained in front of the window */
+    const double units[] = {NULLV, 2.0, NULLV, 6.0, NULLV, 1.0};
+    api = api_tw("units", units, "reference_time", ts, 6);
+    TEST_CASE("026 chain count");
+    check_feature(api, "units__ffill_imputed__count_3_day_window", cnt, 6);
+    TEST_CASE("026 chain mean");
+    check_feature(api, "units__ffill_imputed__mean_3_day_window", mean, 6);
     mloda_api_data_free(api);
 }
 
