@@ -119,6 +119,29 @@ MLODA_API mloda_status mloda_request_add_filter(mloda_request *req, const char *
                                                 const char *type, const mloda_options *params,
                                                 mloda_error *err);
 /**
+ * Links two api_data tables (SPEC.md §7.1–7.2): features whose inputs come from both
+ * tables are computed on the joined rows. Tables are named directly.
+ * type      "inner", "left", "right", "outer", "append", "union" or "asof".
+ * left_on / right_on  n_keys key columns of each table, matched pairwise (same types);
+ *           n_keys may be 0 for append and asof. Null keys never match (SQL semantics;
+ *           pandas would match NaN with NaN).
+ * params    asof only (NULL otherwise): left_time_column, right_time_column (required;
+ *           int64, float64 or timestamp), direction ("backward" default, "forward",
+ *           "nearest"), tolerance (number, in the time column's unit; for timestamps in
+ *           seconds), allow_exact_matches (default true). `on` keys are matched exactly.
+ * Row order (SPEC §7.2): inner and left follow the left rows, each expanded to its matches
+ * in right order; right follows the right rows; outer is left's order then the unmatched
+ * right rows; append is the left rows then the right rows; union is append without
+ * repeated (key, side) rows; asof keeps the left rows.
+ * Checked when the request is planned (unknown table or column, type mismatch, bad
+ * parameter: an error naming it).
+ */
+MLODA_API mloda_status mloda_request_add_link(mloda_request *req, const char *type,
+                                              const char *left_table, const char *right_table,
+                                              int64_t n_keys, const char *const *left_on,
+                                              const char *const *right_on,
+                                              const mloda_options *params, mloda_error *err);
+/**
  * Makes the original row number (0-based, before filtering) of each row of a filtered
  * table available as an int64 column `name` of that table (request it like any column).
  */

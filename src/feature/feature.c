@@ -176,6 +176,11 @@ mloda_status mloda_inputs_add_chain(mloda_inputs *in, const mloda_feature *f, in
     if (f->chain_source == NULL || mloda_options_has(f->options, "in_features"))
         return add_option_inputs(in, f, min_inputs, max_inputs, err);
     size_t len = strlen(f->chain_source);
+    /* a one-input family takes the whole source, '&' included: in
+     * "a&b__concat__sum_aggr" the '&' belongs to the inner feature (SPEC §1.3 splits only
+     * for multi-input families) */
+    if (max_inputs == 1 && min_inputs <= 1)
+        return inputs_push(in, f->chain_source, len, NULL, err);
     size_t n = mloda_name_count_parts(f->chain_source, len);
     MLODA_TRY(check_count(f, (int64_t)n, min_inputs, max_inputs, err));
     for (size_t k = 0; k < n; k++) {

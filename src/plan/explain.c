@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/filter.h"
+#include "plan/link.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
@@ -29,7 +30,7 @@ static mloda_status render_text(const mloda_plan *p, mloda_buf *b, mloda_error *
         MLODA_TRY(mloda_buf_printf(b, err, "step %lld: %s %s", (long long)s, kind_name(st->kind),
                                    mloda_plan_step_name(p, s)));
         if (st->domain != MLODA_NO_INDEX)
-            MLODA_TRY(mloda_buf_printf(b, err, " [table %s]", p->sources[st->domain].name));
+            MLODA_TRY(mloda_buf_printf(b, err, " [table %s]", mloda_plan_domain_name(p, st->domain)));
         if (strcmp(st->group_key, "{}") != 0)
             MLODA_TRY(mloda_buf_printf(b, err, " group options %s", st->group_key));
         if (st->n_parents > 0) {
@@ -43,6 +44,9 @@ static mloda_status render_text(const mloda_plan *p, mloda_buf *b, mloda_error *
             if (p->filters[f].source == st->domain)
                 MLODA_TRY(mloda_buf_printf(b, err, "  keep %s\n", p->filters[f].description));
         }
+        if (st->kind == MLODA_STEP_JOIN)
+            MLODA_TRY(mloda_buf_printf(b, err, "  link %s\n",
+                                       p->links[st->domain - p->n_sources].description));
         for (int64_t k = 0; k < st->n_features; k++) {
             const plan_node *n = &p->nodes[st->features[k]];
             MLODA_TRY(mloda_buf_printf(b, err, "  %s %s\n",
@@ -81,7 +85,7 @@ static mloda_status render_json(const mloda_plan *p, mloda_buf *b, mloda_error *
         MLODA_TRY(mloda_buf_json_string(b, group, strlen(group), err));
         MLODA_TRY(mloda_buf_puts(b, ",\"table\":", err));
         if (st->domain != MLODA_NO_INDEX) {
-            const char *t = p->sources[st->domain].name;
+            const char *t = mloda_plan_domain_name(p, st->domain);
             MLODA_TRY(mloda_buf_json_string(b, t, strlen(t), err));
         } else {
             MLODA_TRY(mloda_buf_puts(b, "null", err));
@@ -97,7 +101,14 @@ static mloda_status render_json(const mloda_plan *p, mloda_buf *b, mloda_error *
             const char *d = p->filters[f].description;
             MLODA_TRY(mloda_buf_json_string(b, d, strlen(d), err));
         }
-        MLODA_TRY(mloda_buf_puts(b, "],\"requested\":", err));
+        MLODA_TRY(mloda_buf_puts(b, "],\"link\":", err));
+        if (st->kind == MLODA_STEP_JOIN) {
+            const char *d = p->links[st->domain - p->n_sources].description;
+            MLODA_TRY(mloda_buf_json_string(b, d, strlen(d), err));
+        } else {
+            MLODA_TRY(mloda_buf_puts(b, "null", err));
+        }
+        MLODA_TRY(mloda_buf_puts(b, ",\"requested\":", err));
         MLODA_TRY(json_names(p, st, true, b, err));
         MLODA_TRY(mloda_buf_puts(b, ",\"dependencies\":", err));
         MLODA_TRY(json_names(p, st, false, b, err));

@@ -45,12 +45,23 @@ typedef struct mloda_request_filter {
     mloda_options *params; /* owned; may be NULL */
 } mloda_request_filter;
 
+typedef struct mloda_request_link {
+    char *type;            /* owned */
+    char *left, *right;    /* owned table names */
+    int64_t n_keys;
+    char **left_on;        /* owned [n_keys] */
+    char **right_on;       /* owned [n_keys] */
+    mloda_options *params; /* owned; may be NULL */
+} mloda_request_link;
+
 struct mloda_request {
     mloda_request_item *items; /* owned */
     int64_t n, cap;
     mloda_request_filter *filters; /* owned */
     int64_t n_filters, filters_cap;
     char *row_id_column;       /* owned; NULL when not requested */
+    mloda_request_link *links; /* owned */
+    int64_t n_links, links_cap;
     int threads;               /* 0 = number of cores */
     mloda_column_ordering ordering;
     mloda_on_error on_error;
@@ -81,6 +92,9 @@ typedef struct plan_node {
     int64_t step;              /* step holding this node */
     int64_t slot;              /* position inside the step */
     int64_t request_pos;       /* position in the request, or MLODA_NO_INDEX */
+    int64_t *input_gather;     /* owned [n_inputs] or NULL: gather slot per input (inputs
+                                  from a linked table, re-indexed to the joined rows), or
+                                  MLODA_NO_INDEX */
 } plan_node;
 
 typedef struct plan_step {
@@ -110,9 +124,27 @@ typedef struct plan_source {
     int64_t n_columns_used;
     int64_t filter_step;       /* FILTER step of this table, or MLODA_NO_INDEX */
     bool has_row_id;           /* the row-id column is synthesised for this table */
+    int64_t n_link_cols;       /* link key/time columns read from this table */
 } plan_source;
 
 struct plan_filter;
+struct plan_link;
+
+/* A column a link reads straight from a table (keys, asof times), bound per batch. */
+typedef struct plan_link_col {
+    int64_t source;
+    char *column;              /* owned */
+    int64_t col_index;         /* position in the prepared schema */
+    mloda_type type;
+    mloda_time_unit unit;
+} plan_link_col;
+
+/* An input of a joined feature, gathered from its table's rows to the joined rows. */
+typedef struct plan_gather {
+    int64_t link;
+    int side;                  /* 0 = left table, 1 = right table */
+    int64_t node;              /* the input node */
+} plan_gather;
 
 typedef struct mloda_plan {
     const mloda_registry *registry; /* owned reference */
@@ -127,6 +159,13 @@ typedef struct mloda_plan {
     struct plan_filter *filters; /* owned, see filter.h */
     int64_t n_filters;
     char *row_id_column;       /* owned; NULL when not requested */
+    struct plan_link *links;   /* owned, see link.h; link l's rows are domain n_sources + l */
+    int64_t n_links;
+    plan_link_col *link_cols;  /* owned */
+    int64_t n_link_cols;
+    plan_gather *gathers;      /* owned */
+    int64_t n_gathers, gathers_cap;
+    int64_t n_domains;         /* n_sources + n_links */
     int64_t n_source_slots;    /* nodes that read a source column */
     int64_t *source_slot_nodes;/* owned: node per source slot */
     int threads;               /* resolved thread count (>= 1) */
@@ -146,6 +185,8 @@ mloda_status mloda_plan_render(const mloda_plan *plan, mloda_plan_format format,
                                mloda_error *err);
 /** The registered group of step s; NULL for FILTER and JOIN steps. */
 const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s);
+/** Name of a row domain: its table, or "A<join>B" for a link. Borrowed. */
+const char *mloda_plan_domain_name(const mloda_plan *plan, int64_t domain);
 /** Display name of step s: its group's name, "GlobalFilter" or "Join". */
 const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s);
 

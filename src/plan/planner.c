@@ -19,6 +19,7 @@
 
 #include "plan/bind.h"
 #include "plan/filter.h"
+#include "plan/link.h"
 #include "plan/plan.h"
 #include "plan/resolve_error.h"
 #include "table/table_layer.h"
@@ -232,7 +233,52 @@ static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
     return st;
 }
 
-/* A node's rows come from its data source, or else from its inputs, which must agree. */
+/* Records that input j of node is gathered from `side` of link l to the joined rows. */
+static mloda_status add_gather(mloda_plan *p, int64_t node, int64_t j, int64_t l, int side,
+                               mloda_error *err)
+{
+    plan_node *n = &p->nodes[node];
+    if (n->input_gather == NULL) {
+        n->input_gather = mloda_malloc((size_t)n->n_inputs * sizeof *n->input_gather);
+        if (n->input_gather == NULL)
+            return MLODA_NOMEM(err, "join inputs");
+        for (int64_t k = 0; k < n->n_inputs; k++)
+            n->input_gather[k] = MLODA_NO_INDEX;
+    }
+    if (p->n_gathers == p->gathers_cap) {
+        int64_t cap = p->gathers_cap == 0 ? 8 : p->gathers_cap * 2;
+        plan_gather *g = mloda_realloc(p->gathers, (size_t)cap * sizeof *g);
+        if (g == NULL)
+            return MLODA_NOMEM(err, "join inputs");
+        p->gathers = g;
+        p->gathers_cap = cap;
+    }
+    p->gathers[p->n_gathers] = (plan_gather){l, side, n->inputs[j]};
+    n->input_gather[j] = p->n_gathers++;
+    return MLODA_OK;
+}
+
+static mloda_status domain_error(const mloda_plan *p, const plan_node *n, int64_t a, int64_t b,
+                                 mloda_error *err)
+{
+    const plan_node *x = NULL, *y = NULL;
+    for (int64_t j = 0; j < n->n_inputs; j++) {
+        const plan_node *in = &p->nodes[n->inputs[j]];
+        if (in->domain == a && x == NULL)
+            x = in;
+        if (in->domain == b && y == NULL)
+            y = in;
+    }
+    return mloda_error_set(err, MLODA_ERR_SCHEMA, n->feature.name,
+                           "feature '%s' combines '%s' from table '%s' with '%s' from table "
+                           "'%s'; rows of different tables need a link between them",
+                           n->feature.name, x->feature.name, mloda_plan_domain_name(p, a),
+                           y->feature.name, mloda_plan_domain_name(p, b));
+}
+
+/* A node's rows come from its data source, or else from its inputs: one table, or two
+ * tables joined by a link (then inputs from either table are gathered to the joined
+ * rows, and inputs already on the joined rows are used as they are). */
 static mloda_status assign_domain(planner *pl, int64_t node, mloda_error *err)
 {
     mloda_plan *p = pl->plan;
@@ -241,19 +287,40 @@ static mloda_status assign_domain(planner *pl, int64_t node, mloda_error *err)
         n->domain = n->source;
         return MLODA_OK;
     }
+    int64_t a = MLODA_NO_INDEX, b = MLODA_NO_INDEX;
     for (int64_t j = 0; j < n->n_inputs; j++) {
-        const plan_node *in = &p->nodes[n->inputs[j]];
-        if (n->domain == MLODA_NO_INDEX) {
-            n->domain = in->domain;
-        } else if (in->domain != MLODA_NO_INDEX && in->domain != n->domain) {
-            const plan_node *first = &p->nodes[n->inputs[0]];
-            return mloda_error_set(
-                err, MLODA_ERR_SCHEMA, n->feature.name,
-                "feature '%s' combines '%s' from table '%s' with '%s' from table '%s'; rows of "
-                "different tables cannot be combined without a link",
-                n->feature.name, first->feature.name, p->sources[first->domain].name,
-                in->feature.name, p->sources[in->domain].name);
+        int64_t d = p->nodes[n->inputs[j]].domain;
+        if (d == MLODA_NO_INDEX || d == a || d == b)
+            continue;
+        if (a == MLODA_NO_INDEX) {
+            a = d;
+        } else if (b == MLODA_NO_INDEX) {
+            b = d;
+        } else {
+            return domain_error(p, n, a, d, err);
         }
+    }
+    n->domain = a;
+    if (b == MLODA_NO_INDEX)
+        return MLODA_OK;
+    /* two domains: tables A and B of a link, or one of them and the link's joined rows */
+    int64_t l = MLODA_NO_INDEX;
+    if (a >= p->n_sources || b >= p->n_sources) {
+        int64_t j_dom = a >= p->n_sources ? a : b, other = a >= p->n_sources ? b : a;
+        l = j_dom - p->n_sources;
+        if (other >= p->n_sources || (p->links[l].left != other && p->links[l].right != other))
+            l = MLODA_NO_INDEX;
+    } else {
+        l = link_between(p, a, b);
+    }
+    if (l == MLODA_NO_INDEX)
+        return domain_error(p, n, a, b, err);
+    n->domain = p->n_sources + l;
+    for (int64_t j = 0; j < n->n_inputs; j++) {
+        int64_t d = p->nodes[n->inputs[j]].domain;
+        if (d == p->links[l].left || d == p->links[l].right)
+            MLODA_TRY(add_gather(p, node, j, l, d == p->links[l].left ? 0 : 1, err));
+        n = &p->nodes[node];
     }
     return MLODA_OK;
 }
@@ -349,6 +416,8 @@ static int64_t node_parents(const mloda_plan *p, const plan_node *n, int64_t *bu
         buf[k++] = p->nodes[n->inputs[j]].step;
     if (n->source != MLODA_NO_INDEX && p->sources[n->source].filter_step != MLODA_NO_INDEX)
         buf[k++] = p->sources[n->source].filter_step;
+    if (n->domain >= p->n_sources)
+        buf[k++] = p->links[n->domain - p->n_sources].step;
     qsort(buf, (size_t)k, sizeof *buf, cmp_i64);
     int64_t u = 0;
     for (int64_t i = 0; i < k; i++) {
@@ -402,8 +471,10 @@ static mloda_status new_step(mloda_plan *p, const plan_node *n, const int64_t *p
     return st;
 }
 
-/* A FILTER step computes the surviving rows of one table before anything reads it. */
-static mloda_status new_filter_step(mloda_plan *p, int64_t source, int64_t *out, mloda_error *err)
+/* A step that belongs to no feature group: FILTER (the surviving rows of one table, before
+ * anything reads it) or JOIN (the row pairs of a link). */
+static mloda_status new_engine_step(mloda_plan *p, mloda_step_kind kind, int64_t domain,
+                                    int64_t *out, mloda_error *err)
 {
     if ((p->n_steps & (p->n_steps - 1)) == 0) {
         size_t cap = p->n_steps == 0 ? 1 : (size_t)p->n_steps * 2;
@@ -415,13 +486,31 @@ static mloda_status new_filter_step(mloda_plan *p, int64_t source, int64_t *out,
     int64_t idx = p->n_steps++;
     plan_step *s = &p->steps[idx];
     memset(s, 0, sizeof *s);
-    s->kind = MLODA_STEP_FILTER;
+    s->kind = kind;
     s->group = MLODA_NO_INDEX;
-    s->domain = source;
+    s->domain = domain;
     s->result = MLODA_NO_INDEX;
     s->group_key = mloda_strdup("{}");
     *out = idx;
     return s->group_key == NULL ? MLODA_NOMEM(err, "plan steps") : MLODA_OK;
+}
+
+/* The JOIN step of link l, after the filter steps of its two tables. */
+static mloda_status new_join_step(mloda_plan *p, int64_t l, mloda_error *err)
+{
+    plan_link *k = &p->links[l];
+    int64_t idx = MLODA_NO_INDEX;
+    MLODA_TRY(new_engine_step(p, MLODA_STEP_JOIN, p->n_sources + l, &idx, err));
+    k->step = idx;
+    const int64_t sides[2] = {k->left, k->right};
+    for (int i = 0; i < 2; i++) {
+        int64_t f = p->sources[sides[i]].filter_step;
+        if (f == MLODA_NO_INDEX)
+            continue;
+        MLODA_TRY(push_i64(&p->steps[idx].parents, &p->steps[idx].n_parents, f, err));
+        MLODA_TRY(push_i64(&p->steps[f].children, &p->steps[f].n_children, idx, err));
+    }
+    return MLODA_OK;
 }
 
 static mloda_status build_steps(planner *pl, mloda_error *err)
@@ -434,16 +523,19 @@ static mloda_status build_steps(planner *pl, mloda_error *err)
     for (int64_t f = 0; st == MLODA_OK && f < p->n_filters; f++) {
         plan_source *src = &p->sources[p->filters[f].source];
         if (src->filter_step == MLODA_NO_INDEX)
-            st = new_filter_step(p, p->filters[f].source, &src->filter_step, err);
+            st = new_engine_step(p, MLODA_STEP_FILTER, p->filters[f].source, &src->filter_step,
+                                 err);
     }
     for (int64_t k = 0; st == MLODA_OK && k < pl->n_order; k++) {
         plan_node *n = &p->nodes[pl->order[k]];
         mloda_free(parents);
-        parents = mloda_malloc((size_t)(n->n_inputs + 1) * sizeof *parents);
+        parents = mloda_malloc((size_t)(n->n_inputs + 2) * sizeof *parents);
         if (parents == NULL) {
             st = MLODA_NOMEM(err, "plan steps");
             break;
         }
+        if (n->domain >= p->n_sources && p->links[n->domain - p->n_sources].step == MLODA_NO_INDEX)
+            MLODA_TRY_GOTO(st, new_join_step(p, n->domain - p->n_sources, err), done);
         int64_t np = node_parents(p, n, parents);
         key.len = 0;
         MLODA_TRY_GOTO(st, step_key(p, n, parents, np, &key, err), done);
@@ -589,6 +681,7 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     MLODA_TRY_GOTO(st, add_sources(&pl, example, err), fail);
     MLODA_TRY_GOTO(st, filter_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, add_row_id_columns(&pl, err), fail);
+    MLODA_TRY_GOTO(st, link_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, plan_requested(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_steps(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_results(p, err), fail);
@@ -612,6 +705,7 @@ void mloda_plan_free(mloda_plan *p)
             n->state_free(n->state);
         mloda_feature_reset(&n->feature);
         mloda_free(n->inputs);
+        mloda_free(n->input_gather);
         mloda_free(n->source_column);
     }
     mloda_free(p->nodes);
@@ -632,6 +726,7 @@ void mloda_plan_free(mloda_plan *p)
     mloda_free(p->sources);
     mloda_free(p->source_slot_nodes);
     filter_free_all(p);
+    link_free_all(p);
     mloda_free(p->row_id_column);
     mloda_registry_release_internal(p->registry);
     mloda_free(p);
@@ -641,6 +736,15 @@ const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t
 {
     int64_t g = plan->steps[s].group;
     return g == MLODA_NO_INDEX ? NULL : &plan->registry->entries[g].group;
+}
+
+const char *mloda_plan_domain_name(const mloda_plan *plan, int64_t domain)
+{
+    if (domain == MLODA_NO_INDEX)
+        return "";
+    if (domain < plan->n_sources)
+        return plan->sources[domain].name;
+    return plan->links[domain - plan->n_sources].domain_name;
 }
 
 const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s)

@@ -14,6 +14,20 @@ mloda_request *mloda_request_new(void)
     return r;
 }
 
+static void link_reset(mloda_request_link *l)
+{
+    for (int64_t k = 0; k < l->n_keys; k++) {
+        mloda_free(l->left_on != NULL ? l->left_on[k] : NULL);
+        mloda_free(l->right_on != NULL ? l->right_on[k] : NULL);
+    }
+    mloda_free(l->left_on);
+    mloda_free(l->right_on);
+    mloda_free(l->type);
+    mloda_free(l->left);
+    mloda_free(l->right);
+    mloda_options_free(l->params);
+}
+
 void mloda_request_free(mloda_request *req)
 {
     if (req == NULL)
@@ -30,6 +44,9 @@ void mloda_request_free(mloda_request *req)
     }
     mloda_free(req->filters);
     mloda_free(req->row_id_column);
+    for (int64_t i = 0; i < req->n_links; i++)
+        link_reset(&req->links[i]);
+    mloda_free(req->links);
     mloda_free(req);
 }
 
@@ -139,5 +156,60 @@ mloda_status mloda_request_set_row_id_column(mloda_request *req, const char *nam
         return MLODA_NOMEM(err, "a column name");
     mloda_free(req->row_id_column);
     req->row_id_column = copy;
+    return MLODA_OK;
+}
+
+static mloda_status copy_link(mloda_request_link *l, const char *type, const char *left,
+                              const char *right, int64_t n_keys, const char *const *left_on,
+                              const char *const *right_on, const mloda_options *params,
+                              mloda_error *err)
+{
+    l->type = mloda_strdup(type);
+    l->left = mloda_strdup(left);
+    l->right = mloda_strdup(right);
+    l->left_on = mloda_calloc((size_t)(n_keys > 0 ? n_keys : 1), sizeof(char *));
+    l->right_on = mloda_calloc((size_t)(n_keys > 0 ? n_keys : 1), sizeof(char *));
+    if (l->type == NULL || l->left == NULL || l->right == NULL || l->left_on == NULL ||
+        l->right_on == NULL)
+        return MLODA_NOMEM(err, "a link");
+    l->n_keys = n_keys;
+    for (int64_t k = 0; k < n_keys; k++) {
+        if (left_on[k] == NULL || right_on[k] == NULL || !left_on[k][0] || !right_on[k][0])
+            return mloda_error_set(err, MLODA_ERR_INVALID_ARG, type,
+                                   "link key %lld is empty", (long long)k);
+        l->left_on[k] = mloda_strdup(left_on[k]);
+        l->right_on[k] = mloda_strdup(right_on[k]);
+        if (l->left_on[k] == NULL || l->right_on[k] == NULL)
+            return MLODA_NOMEM(err, "a link");
+    }
+    return mloda_options_copy(params, &l->params, err);
+}
+
+mloda_status mloda_request_add_link(mloda_request *req, const char *type, const char *left_table,
+                                    const char *right_table, int64_t n_keys,
+                                    const char *const *left_on, const char *const *right_on,
+                                    const mloda_options *params, mloda_error *err)
+{
+    if (req == NULL || type == NULL || left_table == NULL || right_table == NULL ||
+        n_keys < 0 || (n_keys > 0 && (left_on == NULL || right_on == NULL)))
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, type,
+                               "a link needs a type, two tables and matching key lists");
+    if (req->n_links == req->links_cap) {
+        int64_t cap = req->links_cap == 0 ? 2 : req->links_cap * 2;
+        mloda_request_link *l = mloda_realloc(req->links, (size_t)cap * sizeof *l);
+        if (l == NULL)
+            return MLODA_NOMEM(err, "links");
+        req->links = l;
+        req->links_cap = cap;
+    }
+    mloda_request_link *l = &req->links[req->n_links];
+    memset(l, 0, sizeof *l);
+    mloda_status st = copy_link(l, type, left_table, right_table, n_keys, left_on, right_on,
+                                params, err);
+    if (st != MLODA_OK) {
+        link_reset(l);
+        return st;
+    }
+    req->n_links++;
     return MLODA_OK;
 }

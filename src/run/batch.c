@@ -103,7 +103,8 @@ mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_err
     problems p;
     memset(&p, 0, sizeof p);
     for (int64_t s = 0; s < plan->n_sources; s++) {
-        if (plan->sources[s].n_columns_used == 0 && plan->sources[s].filter_step == MLODA_NO_INDEX)
+        if (plan->sources[s].n_columns_used == 0 && plan->sources[s].filter_step == MLODA_NO_INDEX &&
+            plan->sources[s].n_link_cols == 0)
             continue;
         const mloda_table *t = batch_table(plan, batch, s);
         if (t == NULL)
@@ -145,6 +146,23 @@ mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_err
         }
         check_type(&p, src, flt->column, flt->col_type, 0, flt->unit, col);
         run->filter_cols[f] = col;
+    }
+    for (int64_t c = 0; c < plan->n_link_cols && failed == MLODA_OK; c++) {
+        const plan_link_col *lc = &plan->link_cols[c];
+        const plan_source *src = &plan->sources[lc->source];
+        const mloda_table *t = batch_table(plan, batch, lc->source);
+        if (t == NULL)
+            continue;
+        mloda_column *col = bind_column(plan, lc->source, t, lc->column, lc->col_index, &failed,
+                                        err);
+        if (col == NULL) {
+            if (failed == MLODA_OK)
+                problem(&p, true, lc->column, "table '%s' has no column '%s' (a link key)",
+                        src->name, lc->column);
+            continue;
+        }
+        check_type(&p, src, lc->column, lc->type, 0, lc->unit, col);
+        run->link_cols[c] = col;
     }
     if (failed != MLODA_OK)
         return failed;

@@ -58,6 +58,8 @@ static const node_out *input_out(const mloda_calc *c, int64_t i, int64_t j,
     if (n == NULL || j < 0 || j >= n->n_inputs)
         return NULL;
     *out_node = &c->run->plan->nodes[n->inputs[j]];
+    if (n->input_gather != NULL && n->input_gather[j] != MLODA_NO_INDEX)
+        return &c->run->gathered[n->input_gather[j]];
     return &c->run->outs[n->inputs[j]];
 }
 

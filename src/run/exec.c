@@ -22,7 +22,7 @@
 /* ---------------------------------------------------------------- allocation */
 
 typedef struct layout {
-    size_t src_cols, filter_cols, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
+    size_t src_cols, filter_cols, link_cols, link_rows, gathered, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
 } layout;
 
 static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
@@ -39,7 +39,10 @@ static bool compute_layout(const mloda_plan *p, layout *l)
     size_t c = sizeof(run_ctx);
     return place(&c, (size_t)p->n_source_slots, sizeof(mloda_column *), &l->src_cols) &&
            place(&c, (size_t)p->n_filters, sizeof(mloda_column *), &l->filter_cols) &&
-           place(&c, (size_t)p->n_sources, sizeof(int64_t), &l->domain_rows) &&
+           place(&c, (size_t)p->n_link_cols, sizeof(mloda_column *), &l->link_cols) &&
+           place(&c, (size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows) &&
+           place(&c, (size_t)p->n_gathers, sizeof(node_out), &l->gathered) &&
+           place(&c, (size_t)p->n_sources + (size_t)p->n_links, sizeof(int64_t), &l->domain_rows) &&
            place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->state) &&
@@ -90,6 +93,9 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
     run->plan = p;
     run->src_cols = (mloda_column **)(void *)(block + l.src_cols);
     run->filter_cols = (mloda_column **)(void *)(block + l.filter_cols);
+    run->link_cols = (mloda_column **)(void *)(block + l.link_cols);
+    run->link_rows = (int64_t **)(void *)(block + l.link_rows);
+    run->gathered = (node_out *)(void *)(block + l.gathered);
     run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
     run->outs = (node_out *)(void *)(block + l.outs);
     run->pending = (atomic_int *)(void *)(block + l.pending);
@@ -138,6 +144,12 @@ void run_free(run_ctx *run)
         mloda_column_release(run->src_cols[k]);
     for (int64_t k = 0; k < p->n_filters; k++)
         mloda_column_release(run->filter_cols[k]);
+    for (int64_t k = 0; k < p->n_link_cols; k++)
+        mloda_column_release(run->link_cols[k]);
+    for (int64_t k = 0; k < 2 * p->n_links; k++)
+        mloda_free(run->link_rows[k]);
+    for (int64_t g = 0; g < p->n_gathers; g++)
+        node_out_reset(&run->gathered[g]);
     for (int64_t n = 0; n < p->n_nodes; n++)
         node_out_reset(&run->outs[n]);
     for (int64_t r = 0; r < p->n_results; r++)
@@ -196,8 +208,9 @@ static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_err
 static step_state compute_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
-    if (st->kind == MLODA_STEP_FILTER) {
-        mloda_status frc = run_filter_step(run, s, &run->errors[s]);
+    if (st->kind != MLODA_STEP_COMPUTE) {
+        mloda_status frc = st->kind == MLODA_STEP_FILTER ? run_filter_step(run, s, &run->errors[s])
+                                                         : run_join_step(run, s, &run->errors[s]);
         if (frc == MLODA_OK)
             return STEP_DONE;
         wrap_error(run, s, frc, &run->errors[s]);
@@ -206,7 +219,9 @@ static step_state compute_step(run_ctx *run, int64_t s)
     const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
     mloda_error *e = &run->errors[s];
     mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};
-    mloda_status rc = g->calculate(g->user_data, &calc, e);
+    mloda_status rc = st->domain >= run->plan->n_sources ? run_gather_inputs(run, s, e) : MLODA_OK;
+    if (rc == MLODA_OK)
+        rc = g->calculate(g->user_data, &calc, e);
     if (rc == MLODA_OK)
         rc = check_outputs(run, st, e);
     if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)

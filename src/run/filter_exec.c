@@ -151,7 +151,8 @@ static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, u
     return MLODA_OK;
 }
 
-/* Replaces every bound column of the table with its rows idx[0..kept). */
+/* Replaces every bound column of the table (features' and links') with its rows
+ * idx[0..kept). */
 static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, int64_t kept,
                                  mloda_error *err)
 {
@@ -163,6 +164,14 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
         MLODA_TRY(mloda_column_take(run->src_cols[k], idx, kept, &taken, err));
         mloda_column_release(run->src_cols[k]);
         run->src_cols[k] = taken;
+    }
+    for (int64_t c = 0; c < plan->n_link_cols; c++) {
+        if (plan->link_cols[c].source != src)
+            continue;
+        mloda_column *taken = NULL;
+        MLODA_TRY(mloda_column_take(run->link_cols[c], idx, kept, &taken, err));
+        mloda_column_release(run->link_cols[c]);
+        run->link_cols[c] = taken;
     }
     return MLODA_OK;
 }

@@ -51,7 +51,11 @@ struct run_ctx {
     mloda_column **src_cols;  /* [n_source_slots] owned references to batch columns; a
                                  FILTER step replaces its table's with the surviving rows */
     mloda_column **filter_cols; /* [n_filters] owned references: each filter's column */
-    int64_t *domain_rows;     /* [n_sources] */
+    mloda_column **link_cols; /* [n_link_cols] owned references: link keys and times */
+    int64_t **link_rows;      /* [2 * n_links] owned: left and right row of each joined row
+                                 (-1: none), written by the link's JOIN step */
+    node_out *gathered;       /* [n_gathers] inputs gathered to joined rows */
+    int64_t *domain_rows;     /* [n_domains]: tables, then links */
     node_out *outs;           /* [n_nodes] */
     atomic_int *pending;      /* [n_steps] parents not finished yet */
     atomic_int *state;        /* [n_steps] step_state */
@@ -90,6 +94,11 @@ void session_release(mloda_session *s);
 
 /** Binds the batch's tables and columns into run (batch.c). */
 mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err);
+
+/** Executes JOIN step s: the row pairs of its link (join_exec.c). */
+mloda_status run_join_step(run_ctx *run, int64_t s, mloda_error *err);
+/** Gathers the linked inputs of step s's features to the joined rows (join_exec.c). */
+mloda_status run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err);
 
 /** Executes FILTER step s: keeps the rows of its table that pass every filter on it
  *  (filter_exec.c). */

@@ -40,7 +40,7 @@ static void test_bad_names(void)
         {"nope__sum_aggr", MLODA_ERR_RESOLVE, "needed by 'nope__sum_aggr'"},
         {"value__foo_aggr", MLODA_ERR_RESOLVE, "unknown aggregation type 'foo'"},
         {"value__frobnicated__max_aggr", MLODA_ERR_RESOLVE, "value__frobnicated"},
-        {"a&b__sum_aggr", MLODA_ERR_OPTION, "at most 1 in_feature"},
+        {"a&b__sum_aggr", MLODA_ERR_RESOLVE, "no feature group matches feature 'a&b'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].name);

@@ -1,0 +1,606 @@
+/*
+ * join_exec.c: the JOIN step of a link and the gathering of joined inputs (SPEC.md §7.2).
+ *
+ * Keyed joins hash the smaller table's keys (chains keep row order) and probe the other
+ * table in row order, giving for every probe row its matches in build-row order. The
+ * result is emitted in the row order mloda shows: inner/left follow the left rows, right
+ * follows the right rows, outer is left's order then the unmatched right rows. Null (and
+ * NaN) keys never match. asof follows pandas merge_asof: per `on` key, the right row whose
+ * time is the nearest before (backward), after (forward) or either side (nearest, ties go
+ * backward) of the left row's time, within the tolerance.
+ *
+ * The result of a JOIN step is two row-index arrays (left row, right row; -1 for none);
+ * a joined feature's inputs are gathered through them just before its step computes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/link.h"
+#include "run/run.h"
+#include "util/util.h"
+
+typedef struct key_view {
+    const mloda_column *const *cols; /* n columns, one per key */
+    int64_t n;
+    bool whole_rows; /* union's duplicate test: nulls equal nulls, lists compared too */
+} key_view;
+
+/* ---------------------------------------------------------------- hashing keys */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+/* Hash of row r's key; false when a key value is null or NaN (no match possible). */
+static bool key_hash(const key_view *kv, int64_t r, uint64_t *out)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int64_t k = 0; k < kv->n; k++) {
+        const mloda_column *c = kv->cols[k];
+        if (!mloda_column_is_valid(c, r)) {
+            if (!kv->whole_rows)
+                return false;
+            h = mix(h, 0x6e756c6cu); /* null */
+            continue;
+        }
+        switch (mloda_column_type(c)) {
+        case MLODA_TYPE_FLOAT64_LIST: {
+            int32_t m = mloda_column_list_size(c);
+            h = mix(h, mloda_hash_bytes(mloda_column_float64(c) + (int64_t)m * r,
+                                        (size_t)m * sizeof(double)));
+            break;
+        }
+        case MLODA_TYPE_FLOAT64: {
+            double d = mloda_column_float64(c)[r];
+            if (isnan(d) && !kv->whole_rows)
+                return false;
+            d = d == 0.0 ? 0.0 : d; /* -0.0 equals 0.0 */
+            uint64_t bits = 0;
+            memcpy(&bits, &d, sizeof bits);
+            h = mix(h, bits);
+            break;
+        }
+        case MLODA_TYPE_INT64:
+        case MLODA_TYPE_TIMESTAMP:
+            h = mix(h, (uint64_t)mloda_column_int64(c)[r]);
+            break;
+        case MLODA_TYPE_BOOL:
+            h = mix(h, mloda_column_bool_at(c, r) ? 1u : 2u);
+            break;
+        case MLODA_TYPE_UTF8: {
+            int64_t len = 0;
+            const char *s = mloda_column_utf8_at(c, r, &len);
+            h = mix(h, mloda_hash_bytes(s, (size_t)len));
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    *out = h;
+    return true;
+}
+
+static bool keys_equal(const key_view *a, int64_t ra, const key_view *b, int64_t rb)
+{
+    for (int64_t k = 0; k < a->n; k++) {
+        const mloda_column *x = a->cols[k], *y = b->cols[k];
+        bool vx = mloda_column_is_valid(x, ra), vy = mloda_column_is_valid(y, rb);
+        if (!vx || !vy) { /* only whole-row comparisons see nulls */
+            if (vx != vy)
+                return false;
+            continue;
+        }
+        switch (mloda_column_type(x)) {
+        case MLODA_TYPE_FLOAT64_LIST: {
+            int32_t m = mloda_column_list_size(x);
+            if (memcmp(mloda_column_float64(x) + (int64_t)m * ra,
+                       mloda_column_float64(y) + (int64_t)m * rb, (size_t)m * sizeof(double)) != 0)
+                return false;
+            break;
+        }
+        case MLODA_TYPE_FLOAT64: {
+            double dx = mloda_column_float64(x)[ra], dy = mloda_column_float64(y)[rb];
+            if (dx != dy && !(isnan(dx) && isnan(dy)))
+                return false;
+            break;
+        }
+        case MLODA_TYPE_INT64:
+        case MLODA_TYPE_TIMESTAMP:
+            if (mloda_column_int64(x)[ra] != mloda_column_int64(y)[rb])
+                return false;
+            break;
+        case MLODA_TYPE_BOOL:
+            if (mloda_column_bool_at(x, ra) != mloda_column_bool_at(y, rb))
+                return false;
+            break;
+        default: {
+            int64_t la = 0, lb = 0;
+            const char *sa = mloda_column_utf8_at(x, ra, &la);
+            const char *sb = mloda_column_utf8_at(y, rb, &lb);
+            if (la != lb || (la > 0 && memcmp(sa, sb, (size_t)la) != 0))
+                return false;
+        }
+        }
+    }
+    return true;
+}
+
+/* Rows of one table chained by key: head[slot] -> next[row] -> ... in row order. */
+typedef struct key_index {
+    const key_view *kv;
+    int64_t cap; /* power of two */
+    int64_t *head, *tail; /* [cap] first/last row of the slot's key, -1 empty */
+    uint64_t *hash;       /* [cap] */
+    int64_t *next;        /* [n rows] next row with the same key, -1 at the end */
+} key_index;
+
+static void key_index_free(key_index *ix)
+{
+    mloda_free(ix->head);
+    mloda_free(ix->tail);
+    mloda_free(ix->hash);
+    mloda_free(ix->next);
+}
+
+/* The slot of row r of view kv (with hash h) in ix: its key's slot, or an empty one. */
+static int64_t find_slot(const key_index *ix, const key_view *kv, int64_t r, uint64_t h)
+{
+    int64_t i = (int64_t)(h & (uint64_t)(ix->cap - 1));
+    while (ix->head[i] >= 0 && !(ix->hash[i] == h && keys_equal(ix->kv, ix->head[i], kv, r)))
+        i = (i + 1) & (ix->cap - 1);
+    return i;
+}
+
+static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n,
+                                    mloda_error *err)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->kv = kv;
+    ix->cap = 16;
+    while (ix->cap < 2 * n)
+        ix->cap *= 2;
+    ix->head = mloda_malloc((size_t)ix->cap * sizeof *ix->head);
+    ix->tail = mloda_malloc((size_t)ix->cap * sizeof *ix->tail);
+    ix->hash = mloda_malloc((size_t)ix->cap * sizeof *ix->hash);
+    ix->next = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *ix->next);
+    if (ix->head == NULL || ix->tail == NULL || ix->hash == NULL || ix->next == NULL) {
+        key_index_free(ix);
+        return MLODA_NOMEM(err, "a join hash table");
+    }
+    memset(ix->head, 0xff, (size_t)ix->cap * sizeof *ix->head);
+    for (int64_t r = 0; r < n; r++) {
+        uint64_t h = 0;
+        ix->next[r] = -1;
+        if (!key_hash(kv, r, &h))
+            continue;
+        int64_t s = find_slot(ix, kv, r, h);
+        if (ix->head[s] < 0) {
+            ix->head[s] = r;
+            ix->hash[s] = h;
+        } else {
+            ix->next[ix->tail[s]] = r;
+        }
+        ix->tail[s] = r;
+    }
+    return MLODA_OK;
+}
+
+/* First row of ix with the key of row r of kv, or -1. */
+static int64_t key_index_first(const key_index *ix, const key_view *kv, int64_t r)
+{
+    uint64_t h = 0;
+    if (!key_hash(kv, r, &h))
+        return -1;
+    return ix->head[find_slot(ix, kv, r, h)];
+}
+
+/* ---------------------------------------------------------------- CSR of matches */
+
+typedef struct csr {
+    int64_t n;     /* rows */
+    int64_t *off;  /* [n + 1] */
+    int64_t *to;   /* [off[n]] matched rows of the other table, in its row order */
+} csr;
+
+static void csr_free(csr *c)
+{
+    mloda_free(c->off);
+    mloda_free(c->to);
+    memset(c, 0, sizeof *c);
+}
+
+/* Matches of every probe row in the build index, probe rows in order. */
+static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_t n, csr *out,
+                              mloda_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->off = mloda_calloc((size_t)n + 1, sizeof *out->off);
+    if (out->off == NULL)
+        return MLODA_NOMEM(err, "join matches");
+    for (int64_t r = 0; r < n; r++) {
+        int64_t m = 0;
+        for (int64_t b = key_index_first(ix, probe, r); b >= 0; b = ix->next[b])
+            m++;
+        out->off[r + 1] = out->off[r] + m;
+    }
+    out->to = mloda_malloc((size_t)(out->off[n] > 0 ? out->off[n] : 1) * sizeof *out->to);
+    if (out->to == NULL) {
+        csr_free(out);
+        return MLODA_NOMEM(err, "join matches");
+    }
+    for (int64_t r = 0; r < n; r++) {
+        int64_t k = out->off[r];
+        for (int64_t b = key_index_first(ix, probe, r); b >= 0; b = ix->next[b])
+            out->to[k++] = b;
+    }
+    return MLODA_OK;
+}
+
+/* The same matches seen from the other table (m rows): stable, so each row's matches stay
+ * in row order. */
+static mloda_status csr_transpose(const csr *in, int64_t m, csr *out, mloda_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->n = m;
+    out->off = mloda_calloc((size_t)m + 1, sizeof *out->off);
+    int64_t total = in->off[in->n];
+    out->to = mloda_malloc((size_t)(total > 0 ? total : 1) * sizeof *out->to);
+    int64_t *fill = mloda_calloc((size_t)m + 1, sizeof *fill);
+    if (out->off == NULL || out->to == NULL || fill == NULL) {
+        mloda_free(fill);
+        csr_free(out);
+        return MLODA_NOMEM(err, "join matches");
+    }
+    for (int64_t k = 0; k < total; k++)
+        out->off[in->to[k] + 1]++;
+    for (int64_t r = 0; r < m; r++)
+        out->off[r + 1] += out->off[r];
+    for (int64_t r = 0; r < in->n; r++) {
+        for (int64_t k = in->off[r]; k < in->off[r + 1]; k++) {
+            int64_t y = in->to[k];
+            out->to[out->off[y] + fill[y]++] = r;
+        }
+    }
+    mloda_free(fill);
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- emitting pairs */
+
+typedef struct pairs {
+    int64_t *left, *right; /* owned */
+    int64_t n, cap;
+} pairs;
+
+static mloda_status pairs_reserve(pairs *p, int64_t n, mloda_error *err)
+{
+    p->left = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->left);
+    p->right = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->right);
+    p->cap = n;
+    if (p->left == NULL || p->right == NULL)
+        return MLODA_NOMEM(err, "joined rows");
+    return MLODA_OK;
+}
+
+static void pairs_push(pairs *p, int64_t l, int64_t r)
+{
+    p->left[p->n] = l;
+    p->right[p->n++] = r;
+}
+
+/* Rows of `by` in order, each expanded to its matches (or one unmatched row when keep). */
+static int64_t count_expanded(const csr *by, bool keep_unmatched)
+{
+    int64_t n = 0;
+    for (int64_t r = 0; r < by->n; r++) {
+        int64_t m = by->off[r + 1] - by->off[r];
+        n += (m == 0 && keep_unmatched) ? 1 : m;
+    }
+    return n;
+}
+
+static void emit_expanded(const csr *by, bool keep_unmatched, bool by_is_left, pairs *p)
+{
+    for (int64_t r = 0; r < by->n; r++) {
+        if (by->off[r] == by->off[r + 1] && keep_unmatched)
+            pairs_push(p, by_is_left ? r : -1, by_is_left ? -1 : r);
+        for (int64_t k = by->off[r]; k < by->off[r + 1]; k++)
+            pairs_push(p, by_is_left ? r : by->to[k], by_is_left ? by->to[k] : r);
+    }
+}
+
+static mloda_status keyed_join(const plan_link *k, const key_view *lk, int64_t nl,
+                               const key_view *rk, int64_t nr, pairs *out, mloda_error *err)
+{
+    /* build on the smaller table, probe the other in row order */
+    bool build_right = nr <= nl;
+    key_index ix;
+    MLODA_TRY(key_index_build(&ix, build_right ? rk : lk, build_right ? nr : nl, err));
+    csr probed, other;
+    memset(&other, 0, sizeof other);
+    mloda_status st = csr_probe(&ix, build_right ? lk : rk, build_right ? nl : nr, &probed, err);
+    key_index_free(&ix);
+    if (st != MLODA_OK)
+        return st;
+    if (st == MLODA_OK)
+        st = csr_transpose(&probed, build_right ? nr : nl, &other, err);
+    const csr *by_left = build_right ? &probed : &other, *by_right = build_right ? &other : &probed;
+    if (st == MLODA_OK) {
+        switch (k->kind) {
+        case LINK_INNER:
+            st = pairs_reserve(out, count_expanded(by_left, false), err);
+            if (st == MLODA_OK)
+                emit_expanded(by_left, false, true, out);
+            break;
+        case LINK_LEFT:
+            st = pairs_reserve(out, count_expanded(by_left, true), err);
+            if (st == MLODA_OK)
+                emit_expanded(by_left, true, true, out);
+            break;
+        case LINK_RIGHT:
+            st = pairs_reserve(out, count_expanded(by_right, true), err);
+            if (st == MLODA_OK)
+                emit_expanded(by_right, true, false, out);
+            break;
+        default: { /* outer: left's order, then the right rows nothing matched */
+            int64_t unmatched = 0;
+            for (int64_t r = 0; r < nr; r++)
+                unmatched += by_right->off[r] == by_right->off[r + 1];
+            st = pairs_reserve(out, count_expanded(by_left, true) + unmatched, err);
+            if (st == MLODA_OK) {
+                emit_expanded(by_left, true, true, out);
+                for (int64_t r = 0; r < nr; r++) {
+                    if (by_right->off[r] == by_right->off[r + 1])
+                        pairs_push(out, -1, r);
+                }
+            }
+        }
+        }
+    }
+    csr_free(&probed);
+    csr_free(&other);
+    return st;
+}
+
+/* append: left rows then right rows; union: the same without fully duplicate rows
+ * (every column of the row's table equal, nulls equal to nulls; the first one stays). */
+static mloda_status stack_join(const plan_link *k, const key_view *rows_of[2], int64_t nl,
+                               int64_t nr, pairs *out, mloda_error *err)
+{
+    MLODA_TRY(pairs_reserve(out, nl + nr, err));
+    const int64_t counts[2] = {nl, nr};
+    for (int side = 0; side < 2; side++) {
+        key_index ix;
+        bool dedupe = k->kind == LINK_UNION && rows_of[side]->n > 0;
+        if (dedupe)
+            MLODA_TRY(key_index_build(&ix, rows_of[side], counts[side], err));
+        for (int64_t r = 0; r < counts[side]; r++) {
+            if (dedupe && key_index_first(&ix, rows_of[side], r) != r)
+                continue;
+            pairs_push(out, side == 0 ? r : -1, side == 0 ? -1 : r);
+        }
+        if (dedupe)
+            key_index_free(&ix);
+    }
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- asof */
+
+static long double time_at(const mloda_column *c, int64_t r, bool *ok)
+{
+    *ok = mloda_column_is_valid(c, r);
+    if (mloda_column_type(c) == MLODA_TYPE_FLOAT64) {
+        double d = mloda_column_float64(c)[r];
+        *ok = *ok && !isnan(d);
+        return (long double)d;
+    }
+    return (long double)mloda_column_int64(c)[r];
+}
+
+typedef struct timed_row {
+    long double t;
+    int64_t row;
+} timed_row;
+
+static int cmp_timed(const void *a, const void *b)
+{
+    const timed_row *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Sorts rows[0..n) by (time, row): ties keep row order, so backward picks the last. */
+static mloda_status sort_by_time(const mloda_column *rt, int64_t *rows, int64_t n,
+                                 mloda_error *err)
+{
+    if (n < 2)
+        return MLODA_OK;
+    timed_row *tmp = mloda_malloc((size_t)n * sizeof *tmp);
+    if (tmp == NULL)
+        return MLODA_NOMEM(err, "an asof join");
+    for (int64_t i = 0; i < n; i++) {
+        bool ok = true;
+        tmp[i] = (timed_row){time_at(rt, rows[i], &ok), rows[i]};
+    }
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_timed);
+    for (int64_t i = 0; i < n; i++)
+        rows[i] = tmp[i].row;
+    mloda_free(tmp);
+    return MLODA_OK;
+}
+
+static int64_t asof_pick(const plan_link *k, const mloda_column *rt, const int64_t *rows,
+                         int64_t n, long double t)
+{
+    bool ok = true;
+    /* first position whose time is >= t (or > t when exact matches are not allowed for
+     * forward), found by binary search */
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        long double tm = time_at(rt, rows[mid], &ok);
+        if (tm < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t ge = lo; /* rows[ge..] have time >= t */
+    int64_t gt = ge;
+    while (gt < n && time_at(rt, rows[gt], &ok) == t)
+        gt++;
+    int64_t back = k->allow_exact ? gt - 1 : ge - 1; /* last row <= t (or < t) */
+    int64_t fwd = k->allow_exact ? ge : gt;          /* first row >= t (or > t) */
+    int64_t pick = -1;
+    long double dist = 0;
+    if (k->direction != ASOF_FORWARD && back >= 0) {
+        pick = rows[back];
+        dist = t - time_at(rt, pick, &ok);
+    }
+    if (k->direction != ASOF_BACKWARD && fwd < n) {
+        long double d = time_at(rt, rows[fwd], &ok) - t;
+        if (pick < 0 || d < dist) {
+            pick = rows[fwd];
+            dist = d;
+        }
+    }
+    if (pick >= 0 && k->has_tolerance && dist > (long double)k->tolerance)
+        pick = -1;
+    return pick;
+}
+
+static mloda_status asof_join(const plan_link *k, const key_view *lk, int64_t nl,
+                              const key_view *rk, int64_t nr, const mloda_column *lt,
+                              const mloda_column *rt, pairs *out, mloda_error *err)
+{
+    key_index ix;
+    MLODA_TRY(key_index_build(&ix, rk, nr, err));
+    /* each key group's right rows, gathered into one array sorted by time per group */
+    int64_t *rows = mloda_malloc((size_t)(nr > 0 ? nr : 1) * sizeof *rows);
+    int64_t *group_start = mloda_malloc((size_t)ix.cap * sizeof *group_start);
+    int64_t *group_len = mloda_calloc((size_t)ix.cap, sizeof *group_len);
+    mloda_status st = (rows == NULL || group_start == NULL || group_len == NULL)
+                          ? MLODA_NOMEM(err, "an asof join")
+                          : pairs_reserve(out, nl, err);
+    if (st == MLODA_OK) {
+        int64_t n = 0;
+        for (int64_t s = 0; s < ix.cap && st == MLODA_OK; s++) {
+            group_start[s] = n;
+            for (int64_t r = ix.head[s]; r >= 0; r = ix.next[r]) {
+                bool ok = true;
+                (void)time_at(rt, r, &ok);
+                if (ok)
+                    rows[n++] = r;
+            }
+            group_len[s] = n - group_start[s];
+            st = sort_by_time(rt, rows + group_start[s], group_len[s], err);
+        }
+        for (int64_t l = 0; l < nl && st == MLODA_OK; l++) {
+            bool ok = true;
+            long double t = time_at(lt, l, &ok);
+            uint64_t h = 0;
+            int64_t pick = -1;
+            if (ok && key_hash(lk, l, &h)) {
+                int64_t s = find_slot(&ix, lk, l, h);
+                if (ix.head[s] >= 0)
+                    pick = asof_pick(k, rt, rows + group_start[s], group_len[s], t);
+            }
+            pairs_push(out, l, pick);
+        }
+    }
+    mloda_free(rows);
+    mloda_free(group_start);
+    mloda_free(group_len);
+    key_index_free(&ix);
+    return st;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+mloda_status run_join_step(run_ctx *run, int64_t s, mloda_error *err)
+{
+    const mloda_plan *plan = run->plan;
+    int64_t l = plan->steps[s].domain - plan->n_sources;
+    const plan_link *k = &plan->links[l];
+    int64_t nl = run->domain_rows[k->left], nr = run->domain_rows[k->right];
+    enum { MAX_KEYS = 32 };
+    const mloda_column *lcols[MAX_KEYS], *rcols[MAX_KEYS];
+    if (k->n_keys > MAX_KEYS)
+        return mloda_error_set(err, MLODA_ERR_RANGE, k->description,
+                               "a link may have at most %d key columns", MAX_KEYS);
+    for (int64_t i = 0; i < k->n_keys; i++) {
+        lcols[i] = run->link_cols[k->first_col + 2 * i];
+        rcols[i] = run->link_cols[k->first_col + 2 * i + 1];
+    }
+    key_view lk = {lcols, k->n_keys, false}, rk = {rcols, k->n_keys, false};
+    pairs out = {0};
+    mloda_status st;
+    if (k->kind == LINK_APPEND || k->kind == LINK_UNION) {
+        const mloda_column *const *row_cols = (const mloda_column *const *)run->link_cols;
+        key_view lrows = {row_cols + k->first_row_col, k->n_row_cols[0], true};
+        key_view rrows = {row_cols + k->first_row_col + k->n_row_cols[0], k->n_row_cols[1], true};
+        const key_view *rows_of[2] = {&lrows, &rrows};
+        st = stack_join(k, rows_of, nl, nr, &out, err);
+    } else if (k->kind == LINK_ASOF) {
+        const mloda_column *lt = run->link_cols[k->first_col + 2 * k->n_keys];
+        const mloda_column *rt = run->link_cols[k->first_col + 2 * k->n_keys + 1];
+        st = asof_join(k, &lk, nl, &rk, nr, lt, rt, &out, err);
+    } else {
+        st = keyed_join(k, &lk, nl, &rk, nr, &out, err);
+    }
+    if (st != MLODA_OK) {
+        mloda_free(out.left);
+        mloda_free(out.right);
+        return st;
+    }
+    run->link_rows[2 * l] = out.left;
+    run->link_rows[2 * l + 1] = out.right;
+    run->domain_rows[plan->n_sources + l] = out.n;
+    return MLODA_OK;
+}
+
+/* Gathers one input (all its columns) through the link's row indices. */
+static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
+{
+    const mloda_plan *plan = run->plan;
+    const plan_gather *pg = &plan->gathers[g];
+    const node_out *src = &run->outs[pg->node];
+    node_out *dst = &run->gathered[g];
+    const int64_t *idx = run->link_rows[2 * pg->link + pg->side];
+    int64_t n = run->domain_rows[plan->n_sources + pg->link];
+    if (!plan->nodes[pg->node].out_multi)
+        return mloda_column_take(src->col, idx, n, &dst->col, err);
+    dst->cols = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->cols);
+    dst->suffixes = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->suffixes);
+    if (dst->cols == NULL || dst->suffixes == NULL)
+        return MLODA_NOMEM(err, "joined inputs");
+    dst->cap = src->n;
+    for (int64_t c = 0; c < src->n; c++) {
+        dst->suffixes[c] = mloda_strdup(src->suffixes[c]);
+        if (dst->suffixes[c] == NULL)
+            return MLODA_NOMEM(err, "joined inputs");
+        MLODA_TRY(mloda_column_take(src->cols[c], idx, n, &dst->cols[c], err));
+        dst->n++;
+    }
+    return MLODA_OK;
+}
+
+mloda_status run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err)
+{
+    const mloda_plan *plan = run->plan;
+    const plan_step *st = &plan->steps[s];
+    for (int64_t i = 0; i < st->n_features; i++) {
+        const plan_node *n = &plan->nodes[st->features[i]];
+        for (int64_t j = 0; n->input_gather != NULL && j < n->n_inputs; j++) {
+            if (n->input_gather[j] != MLODA_NO_INDEX)
+                MLODA_TRY(gather_one(run, n->input_gather[j], err));
+        }
+    }
+    return MLODA_OK;
+}

@@ -1,0 +1,347 @@
+/*
+ * test_link.c: links between api_data tables (SPEC.md §7.1–7.2): every join type with
+ * mloda's observed rows, multi-column keys, null keys, empty sides, asof in every
+ * direction with tolerance, chains after a join, filters before a join, explain, and the
+ * prepare-time errors.
+ */
+#include "support.h"
+
+/* `a&b__concat`: "a_b" per row, "nan" for a null side, like pandas string concatenation
+ * of the observed test (aval_cval). A user-defined group. */
+static mloda_status cc_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+{
+    (void)ud;
+    (void)why;
+    const char *s = mloda_feature_chain_suffix(f);
+    *out = s != NULL && strcmp(s, "concat") == 0;
+    return MLODA_OK;
+}
+
+static mloda_status cc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in, mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 2, 2, err);
+}
+
+static mloda_status cc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    return mloda_bind_output(ctx, MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, err);
+}
+
+static void text_of(const mloda_column *c, int64_t r, char *buf, size_t cap)
+{
+    int64_t len = 0;
+    const char *s = mloda_column_utf8_at(c, r, &len);
+    if (s == NULL && mloda_column_type(c) != MLODA_TYPE_UTF8 && mloda_column_is_valid(c, r))
+        snprintf(buf, cap, "%g", num_at(c, r));
+    else if (s == NULL)
+        snprintf(buf, cap, "nan");
+    else
+        snprintf(buf, cap, "%.*s", (int)len, s);
+}
+
+static mloda_status cc_calc(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        mloda_column_builder *b = NULL;
+        mloda_status bst = mloda_column_builder_new(MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, &b, err);
+        if (bst != MLODA_OK)
+            return bst;
+        for (int64_t r = 0; r < mloda_calc_n_rows(calc); r++) {
+            char x[64], y[64], both[130];
+            text_of(mloda_calc_input(calc, i, 0, 0), r, x, sizeof x);
+            text_of(mloda_calc_input(calc, i, 1, 0), r, y, sizeof y);
+            snprintf(both, sizeof both, "%s_%s", x, y);
+            (void)mloda_column_builder_append_utf8(b, both, (int64_t)strlen(both), err);
+        }
+        mloda_column *col = NULL;
+        mloda_status st = mloda_column_builder_finish(b, &col, err);
+        if (st == MLODA_OK)
+            st = mloda_calc_set_output(calc, i, col, err);
+        if (st != MLODA_OK)
+            return st;
+    }
+    return MLODA_OK;
+}
+
+static const mloda_feature_group concat_group = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "Concat",
+    .match = cc_match,
+    .inputs = cc_inputs,
+    .bind = cc_bind,
+    .calculate = cc_calc,
+};
+
+static mloda_registry *reg;
+
+/* SPEC §7.2: left keys [1,2,4,3] values w,x,z,y; right keys [1,2,3,3] values a,b,c,c2. */
+static mloda_api_data *observed_tables(void)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    const int64_t aid[] = {1, 2, 4, 3}, cid[] = {1, 2, 3, 3};
+    const char *aval[] = {"w", "x", "z", "y"}, *cval[] = {"a", "b", "c", "c2"};
+    const char *ln[] = {"aid", "aval"}, *rn[] = {"cid", "cval"};
+    mloda_column *lc[] = {col_i64(aid, NULL, 4), col_str(aval, 4)};
+    mloda_column *rc[] = {col_i64(cid, NULL, 4), col_str(cval, 4)};
+    api_add(api, "A", 2, ln, lc);
+    api_add(api, "C", 2, rn, rc);
+    return api;
+}
+
+/* Runs aval&cval__concat with one link and compares the rows with want (NULL-ended). */
+static void check_rows(mloda_api_data *api, const char *type, const char *const *want)
+{
+    const char *feat = "aval&cval__concat", *lon = "aid", *ron = "cid";
+    mloda_request *req = request_of(&feat, 1);
+    mloda_error err = MLODA_ERROR_INIT;
+    bool keyed = strcmp(type, "append") != 0;
+    CHECK_OK(mloda_request_add_link(req, type, "A", "C", keyed ? 1 : 0, &lon, &ron, NULL, &err),
+             err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    const mloda_column *c = result_column(res, feat);
+    int64_t n = 0;
+    while (want[n] != NULL)
+        n++;
+    CHECK(c != NULL && mloda_column_length(c) == n);
+    for (int64_t r = 0; c != NULL && r < n && r < mloda_column_length(c); r++) {
+        char got[130];
+        text_of(c, r, got, sizeof got);
+        CHECK_STR(got, want[r]);
+    }
+    mloda_results_free(res);
+    mloda_request_free(req);
+}
+
+static void test_observed_join_types(void)
+{
+    mloda_api_data *api = observed_tables();
+    static const struct {
+        const char *type;
+        const char *rows[10];
+    } cases[] = {
+        {"inner", {"w_a", "x_b", "y_c", "y_c2", NULL}},
+        {"left", {"w_a", "x_b", "z_nan", "y_c", "y_c2", NULL}},
+        {"right", {"w_a", "x_b", "y_c", "y_c2", NULL}},
+        {"outer", {"w_a", "x_b", "z_nan", "y_c", "y_c2", NULL}},
+        {"append", {"w_nan", "x_nan", "z_nan", "y_nan", "nan_a", "nan_b", "nan_c", "nan_c2", NULL}},
+        {"union", {"w_nan", "x_nan", "z_nan", "y_nan", "nan_a", "nan_b", "nan_c", "nan_c2", NULL}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].type);
+        check_rows(api, cases[k].type, cases[k].rows);
+    }
+    mloda_api_data_free(api);
+}
+
+/* right order follows the right rows; outer appends unmatched right rows; a bigger left
+ * side builds the hash on the right and vice versa (both give the same rows). */
+static void test_orders_and_sides(void)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    const int64_t aid[] = {3, 9}, cid[] = {1, 3, 5, 3};
+    const char *aval[] = {"p", "q"}, *cval[] = {"a", "b", "c", "d"};
+    const char *ln[] = {"aid", "aval"}, *rn[] = {"cid", "cval"};
+    mloda_column *lc[] = {col_i64(aid, NULL, 2), col_str(aval, 2)};
+    mloda_column *rc[] = {col_i64(cid, NULL, 4), col_str(cval, 4)};
+    api_add(api, "A", 2, ln, lc);
+    api_add(api, "C", 2, rn, rc);
+    const char *inner[] = {"p_b", "p_d", NULL};
+    const char *left[] = {"p_b", "p_d", "q_nan", NULL};
+    const char *right[] = {"nan_a", "p_b", "nan_c", "p_d", NULL};
+    const char *outer[] = {"p_b", "p_d", "q_nan", "nan_a", "nan_c", NULL};
+    check_rows(api, "inner", inner);
+    check_rows(api, "left", left);
+    check_rows(api, "right", right);
+    check_rows(api, "outer", outer);
+    mloda_api_data_free(api);
+}
+
+/* Multi-column keys, null keys never match, an empty side. */
+static void test_multi_key_nulls_empty(void)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    const int64_t k1[] = {1, 1, 2, 0}, j1[] = {1, 2, 1, 0};
+    const uint8_t k1v[] = {1, 1, 1, 0}, j1v[] = {1, 1, 1, 0};
+    const char *k2[] = {"x", "y", "x", "x"}, *j2[] = {"y", "x", "x", "x"};
+    const char *aval[] = {"p", "q", "r", "s"}, *cval[] = {"a", "b", "c", "d"};
+    const char *ln[] = {"k1", "k2", "aval"}, *rn[] = {"j1", "j2", "cval"};
+    mloda_column *lc[] = {col_i64(k1, k1v, 4), col_str(k2, 4), col_str(aval, 4)};
+    mloda_column *rc[] = {col_i64(j1, j1v, 4), col_str(j2, 4), col_str(cval, 4)};
+    api_add(api, "A", 3, ln, lc);
+    api_add(api, "C", 3, rn, rc);
+    const char *feat = "aval&cval__concat";
+    const char *lon[] = {"k1", "k2"}, *ron[] = {"j1", "j2"};
+    mloda_request *req = request_of(&feat, 1);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_add_link(req, "left", "A", "C", 2, lon, ron, NULL, &err), err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    /* (1,x)->c, (1,y)->a, (2,x)->b, a null key matches nothing */
+    const char *want[] = {"p_c", "q_a", "r_b", "s_nan"};
+    const mloda_column *c = result_column(res, feat);
+    CHECK(c != NULL && mloda_column_length(c) == 4);
+    char got[130];
+    for (int r = 0; c != NULL && r < 4; r++) {
+        text_of(c, r, got, sizeof got);
+        TEST_CASE("row %d", r);
+        CHECK_STR(got, want[r]);
+    }
+    mloda_results_free(res);
+    /* an empty right side: inner gives zero rows, left keeps every left row */
+    mloda_api_data *api2 = mloda_api_data_new();
+    const char *ln2[] = {"k1", "k2", "aval"}, *rn2[] = {"j1", "j2", "cval"};
+    mloda_column *lc2[] = {col_i64(k1, k1v, 4), col_str(k2, 4), col_str(aval, 4)};
+    mloda_column *rc2[] = {col_i64(NULL, NULL, 0), col_str(NULL, 0), col_str(NULL, 0)};
+    api_add(api2, "A", 3, ln2, lc2);
+    api_add(api2, "C", 3, rn2, rc2);
+    CHECK_OK(mloda_run_all(reg, req, api2, &res, &err), err);
+    CHECK_EQ_INT(mloda_column_length(result_column(res, feat)), 4);
+    mloda_results_free(res);
+    mloda_request_free(req);
+    mloda_api_data_free(api2);
+    mloda_api_data_free(api);
+}
+
+/* asof: pandas merge_asof semantics. */
+static void test_asof(void)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    const int64_t lt[] = {1, 5, 10, 20}, rt[] = {2, 5, 9, 15};
+    const char *lk[] = {"x", "x", "x", "y"}, *rk[] = {"x", "x", "x", "y"};
+    const char *aval[] = {"p", "q", "r", "s"}, *cval[] = {"a", "b", "c", "d"};
+    const char *ln[] = {"t", "g", "aval"}, *rn[] = {"u", "h", "cval"};
+    mloda_column *lc[] = {col_i64(lt, NULL, 4), col_str(lk, 4), col_str(aval, 4)};
+    mloda_column *rc[] = {col_i64(rt, NULL, 4), col_str(rk, 4), col_str(cval, 4)};
+    api_add(api, "A", 3, ln, lc);
+    api_add(api, "C", 3, rn, rc);
+    static const struct {
+        const char *dir;
+        bool exact;
+        double tol; /* < 0: none */
+        const char *rows[4];
+    } cases[] = {
+        {"backward", true, -1, {"p_nan", "q_b", "r_c", "s_d"}},
+        {"backward", false, -1, {"p_nan", "q_a", "r_c", "s_d"}},
+        {"forward", true, -1, {"p_a", "q_b", "r_nan", "s_nan"}},
+        {"nearest", true, -1, {"p_a", "q_b", "r_c", "s_d"}},
+        {"backward", true, 2, {"p_nan", "q_b", "r_c", "s_nan"}},
+    };
+    const char *feat = "aval&cval__concat", *lon = "g", *ron = "h";
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s exact=%d tol=%g", cases[k].dir, cases[k].exact, cases[k].tol);
+        mloda_options *o = mloda_options_new();
+        (void)mloda_options_set_string(o, MLODA_CONTEXT, "left_time_column", "t", NULL);
+        (void)mloda_options_set_string(o, MLODA_CONTEXT, "right_time_column", "u", NULL);
+        (void)mloda_options_set_string(o, MLODA_CONTEXT, "direction", cases[k].dir, NULL);
+        (void)mloda_options_set_bool(o, MLODA_CONTEXT, "allow_exact_matches", cases[k].exact,
+                                     NULL);
+        if (cases[k].tol >= 0)
+            (void)mloda_options_set_float(o, MLODA_CONTEXT, "tolerance", cases[k].tol, NULL);
+        mloda_request *req = request_of(&feat, 1);
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_request_add_link(req, "asof", "A", "C", 1, &lon, &ron, o, &err), err);
+        mloda_results *res = NULL;
+        CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+        const mloda_column *c = result_column(res, feat);
+        for (int r = 0; c != NULL && r < 4; r++) {
+            char got[130];
+            text_of(c, r, got, sizeof got);
+            CHECK_STR(got, cases[k].rows[r]);
+        }
+        mloda_results_free(res);
+        mloda_request_free(req);
+        mloda_options_free(o);
+    }
+    mloda_api_data_free(api);
+}
+
+/* A chain after a join, a filter before it, plain columns of each table, explain, pool. */
+static void test_chain_filter_explain(void)
+{
+    mloda_api_data *api = observed_tables();
+    const char *feats[] = {"aval&cval__concat__count_aggr", "aval", "cval"};
+    mloda_request *req = request_of(feats, 3);
+    mloda_error err = MLODA_ERROR_INIT;
+    const char *lon = "aid", *ron = "cid";
+    CHECK_OK(mloda_request_add_link(req, "inner", "A", "C", 1, &lon, &ron, NULL, &err), err);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "value", "c2", NULL);
+    CHECK_OK(mloda_request_add_filter(req, "cval", "equal", o, &err), err);
+    CHECK_OK(mloda_request_set_inline_rows(req, 0, &err), err);
+    mloda_session *s = NULL;
+    CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_session_run(s, api, &res, &err), err);
+    CHECK_EQ_INT(mloda_results_n_tables(res), 3);
+    CHECK_CLOSE(num_at(result_column(res, "aval&cval__concat__count_aggr"), 0), 1.0);
+    CHECK_EQ_INT(mloda_column_length(result_column(res, "aval")), 4);
+    CHECK_EQ_INT(mloda_column_length(result_column(res, "cval")), 1);
+    mloda_results_free(res);
+    char *text = NULL;
+    CHECK_OK(mloda_session_plan(s, MLODA_PLAN_TEXT, &text, &err), err);
+    CHECK_CONTAINS(text, "join Join [table A x C]");
+    CHECK_CONTAINS(text, "link inner A on (aid) with C on (cid)");
+    mloda_string_free(text);
+    mloda_session_free(s);
+    mloda_options_free(o);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+static void test_link_errors(void)
+{
+    mloda_api_data *api = observed_tables();
+    const char *feat = "aval&cval__concat";
+    static const struct {
+        const char *type, *left, *right, *lon, *ron;
+        mloda_status st;
+        const char *msg;
+    } cases[] = {
+        {"sideways", "A", "C", "aid", "cid", MLODA_ERR_OPTION, "'sideways'"},
+        {"inner", "A", "Nope", "aid", "cid", MLODA_ERR_SCHEMA, "'Nope'"},
+        {"inner", "A", "C", "aid", "nope", MLODA_ERR_SCHEMA, "'nope'"},
+        {"inner", "A", "C", "aval", "cid", MLODA_ERR_TYPE, "utf8"},
+        {"inner", "A", "A", "aid", "aid", MLODA_ERR_OPTION, "itself"},
+        {"asof", "A", "C", "aid", "cid", MLODA_ERR_OPTION, "left_time_column"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s %s %s", cases[k].type, cases[k].left, cases[k].right);
+        mloda_request *req = request_of(&feat, 1);
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_request_add_link(req, cases[k].type, cases[k].left, cases[k].right, 1,
+                                        &cases[k].lon, &cases[k].ron, NULL, &err),
+                 err);
+        mloda_session *s = NULL;
+        CHECK_EQ_INT(mloda_prepare(reg, req, api, &s, &err), cases[k].st);
+        CHECK_CONTAINS(err.message, cases[k].msg);
+        mloda_request_free(req);
+    }
+    /* no link: combining two tables is an error naming both */
+    mloda_request *req = request_of(&feat, 1);
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_session *s = NULL;
+    CHECK_EQ_INT(mloda_prepare(reg, req, api, &s, &err), MLODA_ERR_SCHEMA);
+    CHECK_CONTAINS(err.message, "'A'");
+    CHECK_CONTAINS(err.message, "'C'");
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+int main(void)
+{
+    reg = mloda_registry_default();
+    (void)mloda_registry_add(reg, &concat_group, NULL);
+    RUN(test_observed_join_types);
+    RUN(test_orders_and_sides);
+    RUN(test_multi_key_nulls_empty);
+    RUN(test_asof);
+    RUN(test_chain_filter_explain);
+    RUN(test_link_errors);
+    mloda_registry_free(reg);
+    return TEST_SUMMARY();
+}
