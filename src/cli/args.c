@@ -1,0 +1,130 @@
+/*
+ * args.c: command-line options of the subcommands: "--name value", "--name=value" and
+ * flags, each at most once; no positional arguments. Problems print a one-line usage
+ * error naming the option (with the closest valid one for a typo) and give exit code 2.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mloda%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
+            cmd != NULL ? cmd : "");
+    return CLI_EXIT_USAGE;
+}
+
+/* Number of leading characters two option names share: a cheap "did you mean". */
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t n = 0;
+    while (a[n] != '\0' && a[n] == b[n])
+        n++;
+    return n;
+}
+
+static const cli_arg *closest(const char *name, const cli_arg *args, size_t n)
+{
+    const cli_arg *best = NULL;
+    size_t best_len = 3; /* more than "--" plus one letter */
+    for (size_t i = 0; i < n; i++) {
+        const size_t len = common_prefix(name, args[i].name);
+        if (len > best_len) {
+            best = &args[i];
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+static const cli_arg *find_arg(const char *name, size_t name_len, const cli_arg *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(args[i].name) == name_len && strncmp(args[i].name, name, name_len) == 0)
+            return &args[i];
+    return NULL;
+}
+
+static int unknown_option(const char *cmd, const char *arg, const cli_arg *args, size_t n)
+{
+    if (arg[0] != '-')
+        return cli_usage_error(cmd, "unexpected argument '%s' (options start with --)", arg);
+    const cli_arg *near = closest(arg, args, n);
+    if (near != NULL)
+        return cli_usage_error(cmd, "unknown option '%s' (did you mean %s?)", arg, near->name);
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_parse_args(const char *cmd, int argc, char **argv, const cli_arg *args, size_t n)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            cli_print_help(stdout, cmd);
+            return -1;
+        }
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        const size_t name_len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+        const cli_arg *a = find_arg(arg, name_len, args, n);
+        if (a == NULL)
+            return unknown_option(cmd, arg, args, n);
+        if (a->metavar == NULL) {
+            if (eq != NULL)
+                return cli_usage_error(cmd, "%s takes no value", a->name);
+            if (*a->flag)
+                return cli_usage_error(cmd, "%s is given twice", a->name);
+            *a->flag = true;
+            continue;
+        }
+        if (*a->value != NULL)
+            return cli_usage_error(cmd, "%s is given twice", a->name);
+        if (eq != NULL) {
+            *a->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *a->value = argv[++i];
+        } else {
+            return cli_usage_error(cmd, "%s needs a value (%s %s)", a->name, a->name,
+                                   a->metavar);
+        }
+        if ((*a->value)[0] == '\0')
+            return cli_usage_error(cmd, "%s needs a non-empty value", a->name);
+    }
+    return CLI_EXIT_OK;
+}
+
+bool cli_parse_int(const char *cmd, const char *opt, const char *text, long long min,
+                   long long max, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    const long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
+        cli_usage_error(cmd, "%s must be a whole number from %lld to %lld, not '%s'", opt, min,
+                        max, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_seconds(const char *cmd, const char *opt, const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    const double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v <= 0 || v > 1e6) {
+        cli_usage_error(cmd, "%s must be a number of seconds above 0, not '%s'", opt, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}

@@ -1,0 +1,100 @@
+/*
+ * cli.h: the parts of the `mloda` command shared by its subcommands: exit codes, argument
+ * parsing, error reporting, result output and session setup. Internal to src/cli.
+ */
+#ifndef MLODA_CLI_CLI_H
+#define MLODA_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "io/io.h"
+#include "mloda/mloda.h"
+#include "util/util.h"
+
+/* Exit codes (documented in README.md, "The mloda command"). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_BATCH = 1,   /* a calculation or a batch failed */
+    CLI_EXIT_USAGE = 2,   /* bad command line */
+    CLI_EXIT_REQUEST = 3, /* the request is malformed or cannot be planned */
+    CLI_EXIT_IO = 4,      /* a file cannot be read or the output cannot be written */
+    CLI_EXIT_INTERNAL = 5 /* out of memory or an internal error */
+};
+
+/* ---------------------------------------------------------------- subcommands */
+
+int cli_cmd_run(int argc, char **argv);
+int cli_cmd_stream(int argc, char **argv);
+int cli_cmd_explain(int argc, char **argv);
+int cli_cmd_groups(int argc, char **argv);
+
+/** Help text of a command ("run", ...) or of the program (NULL). */
+void cli_print_help(FILE *fp, const char *cmd);
+
+/* ---------------------------------------------------------------- arguments */
+
+typedef struct cli_arg {
+    const char *name;    /* "--request" */
+    const char *metavar; /* "FILE"; NULL for a flag */
+    const char **value;  /* where a value goes */
+    bool *flag;          /* where a flag goes */
+} cli_arg;
+
+/** Parses argv[1..argc) ("--name value", "--name=value", flags). "--help"/"-h" print the
+ *  command's help and return -1 (exit 0). Errors print to stderr and return
+ *  CLI_EXIT_USAGE; success returns CLI_EXIT_OK. */
+int cli_parse_args(const char *cmd, int argc, char **argv, const cli_arg *args, size_t n);
+/** An integer option in [min, max]; prints the problem and returns false otherwise. */
+bool cli_parse_int(const char *cmd, const char *opt, const char *text, long long min,
+                   long long max, long long *out);
+bool cli_parse_seconds(const char *cmd, const char *opt, const char *text, double *out);
+/** Prints "mloda CMD: <message>\n(see mloda CMD --help)" and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) MLODA_PRINTF(2, 3);
+
+/* ---------------------------------------------------------------- errors */
+
+/** Prints "mloda: [prefix: ]message" on stderr (adding the subject when the message does
+ *  not name it). */
+void cli_report(const char *prefix, const mloda_error *e);
+/** Exit code for a failed status in a phase: MLODA_ERR_IO -> CLI_EXIT_IO, NOMEM/INTERNAL
+ *  -> CLI_EXIT_INTERNAL, anything else -> fallback. */
+int cli_exit_code(mloda_status st, int fallback);
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct cli_output {
+    io_format format;
+    FILE *fp;        /* borrowed (stdout) */
+    mloda_buf buf;   /* owned scratch text */
+    int64_t n_items; /* objects written (json array separators, csv/table spacing) */
+    bool failed;     /* a write failed: stop */
+} cli_output;
+
+/** The format named by text, or the default (table on a terminal, else ndjson) when
+ *  text is NULL. Returns false after printing a usage error. */
+bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out);
+void cli_output_init(cli_output *o, io_format format, FILE *fp);
+/** Writes one result table (batch < 0 for `run`) and flushes. Returns false when the
+ *  output cannot be written (message printed). */
+bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch);
+/** Writes a failed batch's record ({"batch": i, "error": {...}}) and flushes. */
+bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e);
+/** Closes the output (the json array's bracket) and frees the scratch text. */
+bool cli_output_end(cli_output *o);
+
+/* ---------------------------------------------------------------- session */
+
+typedef struct cli_session {
+    io_request req;         /* owned */
+    mloda_registry *reg;    /* owned */
+    mloda_session *session; /* owned */
+} cli_session;
+
+/** Reads the request, applies --threads (threads < 0: leave the default) and prepares it.
+ *  On failure prints the error and returns the exit code (cs is left empty). */
+int cli_session_open(cli_session *cs, const char *request_path, int threads);
+void cli_session_close(cli_session *cs);
+
+#endif /* MLODA_CLI_CLI_H */

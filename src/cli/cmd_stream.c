@@ -1,0 +1,185 @@
+/*
+ * cmd_stream.c: `mloda stream --request REQ.json --batches SOURCE ...`: prepares once
+ * (the request's api_data is the schema example), then computes every micro-batch with
+ * mloda_session_stream_run and writes each result table as soon as it completes, with
+ * "batch": i.
+ *
+ * A failed batch (malformed, wrong types, a calculation error) prints its message on
+ * stderr. With --on-error stop (default) the command ends there with exit code 1 and
+ * nothing of the failing batch after the error; with skip it writes
+ * {"batch": i, "error": {...}} in the batch's place on stdout and goes on.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+typedef struct stream_cmd {
+    cli_session cs;
+    io_source *src;
+    cli_output out;
+    bool skip;
+    int64_t n_batches;
+    int64_t n_failed;
+} stream_cmd;
+
+typedef struct stream_args {
+    const char *request, *batches, *format, *threads, *on_error, *watch_timeout, *record;
+    const char *table, *batch_rows, *sql;
+    bool watch;
+} stream_args;
+
+static void print_warning(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "mloda: warning: %s\n", message);
+}
+
+/* Reports a failed batch; returns false when the stream must stop. */
+static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_error *err)
+{
+    char where[400];
+    if (strstr(err->message, info->file) != NULL) /* a parse error already says where */
+        (void)snprintf(where, sizeof where, "batch %lld", (long long)info->index);
+    else
+        (void)snprintf(where, sizeof where, "batch %lld (%s, line %lld)",
+                       (long long)info->index, info->file, (long long)info->line);
+    cli_report(where, err);
+    c->n_failed++;
+    if (!c->skip)
+        return false;
+    return cli_output_error(&c->out, info->index, err);
+}
+
+/* Computes one batch and writes its tables as they complete. Returns false to stop. */
+static bool run_batch(stream_cmd *c, const mloda_api_data *api, const io_batch_info *info)
+{
+    mloda_stream *stream = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_status st = mloda_session_stream_run(c->cs.session, api, &stream, &err);
+    bool go_on = true;
+    while (st == MLODA_OK && go_on) {
+        mloda_table *t = NULL;
+        st = mloda_stream_next(stream, &t, &err);
+        if (st != MLODA_OK || t == NULL)
+            break;
+        go_on = cli_output_table(&c->out, t, info->index);
+        mloda_table_release(t);
+    }
+    mloda_stream_free(stream);
+    if (!go_on)
+        return false;
+    return st == MLODA_OK || batch_failed(c, info, &err);
+}
+
+/* Reads and computes batches until the source ends or something stops the stream. */
+static int stream_loop(stream_cmd *c)
+{
+    for (;;) {
+        mloda_api_data *api = NULL;
+        io_batch_info info;
+        mloda_error err = MLODA_ERROR_INIT;
+        const mloda_status st = io_source_next(c->src, &api, &info, &err);
+        if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM || (st == MLODA_OK && api == NULL)) {
+            if (st != MLODA_OK)
+                cli_report(NULL, &err);
+            return cli_exit_code(st, CLI_EXIT_OK);
+        }
+        c->n_batches++;
+        const bool go_on = st == MLODA_OK ? run_batch(c, api, &info)
+                                          : batch_failed(c, &info, &err);
+        mloda_api_data_free(api);
+        if (!go_on)
+            return c->out.failed ? CLI_EXIT_IO : CLI_EXIT_BATCH;
+    }
+}
+
+static int check_args(const stream_args *a, io_format *format, long long *threads,
+                      io_source_options *opts, bool *skip)
+{
+    if (a->request == NULL)
+        return cli_usage_error("stream", "--request FILE is required");
+    if (a->batches == NULL)
+        return cli_usage_error("stream", "--batches FILE|-|DIR is required");
+    if (!cli_pick_format("stream", a->format, true, format))
+        return CLI_EXIT_USAGE;
+    if (a->threads != NULL && !cli_parse_int("stream", "--threads", a->threads, 0, 1024, threads))
+        return CLI_EXIT_USAGE;
+    *skip = false;
+    if (a->on_error != NULL && strcmp(a->on_error, "skip") == 0)
+        *skip = true;
+    else if (a->on_error != NULL && strcmp(a->on_error, "stop") != 0)
+        return cli_usage_error("stream", "--on-error must be stop or skip, not '%s'",
+                               a->on_error);
+    memset(opts, 0, sizeof *opts);
+    opts->watch = a->watch;
+    opts->record = a->record;
+    opts->table = a->table;
+    opts->sql = a->sql;
+    opts->warn = print_warning;
+    if (a->watch_timeout != NULL &&
+        !cli_parse_seconds("stream", "--watch-timeout", a->watch_timeout, &opts->watch_timeout))
+        return CLI_EXIT_USAGE;
+    long long rows = 1000;
+    if (a->batch_rows != NULL &&
+        !cli_parse_int("stream", "--batch-rows", a->batch_rows, 1, 100000000, &rows))
+        return CLI_EXIT_USAGE;
+    opts->batch_rows = rows;
+    if (strcmp(a->batches, "-") == 0 && strcmp(a->request, "-") == 0)
+        return cli_usage_error("stream", "--request and --batches cannot both read stdin");
+    return CLI_EXIT_OK;
+}
+
+static int parse_stream_args(int argc, char **argv, stream_args *a)
+{
+    memset(a, 0, sizeof *a);
+    const cli_arg args[] = {
+        {"--request", "FILE", &a->request, NULL},
+        {"--batches", "SOURCE", &a->batches, NULL},
+        {"--format", "FORMAT", &a->format, NULL},
+        {"--threads", "N", &a->threads, NULL},
+        {"--on-error", "stop|skip", &a->on_error, NULL},
+        {"--watch", NULL, NULL, &a->watch},
+        {"--watch-timeout", "SECONDS", &a->watch_timeout, NULL},
+        {"--record", "FILE", &a->record, NULL},
+        {"--table", "NAME", &a->table, NULL},
+        {"--batch-rows", "N", &a->batch_rows, NULL},
+        {"--sql", "QUERY", &a->sql, NULL},
+    };
+    return cli_parse_args("stream", argc, argv, args, sizeof args / sizeof args[0]);
+}
+
+int cli_cmd_stream(int argc, char **argv)
+{
+    stream_args a;
+    int code = parse_stream_args(argc, argv, &a);
+    if (code != CLI_EXIT_OK)
+        return code < 0 ? CLI_EXIT_OK : code;
+    io_format format;
+    long long threads = -1;
+    io_source_options opts;
+    stream_cmd c;
+    memset(&c, 0, sizeof c);
+    code = check_args(&a, &format, &threads, &opts, &c.skip);
+    if (code != CLI_EXIT_OK)
+        return code;
+    code = cli_session_open(&c.cs, a.request, (int)threads);
+    if (code != CLI_EXIT_OK)
+        return code;
+    mloda_error err = MLODA_ERROR_INIT;
+    const mloda_status st = io_source_open(a.batches, c.cs.req.schema, &opts, &c.src, &err);
+    if (st != MLODA_OK) {
+        cli_report(NULL, &err);
+        cli_session_close(&c.cs);
+        return cli_exit_code(st, st == MLODA_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_IO);
+    }
+    cli_output_init(&c.out, format, stdout);
+    code = stream_loop(&c);
+    if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
+        code = CLI_EXIT_IO;
+    if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
+        fprintf(stderr, "mloda: note: %s holds no batches\n",
+                strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
+    io_source_free(c.src);
+    cli_session_close(&c.cs);
+    return code;
+}

@@ -1,0 +1,92 @@
+/*
+ * help.c: the help texts of the program and of each subcommand.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static const char program_help[] =
+    "usage: mloda <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      compute a request once on its own api_data\n"
+    "  stream   prepare a request once, then compute every micro-batch of a source\n"
+    "  explain  show the plan of a request without computing it\n"
+    "  groups   list the feature groups with their names, patterns and options\n"
+    "\n"
+    "options:\n"
+    "  --help, -h   this text (mloda <command> --help for a command)\n"
+    "  --version    the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 a calculation or batch failed, 2 bad command line,\n"
+    "            3 bad request or plan, 4 input/output error, 5 out of memory\n";
+
+static const char run_help[] =
+    "usage: mloda run --request FILE [--format ndjson|json|csv|table] [--threads N]\n"
+    "\n"
+    "Plans the request and computes it on the request's own \"api_data\".\n"
+    "\n"
+    "  --request FILE   request JSON (- reads stdin):\n"
+    "                   {\"features\": [\"value\", \"value__sum_aggr\",\n"
+    "                                 {\"name\": \"total\", \"options\": {...}}],\n"
+    "                    \"api_data\": {\"Table\": {\"value\": [1.5, 2.0]}},\n"
+    "                    \"column_ordering\": \"request_order\" | \"alphabetical\",\n"
+    "                    \"schema\": {\"Table\": {\"column\": \"timestamp\"}}}\n"
+    "  --format F       ndjson (default when stdout is not a terminal): one line per\n"
+    "                   result table {\"group\": ..., \"columns\": {name: [values]}};\n"
+    "                   json: one array of those; csv: a block per table;\n"
+    "                   table: aligned text (default on a terminal)\n"
+    "  --threads N      worker threads (0 = one per core, 1 = no pool)\n";
+
+static const char stream_help[] =
+    "usage: mloda stream --request FILE --batches SOURCE [--format F] [--threads N]\n"
+    "                    [--on-error stop|skip] [--watch [--watch-timeout S] [--record FILE]]\n"
+    "                    [--table NAME --batch-rows N [--sql QUERY]]\n"
+    "\n"
+    "Prepares the request once (its api_data is the example that fixes every column's\n"
+    "type), then computes each micro-batch and writes every result table as soon as it\n"
+    "is ready, with \"batch\": i (0-based).\n"
+    "\n"
+    "  --batches SOURCE  an NDJSON file or - (stdin): one api_data object per line;\n"
+    "                    a directory: its *.json (one batch each) and *.ndjson files in\n"
+    "                    name order; a .csv file (with --table, --batch-rows);\n"
+    "                    a SQLite database (with --sql, --table, --batch-rows)\n"
+    "  --on-error MODE   stop (default): a failed batch ends the command (exit 1);\n"
+    "                    skip: write {\"batch\": i, \"error\": {...}} and go on\n"
+    "  --watch           with a directory: keep waiting for new files (inotify)\n"
+    "  --watch-timeout S stop watching after S seconds without a new file\n"
+    "  --record FILE     processed-files record (default DIR/.mloda-processed with\n"
+    "                    --watch): files listed there are skipped, finished ones added\n"
+    "  --table NAME      the api_data table that CSV or SQL rows fill\n"
+    "  --batch-rows N    rows per batch for CSV and SQL sources (default 1000)\n"
+    "  --sql QUERY       SELECT to run on the SQLite database SOURCE\n"
+    "  --format, --threads  as for mloda run\n"
+    "\n"
+    "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
+    "is widened and a column of nulls takes the prepared type.\n";
+
+static const char explain_help[] =
+    "usage: mloda explain --request FILE [--format text|json]\n"
+    "\n"
+    "Plans the request and prints the plan: one entry per step with its feature group,\n"
+    "features (requested or only needed by others), parent steps and data source.\n";
+
+static const char groups_help[] =
+    "usage: mloda groups [--search WORD] [--format text|json]\n"
+    "\n"
+    "Lists every registered feature group: description, name patterns, options, example.\n"
+    "  --search WORD   only the groups that mention WORD (any case)\n";
+
+void cli_print_help(FILE *fp, const char *cmd)
+{
+    const char *text = program_help;
+    if (cmd != NULL && strcmp(cmd, "run") == 0)
+        text = run_help;
+    else if (cmd != NULL && strcmp(cmd, "stream") == 0)
+        text = stream_help;
+    else if (cmd != NULL && strcmp(cmd, "explain") == 0)
+        text = explain_help;
+    else if (cmd != NULL && strcmp(cmd, "groups") == 0)
+        text = groups_help;
+    fputs(text, fp);
+}

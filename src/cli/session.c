@@ -1,0 +1,37 @@
+/*
+ * session.c: what run, stream and explain share: read the request, build the registry,
+ * apply command-line settings and prepare the plan. Failures print one message and map
+ * to an exit code (I/O 4, anything about the request or its plan 3).
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+int cli_session_open(cli_session *cs, const char *request_path, int threads)
+{
+    memset(cs, 0, sizeof *cs);
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_status st = io_request_read_file(request_path, &cs->req, &err);
+    if (st == MLODA_OK && threads >= 0)
+        st = mloda_request_set_threads(cs->req.request, threads, &err);
+    if (st == MLODA_OK) {
+        cs->reg = mloda_registry_default();
+        if (cs->reg == NULL)
+            st = mloda_error_set(&err, MLODA_ERR_NOMEM, NULL, "out of memory building the registry");
+    }
+    if (st == MLODA_OK)
+        st = mloda_prepare(cs->reg, cs->req.request, cs->req.api_data, &cs->session, &err);
+    if (st == MLODA_OK)
+        return CLI_EXIT_OK;
+    cli_report(NULL, &err);
+    cli_session_close(cs);
+    return cli_exit_code(st, CLI_EXIT_REQUEST);
+}
+
+void cli_session_close(cli_session *cs)
+{
+    mloda_session_free(cs->session);
+    mloda_registry_free(cs->reg);
+    io_request_reset(&cs->req);
+    memset(cs, 0, sizeof *cs);
+}

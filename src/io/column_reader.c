@@ -1,0 +1,391 @@
+/*
+ * column_reader.c: one JSON column array -> one typed mloda_column (see column_reader.h).
+ *
+ * Invariants: n_rows counts every row taken; while kind is INVALID every row so far was
+ * null and no builder exists; otherwise b holds n_rows rows of type kind. In inference
+ * mode a utf8 column also feeds ts (a timestamp builder) until one string fails to parse.
+ */
+#include "io/column_reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/util.h"
+
+void io_colreader_init(io_column_reader *r, const char *table, const char *column,
+                       const io_coltype *want, const char *want_origin)
+{
+    memset(r, 0, sizeof *r);
+    r->table = table;
+    r->column = column;
+    if (want != NULL)
+        r->want = *want;
+    r->want_origin = want_origin != NULL ? want_origin : "the schema";
+}
+
+void io_colreader_reset(io_column_reader *r)
+{
+    mloda_column_builder_free(r->b);
+    mloda_column_builder_free(r->ts);
+    mloda_free(r->list_vals);
+    r->b = NULL;
+    r->ts = NULL;
+    r->list_vals = NULL;
+    r->list_cap = 0;
+}
+
+int64_t io_colreader_rows(const io_column_reader *r)
+{
+    return r->n_rows;
+}
+
+/* "table 'T', column 'c', row 3: <message>" with the column as subject. */
+static mloda_status col_error(const io_column_reader *r, mloda_status code, mloda_error *err,
+                              const char *fmt, ...) MLODA_PRINTF(4, 5);
+static mloda_status col_error(const io_column_reader *r, mloda_status code, mloda_error *err,
+                              const char *fmt, ...)
+{
+    char msg[MLODA_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mloda_error_set(err, code, r->column, "table '%s', column '%s', row %lld: %s",
+                           r->table, r->column, (long long)r->n_rows, msg);
+}
+
+/* Up to 40 bytes of text, cut at a UTF-8 character boundary, for messages. */
+static void excerpt(char *buf, size_t cap, const char *text, size_t len)
+{
+    size_t n = len < 40 ? len : 40;
+    if (n + 1 > cap)
+        n = cap - 1;
+    while (n > 0 && n < len && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    if (n < len && n + 4 < cap)
+        memcpy(buf + n, "...", 4);
+}
+
+static void type_text(mloda_type type, int32_t list_size, char *buf, size_t cap)
+{
+    const io_coltype t = {type, list_size, MLODA_TIME_MICRO};
+    io_coltype_name(&t, buf, cap);
+}
+
+/* "expected int64 (as in the prepared request), found a string ("abc")". */
+static mloda_status mismatch(const io_column_reader *r, const char *found, mloda_error *err)
+{
+    char want[48];
+    if (r->want.type != MLODA_TYPE_INVALID) {
+        type_text(r->want.type, r->want.list_size, want, sizeof want);
+        return col_error(r, MLODA_ERR_TYPE, err, "expected %s (as in %s), found %s", want,
+                         r->want_origin, found);
+    }
+    type_text(r->kind, r->list_size, want, sizeof want);
+    return col_error(r, MLODA_ERR_TYPE, err,
+                     "found %s in a column whose earlier values are %s; one column holds one "
+                     "kind of value",
+                     found, want);
+}
+
+/* Starts the builder of `type` once the first non-null value shows the column's type,
+ * with the nulls seen so far. */
+static mloda_status start_builder(io_column_reader *r, mloda_type type, int32_t list_size,
+                                  mloda_error *err)
+{
+    MLODA_TRY(mloda_column_builder_new(type, list_size, MLODA_TIME_MICRO, &r->b, err));
+    r->kind = type;
+    r->list_size = list_size;
+    for (int64_t i = 0; i < r->n_rows; i++)
+        MLODA_TRY(mloda_column_builder_append_null(r->b, err));
+    return MLODA_OK;
+}
+
+/* int64 rows so far become float64 rows (a float arrived in an inferred int column). */
+static mloda_status widen_to_float(io_column_reader *r, mloda_error *err)
+{
+    const int64_t n = mloda_column_builder_length(r->b);
+    void *ivals = NULL, *fvals = NULL;
+    mloda_column_builder *f = NULL;
+    MLODA_TRY(mloda_column_builder_resize(r->b, n, &ivals, err));
+    mloda_status st = mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_MICRO, &f, err);
+    if (st == MLODA_OK)
+        st = mloda_column_builder_resize(f, n, &fvals, err);
+    if (st == MLODA_OK) {
+        const int64_t *src = ivals;
+        double *dst = fvals;
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = (double)src[i];
+    }
+    if (st == MLODA_OK && r->n_nulls > 0) {
+        uint8_t *old_bits = NULL, *new_bits = NULL;
+        st = mloda_column_builder_validity(r->b, &old_bits, err);
+        if (st == MLODA_OK)
+            st = mloda_column_builder_validity(f, &new_bits, err);
+        for (int64_t k = 0; st == MLODA_OK && k < (n + 7) / 8; k++)
+            new_bits[k] &= old_bits[k];
+    }
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(f);
+        return st;
+    }
+    mloda_column_builder_free(r->b);
+    r->b = f;
+    r->kind = MLODA_TYPE_FLOAT64;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_null(io_column_reader *r, mloda_error *err)
+{
+    if (r->b != NULL)
+        MLODA_TRY(mloda_column_builder_append_null(r->b, err));
+    if (r->ts != NULL)
+        MLODA_TRY(mloda_column_builder_append_null(r->ts, err));
+    r->n_rows++;
+    r->n_nulls++;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_bool(io_column_reader *r, bool v, mloda_error *err)
+{
+    const mloda_type want = r->want.type;
+    if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_BOOL)
+        return mismatch(r, v ? "true" : "false", err);
+    if (r->kind == MLODA_TYPE_INVALID)
+        MLODA_TRY(start_builder(r, MLODA_TYPE_BOOL, 0, err));
+    else if (r->kind != MLODA_TYPE_BOOL)
+        return mismatch(r, v ? "true" : "false", err);
+    MLODA_TRY(mloda_column_builder_append_bool(r->b, v, err));
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+/* The column type a number goes into: the wanted type, or the inferred one (int64 until
+ * a float appears). */
+static mloda_status number_target(io_column_reader *r, const io_number *num, const char *text,
+                                  size_t len, mloda_error *err)
+{
+    char found[64], shown[48];
+    excerpt(shown, sizeof shown, text, len);
+    (void)snprintf(found, sizeof found, "%s %s", num->is_int ? "the integer" : "the float",
+                   shown);
+    mloda_type want = r->want.type;
+    if (want == MLODA_TYPE_INVALID) { /* inference */
+        want = (r->kind == MLODA_TYPE_FLOAT64 || !num->is_int || num->int_overflow)
+                   ? MLODA_TYPE_FLOAT64
+                   : MLODA_TYPE_INT64;
+        if (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_INT64 &&
+            r->kind != MLODA_TYPE_FLOAT64)
+            return mismatch(r, found, err);
+    } else if (want != MLODA_TYPE_INT64 && want != MLODA_TYPE_FLOAT64) {
+        return mismatch(r, found, err);
+    } else if (want == MLODA_TYPE_INT64 && !num->is_int) {
+        return mismatch(r, found, err);
+    }
+    if (want == MLODA_TYPE_INT64 && num->int_overflow)
+        return col_error(r, MLODA_ERR_RANGE, err,
+                         "the integer %s does not fit in int64 (write it with a decimal point "
+                         "to read the column as float64)",
+                         shown);
+    if (r->kind == MLODA_TYPE_INVALID)
+        return start_builder(r, want, 0, err);
+    if (r->kind == MLODA_TYPE_INT64 && want == MLODA_TYPE_FLOAT64)
+        return widen_to_float(r, err);
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_number(io_column_reader *r, const char *text, size_t len,
+                                 mloda_error *err)
+{
+    io_number num;
+    if (!io_number_parse(text, len, &num)) {
+        char shown[48];
+        excerpt(shown, sizeof shown, text, len);
+        return col_error(r, MLODA_ERR_RANGE, err, "the number %s is out of range for float64",
+                         shown);
+    }
+    MLODA_TRY(number_target(r, &num, text, len, err));
+    if (r->kind == MLODA_TYPE_INT64)
+        MLODA_TRY(mloda_column_builder_append_int64(r->b, num.i, err));
+    else
+        MLODA_TRY(mloda_column_builder_append_float64(r->b, num.d, err));
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+/* First string of an inferred column: a utf8 builder plus a timestamp builder that
+ * follows along while every string is a date-time. */
+static mloda_status start_inferred_strings(io_column_reader *r, mloda_error *err)
+{
+    MLODA_TRY(start_builder(r, MLODA_TYPE_UTF8, 0, err));
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_TIMESTAMP, 0, MLODA_TIME_MICRO, &r->ts, err));
+    for (int64_t i = 0; i < r->n_rows; i++)
+        MLODA_TRY(mloda_column_builder_append_null(r->ts, err));
+    return MLODA_OK;
+}
+
+static mloda_status string_as_timestamp(io_column_reader *r, const char *text, size_t len,
+                                        mloda_error *err)
+{
+    int64_t micros = 0;
+    if (!io_iso_parse(text, len, true, &micros)) {
+        char shown[48];
+        excerpt(shown, sizeof shown, text, len);
+        return col_error(r, MLODA_ERR_TYPE, err,
+                         "\"%s\" is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]); "
+                         "the column is timestamp as in %s",
+                         shown, r->want_origin);
+    }
+    if (r->kind == MLODA_TYPE_INVALID)
+        MLODA_TRY(start_builder(r, MLODA_TYPE_TIMESTAMP, 0, err));
+    MLODA_TRY(mloda_column_builder_append_int64(r->b, micros, err));
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t len,
+                                 mloda_error *err)
+{
+    if (len > INT32_MAX)
+        return col_error(r, MLODA_ERR_RANGE, err, "a string of %zu bytes is too long", len);
+    const mloda_type want = r->want.type;
+    if (want == MLODA_TYPE_TIMESTAMP)
+        return string_as_timestamp(r, text, len, err);
+    char found[64], shown[48];
+    excerpt(shown, sizeof shown, text, len);
+    (void)snprintf(found, sizeof found, "the string \"%s\"", shown);
+    if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_UTF8)
+        return mismatch(r, found, err);
+    if (r->kind == MLODA_TYPE_INVALID) {
+        if (want == MLODA_TYPE_UTF8)
+            MLODA_TRY(start_builder(r, MLODA_TYPE_UTF8, 0, err));
+        else
+            MLODA_TRY(start_inferred_strings(r, err));
+    } else if (r->kind != MLODA_TYPE_UTF8) {
+        return mismatch(r, found, err);
+    }
+    MLODA_TRY(mloda_column_builder_append_utf8(r->b, text, (int64_t)len, err));
+    if (r->ts != NULL) {
+        int64_t micros = 0;
+        if (io_iso_parse(text, len, false, &micros)) {
+            MLODA_TRY(mloda_column_builder_append_int64(r->ts, micros, err));
+        } else {
+            mloda_column_builder_free(r->ts);
+            r->ts = NULL;
+            r->ts_failed = true;
+        }
+    }
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err)
+{
+    if (r->in_list)
+        return io_colreader_reject(r, "a list inside a list", err);
+    const mloda_type want = r->want.type;
+    if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_FLOAT64_LIST)
+        return mismatch(r, "a list", err);
+    if (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_FLOAT64_LIST)
+        return mismatch(r, "a list", err);
+    r->in_list = true;
+    r->list_len = 0;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
+                                      mloda_error *err)
+{
+    io_number num;
+    if (!io_number_parse(text, len, &num))
+        return col_error(r, MLODA_ERR_RANGE, err, "a list value is out of range for float64");
+    if (r->list_len == r->list_cap) {
+        if (r->list_cap >= (1 << 24))
+            return col_error(r, MLODA_ERR_RANGE, err, "a list of more than %d values",
+                             1 << 24);
+        const int32_t cap = r->list_cap == 0 ? 4 : r->list_cap * 2;
+        double *p = mloda_realloc(r->list_vals, (size_t)cap * sizeof *p);
+        if (p == NULL)
+            return MLODA_NOMEM(err, "a list value");
+        r->list_vals = p;
+        r->list_cap = cap;
+    }
+    r->list_vals[r->list_len++] = num.d;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err)
+{
+    r->in_list = false;
+    if (r->list_len == 0)
+        return col_error(r, MLODA_ERR_TYPE, err,
+                         "an empty list (a list column needs the same number of values, at "
+                         "least one, in every row; write null for a missing one)");
+    int32_t size = r->kind == MLODA_TYPE_FLOAT64_LIST ? r->list_size : r->want.list_size;
+    if (size == 0)
+        size = r->list_len;
+    if (r->list_len != size)
+        return col_error(r, MLODA_ERR_TYPE, err,
+                         "a list of %d values in a column of lists of %d values", r->list_len,
+                         size);
+    if (r->kind == MLODA_TYPE_INVALID)
+        MLODA_TRY(start_builder(r, MLODA_TYPE_FLOAT64_LIST, size, err));
+    MLODA_TRY(mloda_column_builder_append_list(r->b, r->list_vals, err));
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err)
+{
+    return col_error(r, MLODA_ERR_TYPE, err,
+                     "%s is not a column value (values are numbers, strings, true/false, null "
+                     "or lists of numbers)",
+                     what);
+}
+
+/* A column of nulls only: the wanted type, else float64 (as pandas reads an all-None
+ * column). */
+static mloda_status finish_all_null(io_column_reader *r, mloda_column **out, mloda_error *err)
+{
+    mloda_type type = r->want.type != MLODA_TYPE_INVALID ? r->want.type : MLODA_TYPE_FLOAT64;
+    int32_t list_size = r->want.list_size > 0 ? r->want.list_size : 1;
+    MLODA_TRY(mloda_column_builder_new(type, list_size, MLODA_TIME_MICRO, &r->b, err));
+    const int64_t n = r->n_rows;
+    r->n_rows = 0;
+    if (type == MLODA_TYPE_UTF8) {
+        for (int64_t i = 0; i < n; i++)
+            MLODA_TRY(mloda_column_builder_append_null(r->b, err));
+    } else if (n > 0) {
+        void *values = NULL;
+        uint8_t *bits = NULL;
+        MLODA_TRY(mloda_column_builder_resize(r->b, n, &values, err));
+        MLODA_TRY(mloda_column_builder_validity(r->b, &bits, err));
+        memset(bits, 0, (size_t)((n + 7) / 8));
+    }
+    mloda_column_builder *b = r->b;
+    r->b = NULL;
+    return mloda_column_builder_finish(b, out, err);
+}
+
+mloda_status io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err)
+{
+    *out = NULL;
+    mloda_status st = MLODA_OK;
+    if (r->kind == MLODA_TYPE_INVALID) {
+        st = finish_all_null(r, out, err);
+    } else {
+        mloda_column_builder *b = r->b;
+        if (r->ts != NULL) { /* every string was a date-time */
+            b = r->ts;
+            r->ts = NULL;
+        } else {
+            r->b = NULL;
+        }
+        st = mloda_column_builder_finish(b, out, err);
+    }
+    io_colreader_reset(r);
+    return st;
+}

@@ -1,0 +1,71 @@
+/*
+ * column_reader.h: builds one typed column from a stream of JSON values.
+ *
+ * Two modes. With a wanted type (from the request's schema or the prepared session),
+ * values go straight into a builder of that type: integers widen into float64, strings
+ * parse into timestamps, all-null columns take the wanted type, anything else is an error
+ * naming table, column and row. Without one the type is inferred: integers -> int64, any
+ * float -> float64 (earlier integers widened), true/false -> bool, strings -> utf8 or, when
+ * every string is an ISO 8601 date-time, timestamp (microseconds), lists of n numbers ->
+ * fixed-size list of n float64; nulls anywhere; only nulls (or no rows) -> float64.
+ * Internal to src/io.
+ */
+#ifndef MLODA_IO_COLUMN_READER_H
+#define MLODA_IO_COLUMN_READER_H
+
+#include "io/io.h"
+
+typedef struct io_column_reader {
+    const char *table;       /* borrowed, for messages */
+    const char *column;      /* borrowed, for messages */
+    io_coltype want;         /* type INVALID: infer */
+    const char *want_origin; /* "the prepared request", for messages */
+    mloda_type kind;         /* type being built; INVALID while only nulls were seen */
+    int32_t list_size;       /* FLOAT64_LIST rows */
+    mloda_column_builder *b; /* owned; NULL while kind is INVALID */
+    mloda_column_builder *ts; /* owned: inferred utf8 column read as timestamps too */
+    bool ts_failed;          /* a string was not a date-time: the column stays utf8 */
+    int64_t n_rows;
+    int64_t n_nulls;
+    bool in_list;
+    double *list_vals; /* owned: the list being read */
+    int32_t list_len;
+    int32_t list_cap;
+} io_column_reader;
+
+/** want may be NULL (infer). table, column and origin are borrowed until finish/reset. */
+void io_colreader_init(io_column_reader *r, const char *table, const char *column,
+                       const io_coltype *want, const char *want_origin);
+mloda_status io_colreader_null(io_column_reader *r, mloda_error *err);
+mloda_status io_colreader_bool(io_column_reader *r, bool v, mloda_error *err);
+/** A JSON number as written ("12", "-1.5e3"). */
+mloda_status io_colreader_number(io_column_reader *r, const char *text, size_t len,
+                                 mloda_error *err);
+mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t len,
+                                 mloda_error *err);
+/** A row that is a list: begin, numbers, end. */
+mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err);
+mloda_status io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
+                                      mloda_error *err);
+mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err);
+/** A value the reader cannot take (what = "an object", "null inside a list", ...). */
+mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
+/** Rows read so far. */
+int64_t io_colreader_rows(const io_column_reader *r);
+/** The finished column (new reference) or NULL on failure. Resets the reader. */
+mloda_status io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err);
+void io_colreader_reset(io_column_reader *r);
+
+/** A JSON number read both ways. */
+typedef struct io_number {
+    bool is_int;       /* written without '.', 'e' or 'E' */
+    bool int_overflow; /* is_int, but beyond int64: only d is set */
+    int64_t i;         /* is_int and !int_overflow */
+    double d;          /* always (may be +-inf for a huge float: see io_number_parse) */
+} io_number;
+
+/** Reads a JSON number as written (yajl has checked its syntax). Returns false when the
+ *  value is a float beyond double's range (it would be +-inf). */
+bool io_number_parse(const char *text, size_t len, io_number *out);
+
+#endif /* MLODA_IO_COLUMN_READER_H */

@@ -1,0 +1,187 @@
+/*
+ * io.h: what the formats layer offers the command line (DESIGN.md §2, src/io/).
+ *
+ *   request JSON  -> io_request (mloda_request + example api_data + column types)
+ *   batch sources -> one mloda_api_data per micro-batch, typed like the prepared request
+ *                    (NDJSON file or stdin, directory of .json/.ndjson files, CSV, SQLite)
+ *   result tables -> JSON object lines, CSV blocks or aligned text
+ *
+ * Everything here is built on the public API (include/mloda/) and src/util only.
+ * Readers never crash on bad input: every failure returns a status with an mloda_error
+ * whose message names the file, line, column/byte offset, table and column concerned.
+ * Thread safety: one thread per object.
+ */
+#ifndef MLODA_IO_IO_H
+#define MLODA_IO_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mloda/mloda.h"
+#include "util/buf.h"
+
+/** strerror_r into buf (thread-safe); returns buf. */
+const char *io_errno_text(int errnum, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- timestamps */
+
+/** Parses an ISO 8601 date-time into microseconds since the epoch (UTC when an offset is
+ *  given). A bare date is accepted only when allow_date_only. False when s is not one. */
+bool io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros);
+/** Writes value (a count of unit) as "YYYY-MM-DDTHH:MM:SS[.fff...]" into buf (NUL-terminated,
+ *  truncated to cap); returns the length written. A fraction appears only when non-zero. */
+size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit);
+void io_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
+
+/* ---------------------------------------------------------------- column types */
+
+/** The type of one input column: what a batch column must be (or is widened to). */
+typedef struct io_coltype {
+    mloda_type type;    /* MLODA_TYPE_INVALID: unknown, infer from the values */
+    int32_t list_size;  /* FLOAT64_LIST: values per row; 0 = take it from the data */
+    mloda_time_unit unit;
+} io_coltype;
+
+/** Parses a type name of the request's "schema": int64, float64, bool, utf8 (or string),
+ *  timestamp, float64_list or float64_list[N]. False when unknown. */
+bool io_coltype_parse(const char *name, io_coltype *out);
+/** "int64", "float64_list[2]", ... into buf. */
+void io_coltype_name(const io_coltype *t, char *buf, size_t cap);
+
+/** Column types by table and column name. Zeroed memory is not valid: use _new. */
+typedef struct io_schema io_schema;
+
+io_schema *io_schema_new(void);
+void io_schema_free(io_schema *s);
+/** Records (or replaces) the type of table.column. */
+mloda_status io_schema_set(io_schema *s, const char *table, const char *column,
+                           const io_coltype *type, mloda_error *err);
+/** The type of table.column; false when the schema does not know it. */
+bool io_schema_get(const io_schema *s, const char *table, const char *column, io_coltype *out);
+/** Records the type of every column of every table of api_data. */
+mloda_status io_schema_add_api_data(io_schema *s, const mloda_api_data *api, mloda_error *err);
+/** Columns known for a table, in the order they were first recorded. */
+int64_t io_schema_n_columns(const io_schema *s, const char *table);
+/** Column k of table (borrowed) and its type; NULL when out of range. */
+const char *io_schema_column(const io_schema *s, const char *table, int64_t k,
+                             io_coltype *out_type);
+int64_t io_schema_n_tables(const io_schema *s);
+const char *io_schema_table(const io_schema *s, int64_t i);
+
+/* ---------------------------------------------------------------- the request */
+
+/** A parsed request file. */
+typedef struct io_request {
+    mloda_request *request;   /* owned: the features, options and settings */
+    mloda_api_data *api_data; /* owned: the request's "api_data" (empty when absent) */
+    io_schema *schema;        /* owned: every api_data column's type plus "schema" entries */
+} io_request;
+
+/**
+ * Parses a request text: {"features": [...], "api_data": {...}, "column_ordering": ...,
+ * "schema": {...}}. source names the text in messages ("req.json").
+ * On failure *out is left empty (all NULL).
+ * Errors: MLODA_ERR_PARSE (malformed JSON, unknown or misplaced key, wrong value type:
+ * message with line, column and byte), MLODA_ERR_SCHEMA (ragged or duplicate columns),
+ * MLODA_ERR_TYPE (a column mixing value kinds), MLODA_ERR_RANGE (a number out of range),
+ * MLODA_ERR_OPTION, MLODA_ERR_NOMEM.
+ */
+mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
+                              mloda_error *err);
+/** Reads and parses a request file ("-" reads stdin). Errors: as io_request_parse, plus
+ *  MLODA_ERR_IO when the file cannot be read. */
+mloda_status io_request_read_file(const char *path, io_request *out, mloda_error *err);
+void io_request_reset(io_request *r);
+
+/* ---------------------------------------------------------------- batches */
+
+/**
+ * Parses one api_data object ({"Table": {"col": [values...]}}) from text, typing known
+ * columns by schema (may be NULL: infer every column). source, first_line and first_byte
+ * place the text in its file for messages.
+ */
+mloda_status io_api_data_parse(const char *text, size_t len, const io_schema *schema,
+                               const char *source, int64_t first_line, int64_t first_byte,
+                               mloda_api_data **out, mloda_error *err);
+
+/** Where a batch came from. */
+typedef struct io_batch_info {
+    int64_t index;    /* 0-based batch number over the whole source */
+    char file[256];   /* file the batch was read from ("-" for stdin) */
+    int64_t line;     /* 1-based line of the batch in that file (first line for CSV/SQL rows) */
+} io_batch_info;
+
+typedef struct io_source io_source;
+
+/** Options of the CSV and SQLite sources. */
+typedef struct io_source_options {
+    const char *table;   /* api_data table the rows belong to (CSV, SQL) */
+    int64_t batch_rows;  /* rows per batch (CSV, SQL); > 0 */
+    const char *sql;     /* SELECT for a SQLite database */
+    bool watch;          /* directory: wait for new files (inotify) */
+    double watch_timeout; /* directory with watch: end after this many seconds without a new
+                             file; <= 0 waits forever */
+    const char *record;  /* directory: processed-files record; NULL = DIR/.mloda-processed
+                            (used with watch, or when set) */
+    /* Called with a one-line note the caller may show (a skipped file); may be NULL. */
+    void (*warn)(void *ctx, const char *message);
+    void *warn_ctx;
+} io_source_options;
+
+/**
+ * Opens a batch source. path "-" is stdin (NDJSON); a directory reads its *.json / *.ndjson
+ * files in name order (a .json file is one batch, an .ndjson file one batch per non-blank
+ * line); a file ending in .csv is CSV; opts->sql set means path is a SQLite database;
+ * anything else is an NDJSON file. schema (borrowed, must outlive the source) types every
+ * column it knows.
+ * Errors: MLODA_ERR_IO (cannot open), MLODA_ERR_INVALID_ARG (missing options), NOMEM.
+ */
+mloda_status io_source_open(const char *path, const io_schema *schema,
+                            const io_source_options *opts, io_source **out, mloda_error *err);
+/**
+ * Reads the next batch into *out (owned by the caller), or *out = NULL at the end.
+ * info is filled for every batch, good or bad. A malformed batch returns its error
+ * (MLODA_ERR_PARSE, _TYPE, _SCHEMA, _RANGE) and the source stays usable: the next call
+ * reads the next batch. MLODA_ERR_IO ends the source.
+ * Calling next says that every batch returned before is fully processed: a directory
+ * source then appends the files it finished to its processed-files record.
+ */
+mloda_status io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
+                            mloda_error *err);
+void io_source_free(io_source *src);
+
+/* ---------------------------------------------------------------- writers */
+
+/** Output layout of result tables. */
+typedef enum io_format {
+    IO_FORMAT_NDJSON = 0, /* one JSON object per table per line */
+    IO_FORMAT_JSON = 1,   /* one indented JSON array of table objects */
+    IO_FORMAT_CSV = 2,    /* a header + rows block per table, blocks separated by a blank line */
+    IO_FORMAT_TABLE = 3,  /* aligned text for people */
+} io_format;
+
+/** Parses "ndjson", "json", "csv" or "table". */
+bool io_format_parse(const char *name, io_format *out);
+
+/**
+ * Appends a result table as a JSON object: {"batch": b, "group": g, "columns": {name:
+ * [values]}} ("batch" only when batch >= 0). pretty puts each column on its own line,
+ * indented for the "json" format. Values: integers, shortest round-trip floats, null for
+ * nulls and NaN/inf, true/false, ISO 8601 strings for timestamps, arrays for lists.
+ */
+mloda_status io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                 bool pretty, mloda_error *err);
+/** Appends {"batch": b, "error": {"code": "MLODA_ERR_...", "message": m, "feature": s}}
+ *  (feature null when the error names nothing). */
+mloda_status io_write_json_error(mloda_buf *out, int64_t batch, const mloda_error *e,
+                                 mloda_error *err);
+/** Appends a CSV block (header line, one line per row; RFC 4180 quoting; null is an empty
+ *  field). batch >= 0 adds a leading "batch" column. */
+mloda_status io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                mloda_error *err);
+/** Appends an aligned text table headed by its group (and batch when >= 0). */
+mloda_status io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                 mloda_error *err);
+
+#endif /* MLODA_IO_IO_H */

@@ -1,0 +1,224 @@
+/*
+ * json_events.c: yajl's callback parser turned into io_json_event calls, with positions.
+ *
+ * yajl reports numbers as text (the yajl_number callback), so integers and floats are told
+ * apart by how they are written and big numbers reach the handler instead of failing in
+ * yajl. String validation (UTF-8) stays on. Line numbers are counted lazily: only the
+ * bytes up to the position asked for are scanned, once, so a parse that asks nothing
+ * costs nothing extra.
+ */
+#include "io/json_events.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "util/util.h"
+
+static int emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len, bool b)
+{
+    if (p->failed != MLODA_OK)
+        return 0;
+    const io_json_event ev = {kind, text, len, b, p};
+    const mloda_status st = p->handler(p->self, &ev, p->err);
+    if (st != MLODA_OK) {
+        p->failed = st;
+        if (p->err != NULL && p->err->code == MLODA_OK)
+            mloda_error_set(p->err, st, NULL, "%s", mloda_status_describe(st));
+        return 0;
+    }
+    return 1;
+}
+
+static int on_null(void *ctx)
+{
+    return emit(ctx, IO_JSON_NULL, NULL, 0, false);
+}
+
+static int on_bool(void *ctx, int v)
+{
+    return emit(ctx, IO_JSON_BOOL, NULL, 0, v != 0);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    return emit(ctx, IO_JSON_NUMBER, s, len, false);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return emit(ctx, IO_JSON_STRING, (const char *)s, len, false);
+}
+
+static int on_map_start(void *ctx)
+{
+    return emit(ctx, IO_JSON_MAP_START, NULL, 0, false);
+}
+
+static int on_key(void *ctx, const unsigned char *s, size_t len)
+{
+    return emit(ctx, IO_JSON_KEY, (const char *)s, len, false);
+}
+
+static int on_map_end(void *ctx)
+{
+    return emit(ctx, IO_JSON_MAP_END, NULL, 0, false);
+}
+
+static int on_array_start(void *ctx)
+{
+    return emit(ctx, IO_JSON_ARRAY_START, NULL, 0, false);
+}
+
+static int on_array_end(void *ctx)
+{
+    return emit(ctx, IO_JSON_ARRAY_END, NULL, 0, false);
+}
+
+static const yajl_callbacks callbacks = {
+    on_null,     on_bool, NULL,         NULL,       on_number,      on_string,
+    on_map_start, on_key, on_map_end, on_array_start, on_array_end,
+};
+
+mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
+                                 const char *source, int64_t first_line, int64_t first_byte,
+                                 mloda_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->handler = handler;
+    p->self = self;
+    p->source = source != NULL ? source : "input";
+    p->line = first_line;
+    p->chunk_byte = first_byte;
+    p->line_start_byte = first_byte;
+    yajl_handle h = yajl_alloc(&callbacks, NULL, p);
+    if (h == NULL)
+        return MLODA_NOMEM(err, "a JSON parser");
+    p->yajl = h;
+    return MLODA_OK;
+}
+
+void io_json_parser_reset(io_json_parser *p)
+{
+    if (p->yajl != NULL)
+        yajl_free(p->yajl);
+    p->yajl = NULL;
+}
+
+/* Counts lines in chunk[scanned, upto). */
+static void scan_lines(io_json_parser *p, size_t upto)
+{
+    while (p->chunk != NULL && p->scanned < upto) {
+        const char *nl = memchr(p->chunk + p->scanned, '\n', upto - p->scanned);
+        if (nl == NULL) {
+            p->scanned = upto;
+            break;
+        }
+        const size_t at = (size_t)(nl - p->chunk);
+        p->line++;
+        p->line_start_byte = p->chunk_byte + (int64_t)at + 1;
+        p->scanned = at + 1;
+    }
+}
+
+void io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte)
+{
+    size_t off = p->yajl != NULL && p->chunk != NULL ? yajl_get_bytes_consumed(p->yajl) : 0;
+    if (off < p->scanned)
+        off = p->scanned; /* positions only move forward */
+    scan_lines(p, off);
+    const int64_t abs = p->chunk_byte + (int64_t)off;
+    *line = p->line;
+    *column = abs - p->line_start_byte + 1;
+    *byte = abs;
+}
+
+void io_error_prefix(mloda_error *err, const char *text)
+{
+    if (err == NULL || err->code == MLODA_OK)
+        return;
+    const size_t cap = sizeof err->message;
+    size_t lt = strlen(text);
+    if (lt > cap - 1)
+        lt = cap - 1;
+    size_t lm = strnlen(err->message, cap - 1);
+    if (lt + lm > cap - 1)
+        lm = cap - 1 - lt;
+    memmove(err->message + lt, err->message, lm);
+    memcpy(err->message, text, lt);
+    err->message[lt + lm] = '\0';
+}
+
+/* yajl's own message ("parse error: premature EOF") in friendlier words. */
+static void describe_syntax_error(const char *yajl_msg, char *buf, size_t cap)
+{
+    if (strstr(yajl_msg, "premature EOF") != NULL)
+        (void)snprintf(buf, cap, "unexpected end of input (truncated JSON?)");
+    else if (strstr(yajl_msg, "trailing garbage") != NULL)
+        (void)snprintf(buf, cap, "unexpected text after the end of the JSON value");
+    else
+        (void)snprintf(buf, cap, "malformed JSON: %s", yajl_msg);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
+        buf[--n] = '\0';
+}
+
+/* Turns a failed yajl call into an error with a position. */
+static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const char *data,
+                                     size_t len, mloda_error *err)
+{
+    int64_t line = 0, column = 0, byte = 0;
+    io_json_parser_where(p, &line, &column, &byte);
+    char where[256];
+    (void)snprintf(where, sizeof where, "%s: line %lld, column %lld (byte %lld): ", p->source,
+                   (long long)line, (long long)column, (long long)byte);
+    mloda_status st = p->failed;
+    if (ys == yajl_status_error) {
+        unsigned char *msg = yajl_get_error(p->yajl, 0, (const unsigned char *)data, len);
+        char text[256];
+        describe_syntax_error(msg != NULL ? (const char *)msg : "syntax error", text,
+                              sizeof text);
+        if (msg != NULL)
+            yajl_free_error(p->yajl, msg);
+        st = mloda_error_set_at(err, MLODA_ERR_PARSE, NULL, byte, "%s", text);
+    }
+    if (err != NULL) {
+        err->position = byte;
+        io_error_prefix(err, where);
+    }
+    return st != MLODA_OK ? st : MLODA_ERR_PARSE;
+}
+
+mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
+                                 mloda_error *err)
+{
+    if (p->yajl == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "JSON parser not initialised");
+    p->err = err;
+    p->chunk = data;
+    p->scanned = 0;
+    const yajl_status ys = yajl_parse(p->yajl, (const unsigned char *)data, len);
+    mloda_status st = MLODA_OK;
+    if (ys != yajl_status_ok)
+        st = fail_at_position(p, ys, data, len, err);
+    else
+        scan_lines(p, len);
+    p->chunk_byte += (int64_t)len;
+    p->chunk = NULL;
+    p->scanned = 0;
+    p->err = NULL;
+    return st;
+}
+
+mloda_status io_json_parser_finish(io_json_parser *p, mloda_error *err)
+{
+    if (p->yajl == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "JSON parser not initialised");
+    p->err = err;
+    const yajl_status ys = yajl_complete_parse(p->yajl);
+    mloda_status st = MLODA_OK;
+    if (ys != yajl_status_ok)
+        st = fail_at_position(p, ys, "", 0, err);
+    p->err = NULL;
+    return st;
+}

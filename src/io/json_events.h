@@ -1,0 +1,73 @@
+/*
+ * json_events.h: a streaming JSON parser (yajl underneath) that turns text into events
+ * for a handler and knows where it is: line, column and byte offset for every message.
+ * Text may be fed in any number of chunks (a 100 MB line never needs to be in memory at
+ * once). Internal to src/io.
+ */
+#ifndef MLODA_IO_JSON_EVENTS_H
+#define MLODA_IO_JSON_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mloda/base.h"
+
+typedef enum io_json_kind {
+    IO_JSON_NULL,
+    IO_JSON_BOOL,
+    IO_JSON_NUMBER, /* text holds the number as written */
+    IO_JSON_STRING, /* text holds the decoded UTF-8 bytes (validated) */
+    IO_JSON_MAP_START,
+    IO_JSON_KEY, /* text holds the decoded key */
+    IO_JSON_MAP_END,
+    IO_JSON_ARRAY_START,
+    IO_JSON_ARRAY_END,
+} io_json_kind;
+
+typedef struct io_json_parser io_json_parser;
+
+typedef struct io_json_event {
+    io_json_kind kind;
+    const char *text; /* NUMBER, STRING, KEY: not NUL-terminated, valid for the call */
+    size_t len;
+    bool boolean;           /* BOOL */
+    io_json_parser *parser; /* for io_json_parser_where */
+} io_json_event;
+
+/** Returns MLODA_OK to go on; any other status stops the parse (err filled, without a
+ *  position: the parser prefixes "source: line L, column C (byte B): "). */
+typedef mloda_status (*io_json_handler)(void *self, const io_json_event *ev, mloda_error *err);
+
+struct io_json_parser {
+    void *yajl; /* owned yajl_handle */
+    io_json_handler handler;
+    void *self;
+    mloda_error *err;        /* borrowed during a feed */
+    mloda_status failed;     /* first handler failure */
+    const char *source;      /* borrowed name for messages */
+    const char *chunk;       /* the chunk being fed (borrowed during a feed) */
+    size_t scanned;          /* bytes of chunk already counted for lines */
+    int64_t chunk_byte;      /* absolute offset of chunk[0] */
+    int64_t line;            /* line of chunk[scanned] */
+    int64_t line_start_byte; /* absolute offset of that line's first byte */
+};
+
+/** Prepares a parser; positions start at first_line / first_byte. */
+mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
+                                 const char *source, int64_t first_line, int64_t first_byte,
+                                 mloda_error *err);
+/** Parses the next chunk of the document. */
+mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
+                                 mloda_error *err);
+/** Ends the document (a truncated one is an error). */
+mloda_status io_json_parser_finish(io_json_parser *p, mloda_error *err);
+void io_json_parser_reset(io_json_parser *p);
+/** Where the parser is now (just after the current token): 1-based line and column, and
+ *  the absolute byte offset. Call from a handler or after a failure. */
+void io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte);
+
+/** Prefixes err->message with text (truncating); a no-op without an error. */
+void io_error_prefix(mloda_error *err, const char *text);
+
+#endif /* MLODA_IO_JSON_EVENTS_H */

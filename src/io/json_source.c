@@ -1,0 +1,189 @@
+/*
+ * json_source.c: batches from JSON text on a file descriptor: NDJSON (one api_data object
+ * per non-blank line) or a whole .json document.
+ *
+ * Bytes are read with read(2) as they arrive (a pipe delivers a line as soon as it is
+ * written) and fed to the batch parser segment by segment, so a line is never held whole
+ * in memory. A malformed line fails alone: its error is kept while the rest of the line is
+ * skipped, then returned; the next call starts on the next line.
+ */
+#include "io/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+#define READ_CHUNK 65536
+
+typedef struct json_source {
+    io_source base;
+    int fd;
+    bool own_fd;
+    bool whole_document;
+    char *name; /* owned */
+    const io_schema *schema;
+    char *buf; /* owned, READ_CHUNK bytes */
+    size_t pos;
+    size_t end;
+    int64_t buf_byte;   /* absolute offset of buf[0] */
+    int64_t line;       /* 1-based line of buf[pos] */
+    int64_t line_start; /* absolute offset where that line starts */
+    bool eof;
+    bool io_failed;
+    int64_t n_batches;
+    /* the document being read */
+    io_batch_parser bp;
+    bool failed;          /* the current document has an error: skip to its end */
+    mloda_error doc_err;  /* that error */
+    int64_t doc_line;     /* line where the document starts */
+} json_source;
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static mloda_status fill(json_source *s, mloda_error *err)
+{
+    s->buf_byte += (int64_t)s->end;
+    s->pos = s->end = 0;
+    for (;;) {
+        const ssize_t got = read(s->fd, s->buf, READ_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            char why[128];
+            s->io_failed = true;
+            s->eof = true;
+            return mloda_error_set(err, MLODA_ERR_IO, s->name, "cannot read %s: %s", s->name,
+                                   io_errno_text(errno, why, sizeof why));
+        }
+        s->end = (size_t)got;
+        s->eof = got == 0;
+        return MLODA_OK;
+    }
+}
+
+/* Starts a document at buf[pos] (its first non-blank byte). */
+static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_error *err)
+{
+    s->failed = false;
+    mloda_error_init(&s->doc_err);
+    s->doc_line = s->line;
+    info->index = s->n_batches++;
+    info->line = s->line;
+    io_info_set_file(info, s->name);
+    const mloda_status st = io_batch_parser_begin(&s->bp, s->schema, s->name, s->line,
+                                                  s->buf_byte + (int64_t)s->pos, s->line_start,
+                                                  &s->doc_err);
+    s->failed = st != MLODA_OK;
+    return st == MLODA_ERR_NOMEM ? mloda_error_set(err, st, NULL, "%s", s->doc_err.message)
+                                 : MLODA_OK;
+}
+
+static void feed(json_source *s, size_t seg_end)
+{
+    if (!s->failed && seg_end > s->pos)
+        s->failed = io_batch_parser_feed(&s->bp, s->buf + s->pos, seg_end - s->pos,
+                                         &s->doc_err) != MLODA_OK;
+}
+
+static mloda_status end_document(json_source *s, mloda_api_data **out, mloda_error *err)
+{
+    if (!s->failed)
+        (void)io_batch_parser_end(&s->bp, out, &s->doc_err);
+    io_batch_parser_reset(&s->bp);
+    s->failed = false;
+    if (s->doc_err.code != MLODA_OK) {
+        if (err != NULL && err->code == MLODA_OK)
+            *err = s->doc_err;
+        return s->doc_err.code;
+    }
+    return MLODA_OK;
+}
+
+/* Advances pos to seg_end, counting the lines of a whole document as it goes. */
+static void advance(json_source *s, size_t seg_end)
+{
+    if (s->whole_document) {
+        for (size_t i = s->pos; i < seg_end; i++) {
+            if (s->buf[i] == '\n') {
+                s->line++;
+                s->line_start = s->buf_byte + (int64_t)i + 1;
+            }
+        }
+    }
+    s->pos = seg_end;
+}
+
+static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_info *info,
+                              mloda_error *err)
+{
+    json_source *s = (json_source *)base;
+    *out = NULL;
+    for (;;) {
+        if (s->pos == s->end) {
+            if (s->eof)
+                return s->bp.active || s->failed ? end_document(s, out, err) : MLODA_OK;
+            MLODA_TRY(fill(s, err));
+            continue;
+        }
+        const char *nl =
+            s->whole_document ? NULL : memchr(s->buf + s->pos, '\n', s->end - s->pos);
+        const size_t seg_end = nl != NULL ? (size_t)(nl - s->buf) : s->end;
+        if (!s->bp.active && !s->failed) {
+            while (s->pos < seg_end && is_space(s->buf[s->pos]))
+                advance(s, s->pos + 1);
+            if (s->pos < seg_end)
+                MLODA_TRY(begin_document(s, info, err));
+        }
+        feed(s, seg_end);
+        advance(s, seg_end);
+        if (nl == NULL)
+            continue;
+        s->pos++; /* the newline */
+        s->line++;
+        s->line_start = s->buf_byte + (int64_t)s->pos;
+        if (s->bp.active || s->failed)
+            return end_document(s, out, err);
+    }
+}
+
+static void json_free(io_source *base)
+{
+    json_source *s = (json_source *)base;
+    io_batch_parser_reset(&s->bp);
+    if (s->own_fd && s->fd >= 0)
+        (void)close(s->fd);
+    mloda_free(s->buf);
+    mloda_free(s->name);
+    mloda_free(s);
+}
+
+mloda_status io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
+                                 const io_schema *schema, io_source **out, mloda_error *err)
+{
+    *out = NULL;
+    json_source *s = mloda_calloc(1, sizeof *s);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "a batch source");
+    s->base.next = json_next;
+    s->base.free = json_free;
+    s->fd = fd;
+    s->own_fd = own_fd;
+    s->whole_document = whole_document;
+    s->schema = schema;
+    s->line = 1;
+    s->name = mloda_strdup(name);
+    s->buf = mloda_malloc(READ_CHUNK);
+    if (s->name == NULL || s->buf == NULL) {
+        s->own_fd = false; /* the caller still owns fd after a failed open */
+        json_free(&s->base);
+        return MLODA_NOMEM(err, "a batch source");
+    }
+    *out = &s->base;
+    return MLODA_OK;
+}

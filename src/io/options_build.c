@@ -1,0 +1,140 @@
+/*
+ * options_build.c: a feature's JSON "options" -> mloda_options.
+ *
+ * Values are JSON scalars or lists of scalars (SPEC.md §1.5). Integers stay int64 and
+ * floats float64, so an option reads back exactly as written. Two shapes:
+ *   {"aggregation_type": "sum", "in_features": "x"}            every key in the context bucket
+ *   {"group": {"k": v}, "context": {"k": v}}                   buckets chosen explicitly
+ * The explicit shape is recognised when the object has only "group" and/or "context" keys
+ * and their values are objects (option values are never objects, so nothing is ambiguous).
+ */
+#include "io/request_build.h"
+
+#include <string.h>
+
+#include "io/column_reader.h"
+#include "util/util.h"
+
+static bool is_bucket_shape(const io_jt *tree)
+{
+    if (tree->n == 0)
+        return false;
+    for (int64_t i = 0; i < tree->n; i++) {
+        const io_jt *m = tree->items[i];
+        if (m->kind != IO_JT_OBJECT ||
+            (strcmp(m->key, "group") != 0 && strcmp(m->key, "context") != 0))
+            return false;
+    }
+    return true;
+}
+
+static mloda_status append_list_item(const char *source, const char *feature, const char *key,
+                                     const io_jt *item, mloda_options *o, mloda_error *err)
+{
+    io_number num;
+    switch (item->kind) {
+    case IO_JT_STRING:
+        return mloda_options_list_append_string(o, key, item->text, err);
+    case IO_JT_BOOL:
+        return mloda_options_list_append_bool(o, key, item->boolean, err);
+    case IO_JT_NUMBER:
+        if (!io_number_parse(item->text, item->len, &num))
+            break;
+        if (num.is_int && !num.int_overflow)
+            return mloda_options_list_append_int(o, key, num.i, err);
+        return mloda_options_list_append_float(o, key, num.d, err);
+    default:
+        return io_jt_error(source, item, MLODA_ERR_OPTION, feature, err,
+                           "feature '%s', option '%s': list items must be strings, numbers or "
+                           "true/false, found %s",
+                           feature, key, io_jt_kind_text(item->kind));
+    }
+    return io_jt_error(source, item, MLODA_ERR_RANGE, feature, err,
+                       "feature '%s', option '%s': the number %s is out of range", feature, key,
+                       item->text);
+}
+
+static mloda_status set_value(const char *source, const char *feature, const io_jt *v,
+                              mloda_option_bucket bucket, mloda_options *o, mloda_error *err)
+{
+    const char *key = v->key;
+    io_number num;
+    switch (v->kind) {
+    case IO_JT_NULL:
+        return mloda_options_set_null(o, bucket, key, err);
+    case IO_JT_BOOL:
+        return mloda_options_set_bool(o, bucket, key, v->boolean, err);
+    case IO_JT_STRING:
+        if (strlen(v->text) != v->len)
+            break;
+        return mloda_options_set_string(o, bucket, key, v->text, err);
+    case IO_JT_NUMBER:
+        if (!io_number_parse(v->text, v->len, &num))
+            return io_jt_error(source, v, MLODA_ERR_RANGE, feature, err,
+                               "feature '%s', option '%s': the number %s is out of range",
+                               feature, key, v->text);
+        if (num.is_int && !num.int_overflow)
+            return mloda_options_set_int(o, bucket, key, num.i, err);
+        return mloda_options_set_float(o, bucket, key, num.d, err);
+    case IO_JT_ARRAY:
+        MLODA_TRY(mloda_options_set_list(o, bucket, key, err));
+        for (int64_t i = 0; i < v->n; i++)
+            MLODA_TRY(append_list_item(source, feature, key, v->items[i], o, err));
+        return MLODA_OK;
+    case IO_JT_OBJECT:
+        break;
+    }
+    return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
+                       "feature '%s', option '%s': a value is a string, number, true/false, "
+                       "null or a list of those, found %s",
+                       feature, key,
+                       v->kind == IO_JT_STRING ? "a string with a NUL character"
+                                               : io_jt_kind_text(v->kind));
+}
+
+static mloda_status set_bucket(const char *source, const char *feature, const io_jt *obj,
+                               mloda_option_bucket bucket, mloda_options *o, mloda_error *err)
+{
+    for (int64_t i = 0; i < obj->n; i++) {
+        const io_jt *v = obj->items[i];
+        if (v->key[0] == '\0')
+            return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
+                               "feature '%s': an option name is empty", feature);
+        if (mloda_options_has(o, v->key))
+            return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
+                               "feature '%s': option '%s' is given twice", feature, v->key);
+        MLODA_TRY(set_value(source, feature, v, bucket, o, err));
+    }
+    return MLODA_OK;
+}
+
+mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
+                              mloda_options **out, mloda_error *err)
+{
+    *out = NULL;
+    if (tree->kind != IO_JT_OBJECT)
+        return io_jt_error(source, tree, MLODA_ERR_OPTION, feature, err,
+                           "feature '%s': \"options\" must be an object of option values, "
+                           "found %s",
+                           feature, io_jt_kind_text(tree->kind));
+    mloda_options *o = mloda_options_new();
+    if (o == NULL)
+        return MLODA_NOMEM(err, "options");
+    mloda_status st = MLODA_OK;
+    if (is_bucket_shape(tree)) {
+        for (int64_t i = 0; st == MLODA_OK && i < tree->n; i++) {
+            const io_jt *b = tree->items[i];
+            const mloda_option_bucket bucket =
+                strcmp(b->key, "group") == 0 ? MLODA_GROUP : MLODA_CONTEXT;
+            st = set_bucket(source, feature, b, bucket, o, err);
+        }
+    } else {
+        st = set_bucket(source, feature, tree, MLODA_CONTEXT, o, err);
+    }
+    if (st != MLODA_OK) {
+        mloda_options_free(o);
+        return st;
+    }
+    *out = o;
+    return MLODA_OK;
+}

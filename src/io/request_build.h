@@ -1,0 +1,35 @@
+/*
+ * request_build.h: the request's metadata trees (features, options, schema, settings) ->
+ * mloda_request, mloda_options and io_schema, with messages that point at the JSON.
+ * Internal to src/io.
+ */
+#ifndef MLODA_IO_REQUEST_BUILD_H
+#define MLODA_IO_REQUEST_BUILD_H
+
+#include "io/io.h"
+#include "io/json_tree.h"
+
+/** The closest of choices to word (small edit distance), or NULL. */
+const char *io_closest(const char *word, const char *const *choices, size_t n);
+
+/** Sets err to "source: line L, column C: <message>" for node (subject may be NULL). */
+mloda_status io_jt_error(const char *source, const io_jt *node, mloda_status code,
+                         const char *subject, mloda_error *err, const char *fmt, ...)
+    MLODA_PRINTF(6, 7);
+
+/** The "features" array into req (strings or {"name": N, "options": {...}}). */
+mloda_status io_build_features(const char *source, const io_jt *features, mloda_request *req,
+                               mloda_error *err);
+/** "column_ordering": "request_order" | "alphabetical". */
+mloda_status io_build_ordering(const char *source, const io_jt *ordering, mloda_request *req,
+                               mloda_error *err);
+/** "schema": {"Table": {"column": "type name"}} into schema. */
+mloda_status io_build_schema(const char *source, const io_jt *tree, io_schema *schema,
+                             mloda_error *err);
+/** A feature's "options" object into a new mloda_options (*out NULL on failure). Plain
+ *  {"key": value} puts every key in the context bucket; {"group": {...}, "context": {...}}
+ *  chooses buckets explicitly. */
+mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
+                              mloda_options **out, mloda_error *err);
+
+#endif /* MLODA_IO_REQUEST_BUILD_H */

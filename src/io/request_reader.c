@@ -1,0 +1,289 @@
+/*
+ * request_reader.c: request JSON text -> io_request (see io.h).
+ *
+ * The top level is read as events: "api_data" streams straight into column builders
+ * (io_api_reader), the small metadata values ("features", "schema", "column_ordering")
+ * become trees (io_jt) that are validated afterwards with their positions. When the text
+ * mentions "schema", a first pass reads only that key, so the declared types steer the
+ * column builders wherever the key appears in the object.
+ */
+#include "io/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/api_reader.h"
+#include "io/json_tree.h"
+#include "io/request_build.h"
+#include "util/util.h"
+
+typedef enum rq_key { RQ_FEATURES, RQ_API_DATA, RQ_SCHEMA, RQ_ORDERING, RQ_N_KEYS } rq_key;
+
+static const char *const rq_key_names[RQ_N_KEYS] = {"features", "api_data", "schema",
+                                                    "column_ordering"};
+
+typedef enum rq_state { RQ_ROOT, RQ_KEYS, RQ_VALUE, RQ_DONE } rq_state;
+
+typedef struct request_reader {
+    bool schema_only; /* first pass: keep "schema", skip the rest */
+    rq_state state;
+    rq_key current;
+    bool seen[RQ_N_KEYS];
+    bool skipping;
+    int64_t skip_depth;
+    io_api_reader api;
+    io_jt_builder tree;
+    io_jt *trees[RQ_N_KEYS]; /* owned: features, schema, column_ordering */
+    mloda_api_data *api_data; /* owned */
+} request_reader;
+
+static void reader_reset(request_reader *r)
+{
+    io_api_reader_reset(&r->api);
+    io_jt_builder_reset(&r->tree);
+    for (int k = 0; k < RQ_N_KEYS; k++)
+        io_jt_free(r->trees[k]);
+    mloda_api_data_free(r->api_data);
+    memset(r, 0, sizeof *r);
+}
+
+/* Skips one value of any shape; true when it is complete. */
+static bool skip_event(request_reader *r, const io_json_event *ev)
+{
+    switch (ev->kind) {
+    case IO_JSON_MAP_START:
+    case IO_JSON_ARRAY_START:
+        r->skip_depth++;
+        return false;
+    case IO_JSON_MAP_END:
+    case IO_JSON_ARRAY_END:
+        return --r->skip_depth == 0;
+    case IO_JSON_KEY:
+        return false;
+    default:
+        return r->skip_depth == 0;
+    }
+}
+
+static mloda_status begin_value(request_reader *r, const io_json_event *ev, mloda_error *err)
+{
+    char key[96];
+    const size_t n = ev->len < sizeof key - 1 ? ev->len : sizeof key - 1;
+    memcpy(key, ev->text, n);
+    key[n] = '\0';
+    int k = 0;
+    while (k < RQ_N_KEYS && (strlen(rq_key_names[k]) != ev->len ||
+                             memcmp(rq_key_names[k], ev->text, ev->len) != 0))
+        k++;
+    if (k == RQ_N_KEYS) {
+        const char *near = io_closest(key, rq_key_names, RQ_N_KEYS);
+        return mloda_error_set(err, MLODA_ERR_PARSE, key,
+                               "unknown key '%s' in the request%s%s%s; the keys are features, "
+                               "api_data, schema and column_ordering",
+                               key, near ? " (did you mean '" : "", near ? near : "",
+                               near ? "'?)" : "");
+    }
+    if (r->seen[k])
+        return mloda_error_set(err, MLODA_ERR_PARSE, key, "key '%s' appears twice in the request",
+                               key);
+    r->seen[k] = true;
+    r->current = (rq_key)k;
+    r->state = RQ_VALUE;
+    r->skipping = r->schema_only ? k != RQ_SCHEMA : false;
+    r->skip_depth = 0;
+    if (!r->skipping && k == RQ_API_DATA)
+        return MLODA_OK; /* api reader was prepared by the caller */
+    io_jt_builder_init(&r->tree);
+    return MLODA_OK;
+}
+
+static mloda_status value_event(request_reader *r, const io_json_event *ev, mloda_error *err)
+{
+    bool complete = false;
+    if (r->skipping) {
+        complete = skip_event(r, ev);
+    } else if (r->current == RQ_API_DATA) {
+        MLODA_TRY(io_api_reader_event(&r->api, ev, err));
+        complete = io_api_reader_done(&r->api);
+        if (complete)
+            r->api_data = io_api_reader_take(&r->api);
+    } else {
+        MLODA_TRY(io_jt_builder_event(&r->tree, ev, err));
+        complete = r->tree.done;
+        if (complete)
+            r->trees[r->current] = io_jt_builder_take(&r->tree);
+    }
+    if (complete)
+        r->state = RQ_KEYS;
+    return MLODA_OK;
+}
+
+static mloda_status request_event(void *self, const io_json_event *ev, mloda_error *err)
+{
+    request_reader *r = self;
+    switch (r->state) {
+    case RQ_ROOT:
+        if (ev->kind != IO_JSON_MAP_START)
+            return mloda_error_set(err, MLODA_ERR_PARSE, NULL,
+                                   "a request is a JSON object {\"features\": [...], "
+                                   "\"api_data\": {...}}, found %s",
+                                   io_json_kind_text(ev->kind));
+        r->state = RQ_KEYS;
+        return MLODA_OK;
+    case RQ_KEYS:
+        if (ev->kind == IO_JSON_MAP_END) {
+            r->state = RQ_DONE;
+            return MLODA_OK;
+        }
+        return begin_value(r, ev, err);
+    case RQ_VALUE:
+        return value_event(r, ev, err);
+    case RQ_DONE:
+        break;
+    }
+    return mloda_error_set(err, MLODA_ERR_PARSE, NULL, "unexpected text after the request");
+}
+
+static bool is_blank(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+            return false;
+    return true;
+}
+
+static mloda_status parse_pass(request_reader *r, const char *text, size_t len,
+                               const char *source, mloda_error *err)
+{
+    io_json_parser p;
+    MLODA_TRY(io_json_parser_init(&p, request_event, r, source, 1, 0, err));
+    mloda_status st = io_json_parser_feed(&p, text, len, err);
+    if (st == MLODA_OK)
+        st = io_json_parser_finish(&p, err);
+    io_json_parser_reset(&p);
+    return st;
+}
+
+/* Mentions of "schema" outside a string key are harmless: the first pass just finds
+ * no such key. */
+static bool mentions_schema(const char *text, size_t len)
+{
+    static const char needle[] = "\"schema\"";
+    const size_t n = sizeof needle - 1;
+    for (size_t i = 0; i + n <= len; i++)
+        if (text[i] == '"' && memcmp(text + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static mloda_status read_schema(const char *text, size_t len, const char *source,
+                                io_schema *schema, mloda_error *err)
+{
+    if (!mentions_schema(text, len))
+        return MLODA_OK;
+    request_reader r;
+    memset(&r, 0, sizeof r);
+    r.schema_only = true;
+    mloda_status st = parse_pass(&r, text, len, source, err);
+    if (st == MLODA_OK && r.trees[RQ_SCHEMA] != NULL)
+        st = io_build_schema(source, r.trees[RQ_SCHEMA], schema, err);
+    reader_reset(&r);
+    return st;
+}
+
+static mloda_status build_request(request_reader *r, const char *source, io_request *out,
+                                  mloda_error *err)
+{
+    if (r->trees[RQ_FEATURES] == NULL)
+        return mloda_error_set(err, MLODA_ERR_PARSE, "features",
+                               "%s: the request has no \"features\" key: list the features "
+                               "to compute",
+                               source);
+    out->request = mloda_request_new();
+    if (out->request == NULL)
+        return MLODA_NOMEM(err, "a request");
+    MLODA_TRY(io_build_features(source, r->trees[RQ_FEATURES], out->request, err));
+    if (r->trees[RQ_ORDERING] != NULL)
+        MLODA_TRY(io_build_ordering(source, r->trees[RQ_ORDERING], out->request, err));
+    out->api_data = r->api_data != NULL ? r->api_data : mloda_api_data_new();
+    r->api_data = NULL;
+    if (out->api_data == NULL)
+        return MLODA_NOMEM(err, "api_data");
+    return io_schema_add_api_data(out->schema, out->api_data, err);
+}
+
+mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
+                              mloda_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (source == NULL)
+        source = "request";
+    if (is_blank(text, len))
+        return mloda_error_set(err, MLODA_ERR_PARSE, source,
+                               "%s is empty: a request is a JSON object {\"features\": [...], "
+                               "\"api_data\": {...}}",
+                               source);
+    out->schema = io_schema_new();
+    if (out->schema == NULL)
+        return MLODA_NOMEM(err, "a schema");
+    mloda_status st = read_schema(text, len, source, out->schema, err);
+    request_reader r;
+    memset(&r, 0, sizeof r);
+    io_api_reader_init(&r.api, out->schema, "the request's \"schema\"", "\"api_data\"");
+    if (st == MLODA_OK)
+        st = parse_pass(&r, text, len, source, err);
+    if (st == MLODA_OK)
+        st = build_request(&r, source, out, err);
+    reader_reset(&r);
+    if (st != MLODA_OK)
+        io_request_reset(out);
+    return st;
+}
+
+void io_request_reset(io_request *r)
+{
+    mloda_request_free(r->request);
+    mloda_api_data_free(r->api_data);
+    io_schema_free(r->schema);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads all of fd into b. */
+static mloda_status read_all(int fd, const char *path, mloda_buf *b, mloda_error *err)
+{
+    for (;;) {
+        MLODA_TRY(mloda_buf_reserve(b, 65536, err));
+        const ssize_t got = read(fd, b->data + b->len, b->cap - b->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return mloda_error_set(err, MLODA_ERR_IO, path, "cannot read %s: %s", path,
+                                   strerror(errno));
+        if (got == 0)
+            return MLODA_OK;
+        b->len += (size_t)got;
+        b->data[b->len] = '\0';
+    }
+}
+
+mloda_status io_request_read_file(const char *path, io_request *out, mloda_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const bool is_stdin = strcmp(path, "-") == 0;
+    const int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open request %s: %s", path,
+                               strerror(errno));
+    mloda_buf text = {0};
+    mloda_status st = read_all(fd, is_stdin ? "stdin" : path, &text, err);
+    if (!is_stdin)
+        (void)close(fd);
+    if (st == MLODA_OK)
+        st = io_request_parse(text.data != NULL ? text.data : "", text.len,
+                              is_stdin ? "stdin" : path, out, err);
+    mloda_buf_reset(&text);
+    return st;
+}

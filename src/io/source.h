@@ -1,0 +1,55 @@
+/*
+ * source.h: the inside of batch sources (io_source in io.h): a small vtable that each
+ * kind of source (NDJSON/JSON file, directory, CSV, SQLite) fills, and the batch parser
+ * they share for JSON text. Internal to src/io.
+ */
+#ifndef MLODA_IO_SOURCE_H
+#define MLODA_IO_SOURCE_H
+
+#include "io/api_reader.h"
+#include "io/io.h"
+#include "io/json_events.h"
+
+struct io_source {
+    mloda_status (*next)(io_source *src, mloda_api_data **out, io_batch_info *info,
+                         mloda_error *err);
+    void (*free)(io_source *src);
+};
+
+/** One api_data document fed in chunks (a line of NDJSON, a .json file). */
+typedef struct io_batch_parser {
+    io_json_parser parser;
+    io_api_reader api;
+    bool active;
+} io_batch_parser;
+
+/** Starts a document whose first byte is at (line, byte); line_start_byte is where that
+ *  line begins (for column numbers). The parser must not move until _end/_reset. */
+mloda_status io_batch_parser_begin(io_batch_parser *bp, const io_schema *schema,
+                                   const char *source, int64_t line, int64_t byte,
+                                   int64_t line_start_byte, mloda_error *err);
+mloda_status io_batch_parser_feed(io_batch_parser *bp, const char *data, size_t len,
+                                  mloda_error *err);
+/** Ends the document: *out is its api_data (owned by the caller) or NULL on failure. */
+mloda_status io_batch_parser_end(io_batch_parser *bp, mloda_api_data **out, mloda_error *err);
+void io_batch_parser_reset(io_batch_parser *bp);
+
+/** A source of JSON batches read from fd: one batch per non-blank line, or, when
+ *  whole_document, the whole input as one batch. own_fd closes fd on free. name is
+ *  copied. */
+mloda_status io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
+                                 const io_schema *schema, io_source **out, mloda_error *err);
+mloda_status io_dir_source_open(const char *path, const io_schema *schema,
+                                const io_source_options *opts, io_source **out,
+                                mloda_error *err);
+mloda_status io_csv_source_open(const char *path, const io_schema *schema,
+                                const io_source_options *opts, io_source **out,
+                                mloda_error *err);
+mloda_status io_sqlite_source_open(const char *path, const io_schema *schema,
+                                   const io_source_options *opts, io_source **out,
+                                   mloda_error *err);
+
+/** Copies name into info->file (truncating). */
+void io_info_set_file(io_batch_info *info, const char *name);
+
+#endif /* MLODA_IO_SOURCE_H */

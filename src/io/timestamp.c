@@ -1,0 +1,87 @@
+/*
+ * timestamp.c: ISO 8601 text <-> timestamp values of any unit (no zone).
+ *
+ * Parsing is util's mloda_iso8601_parse ("YYYY-MM-DD[T| ]HH:MM[:SS[.f]][Z|+HH:MM]", offsets
+ * converted to UTC), with one rule of the readers on top: a bare date counts only where
+ * the caller allows it (a declared timestamp column), so that inference does not turn a
+ * column of dates into timestamps. Formatting writes "YYYY-MM-DDTHH:MM:SS" plus a fraction
+ * with as many digits as the unit has (6 for microseconds, like Python's isoformat) only
+ * when the sub-second part is non-zero; it works in the column's own unit, so nanosecond
+ * and second timestamps print exactly.
+ */
+#include "io/io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/iso8601.h"
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Civil date of a day count since 1970-01-01, on 400-year eras (146097 days), whose
+ * periodicity keeps the arithmetic exact for any int64 day. */
+void io_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
+{
+    const int64_t z = days + 719468;
+    const int64_t era = floor_div(z, 146097);
+    const int64_t day_of_era = z - era * 146097;
+    const int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 -
+                                              year_of_era / 100);
+    const int64_t mp = (5 * day_of_year + 2) / 153;
+    *day = (int)(day_of_year - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = year_of_era + era * 400 + (*month <= 2 ? 1 : 0);
+}
+
+bool io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros)
+{
+    /* a bare date is "YYYY-MM-DD": exactly 10 bytes */
+    if (len <= 10 && !allow_date_only)
+        return false;
+    return mloda_iso8601_parse(s, len, out_micros);
+}
+
+static int64_t unit_per_second(mloda_time_unit unit, int *out_digits)
+{
+    switch (unit) {
+    case MLODA_TIME_MILLI:
+        *out_digits = 3;
+        return 1000;
+    case MLODA_TIME_MICRO:
+        *out_digits = 6;
+        return 1000000;
+    case MLODA_TIME_NANO:
+        *out_digits = 9;
+        return 1000000000;
+    case MLODA_TIME_SECOND:
+    default:
+        *out_digits = 0;
+        return 1;
+    }
+}
+
+size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
+{
+    int frac_digits = 0;
+    const int64_t per_second = unit_per_second(unit, &frac_digits);
+    const int64_t secs = floor_div(value, per_second);
+    const int64_t frac = value - secs * per_second;
+    const int64_t days = floor_div(secs, 86400);
+    const int64_t in_day = secs - days * 86400;
+    int64_t year = 0;
+    int month = 0, day = 0;
+    io_civil_from_days(days, &year, &month, &day);
+    int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)year, month, day,
+                     (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60));
+    if (n >= 0 && frac != 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, ".%0*lld", frac_digits, (long long)frac);
+    if (n < 0)
+        return 0;
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
