@@ -251,16 +251,20 @@ void run_exec_inline(run_ctx *run, int64_t s)
 
 /* ---------------------------------------------------------------- pool mode */
 
+/* Records s as finished and releases its children, under the run's lock: a child can only
+ * finish after its parent is in the completion queue (so a stream never reports a child's
+ * failure before the parent's table), and the consumer cannot free the run until the lock
+ * is released. Lock order: run->mu, then the pool's mutex. */
 static void finish_pool_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
+    pthread_mutex_lock(&run->mu);
+    run->done[run->n_done++] = s;
     for (int64_t k = 0; k < st->n_children; k++) {
         int64_t c = st->children[k];
         if (atomic_fetch_sub_explicit(&run->pending[c], 1, memory_order_acq_rel) == 1)
             mloda_pool_submit(run->session->pool, &run->tasks[c].base);
     }
-    pthread_mutex_lock(&run->mu);
-    run->done[run->n_done++] = s;
     pthread_cond_broadcast(&run->cv);
     pthread_mutex_unlock(&run->mu);
 }
