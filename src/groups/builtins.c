@@ -10,6 +10,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_time_window,
     &mloda_group_geo_distance,
     &mloda_group_missing_values,
+    &mloda_group_scaling,
 };
 
 mloda_registry *mloda_registry_default(void)

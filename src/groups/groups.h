@@ -16,5 +16,6 @@ extern const mloda_feature_group mloda_group_node_centrality;
 extern const mloda_feature_group mloda_group_time_window;
 extern const mloda_feature_group mloda_group_geo_distance;
 extern const mloda_feature_group mloda_group_missing_values;
+extern const mloda_feature_group mloda_group_scaling;
 
 #endif /* MLODA_GROUPS_GROUPS_H */
