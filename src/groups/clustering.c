@@ -1,0 +1,868 @@
+/*
+ * clustering.c: `{a&b}__cluster_{algorithm}_{k}` and its option form (algorithm, k_value,
+ * output_probabilities, in_features), SPEC.md §6.10 and §10.15.
+ *
+ * Preprocessing as mloda: each input column's missing values become its mean, then every
+ * column is standardised (population std; a constant column becomes 0). Every row gets a
+ * label. The suffix is parsed at the LAST "__" like every family, so chained sources work
+ * (mloda parses at the first, SPEC.md §10.15).
+ *
+ * Algorithms (all deterministic; labels are numbered by first appearance in row order, so
+ * the first row is in cluster 0; sklearn's numbering is arbitrary):
+ *   kmeans         k-means++ seeding (greedy, 2 + ln k candidates, as sklearn) from a
+ *                  splitmix64 generator seeded with 42, 10 seedings, Lloyd iterations until
+ *                  no label changes (at most 300), the lowest inertia wins. A cluster that
+ *                  empties takes the point farthest from its centre. Label parity with
+ *                  sklearn's RNG is not a goal; partitions of well-separated data agree.
+ *   hierarchical,  Ward linkage (nearest-neighbour chain on centroids, merges sorted by
+ *   agglomerative  height, first n-k applied), as scipy/sklearn compute it.
+ *   dbscan         eps = 1/k (auto: 0.5), min_samples 5 (the point itself included),
+ *                  distance <= eps; noise is -1. Clusters grow in sklearn's order.
+ *   spectral, affinity: not implemented (resolution error).
+ * k = auto: k in 2..min(10, n-1) with the highest silhouette score (the smallest such k
+ * on ties; 2 when the range is empty), as mloda. A fixed k larger than the row count is
+ * an error (sklearn's too).
+ *
+ * Output: int64 labels in F. With output_probabilities=true, F plus F~0..F~(c-1):
+ * kmeans and Ward give softmax(-distance to each centroid), dbscan a 0/1 membership with
+ * max(clusters, 1) columns. Because one feature's columns share one declared type, the
+ * labels are then float64 (whole numbers).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "groups/linalg.h"
+#include "util/util.h"
+
+typedef enum algo {
+    A_KMEANS,
+    A_HIERARCHICAL,
+    A_AGGLOMERATIVE,
+    A_DBSCAN,
+    A_SPECTRAL,
+    A_AFFINITY,
+    A_COUNT
+} algo;
+
+static const char *const ALGOS[A_COUNT] = {"kmeans", "hierarchical", "agglomerative",
+                                           "dbscan", "spectral",     "affinity"};
+
+#define IMPLEMENTED "kmeans, hierarchical, agglomerative, dbscan"
+#define OPT_ALGO "algorithm"
+#define OPT_K "k_value"
+#define OPT_PROBS "output_probabilities"
+#define PREFIX "cluster_"
+#define SEED 42u
+#define K_MAX 1000000
+
+typedef struct clu_state {
+    algo algo;
+    int64_t k; /* 0 = auto */
+    bool probs;
+} clu_state;
+
+static int find_algo(const char *token, size_t len)
+{
+    for (int a = 0; a < A_COUNT; a++) {
+        if (strlen(ALGOS[a]) == len && strncmp(ALGOS[a], token, len) == 0)
+            return a;
+    }
+    return -1;
+}
+
+/* "auto" -> 0; positive decimal (leading zeros allowed, as mloda's isdigit) -> k; else -1. */
+static int64_t parse_k(const char *s)
+{
+    if (strcmp(s, "auto") == 0)
+        return 0;
+    if (s[0] == '\0')
+        return -1;
+    int64_t k = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        k = k * 10 + (*p - '0');
+        if (k > K_MAX)
+            return -1;
+    }
+    return k > 0 ? k : -1;
+}
+
+static mloda_status check_algo(const char *name, int a, const char *token, mloda_error *why)
+{
+    if (a < 0)
+        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                               "unknown clustering algorithm '%s' in '%s'; allowed: " IMPLEMENTED,
+                               token, name);
+    if (a == A_SPECTRAL || a == A_AFFINITY)
+        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                               "feature '%s': clustering algorithm '%s' is not implemented in "
+                               "mloda-c; available: " IMPLEMENTED,
+                               name, ALGOS[a]);
+    return MLODA_OK;
+}
+
+/* The k_value option: an int, "auto" or a digit string; -2 when absent, -1 when bad. */
+static int64_t option_k(const mloda_options *o, char *text, size_t cap)
+{
+    int64_t iv = 0;
+    const char *sv = NULL;
+    text[0] = '\0';
+    if (!mloda_options_has(o, OPT_K))
+        return -2;
+    if (mloda_options_get_int(o, OPT_K, &iv)) {
+        (void)snprintf(text, cap, "%lld", (long long)iv);
+        return iv > 0 && iv <= K_MAX ? iv : -1;
+    }
+    if (mloda_options_get_string(o, OPT_K, &sv)) {
+        (void)snprintf(text, cap, "%s", sv);
+        return parse_k(sv);
+    }
+    (void)snprintf(text, cap, "(not a number)");
+    return -1;
+}
+
+/*
+ * The clustering the feature asks for. *recognised false with no error: not ours. Near
+ * misses set `why`; a name and an option that disagree set *hard (SPEC.md §10.4).
+ */
+static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *recognised,
+                              mloda_error *why, bool *hard)
+{
+    const char *name = mloda_feature_name(f);
+    const mloda_options *o = mloda_feature_options(f);
+    const char *suffix = mloda_feature_chain_suffix(f);
+    const char *opt_algo = NULL;
+    char ktext[32];
+    *recognised = false;
+    *hard = false;
+    memset(out, 0, sizeof *out);
+    bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
+    if (mloda_options_has(o, OPT_ALGO) && !mloda_options_get_string(o, OPT_ALGO, &opt_algo))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option '%s' of '%s' must be a string (one of " IMPLEMENTED ")",
+                               OPT_ALGO, name);
+    int64_t opt_k = option_k(o, ktext, sizeof ktext);
+    if (!named && opt_algo == NULL)
+        return MLODA_OK;
+    int a;
+    int64_t k;
+    if (named) {
+        /* cluster_{algorithm}_{k}: the algorithm has no '_' (mloda splits on '_') */
+        const char *rest = suffix + strlen(PREFIX);
+        const char *us = strchr(rest, '_');
+        if (us == NULL || strchr(us + 1, '_') != NULL)
+            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                                   "'%s' is not of the form {inputs}__cluster_{algorithm}_{k} "
+                                   "(algorithm: " IMPLEMENTED "; k: a positive integer or auto)",
+                                   name);
+        char token[32];
+        (void)snprintf(token, sizeof token, "%.*s", (int)(us - rest), rest);
+        a = find_algo(rest, (size_t)(us - rest));
+        MLODA_TRY(check_algo(name, a, token, why));
+        k = parse_k(us + 1);
+        if (k < 0)
+            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
+                                   "feature '%s': k '%s' must be a positive integer or auto",
+                                   name, us + 1);
+        if ((opt_algo != NULL && strcmp(opt_algo, ALGOS[a]) != 0) ||
+            (opt_k != -2 && opt_k != k)) {
+            *hard = true;
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' names clustering '%s' with k %s but the options "
+                                   "say %s=%s, %s=%s; give one",
+                                   name, ALGOS[a], us + 1, OPT_ALGO,
+                                   opt_algo != NULL ? opt_algo : "(unset)", OPT_K,
+                                   opt_k != -2 ? ktext : "(unset)");
+        }
+    } else {
+        a = find_algo(opt_algo, strlen(opt_algo));
+        if (a < 0)
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "option %s of '%s' is '%s'; allowed: " IMPLEMENTED, OPT_ALGO,
+                                   name, opt_algo);
+        MLODA_TRY(check_algo(name, a, opt_algo, why));
+        if (opt_k == -2)
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' sets %s but no %s (a positive integer or auto)",
+                                   name, OPT_ALGO, OPT_K);
+        k = opt_k;
+        if (!mloda_options_has(o, "in_features"))
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s' sets %s but no in_features", name, OPT_ALGO);
+    }
+    if (k < 0)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' is '%s'; it must be a positive integer or auto",
+                               OPT_K, name, ktext);
+    if (mloda_options_has(o, OPT_PROBS) && !mloda_options_get_bool(o, OPT_PROBS, &out->probs))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "option %s of '%s' must be true or false", OPT_PROBS, name);
+    out->algo = (algo)a;
+    out->k = k;
+    *recognised = true;
+    return MLODA_OK;
+}
+
+static mloda_status clu_match(void *ud, const mloda_feature *f, bool *out_match,
+                              mloda_error *why)
+{
+    (void)ud;
+    clu_state s;
+    bool recognised = false, hard = false;
+    mloda_status st = parse_clu(f, &s, &recognised, why, &hard);
+    *out_match = recognised && st == MLODA_OK;
+    return hard ? st : MLODA_OK;
+}
+
+static mloda_status clu_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                               mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 1, -1, err);
+}
+
+static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    const char *name = mloda_feature_name(f);
+    clu_state parsed;
+    bool recognised = false, hard = false;
+    MLODA_TRY(parse_clu(f, &parsed, &recognised, err, &hard));
+    for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
+        mloda_type t = mloda_bind_input_type(ctx, j);
+        if (!la_type_is_numeric(t))
+            return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                                   "feature '%s': input '%s' is %s; clustering needs numbers "
+                                   "(int64, float64, bool)",
+                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t));
+    }
+    if (parsed.probs)
+        MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    else
+        MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, err));
+    clu_state *s = mloda_malloc(sizeof *s);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "clustering state");
+    *s = parsed;
+    return mloda_bind_set_state(ctx, s, mloda_free, err);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void *alloc_n(int64_t n, size_t elem)
+{
+    size_t bytes = 0;
+    if (n < 0 || !mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
+        return NULL;
+    return mloda_malloc(bytes);
+}
+
+/* splitmix64: a small, well-mixed generator; the seed makes every run identical. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static double rng_uniform(uint64_t *state)
+{
+    return (double)(rng_next(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Squared distance between row r of m and a centre (p values). */
+static double dist2_center(const la_matrix *m, int64_t r, const double *c)
+{
+    double d = 0.0;
+    for (int64_t j = 0; j < m->p; j++) {
+        double t = m->x[j * m->n + r] - c[j];
+        d += t * t;
+    }
+    return d;
+}
+
+/* Renumbers labels by first appearance in row order (noise -1 stays); returns the number
+ * of clusters. map has room for max_label + 1 entries. */
+static int64_t canonical(int64_t *labels, int64_t n, int64_t *map, int64_t n_map)
+{
+    for (int64_t c = 0; c < n_map; c++)
+        map[c] = -1;
+    int64_t next = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int64_t l = labels[r];
+        if (l < 0)
+            continue;
+        if (map[l] < 0)
+            map[l] = next++;
+        labels[r] = map[l];
+    }
+    return next;
+}
+
+/* Cluster centroids (c x p) of labelled rows (noise skipped). */
+static void centroids(const la_matrix *m, const int64_t *labels, int64_t c, double *cent,
+                      int64_t *count)
+{
+    for (int64_t q = 0; q < c * m->p; q++)
+        cent[q] = 0.0;
+    for (int64_t q = 0; q < c; q++)
+        count[q] = 0;
+    for (int64_t r = 0; r < m->n; r++) {
+        int64_t l = labels[r];
+        if (l < 0)
+            continue;
+        count[l]++;
+        for (int64_t j = 0; j < m->p; j++)
+            cent[l * m->p + j] += m->x[j * m->n + r];
+    }
+    for (int64_t q = 0; q < c; q++) {
+        for (int64_t j = 0; j < m->p; j++)
+            cent[q * m->p + j] /= count[q] > 0 ? (double)count[q] : 1.0;
+    }
+}
+
+/* ---------------------------------------------------------------- k-means */
+
+typedef struct km_work {
+    double *centers;  /* k x p */
+    double *closest;  /* n: squared distance to the nearest chosen centre */
+    double *cand;     /* n: same with a candidate */
+    double *cum;      /* n: running sums of closest */
+    int64_t *labels;  /* n */
+    int64_t *counts;  /* k */
+} km_work;
+
+/* sklearn's greedy k-means++: each new centre is the best of 2 + ln k candidates drawn in
+ * proportion to the squared distance to the nearest centre so far. */
+static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
+{
+    int64_t n = m->n, p = m->p;
+    int64_t trials = 2 + (int64_t)log((double)k);
+    int64_t first = (int64_t)(rng_uniform(rng) * (double)n);
+    first = first < n ? first : n - 1;
+    for (int64_t j = 0; j < p; j++)
+        w->centers[j] = m->x[j * n + first];
+    double pot = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        w->closest[r] = dist2_center(m, r, w->centers);
+        pot += w->closest[r];
+    }
+    for (int64_t c = 1; c < k; c++) {
+        double run = 0.0;
+        for (int64_t r = 0; r < n; r++) {
+            run += w->closest[r];
+            w->cum[r] = run;
+        }
+        int64_t best = -1;
+        double best_pot = INFINITY;
+        for (int64_t t = 0; t < trials; t++) {
+            double target = rng_uniform(rng) * pot;
+            /* first r with cum[r] >= target (numpy searchsorted, side left) */
+            int64_t lo = 0, hi = n - 1;
+            while (lo < hi) {
+                int64_t mid = lo + (hi - lo) / 2;
+                if (w->cum[mid] >= target)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            double cand_pot = 0.0;
+            for (int64_t r = 0; r < n; r++) {
+                double d = la_row_dist2(m, r, lo);
+                cand_pot += d < w->closest[r] ? d : w->closest[r];
+            }
+            if (cand_pot < best_pot) {
+                best_pot = cand_pot;
+                best = lo;
+            }
+        }
+        for (int64_t j = 0; j < p; j++)
+            w->centers[c * p + j] = m->x[j * n + best];
+        pot = 0.0;
+        for (int64_t r = 0; r < n; r++) {
+            double d = la_row_dist2(m, r, best);
+            w->closest[r] = d < w->closest[r] ? d : w->closest[r];
+            pot += w->closest[r];
+        }
+    }
+}
+
+/* Lloyd iterations from the seeded centres; returns the inertia. */
+static double lloyd(const la_matrix *m, int64_t k, km_work *w)
+{
+    int64_t n = m->n, p = m->p;
+    for (int64_t r = 0; r < n; r++)
+        w->labels[r] = -1;
+    double inertia = 0.0;
+    for (int it = 0; it < 300; it++) {
+        bool changed = false;
+        inertia = 0.0;
+        for (int64_t r = 0; r < n; r++) {
+            int64_t best = 0;
+            double bd = INFINITY;
+            for (int64_t c = 0; c < k; c++) {
+                double d = dist2_center(m, r, w->centers + c * p);
+                if (d < bd) {
+                    bd = d;
+                    best = c;
+                }
+            }
+            changed |= w->labels[r] != best;
+            w->labels[r] = best;
+            w->closest[r] = bd;
+            inertia += bd;
+        }
+        if (!changed)
+            break;
+        centroids(m, w->labels, k, w->centers, w->counts);
+        /* an empty cluster takes the point farthest from its own centre */
+        for (int64_t c = 0; c < k; c++) {
+            if (w->counts[c] > 0)
+                continue;
+            int64_t far = 0;
+            for (int64_t r = 1; r < n; r++)
+                far = w->closest[r] > w->closest[far] ? r : far;
+            for (int64_t j = 0; j < p; j++)
+                w->centers[c * p + j] = m->x[j * n + far];
+            w->closest[far] = 0.0;
+        }
+    }
+    return inertia;
+}
+
+static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda_error *err)
+{
+    int64_t n = m->n;
+    km_work w = {0};
+    w.centers = alloc_n(k * m->p, sizeof *w.centers);
+    w.closest = alloc_n(n, sizeof *w.closest);
+    w.cand = alloc_n(n, sizeof *w.cand);
+    w.cum = alloc_n(n, sizeof *w.cum);
+    w.labels = alloc_n(n, sizeof *w.labels);
+    w.counts = alloc_n(k, sizeof *w.counts);
+    mloda_status st = MLODA_OK;
+    if (w.centers == NULL || w.closest == NULL || w.cand == NULL || w.cum == NULL ||
+        w.labels == NULL || w.counts == NULL) {
+        st = MLODA_NOMEM(err, "k-means work space");
+    } else {
+        uint64_t rng = SEED;
+        double best = INFINITY;
+        for (int init = 0; init < 10; init++) {
+            kmeans_pp(m, k, &rng, &w);
+            double inertia = lloyd(m, k, &w);
+            if (inertia < best) {
+                best = inertia;
+                memcpy(labels, w.labels, (size_t)n * sizeof *labels);
+            }
+        }
+    }
+    mloda_free(w.centers);
+    mloda_free(w.closest);
+    mloda_free(w.cand);
+    mloda_free(w.cum);
+    mloda_free(w.labels);
+    mloda_free(w.counts);
+    return st;
+}
+
+/* ---------------------------------------------------------------- Ward */
+
+typedef struct merge {
+    int64_t a, b; /* cluster slots (a keeps the merged cluster) */
+    double h;     /* Ward increase of the within-cluster sum of squares */
+    int64_t seq;
+} merge;
+
+static int cmp_merge(const void *x, const void *y)
+{
+    const merge *a = x, *b = y;
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int64_t uf_find(int64_t *parent, int64_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static double ward_dist(const double *cent, const int64_t *size, int64_t p, int64_t a,
+                        int64_t b)
+{
+    double d = 0.0;
+    for (int64_t j = 0; j < p; j++) {
+        double t = cent[a * p + j] - cent[b * p + j];
+        d += t * t;
+    }
+    return (double)size[a] * (double)size[b] / (double)(size[a] + size[b]) * d;
+}
+
+/*
+ * Ward linkage by the nearest-neighbour chain (Ward is reducible, so the chain finds the
+ * same merges as the greedy algorithm); merges are then sorted by height and the first
+ * n - k are applied, which is how sklearn cuts scipy's tree.
+ */
+static mloda_status ward(const la_matrix *m, int64_t k, int64_t *labels, mloda_error *err)
+{
+    int64_t n = m->n, p = m->p;
+    double *cent = alloc_n(n * p, sizeof *cent);
+    int64_t *size = alloc_n(n, sizeof *size), *chain = alloc_n(n, sizeof *chain);
+    int64_t *parent = alloc_n(n, sizeof *parent);
+    merge *merges = alloc_n(n, sizeof *merges);
+    bool *active = alloc_n(n, sizeof *active);
+    mloda_status st = MLODA_OK;
+    if (cent == NULL || size == NULL || chain == NULL || parent == NULL || merges == NULL ||
+        active == NULL) {
+        st = MLODA_NOMEM(err, "Ward linkage work space");
+        goto done;
+    }
+    for (int64_t r = 0; r < n; r++) {
+        for (int64_t j = 0; j < p; j++)
+            cent[r * p + j] = m->x[j * n + r];
+        size[r] = 1;
+        active[r] = true;
+        parent[r] = r;
+    }
+    int64_t n_merges = 0, len = 0;
+    while (n_merges < n - 1) {
+        if (len == 0) {
+            int64_t first = 0;
+            while (!active[first])
+                first++;
+            chain[len++] = first;
+        }
+        int64_t top = chain[len - 1], prev = len > 1 ? chain[len - 2] : -1;
+        /* nearest active cluster; on a tie prefer the previous chain element, then the
+         * lowest slot, so the chain cannot cycle */
+        int64_t best = prev;
+        double bd = prev >= 0 ? ward_dist(cent, size, p, top, prev) : INFINITY;
+        for (int64_t c = 0; c < n; c++) {
+            if (!active[c] || c == top || c == prev)
+                continue;
+            double d = ward_dist(cent, size, p, top, c);
+            if (d < bd) {
+                bd = d;
+                best = c;
+            }
+        }
+        if (best != prev) {
+            chain[len++] = best;
+            continue;
+        }
+        /* top and prev are reciprocal nearest neighbours: merge into the lower slot */
+        len -= 2;
+        int64_t a = top < prev ? top : prev, b = top < prev ? prev : top;
+        for (int64_t j = 0; j < p; j++)
+            cent[a * p + j] = ((double)size[a] * cent[a * p + j] +
+                               (double)size[b] * cent[b * p + j]) /
+                              (double)(size[a] + size[b]);
+        size[a] += size[b];
+        active[b] = false;
+        merges[n_merges] = (merge){a, b, bd, n_merges};
+        n_merges++;
+    }
+    qsort(merges, (size_t)n_merges, sizeof *merges, cmp_merge);
+    for (int64_t q = 0; q < n - k; q++) {
+        int64_t ra = uf_find(parent, merges[q].a), rb = uf_find(parent, merges[q].b);
+        if (ra != rb)
+            parent[rb] = ra;
+    }
+    for (int64_t r = 0; r < n; r++)
+        labels[r] = uf_find(parent, r);
+done:
+    mloda_free(cent);
+    mloda_free(size);
+    mloda_free(chain);
+    mloda_free(parent);
+    mloda_free(merges);
+    mloda_free(active);
+    return st;
+}
+
+/* ---------------------------------------------------------------- DBSCAN */
+
+static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mloda_error *err)
+{
+    enum { MIN_SAMPLES = 5 };
+    int64_t n = m->n;
+    bool *core = alloc_n(n, sizeof *core);
+    int64_t *stack = alloc_n(n * 1 + 1, sizeof *stack);
+    bool *queued = alloc_n(n, sizeof *queued);
+    if (core == NULL || stack == NULL || queued == NULL) {
+        mloda_free(core);
+        mloda_free(stack);
+        mloda_free(queued);
+        return MLODA_NOMEM(err, "DBSCAN work space");
+    }
+    for (int64_t r = 0; r < n; r++) {
+        int64_t cnt = 0;
+        for (int64_t s = 0; s < n; s++)
+            cnt += sqrt(la_row_dist2(m, r, s)) <= eps;
+        core[r] = cnt >= MIN_SAMPLES;
+        labels[r] = -1;
+    }
+    /* sklearn's dbscan_inner; a point is pushed at most once (queued) so the stack fits */
+    int64_t label = 0;
+    for (int64_t i0 = 0; i0 < n; i0++) {
+        if (labels[i0] != -1 || !core[i0])
+            continue;
+        for (int64_t r = 0; r < n; r++)
+            queued[r] = false;
+        int64_t len = 0, i = i0;
+        for (;;) {
+            if (labels[i] == -1) {
+                labels[i] = label;
+                if (core[i]) {
+                    for (int64_t v = 0; v < n; v++) {
+                        if (labels[v] == -1 && !queued[v] && sqrt(la_row_dist2(m, i, v)) <= eps) {
+                            queued[v] = true;
+                            stack[len++] = v;
+                        }
+                    }
+                }
+            }
+            if (len == 0)
+                break;
+            i = stack[--len];
+        }
+        label++;
+    }
+    mloda_free(core);
+    mloda_free(stack);
+    mloda_free(queued);
+    return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- silhouette, auto k */
+
+/* sklearn's silhouette_score (Euclidean): mean over rows of (b - a) / max(a, b), 0 for a
+ * row alone in its cluster. */
+static mloda_status silhouette(const la_matrix *m, const int64_t *labels, int64_t c,
+                               double *out, mloda_error *err)
+{
+    int64_t n = m->n;
+    double *sum = alloc_n(c, sizeof *sum);
+    int64_t *cnt = alloc_n(c, sizeof *cnt);
+    if (sum == NULL || cnt == NULL) {
+        mloda_free(sum);
+        mloda_free(cnt);
+        return MLODA_NOMEM(err, "silhouette work space");
+    }
+    for (int64_t q = 0; q < c; q++)
+        cnt[q] = 0;
+    for (int64_t r = 0; r < n; r++)
+        cnt[labels[r]]++;
+    double total = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        for (int64_t q = 0; q < c; q++)
+            sum[q] = 0.0;
+        for (int64_t s = 0; s < n; s++)
+            sum[labels[s]] += sqrt(la_row_dist2(m, r, s));
+        int64_t own = labels[r];
+        if (cnt[own] <= 1)
+            continue;
+        double a = sum[own] / (double)(cnt[own] - 1), b = INFINITY;
+        for (int64_t q = 0; q < c; q++) {
+            if (q != own && cnt[q] > 0) {
+                double mean = sum[q] / (double)cnt[q];
+                b = mean < b ? mean : b;
+            }
+        }
+        double den = a > b ? a : b;
+        total += den > 0.0 ? (b - a) / den : 0.0;
+    }
+    *out = total / (double)n;
+    mloda_free(sum);
+    mloda_free(cnt);
+    return MLODA_OK;
+}
+
+static mloda_status labels_for_k(const la_matrix *m, algo a, int64_t k, int64_t *labels,
+                                 mloda_error *err)
+{
+    if (a == A_KMEANS)
+        return kmeans(m, k, labels, err);
+    return ward(m, k, labels, err);
+}
+
+/* ---------------------------------------------------------------- calculate */
+
+static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const la_matrix *m,
+                         const int64_t *labels, int64_t c, mloda_error *err)
+{
+    int64_t n = m->n;
+    mloda_column *col = NULL;
+    if (!s->probs) {
+        MLODA_TRY(mloda_column_from_int64(labels, NULL, n, &col, err));
+        return mloda_calc_set_output(calc, i, col, err);
+    }
+    double *buf = alloc_n(n, sizeof *buf);
+    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c;
+    double *cent = alloc_n(width * m->p, sizeof *cent);
+    int64_t *count = alloc_n(width, sizeof *count);
+    double *dist = alloc_n(n * width, sizeof *dist);
+    mloda_status st = MLODA_OK;
+    if (buf == NULL || cent == NULL || count == NULL || dist == NULL) {
+        st = MLODA_NOMEM(err, "cluster probabilities");
+        goto done;
+    }
+    for (int64_t r = 0; r < n; r++)
+        buf[r] = (double)labels[r];
+    MLODA_TRY_GOTO(st, mloda_column_from_float64(buf, NULL, n, &col, err), done);
+    MLODA_TRY_GOTO(st, mloda_calc_add_output(calc, i, NULL, col, err), done);
+    if (s->algo == A_DBSCAN) {
+        for (int64_t r = 0; r < n; r++) {
+            for (int64_t q = 0; q < width; q++)
+                dist[r * width + q] = labels[r] == q ? 1.0 : 0.0;
+        }
+    } else {
+        /* softmax of minus the Euclidean distance to each centroid, as mloda */
+        centroids(m, labels, c, cent, count);
+        for (int64_t r = 0; r < n; r++) {
+            double *row = dist + r * width, top = -INFINITY, tot = 0.0;
+            for (int64_t q = 0; q < width; q++) {
+                row[q] = -sqrt(dist2_center(m, r, cent + q * m->p));
+                top = row[q] > top ? row[q] : top;
+            }
+            for (int64_t q = 0; q < width; q++) {
+                row[q] = exp(row[q] - top);
+                tot += row[q];
+            }
+            for (int64_t q = 0; q < width; q++)
+                row[q] /= tot;
+        }
+    }
+    for (int64_t q = 0; q < width; q++) {
+        for (int64_t r = 0; r < n; r++)
+            buf[r] = dist[r * width + q];
+        char suffix[24];
+        (void)snprintf(suffix, sizeof suffix, "%lld", (long long)q);
+        col = NULL;
+        MLODA_TRY_GOTO(st, mloda_column_from_float64(buf, NULL, n, &col, err), done);
+        MLODA_TRY_GOTO(st, mloda_calc_add_output(calc, i, suffix, col, err), done);
+    }
+done:
+    mloda_free(buf);
+    mloda_free(cent);
+    mloda_free(count);
+    mloda_free(dist);
+    return st;
+}
+
+static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
+{
+    const clu_state *s = mloda_calc_state(calc, i);
+    const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+    la_matrix m;
+    MLODA_TRY(la_gather(calc, i, &m, err));
+    la_impute_standardise(&m);
+    int64_t n = m.n, k = s->k;
+    int64_t *labels = alloc_n(n, sizeof *labels), *trial = alloc_n(n, sizeof *trial);
+    int64_t *map = alloc_n(n + 1, sizeof *map);
+    mloda_status st = MLODA_OK;
+    int64_t c = 0;
+    if (labels == NULL || trial == NULL || map == NULL) {
+        st = MLODA_NOMEM(err, "cluster labels");
+        goto done;
+    }
+    if (s->algo == A_DBSCAN) {
+        st = dbscan(&m, k == 0 ? 0.5 : 1.0 / (double)k, labels, err);
+        c = st == MLODA_OK ? canonical(labels, n, map, n + 1) : 0;
+        if (st == MLODA_OK)
+            st = emit(calc, i, s, &m, labels, c, err);
+        goto done;
+    }
+    if (k == 0) {
+        /* auto: the k in 2..min(10, n-1) with the best silhouette (mloda's search) */
+        int64_t hi = n - 1 < 10 ? n - 1 : 10;
+        double best = -1.0;
+        k = 2;
+        for (int64_t t = 2; st == MLODA_OK && t <= hi; t++) {
+            st = labels_for_k(&m, s->algo, t, trial, err);
+            int64_t u = st == MLODA_OK ? canonical(trial, n, map, n + 1) : 0;
+            if (st != MLODA_OK || u <= 1 || u >= n)
+                continue;
+            double score = 0.0;
+            st = silhouette(&m, trial, u, &score, err);
+            if (st == MLODA_OK && score > best) {
+                best = score;
+                k = t;
+            }
+        }
+        if (st != MLODA_OK)
+            goto done;
+    }
+    if (n > 0 && k > n) {
+        st = mloda_error_set(err, MLODA_ERR_COMPUTE, name,
+                             "feature '%s': %lld clusters need at least %lld rows; the batch "
+                             "has %lld",
+                             name, (long long)k, (long long)k, (long long)n);
+        goto done;
+    }
+    if (n > 0)
+        st = labels_for_k(&m, s->algo, k, labels, err);
+    if (st == MLODA_OK) {
+        (void)canonical(labels, n, map, n + 1);
+        st = emit(calc, i, s, &m, labels, k, err);
+    }
+done:
+    mloda_free(labels);
+    mloda_free(trial);
+    mloda_free(map);
+    la_matrix_reset(&m);
+    return st;
+}
+
+static mloda_status clu_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        mloda_status st = run_feature(calc, i, err);
+        if (st != MLODA_OK) {
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s",
+                               mloda_feature_name(mloda_calc_feature(calc, i)));
+            return st;
+        }
+    }
+    return MLODA_OK;
+}
+
+const mloda_feature_group mloda_group_clustering = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "ClusteringFeatureGroup",
+    .description =
+        "Cluster label per row over the standardised inputs (missing values -> column mean). "
+        "kmeans: k-means++ from a fixed seed (splitmix64, 42), 10 seedings, Lloyd; Ward "
+        "agglomerative (hierarchical = agglomerative); dbscan: eps 1/k (auto 0.5), min_samples "
+        "5, noise -1; k=auto picks 2..10 by silhouette. Labels are numbered by first "
+        "appearance in row order, so they can differ from sklearn's arbitrary numbering (and "
+        "k-means partitions can differ where sklearn's RNG finds another local optimum). "
+        "spectral and affinity are not implemented. output_probabilities adds F~0..F~(k-1) "
+        "and then stores the labels as float64.",
+    .version = "1",
+    .patterns = "{in}__cluster_{algorithm}_{k}\n{in1}&{in2}__cluster_{algorithm}_{k}",
+    .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan "
+                   "(spectral, affinity: not implemented)\n"
+                   "k_value: a positive integer or auto\n"
+                   "output_probabilities: true|false (default false)\n"
+                   "in_features: the input feature(s) (option form)",
+    .example = "x&y__cluster_kmeans_3",
+    .match = clu_match,
+    .inputs = clu_inputs,
+    .bind = clu_bind,
+    .calculate = clu_calculate,
+};
