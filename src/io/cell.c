@@ -1,6 +1,6 @@
 /*
  * cell.c: result values as text (see cell.h), plus the output format names.
- * Floats use mloda_buf_double: the shortest text that reads back as the same double.
+ * Floats use io_double_text: the shortest text that reads back as the same double.
  * Timestamps are ISO 8601 without a zone, as the output contract says.
  */
 #include "io/cell.h"
@@ -26,6 +26,13 @@ bool io_format_parse(const char *name, io_format *out)
         }
     }
     return false;
+}
+
+mloda_status io_put_double(mloda_buf *out, double v, mloda_error *err)
+{
+    char text[IO_DOUBLE_TEXT_MAX];
+    const size_t n = io_double_text(v, text);
+    return mloda_buf_append(out, text, n, err);
 }
 
 mloda_status io_put_int64(mloda_buf *out, int64_t v, mloda_error *err)
@@ -69,7 +76,7 @@ static mloda_status put_list(mloda_buf *out, const mloda_column *col, int64_t i,
         if (plain && isnan(v[k]))
             MLODA_TRY(mloda_buf_puts(out, "NaN", err));
         else
-            MLODA_TRY(mloda_buf_double(out, v[k], err));
+            MLODA_TRY(io_put_double(out, v[k], err));
     }
     return mloda_buf_putc(out, ']', err);
 }
@@ -82,7 +89,7 @@ mloda_status io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, ml
     case MLODA_TYPE_INT64:
         return io_put_int64(out, mloda_column_int64(col)[i], err);
     case MLODA_TYPE_FLOAT64:
-        return mloda_buf_double(out, mloda_column_float64(col)[i], err);
+        return io_put_double(out, mloda_column_float64(col)[i], err);
     case MLODA_TYPE_BOOL:
         return mloda_column_bool_at(col, i) ? mloda_buf_append(out, "true", 4, err)
                                             : mloda_buf_append(out, "false", 5, err);
@@ -113,7 +120,7 @@ mloda_status io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
             return mloda_buf_puts(out, "NaN", err);
         if (isinf(v))
             return mloda_buf_puts(out, v > 0 ? "inf" : "-inf", err);
-        return mloda_buf_double(out, v, err);
+        return io_put_double(out, v, err);
     }
     case MLODA_TYPE_UTF8: {
         int64_t len = 0;

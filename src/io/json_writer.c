@@ -9,6 +9,42 @@
 
 #include "util/util.h"
 
+static bool bit_set(const uint8_t *bits, int64_t i)
+{
+    return bits == NULL || (bits[i >> 3] >> (i & 7)) & 1;
+}
+
+/* float64 values, the hot path of aggregation results: a value repeated on every row (a
+ * broadcast aggregate) is formatted once. */
+static mloda_status put_float_values(mloda_buf *out, const mloda_column *col, mloda_error *err)
+{
+    const double *v = mloda_column_float64(col);
+    const uint8_t *valid = mloda_column_validity(col);
+    const int64_t n = mloda_column_length(col);
+    char text[IO_DOUBLE_TEXT_MAX];
+    size_t len = 0;
+    uint64_t last_bits = 0;
+    bool have_last = false;
+    MLODA_TRY(mloda_buf_reserve(out, (size_t)n * 8, err));
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0)
+            MLODA_TRY(mloda_buf_append(out, ", ", 2, err));
+        if (!bit_set(valid, i)) {
+            MLODA_TRY(mloda_buf_append(out, "null", 4, err));
+            continue;
+        }
+        uint64_t bits = 0;
+        memcpy(&bits, &v[i], sizeof bits);
+        if (!have_last || bits != last_bits) {
+            len = io_double_text(v[i], text);
+            last_bits = bits;
+            have_last = true;
+        }
+        MLODA_TRY(mloda_buf_append(out, text, len, err));
+    }
+    return MLODA_OK;
+}
+
 static mloda_status put_column(mloda_buf *out, const mloda_table *t, int64_t k,
                                mloda_error *err)
 {
@@ -17,10 +53,14 @@ static mloda_status put_column(mloda_buf *out, const mloda_table *t, int64_t k,
     const int64_t n = mloda_column_length(col);
     MLODA_TRY(mloda_buf_json_string(out, name, strlen(name), err));
     MLODA_TRY(mloda_buf_append(out, ": [", 3, err));
-    for (int64_t i = 0; i < n; i++) {
-        if (i > 0)
-            MLODA_TRY(mloda_buf_append(out, ", ", 2, err));
-        MLODA_TRY(io_cell_json(out, col, i, err));
+    if (mloda_column_type(col) == MLODA_TYPE_FLOAT64) {
+        MLODA_TRY(put_float_values(out, col, err));
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            if (i > 0)
+                MLODA_TRY(mloda_buf_append(out, ", ", 2, err));
+            MLODA_TRY(io_cell_json(out, col, i, err));
+        }
     }
     return mloda_buf_putc(out, ']', err);
 }
