@@ -18,5 +18,6 @@ extern const mloda_feature_group mloda_group_time_window;
 extern const mloda_feature_group mloda_group_geo_distance;
 extern const mloda_feature_group mloda_group_missing_values;
 extern const mloda_feature_group mloda_group_scaling;
+extern const mloda_feature_group mloda_group_encoding;
 
 #endif /* MLODA_GROUPS_GROUPS_H */

@@ -212,9 +212,10 @@ static mloda_status imp_bind(void *ud, mloda_bind *ctx, mloda_error *err)
         mloda_type kt = mloda_bind_input_type(ctx, j);
         if (kt == MLODA_TYPE_FLOAT64_LIST || mloda_bind_input_is_multi(ctx, j))
             return mloda_error_set(err, MLODA_ERR_TYPE, name,
-                                   "feature '%s': cannot group by %s column '%s'", name,
-                                   mloda_bind_input_is_multi(ctx, j) ? "multi-column"
-                                                                     : mloda_type_name(kt),
+                                   "feature '%s': cannot group by %s '%s'", name,
+                                   mloda_bind_input_is_multi(ctx, j) ? "multi-column feature"
+                                   : kt == MLODA_TYPE_FLOAT64_LIST   ? "float64_list column"
+                                                                     : "column",
                                    mloda_bind_input_name(ctx, j));
     }
     mloda_type t = mloda_bind_input_type(ctx, 0);

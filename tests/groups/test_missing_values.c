@@ -729,6 +729,12 @@ static void test_errors(void)
     CHECK_CONTAINS(err.message, "nope");
     mloda_options_free(o);
 
+    TEST_CASE("group by a multi-column feature");
+    o = opts_str("group_by_features", "s__onehot_encoded", NULL);
+    check_fails(reg, api, "x__mean_imputed", o, MLODA_ERR_TYPE, "x__mean_imputed",
+                "multi-column feature 's__onehot_encoded'", NULL);
+    mloda_options_free(o);
+
     TEST_CASE("option form without in_features");
     o = opts_str("imputation_method", "mean", NULL);
     check_fails(reg, api, "lonely", o, MLODA_ERR_RESOLVE, NULL, "in_features", NULL);
