@@ -7,6 +7,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_column_select,
     &mloda_group_sklearn_pipeline,
     &mloda_group_clustering,
+    &mloda_group_dim_reduction,
     &mloda_group_node_centrality,
     &mloda_group_time_window,
     &mloda_group_geo_distance,

@@ -13,6 +13,7 @@ extern const mloda_feature_group mloda_group_aggregation;
 extern const mloda_feature_group mloda_group_column_select;
 extern const mloda_feature_group mloda_group_sklearn_pipeline;
 extern const mloda_feature_group mloda_group_clustering;
+extern const mloda_feature_group mloda_group_dim_reduction;
 extern const mloda_feature_group mloda_group_node_centrality;
 extern const mloda_feature_group mloda_group_time_window;
 extern const mloda_feature_group mloda_group_geo_distance;

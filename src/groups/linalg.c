@@ -139,83 +139,54 @@ double la_row_dist2(const la_matrix *m, int64_t r, int64_t s)
     return d;
 }
 
-/* One Jacobi rotation zeroing a[pp][q]; v accumulates the rotations (columns). */
-static void rotate(int64_t p, double *a, double *v, int64_t pp, int64_t q)
+/* Rotates columns a and b (n values each) so that they become orthogonal. Returns false
+ * when they already are, to machine precision. */
+static bool orthogonalise(double *a, double *b, int64_t n)
 {
-    double apq = a[pp * p + q];
-    double theta = (a[q * p + q] - a[pp * p + pp]) / (2.0 * apq);
-    double t = (theta >= 0.0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
-    if (isinf(theta))
-        t = 0.0;
-    double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-    for (int64_t k = 0; k < p; k++) {
-        double akp = a[k * p + pp], akq = a[k * p + q];
-        a[k * p + pp] = c * akp - s * akq;
-        a[k * p + q] = s * akp + c * akq;
+    double alpha = 0.0, beta = 0.0, gamma = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        alpha += a[r] * a[r];
+        beta += b[r] * b[r];
+        gamma += a[r] * b[r];
     }
-    for (int64_t k = 0; k < p; k++) {
-        double apk = a[pp * p + k], aqk = a[q * p + k];
-        a[pp * p + k] = c * apk - s * aqk;
-        a[q * p + k] = s * apk + c * aqk;
+    if (gamma == 0.0 || fabs(gamma) <= DBL_EPSILON * sqrt(alpha) * sqrt(beta))
+        return false;
+    double zeta = (beta - alpha) / (2.0 * gamma);
+    double t = (zeta >= 0.0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(1.0 + zeta * zeta));
+    double c = 1.0 / sqrt(1.0 + t * t), s = c * t;
+    for (int64_t r = 0; r < n; r++) {
+        double x = a[r], y = b[r];
+        a[r] = c * x - s * y;
+        b[r] = s * x + c * y;
     }
-    for (int64_t k = 0; k < p; k++) {
-        double vkp = v[k * p + pp], vkq = v[k * p + q];
-        v[k * p + pp] = c * vkp - s * vkq;
-        v[k * p + q] = s * vkp + c * vkq;
-    }
+    return true;
 }
 
-mloda_status la_sym_eigen(int64_t p, double *a, double *evals, double *evecs, mloda_error *err)
+void la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
 {
-    if (p <= 0)
-        return MLODA_OK;
-    size_t bytes = 0;
-    if (!mloda_mul_size((size_t)p, (size_t)p, &bytes) || !mloda_mul_size(bytes, sizeof(double), &bytes))
-        return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "%lld x %lld matrix is too large",
-                               (long long)p, (long long)p);
-    double *v = mloda_calloc(bytes / sizeof(double), sizeof(double));
-    int64_t *order = mloda_malloc((size_t)p * sizeof *order);
-    if (v == NULL || order == NULL) {
-        mloda_free(v);
-        mloda_free(order);
-        return MLODA_NOMEM(err, "an eigen-decomposition");
-    }
-    for (int64_t k = 0; k < p; k++)
-        v[k * p + k] = 1.0;
-    double fro = 0.0;
-    for (int64_t k = 0; k < p * p; k++)
-        fro += a[k] * a[k];
-    for (int sweep = 0; sweep < 100; sweep++) {
-        double off = 0.0;
+    int64_t n = m->n, p = m->p;
+    for (int sweep = 0; sweep < 60; sweep++) {
+        bool rotated = false;
         for (int64_t i = 0; i < p; i++) {
             for (int64_t j = i + 1; j < p; j++)
-                off += a[i * p + j] * a[i * p + j];
+                rotated |= orthogonalise(m->x + i * n, m->x + j * n, n);
         }
-        /* converged to machine precision (off-diagonal mass negligible against the whole) */
-        if (off <= fro * DBL_EPSILON * DBL_EPSILON * 1e-4 || off == 0.0)
+        if (!rotated)
             break;
-        for (int64_t i = 0; i < p; i++) {
-            for (int64_t j = i + 1; j < p; j++) {
-                if (a[i * p + j] != 0.0)
-                    rotate(p, a, v, i, j);
-            }
-        }
     }
-    /* stable insertion sort of the eigenvalues, descending */
+    for (int64_t k = 0; k < p; k++) {
+        double s = 0.0;
+        for (int64_t r = 0; r < n; r++)
+            s += m->x[k * n + r] * m->x[k * n + r];
+        sv[k] = sqrt(s);
+    }
+    /* stable insertion sort, decreasing singular value */
     for (int64_t k = 0; k < p; k++) {
         int64_t j = k;
-        while (j > 0 && a[order[j - 1] * p + order[j - 1]] < a[k * p + k]) {
+        while (j > 0 && sv[order[j - 1]] < sv[k]) {
             order[j] = order[j - 1];
             j--;
         }
         order[j] = k;
     }
-    for (int64_t k = 0; k < p; k++) {
-        evals[k] = a[order[k] * p + order[k]];
-        for (int64_t j = 0; j < p; j++)
-            evecs[j * p + k] = v[j * p + order[k]];
-    }
-    mloda_free(v);
-    mloda_free(order);
-    return MLODA_OK;
 }

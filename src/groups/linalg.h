@@ -48,12 +48,13 @@ double la_scale_of(double mean, double var, int64_t n);
 void la_impute_standardise(la_matrix *m);
 
 /**
- * Eigen-decomposition of the symmetric p x p matrix a (row-major; destroyed) by cyclic
- * Jacobi rotations. evals (p) in descending order (ties keep index order); evecs (p x p,
- * row-major) holds eigenvector k in column k: evecs[j * p + k].
- * Errors: MLODA_ERR_NOMEM, MLODA_ERR_COMPUTE if it fails to converge (not expected).
+ * One-sided Jacobi (Hestenes) SVD of m in place: plane rotations of column pairs until
+ * every pair is orthogonal to machine precision. Afterwards column k of m is u_k * s_k of
+ * the thin SVD of the original m (for a centred m: the principal-component scores),
+ * sv[k] = s_k = its norm, and order[0..p) lists the columns by decreasing s (ties keep
+ * index order). Accurate for small singular values too (no m^T m is formed).
  */
-mloda_status la_sym_eigen(int64_t p, double *a, double *evals, double *evecs, mloda_error *err);
+void la_svd_jacobi(la_matrix *m, double *sv, int64_t *order);
 
 /** Squared Euclidean distance between row r of m and row s of m (over all p columns). */
 double la_row_dist2(const la_matrix *m, int64_t r, int64_t s);
