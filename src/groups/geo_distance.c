@@ -79,8 +79,7 @@ static mloda_status parse_type(const mloda_feature *f, int *out, bool *hard, mlo
         t = find_type(token);
         if (t < 0)
             return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "unknown distance type '%s' in '%s'; allowed: " ALLOWED,
-                                   token, name);
+                                   "unknown distance type '%s'; allowed: " ALLOWED, token);
         if (opt != NULL && strcmp(opt, token) != 0) {
             *hard = true;
             return mloda_error_set(why, MLODA_ERR_OPTION, name,

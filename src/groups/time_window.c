@@ -106,7 +106,8 @@ static bool parse_size(const char *s, size_t len, int64_t *out)
 
 /*
  * The spec named by the chain suffix `{fn}_{size}_{unit}_window`. Returns false when the
- * name does not end in "_window" at all; true with *ok false and `why` set for a near miss.
+ * name does not end in "_window" at all; true with *ok false and `why` set for a near miss
+ * (kept short: the resolver quotes it after the feature's name, in 200 bytes).
  */
 static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_error *why)
 {
@@ -124,9 +125,8 @@ static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_err
     }
     if (u == NULL || z == NULL || z == token) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "'%s' does not read as {in}__{function}_{size}_{unit}_window "
-                              "(e.g. value__sum_3_day_window)",
-                              name);
+                              "the name does not read as {in}__{function}_{size}_{unit}_window "
+                              "(e.g. value__sum_3_day_window)");
         return true;
     }
     const char *fn = token, *size = z + 1, *unit = u + 1;
@@ -134,21 +134,20 @@ static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_err
     int fi = find_name(FN_NAMES, FN_N, fn, fn_len);
     if (fi < 0) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "unknown window function '%.*s' in '%s'; allowed: " FN_ALLOWED,
-                              (int)fn_len, fn, name);
+                              "unknown window function '%.*s'; allowed: " FN_ALLOWED,
+                              (int)fn_len, fn);
         return true;
     }
     if (!parse_size(size, size_len, &out->size)) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "window size '%.*s' in '%s' must be a positive integer",
-                              (int)size_len, size, name);
+                              "window size '%.*s' must be a positive integer", (int)size_len,
+                              size);
         return true;
     }
     int ui = find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
     if (ui < 0) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "unknown time unit '%s' in '%s'; allowed (singular): " UNIT_ALLOWED,
-                              unit, name);
+                              "unknown time unit '%s'; allowed (singular): " UNIT_ALLOWED, unit);
         return true;
     }
     out->fn = (tw_fn)fi;

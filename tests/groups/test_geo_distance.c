@@ -5,6 +5,7 @@
  */
 #include "geo_distance_case044.h"
 #include "support.h"
+#include "util/alloc.h"
 
 static mloda_registry *reg;
 
@@ -400,6 +401,31 @@ static void test_chains(void)
     mloda_api_data_free(api);
 }
 
+/* Allocation failures anywhere surface as MLODA_ERR_NOMEM, with nothing leaked. */
+static void test_oom(void)
+{
+    const double a[][2] = {{52.52, 13.405}, {X, X}};
+    const double b[][2] = {{48.8566, 2.3522}, {3, 4}};
+    mloda_api_data *api = api_pts("p1", a, "p2", b, 2);
+    const char *feats[] = {"p1&p2__haversine_distance", "p1&p2__manhattan_distance"};
+    mloda_request *req = request_of(feats, 2);
+    for (long n = 0;; n++) {
+        mloda_test_fail_alloc_at(n);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        mloda_results_free(res);
+        if (!injected)
+            break;
+        TEST_CASE("fail allocation %ld", n);
+        CHECK(st == MLODA_OK || (st == MLODA_ERR_NOMEM && err.code == st));
+    }
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -412,6 +438,7 @@ int main(void)
     RUN(test_scalar_columns);
     RUN(test_option_form_and_errors);
     RUN(test_chains);
+    RUN(test_oom);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
