@@ -11,6 +11,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_node_centrality,
     &mloda_group_time_window,
     &mloda_group_geo_distance,
+    &mloda_group_text_cleaning,
     &mloda_group_missing_values,
     &mloda_group_scaling,
     &mloda_group_encoding,

@@ -17,6 +17,7 @@ extern const mloda_feature_group mloda_group_dim_reduction;
 extern const mloda_feature_group mloda_group_node_centrality;
 extern const mloda_feature_group mloda_group_time_window;
 extern const mloda_feature_group mloda_group_geo_distance;
+extern const mloda_feature_group mloda_group_text_cleaning;
 extern const mloda_feature_group mloda_group_missing_values;
 extern const mloda_feature_group mloda_group_scaling;
 extern const mloda_feature_group mloda_group_encoding;

@@ -1,0 +1,702 @@
+/*
+ * text_cleaning.c: the text-cleaning family `{in}__cleaned_text` with its required option
+ * cleaning_operations (an ordered list), and the option form (cleaning_operations +
+ * in_features), SPEC.md §6.6. The operations run in list order on each row's text:
+ *
+ *   normalize             Python's str.lower(), Unicode NFKD, combining marks dropped,
+ *                         character by character from the table in text_fold.c (ranges
+ *                         listed there; other characters are kept as they are);
+ *   remove_stopwords      words (split at whitespace) whose lowercase form is in NLTK's
+ *                         English list (NLTK 3.8, 179 words) are dropped; the rest are
+ *                         joined with single spaces;
+ *   remove_punctuation    deletes the ASCII punctuation of Python's string.punctuation;
+ *   remove_special_chars  deletes every character but [a-zA-Z0-9] and whitespace;
+ *   normalize_whitespace  collapses whitespace runs to one space and trims;
+ *   remove_urls           deletes `https?://\S+` and `www\.\S+`, then `\S+@\S+\.\S+`.
+ *
+ * "Whitespace" is Python's (str.isspace, re's \s): ASCII \t\n\v\f\r, \x1c-\x1f, space,
+ * U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. The
+ * regular expressions are implemented by hand with the same leftmost-greedy results.
+ * Text is UTF-8; a byte that does not start a valid sequence is kept as it is (and
+ * counts as a non-space, non-alphanumeric character). Null text stays null (SPEC.md
+ * §10.12; mloda writes "None").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "groups/text_fold.h"
+#include "util/util.h"
+
+typedef enum tc_op {
+    OP_NORMALIZE,
+    OP_REMOVE_STOPWORDS,
+    OP_REMOVE_PUNCTUATION,
+    OP_REMOVE_SPECIAL_CHARS,
+    OP_NORMALIZE_WHITESPACE,
+    OP_REMOVE_URLS,
+    OP_N
+} tc_op;
+
+static const char *const OP_NAMES[OP_N] = {"normalize",
+                                           "remove_stopwords",
+                                           "remove_punctuation",
+                                           "remove_special_chars",
+                                           "normalize_whitespace",
+                                           "remove_urls"};
+
+#define ALLOWED                                                                              \
+    "normalize, remove_stopwords, remove_punctuation, remove_special_chars, "                \
+    "normalize_whitespace, remove_urls"
+#define OPT_OPS "cleaning_operations"
+#define SUFFIX "cleaned_text"
+
+/* NLTK's English stopwords as of NLTK 3.8 (179 words; the longest has 10 letters). */
+static const char *const STOPWORDS[] = {
+    "a", "about", "above", "after", "again", "against", "ain", "all", "am", "an", "and", "any",
+    "are", "aren", "aren't", "as", "at", "be", "because", "been", "before", "being", "below",
+    "between", "both", "but", "by", "can", "couldn", "couldn't", "d", "did", "didn", "didn't",
+    "do", "does", "doesn", "doesn't", "doing", "don", "don't", "down", "during", "each", "few",
+    "for", "from", "further", "had", "hadn", "hadn't", "has", "hasn", "hasn't", "have", "haven",
+    "haven't", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how",
+    "i", "if", "in", "into", "is", "isn", "isn't", "it", "it's", "its", "itself", "just", "ll",
+    "m", "ma", "me", "mightn", "mightn't", "more", "most", "mustn", "mustn't", "my", "myself",
+    "needn", "needn't", "no", "nor", "not", "now", "o", "of", "off", "on", "once", "only", "or",
+    "other", "our", "ours", "ourselves", "out", "over", "own", "re", "s", "same", "shan",
+    "shan't", "she", "she's", "should", "should've", "shouldn", "shouldn't", "so", "some",
+    "such", "t", "than", "that", "that'll", "the", "their", "theirs", "them", "themselves",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until",
+    "up", "ve", "very", "was", "wasn", "wasn't", "we", "were", "weren", "weren't", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won", "won't",
+    "wouldn", "wouldn't", "y", "you", "you'd", "you'll", "you're", "you've", "your", "yours",
+    "yourself", "yourselves",
+};
+enum { N_STOPWORDS = (int)(sizeof STOPWORDS / sizeof STOPWORDS[0]), STOPWORD_MAX = 10 };
+
+/* Per-feature state: the operations in order (one allocation). */
+typedef struct tc_state {
+    int64_t n_ops;
+    unsigned char ops[];
+} tc_state;
+
+/* ---------------------------------------------------------------- matching */
+
+static int find_op(const char *s)
+{
+    for (int i = 0; i < OP_N; i++) {
+        if (strcmp(OP_NAMES[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static bool is_cleaned_text_name(const mloda_feature *f)
+{
+    const char *suffix = mloda_feature_chain_suffix(f);
+    return suffix != NULL && strcmp(suffix, SUFFIX) == 0;
+}
+
+/*
+ * Reads cleaning_operations into ops (n_ops of them; ops may be NULL to only validate).
+ * *found false with no error: not a text-cleaning feature. Near misses set `why`; they
+ * are short because the resolver quotes them after the feature's name, in 200 bytes.
+ */
+static mloda_status parse_ops(const mloda_feature *f, unsigned char *ops, int64_t *n_ops,
+                              bool *found, mloda_error *why)
+{
+    const char *name = mloda_feature_name(f);
+    const mloda_options *o = mloda_feature_options(f);
+    bool named = is_cleaned_text_name(f);
+    *found = false;
+    *n_ops = 0;
+    if (!mloda_options_has(o, OPT_OPS)) {
+        if (!named)
+            return MLODA_OK;
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "required option " OPT_OPS " is absent (a list of: " ALLOWED ")");
+    }
+    if (!named && !mloda_options_has(o, "in_features"))
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s' sets " OPT_OPS " but no in_features to clean "
+                               "(or name it {in}__" SUFFIX ")",
+                               name);
+    const char *one = NULL;
+    if (mloda_options_get_string(o, OPT_OPS, &one)) {
+        int k = find_op(one);
+        if (k < 0)
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "unknown cleaning operation '%s'; allowed: " ALLOWED, one);
+        if (ops != NULL)
+            ops[0] = (unsigned char)k;
+        *n_ops = 1;
+        *found = true;
+        return MLODA_OK;
+    }
+    int64_t n = mloda_options_list_len(o, OPT_OPS);
+    if (n < 0)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s': option " OPT_OPS " must be a list of operation "
+                               "names (" ALLOWED ")",
+                               name);
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = NULL;
+        if (!mloda_options_list_get_string(o, OPT_OPS, i, &s))
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "feature '%s': item %lld of " OPT_OPS " is not an "
+                                   "operation name (" ALLOWED ")",
+                                   name, (long long)i);
+        int k = find_op(s);
+        if (k < 0)
+            return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                                   "unknown cleaning operation '%s'; allowed: " ALLOWED, s);
+        if (ops != NULL)
+            ops[i] = (unsigned char)k;
+    }
+    *n_ops = n;
+    *found = true;
+    return MLODA_OK;
+}
+
+static mloda_status tc_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+{
+    (void)ud;
+    int64_t n = 0;
+    bool found = false;
+    mloda_status st = parse_ops(f, NULL, &n, &found, why);
+    *out_match = found && st == MLODA_OK;
+    return MLODA_OK;
+}
+
+static mloda_status tc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                              mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 1, 1, err);
+}
+
+static mloda_status tc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    const char *name = mloda_feature_name(f);
+    mloda_type t = mloda_bind_input_type(ctx, 0);
+    if (t != MLODA_TYPE_UTF8 || mloda_bind_input_is_multi(ctx, 0))
+        return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                               "feature '%s': text cleaning needs a text (utf8) column, but "
+                               "'%s' is %s%s",
+                               name, mloda_bind_input_name(ctx, 0), mloda_type_name(t),
+                               mloda_bind_input_is_multi(ctx, 0) ? " with several columns" : "");
+    int64_t n = 0;
+    bool found = false;
+    MLODA_TRY(parse_ops(f, NULL, &n, &found, err));
+    if (!found)
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "text cleaning bound without ops");
+    tc_state *s = mloda_malloc(sizeof *s + (size_t)n);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "text cleaning state");
+    mloda_status st = parse_ops(f, s->ops, &s->n_ops, &found, err);
+    if (st == MLODA_OK)
+        st = mloda_bind_output(ctx, MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, err);
+    if (st != MLODA_OK) {
+        mloda_free(s);
+        return st;
+    }
+    return mloda_bind_set_state(ctx, s, mloda_free, err);
+}
+
+/* ---------------------------------------------------------------- text primitives */
+
+/* A growable byte buffer (owned). */
+typedef struct tbuf {
+    char *p;
+    size_t len, cap;
+} tbuf;
+
+static bool tbuf_reserve(tbuf *b, size_t extra)
+{
+    if (b->cap - b->len >= extra)
+        return true;
+    size_t need = 0, cap = b->cap < 64 ? 64 : b->cap;
+    if (!mloda_add_size(b->len, extra, &need))
+        return false;
+    while (cap < need) {
+        if (!mloda_mul_size(cap, 2, &cap))
+            return false;
+    }
+    char *p = mloda_realloc(b->p, cap);
+    if (p == NULL)
+        return false;
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+/* Appends; callers reserve first (every op's output is bounded, see run_op). Most
+ * pieces are one character, so short ones are copied without a call. */
+static inline void tbuf_put(tbuf *b, const char *s, size_t n)
+{
+    char *d = b->p + b->len;
+    if (n <= 4) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
+    b->len += n;
+}
+
+#define NOT_UTF8 0xFFFFFFFFu /* marks a byte that starts no valid UTF-8 sequence */
+
+/* Decodes the multi-byte code point at s[0..n) (n >= 1, s[0] >= 0x80) into *cp and
+ * returns its byte length; a byte that does not start a valid sequence gives NOT_UTF8
+ * and length 1. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    *cp = NOT_UTF8;
+    if (len == 0 || len > n)
+        return 1;
+    if (len == 1) {
+        *cp = c;
+        return 1;
+    }
+    uint32_t v = c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 1;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    static const uint32_t MIN[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < MIN[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 1;
+    *cp = v;
+    return len;
+}
+
+/* The code point at s[0..n) (n >= 1) and its length; ASCII without a call. */
+static inline size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    return utf8_decode(s, n, cp);
+}
+
+/* Python's str.isspace (and re's \s). */
+static inline bool is_space(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
+    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+static bool is_ascii_alnum(uint32_t cp)
+{
+    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+}
+
+/* string.punctuation */
+static bool is_punct(unsigned char c)
+{
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+           (c >= 0x7B && c <= 0x7E);
+}
+
+/* A letter with case, for the final-sigma rule: ASCII letters and the letters of the
+ * Latin, Greek and Cyrillic blocks the fold table covers (an approximation of Unicode's
+ * Cased property). */
+static bool is_cased(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    return (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
+           (cp >= 0x386 && cp <= 0x3FF && cp != 0x387) || (cp >= 0x400 && cp <= 0x481) ||
+           (cp >= 0x48A && cp <= 0x4FF) || (cp >= 0x1E00 && cp <= 0x1FFF);
+}
+
+static bool is_combining(uint32_t cp)
+{
+    return cp >= 0x300 && cp <= 0x36F && cp != 0x34F;
+}
+
+/* Python's lower() gives 'ς' for a capital sigma that ends a word: preceded by a cased
+ * letter and not followed by one (combining marks skipped both ways). */
+static bool final_sigma(const unsigned char *s, size_t n, size_t at, size_t len)
+{
+    bool before = false;
+    for (size_t i = at; i > 0;) {
+        size_t j = i - 1;
+        while (j > 0 && (s[j] & 0xC0) == 0x80)
+            j--;
+        uint32_t cp;
+        (void)utf8_next(s + j, n - j, &cp);
+        if (!is_combining(cp)) {
+            before = is_cased(cp);
+            break;
+        }
+        i = j;
+    }
+    if (!before)
+        return false;
+    for (size_t i = at + len; i < n;) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (!is_combining(cp))
+            return !is_cased(cp);
+        i += l;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- operations */
+
+/* normalize writes at most this many bytes per input byte (U+2057, 3 bytes, folds to four
+ * primes, 12 bytes; checked over the whole table by the test). */
+enum { FOLD_MAX_GROWTH = 4 };
+
+static void op_normalize(const unsigned char *s, size_t n, tbuf *out)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (cp < 0x80) {
+            out->p[out->len++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        } else if (cp == 0x3A3 && final_sigma(s, n, i, l)) {
+            tbuf_put(out, "\xCF\x82", 2); /* ς */
+        } else {
+            const char *to = cp == NOT_UTF8 ? NULL : text_fold_lookup(cp);
+            if (to != NULL)
+                tbuf_put(out, to, strlen(to));
+            else
+                tbuf_put(out, (const char *)s + i, l);
+        }
+        i += l;
+    }
+}
+
+/* A maximal run of non-space characters, bytes [a, b). */
+typedef struct span {
+    size_t a, b;
+} span;
+
+/* The next run at or after byte `from` into *w (w->a == n when there is none); returns
+ * where to continue. */
+static size_t next_word(const unsigned char *s, size_t n, size_t from, span *w)
+{
+    size_t i = from;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (!is_space(cp))
+            break;
+        i += l;
+    }
+    w->a = i;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (is_space(cp))
+            break;
+        i += l;
+    }
+    w->b = i;
+    return i;
+}
+
+/* The stopwords in an open-addressing hash set, built once per calculate call (the
+ * library keeps no mutable globals): slot holds word index + 1, 0 when empty. */
+enum { STOP_SLOTS = 512 };
+typedef struct stop_set {
+    uint16_t slot[STOP_SLOTS];
+} stop_set;
+
+static uint32_t word_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void stop_set_init(stop_set *t)
+{
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < N_STOPWORDS; i++) {
+        uint32_t h = word_hash(STOPWORDS[i], strlen(STOPWORDS[i])) & (STOP_SLOTS - 1);
+        while (t->slot[h] != 0)
+            h = (h + 1) & (STOP_SLOTS - 1);
+        t->slot[h] = (uint16_t)(i + 1);
+    }
+}
+
+static bool is_stopword(const stop_set *t, const unsigned char *s, size_t n)
+{
+    char low[STOPWORD_MAX];
+    if (n > STOPWORD_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 0x80)
+            return false; /* no non-ASCII letter lowercases into an English stopword */
+        low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    }
+    for (uint32_t h = word_hash(low, n) & (STOP_SLOTS - 1); t->slot[h] != 0;
+         h = (h + 1) & (STOP_SLOTS - 1)) {
+        const char *w = STOPWORDS[t->slot[h] - 1];
+        if (strncmp(w, low, n) == 0 && w[n] == '\0')
+            return true;
+    }
+    return false;
+}
+
+static void op_remove_stopwords(const stop_set *stops, const unsigned char *s, size_t n,
+                                tbuf *out)
+{
+    span w;
+    bool first = true;
+    for (size_t i = next_word(s, n, 0, &w); w.a < n; i = next_word(s, n, i, &w)) {
+        if (is_stopword(stops, s + w.a, w.b - w.a))
+            continue;
+        if (!first)
+            tbuf_put(out, " ", 1);
+        tbuf_put(out, (const char *)s + w.a, w.b - w.a);
+        first = false;
+    }
+}
+
+static void op_remove_punctuation(const unsigned char *s, size_t n, tbuf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_punct(s[i]))
+            out->p[out->len++] = (char)s[i];
+    }
+}
+
+static void op_remove_special_chars(const unsigned char *s, size_t n, tbuf *out)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (is_ascii_alnum(cp) || is_space(cp))
+            tbuf_put(out, (const char *)s + i, l);
+        i += l;
+    }
+}
+
+static void op_normalize_whitespace(const unsigned char *s, size_t n, tbuf *out)
+{
+    span w;
+    bool first = true;
+    for (size_t i = next_word(s, n, 0, &w); w.a < n; i = next_word(s, n, i, &w)) {
+        if (!first)
+            tbuf_put(out, " ", 1);
+        tbuf_put(out, (const char *)s + w.a, w.b - w.a);
+        first = false;
+    }
+}
+
+static bool starts_with(const unsigned char *s, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    return n >= l && memcmp(s, lit, l) == 0;
+}
+
+/* Length of a `https?://\S+` or `www\.\S+` match at s[0..n) (n > 0), or 0. The \S+
+ * takes the rest of the non-space run. */
+static size_t url_at(const unsigned char *s, size_t n)
+{
+    size_t lit = starts_with(s, n, "https://") ? 8
+                 : starts_with(s, n, "http://") ? 7
+                 : starts_with(s, n, "www.")    ? 4
+                                                : 0;
+    if (lit == 0 || lit >= n)
+        return 0;
+    size_t i = lit;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (is_space(cp))
+            break;
+        i += l;
+    }
+    return i > lit ? i : 0;
+}
+
+/* `\S+@\S+\.\S+` within one non-space run [0, n): it matches (from the run's start to
+ * its end, the quantifiers being greedy) when an '@' has a character before it and a '.'
+ * follows at least one character later with at least one character after it. */
+static bool is_email_run(const unsigned char *s, size_t n)
+{
+    const unsigned char *at = n > 1 ? memchr(s + 1, '@', n - 1) : NULL;
+    if (at == NULL)
+        return false;
+    size_t a = (size_t)(at - s);
+    for (size_t d = a + 2; d + 1 < n; d++) {
+        if (s[d] == '.')
+            return true;
+    }
+    return false;
+}
+
+static void op_remove_urls(const unsigned char *s, size_t n, tbuf *tmp, tbuf *out)
+{
+    /* pass 1, into tmp: URLs, scanning every position as re.sub does */
+    tmp->len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t m = url_at(s + i, n - i);
+        if (m > 0) {
+            i += m;
+            continue;
+        }
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        tbuf_put(tmp, (const char *)s + i, l);
+        i += l;
+    }
+    /* pass 2, into out: e-mail addresses, whole non-space runs */
+    const unsigned char *t = (const unsigned char *)tmp->p;
+    size_t tn = tmp->len, copied = 0;
+    span w;
+    for (size_t i = next_word(t, tn, 0, &w); w.a < tn; i = next_word(t, tn, i, &w)) {
+        if (is_email_run(t + w.a, w.b - w.a)) {
+            tbuf_put(out, (const char *)t + copied, w.a - copied);
+            copied = w.b;
+        }
+    }
+    tbuf_put(out, (const char *)t + copied, tn - copied);
+}
+
+/* Runs one op from in[0..n) into out (emptied first). Every op writes at most n bytes,
+ * except normalize: at most FOLD_MAX_GROWTH * n. Reserving that up front keeps the
+ * per-character loops free of capacity checks. false: out of memory. */
+static bool run_op(tc_op op, const stop_set *stops, const unsigned char *in, size_t n,
+                   tbuf *tmp, tbuf *out)
+{
+    size_t need = n;
+    if (op == OP_NORMALIZE && !mloda_mul_size(n, FOLD_MAX_GROWTH, &need))
+        return false;
+    out->len = 0;
+    if (!tbuf_reserve(out, need) || (op == OP_REMOVE_URLS && !tbuf_reserve(tmp, n)))
+        return false;
+    switch (op) {
+    case OP_NORMALIZE:
+        op_normalize(in, n, out);
+        break;
+    case OP_REMOVE_STOPWORDS:
+        op_remove_stopwords(stops, in, n, out);
+        break;
+    case OP_REMOVE_PUNCTUATION:
+        op_remove_punctuation(in, n, out);
+        break;
+    case OP_REMOVE_SPECIAL_CHARS:
+        op_remove_special_chars(in, n, out);
+        break;
+    case OP_NORMALIZE_WHITESPACE:
+        op_normalize_whitespace(in, n, out);
+        break;
+    default:
+        op_remove_urls(in, n, tmp, out);
+        break;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- calculate */
+
+static mloda_status one_feature(const mloda_calc *calc, int64_t i, const stop_set *stops,
+                                tbuf bufs[3], mloda_column **out, mloda_error *err)
+{
+    const tc_state *state = mloda_calc_state(calc, i);
+    const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
+    int64_t n = mloda_calc_n_rows(calc);
+    const int32_t *offsets = mloda_column_utf8_offsets(in);
+    mloda_column_builder *b = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_reserve(
+        b, n, n > 0 && offsets != NULL ? offsets[n] - offsets[0] : 0, err);
+    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        int64_t len = 0;
+        const char *text = mloda_column_utf8_at(in, r, &len);
+        if (text == NULL) { /* null stays null (SPEC §10.12) */
+            st = mloda_column_builder_append_null(b, err);
+            continue;
+        }
+        const unsigned char *cur = (const unsigned char *)text;
+        size_t cur_len = (size_t)len;
+        int which = 0;
+        for (int64_t k = 0; k < state->n_ops; k++) {
+            tbuf *dst = &bufs[which];
+            if (!run_op((tc_op)state->ops[k], stops, cur, cur_len, &bufs[2], dst)) {
+                st = MLODA_NOMEM(err, "cleaned text");
+                break;
+            }
+            cur = (const unsigned char *)dst->p;
+            cur_len = dst->len;
+            which = 1 - which;
+        }
+        if (st == MLODA_OK)
+            st = mloda_column_builder_append_utf8(b, cur_len > 0 ? (const char *)cur : "",
+                                                  (int64_t)cur_len, err);
+    }
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    return mloda_column_builder_finish(b, out, err);
+}
+
+static mloda_status tc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    tbuf bufs[3];
+    memset(bufs, 0, sizeof bufs);
+    stop_set stops;
+    stop_set_init(&stops);
+    mloda_status st = MLODA_OK;
+    for (int64_t i = 0; st == MLODA_OK && i < mloda_calc_n_features(calc); i++) {
+        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+        mloda_column *out = NULL;
+        st = one_feature(calc, i, &stops, bufs, &out, err);
+        if (st == MLODA_OK)
+            st = mloda_calc_set_output(calc, i, out, err);
+        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
+            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+    }
+    for (int k = 0; k < 3; k++)
+        mloda_free(bufs[k].p);
+    return st;
+}
+
+const mloda_feature_group mloda_group_text_cleaning = {
+    .struct_size = sizeof(mloda_feature_group),
+    .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "TextCleaningFeatureGroup",
+    .description =
+        "Cleans a text column with the operations of the required option "
+        "cleaning_operations, applied in list order: normalize (lowercase, NFKD, combining "
+        "marks dropped), remove_stopwords (NLTK 3.8's 179 English stopwords), "
+        "remove_punctuation (ASCII punctuation), remove_special_chars (keeps [a-zA-Z0-9] and "
+        "whitespace), normalize_whitespace (collapse and trim), remove_urls (http(s)://..., "
+        "www...., then e-mail addresses). Differences from mloda: null stays null (mloda "
+        "writes 'None'); remove_stopwords always uses its built-in list (mloda needs NLTK "
+        "and silently does nothing without it); normalize covers ASCII, Latin-1, Latin "
+        "Extended-A/-B/Additional, Greek, Cyrillic, punctuation, super/subscripts, letterlike "
+        "symbols, number forms, enclosed alphanumerics, ligatures and fullwidth ASCII, and "
+        "keeps other characters as they are (Python would also lowercase and decompose "
+        "them, e.g. Armenian or Hangul); Greek final sigma uses an approximate word-end "
+        "test; the input must be a text column (mloda converts other types with str()).",
+    .version = "1",
+    .patterns = "{in}__cleaned_text (with option cleaning_operations)",
+    .options_doc = "cleaning_operations: ordered list of normalize|remove_stopwords|"
+                   "remove_punctuation|remove_special_chars|normalize_whitespace|remove_urls "
+                   "(required)\n"
+                   "in_features: the text column (option form)",
+    .example = "note__cleaned_text with cleaning_operations [\"normalize\", "
+               "\"normalize_whitespace\"]",
+    .match = tc_match,
+    .inputs = tc_inputs,
+    .bind = tc_bind,
+    .calculate = tc_calculate,
+};
