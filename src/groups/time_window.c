@@ -14,8 +14,9 @@
  *   bounds     one two-pointer pass (start[] never decreases);
  *   sum, mean  pandas' own online Kahan add/remove (roll_sum / roll_mean of pandas 1.5),
  *   var, std   pandas' online Welford add/remove with Kahan compensation (roll_var),
- *              reproduced step by step, so values agree with mloda to the last bits, also
- *              in the cases where the online method loses digits;
+ *              reproduced step by step, so values round as mloda's do, also where the
+ *              online method loses digits (checked against an independent transcription
+ *              of pandas' code in the tests);
  *   count      running count of non-null values (exact);
  *   min, max   monotonic deque (exact);
  *   median     order statistics in a Fenwick tree over value ranks: O(n log n) in all;
@@ -948,8 +949,8 @@ const mloda_feature_group mloda_group_time_window = {
         "first/last, which return the window's first/last element, nulls included. std/var "
         "are sample statistics (ddof 1); every output is float64 and NaN results are null. "
         "As in pandas' rolling, +-inf values count as missing except for count. "
-        "month = 30 days, year = 365 days. sum/mean/var/std replay pandas' online add/remove "
-        "arithmetic, so they match mloda to the last bits. Differences from mloda: the "
+        "month = 30 days, year = 365 days. sum/mean/var/std replay pandas 1.5's online add/remove "
+        "arithmetic, so they round as mloda's do. Differences from mloda: the "
         "reference column must be a timestamp column (checked at prepare); rows with equal "
         "times keep their input order (pandas' default sort is not stable, so mloda may "
         "order ties differently in long inputs); features of one step may use different "
