@@ -42,6 +42,14 @@ static void die(const char *what, const mloda_error *err)
     exit(1);
 }
 
+/* One machine-readable line per figure, collected by bench/run into REPORT.md:
+ * RESULT<TAB>name<TAB>value<TAB>unit<TAB>baseline<TAB>baseline value */
+static void result_line(const char *name, double value, const char *unit, const char *baseline,
+                        double base_value)
+{
+    printf("RESULT\t%s\t%.6g\t%s\t%s\t%.6g\n", name, value, unit, baseline, base_value);
+}
+
 static mloda_api_data *make_batch(const double *v, int64_t n)
 {
     mloda_error err = MLODA_ERROR_INIT;
@@ -176,8 +184,10 @@ int main(int argc, char **argv)
         t_prep[r] = now_us() - t0;
         mloda_session_free(s);
     }
+    double prep_us = median(t_prep, prep_reps);
     printf("mloda-c core bench: 4 aggregations (sum, mean, max, std) of one float64 column\n");
-    printf("prepare: %.1f us (median of %d)\n\n", median(t_prep, prep_reps), prep_reps);
+    printf("prepare: %.1f us (median of %d)\n\n", prep_us, prep_reps);
+    result_line("core: prepare (4 aggregations)", prep_us, "us", "target", 50.0);
     free(t_prep);
 
     mloda_session *s = NULL;
@@ -186,6 +196,7 @@ int main(int argc, char **argv)
     const int64_t sizes[] = {1, 100, 10000, 1000000};
     const int reps_full[] = {20000, 20000, 2000, 30};
     const int reps_quick[] = {500, 500, 50, 5};
+    run_figures rows_lines[4];
     printf("%10s %12s %12s %12s %9s %12s %12s %10s\n", "rows", "run_us", "floor_us",
            "read_only_us", "ratio", "stream_1st", "stream_last", "allocs/run");
     for (int k = 0; k < 4; k++) {
@@ -193,9 +204,23 @@ int main(int argc, char **argv)
         printf("%10lld %12.2f %12.2f %12.2f %8.2fx %12.2f %12.2f %10.1f\n", (long long)sizes[k],
                f.run_us, f.floor_us, f.floor_read_us, f.run_us / f.floor_us, f.first_us,
                f.last_us, f.allocs);
+        rows_lines[k] = f;
     }
     printf("\nfloor_us: one hand-written pass computing the 4 aggregates and filling the 4\n"
-           "broadcast output arrays; read_only_us: the same pass without outputs.\n");
+           "broadcast output arrays; read_only_us: the same pass without outputs.\n\n");
+    for (int k = 0; k < 4; k++) {
+        char name[96];
+        const run_figures *f = &rows_lines[k];
+        snprintf(name, sizeof name, "core: session_run, %lld rows", (long long)sizes[k]);
+        result_line(name, f->run_us, "us", "hand-written loop with outputs", f->floor_us);
+        snprintf(name, sizeof name, "core: session_run, %lld rows (vs read-only)",
+                 (long long)sizes[k]);
+        result_line(name, f->run_us, "us", "hand-written read-only loop", f->floor_read_us);
+        snprintf(name, sizeof name, "core: stream_run first result, %lld rows", (long long)sizes[k]);
+        result_line(name, f->first_us, "us", "stream_run last result", f->last_us);
+        snprintf(name, sizeof name, "core: allocations per run, %lld rows", (long long)sizes[k]);
+        result_line(name, f->allocs, "allocs", "output columns x3 + 3", 15.0);
+    }
     mloda_session_free(s);
     mloda_api_data_free(example);
     mloda_request_free(req);

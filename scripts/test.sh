@@ -30,5 +30,15 @@ for preset in dev asan tsan; do
     total_p=$((total_p + ${p:-0}))
     total_f=$((total_f + ${f:-1}))
 done
+# Short libFuzzer runs under ASan+UBSan (clang): a crash fails and leaves its reproducer in
+# fuzz/crashes/. Longer runs: scripts/fuzz.sh SECONDS.
+echo "=== fuzz (build-fuzz, ${FUZZ_SECONDS:-30} s per target)"
+out=$(./scripts/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1) || true
+echo "$out" | grep -E '^(fuzz|FAIL)' | tail -n 40
+line=$(tail -n 1 <<<"$out")
+p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed/\1/p' <<<"$line")
+f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed/\2/p' <<<"$line")
+total_p=$((total_p + ${p:-0}))
+total_f=$((total_f + ${f:-1}))
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -52,6 +52,20 @@ for exp in "$root"/tests/examples/*.expected; do
     rm -f /tmp/mloda_example_diff.$$
 done
 
+for r in "$build"/fuzz/replay_fuzz_*; do
+    [ -x "$r" ] || continue
+    target=${r##*/replay_fuzz_}
+    out=$(timeout 300 "$r" "$root/fuzz/corpus/$target" 2>&1)
+    summary=$(grep -E '^# replay' <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL fuzz replay $target: a corpus input crashed"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+done
+
 if [ -x "$build/mloda" ] && [ -x "$root/tests/cli/run_golden.sh" ]; then
     out=$("$root/tests/cli/run_golden.sh" "$build" 2>&1)
     grep -E '^FAIL' <<<"$out" | head -n 40
