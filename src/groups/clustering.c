@@ -11,7 +11,8 @@
  * the first row is in cluster 0; sklearn's numbering is arbitrary):
  *   kmeans         k-means++ seeding (greedy, 2 + ln k candidates, as sklearn) from a
  *                  splitmix64 generator seeded with 42, 10 seedings, Lloyd iterations until
- *                  no label changes (at most 300), the lowest inertia wins. A cluster that
+ *                  no label changes or the centres move less than sklearn's tol (1e-4 of the
+ *                  mean variance; at most 300), the lowest inertia wins. A cluster that
  *                  empties takes the point farthest from its centre. Label parity with
  *                  sklearn's RNG is not a goal; partitions of well-separated data agree.
  *   hierarchical,  Ward linkage (nearest-neighbour chain on centroids, merges sorted by
@@ -333,8 +334,8 @@ static void centroids(const la_matrix *m, const int64_t *labels, int64_t c, doub
 
 typedef struct km_work {
     double *centers;  /* k x p */
+    double *old;      /* k x p: the centres before an update */
     double *closest;  /* n: squared distance to the nearest chosen centre */
-    double *cand;     /* n: same with a candidate */
     double *cum;      /* n: running sums of closest */
     int64_t *labels;  /* n */
     int64_t *counts;  /* k */
@@ -395,33 +396,46 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
     }
 }
 
-/* Lloyd iterations from the seeded centres; returns the inertia. */
+/* Assigns every row to its nearest centre (ties: the lower centre); returns the inertia
+ * and whether any label changed. */
+static double assign(const la_matrix *m, int64_t k, km_work *w, bool *changed)
+{
+    double inertia = 0.0;
+    *changed = false;
+    for (int64_t r = 0; r < m->n; r++) {
+        int64_t best = 0;
+        double bd = INFINITY;
+        for (int64_t c = 0; c < k; c++) {
+            double d = dist2_center(m, r, w->centers + c * m->p);
+            if (d < bd) {
+                bd = d;
+                best = c;
+            }
+        }
+        *changed |= w->labels[r] != best;
+        w->labels[r] = best;
+        w->closest[r] = bd;
+        inertia += bd;
+    }
+    return inertia;
+}
+
+/*
+ * Lloyd iterations from the seeded centres, as sklearn's: stop when no label changes, or
+ * when the centres move less than tol (1e-4 times the mean column variance, which is 1
+ * after standardising) in total squared distance, then assign once more so the labels
+ * belong to the final centres. At most 300 iterations. Returns the inertia.
+ */
 static double lloyd(const la_matrix *m, int64_t k, km_work *w)
 {
+    const double tol = 1e-4;
     int64_t n = m->n, p = m->p;
     for (int64_t r = 0; r < n; r++)
         w->labels[r] = -1;
-    double inertia = 0.0;
-    for (int it = 0; it < 300; it++) {
-        bool changed = false;
-        inertia = 0.0;
-        for (int64_t r = 0; r < n; r++) {
-            int64_t best = 0;
-            double bd = INFINITY;
-            for (int64_t c = 0; c < k; c++) {
-                double d = dist2_center(m, r, w->centers + c * p);
-                if (d < bd) {
-                    bd = d;
-                    best = c;
-                }
-            }
-            changed |= w->labels[r] != best;
-            w->labels[r] = best;
-            w->closest[r] = bd;
-            inertia += bd;
-        }
-        if (!changed)
-            break;
+    bool changed = false;
+    double inertia = assign(m, k, w, &changed);
+    for (int it = 0; it < 300 && changed; it++) {
+        memcpy(w->old, w->centers, (size_t)(k * p) * sizeof *w->old);
         centroids(m, w->labels, k, w->centers, w->counts);
         /* an empty cluster takes the point farthest from its own centre */
         for (int64_t c = 0; c < k; c++) {
@@ -434,6 +448,12 @@ static double lloyd(const la_matrix *m, int64_t k, km_work *w)
                 w->centers[c * p + j] = m->x[j * n + far];
             w->closest[far] = 0.0;
         }
+        double shift = 0.0;
+        for (int64_t q = 0; q < k * p; q++)
+            shift += (w->centers[q] - w->old[q]) * (w->centers[q] - w->old[q]);
+        inertia = assign(m, k, w, &changed);
+        if (shift <= tol)
+            break;
     }
     return inertia;
 }
@@ -443,13 +463,13 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
     int64_t n = m->n;
     km_work w = {0};
     w.centers = alloc_n(k * m->p, sizeof *w.centers);
+    w.old = alloc_n(k * m->p, sizeof *w.old);
     w.closest = alloc_n(n, sizeof *w.closest);
-    w.cand = alloc_n(n, sizeof *w.cand);
     w.cum = alloc_n(n, sizeof *w.cum);
     w.labels = alloc_n(n, sizeof *w.labels);
     w.counts = alloc_n(k, sizeof *w.counts);
     mloda_status st = MLODA_OK;
-    if (w.centers == NULL || w.closest == NULL || w.cand == NULL || w.cum == NULL ||
+    if (w.centers == NULL || w.old == NULL || w.closest == NULL || w.cum == NULL ||
         w.labels == NULL || w.counts == NULL) {
         st = MLODA_NOMEM(err, "k-means work space");
     } else {
@@ -465,8 +485,8 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
         }
     }
     mloda_free(w.centers);
+    mloda_free(w.old);
     mloda_free(w.closest);
-    mloda_free(w.cand);
     mloda_free(w.cum);
     mloda_free(w.labels);
     mloda_free(w.counts);
@@ -511,20 +531,17 @@ static double ward_dist(const double *cent, const int64_t *size, int64_t p, int6
 
 /*
  * Ward linkage by the nearest-neighbour chain (Ward is reducible, so the chain finds the
- * same merges as the greedy algorithm); merges are then sorted by height and the first
- * n - k are applied, which is how sklearn cuts scipy's tree.
+ * same merges as the greedy algorithm), merges sorted by height into merges[0..n-1).
+ * Slots: a merge keeps the merged cluster in the lower slot a.
  */
-static mloda_status ward(const la_matrix *m, int64_t k, int64_t *labels, mloda_error *err)
+static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *err)
 {
     int64_t n = m->n, p = m->p;
     double *cent = alloc_n(n * p, sizeof *cent);
     int64_t *size = alloc_n(n, sizeof *size), *chain = alloc_n(n, sizeof *chain);
-    int64_t *parent = alloc_n(n, sizeof *parent);
-    merge *merges = alloc_n(n, sizeof *merges);
     bool *active = alloc_n(n, sizeof *active);
     mloda_status st = MLODA_OK;
-    if (cent == NULL || size == NULL || chain == NULL || parent == NULL || merges == NULL ||
-        active == NULL) {
+    if (cent == NULL || size == NULL || chain == NULL || active == NULL) {
         st = MLODA_NOMEM(err, "Ward linkage work space");
         goto done;
     }
@@ -533,7 +550,6 @@ static mloda_status ward(const la_matrix *m, int64_t k, int64_t *labels, mloda_e
             cent[r * p + j] = m->x[j * n + r];
         size[r] = 1;
         active[r] = true;
-        parent[r] = r;
     }
     int64_t n_merges = 0, len = 0;
     while (n_merges < n - 1) {
@@ -573,7 +589,22 @@ static mloda_status ward(const la_matrix *m, int64_t k, int64_t *labels, mloda_e
         merges[n_merges] = (merge){a, b, bd, n_merges};
         n_merges++;
     }
+    /* by height; equal heights keep the order found (a merge follows those it uses) */
     qsort(merges, (size_t)n_merges, sizeof *merges, cmp_merge);
+done:
+    mloda_free(cent);
+    mloda_free(size);
+    mloda_free(chain);
+    mloda_free(active);
+    return st;
+}
+
+/* k clusters from the tree: the first n - k merges applied (how sklearn cuts scipy's
+ * tree); labels are slot ids (parent: n scratch entries). */
+static void ward_cut(const merge *merges, int64_t n, int64_t k, int64_t *parent, int64_t *labels)
+{
+    for (int64_t r = 0; r < n; r++)
+        parent[r] = r;
     for (int64_t q = 0; q < n - k; q++) {
         int64_t ra = uf_find(parent, merges[q].a), rb = uf_find(parent, merges[q].b);
         if (ra != rb)
@@ -581,14 +612,6 @@ static mloda_status ward(const la_matrix *m, int64_t k, int64_t *labels, mloda_e
     }
     for (int64_t r = 0; r < n; r++)
         labels[r] = uf_find(parent, r);
-done:
-    mloda_free(cent);
-    mloda_free(size);
-    mloda_free(chain);
-    mloda_free(parent);
-    mloda_free(merges);
-    mloda_free(active);
-    return st;
 }
 
 /* ---------------------------------------------------------------- DBSCAN */
@@ -647,46 +670,121 @@ static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mlod
 
 /* ---------------------------------------------------------------- silhouette, auto k */
 
-/* sklearn's silhouette_score (Euclidean): mean over rows of (b - a) / max(a, b), 0 for a
- * row alone in its cluster. */
-static mloda_status silhouette(const la_matrix *m, const int64_t *labels, int64_t c,
-                               double *out, mloda_error *err)
+/*
+ * sklearn's silhouette_score (Euclidean) of n_lab labelings at once (labels[t * n + r],
+ * canonical, c[t] clusters): the mean over rows of (b - a) / max(a, b), 0 for a row alone
+ * in its cluster. One pass over the row pairs computes each distance once for all.
+ */
+static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const int64_t *c,
+                                int64_t n_lab, double *out, mloda_error *err)
 {
-    int64_t n = m->n;
-    double *sum = alloc_n(c, sizeof *sum);
-    int64_t *cnt = alloc_n(c, sizeof *cnt);
-    if (sum == NULL || cnt == NULL) {
+    int64_t n = m->n, width = 0;
+    for (int64_t t = 0; t < n_lab; t++)
+        width += c[t];
+    double *sum = alloc_n(width, sizeof *sum);
+    int64_t *cnt = alloc_n(width, sizeof *cnt), *base = alloc_n(n_lab, sizeof *base);
+    if (sum == NULL || cnt == NULL || base == NULL) {
         mloda_free(sum);
         mloda_free(cnt);
+        mloda_free(base);
         return MLODA_NOMEM(err, "silhouette work space");
     }
-    for (int64_t q = 0; q < c; q++)
-        cnt[q] = 0;
-    for (int64_t r = 0; r < n; r++)
-        cnt[labels[r]]++;
-    double total = 0.0;
-    for (int64_t r = 0; r < n; r++) {
-        for (int64_t q = 0; q < c; q++)
-            sum[q] = 0.0;
-        for (int64_t s = 0; s < n; s++)
-            sum[labels[s]] += sqrt(la_row_dist2(m, r, s));
-        int64_t own = labels[r];
-        if (cnt[own] <= 1)
-            continue;
-        double a = sum[own] / (double)(cnt[own] - 1), b = INFINITY;
-        for (int64_t q = 0; q < c; q++) {
-            if (q != own && cnt[q] > 0) {
-                double mean = sum[q] / (double)cnt[q];
-                b = mean < b ? mean : b;
-            }
-        }
-        double den = a > b ? a : b;
-        total += den > 0.0 ? (b - a) / den : 0.0;
+    for (int64_t t = 0, at = 0; t < n_lab; at += c[t], t++) {
+        base[t] = at;
+        out[t] = 0.0;
     }
-    *out = total / (double)n;
+    for (int64_t q = 0; q < width; q++)
+        cnt[q] = 0;
+    for (int64_t t = 0; t < n_lab; t++) {
+        for (int64_t r = 0; r < n; r++)
+            cnt[base[t] + labels[t * n + r]]++;
+    }
+    for (int64_t r = 0; r < n; r++) {
+        for (int64_t q = 0; q < width; q++)
+            sum[q] = 0.0;
+        for (int64_t s2 = 0; s2 < n; s2++) {
+            double d = sqrt(la_row_dist2(m, r, s2));
+            for (int64_t t = 0; t < n_lab; t++)
+                sum[base[t] + labels[t * n + s2]] += d;
+        }
+        for (int64_t t = 0; t < n_lab; t++) {
+            const double *st = sum + base[t];
+            const int64_t *ct = cnt + base[t];
+            int64_t own = labels[t * n + r];
+            if (ct[own] <= 1)
+                continue;
+            double a = st[own] / (double)(ct[own] - 1), b = INFINITY;
+            for (int64_t q = 0; q < c[t]; q++) {
+                if (q != own && ct[q] > 0) {
+                    double mean = st[q] / (double)ct[q];
+                    b = mean < b ? mean : b;
+                }
+            }
+            double den = a > b ? a : b;
+            out[t] += den > 0.0 ? (b - a) / den : 0.0;
+        }
+    }
+    for (int64_t t = 0; t < n_lab; t++)
+        out[t] /= (double)n;
     mloda_free(sum);
     mloda_free(cnt);
+    mloda_free(base);
     return MLODA_OK;
+}
+
+/*
+ * k = auto (mloda's search): the k in 2..min(10, n-1) whose labels have the highest
+ * silhouette (the smallest k on ties); labelings with one cluster or one row per cluster
+ * are skipped; 2 when nothing qualifies. Ward builds its tree once and cuts it per k.
+ */
+static mloda_status auto_k(const la_matrix *m, algo a, int64_t *out_k, mloda_error *err)
+{
+    int64_t n = m->n, hi = n - 1 < 10 ? n - 1 : 10;
+    *out_k = 2;
+    if (hi < 2)
+        return MLODA_OK;
+    int64_t n_lab = hi - 1;
+    int64_t *labels = alloc_n(n_lab * n, sizeof *labels), *c = alloc_n(n_lab, sizeof *c);
+    int64_t *map = alloc_n(n, sizeof *map), *ks = alloc_n(n_lab, sizeof *ks);
+    double *score = alloc_n(n_lab, sizeof *score);
+    merge *merges = a == A_KMEANS ? NULL : alloc_n(n, sizeof *merges);
+    mloda_status st = MLODA_OK;
+    if (labels == NULL || c == NULL || map == NULL || ks == NULL || score == NULL ||
+        (a != A_KMEANS && merges == NULL)) {
+        st = MLODA_NOMEM(err, "the search for k");
+        goto done;
+    }
+    if (a != A_KMEANS)
+        MLODA_TRY_GOTO(st, ward_tree(m, merges, err), done);
+    int64_t kept = 0;
+    for (int64_t k = 2; k <= hi; k++) {
+        int64_t *lab = labels + kept * n;
+        if (a == A_KMEANS)
+            MLODA_TRY_GOTO(st, kmeans(m, k, lab, err), done);
+        else
+            ward_cut(merges, n, k, map, lab);
+        int64_t u = canonical(lab, n, map, n);
+        if (u <= 1 || u >= n)
+            continue;
+        c[kept] = u;
+        ks[kept++] = k;
+    }
+    MLODA_TRY_GOTO(st, silhouettes(m, labels, c, kept, score, err), done);
+    double best = -1.0;
+    for (int64_t t = 0; t < kept; t++) {
+        if (score[t] > best) {
+            best = score[t];
+            *out_k = ks[t];
+        }
+    }
+done:
+    mloda_free(labels);
+    mloda_free(c);
+    mloda_free(map);
+    mloda_free(ks);
+    mloda_free(score);
+    mloda_free(merges);
+    return st;
 }
 
 static mloda_status labels_for_k(const la_matrix *m, algo a, int64_t k, int64_t *labels,
@@ -694,7 +792,15 @@ static mloda_status labels_for_k(const la_matrix *m, algo a, int64_t k, int64_t 
 {
     if (a == A_KMEANS)
         return kmeans(m, k, labels, err);
-    return ward(m, k, labels, err);
+    merge *merges = alloc_n(m->n, sizeof *merges);
+    int64_t *parent = alloc_n(m->n, sizeof *parent);
+    mloda_status st = merges == NULL || parent == NULL ? MLODA_NOMEM(err, "Ward linkage")
+                                                       : ward_tree(m, merges, err);
+    if (st == MLODA_OK)
+        ward_cut(merges, m->n, k, parent, labels);
+    mloda_free(merges);
+    mloda_free(parent);
+    return st;
 }
 
 /* ---------------------------------------------------------------- calculate */
@@ -769,11 +875,11 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     MLODA_TRY(la_gather(calc, i, &m, err));
     la_impute_standardise(&m);
     int64_t n = m.n, k = s->k;
-    int64_t *labels = alloc_n(n, sizeof *labels), *trial = alloc_n(n, sizeof *trial);
+    int64_t *labels = alloc_n(n, sizeof *labels);
     int64_t *map = alloc_n(n + 1, sizeof *map);
     mloda_status st = MLODA_OK;
     int64_t c = 0;
-    if (labels == NULL || trial == NULL || map == NULL) {
+    if (labels == NULL || map == NULL) {
         st = MLODA_NOMEM(err, "cluster labels");
         goto done;
     }
@@ -784,26 +890,8 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
             st = emit(calc, i, s, &m, labels, c, err);
         goto done;
     }
-    if (k == 0) {
-        /* auto: the k in 2..min(10, n-1) with the best silhouette (mloda's search) */
-        int64_t hi = n - 1 < 10 ? n - 1 : 10;
-        double best = -1.0;
-        k = 2;
-        for (int64_t t = 2; st == MLODA_OK && t <= hi; t++) {
-            st = labels_for_k(&m, s->algo, t, trial, err);
-            int64_t u = st == MLODA_OK ? canonical(trial, n, map, n + 1) : 0;
-            if (st != MLODA_OK || u <= 1 || u >= n)
-                continue;
-            double score = 0.0;
-            st = silhouette(&m, trial, u, &score, err);
-            if (st == MLODA_OK && score > best) {
-                best = score;
-                k = t;
-            }
-        }
-        if (st != MLODA_OK)
-            goto done;
-    }
+    if (k == 0)
+        MLODA_TRY_GOTO(st, auto_k(&m, s->algo, &k, err), done);
     if (n > 0 && k > n) {
         st = mloda_error_set(err, MLODA_ERR_COMPUTE, name,
                              "feature '%s': %lld clusters need at least %lld rows; the batch "
@@ -819,7 +907,6 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     }
 done:
     mloda_free(labels);
-    mloda_free(trial);
     mloda_free(map);
     la_matrix_reset(&m);
     return st;

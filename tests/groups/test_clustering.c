@@ -312,6 +312,19 @@ static void test_nulls_chains_options(void)
     CHECK(a[0] == 0.0);
     CHECK_OK(run_col(api, "x__cluster_dbscan_auto", NULL, NULL, a, 1, NULL, &err), err);
     CHECK(a[0] == -1.0);
+    /* auto with fewer than 3 rows falls back to k = 2 (mloda), too many for one row */
+    CHECK_EQ_INT(run_col(api, "x__cluster_kmeans_auto", NULL, NULL, a, 1, NULL, &err),
+                 MLODA_ERR_COMPUTE);
+    CHECK_CONTAINS(err.message, "2 clusters need at least 2 rows");
+    mloda_api_data_free(api);
+    const double two[2] = {3, 9};
+    const int64_t apart[2] = {0, 1};
+    api = xy_api(two, NULL, 2);
+    mloda_error_reset(&err);
+    CHECK_OK(run_col(api, "x__cluster_kmeans_auto", NULL, NULL, a, 2, NULL, &err), err);
+    check_labels(a, apart, 2);
+    CHECK_OK(run_col(api, "x__cluster_hierarchical_auto", NULL, NULL, a, 2, NULL, &err), err);
+    check_labels(a, apart, 2);
     mloda_api_data_free(api);
     const int64_t iv[6] = {1, 2, 100, 101, 1, 102};
     const int64_t want[6] = {0, 0, 1, 1, 0, 1};
