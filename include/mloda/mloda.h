@@ -142,6 +142,39 @@ MLODA_API mloda_status mloda_request_add_link(mloda_request *req, const char *ty
                                               const char *const *right_on,
                                               const mloda_options *params, mloda_error *err);
 /**
+ * A data source other than api_data: a file, a database table, any provider of columns
+ * (SPEC.md §8). A plain feature name resolves to the source whose schema has that column;
+ * the same column in two sources (api_data tables included) is an ambiguity error naming
+ * both. The source is read once, when the request is planned, and only the columns the
+ * plan needs are asked for; every run of a prepared session reads that snapshot (batches
+ * need not carry it). Its name works like an api_data table name (links, filters, errors).
+ */
+typedef struct mloda_source_provider {
+    size_t struct_size;   /* sizeof(mloda_source_provider) as the caller was built */
+    uint32_t abi_version; /* MLODA_SOURCE_ABI */
+    const char *name;     /* table name of the source, unique among sources and api_data */
+    /** Column names and types: a table (its rows are ignored). */
+    mloda_status (*schema)(void *user_data, mloda_table **out, mloda_error *err);
+    /** All rows of the listed columns (a subset of the schema), as a table whose columns
+     *  have the schema's names and types. */
+    mloda_status (*read)(void *user_data, int64_t n_columns, const char *const *columns,
+                         mloda_table **out, mloda_error *err);
+    void *user_data;                         /* first argument of the callbacks */
+    void (*user_data_free)(void *user_data); /* called when the request is freed */
+} mloda_source_provider;
+
+#define MLODA_SOURCE_ABI 1u
+
+/**
+ * Adds a data source to the request (the struct is copied; after success the request owns
+ * user_data, after a failure the caller does).
+ * Errors: MLODA_ERR_PLUGIN (abi, missing callbacks or name), MLODA_ERR_DUPLICATE (name).
+ */
+MLODA_API mloda_status mloda_request_add_source(mloda_request *req,
+                                                const mloda_source_provider *source,
+                                                mloda_error *err);
+
+/**
  * Makes the original row number (0-based, before filtering) of each row of a filtered
  * table available as an int64 column `name` of that table (request it like any column).
  */

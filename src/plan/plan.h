@@ -62,6 +62,8 @@ struct mloda_request {
     char *row_id_column;       /* owned; NULL when not requested */
     mloda_request_link *links; /* owned */
     int64_t n_links, links_cap;
+    mloda_source_provider *sources; /* owned copies; user_data owned */
+    int64_t n_sources, sources_cap;
     int threads;               /* 0 = number of cores */
     mloda_column_ordering ordering;
     mloda_on_error on_error;
@@ -125,6 +127,9 @@ typedef struct plan_source {
     int64_t filter_step;       /* FILTER step of this table, or MLODA_NO_INDEX */
     bool has_row_id;           /* the row-id column is synthesised for this table */
     int64_t n_link_cols;       /* link key/time columns read from this table */
+    const mloda_source_provider *provider; /* borrowed from the request; NULL for api_data */
+    mloda_table *data;         /* owned: a provider's rows, read at prepare; runs use them
+                                  instead of the batch */
 } plan_source;
 
 struct plan_filter;

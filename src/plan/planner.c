@@ -44,10 +44,37 @@ enum { MAX_DEPTH = 256 };
 
 /* ---------------------------------------------------------------- sources */
 
+/* Source i: a table of the api_data example, or (after those) a provider's schema. */
+static mloda_status add_one_source(planner *pl, const char *name, mloda_table *schema,
+                                   const mloda_source_provider *provider, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    for (int64_t k = 0; k < p->n_sources; k++) {
+        if (strcmp(p->sources[k].name, name) == 0) {
+            mloda_table_release(schema);
+            return mloda_error_set(err, MLODA_ERR_DUPLICATE, name,
+                                   "two data sources are named '%s'", name);
+        }
+    }
+    plan_source *s = &p->sources[p->n_sources];
+    s->schema = schema;
+    s->filter_step = MLODA_NO_INDEX;
+    s->provider = provider;
+    p->n_sources++;
+    s->name = mloda_strdup(name);
+    if (s->name == NULL)
+        return MLODA_NOMEM(err, "a table name");
+    pl->source_names[p->n_sources - 1] = s->name;
+    pl->source_schemas[p->n_sources - 1] = s->schema;
+    return MLODA_OK;
+}
+
 static mloda_status add_sources(planner *pl, const mloda_api_data *example, mloda_error *err)
 {
     mloda_plan *p = pl->plan;
-    int64_t n = example == NULL ? 0 : mloda_api_data_n_tables(example);
+    const mloda_request *req = pl->request;
+    int64_t n_api = example == NULL ? 0 : mloda_api_data_n_tables(example);
+    int64_t n = n_api + req->n_sources;
     if (n == 0)
         return MLODA_OK;
     p->sources = mloda_calloc((size_t)n, sizeof *p->sources);
@@ -55,20 +82,98 @@ static mloda_status add_sources(planner *pl, const mloda_api_data *example, mlod
     pl->source_schemas = mloda_calloc((size_t)n, sizeof *pl->source_schemas);
     if (p->sources == NULL || pl->source_names == NULL || pl->source_schemas == NULL)
         return MLODA_NOMEM(err, "the data sources");
-    for (int64_t i = 0; i < n; i++) {
-        plan_source *s = &p->sources[i];
-        s->name = mloda_strdup(mloda_api_data_table_name(example, i));
-        if (s->name == NULL)
-            return MLODA_NOMEM(err, "a table name");
-        s->schema = mloda_table_retain(mloda_api_data_table(example, i));
-        s->filter_step = MLODA_NO_INDEX;
-        p->n_sources++;
-        pl->source_names[i] = s->name;
-        pl->source_schemas[i] = s->schema;
-    }
-    pl->sources.n = n;
     pl->sources.names = pl->source_names;
     pl->sources.schemas = pl->source_schemas;
+    for (int64_t i = 0; i < n_api; i++) {
+        MLODA_TRY(add_one_source(pl, mloda_api_data_table_name(example, i),
+                                 mloda_table_retain(mloda_api_data_table(example, i)), NULL, err));
+        pl->sources.n = p->n_sources;
+    }
+    for (int64_t i = 0; i < req->n_sources; i++) {
+        const mloda_source_provider *prov = &req->sources[i];
+        mloda_table *schema = NULL;
+        mloda_status st = prov->schema(prov->user_data, &schema, err);
+        if (st == MLODA_OK && schema == NULL)
+            st = mloda_error_set(err, MLODA_ERR_PLUGIN, prov->name,
+                                 "data source '%s' gave no schema", prov->name);
+        if (st != MLODA_OK) {
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s", prov->name);
+            return st;
+        }
+        MLODA_TRY(add_one_source(pl, prov->name, schema, prov, err));
+        pl->sources.n = p->n_sources;
+    }
+    return MLODA_OK;
+}
+
+/* The columns of source s that the plan reads (features, filters, links), deduplicated. */
+static mloda_status needed_columns(const mloda_plan *p, int64_t s, const char ***out, int64_t *n,
+                                   mloda_error *err)
+{
+    int64_t cap = p->n_source_slots + p->n_filters + p->n_link_cols + 1;
+    const char **names = mloda_calloc((size_t)cap, sizeof *names);
+    if (names == NULL)
+        return MLODA_NOMEM(err, "a column list");
+    *n = 0;
+    for (int64_t k = 0; k < cap - 1; k++) {
+        const char *c = NULL;
+        if (k < p->n_source_slots) {
+            const plan_node *node = &p->nodes[p->source_slot_nodes[k]];
+            c = node->source == s ? node->source_column : NULL;
+        } else if (k < p->n_source_slots + p->n_filters) {
+            const plan_filter *f = &p->filters[k - p->n_source_slots];
+            c = f->source == s ? f->column : NULL;
+        } else {
+            const plan_link_col *lc = &p->link_cols[k - p->n_source_slots - p->n_filters];
+            c = lc->source == s ? lc->column : NULL;
+        }
+        if (c == NULL || (p->row_id_column != NULL && strcmp(c, p->row_id_column) == 0))
+            continue;
+        bool seen = false;
+        for (int64_t j = 0; j < *n && !seen; j++)
+            seen = strcmp(names[j], c) == 0;
+        if (!seen)
+            names[(*n)++] = c;
+    }
+    *out = names;
+    return MLODA_OK;
+}
+
+/* Reads what the plan needs of every provider's source, once, into its data table. */
+static mloda_status read_provider_sources(mloda_plan *p, mloda_error *err)
+{
+    for (int64_t s = 0; s < p->n_sources; s++) {
+        const mloda_source_provider *prov = p->sources[s].provider;
+        if (prov == NULL)
+            continue;
+        const char **names = NULL;
+        int64_t n = 0;
+        MLODA_TRY(needed_columns(p, s, &names, &n, err));
+        mloda_table *data = NULL;
+        mloda_status st = n == 0 ? MLODA_OK : prov->read(prov->user_data, n, names, &data, err);
+        if (st == MLODA_OK && n > 0 && data == NULL)
+            st = mloda_error_set(err, MLODA_ERR_PLUGIN, prov->name,
+                                 "data source '%s' returned no table", prov->name);
+        for (int64_t k = 0; st == MLODA_OK && k < n; k++) {
+            int64_t c = mloda_table_find(data, names[k]);
+            int64_t sc = mloda_table_find(p->sources[s].schema, names[k]);
+            if (c < 0 || mloda_column_type(mloda_table_column(data, c)) !=
+                             mloda_column_type(mloda_table_column(p->sources[s].schema, sc)))
+                st = mloda_error_set(err, MLODA_ERR_PLUGIN, names[k],
+                                     "data source '%s' did not return column '%s' with its "
+                                     "schema's type",
+                                     prov->name, names[k]);
+        }
+        mloda_free((void *)names);
+        if (st != MLODA_OK) {
+            mloda_table_release(data);
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s", prov->name);
+            return st;
+        }
+        p->sources[s].data = data;
+    }
     return MLODA_OK;
 }
 
@@ -686,6 +791,7 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     MLODA_TRY_GOTO(st, build_steps(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_results(p, err), fail);
     MLODA_TRY_GOTO(st, build_source_slots(p, err), fail);
+    MLODA_TRY_GOTO(st, read_provider_sources(p, err), fail);
     planner_reset(&pl);
     *out = p;
     return MLODA_OK;
@@ -722,6 +828,7 @@ void mloda_plan_free(mloda_plan *p)
     for (int64_t i = 0; i < p->n_sources; i++) {
         mloda_free(p->sources[i].name);
         mloda_table_release(p->sources[i].schema);
+        mloda_table_release(p->sources[i].data);
     }
     mloda_free(p->sources);
     mloda_free(p->source_slot_nodes);

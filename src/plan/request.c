@@ -47,6 +47,12 @@ void mloda_request_free(mloda_request *req)
     for (int64_t i = 0; i < req->n_links; i++)
         link_reset(&req->links[i]);
     mloda_free(req->links);
+    for (int64_t i = 0; i < req->n_sources; i++) {
+        if (req->sources[i].user_data_free != NULL)
+            req->sources[i].user_data_free(req->sources[i].user_data);
+        mloda_free((void *)(uintptr_t)req->sources[i].name);
+    }
+    mloda_free(req->sources);
     mloda_free(req);
 }
 
@@ -211,5 +217,38 @@ mloda_status mloda_request_add_link(mloda_request *req, const char *type, const 
         return st;
     }
     req->n_links++;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_add_source(mloda_request *req, const mloda_source_provider *source,
+                                      mloda_error *err)
+{
+    if (req == NULL || source == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL request or source");
+    mloda_source_provider p;
+    memset(&p, 0, sizeof p);
+    memcpy(&p, source, source->struct_size < sizeof p ? source->struct_size : sizeof p);
+    if (p.abi_version != MLODA_SOURCE_ABI || p.struct_size < sizeof p || p.name == NULL ||
+        p.name[0] == '\0' || p.schema == NULL || p.read == NULL)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, p.name,
+                               "data source needs abi_version %u, a name, schema and read",
+                               MLODA_SOURCE_ABI);
+    for (int64_t i = 0; i < req->n_sources; i++) {
+        if (strcmp(req->sources[i].name, p.name) == 0)
+            return mloda_error_set(err, MLODA_ERR_DUPLICATE, p.name,
+                                   "a data source named '%s' was already added", p.name);
+    }
+    if (req->n_sources == req->sources_cap) {
+        int64_t cap = req->sources_cap == 0 ? 2 : req->sources_cap * 2;
+        mloda_source_provider *s = mloda_realloc(req->sources, (size_t)cap * sizeof *s);
+        if (s == NULL)
+            return MLODA_NOMEM(err, "data sources");
+        req->sources = s;
+        req->sources_cap = cap;
+    }
+    p.name = mloda_strdup(p.name);
+    if (p.name == NULL)
+        return MLODA_NOMEM(err, "a source name");
+    req->sources[req->n_sources++] = p;
     return MLODA_OK;
 }

@@ -91,6 +91,8 @@ static void check_type(problems *p, const plan_source *src, const char *name, ml
 static const mloda_table *batch_table(const mloda_plan *plan, const mloda_api_data *batch,
                                       int64_t s)
 {
+    if (plan->sources[s].provider != NULL)
+        return plan->sources[s].data; /* read once at prepare */
     if (batch == NULL)
         return plan->sources[s].schema;
     int64_t i = mloda_api_data_find(batch, plan->sources[s].name);
