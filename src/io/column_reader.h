@@ -48,6 +48,17 @@ mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err);
 mloda_status io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
                                       mloda_error *err);
 mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err);
+/** Numbers that come typed (SQLite): the same rules as io_colreader_number. */
+mloda_status io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err);
+mloda_status io_colreader_float64(io_column_reader *r, double v, mloda_error *err);
+/**
+ * A value given as text (a CSV field, a SQLite TEXT value), read as the wanted type: numbers
+ * ("NaN", "nan", "NA" and "null" are nulls in numeric columns), true/false/1/0 for bool,
+ * ISO 8601 for timestamps, "[a, b]" for lists, the text itself for utf8. Without a wanted
+ * type the text is a string.
+ */
+mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len,
+                               mloda_error *err);
 /** A value the reader cannot take (what = "an object", "null inside a list", ...). */
 mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
 /** Rows read so far. */

@@ -49,6 +49,10 @@ mloda_status io_sqlite_source_open(const char *path, const io_schema *schema,
                                    const io_source_options *opts, io_source **out,
                                    mloda_error *err);
 
+/** The api_data table that CSV or SQL rows fill: `wanted`, or the schema's only table.
+ *  *out is a copy. Errors: MLODA_ERR_INVALID_ARG naming what is missing. */
+mloda_status io_pick_table(const io_schema *schema, const char *wanted, const char *what,
+                           char **out, mloda_error *err);
 /** Copies name into info->file (truncating). */
 void io_info_set_file(io_batch_info *info, const char *name);
 

@@ -70,10 +70,15 @@ size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
 {
     int frac_digits = 0;
     const int64_t per_second = unit_per_second(unit, &frac_digits);
+    /* remainders first: multiplying the quotient back could overflow near INT64_MIN */
+    int64_t frac = value % per_second;
+    if (frac < 0)
+        frac += per_second;
     const int64_t secs = floor_div(value, per_second);
-    const int64_t frac = value - secs * per_second;
+    int64_t in_day = secs % 86400;
+    if (in_day < 0)
+        in_day += 86400;
     const int64_t days = floor_div(secs, 86400);
-    const int64_t in_day = secs - days * 86400;
     int64_t year = 0;
     int month = 0, day = 0;
     io_civil_from_days(days, &year, &month, &day);

@@ -69,10 +69,16 @@ static void test_format(void)
         CHECK_STR(buf, cases[i].text);
         CHECK_EQ_INT(n, strlen(cases[i].text));
     }
-    /* extremes never overflow the buffer */
+    /* extremes: no overflow in the arithmetic (UBSan) or the buffer */
     char small[8];
     const size_t n = io_iso_format(small, sizeof small, INT64_MIN, MLODA_TIME_SECOND);
     CHECK(n < sizeof small && small[n] == '\0');
+    for (int unit = MLODA_TIME_SECOND; unit <= MLODA_TIME_NANO; unit++) {
+        TEST_CASE("unit %d", unit);
+        char buf[64];
+        CHECK(io_iso_format(buf, sizeof buf, INT64_MIN, (mloda_time_unit)unit) > 19);
+        CHECK(io_iso_format(buf, sizeof buf, INT64_MAX, (mloda_time_unit)unit) > 19);
+    }
 }
 
 static void test_round_trip(void)
