@@ -30,7 +30,13 @@
 #include "groups/linalg.h"
 #include "util/util.h"
 
-typedef enum pipe_kind { P_PREPROCESSING, P_SCALING, P_IMPUTATION, P_FEATURE_ENG, P_COUNT } pipe_kind;
+typedef enum pipe_kind {
+    P_PREPROCESSING,
+    P_SCALING,
+    P_IMPUTATION,
+    P_FEATURE_ENG,
+    P_COUNT
+} pipe_kind;
 
 static const char *const PIPES[P_COUNT] = {"preprocessing", "scaling", "imputation",
                                            "feature_engineering"};
