@@ -175,31 +175,33 @@ static mloda_status emit_ordinal(const cats *c, int64_t n, mloda_column **out, m
     return f64_out_finish(b, o, n, out, err);
 }
 
-/* One-hot columns: all zeros, then one pass over the rows sets each row's 1.0. */
+/* One-hot columns, written in blocks of rows so that the block's codes stay in cache
+ * while every column's slice of the block is written (one write per value, vectorised). */
 static mloda_status emit_onehot(mloda_calc *calc, int64_t i, const cats *c, int64_t n,
                                 mloda_error *err)
 {
+    enum { BLOCK = 2048 };
     int64_t k_n = c->n_cats;
     size_t slots = (size_t)(k_n > 0 ? k_n : 1);
     mloda_column_builder **b = mloda_calloc(slots, sizeof *b);
     double **o = mloda_calloc(slots, sizeof *o);
     mloda_status st = b == NULL || o == NULL ? MLODA_NOMEM(err, "one-hot columns") : MLODA_OK;
-    for (int64_t k = 0; st == MLODA_OK && k < k_n; k++) {
-        st = mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b[k], err);
-        void *buf = NULL;
-        if (st == MLODA_OK)
-            st = mloda_column_builder_resize(b[k], n, &buf, err); /* zeroed */
-        o[k] = buf;
-        if (st == MLODA_OK)
-            st = clear_missing(b[k], c, n, err);
-    }
+    for (int64_t k = 0; st == MLODA_OK && k < k_n; k++)
+        st = f64_out_start(n, &b[k], &o[k], err);
     if (st == MLODA_OK) {
-        const int64_t *code = c->code;
-        for (int64_t r = 0; r < n; r++) {
-            if (code[r] >= 0)
-                o[code[r]][r] = 1.0;
+        const int64_t *restrict code = c->code;
+        for (int64_t lo = 0; lo < n; lo += BLOCK) {
+            int64_t hi = lo + BLOCK < n ? lo + BLOCK : n;
+            for (int64_t k = 0; k < k_n; k++) {
+                double *restrict ok = o[k];
+                for (int64_t r = lo; r < hi; r++)
+                    ok[r] = code[r] == k ? 1.0 : 0.0; /* missing rows: 0, masked below */
+            }
         }
     }
+    /* after the values: a builder's value pointer is valid only until the next call */
+    for (int64_t k = 0; st == MLODA_OK && k < k_n; k++)
+        st = clear_missing(b[k], c, n, err);
     for (int64_t k = 0; k < k_n && b != NULL; k++) {
         if (st != MLODA_OK) {
             mloda_column_builder_free(b[k]);

@@ -2,9 +2,11 @@
  * row_groups.c: grouping rows by hashing their key values (see row_groups.h).
  *
  * One pass per key column hashes every row into h[]; one pass over the rows inserts them
- * into an open-addressing table (linear probing, at most half full) whose slots hold
- * group numbers. A probe compares the stored hash first and the key values only when the
- * hashes agree, against the group's first row.
+ * into an open-addressing table (linear probing, at most half full) whose slots hold the
+ * group's hash and number. The table grows with the number of groups, not of rows, so
+ * for the usual few-thousand categories it stays in cache. A probe compares hashes first
+ * and key values only when they agree, against the group's first row, reading the key
+ * columns through prepared descriptors (no per-row calls).
  */
 #include "groups/row_groups.h"
 
@@ -84,18 +86,53 @@ int row_value_cmp(const mloda_column *col, int64_t a, int64_t b)
     }
 }
 
-static bool key_equal(const mloda_column *c, int64_t a, int64_t b)
+/* A key column prepared for row comparisons. */
+typedef struct key_col {
+    mloda_type type;
+    const uint8_t *valid; /* NULL: no nulls */
+    const int64_t *i64;
+    const double *f64;
+    const uint8_t *bits;
+    const int32_t *off;
+    const char *data;
+} key_col;
+
+static void key_col_init(key_col *k, const mloda_column *c)
 {
-    bool ma = row_is_missing(c, a), mb = row_is_missing(c, b);
+    k->type = mloda_column_type(c);
+    k->valid = mloda_column_validity(c);
+    k->i64 = mloda_column_int64(c);
+    k->f64 = mloda_column_float64(c);
+    k->bits = mloda_column_bool_bits(c);
+    k->off = mloda_column_utf8_offsets(c);
+    k->data = mloda_column_utf8_data(c);
+}
+
+static inline bool key_missing(const key_col *k, int64_t r)
+{
+    if (k->valid != NULL && !bit_at(k->valid, r))
+        return true;
+    return k->type == MLODA_TYPE_FLOAT64 && k->f64[r] != k->f64[r];
+}
+
+static inline bool key_equal(const key_col *k, int64_t a, int64_t b)
+{
+    bool ma = key_missing(k, a), mb = key_missing(k, b);
     if (ma || mb)
         return ma && mb;
-    if (mloda_column_type(c) == MLODA_TYPE_UTF8) {
-        int64_t la = 0, lb = 0;
-        const char *sa = mloda_column_utf8_at(c, a, &la);
-        const char *sb = mloda_column_utf8_at(c, b, &lb);
-        return la == lb && (la == 0 || memcmp(sa, sb, (size_t)la) == 0);
+    switch (k->type) {
+    case MLODA_TYPE_FLOAT64:
+        return k->f64[a] == k->f64[b]; /* -0.0 == 0.0 */
+    case MLODA_TYPE_BOOL:
+        return bit_at(k->bits, a) == bit_at(k->bits, b);
+    case MLODA_TYPE_UTF8: {
+        int32_t la = k->off[a + 1] - k->off[a], lb = k->off[b + 1] - k->off[b];
+        return la == lb && (la == 0 || memcmp(k->data + k->off[a], k->data + k->off[b],
+                                              (size_t)la) == 0);
     }
-    return row_value_cmp(c, a, b) == 0; /* -0.0 == 0.0 */
+    default:
+        return k->i64[a] == k->i64[b];
+    }
 }
 
 /* Mixes the hash of every row's value in col into h[]; marks missing rows in skip[]
@@ -174,6 +211,42 @@ static void *alloc_n(int64_t n, size_t elem)
     return mloda_malloc(bytes);
 }
 
+typedef struct slot {
+    uint64_t hash;
+    int64_t group; /* -1: empty */
+} slot;
+
+/* A table of `cap` empty slots. */
+static slot *slots_new(int64_t cap)
+{
+    slot *t = alloc_n(cap, sizeof *t);
+    for (int64_t i = 0; t != NULL && i < cap; i++)
+        t[i].group = -1;
+    return t;
+}
+
+/* Doubles the table, reinserting every group by its stored hash. */
+static mloda_status slots_grow(slot **t, int64_t *cap, mloda_error *err)
+{
+    int64_t ncap = *cap * 2;
+    slot *nt = slots_new(ncap);
+    if (nt == NULL)
+        return MLODA_NOMEM(err, "a grouping table");
+    uint64_t mask = (uint64_t)ncap - 1;
+    for (int64_t i = 0; i < *cap; i++) {
+        if ((*t)[i].group < 0)
+            continue;
+        uint64_t pos = (*t)[i].hash & mask;
+        while (nt[pos].group >= 0)
+            pos = (pos + 1) & mask;
+        nt[pos] = (*t)[i];
+    }
+    mloda_free(*t);
+    *t = nt;
+    *cap = ncap;
+    return MLODA_OK;
+}
+
 mloda_status row_groups_build(const mloda_column *const *keys, int64_t n_keys, int64_t n_rows,
                               bool skip_missing, row_groups *out, mloda_error *err)
 {
@@ -187,48 +260,57 @@ mloda_status row_groups_build(const mloda_column *const *keys, int64_t n_keys, i
     out->size = alloc_n(n_rows, sizeof(int64_t));
     uint64_t *h = mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof *h);
     uint8_t *skip = skip_missing ? mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), 1) : NULL;
-    int64_t cap = 16;
-    while (cap < 2 * n_rows)
-        cap *= 2;
-    int64_t *slots = mloda_calloc((size_t)cap, sizeof *slots);
+    key_col kc_local[4];
+    key_col *kc = n_keys <= 4 ? kc_local : alloc_n(n_keys, sizeof *kc);
+    int64_t cap = 64;
+    slot *table = slots_new(cap);
     mloda_status st = MLODA_OK;
-    if (out->id == NULL || out->first == NULL || out->size == NULL || h == NULL || slots == NULL ||
-        (skip_missing && skip == NULL))
+    if (out->id == NULL || out->first == NULL || out->size == NULL || h == NULL ||
+        table == NULL || kc == NULL || (skip_missing && skip == NULL))
         st = MLODA_NOMEM(err, "a grouping table");
-    for (int64_t k = 0; st == MLODA_OK && k < n_keys; k++)
+    for (int64_t k = 0; st == MLODA_OK && k < n_keys; k++) {
         st = hash_column(keys[k], n_rows, h, skip, err);
-    uint64_t mask = (uint64_t)cap - 1;
+        key_col_init(&kc[k], keys[k]);
+    }
     for (int64_t r = 0; st == MLODA_OK && r < n_rows; r++) {
         if (skip != NULL && skip[r]) {
             out->id[r] = -1;
             continue;
         }
-        uint64_t pos = h[r] & mask;
+        uint64_t mask = (uint64_t)cap - 1, hr = h[r];
+        uint64_t pos = hr & mask;
         for (;;) {
-            int64_t s = slots[pos];
-            if (s == 0) { /* new group */
+            slot *sl = &table[pos];
+            if (sl->group < 0) { /* a new group */
                 int64_t g = out->n_groups++;
-                slots[pos] = g + 1;
+                sl->group = g;
+                sl->hash = hr;
                 out->first[g] = r;
                 out->size[g] = 1;
                 out->id[r] = g;
+                if (2 * out->n_groups > cap)
+                    st = slots_grow(&table, &cap, err);
                 break;
             }
-            int64_t g = s - 1, f = out->first[g];
-            bool same = h[f] == h[r];
-            for (int64_t k = 0; same && k < n_keys; k++)
-                same = key_equal(keys[k], r, f);
-            if (same) {
-                out->size[g]++;
-                out->id[r] = g;
-                break;
+            if (sl->hash == hr) {
+                int64_t g = sl->group, f = out->first[g];
+                bool same = true;
+                for (int64_t k = 0; same && k < n_keys; k++)
+                    same = key_equal(&kc[k], r, f);
+                if (same) {
+                    out->size[g]++;
+                    out->id[r] = g;
+                    break;
+                }
             }
             pos = (pos + 1) & mask;
         }
     }
     mloda_free(h);
     mloda_free(skip);
-    mloda_free(slots);
+    mloda_free(table);
+    if (kc != kc_local)
+        mloda_free(kc);
     if (st != MLODA_OK)
         row_groups_reset(out);
     return st;
