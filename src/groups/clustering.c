@@ -97,13 +97,12 @@ static mloda_status check_algo(const char *name, int a, const char *token, mloda
 {
     if (a < 0)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown clustering algorithm '%s' in '%s'; allowed: " IMPLEMENTED,
-                               token, name);
+                               "unknown clustering algorithm '%s'; allowed: " IMPLEMENTED, token);
     if (a == A_SPECTRAL || a == A_AFFINITY)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "feature '%s': clustering algorithm '%s' is not implemented in "
-                               "mloda-c; available: " IMPLEMENTED,
-                               name, ALGOS[a]);
+                               "clustering algorithm '%s' is not implemented in mloda-c; "
+                               "available: " IMPLEMENTED,
+                               ALGOS[a]);
     return MLODA_OK;
 }
 
@@ -145,8 +144,7 @@ static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *reco
     bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
     if (mloda_options_has(o, OPT_ALGO) && !mloda_options_get_string(o, OPT_ALGO, &opt_algo))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a string (one of " IMPLEMENTED ")",
-                               OPT_ALGO, name);
+                               "option %s must be a string: " IMPLEMENTED, OPT_ALGO);
     int64_t opt_k = option_k(o, ktext, sizeof ktext);
     if (!named && opt_algo == NULL)
         return MLODA_OK;
@@ -158,9 +156,8 @@ static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *reco
         const char *us = strchr(rest, '_');
         if (us == NULL || strchr(us + 1, '_') != NULL)
             return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "'%s' is not of the form {inputs}__cluster_{algorithm}_{k} "
-                                   "(algorithm: " IMPLEMENTED "; k: a positive integer or auto)",
-                                   name);
+                                   "expected {inputs}__cluster_{algorithm}_{k}, algorithm one of "
+                                   IMPLEMENTED ", k a positive integer or auto");
         char token[32];
         (void)snprintf(token, sizeof token, "%.*s", (int)(us - rest), rest);
         a = find_algo(rest, (size_t)(us - rest));
@@ -168,8 +165,7 @@ static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *reco
         k = parse_k(us + 1);
         if (k < 0)
             return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "feature '%s': k '%s' must be a positive integer or auto",
-                                   name, us + 1);
+                                   "k '%s' must be a positive integer or auto", us + 1);
         if ((opt_algo != NULL && strcmp(opt_algo, ALGOS[a]) != 0) ||
             (opt_k != -2 && opt_k != k)) {
             *hard = true;
@@ -184,25 +180,24 @@ static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *reco
         a = find_algo(opt_algo, strlen(opt_algo));
         if (a < 0)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: " IMPLEMENTED, OPT_ALGO,
-                                   name, opt_algo);
+                                   "option %s is '%s'; allowed: " IMPLEMENTED, OPT_ALGO, opt_algo);
         MLODA_TRY(check_algo(name, a, opt_algo, why));
         if (opt_k == -2)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no %s (a positive integer or auto)",
-                                   name, OPT_ALGO, OPT_K);
+                                   "%s is set but no %s (a positive integer or auto)", OPT_ALGO,
+                                   OPT_K);
         k = opt_k;
         if (!mloda_options_has(o, "in_features"))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no in_features", name, OPT_ALGO);
+                                   "%s is set but no in_features", OPT_ALGO);
     }
     if (k < 0)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' is '%s'; it must be a positive integer or auto",
-                               OPT_K, name, ktext);
+                               "option %s is '%s'; it must be a positive integer or auto", OPT_K,
+                               ktext);
     if (mloda_options_has(o, OPT_PROBS) && !mloda_options_get_bool(o, OPT_PROBS, &out->probs))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' must be true or false", OPT_PROBS, name);
+                               "option %s must be true or false", OPT_PROBS);
     out->algo = (algo)a;
     out->k = k;
     *recognised = true;

@@ -91,13 +91,12 @@ static mloda_status check_algo(const char *name, int a, const char *token, mloda
 {
     if (a < 0)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown dimensionality reduction '%s' in '%s'; allowed: pca",
-                               token, name);
+                               "unknown dimensionality reduction '%s'; allowed: pca", token);
     if (a != D_PCA)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "feature '%s': dimensionality reduction '%s' is not implemented "
-                               "in mloda-c; available: pca",
-                               name, ALGOS[a]);
+                               "dimensionality reduction '%s' is not implemented in mloda-c; "
+                               "available: pca",
+                               ALGOS[a]);
     return MLODA_OK;
 }
 
@@ -136,7 +135,7 @@ static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recogn
     bool named = suffix != NULL && split_suffix(suffix, &alen, &dim, &dlen);
     if (mloda_options_has(o, OPT_ALGO) && !mloda_options_get_string(o, OPT_ALGO, &opt_algo))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a string (pca)", OPT_ALGO, name);
+                               "option %s must be a string (pca)", OPT_ALGO);
     int64_t opt_d = option_dim(o, dtext, sizeof dtext);
     if (!named && opt_algo == NULL)
         return MLODA_OK;
@@ -150,8 +149,8 @@ static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recogn
         d = parse_dim(dim, dlen);
         if (d < 0)
             return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "feature '%s': dimension '%.*s' must be a positive integer",
-                                   name, (int)(dlen < 40 ? dlen : 40), dim);
+                                   "dimension '%.*s' must be a positive integer",
+                                   (int)(dlen < 40 ? dlen : 40), dim);
         if ((opt_algo != NULL && strcmp(opt_algo, ALGOS[a]) != 0) || (opt_d != -2 && opt_d != d)) {
             *hard = true;
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
@@ -165,20 +164,19 @@ static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recogn
         a = find_algo(opt_algo, strlen(opt_algo));
         if (a < 0)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: pca", OPT_ALGO, name,
-                                   opt_algo);
+                                   "option %s is '%s'; allowed: pca", OPT_ALGO, opt_algo);
         MLODA_TRY(check_algo(name, a, opt_algo, why));
         if (opt_d == -2)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no %s", name, OPT_ALGO, OPT_DIM);
+                                   "%s is set but no %s", OPT_ALGO, OPT_DIM);
         if (opt_d < 0)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; it must be a positive integer",
-                                   OPT_DIM, name, dtext);
+                                   "option %s is '%s'; it must be a positive integer", OPT_DIM,
+                                   dtext);
         d = opt_d;
         if (!mloda_options_has(o, "in_features"))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no in_features", name, OPT_ALGO);
+                                   "%s is set but no in_features", OPT_ALGO);
     }
     if (mloda_options_has(o, OPT_SOLVER)) {
         const char *sv = NULL;
@@ -186,9 +184,8 @@ static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recogn
             (strcmp(sv, "auto") != 0 && strcmp(sv, "full") != 0 && strcmp(sv, "arpack") != 0 &&
              strcmp(sv, "randomized") != 0))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: auto, full, arpack, "
-                                   "randomized",
-                                   OPT_SOLVER, name, sv != NULL ? sv : "(not a string)");
+                                   "option %s is '%s'; allowed: auto, full, arpack, randomized",
+                                   OPT_SOLVER, sv != NULL ? sv : "(not a string)");
     }
     out->d = d;
     *recognised = true;

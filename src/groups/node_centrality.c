@@ -90,7 +90,7 @@ static mloda_status column_option(const mloda_feature *f, const char *key, const
     const char *v = NULL;
     if (!mloda_options_get_string(o, key, &v) || v[0] == '\0')
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a non-empty column name", key, name);
+                               "option %s must be a non-empty column name", key);
     *out = v;
     return MLODA_OK;
 }
@@ -114,15 +114,13 @@ static mloda_status parse_conf(const mloda_feature *f, cent_conf *c, bool *recog
     c->target = "target";
     if (mloda_options_has(o, OPT_TYPE) && !mloda_options_get_string(o, OPT_TYPE, &opt))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a string (one of " ALLOWED ")",
-                               OPT_TYPE, name);
+                               "option %s must be a string: " ALLOWED, OPT_TYPE);
     int k = -1;
     if (mloda_feature_suffix_token(f, "_centrality", token, sizeof token)) {
         k = find_type(token);
         if (k < 0)
             return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "unknown centrality type '%s' in '%s'; allowed: " ALLOWED,
-                                   token, name);
+                                   "unknown centrality type '%s'; allowed: " ALLOWED, token);
         if (opt != NULL && strcmp(opt, token) != 0) {
             *hard = true;
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
@@ -136,12 +134,10 @@ static mloda_status parse_conf(const mloda_feature *f, cent_conf *c, bool *recog
         k = find_type(opt);
         if (k < 0)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_TYPE,
-                                   name, opt);
+                                   "option %s is '%s'; allowed: " ALLOWED, OPT_TYPE, opt);
         if (!mloda_options_has(o, "in_features"))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no in_features (the node column)",
-                                   name, OPT_TYPE);
+                                   "%s is set but no in_features (the node column)", OPT_TYPE);
     }
     c->type = (cent_type)k;
     if (mloda_options_has(o, OPT_GRAPH)) {
@@ -149,13 +145,13 @@ static mloda_status parse_conf(const mloda_feature *f, cent_conf *c, bool *recog
         if (!mloda_options_get_string(o, OPT_GRAPH, &g) ||
             (strcmp(g, "directed") != 0 && strcmp(g, "undirected") != 0))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: undirected, directed",
-                                   OPT_GRAPH, name, g != NULL ? g : "(not a string)");
+                                   "option %s is '%s'; allowed: undirected, directed", OPT_GRAPH,
+                                   g != NULL ? g : "(not a string)");
         c->directed = strcmp(g, "directed") == 0;
     }
     if (mloda_options_has(o, OPT_COMPAT) && !mloda_options_get_bool(o, OPT_COMPAT, &c->compat))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' must be true or false", OPT_COMPAT, name);
+                               "option %s must be true or false", OPT_COMPAT);
     MLODA_TRY(column_option(f, OPT_SOURCE, &c->source, why));
     MLODA_TRY(column_option(f, OPT_TARGET, &c->target, why));
     MLODA_TRY(column_option(f, OPT_WEIGHT, &c->weight, why));

@@ -72,13 +72,11 @@ static mloda_status check_kind(const char *name, int k, const char *token, mloda
 {
     if (k < 0)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown sklearn pipeline '%s' in '%s'; allowed: " ALLOWED, token,
-                               name);
+                               "unknown sklearn pipeline '%s'; allowed: " ALLOWED, token);
     if (k == P_FEATURE_ENG)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "feature '%s': sklearn pipeline 'feature_engineering' is not "
-                               "implemented in mloda-c; available: " ALLOWED,
-                               name);
+                               "sklearn pipeline 'feature_engineering' is not implemented in "
+                               "mloda-c; available: " ALLOWED);
     return MLODA_OK;
 }
 
@@ -98,20 +96,19 @@ static mloda_status parse_pipe(const mloda_feature *f, pipe_kind *out, bool *rec
     bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
     if (has_value(o, OPT_NAME) && !mloda_options_get_string(o, OPT_NAME, &opt))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a string (one of " ALLOWED ")",
-                               OPT_NAME, name);
+                               "option %s must be a string: " ALLOWED, OPT_NAME);
     if (!named && opt == NULL && !has_value(o, OPT_STEPS))
         return MLODA_OK;
     if (has_value(o, OPT_STEPS))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "feature '%s': option %s (custom scikit-learn transformers) "
-                               "cannot run in mloda-c; use %s = " ALLOWED,
-                               name, OPT_STEPS, OPT_NAME);
+                               "option %s (scikit-learn objects) cannot run in mloda-c; use "
+                               "%s: " ALLOWED,
+                               OPT_STEPS, OPT_NAME);
     if (has_value(o, OPT_PARAMS))
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "feature '%s': option %s (scikit-learn set_params) is not "
-                               "supported by mloda-c",
-                               name, OPT_PARAMS);
+                               "option %s (scikit-learn set_params) is not supported by "
+                               "mloda-c",
+                               OPT_PARAMS);
     int k;
     if (named) {
         const char *token = suffix + strlen(PREFIX);
@@ -128,12 +125,11 @@ static mloda_status parse_pipe(const mloda_feature *f, pipe_kind *out, bool *rec
         k = find_pipe(opt);
         if (k < 0)
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_NAME,
-                                   name, opt);
+                                   "option %s is '%s'; allowed: " ALLOWED, OPT_NAME, opt);
         MLODA_TRY(check_kind(name, k, opt, why));
         if (!mloda_options_has(o, "in_features"))
             return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no in_features", name, OPT_NAME);
+                                   "%s is set but no in_features", OPT_NAME);
     }
     *out = (pipe_kind)k;
     *recognised = true;
