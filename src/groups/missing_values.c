@@ -230,9 +230,7 @@ static mloda_status imp_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     case M_MODE:
         ok = t != MLODA_TYPE_FLOAT64_LIST;
         break;
-    case M_CONSTANT:
-        break;
-    default: /* ffill, bfill: every type */
+    default: /* ffill, bfill: every type; constant: checked with its value below */
         break;
     }
     if (!ok)
@@ -662,9 +660,10 @@ const mloda_feature_group mloda_group_missing_values = {
         "columns, found by hashing); a group without values falls back to the whole "
         "column's statistic (for mode too, where mloda leaves it null); ffill/bfill stay "
         "inside the group; constant ignores groups. A missing key value forms a group of its "
-        "own (pandas drops such rows from groupby, so mloda fills them with the overall "
-        "mean/median, leaves them null for mode and nulls even their present values for "
-        "ffill/bfill). constant without constant_value, or with a value that does not fit "
+        "own (source-read, unverified: pandas' groupby drops such rows, so mloda fills them "
+        "with the overall mean/median, leaves them unfilled for mode, and for ffill/bfill "
+        "gets pandas' transform result for dropped rows). constant without constant_value, "
+        "or with a value that does not fit "
         "the column, fails at prepare (mloda fails at compute time). A multi-column source "
         "is imputed column by column.",
     .version = "1",
