@@ -151,6 +151,14 @@ MLODA_API mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type,
  */
 MLODA_API mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index,
                                              const char *column, mloda_error *err);
+/**
+ * Declares that the feature's output has a row count of its own, known at run time (a
+ * forecast appending horizon rows, SPEC.md §6.14): its step's result table has that many
+ * rows, and features computed from it work on them. All such features of one step must
+ * output the same number of rows (MLODA_ERR_PLUGIN otherwise). Combining them with
+ * columns of the input's rows is an error at prepare.
+ */
+MLODA_API mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err);
 /** Attaches per-feature state, read-only after prepare; free_fn (may be NULL) runs when
  *  the plan is freed, also if prepare fails later. */
 MLODA_API mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state,

@@ -118,6 +118,14 @@ mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const 
     return MLODA_OK;
 }
 
+mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err)
+{
+    if (ctx == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
+    ctx->plan->nodes[ctx->node].rows_change = true;
+    return MLODA_OK;
+}
+
 mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state, void (*free_fn)(void *state),
                                   mloda_error *err)
 {

@@ -83,6 +83,8 @@ typedef struct plan_node {
     int32_t out_list_size;
     mloda_time_unit out_unit;
     bool out_multi;            /* F~suffix columns, count known at run time */
+    bool rows_change;          /* output has a row count of its own (mloda_bind_rows_change) */
+    int64_t in_domain;         /* rows_change: the domain of its inputs */
     bool typed;                /* output declared */
     int64_t source;            /* data source read, or MLODA_NO_INDEX */
     char *source_column;       /* owned; column of that source */
@@ -109,7 +111,9 @@ typedef struct plan_step {
     int64_t *parents;          /* owned: step indices (all smaller) */
     int64_t n_children;
     int64_t *children;         /* owned: step indices (all larger) */
-    int64_t domain;            /* data source whose row count the step has */
+    int64_t domain;            /* the domain whose rows the step's inputs have */
+    int64_t out_domain;        /* the domain of rows its outputs have, when they change the
+                                  row count (mloda_bind_rows_change); else MLODA_NO_INDEX */
     int64_t result;            /* result index, or MLODA_NO_INDEX */
 } plan_step;
 
@@ -170,7 +174,7 @@ typedef struct mloda_plan {
     int64_t n_link_cols;
     plan_gather *gathers;      /* owned */
     int64_t n_gathers, gathers_cap;
-    int64_t n_domains;         /* n_sources + n_links */
+    int64_t n_domains;         /* n_sources + n_links + row-changing steps */
     int64_t n_source_slots;    /* nodes that read a source column */
     int64_t *source_slot_nodes;/* owned: node per source slot */
     int threads;               /* resolved thread count (>= 1) */
@@ -190,7 +194,9 @@ mloda_status mloda_plan_render(const mloda_plan *plan, mloda_plan_format format,
                                mloda_error *err);
 /** The registered group of step s; NULL for FILTER and JOIN steps. */
 const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s);
-/** Name of a row domain: its table, or "A<join>B" for a link. Borrowed. */
+/** true when domain d is the joined rows of a link. */
+bool mloda_plan_is_link_domain(const mloda_plan *plan, int64_t d);
+/** Name of a row domain: its table, "A x B" for a link, "(own rows)" otherwise. Borrowed. */
 const char *mloda_plan_domain_name(const mloda_plan *plan, int64_t domain);
 /** Display name of step s: its group's name, "GlobalFilter" or "Join". */
 const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s);

@@ -384,7 +384,22 @@ static mloda_status domain_error(const mloda_plan *p, const plan_node *n, int64_
 /* A node's rows come from its data source, or else from its inputs: one table, or two
  * tables joined by a link (then inputs from either table are gathered to the joined
  * rows, and inputs already on the joined rows are used as they are). */
+static mloda_status assign_input_domain(planner *pl, int64_t node, mloda_error *err);
+
+/* A row-changing feature gets rows of its own: a new domain, merged with the other
+ * row-changing features of its step when steps are built. */
 static mloda_status assign_domain(planner *pl, int64_t node, mloda_error *err)
+{
+    MLODA_TRY(assign_input_domain(pl, node, err));
+    plan_node *n = &pl->plan->nodes[node];
+    if (n->rows_change) {
+        n->in_domain = n->domain;
+        n->domain = pl->plan->n_domains++;
+    }
+    return MLODA_OK;
+}
+
+static mloda_status assign_input_domain(planner *pl, int64_t node, mloda_error *err)
 {
     mloda_plan *p = pl->plan;
     plan_node *n = &p->nodes[node];
@@ -410,12 +425,13 @@ static mloda_status assign_domain(planner *pl, int64_t node, mloda_error *err)
         return MLODA_OK;
     /* two domains: tables A and B of a link, or one of them and the link's joined rows */
     int64_t l = MLODA_NO_INDEX;
-    if (a >= p->n_sources || b >= p->n_sources) {
-        int64_t j_dom = a >= p->n_sources ? a : b, other = a >= p->n_sources ? b : a;
+    bool la = mloda_plan_is_link_domain(p, a), lb = mloda_plan_is_link_domain(p, b);
+    if (la || lb) {
+        int64_t j_dom = la ? a : b, other = la ? b : a;
         l = j_dom - p->n_sources;
         if (other >= p->n_sources || (p->links[l].left != other && p->links[l].right != other))
             l = MLODA_NO_INDEX;
-    } else {
+    } else if (a < p->n_sources && b < p->n_sources) {
         l = link_between(p, a, b);
     }
     if (l == MLODA_NO_INDEX)
@@ -521,8 +537,9 @@ static int64_t node_parents(const mloda_plan *p, const plan_node *n, int64_t *bu
         buf[k++] = p->nodes[n->inputs[j]].step;
     if (n->source != MLODA_NO_INDEX && p->sources[n->source].filter_step != MLODA_NO_INDEX)
         buf[k++] = p->sources[n->source].filter_step;
-    if (n->domain >= p->n_sources)
-        buf[k++] = p->links[n->domain - p->n_sources].step;
+    int64_t d = n->rows_change ? n->in_domain : n->domain;
+    if (mloda_plan_is_link_domain(p, d))
+        buf[k++] = p->links[d - p->n_sources].step;
     qsort(buf, (size_t)k, sizeof *buf, cmp_i64);
     int64_t u = 0;
     for (int64_t i = 0; i < k; i++) {
@@ -535,7 +552,9 @@ static int64_t node_parents(const mloda_plan *p, const plan_node *n, int64_t *bu
 static mloda_status step_key(const mloda_plan *p, const plan_node *n, const int64_t *parents,
                              int64_t n_parents, mloda_buf *key, mloda_error *err)
 {
-    MLODA_TRY(mloda_buf_printf(key, err, "%lld|%lld|", (long long)n->group, (long long)n->domain));
+    MLODA_TRY(mloda_buf_printf(key, err, "%lld|%lld%s|", (long long)n->group,
+                               (long long)(n->rows_change ? n->in_domain : n->domain),
+                               n->rows_change ? "+rows" : ""));
     for (int64_t i = 0; i < n_parents; i++)
         MLODA_TRY(mloda_buf_printf(key, err, "%lld,", (long long)parents[i]));
     MLODA_TRY(mloda_buf_putc(key, '|', err));
@@ -558,7 +577,8 @@ static mloda_status new_step(mloda_plan *p, const plan_node *n, const int64_t *p
     memset(s, 0, sizeof *s);
     s->kind = MLODA_STEP_COMPUTE;
     s->group = n->group;
-    s->domain = n->domain;
+    s->domain = n->rows_change ? n->in_domain : n->domain;
+    s->out_domain = n->rows_change ? n->domain : MLODA_NO_INDEX;
     s->result = MLODA_NO_INDEX;
     mloda_buf gk = {0};
     mloda_status st = mloda_options_canonical_buf(n->feature.options, MLODA_GROUP, &gk, err);
@@ -594,6 +614,7 @@ static mloda_status new_engine_step(mloda_plan *p, mloda_step_kind kind, int64_t
     s->kind = kind;
     s->group = MLODA_NO_INDEX;
     s->domain = domain;
+    s->out_domain = MLODA_NO_INDEX;
     s->result = MLODA_NO_INDEX;
     s->group_key = mloda_strdup("{}");
     *out = idx;
@@ -631,16 +652,27 @@ static mloda_status build_steps(planner *pl, mloda_error *err)
             st = new_engine_step(p, MLODA_STEP_FILTER, p->filters[f].source, &src->filter_step,
                                  err);
     }
+    int64_t *alias = mloda_malloc((size_t)(p->n_domains > 0 ? p->n_domains : 1) * sizeof *alias);
+    if (alias == NULL)
+        st = MLODA_NOMEM(err, "plan steps");
+    for (int64_t d = 0; alias != NULL && d < p->n_domains; d++)
+        alias[d] = d;
     for (int64_t k = 0; st == MLODA_OK && k < pl->n_order; k++) {
         plan_node *n = &p->nodes[pl->order[k]];
+        if (n->domain != MLODA_NO_INDEX)
+            n->domain = alias[n->domain];
+        if (n->rows_change && n->in_domain != MLODA_NO_INDEX)
+            n->in_domain = alias[n->in_domain];
         mloda_free(parents);
         parents = mloda_malloc((size_t)(n->n_inputs + 2) * sizeof *parents);
         if (parents == NULL) {
             st = MLODA_NOMEM(err, "plan steps");
             break;
         }
-        if (n->domain >= p->n_sources && p->links[n->domain - p->n_sources].step == MLODA_NO_INDEX)
-            MLODA_TRY_GOTO(st, new_join_step(p, n->domain - p->n_sources, err), done);
+        int64_t in_dom = n->rows_change ? n->in_domain : n->domain;
+        if (mloda_plan_is_link_domain(p, in_dom) &&
+            p->links[in_dom - p->n_sources].step == MLODA_NO_INDEX)
+            MLODA_TRY_GOTO(st, new_join_step(p, in_dom - p->n_sources, err), done);
         int64_t np = node_parents(p, n, parents);
         key.len = 0;
         MLODA_TRY_GOTO(st, step_key(p, n, parents, np, &key, err), done);
@@ -649,6 +681,10 @@ static mloda_status build_steps(planner *pl, mloda_error *err)
             MLODA_TRY_GOTO(st, new_step(p, n, parents, np, &s, err), done);
             MLODA_TRY_GOTO(st, mloda_strmap_put(&keys, key.data, s, err), done);
         }
+        if (n->rows_change) { /* one row domain per step: the first feature's */
+            alias[n->domain] = p->steps[s].out_domain;
+            n->domain = p->steps[s].out_domain;
+        }
         n->step = s;
         n->slot = p->steps[s].n_features;
         MLODA_TRY_GOTO(st, push_i64(&p->steps[s].features, &p->steps[s].n_features,
@@ -656,6 +692,7 @@ static mloda_status build_steps(planner *pl, mloda_error *err)
                        done);
     }
 done:
+    mloda_free(alias);
     mloda_free(parents);
     mloda_buf_reset(&key);
     mloda_strmap_reset(&keys);
@@ -845,13 +882,20 @@ const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t
     return g == MLODA_NO_INDEX ? NULL : &plan->registry->entries[g].group;
 }
 
+bool mloda_plan_is_link_domain(const mloda_plan *plan, int64_t d)
+{
+    return d >= plan->n_sources && d < plan->n_sources + plan->n_links;
+}
+
 const char *mloda_plan_domain_name(const mloda_plan *plan, int64_t domain)
 {
     if (domain == MLODA_NO_INDEX)
         return "";
     if (domain < plan->n_sources)
         return plan->sources[domain].name;
-    return plan->links[domain - plan->n_sources].domain_name;
+    if (mloda_plan_is_link_domain(plan, domain))
+        return plan->links[domain - plan->n_sources].domain_name;
+    return "(own rows)";
 }
 
 const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s)

@@ -113,7 +113,7 @@ static mloda_status check_output(const mloda_calc *c, const plan_node *n, const 
                                "feature '%s': output is %s but %s was declared", n->feature.name,
                                mloda_type_name(mloda_column_type(col)),
                                mloda_type_name(n->out_type));
-    if (mloda_column_length(col) != c->n_rows)
+    if (!n->rows_change && mloda_column_length(col) != c->n_rows)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                                "feature '%s': output has %lld rows, the step has %lld",
                                n->feature.name, (long long)mloda_column_length(col),

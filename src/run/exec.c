@@ -42,7 +42,7 @@ static bool compute_layout(const mloda_plan *p, layout *l)
            place(&c, (size_t)p->n_link_cols, sizeof(mloda_column *), &l->link_cols) &&
            place(&c, (size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows) &&
            place(&c, (size_t)p->n_gathers, sizeof(node_out), &l->gathered) &&
-           place(&c, (size_t)p->n_sources + (size_t)p->n_links, sizeof(int64_t), &l->domain_rows) &&
+           place(&c, (size_t)p->n_domains, sizeof(int64_t), &l->domain_rows) &&
            place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->state) &&
@@ -187,6 +187,29 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
     return MLODA_OK;
 }
 
+/* A step whose outputs change the row count: they must agree; their count becomes the row
+ * count of the step's own domain, read by the steps after it. */
+static mloda_status settle_out_rows(run_ctx *run, const plan_step *st, int64_t *out_rows,
+                                    mloda_error *err)
+{
+    int64_t rows = -1;
+    for (int64_t k = 0; k < st->n_features; k++) {
+        const plan_node *n = &run->plan->nodes[st->features[k]];
+        const node_out *o = &run->outs[st->features[k]];
+        int64_t m = n->out_multi ? (o->n > 0 ? mloda_column_length(o->cols[0]) : rows)
+                                 : mloda_column_length(o->col);
+        if (rows >= 0 && m != rows)
+            return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                                   "feature '%s' outputs %lld rows but another feature of its "
+                                   "step %lld",
+                                   n->feature.name, (long long)m, (long long)rows);
+        rows = m;
+    }
+    *out_rows = rows < 0 ? 0 : rows;
+    run->domain_rows[st->out_domain] = *out_rows;
+    return MLODA_OK;
+}
+
 /* Adds the step and group to a plugin's error, and names the feature if it did not. */
 static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_error *e)
 {
@@ -219,13 +242,17 @@ static step_state compute_step(run_ctx *run, int64_t s)
     const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
     mloda_error *e = &run->errors[s];
     mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};
-    mloda_status rc = st->domain >= run->plan->n_sources ? run_gather_inputs(run, s, e) : MLODA_OK;
+    mloda_status rc = mloda_plan_is_link_domain(run->plan, st->domain) ? run_gather_inputs(run, s, e)
+                                                                       : MLODA_OK;
     if (rc == MLODA_OK)
         rc = g->calculate(g->user_data, &calc, e);
     if (rc == MLODA_OK)
         rc = check_outputs(run, st, e);
+    int64_t out_rows = calc.n_rows;
+    if (rc == MLODA_OK && st->out_domain != MLODA_NO_INDEX)
+        rc = settle_out_rows(run, st, &out_rows, e);
     if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)
-        rc = result_assemble(run, s, calc.n_rows, e);
+        rc = result_assemble(run, s, out_rows, e);
     if (rc == MLODA_OK)
         return STEP_DONE;
     wrap_error(run, s, rc, e);
