@@ -57,6 +57,12 @@ MLODA_API void mloda_registry_free(mloda_registry *r);
  */
 MLODA_API mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *group,
                                           mloda_error *err);
+/**
+ * Registers a simple group (see plugin.h): pattern compiled here (MLODA_ERR_OPTION naming
+ * the pattern and offset when invalid). Ownership of user_data as mloda_registry_add.
+ */
+MLODA_API mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_group *group,
+                                                 mloda_error *err);
 MLODA_API int64_t mloda_registry_n_groups(const mloda_registry *r);
 /** Group i as registered (borrowed, valid while the registry lives). */
 MLODA_API const mloda_feature_group *mloda_registry_group(const mloda_registry *r, int64_t i);

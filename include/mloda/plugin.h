@@ -200,6 +200,37 @@ MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const cha
 /** true once the run was cancelled (stream freed early); long kernels may stop early. */
 MLODA_API bool mloda_calc_cancelled(const mloda_calc *c);
 
+/* ---------------------------------------------------------------- simple groups */
+
+/**
+ * A feature group from a name pattern and one compute function (SPEC.md §6.13, mloda's
+ * dynamic feature-group factory): the easy way to add a family, from C or a binding.
+ * A feature matches when its chain suffix (after the last "__") matches suffix_pattern as a
+ * whole (PCRE2 syntax); the pattern's capture groups are handed to compute. Inputs are the
+ * names before "__" ('&' or ',' separated when max_inputs > 1), or the `in_features` option.
+ */
+typedef struct mloda_simple_group {
+    size_t struct_size;    /* sizeof(mloda_simple_group) */
+    uint32_t abi_version;  /* MLODA_FEATURE_GROUP_ABI */
+    const char *name;
+    const char *description;
+    const char *suffix_pattern; /* e.g. "clip_(-?[0-9]+)_(-?[0-9]+)" */
+    int64_t min_inputs, max_inputs;
+    mloda_type output_type;     /* MLODA_TYPE_INVALID: the type of input 0 */
+    /**
+     * Computes one feature over whole columns: inputs[0..n_inputs) have n_rows rows; write
+     * a new column of n_rows rows of output_type into *out (ownership moves to the engine).
+     * captures[0..n_captures) are the pattern's groups (NUL-terminated; NULL if unset).
+     * May run on several threads at once.
+     */
+    mloda_status (*compute)(void *user_data, const mloda_column *const *inputs,
+                            int64_t n_inputs, int64_t n_rows, const char *const *captures,
+                            int64_t n_captures, const mloda_options *options,
+                            mloda_column **out, mloda_error *err);
+    void *user_data;
+    void (*user_data_free)(void *user_data);
+} mloda_simple_group;
+
 #ifdef __cplusplus
 }
 #endif

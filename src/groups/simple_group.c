@@ -1,0 +1,211 @@
+/*
+ * simple_group.c: mloda_registry_add_simple, a feature group built from a suffix pattern
+ * and one compute function (SPEC.md §6.13). It is an ordinary plugin: its user_data holds
+ * the caller's struct and the compiled pattern; each feature's captures are parsed once
+ * at bind and kept as its state, so runs do no matching.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "groups/groups.h"
+#include "util/util.h"
+
+typedef struct simple {
+    mloda_simple_group def; /* the caller's struct (copied) */
+    char *name, *description, *pattern; /* owned copies */
+    pcre2_code *re;          /* owned */
+} simple;
+
+typedef struct captures {
+    int64_t n;
+    char **text; /* owned; NULL entries for unset groups */
+} captures;
+
+static void simple_free(void *ud)
+{
+    simple *s = ud;
+    if (s->def.user_data_free != NULL)
+        s->def.user_data_free(s->def.user_data);
+    pcre2_code_free(s->re);
+    mloda_free(s->name);
+    mloda_free(s->description);
+    mloda_free(s->pattern);
+    mloda_free(s);
+}
+
+static void captures_free(void *p)
+{
+    captures *c = p;
+    for (int64_t i = 0; c != NULL && i < c->n; i++)
+        mloda_free(c->text[i]);
+    if (c != NULL)
+        mloda_free(c->text);
+    mloda_free(c);
+}
+
+/* Whole-suffix match; on success *out (if not NULL) gets the capture groups. */
+static mloda_status match_suffix(const simple *s, const char *suffix, bool *matched,
+                                 captures **out, mloda_error *err)
+{
+    *matched = false;
+    if (suffix == NULL)
+        return MLODA_OK;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(s->re, NULL);
+    if (md == NULL)
+        return MLODA_NOMEM(err, "a pattern match");
+    int rc = pcre2_match(s->re, (PCRE2_SPTR)suffix, strlen(suffix), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED,
+                         md, NULL);
+    mloda_status st = MLODA_OK;
+    *matched = rc > 0;
+    if (*matched && out != NULL) {
+        captures *c = mloda_calloc(1, sizeof *c);
+        int64_t n = rc - 1;
+        if (c != NULL)
+            c->text = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *c->text);
+        if (c == NULL || c->text == NULL) {
+            captures_free(c);
+            st = MLODA_NOMEM(err, "pattern captures");
+        } else {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            for (int64_t g = 1; g <= n && st == MLODA_OK; g++) {
+                c->n = g;
+                if (ov[2 * g] == PCRE2_UNSET)
+                    continue;
+                c->text[g - 1] = mloda_strndup(suffix + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+                if (c->text[g - 1] == NULL)
+                    st = MLODA_NOMEM(err, "pattern captures");
+            }
+            if (st == MLODA_OK)
+                *out = c;
+            else
+                captures_free(c);
+        }
+    }
+    pcre2_match_data_free(md);
+    return st;
+}
+
+static mloda_status simple_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+{
+    (void)why;
+    return match_suffix(ud, mloda_feature_chain_suffix(f), out, NULL, NULL);
+}
+
+static mloda_status simple_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                                  mloda_error *err)
+{
+    const simple *s = ud;
+    return mloda_inputs_add_chain(in, f, s->def.min_inputs, s->def.max_inputs, err);
+}
+
+static mloda_status simple_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    const simple *s = ud;
+    const mloda_feature *f = mloda_bind_feature(ctx);
+    mloda_type t = s->def.output_type != MLODA_TYPE_INVALID ? s->def.output_type
+                                                             : mloda_bind_input_type(ctx, 0);
+    int32_t ls = t == MLODA_TYPE_FLOAT64_LIST ? mloda_bind_input_list_size(ctx, 0) : 0;
+    MLODA_TRY(mloda_bind_output(ctx, t, ls, mloda_bind_input_time_unit(ctx, 0), err));
+    captures *c = NULL;
+    bool matched = false;
+    MLODA_TRY(match_suffix(s, mloda_feature_chain_suffix(f), &matched, &c, err));
+    return mloda_bind_set_state(ctx, c, captures_free, err);
+}
+
+static mloda_status simple_calculate(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    const simple *s = ud;
+    enum { MAX_IN = 64 };
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        const mloda_feature *f = mloda_calc_feature(calc, i);
+        int64_t n_in = mloda_calc_n_inputs(calc, i);
+        const mloda_column *in[MAX_IN];
+        if (n_in > MAX_IN)
+            return mloda_error_set(err, MLODA_ERR_RANGE, mloda_feature_name(f),
+                                   "at most %d inputs", MAX_IN);
+        for (int64_t j = 0; j < n_in; j++)
+            in[j] = mloda_calc_input(calc, i, j, 0);
+        const captures *c = mloda_calc_state(calc, i);
+        mloda_column *out = NULL;
+        mloda_status st = s->def.compute(s->def.user_data, in, n_in, mloda_calc_n_rows(calc),
+                                         c != NULL ? (const char *const *)c->text : NULL,
+                                         c != NULL ? c->n : 0, mloda_feature_options(f), &out,
+                                         err);
+        if (st == MLODA_OK && out == NULL)
+            st = mloda_error_set(err, MLODA_ERR_PLUGIN, mloda_feature_name(f),
+                                 "feature group '%s' computed no column", s->name);
+        if (st == MLODA_OK)
+            st = mloda_calc_set_output(calc, i, out, err);
+        else
+            mloda_column_release(out);
+        if (st != MLODA_OK) {
+            if (err != NULL && err->subject[0] == '\0')
+                (void)snprintf(err->subject, sizeof err->subject, "%s", mloda_feature_name(f));
+            return st;
+        }
+    }
+    return MLODA_OK;
+}
+
+static mloda_status compile(simple *s, mloda_error *err)
+{
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    s->re = pcre2_compile((PCRE2_SPTR)s->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off,
+                          NULL);
+    if (s->re != NULL)
+        return MLODA_OK;
+    PCRE2_UCHAR msg[160];
+    (void)pcre2_get_error_message(code, msg, sizeof msg);
+    return mloda_error_set_at(err, MLODA_ERR_OPTION, s->pattern, (int64_t)off,
+                              "suffix pattern '%s' of group '%s' is invalid at offset %zu: %s",
+                              s->pattern, s->name, (size_t)off, (const char *)msg);
+}
+
+mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_group *group,
+                                       mloda_error *err)
+{
+    if (r == NULL || group == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL registry or group");
+    if (group->abi_version != MLODA_FEATURE_GROUP_ABI || group->struct_size < sizeof *group ||
+        group->name == NULL || group->suffix_pattern == NULL || group->compute == NULL ||
+        group->min_inputs < 0)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, group->name,
+                               "a simple group needs abi_version %u, a name, a suffix pattern "
+                               "and a compute function",
+                               MLODA_FEATURE_GROUP_ABI);
+    simple *s = mloda_calloc(1, sizeof *s);
+    if (s == NULL)
+        return MLODA_NOMEM(err, "a feature group");
+    s->def = *group;
+    s->def.user_data_free = NULL; /* taken over only once registered */
+    s->name = mloda_strdup(group->name);
+    s->description = mloda_strdup(group->description != NULL ? group->description : "");
+    s->pattern = mloda_strdup(group->suffix_pattern);
+    mloda_status st = (s->name == NULL || s->description == NULL || s->pattern == NULL)
+                          ? MLODA_NOMEM(err, "a feature group")
+                          : compile(s, err);
+    mloda_feature_group g = {
+        .struct_size = sizeof(mloda_feature_group),
+        .abi_version = MLODA_FEATURE_GROUP_ABI,
+        .name = s->name,
+        .description = s->description,
+        .patterns = s->pattern,
+        .match = simple_match,
+        .inputs = simple_inputs,
+        .bind = simple_bind,
+        .calculate = simple_calculate,
+        .user_data = s,
+        .user_data_free = simple_free,
+    };
+    if (st == MLODA_OK)
+        st = mloda_registry_add(r, &g, err);
+    if (st != MLODA_OK) {
+        simple_free(s); /* the caller keeps its user_data */
+        return st;
+    }
+    s->def.user_data_free = group->user_data_free;
+    return MLODA_OK;
+}
