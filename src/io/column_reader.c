@@ -163,33 +163,45 @@ mloda_status io_colreader_bool(io_column_reader *r, bool v, mloda_error *err)
     return MLODA_OK;
 }
 
+/* "the integer 12" / "the float 1.5" for messages. */
+static void number_found(const io_number *num, const char *text, size_t len, char *found,
+                         size_t cap)
+{
+    char shown[48];
+    excerpt(shown, sizeof shown, text, len);
+    (void)snprintf(found, cap, "%s %s", num->is_int ? "the integer" : "the float", shown);
+}
+
 /* The column type a number goes into: the wanted type, or the inferred one (int64 until
- * a float appears). */
+ * a float appears). Message text is only built on failure: this runs for every number. */
 static mloda_status number_target(io_column_reader *r, const io_number *num, const char *text,
                                   size_t len, mloda_error *err)
 {
-    char found[64], shown[48];
-    excerpt(shown, sizeof shown, text, len);
-    (void)snprintf(found, sizeof found, "%s %s", num->is_int ? "the integer" : "the float",
-                   shown);
+    char found[64];
     mloda_type want = r->want.type;
+    bool bad = false;
     if (want == MLODA_TYPE_INVALID) { /* inference */
         want = (r->kind == MLODA_TYPE_FLOAT64 || !num->is_int || num->int_overflow)
                    ? MLODA_TYPE_FLOAT64
                    : MLODA_TYPE_INT64;
-        if (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_INT64 &&
-            r->kind != MLODA_TYPE_FLOAT64)
-            return mismatch(r, found, err);
-    } else if (want != MLODA_TYPE_INT64 && want != MLODA_TYPE_FLOAT64) {
-        return mismatch(r, found, err);
-    } else if (want == MLODA_TYPE_INT64 && !num->is_int) {
+        bad = r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_INT64 &&
+              r->kind != MLODA_TYPE_FLOAT64;
+    } else {
+        bad = (want != MLODA_TYPE_INT64 && want != MLODA_TYPE_FLOAT64) ||
+              (want == MLODA_TYPE_INT64 && !num->is_int);
+    }
+    if (bad) {
+        number_found(num, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
-    if (want == MLODA_TYPE_INT64 && num->int_overflow)
+    if (want == MLODA_TYPE_INT64 && num->int_overflow) {
+        char shown[48];
+        excerpt(shown, sizeof shown, text, len);
         return col_error(r, MLODA_ERR_RANGE, err,
                          "the integer %s does not fit in int64 (write it with a decimal point "
                          "to read the column as float64)",
                          shown);
+    }
     if (r->kind == MLODA_TYPE_INVALID)
         return start_builder(r, want, 0, err);
     if (r->kind == MLODA_TYPE_INT64 && want == MLODA_TYPE_FLOAT64)
@@ -254,18 +266,18 @@ mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t l
     const mloda_type want = r->want.type;
     if (want == MLODA_TYPE_TIMESTAMP)
         return string_as_timestamp(r, text, len, err);
-    char found[64], shown[48];
-    excerpt(shown, sizeof shown, text, len);
-    (void)snprintf(found, sizeof found, "the string \"%s\"", shown);
-    if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_UTF8)
+    if ((want != MLODA_TYPE_INVALID && want != MLODA_TYPE_UTF8) ||
+        (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_UTF8)) {
+        char found[64], shown[48];
+        excerpt(shown, sizeof shown, text, len);
+        (void)snprintf(found, sizeof found, "the string \"%s\"", shown);
         return mismatch(r, found, err);
+    }
     if (r->kind == MLODA_TYPE_INVALID) {
         if (want == MLODA_TYPE_UTF8)
             MLODA_TRY(start_builder(r, MLODA_TYPE_UTF8, 0, err));
         else
             MLODA_TRY(start_inferred_strings(r, err));
-    } else if (r->kind != MLODA_TYPE_UTF8) {
-        return mismatch(r, found, err);
     }
     MLODA_TRY(mloda_column_builder_append_utf8(r->b, text, (int64_t)len, err));
     if (r->ts != NULL) {

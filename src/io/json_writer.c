@@ -14,23 +14,31 @@ static bool bit_set(const uint8_t *bits, int64_t i)
     return bits == NULL || (bits[i >> 3] >> (i & 7)) & 1;
 }
 
-/* float64 values, the hot path of aggregation results: a value repeated on every row (a
- * broadcast aggregate) is formatted once. */
+/* float64 values, the hot path of aggregation results: room for the longest text of
+ * every row is reserved once and the loop writes straight into the buffer; a value
+ * repeated on every row (a broadcast aggregate) is formatted once. */
 static mloda_status put_float_values(mloda_buf *out, const mloda_column *col, mloda_error *err)
 {
     const double *v = mloda_column_float64(col);
     const uint8_t *valid = mloda_column_validity(col);
     const int64_t n = mloda_column_length(col);
+    size_t room = 0;
+    if (!mloda_mul_size((size_t)n, IO_DOUBLE_TEXT_MAX + 2, &room))
+        return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "output text size overflows");
+    MLODA_TRY(mloda_buf_reserve(out, room, err));
+    char *p = out->data + out->len;
     char text[IO_DOUBLE_TEXT_MAX];
     size_t len = 0;
     uint64_t last_bits = 0;
     bool have_last = false;
-    MLODA_TRY(mloda_buf_reserve(out, (size_t)n * 8, err));
     for (int64_t i = 0; i < n; i++) {
-        if (i > 0)
-            MLODA_TRY(mloda_buf_append(out, ", ", 2, err));
+        if (i > 0) {
+            memcpy(p, ", ", 2);
+            p += 2;
+        }
         if (!bit_set(valid, i)) {
-            MLODA_TRY(mloda_buf_append(out, "null", 4, err));
+            memcpy(p, "null", 4);
+            p += 4;
             continue;
         }
         uint64_t bits = 0;
@@ -40,8 +48,11 @@ static mloda_status put_float_values(mloda_buf *out, const mloda_column *col, ml
             last_bits = bits;
             have_last = true;
         }
-        MLODA_TRY(mloda_buf_append(out, text, len, err));
+        memcpy(p, text, len);
+        p += len;
     }
+    out->len = (size_t)(p - out->data);
+    out->data[out->len] = '\0';
     return MLODA_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/column_reader.h"
 #include "io/source.h"
 #include "test.h"
 
@@ -235,8 +236,66 @@ static void test_positions(void)
     CHECK_EQ_INT(err.position, 1028);
 }
 
+/* Numbers: integers exact, floats identical to strtod (the fast path must be exact). */
+static void test_numbers(void)
+{
+    static const struct {
+        const char *text;
+        bool is_int, overflow, ok;
+        int64_t i;
+    } cases[] = {
+        {"0", true, false, true, 0},
+        {"-0", true, false, true, 0},
+        {"9223372036854775807", true, false, true, INT64_MAX},
+        {"-9223372036854775808", true, false, true, INT64_MIN},
+        {"9223372036854775808", true, true, true, 0},
+        {"1.5", false, false, true, 0},
+        {"1e400", false, false, false, 0},
+        {"-1e400", false, false, false, 0},
+        {"1e-400", false, false, true, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].text);
+        io_number num;
+        CHECK(io_number_parse(cases[k].text, strlen(cases[k].text), &num) == cases[k].ok);
+        CHECK(num.is_int == cases[k].is_int);
+        CHECK(num.int_overflow == cases[k].overflow);
+        if (cases[k].is_int && !cases[k].overflow)
+            CHECK_EQ_INT(num.i, cases[k].i);
+    }
+    uint64_t state = 0x9E3779B97F4A7C15ULL;
+    for (int n = 0; n < 200000; n++) {
+        char text[64];
+        size_t len = 0;
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        uint64_t r = state;
+        if (r & 1)
+            text[len++] = '-';
+        r >>= 1;
+        const int int_digits = 1 + (int)(r % 17);
+        r /= 17;
+        for (int d = 0; d < int_digits; d++, r /= 10)
+            text[len++] = (char)('0' + (d == 0 && int_digits > 1 ? 1 + r % 9 : r % 10));
+        text[len++] = '.';
+        const int frac_digits = 1 + (int)(state % 11);
+        uint64_t f = state * 2654435761ULL;
+        for (int d = 0; d < frac_digits; d++, f /= 10)
+            text[len++] = (char)('0' + f % 10);
+        if ((state >> 60) & 1)
+            len += (size_t)snprintf(text + len, sizeof text - len, "e%d", (int)(state % 61) - 30);
+        text[len] = '\0';
+        TEST_CASE("%s", text);
+        io_number num;
+        CHECK(io_number_parse(text, len, &num));
+        CHECK(num.d == strtod(text, NULL));
+    }
+}
+
 int main(void)
 {
+    RUN(test_numbers);
     RUN(test_inference);
     RUN(test_values);
     RUN(test_schema_conform);
