@@ -12,6 +12,7 @@
 
 #include "plan/filter.h"
 #include "run/run.h"
+#include "table/table_layer.h"
 #include "util/iso8601.h"
 #include "util/util.h"
 
@@ -139,11 +140,64 @@ static mloda_status eval_regex(const plan_filter *f, const mloda_column *col, ui
     return st;
 }
 
+/* Bounds of a numeric comparison filter as doubles: unset bounds are infinite. */
+static double bound_d(const filter_bound *b, double none)
+{
+    return !b->set ? none : b->v.is_int ? (double)b->v.i : b->v.d;
+}
+
+/* keep[i] &= lo <(=) x[i] <(=) hi, one loop per bound kind so that each vectorises
+ * (this file is built at -O3); NaN compares false and so never passes. */
+#define RANGE_LOOP(x, lo, hi, lo_ex, hi_ex)                                   \
+    do {                                                                      \
+        if (!(lo_ex) && !(hi_ex))                                             \
+            for (int64_t i = 0; i < n; i++)                                   \
+                keep[i] &= (uint8_t)(((x)[i] >= (lo)) & ((x)[i] <= (hi)));    \
+        else if (!(lo_ex))                                                    \
+            for (int64_t i = 0; i < n; i++)                                   \
+                keep[i] &= (uint8_t)(((x)[i] >= (lo)) & ((x)[i] < (hi)));     \
+        else if (!(hi_ex))                                                    \
+            for (int64_t i = 0; i < n; i++)                                   \
+                keep[i] &= (uint8_t)(((x)[i] > (lo)) & ((x)[i] <= (hi)));     \
+        else                                                                  \
+            for (int64_t i = 0; i < n; i++)                                   \
+                keep[i] &= (uint8_t)(((x)[i] > (lo)) & ((x)[i] < (hi)));      \
+    } while (0)
+
+/* Fast path: a min/max/range/equal/time_range filter on a FLOAT64 column, or on an INT64
+ * or TIMESTAMP column with integer bounds: one branch-free pass (NaN compares false). */
+static bool eval_numeric_range(const plan_filter *f, const mloda_column *col, uint8_t *keep,
+                               int64_t n)
+{
+    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX)
+        return false;
+    mloda_type t = mloda_column_type(col);
+    bool lo_ex = f->lo.set && f->lo.exclusive, hi_ex = f->hi.set && f->hi.exclusive;
+    if (t == MLODA_TYPE_FLOAT64) {
+        const double *restrict x = mloda_column_float64(col);
+        const double lo = bound_d(&f->lo, -INFINITY), hi = bound_d(&f->hi, INFINITY);
+        RANGE_LOOP(x, lo, hi, lo_ex, hi_ex);
+    } else if ((t == MLODA_TYPE_INT64 || t == MLODA_TYPE_TIMESTAMP) &&
+               (!f->lo.set || f->lo.v.is_int) && (!f->hi.set || f->hi.v.is_int)) {
+        const int64_t *restrict x = mloda_column_int64(col);
+        const int64_t lo = f->lo.set ? f->lo.v.i : INT64_MIN, hi = f->hi.set ? f->hi.v.i : INT64_MAX;
+        RANGE_LOOP(x, lo, hi, lo_ex, hi_ex);
+    } else {
+        return false;
+    }
+    const uint8_t *valid = mloda_column_validity(col);
+    for (int64_t i = 0; valid != NULL && i < n; i++)
+        keep[i] &= (uint8_t)((valid[i >> 3] >> (i & 7)) & 1);
+    return true;
+}
+
 static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, uint8_t *keep,
                                 int64_t n, mloda_error *err)
 {
     if (f->kind == FILTER_REGEX)
         return eval_regex(f, col, keep, n, err);
+    if (eval_numeric_range(f, col, keep, n))
+        return MLODA_OK;
     for (int64_t i = 0; i < n; i++) {
         if (keep[i])
             keep[i] = f->kind == FILTER_IN ? member(f, col, i) : within(f, col, i);
@@ -161,7 +215,7 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
         if (plan->nodes[plan->source_slot_nodes[k]].source != src)
             continue;
         mloda_column *taken = NULL;
-        MLODA_TRY(mloda_column_take(run->src_cols[k], idx, kept, &taken, err));
+        MLODA_TRY(mloda_column_take_trusted(run->src_cols[k], idx, kept, false, &taken, err));
         mloda_column_release(run->src_cols[k]);
         run->src_cols[k] = taken;
     }
@@ -169,7 +223,7 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
         if (plan->link_cols[c].source != src)
             continue;
         mloda_column *taken = NULL;
-        MLODA_TRY(mloda_column_take(run->link_cols[c], idx, kept, &taken, err));
+        MLODA_TRY(mloda_column_take_trusted(run->link_cols[c], idx, kept, false, &taken, err));
         mloda_column_release(run->link_cols[c]);
         run->link_cols[c] = taken;
     }
@@ -189,22 +243,19 @@ mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
         if (plan->filters[f].source == src)
             st = eval_filter(&plan->filters[f], run->filter_cols[f], keep, n, err);
     }
+    /* branch-free compaction: write every index, advance over the kept ones */
     int64_t kept = 0;
-    for (int64_t i = 0; i < n; i++)
+    int64_t *idx = st == MLODA_OK ? mloda_aligned_alloc((size_t)(n > 0 ? n : 1) * sizeof *idx)
+                                  : NULL;
+    if (st == MLODA_OK && idx == NULL)
+        st = MLODA_NOMEM(err, "filter row indices");
+    for (int64_t i = 0; st == MLODA_OK && i < n; i++) {
+        idx[kept] = i;
         kept += keep[i];
-    if (st == MLODA_OK && kept < n) {
-        int64_t *idx = mloda_malloc((size_t)(kept > 0 ? kept : 1) * sizeof *idx);
-        if (idx == NULL) {
-            st = MLODA_NOMEM(err, "filter row indices");
-        } else {
-            for (int64_t i = 0, k = 0; i < n; i++) {
-                if (keep[i])
-                    idx[k++] = i;
-            }
-            st = gather_table(run, src, idx, kept, err);
-            mloda_free(idx);
-        }
     }
+    if (st == MLODA_OK && kept < n)
+        st = gather_table(run, src, idx, kept, err);
+    mloda_free(idx);
     mloda_free(keep);
     if (st == MLODA_OK)
         run->domain_rows[src] = kept;

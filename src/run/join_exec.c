@@ -18,13 +18,30 @@
 
 #include "plan/link.h"
 #include "run/run.h"
+#include "table/table_layer.h"
 #include "util/util.h"
 
 typedef struct key_view {
     const mloda_column *const *cols; /* n columns, one per key */
     int64_t n;
     bool whole_rows; /* union's duplicate test: nulls equal nulls, lists compared too */
+    const int64_t *i64;   /* fast path: the one INT64/TIMESTAMP key column's values */
+    const uint8_t *valid; /* its validity (NULL: no nulls) */
 } key_view;
+
+/* Sets the single-int64-key fast path when it applies. */
+static void key_view_prepare(key_view *kv)
+{
+    kv->i64 = NULL;
+    kv->valid = NULL;
+    if (kv->n != 1 || kv->whole_rows)
+        return;
+    mloda_type t = mloda_column_type(kv->cols[0]);
+    if (t == MLODA_TYPE_INT64 || t == MLODA_TYPE_TIMESTAMP) {
+        kv->i64 = mloda_column_int64(kv->cols[0]);
+        kv->valid = mloda_column_validity(kv->cols[0]);
+    }
+}
 
 /* ---------------------------------------------------------------- hashing keys */
 
@@ -38,6 +55,12 @@ static uint64_t mix(uint64_t h, uint64_t v)
 static bool key_hash(const key_view *kv, int64_t r, uint64_t *out)
 {
     uint64_t h = 1469598103934665603ULL;
+    if (kv->i64 != NULL) {
+        if (kv->valid != NULL && !((kv->valid[r >> 3] >> (r & 7)) & 1))
+            return false;
+        *out = mix(h, (uint64_t)kv->i64[r]);
+        return true;
+    }
     for (int64_t k = 0; k < kv->n; k++) {
         const mloda_column *c = kv->cols[k];
         if (!mloda_column_is_valid(c, r)) {
@@ -86,6 +109,8 @@ static bool key_hash(const key_view *kv, int64_t r, uint64_t *out)
 
 static bool keys_equal(const key_view *a, int64_t ra, const key_view *b, int64_t rb)
 {
+    if (a->i64 != NULL && b->i64 != NULL)
+        return a->i64[ra] == b->i64[rb];
     for (int64_t k = 0; k < a->n; k++) {
         const mloda_column *x = a->cols[k], *y = b->cols[k];
         bool vx = mloda_column_is_valid(x, ra), vy = mloda_column_is_valid(y, rb);
@@ -213,31 +238,39 @@ static void csr_free(csr *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Matches of every probe row in the build index, probe rows in order. */
+/* Matches of every probe row in the build index, probe rows in order. Each probe row is
+ * hashed once: the first pass keeps its first match. */
 static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_t n, csr *out,
                               mloda_error *err)
 {
     memset(out, 0, sizeof *out);
     out->n = n;
     out->off = mloda_calloc((size_t)n + 1, sizeof *out->off);
-    if (out->off == NULL)
+    int64_t *first = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *first);
+    if (out->off == NULL || first == NULL) {
+        mloda_free(first);
+        csr_free(out);
         return MLODA_NOMEM(err, "join matches");
+    }
     for (int64_t r = 0; r < n; r++) {
         int64_t m = 0;
-        for (int64_t b = key_index_first(ix, probe, r); b >= 0; b = ix->next[b])
+        first[r] = key_index_first(ix, probe, r);
+        for (int64_t b = first[r]; b >= 0; b = ix->next[b])
             m++;
         out->off[r + 1] = out->off[r] + m;
     }
     out->to = mloda_malloc((size_t)(out->off[n] > 0 ? out->off[n] : 1) * sizeof *out->to);
     if (out->to == NULL) {
+        mloda_free(first);
         csr_free(out);
         return MLODA_NOMEM(err, "join matches");
     }
     for (int64_t r = 0; r < n; r++) {
         int64_t k = out->off[r];
-        for (int64_t b = key_index_first(ix, probe, r); b >= 0; b = ix->next[b])
+        for (int64_t b = first[r]; b >= 0; b = ix->next[b])
             out->to[k++] = b;
     }
+    mloda_free(first);
     return MLODA_OK;
 }
 
@@ -538,13 +571,16 @@ mloda_status run_join_step(run_ctx *run, int64_t s, mloda_error *err)
         lcols[i] = run->link_cols[k->first_col + 2 * i];
         rcols[i] = run->link_cols[k->first_col + 2 * i + 1];
     }
-    key_view lk = {lcols, k->n_keys, false}, rk = {rcols, k->n_keys, false};
+    key_view lk = {lcols, k->n_keys, false, NULL, NULL}, rk = {rcols, k->n_keys, false, NULL, NULL};
+    key_view_prepare(&lk);
+    key_view_prepare(&rk);
     pairs out = {0};
     mloda_status st;
     if (k->kind == LINK_APPEND || k->kind == LINK_UNION) {
         const mloda_column *const *row_cols = (const mloda_column *const *)run->link_cols;
-        key_view lrows = {row_cols + k->first_row_col, k->n_row_cols[0], true};
-        key_view rrows = {row_cols + k->first_row_col + k->n_row_cols[0], k->n_row_cols[1], true};
+        key_view lrows = {row_cols + k->first_row_col, k->n_row_cols[0], true, NULL, NULL};
+        key_view rrows = {row_cols + k->first_row_col + k->n_row_cols[0], k->n_row_cols[1], true,
+                          NULL, NULL};
         const key_view *rows_of[2] = {&lrows, &rrows};
         st = stack_join(k, rows_of, nl, nr, &out, err);
     } else if (k->kind == LINK_ASOF) {
@@ -575,7 +611,7 @@ static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
     const int64_t *idx = run->link_rows[2 * pg->link + pg->side];
     int64_t n = run->domain_rows[plan->n_sources + pg->link];
     if (!plan->nodes[pg->node].out_multi)
-        return mloda_column_take(src->col, idx, n, &dst->col, err);
+        return mloda_column_take_trusted(src->col, idx, n, true, &dst->col, err);
     dst->cols = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->cols);
     dst->suffixes = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->suffixes);
     if (dst->cols == NULL || dst->suffixes == NULL)
@@ -585,7 +621,7 @@ static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
         dst->suffixes[c] = mloda_strdup(src->suffixes[c]);
         if (dst->suffixes[c] == NULL)
             return MLODA_NOMEM(err, "joined inputs");
-        MLODA_TRY(mloda_column_take(src->cols[c], idx, n, &dst->cols[c], err));
+        MLODA_TRY(mloda_column_take_trusted(src->cols[c], idx, n, true, &dst->cols[c], err));
         dst->n++;
     }
     return MLODA_OK;

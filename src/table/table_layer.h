@@ -19,6 +19,11 @@ mloda_status mloda_table_new_grouped(const char *group, int64_t n_rows, int64_t 
                                      const mloda_column *const *columns, mloda_table **out,
                                      mloda_error *err);
 
+/** mloda_column_take for indices the caller produced and knows to be in range (-1 only
+ *  when any_missing): skips the validation pass. */
+mloda_status mloda_column_take_trusted(const mloda_column *col, const int64_t *indices, int64_t n,
+                                       bool any_missing, mloda_column **out, mloda_error *err);
+
 /** 0, 1, ..., n-1 as an int64 column (row ids). */
 mloda_status mloda_column_new_row_ids(int64_t n, mloda_column **out, mloda_error *err);
 

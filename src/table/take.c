@@ -44,15 +44,20 @@ static size_t fixed_width(const mloda_column *c)
 }
 
 static void gather_fixed(const mloda_column *c, const int64_t *restrict idx, int64_t n,
-                         uint8_t *restrict out)
+                         bool any_missing, uint8_t *restrict out)
 {
     const size_t w = fixed_width(c);
     const uint8_t *src = c->values;
     if (w == 8) {
-        const uint64_t *s8 = c->values;
-        uint64_t *o8 = (uint64_t *)(void *)out;
-        for (int64_t i = 0; i < n; i++)
-            o8[i] = idx[i] < 0 ? 0 : s8[idx[i]];
+        const uint64_t *restrict s8 = c->values;
+        uint64_t *restrict o8 = (uint64_t *)(void *)out;
+        if (!any_missing) {
+            for (int64_t i = 0; i < n; i++)
+                o8[i] = s8[idx[i]];
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                o8[i] = idx[i] < 0 ? 0 : s8[idx[i]];
+        }
         return;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -102,15 +107,9 @@ static mloda_status take_bits_and_validity(const mloda_column *c, const int64_t 
     return MLODA_OK;
 }
 
-mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, int64_t n,
-                               mloda_column **out, mloda_error *err)
+static mloda_status take(const mloda_column *col, const int64_t *indices, int64_t n,
+                         bool any_missing, mloda_column **out, mloda_error *err)
 {
-    if (out != NULL)
-        *out = NULL;
-    if (col == NULL || out == NULL || n < 0 || (indices == NULL && n > 0))
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "take needs a column and indices");
-    bool any_missing = false;
-    MLODA_TRY(check_indices(indices, n, col->length, &any_missing, err));
     mloda_column_builder *b = NULL;
     MLODA_TRY(mloda_column_builder_new(col->type, col->list_size, col->unit, &b, err));
     mloda_status st = MLODA_OK;
@@ -120,7 +119,7 @@ mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, 
         void *vals = NULL;
         st = mloda_column_builder_resize_uninit(b, n, &vals, err);
         if (st == MLODA_OK)
-            gather_fixed(col, indices, n, vals);
+            gather_fixed(col, indices, n, any_missing, vals);
     }
     if (st == MLODA_OK && col->type != MLODA_TYPE_UTF8)
         st = take_bits_and_validity(col, indices, n, any_missing, b, err);
@@ -129,6 +128,25 @@ mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, 
         return st;
     }
     return mloda_column_builder_finish(b, out, err);
+}
+
+mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, int64_t n,
+                               mloda_column **out, mloda_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (col == NULL || out == NULL || n < 0 || (indices == NULL && n > 0))
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "take needs a column and indices");
+    bool any_missing = false;
+    MLODA_TRY(check_indices(indices, n, col->length, &any_missing, err));
+    return take(col, indices, n, any_missing, out, err);
+}
+
+mloda_status mloda_column_take_trusted(const mloda_column *col, const int64_t *indices, int64_t n,
+                                       bool any_missing, mloda_column **out, mloda_error *err)
+{
+    *out = NULL;
+    return take(col, indices, n, any_missing, out, err);
 }
 
 /* 0, 1, ..., n-1 as an int64 column: row ids before filtering. */
