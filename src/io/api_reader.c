@@ -53,6 +53,7 @@ static void drop_columns(io_api_reader *r)
         mloda_column_release(r->cols[i]);
     }
     r->n_cols = 0;
+    mloda_strmap_reset(&r->seen);
 }
 
 void io_api_reader_reset(io_api_reader *r)
@@ -63,6 +64,7 @@ void io_api_reader_reset(io_api_reader *r)
     mloda_free(r->table);
     mloda_free(r->column);
     io_colreader_reset(&r->col);
+    mloda_strmap_reset(&r->tables);
     mloda_api_data_free(r->out);
     memset(r, 0, sizeof *r);
 }
@@ -103,9 +105,11 @@ static mloda_status begin_table(io_api_reader *r, const io_json_event *ev, mloda
     mloda_free(r->table);
     r->table = NULL;
     MLODA_TRY(name_copy(ev, "table", NULL, &r->table, err));
-    if (mloda_api_data_find(r->out, r->table) >= 0)
+    int64_t at = 0;
+    if (mloda_strmap_get(&r->tables, r->table, &at))
         return mloda_error_set(err, MLODA_ERR_DUPLICATE, r->table,
                                "table '%s' appears twice in %s", r->table, r->what);
+    MLODA_TRY(mloda_strmap_put(&r->tables, r->table, 1, err));
     r->state = IO_API_TABLE;
     return MLODA_OK;
 }
@@ -115,11 +119,11 @@ static mloda_status begin_column(io_api_reader *r, const io_json_event *ev, mlod
     mloda_free(r->column);
     r->column = NULL;
     MLODA_TRY(name_copy(ev, "column", r->table, &r->column, err));
-    for (int64_t i = 0; i < r->n_cols; i++)
-        if (strcmp(r->names[i], r->column) == 0)
-            return mloda_error_set(err, MLODA_ERR_DUPLICATE, r->column,
-                                   "table '%s': column '%s' appears twice", r->table,
-                                   r->column);
+    int64_t at = 0;
+    if (mloda_strmap_get(&r->seen, r->column, &at))
+        return mloda_error_set(err, MLODA_ERR_DUPLICATE, r->column,
+                               "table '%s': column '%s' appears twice", r->table, r->column);
+    MLODA_TRY(mloda_strmap_put(&r->seen, r->column, r->n_cols, err));
     r->state = IO_API_COLUMN;
     return MLODA_OK;
 }

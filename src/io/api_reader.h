@@ -9,6 +9,7 @@
 
 #include "io/column_reader.h"
 #include "io/json_events.h"
+#include "util/strmap.h"
 
 typedef enum io_api_state {
     IO_API_ROOT,       /* expecting the api_data object */
@@ -29,6 +30,8 @@ typedef struct io_api_reader {
     mloda_api_data *out; /* owned until taken */
     char *table;         /* owned: current table name */
     char *column;        /* owned: current column name */
+    mloda_strmap tables; /* table names so far (duplicate check) */
+    mloda_strmap seen;   /* names of the current table's columns (duplicate check) */
     char **names;        /* owned: finished columns of the current table */
     mloda_column **cols; /* owned references */
     int64_t n_cols;

@@ -81,8 +81,15 @@ static mloda_status mismatch(const io_column_reader *r, const char *found, mloda
     char want[48];
     if (r->want.type != MLODA_TYPE_INVALID) {
         type_text(r->want.type, r->want.list_size, want, sizeof want);
-        return col_error(r, MLODA_ERR_TYPE, err, "expected %s (as in %s), found %s", want,
-                         r->want_origin, found);
+        /* the common surprise: an example column of whole numbers, then a batch of floats */
+        const bool int_got_float =
+            r->want.type == MLODA_TYPE_INT64 && strncmp(found, "the float", 9) == 0;
+        return col_error(r, MLODA_ERR_TYPE, err, "expected %s (as in %s), found %s%s", want,
+                         r->want_origin, found,
+                         int_got_float ? "; to read floats, declare the column float64 in the "
+                                         "request's \"schema\" or write the example values as "
+                                         "floats (1.0)"
+                                       : "");
     }
     type_text(r->kind, r->list_size, want, sizeof want);
     return col_error(r, MLODA_ERR_TYPE, err,
@@ -198,8 +205,8 @@ static mloda_status number_target(io_column_reader *r, const io_number *num, con
         char shown[48];
         excerpt(shown, sizeof shown, text, len);
         return col_error(r, MLODA_ERR_RANGE, err,
-                         "the integer %s does not fit in int64 (write it with a decimal point "
-                         "to read the column as float64)",
+                         "the integer %s does not fit in the int64 column (declare the "
+                         "column float64 in the request's \"schema\" to read such numbers)",
                          shown);
     }
     if (r->kind == MLODA_TYPE_INVALID)
