@@ -163,6 +163,20 @@ static void describe_syntax_error(const char *yajl_msg, char *buf, size_t cap)
         buf[--n] = '\0';
 }
 
+/* True when the text at the error spells NaN or Infinity, which JSON writers such as
+ * Python's json.dumps produce but JSON does not allow. */
+static bool at_non_finite(const char *data, size_t len, size_t off)
+{
+    static const char *const words[] = {"NaN", "Infinity"};
+    for (size_t w = 0; w < 2; w++) {
+        const size_t n = strlen(words[w]);
+        for (size_t start = off > 0 ? off - 1 : 0; start <= off; start++)
+            if (start + n <= len && memcmp(data + start, words[w], n) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* Turns a failed yajl call into an error with a position. */
 static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const char *data,
                                      size_t len, mloda_error *err)
@@ -180,6 +194,12 @@ static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const ch
                               sizeof text);
         if (msg != NULL)
             yajl_free_error(p->yajl, msg);
+        const size_t off = (size_t)(byte - p->chunk_byte);
+        if (at_non_finite(data, len, off)) {
+            const size_t n = strlen(text);
+            (void)snprintf(text + n, sizeof text - n, " (NaN and Infinity are not JSON: write "
+                                                      "null for a missing value)");
+        }
         st = mloda_error_set_at(err, MLODA_ERR_PARSE, NULL, byte, "%s", text);
     }
     if (err != NULL) {
