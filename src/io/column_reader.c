@@ -221,6 +221,8 @@ mloda_status io_colreader_number(io_column_reader *r, const char *text, size_t l
 {
     io_number num;
     if (!io_number_parse(text, len, &num)) {
+        if (num.nomem)
+            return MLODA_NOMEM(err, "a number");
         char shown[48];
         excerpt(shown, sizeof shown, text, len);
         return col_error(r, MLODA_ERR_RANGE, err, "the number %s is out of range for float64",
@@ -320,7 +322,9 @@ mloda_status io_colreader_list_number(io_column_reader *r, const char *text, siz
 {
     io_number num;
     if (!io_number_parse(text, len, &num))
-        return col_error(r, MLODA_ERR_RANGE, err, "a list value is out of range for float64");
+        return num.nomem ? MLODA_NOMEM(err, "a number")
+                         : col_error(r, MLODA_ERR_RANGE, err,
+                                     "a list value is out of range for float64");
     if (r->list_len == r->list_cap) {
         if (r->list_cap >= (1 << 24))
             return col_error(r, MLODA_ERR_RANGE, err, "a list of more than %d values",

@@ -73,10 +73,12 @@ typedef struct io_number {
     bool int_overflow; /* is_int, but beyond int64: only d is set */
     int64_t i;         /* is_int and !int_overflow */
     double d;          /* always (may be +-inf for a huge float: see io_number_parse) */
+    bool nomem;        /* a very long number could not be copied for strtod */
 } io_number;
 
 /** Reads a JSON number as written (yajl has checked its syntax). Returns false when the
- *  value is a float beyond double's range (it would be +-inf). */
+ *  value is a float beyond double's range (it would be +-inf) or, with nomem set, when
+ *  memory ran out. */
 bool io_number_parse(const char *text, size_t len, io_number *out);
 
 #endif /* MLODA_IO_COLUMN_READER_H */

@@ -49,21 +49,22 @@ static bool parse_int64(const char *text, size_t len, int64_t *out)
     return true;
 }
 
-static double parse_double(const char *text, size_t len)
+/* strtod needs a NUL-terminated copy; false when a long one cannot be allocated. */
+static bool parse_double(const char *text, size_t len, double *out)
 {
-    char small[64];
+    char small[128];
     char *buf = small;
     if (len >= sizeof small) {
         buf = mloda_malloc(len + 1);
         if (buf == NULL)
-            return NAN;
+            return false;
     }
     memcpy(buf, text, len);
     buf[len] = '\0';
-    const double d = strtod(buf, NULL);
+    *out = strtod(buf, NULL);
     if (buf != small)
         mloda_free(buf);
-    return d;
+    return true;
 }
 
 /* The exact fast path; false when the text needs strtod. yajl has checked the syntax. */
@@ -123,7 +124,9 @@ bool io_number_parse(const char *text, size_t len, io_number *out)
         return true;
     }
     out->int_overflow = out->is_int;
-    if (!fast_double(text, len, &out->d))
-        out->d = parse_double(text, len);
+    if (!fast_double(text, len, &out->d) && !parse_double(text, len, &out->d)) {
+        out->nomem = true;
+        return false;
+    }
     return isfinite(out->d);
 }

@@ -28,30 +28,42 @@ static bool is_bucket_shape(const io_jt *tree)
     return true;
 }
 
+/* A number option value: int64 when written as an integer that fits, else float64. */
+static mloda_status option_number(const char *source, const char *feature, const char *key,
+                                  const io_jt *node, io_number *num, mloda_error *err)
+{
+    if (io_number_parse(node->text, node->len, num))
+        return MLODA_OK;
+    if (num->nomem)
+        return MLODA_NOMEM(err, "a number");
+    return io_jt_error(source, node, MLODA_ERR_RANGE, feature, err,
+                       "feature '%s', option '%s': the number %s is out of range", feature, key,
+                       node->text);
+}
+
 static mloda_status append_list_item(const char *source, const char *feature, const char *key,
                                      const io_jt *item, mloda_options *o, mloda_error *err)
 {
     io_number num;
     switch (item->kind) {
     case IO_JT_STRING:
+        if (strlen(item->text) != item->len)
+            break;
         return mloda_options_list_append_string(o, key, item->text, err);
     case IO_JT_BOOL:
         return mloda_options_list_append_bool(o, key, item->boolean, err);
     case IO_JT_NUMBER:
-        if (!io_number_parse(item->text, item->len, &num))
-            break;
+        MLODA_TRY(option_number(source, feature, key, item, &num, err));
         if (num.is_int && !num.int_overflow)
             return mloda_options_list_append_int(o, key, num.i, err);
         return mloda_options_list_append_float(o, key, num.d, err);
     default:
-        return io_jt_error(source, item, MLODA_ERR_OPTION, feature, err,
-                           "feature '%s', option '%s': list items must be strings, numbers or "
-                           "true/false, found %s",
-                           feature, key, io_jt_kind_text(item->kind));
+        break;
     }
-    return io_jt_error(source, item, MLODA_ERR_RANGE, feature, err,
-                       "feature '%s', option '%s': the number %s is out of range", feature, key,
-                       item->text);
+    return io_jt_error(source, item, MLODA_ERR_OPTION, feature, err,
+                       "feature '%s', option '%s': list items must be strings (without NUL), "
+                       "numbers or true/false, found %s",
+                       feature, key, io_jt_kind_text(item->kind));
 }
 
 static mloda_status set_value(const char *source, const char *feature, const io_jt *v,
@@ -69,10 +81,7 @@ static mloda_status set_value(const char *source, const char *feature, const io_
             break;
         return mloda_options_set_string(o, bucket, key, v->text, err);
     case IO_JT_NUMBER:
-        if (!io_number_parse(v->text, v->len, &num))
-            return io_jt_error(source, v, MLODA_ERR_RANGE, feature, err,
-                               "feature '%s', option '%s': the number %s is out of range",
-                               feature, key, v->text);
+        MLODA_TRY(option_number(source, feature, key, v, &num, err));
         if (num.is_int && !num.int_overflow)
             return mloda_options_set_int(o, bucket, key, num.i, err);
         return mloda_options_set_float(o, bucket, key, num.d, err);
