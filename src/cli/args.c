@@ -15,11 +15,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "mloda%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
-    vfprintf(stderr, fmt, ap);
+    (void)fprintf(stderr, "mloda%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+    (void)vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
-            cmd != NULL ? cmd : "");
+    (void)fprintf(stderr, "\n(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
+                  cmd != NULL ? cmd : "");
     return CLI_EXIT_USAGE;
 }
 

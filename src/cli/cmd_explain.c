@@ -37,7 +37,7 @@ int cli_cmd_explain(int argc, char **argv)
         const bool newline = len == 0 || text[len - 1] != '\n';
         if (fputs(text, stdout) == EOF || (newline && fputc('\n', stdout) == EOF) ||
             fflush(stdout) != 0) {
-            fprintf(stderr, "mloda: cannot write the output\n");
+            (void)fprintf(stderr, "mloda: cannot write the output\n");
             code = CLI_EXIT_IO;
         }
     } else {

@@ -124,10 +124,10 @@ static int list_groups(const mloda_registry *reg, const char *word, bool json)
         cli_report(NULL, &err);
         code = cli_exit_code(st, CLI_EXIT_INTERNAL);
     } else if ((b.len > 0 && fwrite(b.data, 1, b.len, stdout) != b.len) || fflush(stdout) != 0) {
-        fprintf(stderr, "mloda: cannot write the output\n");
+        (void)fprintf(stderr, "mloda: cannot write the output\n");
         code = CLI_EXIT_IO;
     } else if (shown == 0 && word != NULL) {
-        fprintf(stderr, "mloda: note: no feature group mentions '%s'\n", word);
+        (void)fprintf(stderr, "mloda: note: no feature group mentions '%s'\n", word);
     }
     mloda_buf_reset(&b);
     return code;
@@ -150,7 +150,7 @@ int cli_cmd_groups(int argc, char **argv)
         return cli_usage_error("groups", "--format must be text or json, not '%s'", format_text);
     mloda_registry *reg = mloda_registry_default();
     if (reg == NULL) {
-        fprintf(stderr, "mloda: out of memory\n");
+        (void)fprintf(stderr, "mloda: out of memory\n");
         return CLI_EXIT_INTERNAL;
     }
     const int code = list_groups(reg, search, json);

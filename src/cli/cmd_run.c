@@ -28,7 +28,7 @@ int cli_cmd_run(int argc, char **argv)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (request == NULL)
         return cli_usage_error("run", "--request FILE is required");
-    io_format format;
+    io_format format = IO_FORMAT_NDJSON;
     long long threads = -1;
     if (!cli_pick_format("run", format_text, true, &format) ||
         (threads_text != NULL && !cli_parse_int("run", "--threads", threads_text, 0, 1024,

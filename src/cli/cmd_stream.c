@@ -31,7 +31,7 @@ typedef struct stream_args {
 static void print_warning(void *ctx, const char *message)
 {
     (void)ctx;
-    fprintf(stderr, "mloda: warning: %s\n", message);
+    (void)fprintf(stderr, "mloda: warning: %s\n", message);
 }
 
 /* Reports a failed batch; returns false when the stream must stop. */
@@ -154,7 +154,7 @@ int cli_cmd_stream(int argc, char **argv)
     int code = parse_stream_args(argc, argv, &a);
     if (code != CLI_EXIT_OK)
         return code < 0 ? CLI_EXIT_OK : code;
-    io_format format;
+    io_format format = IO_FORMAT_NDJSON;
     long long threads = -1;
     io_source_options opts;
     stream_cmd c;
@@ -177,8 +177,8 @@ int cli_cmd_stream(int argc, char **argv)
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
         code = CLI_EXIT_IO;
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
-        fprintf(stderr, "mloda: note: %s holds no batches\n",
-                strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
+        (void)fprintf(stderr, "mloda: note: %s holds no batches\n",
+                      strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
     io_source_free(c.src);
     cli_session_close(&c.cs);
     return code;

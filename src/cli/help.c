@@ -88,5 +88,5 @@ void cli_print_help(FILE *fp, const char *cmd)
         text = explain_help;
     else if (cmd != NULL && strcmp(cmd, "groups") == 0)
         text = groups_help;
-    fputs(text, fp);
+    (void)fputs(text, fp);
 }

@@ -31,8 +31,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        printf("mloda %s\n", mloda_version());
-        return CLI_EXIT_OK;
+        return printf("mloda %s\n", mloda_version()) < 0 ? CLI_EXIT_IO : CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)

@@ -39,8 +39,8 @@ static bool flush_buf(cli_output *o)
     if ((len > 0 && fwrite(o->buf.data, 1, len, o->fp) != len) || fflush(o->fp) != 0) {
         o->failed = true;
         char why[128];
-        fprintf(stderr, "mloda: cannot write the output: %s\n",
-                io_errno_text(errno, why, sizeof why));
+        (void)fprintf(stderr, "mloda: cannot write the output: %s\n",
+                      io_errno_text(errno, why, sizeof why));
         return false;
     }
     o->buf.len = 0;

@@ -9,12 +9,12 @@
 void cli_report(const char *prefix, const mloda_error *e)
 {
     const bool has_prefix = prefix != NULL && prefix[0] != '\0';
-    fprintf(stderr, "mloda: %s%s%s", has_prefix ? prefix : "", has_prefix ? ": " : "",
-            e->message[0] != '\0' ? e->message : mloda_status_describe(e->code));
+    (void)fprintf(stderr, "mloda: %s%s%s", has_prefix ? prefix : "", has_prefix ? ": " : "",
+                  e->message[0] != '\0' ? e->message : mloda_status_describe(e->code));
     if (e->subject[0] != '\0' && strstr(e->message, e->subject) == NULL)
-        fprintf(stderr, " (%s)", e->subject);
-    fputc('\n', stderr);
-    fflush(stderr);
+        (void)fprintf(stderr, " (%s)", e->subject);
+    (void)fputc('\n', stderr);
+    (void)fflush(stderr);
 }
 
 int cli_exit_code(mloda_status st, int fallback)

@@ -56,7 +56,7 @@ static size_t put_fixed(char *out, const char *digits, size_t n, int e)
     }
     const size_t int_digits = (size_t)e + 1;
     for (size_t i = 0; i < int_digits; i++)
-        out[k++] = i < n ? digits[i] : '0';
+        out[k++] = i < n ? digits[i] : (char)'0';
     out[k++] = '.';
     if (n <= int_digits) {
         out[k++] = '0';
