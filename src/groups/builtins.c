@@ -15,6 +15,7 @@ static const mloda_feature_group *const BUILTINS[] = {
     &mloda_group_missing_values,
     &mloda_group_scaling,
     &mloda_group_encoding,
+    &mloda_group_forecasting,
 };
 
 mloda_registry *mloda_registry_default(void)

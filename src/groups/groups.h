@@ -21,5 +21,6 @@ extern const mloda_feature_group mloda_group_text_cleaning;
 extern const mloda_feature_group mloda_group_missing_values;
 extern const mloda_feature_group mloda_group_scaling;
 extern const mloda_feature_group mloda_group_encoding;
+extern const mloda_feature_group mloda_group_forecasting;
 
 #endif /* MLODA_GROUPS_GROUPS_H */
