@@ -6,6 +6,7 @@
 #define MLODA_IO_CELL_H
 
 #include "io/io.h"
+#include "util/double_text.h"
 
 /** Appends row i of col as a JSON value (null for nulls and NaN/inf). */
 mloda_status io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, mloda_error *err);
@@ -13,11 +14,10 @@ mloda_status io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, ml
  *  lists as "[a, b]". */
 mloda_status io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
                            const char *null_text, mloda_error *err);
-/** Writes v as the shortest text that reads back as v, Python-style ("100.0", "1e+21",
- *  "0.1"); "null" for NaN and inf. out needs IO_DOUBLE_TEXT_MAX bytes; returns the length. */
-#define IO_DOUBLE_TEXT_MAX 32
-size_t io_double_text(double v, char *out);
-/** Appends io_double_text(v). */
+/* Doubles are written with util's mloda_double_text (Python's repr layout). */
+#define IO_DOUBLE_TEXT_MAX MLODA_DOUBLE_TEXT_MAX
+#define io_double_text mloda_double_text
+/** Appends mloda_double_text(v). */
 mloda_status io_put_double(mloda_buf *out, double v, mloda_error *err);
 /** Appends an int64 in decimal. */
 mloda_status io_put_int64(mloda_buf *out, int64_t v, mloda_error *err);

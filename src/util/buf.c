@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/double_text.h"
 
 mloda_status mloda_buf_reserve(mloda_buf *b, size_t additional, mloda_error *err)
 {
@@ -94,25 +95,12 @@ mloda_status mloda_buf_json_string(mloda_buf *b, const char *s, size_t len, mlod
     return st == MLODA_OK ? mloda_buf_putc(b, '"', err) : st;
 }
 
-/* Shortest "%.*g" that parses back to the same double. Locale: the engine never calls
- * setlocale, and the C locale's decimal point is '.'. */
+/* Python's repr layout (util/double_text.c); "null" for NaN and infinities. */
 mloda_status mloda_buf_double(mloda_buf *b, double v, mloda_error *err)
 {
-    if (!isfinite(v))
-        return mloda_buf_puts(b, "null", err);
-    char tmp[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        (void)snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    /* Keep a float recognisable as one: 3 -> 3.0 */
-    if (strpbrk(tmp, ".eEn") == NULL) {
-        size_t l = strlen(tmp);
-        if (l + 2 < sizeof tmp)
-            memcpy(tmp + l, ".0", 3);
-    }
-    return mloda_buf_puts(b, tmp, err);
+    char tmp[MLODA_DOUBLE_TEXT_MAX];
+    size_t n = mloda_double_text(v, tmp);
+    return mloda_buf_append(b, tmp, n, err);
 }
 
 char *mloda_buf_take(mloda_buf *b)

@@ -11,9 +11,10 @@
  * Subnormals have fewer bits, so for them every precision from 1 is tried. Whole numbers
  * below 2^53 skip all of this. The C locale is in force (setlocale is never called).
  */
-#include "io/cell.h"
+#include "util/double_text.h"
 
 #include <float.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static size_t put_whole(char *out, double v)
     return k + 2;
 }
 
-size_t io_double_text(double v, char *out)
+size_t mloda_double_text(double v, char *out)
 {
     if (!isfinite(v)) {
         memcpy(out, "null", 5);
