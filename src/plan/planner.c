@@ -315,6 +315,21 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
 static mloda_status resolve(planner *pl, const char *name, const mloda_options *opts,
                             int64_t *out, mloda_error *err);
 
+/* An input named like a requested option-configured feature is that feature: define a
+ * feature once in the request (`{"name": "clean", "options": {...}}`) and chain on it
+ * (`clean__count_aggr`). Inputs with options of their own keep them. */
+static const mloda_options *input_options(const planner *pl, const mloda_input_spec *in)
+{
+    if (in->options != NULL)
+        return in->options;
+    const mloda_request *req = pl->request;
+    for (int64_t i = 0; i < req->n; i++) {
+        if (req->items[i].options != NULL && strcmp(req->items[i].name, in->name) == 0)
+            return req->items[i].options;
+    }
+    return NULL;
+}
+
 static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
 {
     const mloda_registry *r = pl->plan->registry;
@@ -328,7 +343,7 @@ static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
     }
     for (int64_t j = 0; st == MLODA_OK && j < in.n; j++) {
         int64_t child = MLODA_NO_INDEX;
-        st = resolve(pl, in.items[j].name, in.items[j].options, &child, err);
+        st = resolve(pl, in.items[j].name, input_options(pl, &in.items[j]), &child, err);
         if (st == MLODA_OK) {
             plan_node *n = &pl->plan->nodes[node]; /* nodes may have moved */
             n->inputs[n->n_inputs++] = child;

@@ -153,6 +153,28 @@ static void test_option_buckets(void)
     mloda_api_data_free(api);
 }
 
+/* An option-configured feature defined once in the request can be chained on by name. */
+static void test_chain_on_defined_feature(void)
+{
+    const double v[] = {1, 2, 4};
+    mloda_api_data *api = api_one_f64("T", "value", v, 3);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "aggregation_type", "max", NULL);
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "in_features", "value", NULL);
+    mloda_request *req = mloda_request_new();
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_add(req, "peak", o, &err), err);
+    CHECK_OK(mloda_request_add(req, "peak__sum_aggr", NULL, &err), err);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    CHECK_CLOSE(num_at(result_column(res, "peak"), 0), 4.0);
+    CHECK_CLOSE(num_at(result_column(res, "peak__sum_aggr"), 0), 12.0);
+    mloda_results_free(res);
+    mloda_request_free(req);
+    mloda_options_free(o);
+    mloda_api_data_free(api);
+}
+
 /* SPEC §9.4: a prepared session reruns on batches of any row count, including zero. */
 static void test_session_batches(void)
 {
@@ -403,6 +425,7 @@ int main(void)
     RUN(test_result_grouping);
     RUN(test_chain_of_aggregations);
     RUN(test_option_buckets);
+    RUN(test_chain_on_defined_feature);
     RUN(test_session_batches);
     RUN(test_batch_validation);
     RUN(test_two_tables);
