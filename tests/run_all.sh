@@ -66,6 +66,10 @@ for r in "$build"/fuzz/replay_fuzz_*; do
     fi
 done
 
+out=$("$root/scripts/check_layers.sh" "$build" 2>&1)
+grep -E '^FAIL' <<<"$out" | head -n 20
+count_line "$(grep -E '^# layers' <<<"$out" | tail -n 1)"
+
 if [ -x "$build/mloda" ] && [ -x "$root/tests/cli/run_golden.sh" ]; then
     out=$("$root/tests/cli/run_golden.sh" "$build" 2>&1)
     grep -E '^FAIL' <<<"$out" | head -n 40

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Structural checks (STYLE.md §9, §11): no file includes a header of a higher layer
+# (util < table < feature < plan < run < groups < io < cli), and the shared library exports
+# only mloda_* symbols. Prints "# layers: N passed, N failed".
+#   scripts/check_layers.sh [BUILD_DIR]
+set -u
+cd "$(dirname "$0")/.."
+build=${1:-build}
+layers="util table feature plan run groups io cli"
+rank() { local i=0; for l in $layers; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo 99; }
+passed=0
+failed=0
+for dir in $layers; do
+    r=$(rank "$dir")
+    for f in src/$dir/*.c src/$dir/*.h; do
+        [ -f "$f" ] || continue
+        while IFS= read -r inc; do
+            layer=${inc%%/*}
+            [ "$layer" = "mloda" ] && continue
+            if [ "$(rank "$layer")" -gt "$r" ]; then
+                echo "FAIL layers: $f includes $inc (layer $layer is above $dir)"
+                failed=$((failed + 1))
+            fi
+        done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+    done
+done
+[ "$failed" -eq 0 ] && passed=$((passed + 1))
+lib=$(ls "$build"/libmloda.so* 2>/dev/null | head -n 1)
+if [ -n "$lib" ]; then
+    extra=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -vE '^(mloda_|_init$|_fini$|_edata$|_end$|__bss_start$)' || true)
+    if [ -n "$extra" ]; then
+        echo "FAIL exports: $lib exports non-mloda symbols: $(echo "$extra" | head -n 5 | tr '\n' ' ')"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+fi
+echo "# layers: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
