@@ -551,46 +551,55 @@ static int64_t next_block(const fc_series *s, day_cache *dc, int64_t *cursor, do
     return b;
 }
 
-/* The fitted model: scaled = (x - mean) / scale, centred = scaled - xoff,
- * prediction = centred . coef + ybar. */
+/* The fitted model: scaled = (x - mean) / scale, prediction = scaled . coef + ybar. */
 typedef struct fc_model {
     int64_t m, rank;
-    double mean[MAX_P], scale[MAX_P], xoff[MAX_P], coef[MAX_P];
+    double mean[MAX_P], scale[MAX_P], coef[MAX_P];
     double ybar, resid_std;
 } fc_model;
 
 static void scale_row(const fc_model *md, int64_t p, double *row)
 {
     for (int64_t j = 0; j < p; j++)
-        row[j] = (row[j] - md->mean[j]) / md->scale[j] - md->xoff[j];
+        row[j] = (row[j] - md->mean[j]) / md->scale[j];
 }
 
-static double predict(const fc_model *md, int64_t p, const double *centred)
+static double predict(const fc_model *md, int64_t p, const double *scaled)
 {
     double r = 0.0;
     for (int64_t j = 0; j < p; j++)
-        r += centred[j] * md->coef[j];
+        r += scaled[j] * md->coef[j];
     return r + md->ybar;
 }
 
 /*
- * Fits the model on the training rows: StandardScaler statistics (sklearn's corrected
- * two-pass variance), LinearRegression's centring, minimum-norm least squares, and the
- * residual std when bounds are wanted. Each pass regenerates the design rows in blocks.
+ * Fits the model on the training rows: StandardScaler statistics, LinearRegression's
+ * centring, minimum-norm least squares, and the residual std when bounds are wanted. The
+ * design rows are regenerated in blocks for each pass (two passes, three with bounds), so
+ * the design matrix is never held whole. The statistics pass shifts every column by the
+ * first training row and applies sklearn's corrected formula, var = (S2 - S1^2/m) / m over
+ * the shifted values: a constant column stays exactly constant (scale 1), and the shift
+ * keeps the sums small. The scaled columns then have mean 0 up to rounding, which is what
+ * LinearRegression's X_offset removes; it is taken as 0.
  */
 static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *y, fc_model *md,
                         mloda_error *err)
 {
     const int64_t p = s->p;
-    double sum[MAX_P] = {0}, corr[MAX_P] = {0}, sq[MAX_P] = {0}, off[MAX_P] = {0};
+    double shift[MAX_P] = {0}, s1[MAX_P] = {0}, s2[MAX_P] = {0};
     double ysum = 0.0;
     day_cache dc = {0};
     int64_t cur = 0, b = 0, m = 0;
     memset(md, 0, sizeof *md);
     while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
+        if (m == 0)
+            memcpy(shift, x, (size_t)p * sizeof *shift);
         for (int64_t r = 0; r < b; r++) {
-            for (int64_t j = 0; j < p; j++)
-                sum[j] += x[r * p + j];
+            for (int64_t j = 0; j < p; j++) {
+                double d = x[r * p + j] - shift[j];
+                s1[j] += d;
+                s2[j] += d * d;
+            }
             ysum += y[r];
         }
         m += b;
@@ -598,62 +607,60 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
     md->m = m;
     if (m == 0)
         return MLODA_OK;
-    for (int64_t j = 0; j < p; j++)
-        md->mean[j] = sum[j] / (double)m;
-    md->ybar = ysum / (double)m;
-    cur = 0;
-    while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
-        for (int64_t r = 0; r < b; r++) {
-            for (int64_t j = 0; j < p; j++) {
-                double d = x[r * p + j] - md->mean[j];
-                corr[j] += d;
-                sq[j] += d * d;
-            }
-        }
-    }
     for (int64_t j = 0; j < p; j++) {
-        double var = (sq[j] - corr[j] * corr[j] / (double)m) / (double)m;
-        md->scale[j] = la_scale_of(md->mean[j], var, m);
+        md->mean[j] = shift[j] + s1[j] / (double)m;
+        double var = (s2[j] - s1[j] * s1[j] / (double)m) / (double)m;
+        md->scale[j] = la_scale_of(md->mean[j], var < 0.0 ? 0.0 : var, m);
     }
-    cur = 0; /* LinearRegression centres the scaled columns once more (X_offset) */
-    while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
-        for (int64_t r = 0; r < b; r++) {
-            for (int64_t j = 0; j < p; j++)
-                off[j] += (x[r * p + j] - md->mean[j]) / md->scale[j];
+    md->ybar = ysum / (double)m;
+    /* A column whose training values are all equal scales to exact zeros: it adds nothing
+     * to the least-squares problem and its minimum-norm coefficient is 0 (sklearn's is 0
+     * up to rounding), so the QR works on the other columns only (hour, month, year and
+     * their cycles are constant in many series). */
+    int64_t active[MAX_P], pa = 0;
+    for (int64_t j = 0; j < p; j++) {
+        if (s2[j] != 0.0)
+            active[pa++] = j;
+    }
+    mloda_status st = MLODA_OK;
+    if (pa > 0) {
+        ols_acc *acc = NULL;
+        double coef[MAX_P];
+        MLODA_TRY(ols_new(pa, &acc, err));
+        cur = 0;
+        while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
+            for (int64_t r = 0; r < b; r++) {
+                const double *row = x + r * p;
+                double *dst = x + r * pa; /* compacted in place: dst never passes row */
+                for (int64_t a = 0; a < pa; a++) {
+                    int64_t j = active[a];
+                    dst[a] = (row[j] - md->mean[j]) / md->scale[j];
+                }
+                y[r] -= md->ybar;
+            }
+            ols_add_rows(acc, x, y, b);
         }
+        st = ols_solve(acc, coef, &md->rank, err);
+        ols_free(acc);
+        for (int64_t a = 0; a < pa; a++)
+            md->coef[active[a]] = coef[a];
     }
-    for (int64_t j = 0; j < p; j++)
-        md->xoff[j] = off[j] / (double)m;
-    ols_acc *acc = NULL;
-    MLODA_TRY(ols_new(p, &acc, err));
+    if (st != MLODA_OK || !want_resid)
+        return st;
+    /* np.std of the residuals in one pass: their mean is 0 up to rounding (the model has
+     * an intercept), so sum(e^2) - sum(e)^2 / m loses nothing */
+    double rsum = 0.0, rsq = 0.0;
     cur = 0;
     while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
         for (int64_t r = 0; r < b; r++) {
             scale_row(md, p, x + r * p);
-            y[r] -= md->ybar;
-        }
-        ols_add_rows(acc, x, y, b);
-    }
-    mloda_status st = ols_solve(acc, md->coef, &md->rank, err);
-    ols_free(acc);
-    if (st != MLODA_OK || !want_resid)
-        return st;
-    /* np.std of the residuals: their mean, then the mean squared deviation */
-    double rsum = 0.0, rsq = 0.0;
-    for (int pass = 0; pass < 2; pass++) {
-        double rmean = rsum / (double)m;
-        cur = 0;
-        while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
-            for (int64_t r = 0; r < b; r++) {
-                scale_row(md, p, x + r * p);
-                double e = y[r] - predict(md, p, x + r * p);
-                if (pass == 0)
-                    rsum += e;
-                else
-                    rsq += (e - rmean) * (e - rmean);
-            }
+            double e = y[r] - predict(md, p, x + r * p);
+            rsum += e;
+            rsq += e * e;
         }
     }
+    rsq -= rsum * rsum / (double)m;
+    rsq = rsq < 0.0 ? 0.0 : rsq;
     md->resid_std = sqrt(rsq / (double)m);
     return MLODA_OK;
 }

@@ -5,9 +5,10 @@
  * step by step (noisy series, hours, minutes, seconds, 30-day months, weeks, years,
  * shuffled rows, nulls, few rows, large and negative values, confidence bounds), plus
  * hand-checked least-squares cases, the option form, F~lower/F~upper, chains, appended
- * rows downstream, session reuse, timestamp units and errors.
+ * rows downstream, session reuse, timestamp units, errors and allocation failures.
  */
 #include "support.h"
+#include "util/alloc.h"
 
 static mloda_registry *reg;
 
@@ -722,6 +723,41 @@ static void test_session_reuse(void)
     mloda_api_data_free(a2);
 }
 
+/* Every allocation failure surfaces as MLODA_ERR_NOMEM, with no leak (ASan checks). */
+static void test_out_of_memory(void)
+{
+    double v[12];
+    int64_t off[12];
+    for (int i = 0; i < 12; i++)
+        v[i] = i;
+    steps(off, 12, 86400);
+    mloda_api_data *api = api_series(v, "2024-01-01T00:00:00", off, 12, "reference_time",
+                                     MLODA_TIME_MICRO);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_bool(o, MLODA_CONTEXT, "output_confidence_intervals", true, NULL);
+    mloda_request *req = mloda_request_new();
+    (void)mloda_request_add(req, "v__linear_forecast_2day", o, NULL);
+    const double want[] = {12.0, 12.428571428571429};
+    for (long n = 0;; n++) {
+        mloda_test_fail_alloc_at(n);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        if (st == MLODA_OK)
+            check_rows(result_column(res, "v__linear_forecast_2day~upper"), v, 12, want, 2);
+        mloda_results_free(res);
+        if (!injected)
+            break;
+        TEST_CASE("fail allocation %ld", n);
+        CHECK(st == MLODA_OK || (st == MLODA_ERR_NOMEM && err.code == st));
+    }
+    mloda_request_free(req);
+    mloda_options_free(o);
+    mloda_api_data_free(api);
+}
+
 /* The group's documentation says what it reproduces and what it refuses. */
 static void test_documentation(void)
 {
@@ -752,6 +788,7 @@ int main(void)
     RUN(test_two_horizons);
     RUN(test_selection_and_chains);
     RUN(test_session_reuse);
+    RUN(test_out_of_memory);
     RUN(test_documentation);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
