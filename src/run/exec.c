@@ -196,14 +196,16 @@ static mloda_status settle_out_rows(run_ctx *run, const plan_step *st, int64_t *
     for (int64_t k = 0; k < st->n_features; k++) {
         const plan_node *n = &run->plan->nodes[st->features[k]];
         const node_out *o = &run->outs[st->features[k]];
-        int64_t m = n->out_multi ? (o->n > 0 ? mloda_column_length(o->cols[0]) : rows)
-                                 : mloda_column_length(o->col);
-        if (rows >= 0 && m != rows)
-            return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                                   "feature '%s' outputs %lld rows but another feature of its "
-                                   "step %lld",
-                                   n->feature.name, (long long)m, (long long)rows);
-        rows = m;
+        int64_t n_cols = n->out_multi ? o->n : 1;
+        for (int64_t c = 0; c < n_cols; c++) { /* every column of every feature */
+            int64_t m = mloda_column_length(n->out_multi ? o->cols[c] : o->col);
+            if (rows >= 0 && m != rows)
+                return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                                       "feature '%s' outputs a column of %lld rows where its "
+                                       "step's other outputs have %lld",
+                                       n->feature.name, (long long)m, (long long)rows);
+            rows = m;
+        }
     }
     *out_rows = rows < 0 ? 0 : rows;
     run->domain_rows[st->out_domain] = *out_rows;
