@@ -10,8 +10,12 @@
  * Every output is float64; a NaN result is written as null.
  *
  * Kernels (all over the time-sorted sequence, window [start[k], k]):
- *   sort       stable merge sort of (time, row) pairs, skipped when already sorted;
- *   bounds     one two-pointer pass (start[] never decreases);
+ *   sort       stable merge sort of (time, row) pairs; input already in time order (one
+ *              checking pass) is used as it is: no permutation, no gather of the values
+ *              (a float64 column without nulls is read directly), results written
+ *              straight into the output column instead of scattered back;
+ *   bounds     a two-pointer walk (start[] never decreases), fused into the sum, mean,
+ *              var, std and count kernels; an array start[] for the others;
  *   sum, mean  pandas' own online Kahan add/remove (roll_sum / roll_mean of pandas 1.5),
  *   var, std   pandas' online Welford add/remove with Kahan compensation (roll_var),
  *              reproduced step by step, so values round as mloda's do, also where the
@@ -419,141 +423,170 @@ static void sort_f64_pairs(f64_pair *p, f64_pair *tmp, int64_t n)
 /* ---------------------------------------------------------------- kernels */
 
 /*
+ * The fused kernels (sum/mean, var/std, count) walk the window bounds themselves: t holds
+ * the times in order, and row j is in row i's window when t_i - t_j < span (the
+ * difference is non-negative and fits in uint64 across the whole int64 range). The start
+ * only moves forward, so each row is added once and removed once. When the start passes
+ * every earlier row the state is reset, as pandas does (`s >= end[i - 1]`).
+ *
+ * Their accumulators are local variables, not a struct behind a pointer, so that they stay
+ * in registers: the compensated sum is one serial dependency chain per value and must not
+ * also pay a store and a reload per step.
+ */
+
+/* pandas' rolling treats +-inf as missing for every function but count (see
+ * gather_values); sum/mean/var/std test that here, so they may read a float64 column
+ * directly, infinities included, with the values they would have had after the gather. */
+static inline bool present(double x)
+{
+    return isfinite(x);
+}
+
+/*
  * pandas' Kahan-compensated running sum (roll_sum / roll_mean, pandas 1.5), reproduced
  * step for step: a separate compensation for adds and removes, a count of trailing equal
  * values (GH#42064: a window of one repeated value gives that value exactly), and the
- * sign clamps of the mean.
+ * sign clamps of the mean. `mean` is a constant at each call site (see win_sum_mean).
  */
-typedef struct kahan {
-    int64_t nobs, neg, same;
-    double sum, comp_add, comp_rem, prev;
-} kahan;
-
-static void kahan_reset(kahan *k, double first)
+static inline void sum_mean_kernel(const double *restrict v, const int64_t *restrict t,
+                                   uint64_t span, int64_t n, bool mean, double *restrict out)
 {
-    memset(k, 0, sizeof *k);
-    k->prev = first;
-}
-
-static void kahan_add(kahan *k, double v)
-{
-    if (v != v)
-        return;
-    k->nobs++;
-    double y = v - k->comp_add, t = k->sum + y;
-    k->comp_add = t - k->sum - y;
-    k->sum = t;
-    k->neg += signbit(v) ? 1 : 0;
-    k->same = v == k->prev ? k->same + 1 : 1;
-    k->prev = v;
-}
-
-static void kahan_remove(kahan *k, double v)
-{
-    if (v != v)
-        return;
-    k->nobs--;
-    double y = -v - k->comp_rem, t = k->sum + y;
-    k->comp_rem = t - k->sum - y;
-    k->sum = t;
-    k->neg -= signbit(v) ? 1 : 0;
-}
-
-static void win_sum_mean(const double *v, const int64_t *start, int64_t n, bool mean,
-                         double *out)
-{
-    kahan k;
-    kahan_reset(&k, 0.0);
+    int64_t nobs = 0, neg = 0, same = 0, j = 0;
+    double sum = 0.0, comp_add = 0.0, comp_rem = 0.0, prev = n > 0 ? v[0] : 0.0;
     for (int64_t i = 0; i < n; i++) {
-        if (start[i] >= i) { /* the window holds the row alone: start afresh */
-            kahan_reset(&k, v[i]);
-        } else {
-            for (int64_t j = start[i - 1]; j < start[i]; j++)
-                kahan_remove(&k, v[j]);
+        uint64_t ti = (uint64_t)t[i];
+        if (ti - (uint64_t)t[j] >= span) {
+            int64_t from = j;
+            do
+                j++;
+            while (ti - (uint64_t)t[j] >= span);
+            if (j >= i) { /* the window holds the row alone: start afresh */
+                nobs = neg = same = 0;
+                sum = comp_add = comp_rem = 0.0;
+                prev = v[i];
+            } else {
+                for (int64_t k = from; k < j; k++) {
+                    double x = v[k];
+                    if (present(x)) {
+                        nobs--;
+                        double y = -x - comp_rem, s = sum + y;
+                        comp_rem = s - sum - y;
+                        sum = s;
+                        neg -= signbit(x) ? 1 : 0;
+                    }
+                }
+            }
         }
-        kahan_add(&k, v[i]);
+        double x = v[i];
+        if (present(x)) {
+            nobs++;
+            double y = x - comp_add, s = sum + y;
+            comp_add = s - sum - y;
+            sum = s;
+            neg += signbit(x) ? 1 : 0;
+            same = x == prev ? same + 1 : 1;
+            prev = x;
+        }
         double r = NAN;
-        if (k.nobs > 0 && !mean) {
-            r = k.same >= k.nobs ? k.prev * (double)k.nobs : k.sum;
-        } else if (k.nobs > 0) {
-            r = k.sum / (double)k.nobs;
-            if (k.same >= k.nobs)
-                r = k.prev;
-            else if (k.neg == 0 && r < 0)
+        if (nobs > 0 && !mean) {
+            r = same >= nobs ? prev * (double)nobs : sum;
+        } else if (nobs > 0) {
+            r = sum / (double)nobs;
+            if (same >= nobs)
+                r = prev;
+            else if (neg == 0 && r < 0)
                 r = 0;
-            else if (k.neg == k.nobs && r > 0)
+            else if (neg == nobs && r > 0)
                 r = 0;
         }
         out[i] = r;
     }
 }
 
+static void win_sum_mean(const double *v, const int64_t *t, uint64_t span, int64_t n, bool mean,
+                         double *out)
+{
+    if (mean)
+        sum_mean_kernel(v, t, span, n, true, out);
+    else
+        sum_mean_kernel(v, t, span, n, false, out);
+}
+
 /* pandas' online Welford variance with Kahan compensation (roll_var, pandas 1.5). */
-typedef struct welford {
-    double nobs, mean, ssq, comp_add, comp_rem, prev;
-    int64_t same;
-} welford;
-
-static void welford_add(welford *w, double v)
+static inline void var_kernel(const double *restrict v, const int64_t *restrict t,
+                              uint64_t span, int64_t n, bool std, double *restrict out)
 {
-    if (v != v)
-        return;
-    w->nobs += 1;
-    w->same = v == w->prev ? w->same + 1 : 1;
-    w->prev = v;
-    double prev_mean = w->mean - w->comp_add;
-    double y = v - w->comp_add, t = y - w->mean;
-    w->comp_add = t + w->mean - y;
-    w->mean = w->nobs != 0 ? w->mean + t / w->nobs : 0;
-    w->ssq = w->ssq + (v - prev_mean) * (v - w->mean);
-}
-
-static void welford_remove(welford *w, double v)
-{
-    if (v != v)
-        return;
-    w->nobs -= 1;
-    if (w->nobs != 0) {
-        double prev_mean = w->mean - w->comp_rem;
-        double y = v - w->comp_rem, t = y - w->mean;
-        w->comp_rem = t + w->mean - y;
-        w->mean = w->mean - t / w->nobs;
-        w->ssq = w->ssq - (v - prev_mean) * (v - w->mean);
-    } else {
-        w->mean = 0;
-        w->ssq = 0;
-    }
-}
-
-static void win_var(const double *v, const int64_t *start, int64_t n, bool std, double *out)
-{
-    welford w;
-    memset(&w, 0, sizeof w);
+    double nobs = 0, mean = 0, ssq = 0, comp_add = 0, comp_rem = 0, prev = n > 0 ? v[0] : 0.0;
+    int64_t same = 0, j = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (start[i] >= i) {
-            memset(&w, 0, sizeof w);
-            w.prev = v[i];
-        } else {
-            for (int64_t j = start[i - 1]; j < start[i]; j++)
-                welford_remove(&w, v[j]);
+        uint64_t ti = (uint64_t)t[i];
+        if (ti - (uint64_t)t[j] >= span) {
+            int64_t from = j;
+            do
+                j++;
+            while (ti - (uint64_t)t[j] >= span);
+            if (j >= i) {
+                nobs = mean = ssq = comp_add = comp_rem = 0;
+                same = 0;
+                prev = v[i];
+            } else {
+                for (int64_t k = from; k < j; k++) {
+                    double x = v[k];
+                    if (!present(x))
+                        continue;
+                    nobs -= 1;
+                    if (nobs != 0) {
+                        double prev_mean = mean - comp_rem;
+                        double y = x - comp_rem, d = y - mean;
+                        comp_rem = d + mean - y;
+                        mean = mean - d / nobs;
+                        ssq = ssq - (x - prev_mean) * (x - mean);
+                    } else {
+                        mean = 0;
+                        ssq = 0;
+                    }
+                }
+            }
         }
-        welford_add(&w, v[i]);
+        double x = v[i];
+        if (present(x)) {
+            nobs += 1;
+            same = x == prev ? same + 1 : 1;
+            prev = x;
+            double prev_mean = mean - comp_add;
+            double y = x - comp_add, d = y - mean;
+            comp_add = d + mean - y;
+            mean = nobs != 0 ? mean + d / nobs : 0;
+            ssq = ssq + (x - prev_mean) * (x - mean);
+        }
         double r = NAN; /* sample variance: null below two values */
-        if (w.nobs > 1)
-            r = (double)w.same >= w.nobs ? 0.0 : w.ssq / (w.nobs - 1);
+        if (nobs > 1)
+            r = (double)same >= nobs ? 0.0 : ssq / (nobs - 1);
         if (std)
             r = r < 0 ? 0.0 : sqrt(r); /* pandas' zsqrt */
         out[i] = r;
     }
 }
 
-static void win_count(const double *v, const int64_t *start, int64_t n, double *out)
+static void win_var(const double *v, const int64_t *t, uint64_t span, int64_t n, bool std,
+                    double *out)
 {
-    int64_t c = 0;
+    if (std)
+        var_kernel(v, t, span, n, true, out);
+    else
+        var_kernel(v, t, span, n, false, out);
+}
+
+/* Running count of the non-null values; v keeps infinities (they count). */
+static void win_count(const double *restrict v, const int64_t *restrict t, uint64_t span,
+                      int64_t n, double *restrict out)
+{
+    int64_t c = 0, j = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (i > 0) {
-            for (int64_t j = start[i - 1]; j < start[i]; j++)
-                c -= v[j] == v[j];
+        uint64_t ti = (uint64_t)t[i];
+        while (ti - (uint64_t)t[j] >= span) {
+            c -= v[j] == v[j];
+            j++;
         }
         c += v[i] == v[i];
         out[i] = (double)c;
@@ -664,11 +697,13 @@ done:
 /* The time order of one reference column, shared by the step's features on it. */
 typedef struct tw_order {
     const mloda_column *ref;
-    int64_t *perm;  /* owned: row of the k-th earliest time (stable) */
-    int64_t *times; /* owned: times in that order */
+    int64_t *perm;        /* owned: row of the k-th earliest time (stable); NULL when the
+                             rows are already in time order (the identity) */
+    const int64_t *times; /* times in that order: the column's own array when perm is NULL */
+    int64_t *own_times;   /* owned: times, when sorted here */
 } tw_order;
 
-/* Window starts of one (order, span) pair. */
+/* Window starts of one (order, span) pair, for the kernels that take start[]. */
 typedef struct tw_bounds {
     const tw_order *order;
     uint64_t span;
@@ -679,8 +714,8 @@ typedef struct tw_scratch {
     tw_order *orders;
     tw_bounds *bounds;
     int64_t n_orders, n_bounds;
-    double *v, *r; /* sorted values, results in sorted order */
-    int64_t *q;    /* deque */
+    double *v, *r; /* values and results in time order, allocated on first use */
+    int64_t *q;    /* deque, allocated on first use */
 } tw_scratch;
 
 /* Units of a timestamp column per second. */
@@ -696,6 +731,15 @@ static uint64_t per_second(mloda_time_unit u)
     default:
         return 1u;
     }
+}
+
+/* Whether t[0..n) never decreases (one pass, no early exit so that it vectorises). */
+static bool is_sorted_i64(const int64_t *restrict t, int64_t n)
+{
+    int64_t drops = 0;
+    for (int64_t i = 1; i < n; i++)
+        drops += t[i - 1] > t[i];
+    return drops == 0;
 }
 
 static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
@@ -717,44 +761,39 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
                                   "every row needs a time",
                                   feature, ref_name, (long long)row);
     }
-    size_t rows = (size_t)(n > 0 ? n : 1);
+    const int64_t *t = mloda_column_int64(ref);
     tw_order *o = &s->orders[s->n_orders];
+    memset(o, 0, sizeof *o);
     o->ref = ref;
+    if (is_sorted_i64(t, n)) {
+        o->times = t;
+        s->n_orders++;
+        *out = o;
+        return MLODA_OK;
+    }
+    size_t rows = (size_t)(n > 0 ? n : 1);
     o->perm = mloda_malloc(rows * sizeof *o->perm);
-    o->times = mloda_malloc(rows * sizeof *o->times);
-    if (o->perm == NULL || o->times == NULL) {
+    o->own_times = mloda_malloc(rows * sizeof *o->own_times);
+    i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    if (o->perm == NULL || o->own_times == NULL || pairs == NULL || tmp == NULL) {
         mloda_free(o->perm);
-        mloda_free(o->times);
+        mloda_free(o->own_times);
+        mloda_free(pairs);
+        mloda_free(tmp);
         return MLODA_NOMEM(err, "a time order");
     }
     s->n_orders++;
-    const int64_t *t = mloda_column_int64(ref);
-    bool sorted = true;
+    for (int64_t i = 0; i < n; i++)
+        pairs[i] = (i64_pair){t[i], i};
+    sort_i64_pairs(pairs, tmp, n);
     for (int64_t i = 0; i < n; i++) {
-        o->perm[i] = i;
-        sorted = sorted && (i == 0 || t[i - 1] <= t[i]);
+        o->perm[i] = pairs[i].row;
+        o->own_times[i] = pairs[i].key;
     }
-    if (sorted) {
-        for (int64_t i = 0; i < n; i++)
-            o->times[i] = t[i];
-    } else {
-        i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
-        i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
-        if (pairs == NULL || tmp == NULL) {
-            mloda_free(pairs);
-            mloda_free(tmp);
-            return MLODA_NOMEM(err, "a time order");
-        }
-        for (int64_t i = 0; i < n; i++)
-            pairs[i] = (i64_pair){t[i], i};
-        sort_i64_pairs(pairs, tmp, n);
-        for (int64_t i = 0; i < n; i++) {
-            o->perm[i] = pairs[i].row;
-            o->times[i] = pairs[i].key;
-        }
-        mloda_free(pairs);
-        mloda_free(tmp);
-    }
+    mloda_free(pairs);
+    mloda_free(tmp);
+    o->times = o->own_times;
     *out = o;
     return MLODA_OK;
 }
@@ -789,9 +828,10 @@ static mloda_status bounds_for(tw_scratch *s, const tw_order *o, uint64_t span, 
 }
 
 /*
- * The values in time order as doubles, NaN for null. pandas' rolling turns +-inf into NaN
- * before every window function except count, which counts the non-null values of the
- * original column, infinities included (pandas rolling.py, _prep_values and GH 12541).
+ * The values in time order as doubles, NaN for null (perm NULL: the identity). pandas'
+ * rolling turns +-inf into NaN before every window function except count, which counts
+ * the non-null values of the original column, infinities included (pandas rolling.py,
+ * _prep_values and GH 12541).
  */
 static void gather_values(const mloda_column *c, const int64_t *perm, int64_t n, bool keep_inf,
                           double *v)
@@ -800,7 +840,7 @@ static void gather_values(const mloda_column *c, const int64_t *perm, int64_t n,
     const int64_t *x = mloda_column_int64(c);
     bool nulls = mloda_column_null_count(c) > 0;
     for (int64_t k = 0; k < n; k++) {
-        int64_t r = perm[k];
+        int64_t r = perm != NULL ? perm[k] : k;
         double d = NAN;
         if (!nulls || mloda_column_is_valid(c, r))
             d = f != NULL ? f[r] : x != NULL ? (double)x[r] : mloda_column_bool_at(c, r);
@@ -808,71 +848,68 @@ static void gather_values(const mloda_column *c, const int64_t *perm, int64_t n,
     }
 }
 
-static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const int64_t *start, int64_t n,
-                               mloda_error *err)
+static bool fused(tw_fn fn)
 {
+    return fn == FN_SUM || fn == FN_AVG || fn == FN_MEAN || fn == FN_STD || fn == FN_VAR ||
+           fn == FN_COUNT;
+}
+
+/* Runs fn over values v (time order) into out (time order). */
+static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const tw_order *o, uint64_t span,
+                               const double *v, int64_t n, double *out, mloda_error *err)
+{
+    const int64_t *start = NULL;
+    if (!fused(fn))
+        MLODA_TRY(bounds_for(s, o, span, n, &start, err));
     switch (fn) {
     case FN_SUM:
     case FN_AVG:
     case FN_MEAN:
-        win_sum_mean(s->v, start, n, fn != FN_SUM, s->r);
+        win_sum_mean(v, o->times, span, n, fn != FN_SUM, out);
         return MLODA_OK;
     case FN_STD:
     case FN_VAR:
-        win_var(s->v, start, n, fn == FN_STD, s->r);
+        win_var(v, o->times, span, n, fn == FN_STD, out);
         return MLODA_OK;
     case FN_COUNT:
-        win_count(s->v, start, n, s->r);
+        win_count(v, o->times, span, n, out);
         return MLODA_OK;
     case FN_MIN:
     case FN_MAX:
-        win_min_max(s->v, start, n, fn == FN_MAX, s->q, s->r);
+        if (s->q == NULL && (s->q = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *s->q)) == NULL)
+            return MLODA_NOMEM(err, "time window scratch");
+        win_min_max(v, start, n, fn == FN_MAX, s->q, out);
         return MLODA_OK;
     case FN_MEDIAN:
-        return win_median(s->v, start, n, s->r, err);
+        return win_median(v, start, n, out, err);
     case FN_FIRST:
         for (int64_t i = 0; i < n; i++)
-            s->r[i] = s->v[start[i]];
+            out[i] = v[start[i]];
         return MLODA_OK;
     case FN_LAST:
-        memcpy(s->r, s->v, (size_t)n * sizeof *s->r);
+        memcpy(out, v, (size_t)n * sizeof *out);
         return MLODA_OK;
     default:
         return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "unknown window function");
     }
 }
 
-/* The output column: results scattered back to the original rows; NaN becomes null. */
-static mloda_status scatter(const double *r, const int64_t *perm, int64_t n, mloda_column **out,
-                            mloda_error *err)
+/* Clears the validity bit of every NaN value of x (NaN results are null). */
+static mloda_status nan_to_null(mloda_column_builder *b, const double *restrict x, int64_t n,
+                                mloda_error *err)
 {
-    mloda_column_builder *b = NULL;
-    void *values = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
-    if (st != MLODA_OK) {
-        mloda_column_builder_free(b);
-        return st;
+    int64_t nans = 0;
+    for (int64_t i = 0; i < n; i++)
+        nans += x[i] != x[i];
+    if (nans == 0)
+        return MLODA_OK;
+    uint8_t *bits = NULL;
+    MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
+    for (int64_t i = 0; i < n; i++) {
+        if (x[i] != x[i])
+            bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
     }
-    double *x = values;
-    bool any_null = false;
-    for (int64_t k = 0; k < n; k++) {
-        x[perm[k]] = r[k];
-        any_null = any_null || r[k] != r[k];
-    }
-    if (any_null) {
-        uint8_t *bits = NULL;
-        st = mloda_column_builder_validity(b, &bits, err);
-        if (st != MLODA_OK) {
-            mloda_column_builder_free(b);
-            return st;
-        }
-        for (int64_t i = 0; i < n; i++) {
-            if (x[i] != x[i])
-                bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
-        }
-    }
-    return mloda_column_builder_finish(b, out, err);
+    return MLODA_OK;
 }
 
 static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s,
@@ -882,34 +919,57 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     const mloda_feature *f = mloda_calc_feature(calc, i);
     const char *name = mloda_feature_name(f);
     int64_t n = mloda_calc_n_rows(calc);
+    size_t rows = (size_t)(n > 0 ? n : 1);
     const mloda_column *val = mloda_calc_input(calc, i, 0, 0);
     const mloda_column *ref = mloda_calc_input(calc, i, 1, 0);
     const tw_order *o = NULL;
-    const int64_t *start = NULL;
     MLODA_TRY(order_for(s, ref, n, name, state->ref_name, &o, err));
     uint64_t per = per_second(mloda_column_time_unit(ref));
     uint64_t secs = (uint64_t)state->span_seconds;
     uint64_t span = secs > UINT64_MAX / per ? UINT64_MAX : secs * per;
-    MLODA_TRY(bounds_for(s, o, span, n, &start, err));
-    gather_values(val, o->perm, n, state->fn == FN_COUNT, s->v);
-    MLODA_TRY(run_kernel(state->fn, s, start, n, err));
-    return scatter(s->r, o->perm, n, out, err);
+
+    /* values: a float64 column without nulls in time order is read as it is (the fused
+     * kernels skip infinities themselves and count keeps them); otherwise gathered */
+    const double *v = mloda_column_float64(val);
+    if (o->perm != NULL || v == NULL || mloda_column_null_count(val) > 0 || !fused(state->fn)) {
+        if (s->v == NULL && (s->v = mloda_malloc(rows * sizeof *s->v)) == NULL)
+            return MLODA_NOMEM(err, "time window scratch");
+        gather_values(val, o->perm, n, state->fn == FN_COUNT, s->v);
+        v = s->v;
+    }
+    /* results: in time order straight into the column, or scattered back from s->r */
+    if (o->perm != NULL && s->r == NULL && (s->r = mloda_malloc(rows * sizeof *s->r)) == NULL)
+        return MLODA_NOMEM(err, "time window scratch");
+    mloda_column_builder *b = NULL;
+    void *values = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
+    double *x = values;
+    if (st == MLODA_OK)
+        st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
+    if (st == MLODA_OK && o->perm != NULL) {
+        for (int64_t k = 0; k < n; k++)
+            x[o->perm[k]] = s->r[k];
+    }
+    if (st == MLODA_OK)
+        st = nan_to_null(b, x, n, err);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    return mloda_column_builder_finish(b, out, err);
 }
 
 static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    int64_t nf = mloda_calc_n_features(calc), n = mloda_calc_n_rows(calc);
-    size_t rows = (size_t)(n > 0 ? n : 1);
+    int64_t nf = mloda_calc_n_features(calc);
     tw_scratch s;
     memset(&s, 0, sizeof s);
     s.orders = mloda_calloc((size_t)nf, sizeof *s.orders);
     s.bounds = mloda_calloc((size_t)nf, sizeof *s.bounds);
-    s.v = mloda_malloc(rows * sizeof *s.v);
-    s.r = mloda_malloc(rows * sizeof *s.r);
-    s.q = mloda_malloc(rows * sizeof *s.q);
     mloda_status st = MLODA_OK;
-    if (s.orders == NULL || s.bounds == NULL || s.v == NULL || s.r == NULL || s.q == NULL)
+    if (s.orders == NULL || s.bounds == NULL)
         st = MLODA_NOMEM(err, "time window scratch");
     for (int64_t i = 0; st == MLODA_OK && i < nf; i++) {
         const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
@@ -925,7 +985,7 @@ static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     }
     for (int64_t k = 0; k < s.n_orders; k++) {
         mloda_free(s.orders[k].perm);
-        mloda_free(s.orders[k].times);
+        mloda_free(s.orders[k].own_times);
     }
     for (int64_t k = 0; k < s.n_bounds; k++)
         mloda_free(s.bounds[k].start);
