@@ -1,7 +1,8 @@
 /*
- * session.c: what run, stream and explain share: read the request, build the registry,
- * apply command-line settings and prepare the plan. Failures print one message and map
- * to an exit code (I/O 4, anything about the request or its plan 3).
+ * session.c: what run, stream and explain share: read the request (with its links, filters
+ * and data sources), show its notes (skipped files), build the registry, apply command-line
+ * settings and prepare the plan (which reads the data sources). Failures print one message
+ * and map to an exit code (I/O 4, anything about the request or its plan 3).
  */
 #include "cli/cli.h"
 
@@ -12,6 +13,8 @@ int cli_session_open(cli_session *cs, const char *request_path, int threads)
     memset(cs, 0, sizeof *cs);
     mloda_error err = MLODA_ERROR_INIT;
     mloda_status st = io_request_read_file(request_path, &cs->req, &err);
+    for (int64_t i = 0; st == MLODA_OK && i < cs->req.n_notes; i++)
+        (void)fprintf(stderr, "mloda: note: %s\n", cs->req.notes[i]);
     if (st == MLODA_OK && threads >= 0)
         st = mloda_request_set_threads(cs->req.request, threads, &err);
     if (st == MLODA_OK) {

@@ -212,10 +212,8 @@ typedef struct tbuf {
     size_t len, cap;
 } tbuf;
 
-static bool tbuf_reserve(tbuf *b, size_t extra)
+static bool tbuf_grow(tbuf *b, size_t extra)
 {
-    if (b->cap - b->len >= extra)
-        return true;
     size_t need = 0, cap = b->cap < 64 ? 64 : b->cap;
     if (!mloda_add_size(b->len, extra, &need))
         return false;
@@ -229,6 +227,12 @@ static bool tbuf_reserve(tbuf *b, size_t extra)
     b->p = p;
     b->cap = cap;
     return true;
+}
+
+/* Room for `extra` more bytes; false when out of memory. */
+static inline bool tbuf_reserve(tbuf *b, size_t extra)
+{
+    return b->cap - b->len >= extra || tbuf_grow(b, extra);
 }
 
 /* Appends; callers reserve first (every op's output is bounded, see run_op). Most
@@ -354,27 +358,79 @@ static bool final_sigma(const unsigned char *s, size_t n, size_t at, size_t len)
 /* ---------------------------------------------------------------- operations */
 
 /* normalize writes at most this many bytes per input byte (U+2057, 3 bytes, folds to four
- * primes, 12 bytes; checked over the whole table by the test). */
+ * primes, 12 bytes; checked over the whole table by the test); an ASCII byte gives one. */
 enum { FOLD_MAX_GROWTH = 4 };
 
+enum { WORD = 8 };
+static const uint64_t ONES = 0x0101010101010101u, HIGHS = 0x8080808080808080u;
+
+static inline uint64_t load_word(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+static inline void store_word(char *p, uint64_t x)
+{
+    memcpy(p, &x, sizeof x);
+}
+
+/* ASCII lowercase of 8 bytes that are all below 0x80 ('A'..'Z' gain 0x20): per byte, the
+ * sums set the high bit for >= 'A' and for > 'Z' without carrying into the next byte. */
+static inline uint64_t ascii_lower_word(uint64_t x)
+{
+    uint64_t ge_a = x + (0x80 - 'A') * ONES, gt_z = x + (0x80 - 'Z' - 1) * ONES;
+    return x | ((ge_a & ~gt_z & HIGHS) >> 2);
+}
+
+/* Appends s[0..n) normalized to out (callers reserve n plus FOLD_MAX_GROWTH - 1 bytes for
+ * every byte >= 0x80; see run_op). Runs of ASCII are lowercased 8 bytes at a time, the
+ * last partial word of a run as an overlapping word; the cursor is a local so that byte
+ * stores need not reload out->len. */
 static void op_normalize(const unsigned char *s, size_t n, tbuf *out)
 {
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (cp < 0x80) {
-            out->p[out->len++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-        } else if (cp == 0x3A3 && final_sigma(s, n, i, l)) {
-            tbuf_put(out, "\xCF\x82", 2); /* ς */
-        } else {
-            const char *to = cp == NOT_UTF8 ? NULL : text_fold_lookup(cp);
-            if (to != NULL)
-                tbuf_put(out, to, strlen(to));
-            else
-                tbuf_put(out, (const char *)s + i, l);
+    char *d = out->p + out->len;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i; /* the ASCII run starting here is written from drun on */
+        char *drun = d;
+        while (n - i >= WORD) {
+            uint64_t x = load_word(s + i);
+            if ((x & HIGHS) != 0)
+                break;
+            store_word(d, ascii_lower_word(x));
+            d += WORD;
+            i += WORD;
         }
+        if (n - i < WORD && n - run >= WORD) {
+            uint64_t x = load_word(s + n - WORD);
+            if ((x & HIGHS) == 0) { /* the run reaches the end: its last word, overlapping */
+                store_word(drun + (n - WORD - run), ascii_lower_word(x));
+                d = drun + (n - run);
+                break;
+            }
+        }
+        for (; i < n && s[i] < 0x80; i++)
+            *d++ = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+        if (i == n)
+            break;
+        uint32_t cp;
+        size_t l = utf8_decode(s + i, n - i, &cp);
+        const char *to = NULL;
+        size_t to_len = l;
+        if (cp == 0x3A3 && final_sigma(s, n, i, l)) {
+            to = "\xCF\x82"; /* ς */
+        } else if (cp != NOT_UTF8) {
+            to = text_fold_lookup(cp);
+        }
+        if (to != NULL)
+            to_len = strlen(to);
+        memcpy(d, to != NULL ? to : (const char *)s + i, to_len);
+        d += to_len;
         i += l;
     }
+    out->len = (size_t)(d - out->p);
 }
 
 /* A maximal run of non-space characters, bytes [a, b). */
@@ -468,10 +524,12 @@ static void op_remove_stopwords(const stop_set *stops, const unsigned char *s, s
 
 static void op_remove_punctuation(const unsigned char *s, size_t n, tbuf *out)
 {
+    char *d = out->p + out->len;
     for (size_t i = 0; i < n; i++) {
-        if (!is_punct(s[i]))
-            out->p[out->len++] = (char)s[i];
+        *d = (char)s[i];
+        d += !is_punct(s[i]);
     }
+    out->len = (size_t)(d - out->p);
 }
 
 static void op_remove_special_chars(const unsigned char *s, size_t n, tbuf *out)
@@ -568,16 +626,23 @@ static void op_remove_urls(const unsigned char *s, size_t n, tbuf *tmp, tbuf *ou
     tbuf_put(out, (const char *)t + copied, tn - copied);
 }
 
-/* Runs one op from in[0..n) into out (emptied first). Every op writes at most n bytes,
- * except normalize: at most FOLD_MAX_GROWTH * n. Reserving that up front keeps the
- * per-character loops free of capacity checks. false: out of memory. */
+/* Runs one op from in[0..n), appending to out. Every op writes at most n bytes, except
+ * normalize: at most one byte per ASCII byte and FOLD_MAX_GROWTH per other byte (both the
+ * lead and the continuation bytes of a character are >= 0x80). Reserving that up front
+ * keeps the per-character loops free of capacity checks. false: out of memory. */
 static bool run_op(tc_op op, const stop_set *stops, const unsigned char *in, size_t n,
                    tbuf *tmp, tbuf *out)
 {
     size_t need = n;
-    if (op == OP_NORMALIZE && !mloda_mul_size(n, FOLD_MAX_GROWTH, &need))
-        return false;
-    out->len = 0;
+    if (op == OP_NORMALIZE) { /* ASCII keeps its length: only the other bytes may grow */
+        size_t other = 0;
+        for (size_t i = 0; i < n; i++)
+            other += in[i] >> 7;
+        if (other > (SIZE_MAX - n) / (FOLD_MAX_GROWTH - 1))
+            return false;
+        need = n + other * (FOLD_MAX_GROWTH - 1);
+    }
+    tmp->len = 0;
     if (!tbuf_reserve(out, need) || (op == OP_REMOVE_URLS && !tbuf_reserve(tmp, n)))
         return false;
     switch (op) {
@@ -605,46 +670,186 @@ static bool run_op(tc_op op, const stop_set *stops, const unsigned char *in, siz
 
 /* ---------------------------------------------------------------- calculate */
 
+/*
+ * The output column's offsets and bytes, written row by row into buffers of our own and
+ * handed to the engine once, through the Arrow C Data Interface (zero-copy: the column
+ * keeps them until it is released), instead of one builder call per row.
+ */
+typedef struct text_arrow {
+    const void *buffers[3]; /* validity (read only during the import), offsets, bytes */
+    int32_t *offsets;
+    char *data;
+} text_arrow;
+
+static void text_arrow_release(struct ArrowArray *a)
+{
+    text_arrow *t = a->private_data;
+    mloda_free(t->offsets);
+    mloda_free(t->data);
+    mloda_free(t);
+    a->release = NULL;
+}
+
+static void schema_release(struct ArrowSchema *s)
+{
+    s->release = NULL;
+}
+
+/* The column of n rows from t (consumed, also on failure); null where `in` is null (the
+ * import copies the validity bitmap). */
+static mloda_status text_column(text_arrow *t, const mloda_column *in, int64_t n,
+                                mloda_column **out, mloda_error *err)
+{
+    struct ArrowSchema schema = {.format = "u", .name = "", .flags = ARROW_FLAG_NULLABLE,
+                                 .release = schema_release};
+    t->buffers[0] = mloda_column_validity(in);
+    t->buffers[1] = t->offsets;
+    t->buffers[2] = t->data;
+    struct ArrowArray a = {.length = n,
+                           .null_count = mloda_column_null_count(in),
+                           .n_buffers = 3,
+                           .buffers = t->buffers,
+                           .release = text_arrow_release,
+                           .private_data = t};
+    return mloda_column_import(&a, &schema, out, err);
+}
+
+static mloda_status too_long(mloda_error *err)
+{
+    return mloda_error_set(err, MLODA_ERR_RANGE, NULL,
+                           "cleaned text exceeds %d bytes (utf8 offsets are int32)", INT32_MAX);
+}
+
+/* ASCII lowercase of s[0..n) into d; returns the OR of all bytes (>= 0x80: not ASCII). */
+static unsigned ascii_lower_block(const unsigned char *restrict s, size_t n, char *restrict d)
+{
+    unsigned char any = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = s[k];
+        any |= c;
+        d[k] = (char)(c + ((unsigned char)(c - 'A') < 26 ? 32 : 0));
+    }
+    return any;
+}
+
+/*
+ * normalize alone over rows [r0, r1) at once when their bytes are all ASCII and their
+ * null rows hold no bytes: one lowercase pass over the block's bytes, the offsets shifted
+ * (ASCII keeps its length). false: not such a block (nothing is kept); *st is set when out
+ * of memory or too long.
+ */
+static bool normalize_ascii_block(const int32_t *in_off, const unsigned char *in_data,
+                                  const uint8_t *valid, int64_t r0, int64_t r1, tbuf *data,
+                                  int32_t *offsets, mloda_status *st, mloda_error *err)
+{
+    size_t a = (size_t)in_off[r0], len = (size_t)(in_off[r1] - in_off[r0]);
+    for (int64_t r = r0; valid != NULL && r < r1; r++) {
+        if (!((valid[r >> 3] >> (r & 7)) & 1) && in_off[r + 1] != in_off[r])
+            return false;
+    }
+    if (!tbuf_reserve(data, len)) {
+        *st = MLODA_NOMEM(err, "cleaned text");
+        return true;
+    }
+    if (ascii_lower_block(in_data + a, len, data->p + data->len) >= 0x80)
+        return false;
+    if (data->len + len > (size_t)INT32_MAX) {
+        *st = too_long(err);
+        return true;
+    }
+    int32_t shift = (int32_t)data->len - in_off[r0]; /* both within [0, INT32_MAX] */
+    for (int64_t r = r0; r < r1; r++)
+        offsets[r + 1] = in_off[r + 1] + shift;
+    data->len += len;
+    return true;
+}
+
+enum { BLOCK_ROWS = 256 };
+
+/* Cleans rows [0, n) of `in` into t->offsets and *data (grown as needed). */
+static mloda_status clean_rows(const tc_state *state, const stop_set *stops,
+                               const mloda_column *in, int64_t n, tbuf bufs[3], tbuf *data,
+                               int32_t *offsets, mloda_error *err)
+{
+    const int32_t *in_off = mloda_column_utf8_offsets(in);
+    const unsigned char *in_data = (const unsigned char *)mloda_column_utf8_data(in);
+    const uint8_t *valid = mloda_column_validity(in);
+    bool bulk = state->n_ops == 1 && state->ops[0] == OP_NORMALIZE;
+    offsets[0] = 0;
+    for (int64_t r = 0, block_end = 0; r < n; r++) {
+        if (bulk && r == block_end) {
+            block_end = n - r > BLOCK_ROWS ? r + BLOCK_ROWS : n;
+            mloda_status st = MLODA_OK;
+            if (normalize_ascii_block(in_off, in_data, valid, r, block_end, data, offsets,
+                                      &st, err)) {
+                if (st != MLODA_OK)
+                    return st;
+                r = block_end - 1;
+                continue;
+            }
+        }
+        if (valid == NULL || (valid[r >> 3] >> (r & 7)) & 1) { /* null stays null (§10.12) */
+            const unsigned char *cur = in_data + in_off[r];
+            size_t cur_len = (size_t)(in_off[r + 1] - in_off[r]);
+            int which = 0;
+            for (int64_t k = 0; k < state->n_ops; k++) {
+                bool last = k == state->n_ops - 1;
+                tbuf *dst = last ? data : &bufs[which];
+                if (!last)
+                    dst->len = 0;
+                if (!run_op((tc_op)state->ops[k], stops, cur, cur_len, &bufs[2], dst))
+                    return MLODA_NOMEM(err, "cleaned text");
+                cur = (const unsigned char *)dst->p;
+                cur_len = dst->len;
+                which = 1 - which;
+            }
+            if (state->n_ops == 0) {
+                if (!tbuf_reserve(data, cur_len))
+                    return MLODA_NOMEM(err, "cleaned text");
+                tbuf_put(data, (const char *)cur, cur_len);
+            }
+        }
+        if (data->len > (size_t)INT32_MAX)
+            return too_long(err);
+        offsets[r + 1] = (int32_t)data->len;
+    }
+    return MLODA_OK;
+}
+
 static mloda_status one_feature(const mloda_calc *calc, int64_t i, const stop_set *stops,
                                 tbuf bufs[3], mloda_column **out, mloda_error *err)
 {
     const tc_state *state = mloda_calc_state(calc, i);
     const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
     int64_t n = mloda_calc_n_rows(calc);
-    const int32_t *offsets = mloda_column_utf8_offsets(in);
-    mloda_column_builder *b = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_reserve(
-        b, n, n > 0 && offsets != NULL ? offsets[n] - offsets[0] : 0, err);
-    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
-        int64_t len = 0;
-        const char *text = mloda_column_utf8_at(in, r, &len);
-        if (text == NULL) { /* null stays null (SPEC §10.12) */
-            st = mloda_column_builder_append_null(b, err);
-            continue;
-        }
-        const unsigned char *cur = (const unsigned char *)text;
-        size_t cur_len = (size_t)len;
-        int which = 0;
-        for (int64_t k = 0; k < state->n_ops; k++) {
-            tbuf *dst = &bufs[which];
-            if (!run_op((tc_op)state->ops[k], stops, cur, cur_len, &bufs[2], dst)) {
-                st = MLODA_NOMEM(err, "cleaned text");
-                break;
-            }
-            cur = (const unsigned char *)dst->p;
-            cur_len = dst->len;
-            which = 1 - which;
-        }
-        if (st == MLODA_OK)
-            st = mloda_column_builder_append_utf8(b, cur_len > 0 ? (const char *)cur : "",
-                                                  (int64_t)cur_len, err);
+    const int32_t *in_off = mloda_column_utf8_offsets(in);
+    size_t in_bytes = n > 0 ? (size_t)(in_off[n] - in_off[0]) : 0, rows = 0, cap = 0;
+    /* room for the input's bytes: no operation makes text longer but normalize, and that
+     * only for some non-ASCII characters (the buffer grows when they do) */
+    if (!mloda_mul_size((size_t)n + 1, sizeof(int32_t), &rows) || /* n >= 0 */
+        !mloda_add_size(in_bytes, 64, &cap))
+        return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "text column too large");
+    text_arrow *t = mloda_calloc(1, sizeof *t);
+    tbuf data = {NULL, 0, 0};
+    if (t != NULL) {
+        t->offsets = mloda_aligned_alloc(rows);
+        data.p = mloda_aligned_alloc(cap);
+        data.cap = cap;
     }
+    mloda_status st = MLODA_OK;
+    if (t == NULL || t->offsets == NULL || data.p == NULL)
+        st = MLODA_NOMEM(err, "cleaned text");
+    if (st == MLODA_OK)
+        st = clean_rows(state, stops, in, n, bufs, &data, t->offsets, err);
     if (st != MLODA_OK) {
-        mloda_column_builder_free(b);
+        if (t != NULL)
+            mloda_free(t->offsets);
+        mloda_free(t);
+        mloda_free(data.p);
         return st;
     }
-    return mloda_column_builder_finish(b, out, err);
+    t->data = data.p;
+    return text_column(t, in, n, out, err);
 }
 
 static mloda_status tc_calculate(void *ud, mloda_calc *calc, mloda_error *err)

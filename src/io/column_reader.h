@@ -59,6 +59,23 @@ mloda_status io_colreader_float64(io_column_reader *r, double v, mloda_error *er
  */
 mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len,
                                mloda_error *err);
+/**
+ * Type inference for columns that arrive as text (CSV): feed a sample of values, then ask
+ * for the type. Rules: only integers -> int64; numbers with at least one float -> float64;
+ * only true/false (any case) -> bool; only ISO 8601 date-times -> timestamp; anything else
+ * -> utf8. Empty values are nulls and NaN/NA/null/none count as nulls next to numbers;
+ * only nulls -> float64 (as an all-null JSON column). io_colreader_text then reads every
+ * value the sample allowed as that type. Zero-initialise before the first value.
+ */
+typedef struct io_text_infer {
+    unsigned kinds; /* bit set of the kinds of value seen */
+} io_text_infer;
+
+void io_text_infer_add(io_text_infer *t, const char *text, size_t len);
+/** A value that only a utf8 column holds (a quoted empty CSV field). */
+void io_text_infer_add_string(io_text_infer *t);
+io_coltype io_text_infer_type(const io_text_infer *t);
+
 /** A value the reader cannot take (what = "an object", "null inside a list", ...). */
 mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
 /** Rows read so far. */

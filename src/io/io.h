@@ -73,14 +73,17 @@ const char *io_schema_table(const io_schema *s, int64_t i);
 
 /** A parsed request file. */
 typedef struct io_request {
-    mloda_request *request;   /* owned: the features, options and settings */
+    mloda_request *request;   /* owned: features, options, settings, links, filters, sources */
     mloda_api_data *api_data; /* owned: the request's "api_data" (empty when absent) */
     io_schema *schema;        /* owned: every api_data column's type plus "schema" entries */
+    char **notes;             /* owned: one-line notes for the user (skipped files) */
+    int64_t n_notes;
 } io_request;
 
 /**
  * Parses a request text: {"features": [...], "api_data": {...}, "column_ordering": ...,
- * "schema": {...}}. source names the text in messages ("req.json").
+ * "schema": {...}, "links": [...], "filters": [...], "row_id_column": ...,
+ * "data_access": {...}}. source names the text in messages ("req.json").
  * On failure *out is left empty (all NULL).
  * Errors: MLODA_ERR_PARSE (malformed JSON, unknown or misplaced key, wrong value type:
  * message with line, column and byte), MLODA_ERR_SCHEMA (ragged or duplicate columns),
@@ -89,8 +92,18 @@ typedef struct io_request {
  */
 mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
                               mloda_error *err);
-/** Reads and parses a request file ("-" reads stdin). Errors: as io_request_parse, plus
- *  MLODA_ERR_IO when the file cannot be read. */
+/**
+ * As io_request_parse, also with "links", "filters", "row_id_column" and "data_access"
+ * (see README, "The mloda command"). Relative data_access paths start at base_dir (NULL:
+ * the working directory); folders are listed here, files are opened when the request is
+ * planned. Errors: as io_request_parse, plus MLODA_ERR_IO (a folder cannot be listed),
+ * MLODA_ERR_DUPLICATE (two sources with one table name).
+ */
+mloda_status io_request_parse_in(const char *text, size_t len, const char *source,
+                                 const char *base_dir, io_request *out, mloda_error *err);
+/** Reads and parses a request file ("-" reads stdin) with io_request_parse_in, relative
+ *  paths starting at the file's directory. Errors: as io_request_parse_in, plus MLODA_ERR_IO
+ *  when the file cannot be read. */
 mloda_status io_request_read_file(const char *path, io_request *out, mloda_error *err);
 void io_request_reset(io_request *r);
 

@@ -98,6 +98,12 @@ mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, voi
     return MLODA_OK;
 }
 
+void io_json_parser_allow_many(io_json_parser *p)
+{
+    if (p->yajl != NULL)
+        (void)yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+}
+
 void io_json_parser_reset(io_json_parser *p)
 {
     if (p->yajl != NULL)

@@ -57,6 +57,9 @@ struct io_json_parser {
 mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
                                  const char *source, int64_t first_line, int64_t first_byte,
                                  mloda_error *err);
+/** Accepts any number of top-level values one after the other (NDJSON rows read by one
+ *  parser); call right after _init. */
+void io_json_parser_allow_many(io_json_parser *p);
 /** Parses the next chunk of the document. */
 mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
                                  mloda_error *err);

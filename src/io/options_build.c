@@ -10,10 +10,20 @@
  */
 #include "io/request_build.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "io/column_reader.h"
 #include "util/util.h"
+
+/* Who the values belong to, for messages: "feature 'x'" / "link 0" and "option" /
+ * "parameter"; subject is the error's subject. */
+typedef struct opt_ctx {
+    const char *source;
+    const char *subject;
+    char owner[400];
+    const char *noun;
+} opt_ctx;
 
 static bool is_bucket_shape(const io_jt *tree)
 {
@@ -29,20 +39,20 @@ static bool is_bucket_shape(const io_jt *tree)
 }
 
 /* A number option value: int64 when written as an integer that fits, else float64. */
-static mloda_status option_number(const char *source, const char *feature, const char *key,
-                                  const io_jt *node, io_number *num, mloda_error *err)
+static mloda_status option_number(const opt_ctx *c, const char *key, const io_jt *node,
+                                  io_number *num, mloda_error *err)
 {
     if (io_number_parse(node->text, node->len, num))
         return MLODA_OK;
     if (num->nomem)
         return MLODA_NOMEM(err, "a number");
-    return io_jt_error(source, node, MLODA_ERR_RANGE, feature, err,
-                       "feature '%s', option '%s': the number %s is out of range", feature, key,
+    return io_jt_error(c->source, node, MLODA_ERR_RANGE, c->subject, err,
+                       "%s, %s '%s': the number %s is out of range", c->owner, c->noun, key,
                        node->text);
 }
 
-static mloda_status append_list_item(const char *source, const char *feature, const char *key,
-                                     const io_jt *item, mloda_options *o, mloda_error *err)
+static mloda_status append_list_item(const opt_ctx *c, const char *key, const io_jt *item,
+                                     mloda_options *o, mloda_error *err)
 {
     io_number num;
     switch (item->kind) {
@@ -53,21 +63,21 @@ static mloda_status append_list_item(const char *source, const char *feature, co
     case IO_JT_BOOL:
         return mloda_options_list_append_bool(o, key, item->boolean, err);
     case IO_JT_NUMBER:
-        MLODA_TRY(option_number(source, feature, key, item, &num, err));
+        MLODA_TRY(option_number(c, key, item, &num, err));
         if (num.is_int && !num.int_overflow)
             return mloda_options_list_append_int(o, key, num.i, err);
         return mloda_options_list_append_float(o, key, num.d, err);
     default:
         break;
     }
-    return io_jt_error(source, item, MLODA_ERR_OPTION, feature, err,
-                       "feature '%s', option '%s': list items must be strings (without NUL), "
+    return io_jt_error(c->source, item, MLODA_ERR_OPTION, c->subject, err,
+                       "%s, %s '%s': list items must be strings (without NUL), "
                        "numbers or true/false, found %s",
-                       feature, key, io_jt_kind_text(item->kind));
+                       c->owner, c->noun, key, io_jt_kind_text(item->kind));
 }
 
-static mloda_status set_value(const char *source, const char *feature, const io_jt *v,
-                              mloda_option_bucket bucket, mloda_options *o, mloda_error *err)
+static mloda_status set_value(const opt_ctx *c, const io_jt *v, mloda_option_bucket bucket,
+                              mloda_options *o, mloda_error *err)
 {
     const char *key = v->key;
     io_number num;
@@ -81,38 +91,39 @@ static mloda_status set_value(const char *source, const char *feature, const io_
             break;
         return mloda_options_set_string(o, bucket, key, v->text, err);
     case IO_JT_NUMBER:
-        MLODA_TRY(option_number(source, feature, key, v, &num, err));
+        MLODA_TRY(option_number(c, key, v, &num, err));
         if (num.is_int && !num.int_overflow)
             return mloda_options_set_int(o, bucket, key, num.i, err);
         return mloda_options_set_float(o, bucket, key, num.d, err);
     case IO_JT_ARRAY:
         MLODA_TRY(mloda_options_set_list(o, bucket, key, err));
         for (int64_t i = 0; i < v->n; i++)
-            MLODA_TRY(append_list_item(source, feature, key, v->items[i], o, err));
+            MLODA_TRY(append_list_item(c, key, v->items[i], o, err));
         return MLODA_OK;
     case IO_JT_OBJECT:
         break;
     }
-    return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
-                       "feature '%s', option '%s': a value is a string, number, true/false, "
+    return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+                       "%s, %s '%s': a value is a string, number, true/false, "
                        "null or a list of those, found %s",
-                       feature, key,
+                       c->owner, c->noun, key,
                        v->kind == IO_JT_STRING ? "a string with a NUL character"
                                                : io_jt_kind_text(v->kind));
 }
 
-static mloda_status set_bucket(const char *source, const char *feature, const io_jt *obj,
-                               mloda_option_bucket bucket, mloda_options *o, mloda_error *err)
+static mloda_status set_bucket(const opt_ctx *c, const io_jt *obj, mloda_option_bucket bucket,
+                               mloda_options *o, mloda_error *err)
 {
     for (int64_t i = 0; i < obj->n; i++) {
         const io_jt *v = obj->items[i];
         if (v->key[0] == '\0')
-            return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
-                               "feature '%s': an option name is empty", feature);
+            return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+                               "%s: %s %s name is empty", c->owner,
+                               c->noun[0] == 'o' ? "an" : "a", c->noun);
         if (mloda_options_has(o, v->key))
-            return io_jt_error(source, v, MLODA_ERR_OPTION, feature, err,
-                               "feature '%s': option '%s' is given twice", feature, v->key);
-        MLODA_TRY(set_value(source, feature, v, bucket, o, err));
+            return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+                               "%s: %s '%s' is given twice", c->owner, c->noun, v->key);
+        MLODA_TRY(set_value(c, v, bucket, o, err));
     }
     return MLODA_OK;
 }
@@ -120,6 +131,8 @@ static mloda_status set_bucket(const char *source, const char *feature, const io
 mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
                               mloda_options **out, mloda_error *err)
 {
+    opt_ctx c = {source, feature, "", "option"};
+    (void)snprintf(c.owner, sizeof c.owner, "feature '%s'", feature);
     *out = NULL;
     if (tree->kind != IO_JT_OBJECT)
         return io_jt_error(source, tree, MLODA_ERR_OPTION, feature, err,
@@ -135,11 +148,33 @@ mloda_status io_build_options(const char *source, const char *feature, const io_
             const io_jt *b = tree->items[i];
             const mloda_option_bucket bucket =
                 strcmp(b->key, "group") == 0 ? MLODA_GROUP : MLODA_CONTEXT;
-            st = set_bucket(source, feature, b, bucket, o, err);
+            st = set_bucket(&c, b, bucket, o, err);
         }
     } else {
-        st = set_bucket(source, feature, tree, MLODA_CONTEXT, o, err);
+        st = set_bucket(&c, tree, MLODA_CONTEXT, o, err);
     }
+    if (st != MLODA_OK) {
+        mloda_options_free(o);
+        return st;
+    }
+    *out = o;
+    return MLODA_OK;
+}
+
+mloda_status io_build_params(const char *source, const char *owner, const char *subject,
+                             const io_jt *tree, mloda_options **out, mloda_error *err)
+{
+    opt_ctx c = {source, subject, "", "parameter"};
+    (void)snprintf(c.owner, sizeof c.owner, "%s", owner);
+    *out = NULL;
+    if (tree->kind != IO_JT_OBJECT)
+        return io_jt_error(source, tree, MLODA_ERR_OPTION, subject, err,
+                           "%s: \"params\" must be an object of parameter values, found %s", owner,
+                           io_jt_kind_text(tree->kind));
+    mloda_options *o = mloda_options_new();
+    if (o == NULL)
+        return MLODA_NOMEM(err, "parameters");
+    const mloda_status st = set_bucket(&c, tree, MLODA_CONTEXT, o, err);
     if (st != MLODA_OK) {
         mloda_options_free(o);
         return st;

@@ -32,4 +32,35 @@ mloda_status io_build_schema(const char *source, const io_jt *tree, io_schema *s
 mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
                               mloda_options **out, mloda_error *err);
 
+/** A "params" object (links, filters) into a new mloda_options, every key in the context
+ *  bucket. owner names the holder in messages ("link 0", "filter 1 on 'v'"); subject is
+ *  the error's subject. */
+mloda_status io_build_params(const char *source, const char *owner, const char *subject,
+                             const io_jt *tree, mloda_options **out, mloda_error *err);
+
+/** "links": [{"type", "left": {"table", "on"}, "right": {...}, "params"}] into req. */
+mloda_status io_build_links(const char *source, const io_jt *links, mloda_request *req,
+                            mloda_error *err);
+/** "filters": [{"column", "type", "params"}] into req. */
+mloda_status io_build_filters(const char *source, const io_jt *filters, mloda_request *req,
+                              mloda_error *err);
+/** "row_id_column": "name". */
+mloda_status io_build_row_id(const char *source, const io_jt *node, mloda_request *req,
+                             mloda_error *err);
+
+/** Where the request's relative paths start and where notes go. */
+typedef struct io_access_ctx {
+    const char *source;      /* the request's name, for messages */
+    const char *base_dir;    /* directory of the request file; NULL: the working directory */
+    const io_schema *schema; /* stated column types by table name */
+    io_request *out;         /* gets the notes */
+} io_access_ctx;
+
+/** "data_access": {"files": [...], "folders": [...], "sqlite": [...], "infer_rows": N}:
+ *  a data-source provider per file or table, added to req. */
+mloda_status io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
+                                  mloda_request *req, mloda_error *err);
+/** Appends a note for the command to show (a skipped file). */
+mloda_status io_request_note(io_request *r, const char *text, mloda_error *err);
+
 #endif /* MLODA_IO_REQUEST_BUILD_H */

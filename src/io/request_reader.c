@@ -20,10 +20,21 @@
 #include "io/request_build.h"
 #include "util/util.h"
 
-typedef enum rq_key { RQ_FEATURES, RQ_API_DATA, RQ_SCHEMA, RQ_ORDERING, RQ_N_KEYS } rq_key;
+typedef enum rq_key {
+    RQ_FEATURES,
+    RQ_API_DATA,
+    RQ_SCHEMA,
+    RQ_ORDERING,
+    RQ_LINKS,
+    RQ_FILTERS,
+    RQ_ROW_ID,
+    RQ_DATA_ACCESS,
+    RQ_N_KEYS
+} rq_key;
 
-static const char *const rq_key_names[RQ_N_KEYS] = {"features", "api_data", "schema",
-                                                    "column_ordering"};
+static const char *const rq_key_names[RQ_N_KEYS] = {
+    "features", "api_data", "schema",      "column_ordering",
+    "links",    "filters",  "row_id_column", "data_access"};
 
 typedef enum rq_state { RQ_ROOT, RQ_KEYS, RQ_VALUE, RQ_DONE } rq_state;
 
@@ -36,7 +47,7 @@ typedef struct request_reader {
     int64_t skip_depth;
     io_api_reader api;
     io_jt_builder tree;
-    io_jt *trees[RQ_N_KEYS]; /* owned: features, schema, column_ordering */
+    io_jt *trees[RQ_N_KEYS]; /* owned: every key's tree but api_data's */
     mloda_api_data *api_data; /* owned */
 } request_reader;
 
@@ -82,7 +93,8 @@ static mloda_status begin_value(request_reader *r, const io_json_event *ev, mlod
         const char *near = io_closest(key, rq_key_names, RQ_N_KEYS);
         return mloda_error_set(err, MLODA_ERR_PARSE, key,
                                "unknown key '%s' in the request%s%s%s; the keys are features, "
-                               "api_data, schema and column_ordering",
+                               "api_data, schema, column_ordering, links, filters, "
+                               "row_id_column and data_access",
                                key, near ? " (did you mean '" : "", near ? near : "",
                                near ? "'?)" : "");
     }
@@ -194,8 +206,8 @@ static mloda_status read_schema(const char *text, size_t len, const char *source
     return st;
 }
 
-static mloda_status build_request(request_reader *r, const char *source, io_request *out,
-                                  mloda_error *err)
+static mloda_status build_request(request_reader *r, const char *source, const char *base_dir,
+                                  io_request *out, mloda_error *err)
 {
     if (r->trees[RQ_FEATURES] == NULL)
         return mloda_error_set(err, MLODA_ERR_PARSE, "features",
@@ -208,6 +220,16 @@ static mloda_status build_request(request_reader *r, const char *source, io_requ
     MLODA_TRY(io_build_features(source, r->trees[RQ_FEATURES], out->request, err));
     if (r->trees[RQ_ORDERING] != NULL)
         MLODA_TRY(io_build_ordering(source, r->trees[RQ_ORDERING], out->request, err));
+    if (r->trees[RQ_LINKS] != NULL)
+        MLODA_TRY(io_build_links(source, r->trees[RQ_LINKS], out->request, err));
+    if (r->trees[RQ_FILTERS] != NULL)
+        MLODA_TRY(io_build_filters(source, r->trees[RQ_FILTERS], out->request, err));
+    if (r->trees[RQ_ROW_ID] != NULL)
+        MLODA_TRY(io_build_row_id(source, r->trees[RQ_ROW_ID], out->request, err));
+    if (r->trees[RQ_DATA_ACCESS] != NULL) {
+        const io_access_ctx ctx = {source, base_dir, out->schema, out};
+        MLODA_TRY(io_build_data_access(&ctx, r->trees[RQ_DATA_ACCESS], out->request, err));
+    }
     out->api_data = r->api_data != NULL ? r->api_data : mloda_api_data_new();
     r->api_data = NULL;
     if (out->api_data == NULL)
@@ -217,6 +239,12 @@ static mloda_status build_request(request_reader *r, const char *source, io_requ
 
 mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
                               mloda_error *err)
+{
+    return io_request_parse_in(text, len, source, NULL, out, err);
+}
+
+mloda_status io_request_parse_in(const char *text, size_t len, const char *source,
+                                 const char *base_dir, io_request *out, mloda_error *err)
 {
     memset(out, 0, sizeof *out);
     if (source == NULL)
@@ -236,15 +264,31 @@ mloda_status io_request_parse(const char *text, size_t len, const char *source, 
     if (st == MLODA_OK)
         st = parse_pass(&r, text, len, source, err);
     if (st == MLODA_OK)
-        st = build_request(&r, source, out, err);
+        st = build_request(&r, source, base_dir, out, err);
     reader_reset(&r);
     if (st != MLODA_OK)
         io_request_reset(out);
     return st;
 }
 
+mloda_status io_request_note(io_request *r, const char *text, mloda_error *err)
+{
+    char **notes = mloda_realloc(r->notes, (size_t)(r->n_notes + 1) * sizeof *notes);
+    if (notes == NULL)
+        return MLODA_NOMEM(err, "a note");
+    r->notes = notes;
+    r->notes[r->n_notes] = mloda_strdup(text);
+    if (r->notes[r->n_notes] == NULL)
+        return MLODA_NOMEM(err, "a note");
+    r->n_notes++;
+    return MLODA_OK;
+}
+
 void io_request_reset(io_request *r)
 {
+    for (int64_t i = 0; i < r->n_notes; i++)
+        mloda_free(r->notes[i]);
+    mloda_free(r->notes);
     mloda_request_free(r->request);
     mloda_api_data_free(r->api_data);
     io_schema_free(r->schema);
@@ -281,9 +325,22 @@ mloda_status io_request_read_file(const char *path, io_request *out, mloda_error
     mloda_status st = read_all(fd, is_stdin ? "stdin" : path, &text, err);
     if (!is_stdin)
         (void)close(fd);
+    char *dir = NULL; /* relative data_access paths start at the request's directory */
+    const char *slash = is_stdin ? NULL : strrchr(path, '/');
+    if (st == MLODA_OK && slash != NULL) {
+        const size_t n = slash == path ? 1 : (size_t)(slash - path);
+        dir = mloda_malloc(n + 1);
+        if (dir == NULL) {
+            st = MLODA_NOMEM(err, "a path");
+        } else {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+    }
     if (st == MLODA_OK)
-        st = io_request_parse(text.data != NULL ? text.data : "", text.len,
-                              is_stdin ? "stdin" : path, out, err);
+        st = io_request_parse_in(text.data != NULL ? text.data : "", text.len,
+                                 is_stdin ? "stdin" : path, dir, out, err);
+    mloda_free(dir);
     mloda_buf_reset(&text);
     return st;
 }

@@ -141,3 +141,54 @@ mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len
         return io_colreader_string(r, text, len, err);
     }
 }
+
+/* ---------------------------------------------------------------- inferring from text */
+
+enum {
+    TK_INT = 1,
+    TK_FLOAT = 2,
+    TK_BOOL = 4,
+    TK_TIMESTAMP = 8,
+    TK_TEXT = 16,
+    TK_MISSING = 32, /* NaN, NA, null, none: a null in a numeric column, text otherwise */
+};
+
+void io_text_infer_add(io_text_infer *t, const char *text, size_t len)
+{
+    if (len == 0)
+        return; /* an empty field is null in every type */
+    if (is_missing_number(text, len)) {
+        t->kinds |= TK_MISSING;
+    } else if (is_number_text(text, len)) {
+        io_number num;
+        if (!io_number_parse(text, len, &num))
+            t->kinds |= TK_TEXT; /* beyond float64 (or no memory to tell): keep the text */
+        else
+            t->kinds |= num.is_int && !num.int_overflow ? TK_INT : TK_FLOAT;
+    } else if ((len == 4 && strncasecmp(text, "true", 4) == 0) ||
+               (len == 5 && strncasecmp(text, "false", 5) == 0)) {
+        t->kinds |= TK_BOOL;
+    } else {
+        int64_t micros = 0;
+        t->kinds |= io_iso_parse(text, len, false, &micros) ? TK_TIMESTAMP : TK_TEXT;
+    }
+}
+
+void io_text_infer_add_string(io_text_infer *t)
+{
+    t->kinds |= TK_TEXT;
+}
+
+io_coltype io_text_infer_type(const io_text_infer *t)
+{
+    io_coltype c = {MLODA_TYPE_UTF8, 0, MLODA_TIME_MICRO};
+    const unsigned k = t->kinds;
+    if ((k & ~(unsigned)(TK_INT | TK_FLOAT | TK_MISSING)) == 0)
+        c.type = (k & TK_INT) != 0 && (k & TK_FLOAT) == 0 ? MLODA_TYPE_INT64
+                                                           : MLODA_TYPE_FLOAT64;
+    else if (k == TK_BOOL)
+        c.type = MLODA_TYPE_BOOL;
+    else if (k == TK_TIMESTAMP)
+        c.type = MLODA_TYPE_TIMESTAMP;
+    return c;
+}

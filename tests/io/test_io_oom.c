@@ -43,6 +43,44 @@ static void test_request_walk(void)
     CHECK(n > 50);
 }
 
+/* links, filters, row ids and data sources: sources are only built, not opened, here */
+static const char REQUEST_LINKS[] =
+    "{\"features\": [\"a&c__euclidean_distance\"],"
+    " \"api_data\": {\"A\": {\"k\": [1], \"a\": [[0, 0]]}, \"C\": {\"j\": [1], \"c\": [[1, 1]]}},"
+    " \"links\": [{\"type\": \"asof\", \"left\": {\"table\": \"A\", \"on\": [\"k\"]},"
+    " \"right\": {\"table\": \"C\", \"on\": \"j\"}, \"params\": {\"direction\": \"forward\","
+    " \"tolerance\": 2.5}}],"
+    " \"filters\": [{\"column\": \"k\", \"type\": \"categorical_inclusion\","
+    " \"params\": {\"values\": [1, 2]}}], \"row_id_column\": \"rid\","
+    " \"data_access\": {\"files\": [\"x/customers.csv\", {\"path\": \"e.log\", \"name\": \"E\","
+    " \"format\": \"ndjson\"}], \"sqlite\": [{\"path\": \"db.sqlite\", \"table\": \"t\"}]},"
+    " \"schema\": {\"customers\": {\"v\": \"float64\"}}}";
+
+static void test_request_links_walk(void)
+{
+    long n = 0;
+    for (;; n++) {
+        mloda_test_fail_alloc_at(n);
+        io_request r;
+        mloda_error err = MLODA_ERROR_INIT;
+        const mloda_status st =
+            io_request_parse_in(REQUEST_LINKS, strlen(REQUEST_LINKS), "req", "base", &r, &err);
+        const bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        TEST_CASE("allocation %ld: %.200s", n, err.message);
+        if (st != MLODA_OK) {
+            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+            CHECK(r.request == NULL && r.api_data == NULL && r.schema == NULL);
+        } else {
+            CHECK_EQ_INT(mloda_request_n_features(r.request), 1);
+        }
+        io_request_reset(&r);
+        if (!injected)
+            break;
+    }
+    CHECK(n > 50);
+}
+
 static void test_batch_walk(void)
 {
     io_schema *schema = io_schema_new();
@@ -78,6 +116,7 @@ static void test_batch_walk(void)
 int main(void)
 {
     RUN(test_request_walk);
+    RUN(test_request_links_walk);
     RUN(test_batch_walk);
     return TEST_SUMMARY();
 }

@@ -1,0 +1,306 @@
+/*
+ * csv_table.c: a CSV file with a header -> typed columns (see csv_table.h).
+ *
+ * Invariants: slot[i] is -1 or < n_slots for every header field i; readers are initialised
+ * (reading) between the first row of a _read and the next _finish or failure, and empty
+ * otherwise.
+ */
+#include "io/csv_table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/json_events.h"
+#include "util/util.h"
+
+mloda_status io_csv_table_open(io_csv_table *t, const char *path, const char *what,
+                               const char *table, const char *origin, mloda_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->fd = -1;
+    t->table = table;
+    t->origin = origin;
+    t->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (t->fd < 0) {
+        char why[128];
+        return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open %s %s: %s", what, path,
+                               io_errno_text(errno, why, sizeof why));
+    }
+    t->name = mloda_strdup(path);
+    if (t->name == NULL)
+        return MLODA_NOMEM(err, "a file name");
+    return io_csv_reader_init(&t->rd, t->fd, t->name, err);
+}
+
+static void reset_readers(io_csv_table *t)
+{
+    if (t->readers != NULL)
+        for (int64_t k = 0; k < t->n_slots; k++)
+            io_colreader_reset(&t->readers[k]);
+    t->reading = false;
+}
+
+static void drop_selection(io_csv_table *t)
+{
+    reset_readers(t);
+    mloda_free(t->slot);
+    mloda_free((void *)t->columns);
+    mloda_free(t->types);
+    mloda_free(t->readers);
+    t->slot = NULL;
+    t->columns = NULL;
+    t->types = NULL;
+    t->readers = NULL;
+    t->n_slots = 0;
+}
+
+void io_csv_table_reset(io_csv_table *t)
+{
+    drop_selection(t);
+    for (int64_t i = 0; t->header != NULL && i < t->n_header; i++)
+        mloda_free(t->header[i]);
+    mloda_free(t->header);
+    io_csv_reader_reset(&t->rd);
+    if (t->fd >= 0)
+        (void)close(t->fd);
+    mloda_free(t->name);
+    memset(t, 0, sizeof *t);
+    t->fd = -1;
+}
+
+static mloda_status header_error(const io_csv_table *t, const char *column, mloda_error *err,
+                                 const char *what)
+{
+    return mloda_error_set(err, MLODA_ERR_PARSE, column != NULL ? column : t->name,
+                           "%s: bad header (line %lld): %s", t->name,
+                           (long long)t->rd.record_line, what);
+}
+
+static mloda_status check_header(const io_csv_table *t, mloda_error *err)
+{
+    char what[300];
+    mloda_strmap seen = {0};
+    mloda_status st = MLODA_OK;
+    for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++) {
+        const char *name = t->header[i];
+        int64_t first = 0;
+        if (name[0] == '\0') {
+            (void)snprintf(what, sizeof what, "column %lld has no name", (long long)i + 1);
+            st = header_error(t, NULL, err, what);
+        } else if (mloda_strmap_get(&seen, name, &first)) {
+            (void)snprintf(what, sizeof what, "column '%.200s' appears twice (columns %lld "
+                                              "and %lld)",
+                           name, (long long)first + 1, (long long)i + 1);
+            st = header_error(t, name, err, what);
+        } else {
+            st = mloda_strmap_put(&seen, name, i, err);
+        }
+    }
+    mloda_strmap_reset(&seen);
+    return st;
+}
+
+mloda_status io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err)
+{
+    if (t->header_read)
+        return MLODA_OK;
+    bool got = false;
+    MLODA_TRY(io_csv_reader_next(&t->rd, &got, err));
+    t->header_read = true;
+    if (!got)
+        return strict ? header_error(t, NULL, err, "the file is empty (a CSV source needs a "
+                                                   "header line naming its columns)")
+                      : MLODA_OK;
+    t->header = mloda_calloc((size_t)t->rd.n_fields, sizeof *t->header);
+    if (t->header == NULL)
+        return MLODA_NOMEM(err, "CSV columns");
+    t->n_header = t->rd.n_fields;
+    for (int64_t i = 0; i < t->n_header; i++) {
+        size_t len = 0;
+        const char *field = io_csv_field(&t->rd, i, &len);
+        if (i == 0 && len >= 3 && memcmp(field, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 BOM */
+            field += 3;
+            len -= 3;
+        }
+        t->header[i] = mloda_malloc(len + 1);
+        if (t->header[i] == NULL)
+            return MLODA_NOMEM(err, "a column name");
+        memcpy(t->header[i], field, len);
+        t->header[i][len] = '\0';
+    }
+    return strict ? check_header(t, err) : MLODA_OK;
+}
+
+static mloda_status field_count_error(const io_csv_table *t, mloda_error *err)
+{
+    return mloda_error_set(err, MLODA_ERR_SCHEMA, t->name,
+                           "%s: line %lld: %lld fields, but the header has %lld", t->name,
+                           (long long)t->rd.record_line, (long long)t->rd.n_fields,
+                           (long long)t->n_header);
+}
+
+static bool is_blank_record(const io_csv_reader *rd)
+{
+    return rd->n_fields == 1 && rd->ends[0] == 0 && !rd->quoted[0];
+}
+
+mloda_status io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *out,
+                                mloda_error *err)
+{
+    io_text_infer *inf = mloda_calloc((size_t)(t->n_header > 0 ? t->n_header : 1), sizeof *inf);
+    if (inf == NULL)
+        return MLODA_NOMEM(err, "CSV columns");
+    mloda_status st = MLODA_OK;
+    for (int64_t rows = 0; st == MLODA_OK && (max_rows < 0 || rows < max_rows);) {
+        bool got = false;
+        st = io_csv_reader_next(&t->rd, &got, err);
+        if (st != MLODA_OK || !got)
+            break;
+        if (is_blank_record(&t->rd))
+            continue;
+        if (t->rd.n_fields != t->n_header) {
+            st = field_count_error(t, err);
+            break;
+        }
+        for (int64_t i = 0; i < t->n_header; i++) {
+            size_t len = 0;
+            const char *text = io_csv_field(&t->rd, i, &len);
+            if (len == 0 && t->rd.quoted[i])
+                io_text_infer_add_string(&inf[i]); /* "" is an empty string */
+            else
+                io_text_infer_add(&inf[i], text, len);
+        }
+        rows++;
+    }
+    for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++)
+        out[i] = io_text_infer_type(&inf[i]);
+    mloda_free(inf);
+    return st;
+}
+
+mloda_status io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
+                                 const io_coltype *types, bool require, mloda_error *err)
+{
+    drop_selection(t);
+    const size_t nh = (size_t)(t->n_header > 0 ? t->n_header : 1);
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    t->slot = mloda_malloc(nh * sizeof *t->slot);
+    t->columns = mloda_calloc(nn, sizeof *t->columns);
+    t->types = mloda_calloc(nn, sizeof *t->types);
+    t->readers = mloda_calloc(nn, sizeof *t->readers);
+    int64_t *field_of = mloda_malloc(nn * sizeof *field_of); /* name -> header field or -1 */
+    mloda_strmap index = {0};                                 /* header name -> field */
+    mloda_status st = (t->slot == NULL || t->columns == NULL || t->types == NULL ||
+                       t->readers == NULL || field_of == NULL)
+                          ? MLODA_NOMEM(err, "CSV columns")
+                          : MLODA_OK;
+    for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++) {
+        int64_t first = 0;
+        t->slot[i] = -1;
+        if (!mloda_strmap_get(&index, t->header[i], &first)) /* repeated: the first wins */
+            st = mloda_strmap_put(&index, t->header[i], i, err);
+    }
+    for (int64_t k = 0; st == MLODA_OK && k < n; k++) {
+        field_of[k] = -1;
+        if (mloda_strmap_get(&index, names[k], &field_of[k]) && t->slot[field_of[k]] < 0) {
+            t->slot[field_of[k]] = t->n_slots;
+            t->columns[t->n_slots] = names[k];
+            t->types[t->n_slots] = types[k];
+            t->n_slots++;
+        } else if (require) {
+            st = mloda_error_set(err, MLODA_ERR_SCHEMA, names[k],
+                                 "%s: the header has no column '%s'", t->name, names[k]);
+        }
+    }
+    mloda_free(field_of);
+    mloda_strmap_reset(&index);
+    return st;
+}
+
+/* One data record into the column readers. */
+static mloda_status take_record(io_csv_table *t, mloda_error *err)
+{
+    if (t->rd.n_fields != t->n_header)
+        return field_count_error(t, err);
+    for (int64_t i = 0; i < t->n_header; i++) {
+        if (t->slot[i] < 0)
+            continue;
+        io_column_reader *r = &t->readers[t->slot[i]];
+        size_t len = 0;
+        const char *text = io_csv_field(&t->rd, i, &len);
+        const bool empty_string = len == 0 && t->rd.quoted[i] && r->want.type == MLODA_TYPE_UTF8;
+        const mloda_status st = (len == 0 && !empty_string) ? io_colreader_null(r, err)
+                                                            : io_colreader_text(r, text, len, err);
+        if (st != MLODA_OK) {
+            char where[300];
+            (void)snprintf(where, sizeof where, "%s: line %lld: ", t->name,
+                           (long long)t->rd.record_line);
+            io_error_prefix(err, where);
+            return st;
+        }
+    }
+    return MLODA_OK;
+}
+
+mloda_status io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, int64_t *out_rows,
+                               int64_t *out_first_line, mloda_error *err)
+{
+    *out_rows = 0;
+    *out_first_line = 0;
+    if (t->n_header == 0)
+        return MLODA_OK;
+    if (!t->reading) {
+        for (int64_t k = 0; k < t->n_slots; k++)
+            io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
+        t->reading = true;
+    }
+    mloda_error row_err = MLODA_ERROR_INIT;
+    int64_t rows = 0;
+    while (rows < max_rows) {
+        bool got = false;
+        const mloda_status st = io_csv_reader_next(&t->rd, &got, &row_err);
+        if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM)
+            break;
+        if (st == MLODA_OK && !got)
+            break;
+        if (st == MLODA_OK && is_blank_record(&t->rd))
+            continue;
+        if (rows == 0)
+            *out_first_line = t->rd.record_line;
+        rows++;
+        if (st == MLODA_OK && row_err.code == MLODA_OK)
+            (void)take_record(t, &row_err);
+        if (row_err.code != MLODA_OK && !drain)
+            break;
+    }
+    *out_rows = rows;
+    if (row_err.code != MLODA_OK) {
+        reset_readers(t);
+        if (err != NULL && err->code == MLODA_OK)
+            *err = row_err;
+        return row_err.code;
+    }
+    return MLODA_OK;
+}
+
+mloda_status io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err)
+{
+    mloda_status st = MLODA_OK;
+    for (int64_t k = 0; k < t->n_slots; k++)
+        out[k] = NULL;
+    if (!t->reading) /* nothing read: empty columns of the wanted types */
+        for (int64_t k = 0; k < t->n_slots; k++)
+            io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
+    for (int64_t k = 0; k < t->n_slots && st == MLODA_OK; k++)
+        st = io_colreader_finish(&t->readers[k], &out[k], err);
+    reset_readers(t);
+    if (st != MLODA_OK)
+        for (int64_t k = 0; k < t->n_slots; k++) {
+            mloda_column_release(out[k]);
+            out[k] = NULL;
+        }
+    return st;
+}
