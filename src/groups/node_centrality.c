@@ -266,12 +266,6 @@ static int cmp_text_key(const void *x, const void *y)
     return c != 0 ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-static int cmp_i64_pair(const void *x, const void *y)
-{
-    const int64_t *a = x, *b = y; /* (first position, group) */
-    return (a[0] > b[0]) - (a[0] < b[0]);
-}
-
 static bool key_of(const mloda_column *c, int64_t r, bool text, nkey *k)
 {
     if (!mloda_column_is_valid(c, r))
@@ -326,71 +320,123 @@ static void *alloc_n(int64_t n, size_t elem)
     return mloda_malloc(bytes);
 }
 
+static uint64_t key_hash(const nkey *k, bool text)
+{
+    uint64_t h = 0;
+    if (!text) { /* a 64-bit finaliser (MurmurHash3's fmix64) */
+        h = (uint64_t)k->iv;
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdu;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53u;
+        return h ^ (h >> 33);
+    }
+    h = 14695981039346656037u; /* FNV-1a */
+    for (int64_t i = 0; i < k->len; i++)
+        h = (h ^ (unsigned char)k->s[i]) * 1099511628211u;
+    return h ^ (h >> 29);
+}
+
+/* Distinct values by first appearance in an open-addressing hash table whose slots hold
+ * node id + 1 (0: empty); nodes[id] is the node's key with pos = id. */
+typedef struct node_table {
+    int64_t *slot;
+    int64_t mask; /* slots - 1, a power of two minus one */
+    nkey *nodes;
+    int64_t n, cap;
+} node_table;
+
+/* Doubles the slots (and rehashes) or the node array when they are full enough. */
+static bool node_table_grow(node_table *t, bool text)
+{
+    if (t->n == t->cap) {
+        int64_t cap = t->cap * 2;
+        nkey *nodes = alloc_n(cap, sizeof *nodes);
+        if (nodes == NULL)
+            return false;
+        memcpy(nodes, t->nodes, (size_t)t->n * sizeof *nodes);
+        mloda_free(t->nodes);
+        t->nodes = nodes;
+        t->cap = cap;
+    }
+    if (2 * (t->n + 1) > t->mask + 1) { /* load at most one half */
+        int64_t slots = 2 * (t->mask + 1);
+        int64_t *slot = alloc_n(slots, sizeof *slot);
+        if (slot == NULL)
+            return false;
+        memset(slot, 0, (size_t)slots * sizeof *slot);
+        for (int64_t id = 0; id < t->n; id++) {
+            int64_t h = (int64_t)(key_hash(&t->nodes[id], text) & (uint64_t)(slots - 1));
+            while (slot[h] != 0)
+                h = (h + 1) & (slots - 1);
+            slot[h] = id + 1;
+        }
+        mloda_free(t->slot);
+        t->slot = slot;
+        t->mask = slots - 1;
+    }
+    return true;
+}
+
+/* The id of key k, added as a new node when unseen; -1 when out of memory. */
+static int64_t node_id_of(node_table *t, const nkey *k, bool text)
+{
+    int64_t h = (int64_t)(key_hash(k, text) & (uint64_t)t->mask);
+    for (; t->slot[h] != 0; h = (h + 1) & t->mask) {
+        const nkey *o = &t->nodes[t->slot[h] - 1];
+        if (text ? cmp_value(o, k, true) == 0 : o->iv == k->iv)
+            return t->slot[h] - 1;
+    }
+    if (2 * (t->n + 1) > t->mask + 1 || t->n == t->cap) {
+        if (!node_table_grow(t, text))
+            return -1;
+        h = (int64_t)(key_hash(k, text) & (uint64_t)t->mask);
+        while (t->slot[h] != 0)
+            h = (h + 1) & t->mask;
+    }
+    int64_t id = t->n++;
+    t->nodes[id] = *k;
+    t->nodes[id].pos = id;
+    t->slot[h] = id + 1;
+    return id;
+}
+
+/*
+ * Node ids by first appearance over all sources, then all targets (one hash look-up per
+ * endpoint, in position order), and the distinct values sorted by value for look-ups.
+ */
 static mloda_status assign_nodes(graph *g, const mloda_column *src, const mloda_column *dst,
                                  int64_t rows, mloda_error *err)
 {
-    nkey *keys = alloc_n(2 * rows, sizeof *keys);
-    int64_t *lead = alloc_n(2 * (2 * rows), sizeof *lead);
+    enum { FIRST_SLOTS = 1024 };
+    node_table t = {NULL, FIRST_SLOTS - 1, NULL, 0, FIRST_SLOTS / 2};
+    t.slot = alloc_n(FIRST_SLOTS, sizeof *t.slot);
+    t.nodes = alloc_n(t.cap, sizeof *t.nodes);
     g->ep = alloc_n(2 * rows, sizeof *g->ep);
-    if (keys == NULL || lead == NULL || g->ep == NULL) {
-        mloda_free(keys);
-        mloda_free(lead);
-        return MLODA_NOMEM(err, "graph nodes");
-    }
-    int64_t nk = 0;
-    for (int64_t p = 0; p < 2 * rows; p++) {
+    mloda_status st = MLODA_OK;
+    if (t.slot == NULL || t.nodes == NULL || g->ep == NULL)
+        st = MLODA_NOMEM(err, "graph nodes");
+    else
+        memset(t.slot, 0, FIRST_SLOTS * sizeof *t.slot);
+    for (int64_t p = 0; st == MLODA_OK && p < 2 * rows; p++) {
+        nkey k;
         g->ep[p] = -1;
-        if (key_of(p < rows ? src : dst, p < rows ? p : p - rows, g->text, &keys[nk])) {
-            keys[nk].pos = p;
-            nk++;
+        if (key_of(p < rows ? src : dst, p < rows ? p : p - rows, g->text, &k)) {
+            g->ep[p] = node_id_of(&t, &k, g->text);
+            if (g->ep[p] < 0)
+                st = MLODA_NOMEM(err, "graph nodes");
         }
     }
-    qsort(keys, (size_t)nk, sizeof *keys, g->text ? cmp_text_key : cmp_int_key);
-    /* groups of equal values; the first key of a group has the smallest position */
-    int64_t n = 0;
-    for (int64_t k = 0; k < nk; k++) {
-        if (k == 0 || cmp_value(&keys[k - 1], &keys[k], g->text) != 0) {
-            lead[2 * n] = keys[k].pos;
-            lead[2 * n + 1] = k;
-            n++;
-        }
+    if (st == MLODA_OK) {
+        g->distinct = t.nodes; /* sorted by value; pos keeps the id (values are distinct) */
+        t.nodes = NULL;
+        g->n = t.n;
+        qsort(g->distinct, (size_t)g->n, sizeof *g->distinct,
+              g->text ? cmp_text_key : cmp_int_key);
     }
-    g->distinct = alloc_n(n, sizeof *g->distinct);
-    if (g->distinct == NULL) {
-        mloda_free(keys);
-        mloda_free(lead);
-        return MLODA_NOMEM(err, "graph nodes");
-    }
-    /* distinct values in sorted order, for look-ups; node ids by first appearance */
-    int64_t d = 0;
-    for (int64_t k = 0; k < nk; k++) {
-        if (k == 0 || cmp_value(&keys[k - 1], &keys[k], g->text) != 0)
-            g->distinct[d++] = keys[k];
-    }
-    qsort(lead, (size_t)n, 2 * sizeof *lead, cmp_i64_pair);
-    /* lead[2*id+1] is the first key index of node id's group; mark group starts */
-    int64_t *group_id = alloc_n(nk, sizeof *group_id);
-    if (group_id == NULL) {
-        mloda_free(keys);
-        mloda_free(lead);
-        return MLODA_NOMEM(err, "graph nodes");
-    }
-    for (int64_t id = 0; id < n; id++)
-        group_id[lead[2 * id + 1]] = id;
-    int64_t cur = -1;
-    d = 0;
-    for (int64_t k = 0; k < nk; k++) {
-        if (k == 0 || cmp_value(&keys[k - 1], &keys[k], g->text) != 0) {
-            cur = group_id[k];
-            g->distinct[d++].pos = cur;
-        }
-        g->ep[keys[k].pos] = cur;
-    }
-    g->n = n;
-    mloda_free(group_id);
-    mloda_free(keys);
-    mloda_free(lead);
-    return MLODA_OK;
+    mloda_free(t.slot);
+    mloda_free(t.nodes);
+    return st;
 }
 
 typedef struct entry {
@@ -398,14 +444,21 @@ typedef struct entry {
     double w;
 } entry;
 
-static int cmp_entry(const void *x, const void *y)
+/*
+ * Stable counting sort of e[0..ne) by u (by_u) or v, node ids being 0..n-1, into out;
+ * count has n + 1 slots. Entries are made in increasing seq, so sorting by v and then by
+ * u orders them by (u, v, seq), as one comparison sort would, in two linear passes.
+ */
+static void counting_sort(const entry *restrict e, int64_t ne, int64_t n, bool by_u,
+                          int64_t *restrict count, entry *restrict out)
 {
-    const entry *a = x, *b = y;
-    if (a->u != b->u)
-        return (a->u > b->u) - (a->u < b->u);
-    if (a->v != b->v)
-        return (a->v > b->v) - (a->v < b->v);
-    return (a->seq > b->seq) - (a->seq < b->seq);
+    memset(count, 0, (size_t)(n + 1) * sizeof *count);
+    for (int64_t k = 0; k < ne; k++)
+        count[(by_u ? e[k].u : e[k].v) + 1]++;
+    for (int64_t b = 0; b < n; b++)
+        count[b + 1] += count[b];
+    for (int64_t k = 0; k < ne; k++)
+        out[count[by_u ? e[k].u : e[k].v]++] = e[k];
 }
 
 static mloda_status weight_at(const mloda_column *wc, int64_t r, const char *name, double *out,
@@ -432,9 +485,14 @@ static mloda_status weight_at(const mloda_column *wc, int64_t r, const char *nam
 static mloda_status build_edges(graph *g, const mloda_column *wc, int64_t rows, const char *name,
                                 mloda_error *err)
 {
-    entry *e = alloc_n(2 * rows, sizeof *e);
-    if (e == NULL)
+    entry *e = alloc_n(2 * rows, sizeof *e), *tmp = alloc_n(2 * rows, sizeof *tmp);
+    int64_t *count = alloc_n(g->n + 1, sizeof *count);
+    if (e == NULL || tmp == NULL || count == NULL) {
+        mloda_free(e);
+        mloda_free(tmp);
+        mloda_free(count);
         return MLODA_NOMEM(err, "graph edges");
+    }
     int64_t ne = 0;
     mloda_status st = MLODA_OK;
     for (int64_t r = 0; r < rows && st == MLODA_OK; r++) {
@@ -447,11 +505,16 @@ static mloda_status build_edges(graph *g, const mloda_column *wc, int64_t rows, 
         if (!g->directed && s != t)
             e[ne++] = (entry){t, s, 2 * r + 1, w};
     }
+    if (st == MLODA_OK) {
+        counting_sort(e, ne, g->n, false, count, tmp);
+        counting_sort(tmp, ne, g->n, true, count, e);
+    }
+    mloda_free(tmp);
+    mloda_free(count);
     if (st != MLODA_OK) {
         mloda_free(e);
         return st;
     }
-    qsort(e, (size_t)ne, sizeof *e, cmp_entry);
     /* last write wins per (u, v); weight 0 means no edge */
     int64_t m = 0;
     for (int64_t k = 0; k < ne; k++) {
@@ -944,6 +1007,17 @@ static int64_t lookup(const graph *g, const mloda_column *c, int64_t r)
     return -1;
 }
 
+/* Node id of row r of the node column: the endpoint's id when the node column is the
+ * source or target column itself (no search), else by look-up. */
+static int64_t row_node(const graph *g, const mloda_column *node, int64_t r, int64_t rows)
+{
+    if (node == g->cols[0])
+        return g->ep[r];
+    if (node == g->cols[1])
+        return g->ep[rows + r];
+    return lookup(g, node, r);
+}
+
 static mloda_status map_rows(const graph *g, const mloda_column *node, const double *sc,
                              int64_t rows, mloda_column **out, mloda_error *err)
 {
@@ -955,14 +1029,14 @@ static mloda_status map_rows(const graph *g, const mloda_column *node, const dou
     double *y = vals;
     bool any_null = false;
     for (int64_t r = 0; st == MLODA_OK && r < rows; r++) {
-        int64_t id = lookup(g, node, r);
+        int64_t id = row_node(g, node, r, rows);
         y[r] = id >= 0 ? sc[id] : 0.0;
         any_null |= id < 0;
     }
     if (st == MLODA_OK && any_null) {
         st = mloda_column_builder_validity(b, &bits, err);
         for (int64_t r = 0; st == MLODA_OK && r < rows; r++) {
-            if (lookup(g, node, r) < 0)
+            if (row_node(g, node, r, rows) < 0)
                 bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
         }
     }
