@@ -223,7 +223,9 @@ MLODA_API mloda_status mloda_stream_all(const mloda_registry *registry,
 
 /**
  * Plans the request once. api_data_example gives the input tables' names, columns and
- * types (its rows are not kept). The session keeps a reference to the registry.
+ * types; the session keeps a reference to its tables (not a copy: columns are shared),
+ * which mloda_session_run(session, NULL, ...) computes on again, as mloda's run() without
+ * data does. The session keeps a reference to the registry.
  * out: new session (mloda_session_free), NULL on failure. Errors: as mloda_run_all's
  * planning errors.
  */

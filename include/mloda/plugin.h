@@ -12,8 +12,10 @@
  *   run time (every batch):
  *     calculate(calc)     compute all features of one feature set (step) at once
  *
- * Registration: mloda_registry_add copies the first struct_size bytes of the struct, so
- * fields a plugin was built without read as NULL. Fields are only ever appended;
+ * Registration: mloda_registry_add copies the first struct_size bytes of the struct (and
+ * its strings), so fields a plugin was built without read as NULL and the caller's struct
+ * and strings may go away after the call. Sessions keep a copy of the groups they use, so
+ * adding groups later does not disturb them. Fields are only ever appended;
  * abi_version changes only when compatibility breaks, and an unknown one is refused with
  * MLODA_ERR_PLUGIN. After a successful add the registry owns user_data (user_data_free is
  * called once when the registry goes away); after a failed add the caller still owns it.

@@ -43,6 +43,18 @@ static const op_info OPS[OP_COUNT_ALL] = {
     {OP_STD, "std", false},   {OP_VAR, "var", false},  {OP_MEDIAN, "median", false},
 };
 
+/* Per-feature state: the op, and whether the input is multi-column (then the op is
+ * applied across its columns per row, whatever the column count of a batch). */
+typedef struct agg_state {
+    const op_info *op;
+    bool row_wise;
+} agg_state;
+
+#define STATE_ROW(w)                                                                          \
+    {{&OPS[0], w}, {&OPS[1], w}, {&OPS[2], w}, {&OPS[3], w}, {&OPS[4], w},                  \
+     {&OPS[5], w}, {&OPS[6], w}, {&OPS[7], w}, {&OPS[8], w}}
+static const agg_state STATES[2][OP_COUNT_ALL] = {STATE_ROW(false), STATE_ROW(true)};
+
 #define ALLOWED "sum, min, max, avg, mean, count, std, var, median"
 #define OPT_TYPE "aggregation_type"
 
@@ -184,8 +196,9 @@ static mloda_status agg_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     st = mloda_bind_output(ctx, out, 0, mloda_bind_input_time_unit(ctx, 0), err);
     if (st != MLODA_OK)
         return st;
-    /* state: a pointer into the static op table, nothing to free */
-    return mloda_bind_set_state(ctx, (void *)(uintptr_t)op, NULL, err);
+    /* state: a pointer into the static state table, nothing to free */
+    const agg_state *state = &STATES[multi ? 1 : 0][op - OPS];
+    return mloda_bind_set_state(ctx, (void *)(uintptr_t)state, NULL, err);
 }
 
 /* ---------------------------------------------------------------- column-wise */
@@ -302,6 +315,33 @@ static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
     }
 }
 
+/* Integer sum/min/max across the columns of row r, exactly (no trip through double);
+ * false on int64 overflow. *any: a value was present. */
+static bool int_row(const mloda_calc *calc, int64_t i, int64_t width, int64_t r, agg_op op,
+                    int64_t *out, bool *any)
+{
+    int64_t acc = op == OP_MIN ? INT64_MAX : op == OP_MAX ? INT64_MIN : 0;
+    *any = false;
+    for (int64_t c = 0; c < width; c++) {
+        const mloda_column *col = mloda_calc_input(calc, i, 0, c);
+        if (!mloda_column_is_valid(col, r))
+            continue;
+        const int64_t *x = mloda_column_int64(col);
+        int64_t v = x != NULL ? x[r] : (mloda_column_bool_at(col, r) ? 1 : 0);
+        *any = true;
+        if (op == OP_SUM) {
+            if (__builtin_add_overflow(acc, v, &acc))
+                return false;
+        } else if (op == OP_MIN) {
+            acc = v < acc ? v : acc;
+        } else {
+            acc = v > acc ? v : acc;
+        }
+    }
+    *out = acc;
+    return true;
+}
+
 static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *op,
                              mloda_type out_type, mloda_column **out, mloda_error *err)
 {
@@ -313,7 +353,21 @@ static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *o
     double *v = mloda_malloc((size_t)(width > 0 ? width : 1) * sizeof *v);
     st = v == NULL ? mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory")
                    : mloda_column_builder_reserve(b, n, 0, err);
+    bool exact_int = out_type == MLODA_TYPE_INT64 && op->op != OP_COUNT;
     for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        if (exact_int) {
+            int64_t acc = 0;
+            bool any = false;
+            if (!int_row(calc, i, width, r, op->op, &acc, &any))
+                st = mloda_error_set_at(err, MLODA_ERR_RANGE, NULL, r,
+                                        "the int64 %s of row %lld overflows", op->name,
+                                        (long long)r);
+            else if (!any && op->op != OP_SUM)
+                st = mloda_column_builder_append_null(b, err);
+            else
+                st = mloda_column_builder_append_int64(b, acc, err);
+            continue;
+        }
         int64_t k = 0;
         for (int64_t c = 0; c < width; c++)
             k += value_at(mloda_calc_input(calc, i, 0, c), r, &v[k]);
@@ -359,8 +413,9 @@ static mloda_status stats_for(const mloda_calc *calc, const mloda_column *col, c
     }
     unsigned need = 0;
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        if (mloda_calc_input_width(calc, i, 0) == 1 && mloda_calc_input(calc, i, 0, 0) == col)
-            need |= needs_of(((const op_info *)mloda_calc_state(calc, i))->op);
+        const agg_state *fs = mloda_calc_state(calc, i);
+        if (!fs->row_wise && mloda_calc_input(calc, i, 0, 0) == col)
+            need |= needs_of(fs->op->op);
     }
     col_cache tmp;
     col_cache *slot = *n_cache < CACHE_SLOTS ? &cache[(*n_cache)++] : &tmp;
@@ -382,12 +437,13 @@ static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     int64_t n_cache = 0;
     int64_t n = mloda_calc_n_rows(calc);
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        const op_info *op = mloda_calc_state(calc, i);
+        const agg_state *state = mloda_calc_state(calc, i);
+        const op_info *op = state->op;
         const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
         mloda_type out_type = mloda_calc_output_type(calc, i);
         mloda_column *out = NULL;
         mloda_status st;
-        if (mloda_calc_input_width(calc, i, 0) != 1) {
+        if (state->row_wise) {
             st = row_wise(calc, i, op, out_type, &out, err);
         } else {
             const mloda_column *in = mloda_calc_input(calc, i, 0, 0);

@@ -145,7 +145,7 @@ mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state, void (*free_fn)(
 mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
 {
     plan_node *n = &plan->nodes[node];
-    const mloda_feature_group *g = &plan->registry->entries[n->group].group;
+    const mloda_feature_group *g = &plan->groups[n->group];
     mloda_bind ctx = {plan, node};
     if (g->bind != NULL) {
         MLODA_TRY(g->bind(g->user_data, &ctx, err));

@@ -19,7 +19,9 @@
 /* ---------------------------------------------------------------- registry */
 
 typedef struct mloda_registry_entry {
-    mloda_feature_group group; /* copied; fields beyond the plugin's struct_size are NULL */
+    mloda_feature_group group; /* copied; fields beyond the plugin's struct_size are NULL;
+                                  its strings point into `strings` */
+    char *strings;             /* owned copies of name, description, ... */
 } mloda_registry_entry;
 
 struct mloda_registry {
@@ -156,7 +158,12 @@ typedef struct plan_gather {
 } plan_gather;
 
 typedef struct mloda_plan {
-    const mloda_registry *registry; /* owned reference */
+    const mloda_registry *registry; /* owned reference: keeps the groups' user_data alive */
+    mloda_feature_group *groups; /* owned copy of the registry's groups at prepare */
+    int64_t n_groups;
+    mloda_source_set source_set; /* what features see of the data sources (owned arrays) */
+    const char **source_names;   /* owned array; strings owned by sources[] */
+    const mloda_table **source_schemas; /* owned array; tables owned by sources[] */
     plan_node *nodes;          /* owned */
     int64_t n_nodes;
     plan_step *steps;          /* owned, plan order */

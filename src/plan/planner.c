@@ -28,9 +28,6 @@
 typedef struct planner {
     mloda_plan *plan;
     const mloda_request *request;
-    mloda_source_set sources;
-    const char **source_names;      /* owned array, borrowed strings */
-    const mloda_table **source_schemas;
     mloda_strmap memo;              /* node key -> node index */
     int64_t *order;                 /* owned: nodes, inputs first */
     int64_t n_order;
@@ -64,8 +61,8 @@ static mloda_status add_one_source(planner *pl, const char *name, mloda_table *s
     s->name = mloda_strdup(name);
     if (s->name == NULL)
         return MLODA_NOMEM(err, "a table name");
-    pl->source_names[p->n_sources - 1] = s->name;
-    pl->source_schemas[p->n_sources - 1] = s->schema;
+    pl->plan->source_names[p->n_sources - 1] = s->name;
+    pl->plan->source_schemas[p->n_sources - 1] = s->schema;
     return MLODA_OK;
 }
 
@@ -78,16 +75,16 @@ static mloda_status add_sources(planner *pl, const mloda_api_data *example, mlod
     if (n == 0)
         return MLODA_OK;
     p->sources = mloda_calloc((size_t)n, sizeof *p->sources);
-    pl->source_names = mloda_calloc((size_t)n, sizeof *pl->source_names);
-    pl->source_schemas = mloda_calloc((size_t)n, sizeof *pl->source_schemas);
-    if (p->sources == NULL || pl->source_names == NULL || pl->source_schemas == NULL)
+    pl->plan->source_names = mloda_calloc((size_t)n, sizeof *pl->plan->source_names);
+    pl->plan->source_schemas = mloda_calloc((size_t)n, sizeof *pl->plan->source_schemas);
+    if (p->sources == NULL || pl->plan->source_names == NULL || pl->plan->source_schemas == NULL)
         return MLODA_NOMEM(err, "the data sources");
-    pl->sources.names = pl->source_names;
-    pl->sources.schemas = pl->source_schemas;
+    pl->plan->source_set.names = pl->plan->source_names;
+    pl->plan->source_set.schemas = pl->plan->source_schemas;
     for (int64_t i = 0; i < n_api; i++) {
         MLODA_TRY(add_one_source(pl, mloda_api_data_table_name(example, i),
                                  mloda_table_retain(mloda_api_data_table(example, i)), NULL, err));
-        pl->sources.n = p->n_sources;
+        pl->plan->source_set.n = p->n_sources;
     }
     for (int64_t i = 0; i < req->n_sources; i++) {
         const mloda_source_provider *prov = &req->sources[i];
@@ -102,7 +99,7 @@ static mloda_status add_sources(planner *pl, const mloda_api_data *example, mlod
             return st;
         }
         MLODA_TRY(add_one_source(pl, prov->name, schema, prov, err));
-        pl->sources.n = p->n_sources;
+        pl->plan->source_set.n = p->n_sources;
     }
     return MLODA_OK;
 }
@@ -227,7 +224,7 @@ static mloda_status add_row_id_columns(planner *pl, mloda_error *err)
         MLODA_TRY(schema_with_row_id(src->schema, rid, &t, err));
         mloda_table_release(src->schema);
         src->schema = t;
-        pl->source_schemas[si] = t;
+        pl->plan->source_schemas[si] = t;
         src->has_row_id = true;
     }
     return MLODA_OK;
@@ -270,20 +267,20 @@ static mloda_status new_node(planner *pl, const char *name, const mloda_options 
     n->request_pos = MLODA_NO_INDEX;
     pl->resolving[idx] = true;
     *out = idx;
-    return mloda_feature_init(&n->feature, name, opts, &pl->sources, err);
+    return mloda_feature_init(&n->feature, name, opts, &pl->plan->source_set, err);
 }
 
 /* Asks every group; exactly one must match. */
 static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
 {
-    const mloda_registry *r = pl->plan->registry;
     const mloda_feature *f = &pl->plan->nodes[node].feature;
     int64_t found[2] = {MLODA_NO_INDEX, MLODA_NO_INDEX};
     int64_t n_found = 0;
     resolve_reasons reasons;
     resolve_reasons_init(&reasons);
-    for (int64_t g = 0; g < r->n; g++) {
-        const mloda_feature_group *grp = &r->entries[g].group;
+    const mloda_plan *p = pl->plan;
+    for (int64_t g = 0; g < p->n_groups; g++) {
+        const mloda_feature_group *grp = &p->groups[g];
         bool m = false;
         mloda_error why = MLODA_ERROR_INIT;
         mloda_status st = grp->match(grp->user_data, f, &m, &why);
@@ -332,8 +329,7 @@ static const mloda_options *input_options(const planner *pl, const mloda_input_s
 
 static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
 {
-    const mloda_registry *r = pl->plan->registry;
-    const mloda_feature_group *g = &r->entries[pl->plan->nodes[node].group].group;
+    const mloda_feature_group *g = &pl->plan->groups[pl->plan->nodes[node].group];
     mloda_inputs in = {0};
     mloda_status st = g->inputs(g->user_data, &pl->plan->nodes[node].feature, &in, err);
     if (st == MLODA_OK && in.n > 0) {
@@ -788,8 +784,6 @@ static int resolve_threads(int requested)
 
 static void planner_reset(planner *pl)
 {
-    mloda_free(pl->source_names);
-    mloda_free(pl->source_schemas);
     mloda_strmap_reset(&pl->memo);
     mloda_free(pl->order);
     mloda_free(pl->stack);
@@ -830,6 +824,17 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     }
     mloda_plan *p = pl.plan;
     p->registry = mloda_registry_retain_internal(registry);
+    /* the plan's own copy of the group structs: adding groups to the registry later (which
+     * may move its array) cannot disturb running sessions */
+    p->groups = mloda_calloc((size_t)(registry->n > 0 ? registry->n : 1), sizeof *p->groups);
+    if (p->groups == NULL) {
+        mloda_free(pl.stack);
+        mloda_plan_free(p);
+        return MLODA_NOMEM(err, "a plan");
+    }
+    for (int64_t g = 0; g < registry->n; g++)
+        p->groups[g] = registry->entries[g].group;
+    p->n_groups = registry->n;
     p->threads = resolve_threads(request->threads);
     p->ordering = request->ordering;
     p->on_error = request->on_error;
@@ -884,6 +889,9 @@ void mloda_plan_free(mloda_plan *p)
     }
     mloda_free(p->sources);
     mloda_free(p->source_slot_nodes);
+    mloda_free((void *)p->source_names);
+    mloda_free((void *)p->source_schemas);
+    mloda_free(p->groups);
     filter_free_all(p);
     link_free_all(p);
     mloda_free(p->row_id_column);
@@ -894,7 +902,7 @@ void mloda_plan_free(mloda_plan *p)
 const mloda_feature_group *mloda_plan_step_group(const mloda_plan *plan, int64_t s)
 {
     int64_t g = plan->steps[s].group;
-    return g == MLODA_NO_INDEX ? NULL : &plan->registry->entries[g].group;
+    return g == MLODA_NO_INDEX ? NULL : &plan->groups[g];
 }
 
 bool mloda_plan_is_link_domain(const mloda_plan *plan, int64_t d)

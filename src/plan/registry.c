@@ -34,6 +34,7 @@ void mloda_registry_release_internal(const mloda_registry *r)
         mloda_feature_group *g = &m->entries[i].group;
         if (g->user_data_free != NULL)
             g->user_data_free(g->user_data);
+        mloda_free(m->entries[i].strings);
     }
     mloda_free(m->entries);
     mloda_free(m);
@@ -66,6 +67,31 @@ static mloda_status check_group(const mloda_feature_group *g, mloda_error *err)
     return MLODA_OK;
 }
 
+/* The group's strings, copied into one owned block so that the caller's may go away. */
+static mloda_status copy_strings(mloda_feature_group *g, char **out, mloda_error *err)
+{
+    const char **fields[] = {&g->name, &g->description, &g->version,
+                             &g->patterns, &g->options_doc, &g->example};
+    enum { N_FIELDS = sizeof fields / sizeof fields[0] };
+    size_t total = 0;
+    for (size_t i = 0; i < N_FIELDS; i++)
+        total += *fields[i] != NULL ? strlen(*fields[i]) + 1 : 0;
+    char *block = mloda_malloc(total > 0 ? total : 1);
+    if (block == NULL)
+        return MLODA_NOMEM(err, "a feature group");
+    char *p = block;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        if (*fields[i] == NULL)
+            continue;
+        size_t len = strlen(*fields[i]) + 1;
+        memcpy(p, *fields[i], len);
+        *fields[i] = p;
+        p += len;
+    }
+    *out = block;
+    return MLODA_OK;
+}
+
 mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *group,
                                 mloda_error *err)
 {
@@ -91,7 +117,10 @@ mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *gr
         r->entries = e;
         r->cap = cap;
     }
-    r->entries[r->n++].group = g;
+    char *strings = NULL;
+    MLODA_TRY(copy_strings(&g, &strings, err));
+    r->entries[r->n].group = g;
+    r->entries[r->n++].strings = strings;
     return MLODA_OK;
 }
 

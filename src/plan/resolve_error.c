@@ -114,8 +114,8 @@ mloda_status resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const
     char msg[MSG] = "";
     appendf(msg, sizeof msg, "several feature groups match feature '%s'", name);
     append_chain(msg, sizeof msg, plan, stack, depth, node);
-    appendf(msg, sizeof msg, ": '%s' and '%s'", plan->registry->entries[groups[0]].group.name,
-            plan->registry->entries[groups[1]].group.name);
+    appendf(msg, sizeof msg, ": '%s' and '%s'", plan->groups[groups[0]].name,
+            plan->groups[groups[1]].name);
     if (n_groups > 2)
         appendf(msg, sizeof msg, " and others");
     return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name, "%s", msg);

@@ -267,6 +267,94 @@ static void test_unknown_op(void)
     mloda_api_data_free(api);
 }
 
+/* A multi-column source stays row-wise even when a batch gives it a single column
+ * (one category), and int64 sources reduce exactly (no trip through double). */
+static mloda_status dup_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+{
+    (void)ud;
+    (void)why;
+    const char *sfx = mloda_feature_chain_suffix(f);
+    *out = sfx != NULL && strcmp(sfx, "dup2") == 0;
+    return MLODA_OK;
+}
+
+static mloda_status dup_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
+                               mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 1, 1, err);
+}
+
+static mloda_status dup_bind(void *ud, mloda_bind *ctx, mloda_error *err)
+{
+    (void)ud;
+    return mloda_bind_output_multi(ctx, MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, err);
+}
+
+static mloda_status dup_calc(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    for (int k = 0; k < 2; k++) {
+        mloda_column *c = mloda_column_retain(mloda_calc_input(calc, 0, 0, 0));
+        mloda_status st = mloda_calc_add_output(calc, 0, k ? "1" : "0", c, err);
+        if (st != MLODA_OK)
+            return st;
+    }
+    return MLODA_OK;
+}
+
+static const mloda_feature_group dup_group = {
+    .struct_size = sizeof(mloda_feature_group), .abi_version = MLODA_FEATURE_GROUP_ABI,
+    .name = "Dup2", .match = dup_match, .inputs = dup_inputs, .bind = dup_bind,
+    .calculate = dup_calc};
+
+static void test_row_wise_sources(void)
+{
+    /* one-hot with a single category in the batch */
+    const char *one[] = {"a", "a", "a"}, *feat[] = {"c__onehot_encoded__sum_aggr"};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *nm[] = {"c"};
+    mloda_column *cols[] = {col_str(one, 3)};
+    api_add(api, "T", 1, nm, cols);
+    mloda_request *req = request_of(feat, 1);
+    mloda_results *res = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    CHECK_CLOSE(num_at(result_column(res, feat[0]), 0), 1.0); /* per row, not 3 */
+    mloda_results_free(res);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+    /* exact int64 row-wise sums and maxima, and overflow as an error */
+    mloda_registry *r = mloda_registry_default();
+    (void)mloda_registry_add(r, &dup_group, NULL);
+    const int64_t big[] = {9007199254740993, 5};
+    mloda_api_data *api2 = mloda_api_data_new();
+    const char *nx[] = {"x"};
+    mloda_column *cx[] = {col_i64(big, NULL, 2)};
+    api_add(api2, "T", 1, nx, cx);
+    const char *feats[] = {"x__dup2__sum_aggr", "x__dup2__max_aggr"};
+    req = request_of(feats, 2);
+    CHECK_OK(mloda_run_all(r, req, api2, &res, &err), err);
+    const mloda_column *sum = result_column(res, "x__dup2__sum_aggr");
+    const mloda_column *mx = result_column(res, "x__dup2__max_aggr");
+    CHECK(sum != NULL && mloda_column_int64(sum)[0] == 18014398509481986);
+    CHECK(mx != NULL && mloda_column_int64(mx)[0] == 9007199254740993);
+    CHECK(sum != NULL && mloda_column_int64(sum)[1] == 10);
+    mloda_results_free(res);
+    mloda_request_free(req);
+    const int64_t huge[] = {INT64_MAX};
+    mloda_api_data *api3 = mloda_api_data_new();
+    mloda_column *ch[] = {col_i64(huge, NULL, 1)};
+    api_add(api3, "T", 1, nx, ch);
+    req = request_of(feats, 1);
+    mloda_error_reset(&err);
+    CHECK_EQ_INT(mloda_run_all(r, req, api3, &res, &err), MLODA_ERR_RANGE);
+    mloda_request_free(req);
+    mloda_api_data_free(api2);
+    mloda_api_data_free(api3);
+    mloda_registry_free(r);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -276,6 +364,7 @@ int main(void)
     RUN(test_text_bool_overflow);
     RUN(test_option_form);
     RUN(test_unknown_op);
+    RUN(test_row_wise_sources);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }

@@ -417,6 +417,64 @@ static void test_plan_inspection(void)
     mloda_api_data_free(api);
 }
 
+/* A plugin may read the data sources of its features at run time, and a registry may
+ * grow while sessions prepared from it run (their plan keeps its own copy of the groups). */
+static int64_t seen_sources = -1;
+static mloda_status ds_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+{
+    (void)ud;
+    (void)why;
+    const char *sfx = mloda_feature_chain_suffix(f);
+    *out = sfx != NULL && strcmp(sfx, "sources") == 0;
+    return MLODA_OK;
+}
+static mloda_status ds_inputs(void *ud, const mloda_feature *f, mloda_inputs *in, mloda_error *err)
+{
+    (void)ud;
+    return mloda_inputs_add_chain(in, f, 1, 1, err);
+}
+static mloda_status ds_calc(void *ud, mloda_calc *calc, mloda_error *err)
+{
+    (void)ud;
+    seen_sources = mloda_feature_n_data_sources(mloda_calc_feature(calc, 0));
+    const char *name = mloda_feature_data_source_name(mloda_calc_feature(calc, 0), 0);
+    if (name == NULL || strcmp(name, "T") != 0)
+        seen_sources = -2;
+    return mloda_calc_set_output(calc, 0, mloda_column_retain(mloda_calc_input(calc, 0, 0, 0)),
+                                 err);
+}
+
+static void test_run_time_sources_and_growing_registry(void)
+{
+    mloda_registry *r = mloda_registry_default();
+    mloda_feature_group g = {.struct_size = sizeof g, .abi_version = MLODA_FEATURE_GROUP_ABI,
+                             .name = "Sources", .match = ds_match, .inputs = ds_inputs,
+                             .calculate = ds_calc};
+    (void)mloda_registry_add(r, &g, NULL);
+    const double v[] = {1, 2};
+    mloda_api_data *api = api_one_f64("T", "v", v, 2);
+    const char *feats[] = {"v__sources", "v__sum_aggr"};
+    mloda_request *req = request_of(feats, 2);
+    mloda_session *s = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_prepare(r, req, api, &s, &err), err);
+    for (int k = 0; k < 100; k++) { /* moves the registry's array */
+        char name[32];
+        snprintf(name, sizeof name, "Extra%d", k);
+        g.name = name;
+        CHECK_OK(mloda_registry_add(r, &g, &err), err);
+    }
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_session_run(s, api, &res, &err), err);
+    CHECK_EQ_INT(seen_sources, 1);
+    CHECK_CLOSE(num_at(result_column(res, "v__sum_aggr"), 0), 3.0);
+    mloda_results_free(res);
+    mloda_session_free(s);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+    mloda_registry_free(r);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -432,6 +490,7 @@ int main(void)
     RUN(test_stream_equals_run);
     RUN(test_results_outlive_session);
     RUN(test_plan_inspection);
+    RUN(test_run_time_sources_and_growing_registry);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
