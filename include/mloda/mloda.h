@@ -137,8 +137,11 @@ MLODA_API mloda_status mloda_request_add_filter(mloda_request *req, const char *
  *           seconds), allow_exact_matches (default true). `on` keys are matched exactly.
  * Row order (SPEC §7.2): inner and left follow the left rows, each expanded to its matches
  * in right order; right follows the right rows; outer is left's order then the unmatched
- * right rows; append is the left rows then the right rows; union is append without
- * repeated (key, side) rows; asof keeps the left rows.
+ * right rows; append is the left rows then the right rows (no keys needed); union is append
+ * without rows that repeat another row of the same table in every column (no keys needed;
+ * a union reads every column of both tables, so batches must carry them all); asof keeps
+ * the left rows. Columns of the same name in both tables are not merged (pandas' concat
+ * would align them).
  * Checked when the request is planned (unknown table or column, type mismatch, bad
  * parameter: an error naming it).
  */

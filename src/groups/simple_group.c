@@ -104,6 +104,13 @@ static mloda_status simple_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     const simple *s = ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
+    for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
+        if (mloda_bind_input_is_multi(ctx, j))
+            return mloda_error_set(err, MLODA_ERR_TYPE, mloda_feature_name(f),
+                                   "feature '%s': input '%s' has several columns; simple group "
+                                   "'%s' takes single columns (select one with ~k)",
+                                   mloda_feature_name(f), mloda_bind_input_name(ctx, j), s->name);
+    }
     mloda_type t = s->def.output_type != MLODA_TYPE_INVALID ? s->def.output_type
                                                              : mloda_bind_input_type(ctx, 0);
     int32_t ls = t == MLODA_TYPE_FLOAT64_LIST ? mloda_bind_input_list_size(ctx, 0) : 0;

@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "plan/filter.h"
 
+#include <math.h>
 #include <pcre2.h>
 #include <string.h>
 
@@ -64,15 +65,26 @@ static bool has_key(const char *keys, const char *key)
     return false;
 }
 
-/* Converts micros since the epoch to the column's unit. */
-static bool micros_to_unit(int64_t us, mloda_time_unit unit, int64_t *out)
+/* floor(a / b) or ceil(a / b) for b > 0. */
+static int64_t div_round(int64_t a, int64_t b, bool up)
+{
+    int64_t q = a / b, r = a % b;
+    if (r != 0 && ((r > 0) == up))
+        q += up ? 1 : -1;
+    return q;
+}
+
+/* Converts micros since the epoch to the column's unit; a bound between two units rounds
+ * up (`up`) or down so that comparing in the unit keeps exactly the rows the bound keeps
+ * (up for x >= b and x < b, down for x <= b and x > b). */
+static bool micros_to_unit(int64_t us, mloda_time_unit unit, bool up, int64_t *out)
 {
     switch (unit) {
     case MLODA_TIME_SECOND:
-        *out = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+        *out = div_round(us, 1000000, up);
         return true;
     case MLODA_TIME_MILLI:
-        *out = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+        *out = div_round(us, 1000, up);
         return true;
     case MLODA_TIME_MICRO:
         *out = us;
@@ -86,7 +98,7 @@ static bool micros_to_unit(int64_t us, mloda_time_unit unit, int64_t *out)
 /* Reads item `idx` (-1: the scalar under key) of the params as a value of the column's
  * type. */
 static mloda_status read_value(const plan_filter *f, const mloda_options *p, const char *key,
-                               int64_t idx, filter_value *out, mloda_error *err)
+                               int64_t idx, bool round_up, filter_value *out, mloda_error *err)
 {
     mloda_value_kind k = idx < 0 ? mloda_options_kind(p, key) : mloda_options_list_kind(p, key, idx);
     const char *s = NULL;
@@ -109,6 +121,9 @@ static mloda_status read_value(const plan_filter *f, const mloda_options *p, con
         if (k == MLODA_VALUE_FLOAT) {
             (void)(idx < 0 ? mloda_options_get_float(p, key, &d)
                            : mloda_options_list_get_float(p, key, idx, &d));
+            if (isnan(d))
+                return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
+                                       "filter on '%s': parameter '%s' is NaN", f->column, key);
             out->d = d;
             return MLODA_OK;
         }
@@ -122,11 +137,17 @@ static mloda_status read_value(const plan_filter *f, const mloda_options *p, con
             out->i = i;
             return MLODA_OK;
         }
-        if (got_s && mloda_iso8601_parse(s, strlen(s), &us) && micros_to_unit(us, f->unit, &i)) {
+        if (got_s && mloda_iso8601_parse(s, strlen(s), &us) &&
+            micros_to_unit(us, f->unit, round_up, &i)) {
             out->is_int = true;
             out->i = i;
             return MLODA_OK;
         }
+        if (got_s && mloda_iso8601_parse(s, strlen(s), &us))
+            return mloda_error_set(err, MLODA_ERR_RANGE, f->column,
+                                   "filter on '%s': parameter '%s' value '%s' is outside the "
+                                   "range of the column's timestamp unit",
+                                   f->column, key, s);
         if (got_s)
             return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
                                    "filter on '%s': parameter '%s' value '%s' is not an ISO 8601 "
@@ -176,7 +197,10 @@ static mloda_status read_bound(const plan_filter *f, const mloda_options *p, con
         return MLODA_OK;
     }
     out->set = true;
-    return read_value(f, p, key, -1, &out->v, err);
+    /* a lower bound kept inclusive, or an upper bound kept exclusive, rounds up */
+    bool is_lower = out == &f->lo;
+    bool up = is_lower ? !out->exclusive : out->exclusive;
+    return read_value(f, p, key, -1, up, &out->v, err);
 }
 
 static mloda_status compile_regex(plan_filter *f, const mloda_options *p, mloda_error *err)
@@ -213,7 +237,7 @@ static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda
     if (f->values == NULL)
         return MLODA_NOMEM(err, "filter values");
     for (int64_t k = 0; k < n; k++) {
-        MLODA_TRY(read_value(f, p, "values", k, &f->values[k], err));
+        MLODA_TRY(read_value(f, p, "values", k, false, &f->values[k], err));
         f->n_values++;
     }
     return MLODA_OK;

@@ -200,7 +200,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_link *rl, 
     if (k->left == k->right)
         return mloda_error_set(err, MLODA_ERR_OPTION, rl->left,
                                "%s link joins table '%s' with itself", rl->type, rl->left);
-    bool keyed = k->kind != LINK_APPEND && k->kind != LINK_ASOF;
+    bool keyed = k->kind != LINK_APPEND && k->kind != LINK_UNION && k->kind != LINK_ASOF;
     if (keyed && rl->n_keys == 0)
         return mloda_error_set(err, MLODA_ERR_OPTION, rl->type,
                                "%s link of '%s' and '%s' needs key columns", rl->type, rl->left,

@@ -304,7 +304,7 @@ static void exec_task(mloda_task *task)
     run_ctx *run = t->run;
     int64_t s = t->step;
     step_state r = exec_step(run, s);
-    if (r == STEP_FAILED && run->plan->on_error == MLODA_ON_ERROR_STOP)
+    if (r == STEP_FAILED && run->is_stream && run->plan->on_error == MLODA_ON_ERROR_STOP)
         atomic_store_explicit(&run->cancel, true, memory_order_release);
     finish_pool_step(run, s);
 }

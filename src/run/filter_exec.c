@@ -89,10 +89,14 @@ static mloda_status text_form(const mloda_column *col, int64_t i, mloda_buf *b, 
     case MLODA_TYPE_TIMESTAMP: {
         int64_t v = mloda_column_int64(col)[i];
         mloda_time_unit u = mloda_column_time_unit(col);
-        int64_t us = u == MLODA_TIME_SECOND ? v * 1000000
-                     : u == MLODA_TIME_MILLI ? v * 1000
-                     : u == MLODA_TIME_NANO  ? v / 1000
-                                             : v;
+        int64_t us = v;
+        bool overflow = u == MLODA_TIME_SECOND  ? __builtin_mul_overflow(v, 1000000, &us)
+                        : u == MLODA_TIME_MILLI ? __builtin_mul_overflow(v, 1000, &us)
+                                                : false;
+        if (u == MLODA_TIME_NANO)
+            us = v / 1000;
+        if (overflow) /* beyond what a date can show: the raw count */
+            return mloda_buf_printf(b, err, "%lld", (long long)v);
         char tmp[40];
         size_t n = mloda_iso8601_format(us, tmp, sizeof tmp);
         if (n > 10)

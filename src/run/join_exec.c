@@ -618,11 +618,11 @@ static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
         return MLODA_NOMEM(err, "joined inputs");
     dst->cap = src->n;
     for (int64_t c = 0; c < src->n; c++) {
+        MLODA_TRY(mloda_column_take_trusted(src->cols[c], idx, n, true, &dst->cols[c], err));
+        dst->n++; /* the column is owned now; reset frees it with its suffix */
         dst->suffixes[c] = mloda_strdup(src->suffixes[c]);
         if (dst->suffixes[c] == NULL)
             return MLODA_NOMEM(err, "joined inputs");
-        MLODA_TRY(mloda_column_take_trusted(src->cols[c], idx, n, true, &dst->cols[c], err));
-        dst->n++;
     }
     return MLODA_OK;
 }

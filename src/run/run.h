@@ -64,6 +64,7 @@ struct run_ctx {
     step_task *tasks;         /* [n_steps] */
     atomic_bool cancel;
     bool use_pool;
+    bool is_stream;           /* a failure cancels the rest only for STOP-mode streams */
     /* completion queue (pool mode) */
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -166,6 +166,7 @@ mloda_status mloda_session_stream_run(const mloda_session *session,
         mloda_free(stream);
         return st;
     }
+    stream->run->is_stream = true;
     run_start(stream->run);
     *out = stream;
     return MLODA_OK;

@@ -101,6 +101,7 @@ static const fcase CASES[] = {
     {"bad time", "t", "time_range", "from=s:yesterday", "v", -1, 0, MLODA_ERR_OPTION, "ISO 8601"},
     {"time_range on numbers", "v", "time_range", "from=i:1", "v", -1, 0, MLODA_ERR_TYPE,
      "timestamp"},
+    {"NaN bound", "v", "min", "value=f:nan", "v", -1, 0, MLODA_ERR_OPTION, "NaN"},
 };
 
 static void test_filter_table(void)
@@ -200,12 +201,50 @@ static void test_filter_pool(void)
     mloda_api_data_free(api);
 }
 
+/* Bounds between two ticks of a coarse timestamp unit keep exactly the rows they should;
+ * a regex over timestamps far outside the calendar does not overflow. */
+static void test_coarse_time_bounds(void)
+{
+    const int64_t secs[] = {0, 1, 10, 10000000000000};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *nm[] = {"t"};
+    mloda_column *c[1] = {NULL};
+    (void)mloda_column_from_timestamp(secs, NULL, 4, MLODA_TIME_SECOND, &c[0], NULL);
+    api_add(api, "T", 1, nm, c);
+    static const struct {
+        const char *type, *params;
+        int64_t rows;
+    } cases[] = {
+        {"min", "value=s:1970-01-01T00:00:00.5", 3},
+        {"time_range", "from=s:1970-01-01T00:00:00.5;to=s:1970-01-01T00:00:10.5", 2},
+        {"range", "min=s:1970-01-01T00:00:00.5;max=s:1970-01-01T00:00:10.5", 2},
+        {"max", "max=s:1970-01-01T00:00:00.5;max_exclusive=b:true", 1},
+        {"regex", "value=s:^1970", 3},
+    };
+    const char *feat = "t";
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s %s", cases[k].type, cases[k].params);
+        mloda_request *req = request_of(&feat, 1);
+        mloda_options *o = params_of(cases[k].params);
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_request_add_filter(req, "t", cases[k].type, o, &err), err);
+        mloda_results *res = NULL;
+        CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+        CHECK_EQ_INT(mloda_column_length(result_column(res, "t")), cases[k].rows);
+        mloda_results_free(res);
+        mloda_options_free(o);
+        mloda_request_free(req);
+    }
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
     RUN(test_filter_table);
     RUN(test_combined_rowid_session);
     RUN(test_filter_pool);
+    RUN(test_coarse_time_bounds);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
