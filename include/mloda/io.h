@@ -30,12 +30,16 @@
  *     is null ("" in quotes is an empty string in utf8 columns); NaN, NA, null and none
  *     are nulls in numeric columns. A column of only nulls is float64.
  *   NDJSON values: as api_data (numbers, strings, true/false, null, arrays of n numbers
- *     -> float64_list[n]); a key missing from a row is null in that row.
+ *     -> float64_list[n]); a key missing from a row is null in that row; a key whose
+ *     sample values include an object or a list of lists is left out of the schema.
  *   SQLite declared types (affinity rules of sqlite.org/datatype3.html): ...BOOL... -> bool;
  *     ...INT... -> int64; ...CHAR/CLOB/TEXT... -> utf8; ...REAL/FLOA/DOUB... -> float64;
  *     ...DATE/TIME... -> timestamp (ISO 8601 text); other declared types (NUMERIC,
  *     DECIMAL) -> float64; no declared type -> from the stored values of the first
  *     `infer_rows` rows. BLOB columns are left out of the schema.
+ *
+ * Linking: these functions live in libmloda_io.a (the formats layer), which uses the
+ * engine's internal helpers: link it with the static libmloda.a, plus -lyajl -lsqlite3.
  *
  * Thread safety: the constructors touch only their arguments. A provider's callbacks
  * open their own file or connection per call and never modify the provider, so plans of

@@ -192,11 +192,13 @@ mloda_status io_csv_table_select(io_csv_table *t, int64_t n, const char *const *
     t->types = mloda_calloc(nn, sizeof *t->types);
     t->readers = mloda_calloc(nn, sizeof *t->readers);
     int64_t *field_of = mloda_malloc(nn * sizeof *field_of); /* name -> header field or -1 */
-    mloda_strmap index = {0};                                 /* header name -> field */
-    mloda_status st = (t->slot == NULL || t->columns == NULL || t->types == NULL ||
-                       t->readers == NULL || field_of == NULL)
-                          ? MLODA_NOMEM(err, "CSV columns")
-                          : MLODA_OK;
+    if (t->slot == NULL || t->columns == NULL || t->types == NULL || t->readers == NULL ||
+        field_of == NULL) {
+        mloda_free(field_of);
+        return MLODA_NOMEM(err, "CSV columns"); /* the rest is freed by _reset */
+    }
+    mloda_strmap index = {0}; /* header name -> field */
+    mloda_status st = MLODA_OK;
     for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++) {
         int64_t first = 0;
         t->slot[i] = -1;

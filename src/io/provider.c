@@ -133,11 +133,12 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
                                            : io_file_stem(path);
     p->infer_rows = o.infer_rows == 0 ? DEFAULT_INFER_ROWS : o.infer_rows;
     p->busy_ms = o.busy_timeout_ms == 0 ? DEFAULT_BUSY_MS : o.busy_timeout_ms;
-    mloda_status st = (p->path == NULL || p->name == NULL ||
-                       (db_table != NULL && p->db_table == NULL))
-                          ? MLODA_NOMEM(err, "a data source")
-                          : MLODA_OK;
-    if (st == MLODA_OK && p->name[0] == '\0')
+    if (p->path == NULL || p->name == NULL || (db_table != NULL && p->db_table == NULL)) {
+        provider_free(p);
+        return MLODA_NOMEM(err, "a data source");
+    }
+    mloda_status st = MLODA_OK;
+    if (p->name[0] == '\0')
         st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                              "source %s: its file name gives no table name; pass a name", path);
     if (st == MLODA_OK)

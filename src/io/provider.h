@@ -9,7 +9,11 @@
 #include "io/io.h"
 #include "mloda/io.h"
 
-typedef enum io_provider_kind { IO_PROVIDER_CSV, IO_PROVIDER_NDJSON, IO_PROVIDER_SQLITE } io_provider_kind;
+typedef enum io_provider_kind {
+    IO_PROVIDER_CSV,
+    IO_PROVIDER_NDJSON,
+    IO_PROVIDER_SQLITE
+} io_provider_kind;
 
 /** A provider's user_data: immutable after the constructor, so callbacks may overlap. */
 typedef struct io_provider {

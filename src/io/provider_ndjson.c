@@ -42,20 +42,24 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
         if (!mloda_strmap_get(&r->index, p->type_names[i], &at))
             st = io_json_rows_add_column(r, p->type_names[i], &p->types[i], err);
     }
+    if (st != MLODA_OK)
+        return st;
     const int64_t n = r->n_slots;
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
     io_coltype *types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *types);
-    if (st == MLODA_OK && (cols == NULL || types == NULL))
-        st = MLODA_NOMEM(err, "NDJSON columns");
-    if (st == MLODA_OK)
-        st = io_json_rows_finish(r, cols, err);
+    if (cols == NULL || types == NULL) {
+        mloda_free(cols);
+        mloda_free(types);
+        return MLODA_NOMEM(err, "NDJSON columns");
+    }
+    st = io_json_rows_finish(r, cols, err);
     for (int64_t k = 0; k < n && st == MLODA_OK; k++) {
         /* INVALID: an unreadable column (objects), left out of the schema */
         types[k].type = cols[k] != NULL ? mloda_column_type(cols[k]) : MLODA_TYPE_INVALID;
         types[k].list_size = cols[k] != NULL ? mloda_column_list_size(cols[k]) : 0;
         types[k].unit = MLODA_TIME_MICRO;
     }
-    for (int64_t k = 0; cols != NULL && k < n; k++)
+    for (int64_t k = 0; k < n; k++)
         mloda_column_release(cols[k]);
     mloda_free(cols);
     if (st != MLODA_OK) {
@@ -122,9 +126,10 @@ mloda_status io_ndjson_provider_read(void *ud, int64_t n, const char *const *col
     io_coltype *types = NULL;
     io_coltype *want = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *want);
     *out = NULL;
-    mloda_status st = want != NULL ? infer(p, &sample, &types, err)
-                                   : MLODA_NOMEM(err, "NDJSON columns");
-    for (int64_t k = 0; k < n && st == MLODA_OK; k++) {
+    if (want == NULL)
+        return MLODA_NOMEM(err, "NDJSON columns");
+    mloda_status st = infer(p, &sample, &types, err);
+    for (int64_t k = 0; k < n && st == MLODA_OK && types != NULL; k++) {
         int64_t at = 0;
         if (mloda_strmap_get(&sample.index, columns[k], &at) &&
             types[at].type != MLODA_TYPE_INVALID)
@@ -134,8 +139,7 @@ mloda_status io_ndjson_provider_read(void *ud, int64_t n, const char *const *col
                                  "%s: no row of the sample has a readable key '%s'", p->path,
                                  columns[k]);
     }
-    if (want != NULL)
-        io_json_rows_reset(&sample);
+    io_json_rows_reset(&sample);
     mloda_free(types);
     if (st == MLODA_OK)
         st = read_rows(p, n, columns, want, out, err);

@@ -69,7 +69,7 @@ static io_coltype declared_type(const char *declared, bool *skip, bool *sample)
 }
 
 static mloda_status push_col(sql_schema *s, const char *name, io_coltype type, bool skip,
-                             mloda_error *err)
+                             bool sample, mloda_error *err)
 {
     if (s->n == s->cap) {
         const int64_t cap = s->cap == 0 ? 8 : s->cap * 2;
@@ -82,6 +82,8 @@ static mloda_status push_col(sql_schema *s, const char *name, io_coltype type, b
     char *copy = mloda_strdup(name);
     if (copy == NULL)
         return MLODA_NOMEM(err, "a column name");
+    if (sample)
+        type.type = MLODA_TYPE_INVALID; /* typed by sample_type() */
     s->cols[s->n++] = (sql_col){copy, type, skip};
     return MLODA_OK;
 }
@@ -175,9 +177,8 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
         const char *declared = (const char *)sqlite3_column_text(r->stmt, 2);
         bool skip = false, sample = false;
         const io_coltype t = declared_type(declared, &skip, &sample);
-        st = name != NULL ? push_col(s, name, t, skip, err) : MLODA_NOMEM(err, "a column name");
-        if (st == MLODA_OK && sample)
-            s->cols[s->n - 1].type.type = MLODA_TYPE_INVALID; /* sampled below */
+        st = name != NULL ? push_col(s, name, t, skip, sample, err)
+                          : MLODA_NOMEM(err, "a column name");
     }
     if (st == MLODA_OK && rc != SQLITE_DONE)
         st = io_sql_is_locked(r)
@@ -223,7 +224,7 @@ mloda_status io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error 
     if (st == MLODA_OK && (names == NULL || types == NULL))
         st = MLODA_NOMEM(err, "a schema");
     int64_t n = 0;
-    for (int64_t i = 0; i < s.n && st == MLODA_OK; i++) {
+    for (int64_t i = 0; names != NULL && types != NULL && i < s.n && st == MLODA_OK; i++) {
         if (s.cols[i].skip)
             continue;
         names[n] = s.cols[i].name;

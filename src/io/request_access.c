@@ -69,13 +69,10 @@ static char *resolve(const access *a, const char *path)
     const char *base = a->ctx->base_dir;
     if (path[0] == '/' || base == NULL || base[0] == '\0' || strcmp(base, ".") == 0)
         return mloda_strdup(path);
-    const size_t lb = strlen(base), lp = strlen(path);
-    char *s = mloda_malloc(lb + lp + 2);
-    if (s != NULL) {
-        memcpy(s, base, lb);
-        s[lb] = '/';
-        memcpy(s + lb + 1, path, lp + 1);
-    }
+    const size_t n = strlen(base) + strlen(path) + 2;
+    char *s = mloda_malloc(n);
+    if (s != NULL)
+        (void)snprintf(s, n, "%s/%s", base, path);
     return s;
 }
 
@@ -116,7 +113,7 @@ static mloda_status claim_name(access *a, const io_jt *node, const char *name, c
     if (mloda_strmap_get(&a->names, name, &at))
         return io_jt_error(a->ctx->source, node, MLODA_ERR_DUPLICATE, name, err,
                            "two data sources are named '%s': %s and %s (give one a \"name\")",
-                           name, a->where[at], path);
+                           name, a->where != NULL && at < a->n_where ? a->where[at] : "?", path);
     if (a->n_where == a->cap_where) {
         const int64_t cap = a->cap_where == 0 ? 8 : a->cap_where * 2;
         char **w = mloda_realloc(a->where, (size_t)cap * sizeof *w);
@@ -141,8 +138,10 @@ static mloda_status add_source(access *a, const io_jt *node, io_provider_kind ki
     const char *table_name = name != NULL ? name : kind == IO_PROVIDER_SQLITE ? db_table : stem;
     mloda_source_column_type *types = NULL;
     int64_t n_types = 0;
-    mloda_status st = table_name != NULL ? MLODA_OK : MLODA_NOMEM(err, "a name");
-    if (st == MLODA_OK && table_name[0] == '\0')
+    if (table_name == NULL)
+        return MLODA_NOMEM(err, "a name");
+    mloda_status st = MLODA_OK;
+    if (table_name[0] == '\0')
         st = io_jt_error(a->ctx->source, node, MLODA_ERR_PARSE, path, err,
                          "the file name %s gives no table name; add a \"name\"", path);
     if (st == MLODA_OK)
@@ -242,7 +241,8 @@ static mloda_status note(access *a, const char *dir, const char *file, const cha
 static mloda_status scan_folder(access *a, const io_jt *node, const char *dir, char **names,
                                 int64_t n, mloda_error *err)
 {
-    qsort(names, (size_t)n, sizeof *names, compare_names);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof *names, compare_names);
     mloda_status st = MLODA_OK;
     for (int64_t i = 0; i < n && st == MLODA_OK; i++) {
         char full[4096];

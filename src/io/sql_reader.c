@@ -93,11 +93,10 @@ mloda_status io_sql_select(io_sql_reader *r, int64_t n, const char *const *names
     r->columns = mloda_calloc(nn, sizeof *r->columns);
     r->types = mloda_calloc(nn, sizeof *r->types);
     r->readers = mloda_calloc(nn, sizeof *r->readers);
+    if (r->slot == NULL || r->columns == NULL || r->types == NULL || r->readers == NULL)
+        return MLODA_NOMEM(err, "SQL columns"); /* freed by _reset */
     mloda_strmap index = {0}; /* result column name -> position (the first wins) */
-    mloda_status st = (r->slot == NULL || r->columns == NULL || r->types == NULL ||
-                       r->readers == NULL)
-                          ? MLODA_NOMEM(err, "SQL columns")
-                          : MLODA_OK;
+    mloda_status st = MLODA_OK;
     for (int i = 0; st == MLODA_OK && i < r->n_result; i++) {
         const char *name = sqlite3_column_name(r->stmt, i);
         int64_t first = 0;

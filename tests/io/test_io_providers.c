@@ -406,7 +406,8 @@ static void test_allocation_failures(void)
 {
     write_file("oom.csv", "id,name,score,at\n1,a,1.5,2024-01-01T00:00:00\n2,,NA,\n3,\"c\",2,\n");
     write_file("oom.ndjson", "{\"id\": 1, \"p\": [1, 2], \"s\": \"x\"}\n{\"id\": 2, \"o\": {}}\n");
-    sql_exec("oom.db", "create table t(id integer, s text, x); insert into t values (1, 'a', 2.5);");
+    sql_exec("oom.db", "create table t(id integer, s text, x);"
+                       "insert into t values (1, 'a', 2.5);");
     static const char *const cols[] = {"id", "s"};
     for (int kind = CSV; kind <= SQLITE; kind++) {
         long n = 0;
@@ -415,10 +416,13 @@ static void test_allocation_failures(void)
             mloda_source_provider p;
             mloda_error err = MLODA_ERROR_INIT;
             mloda_table *schema = NULL, *data = NULL;
-            mloda_status st = kind == CSV ? mloda_source_csv(path_of("oom.csv"), NULL, NULL, &p, &err)
-                              : kind == NDJSON
-                                  ? mloda_source_ndjson(path_of("oom.ndjson"), NULL, NULL, &p, &err)
-                                  : mloda_source_sqlite(path_of("oom.db"), "t", NULL, NULL, &p, &err);
+            mloda_status st;
+            if (kind == CSV)
+                st = mloda_source_csv(path_of("oom.csv"), NULL, NULL, &p, &err);
+            else if (kind == NDJSON)
+                st = mloda_source_ndjson(path_of("oom.ndjson"), NULL, NULL, &p, &err);
+            else
+                st = mloda_source_sqlite(path_of("oom.db"), "t", NULL, NULL, &p, &err);
             if (st == MLODA_OK)
                 st = p.schema(p.user_data, &schema, &err);
             if (st == MLODA_OK)
