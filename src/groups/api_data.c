@@ -18,7 +18,7 @@ static mloda_status find_source(const mloda_feature *f, int64_t *out, mloda_erro
             continue;
         if (*out >= 0)
             return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name,
-                                   "column '%s' is in api_data tables '%s' and '%s'; rename one "
+                                   "column '%s' is in tables '%s' and '%s'; rename one "
                                    "or request it through a link",
                                    name, mloda_feature_data_source_name(f, *out),
                                    mloda_feature_data_source_name(f, i));

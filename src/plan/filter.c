@@ -317,7 +317,8 @@ static mloda_status locate_column(const mloda_plan *plan, plan_filter *f, mloda_
     }
     if (f->source == MLODA_NO_INDEX)
         return mloda_error_set(err, MLODA_ERR_SCHEMA, f->column,
-                               "filter on unknown column '%s': no api_data table has it",
+                               "filter on unknown column '%s': no table (api_data or data "
+                               "source) has it",
                                f->column);
     return MLODA_OK;
 }

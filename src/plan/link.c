@@ -195,7 +195,9 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_link *rl, 
     k->right = find_source(plan, rl->right);
     if (k->left == MLODA_NO_INDEX || k->right == MLODA_NO_INDEX)
         return mloda_error_set(err, MLODA_ERR_SCHEMA, k->left == MLODA_NO_INDEX ? rl->left : rl->right,
-                               "%s link names table '%s', which api_data does not have", rl->type,
+                               "%s link names table '%s', which neither api_data nor a data "
+                               "source has",
+                               rl->type,
                                k->left == MLODA_NO_INDEX ? rl->left : rl->right);
     if (k->left == k->right)
         return mloda_error_set(err, MLODA_ERR_OPTION, rl->left,

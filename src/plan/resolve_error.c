@@ -75,7 +75,7 @@ static void append_suggestions(char *buf, size_t cap, const mloda_plan *plan, co
 static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
 {
     if (plan->n_sources == 0) {
-        appendf(buf, cap, "; api_data holds no tables");
+        appendf(buf, cap, "; there are no tables (api_data is empty and no data source is set)");
         return;
     }
     for (int64_t s = 0; s < plan->n_sources; s++) {
