@@ -234,10 +234,91 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
     return MLODA_OK;
 }
 
+/* idx[k] = i; k += lo <(=) x[i] <(=) hi: selection and compaction in one pass, with one
+ * loop per bound kind (NaN compares false and never passes). */
+#define SELECT_LOOP(x, lo, hi, lo_ex, hi_ex, idx, k)                                           \
+    do {                                                                                   \
+        if (!(lo_ex) && !(hi_ex))                                                          \
+            for (int64_t i = 0; i < n; i++) {                                              \
+                (idx)[k] = i;                                                              \
+                k += ((x)[i] >= (lo)) & ((x)[i] <= (hi));                                  \
+            }                                                                              \
+        else if (!(lo_ex))                                                                 \
+            for (int64_t i = 0; i < n; i++) {                                              \
+                (idx)[k] = i;                                                              \
+                k += ((x)[i] >= (lo)) & ((x)[i] < (hi));                                   \
+            }                                                                              \
+        else if (!(hi_ex))                                                                 \
+            for (int64_t i = 0; i < n; i++) {                                              \
+                (idx)[k] = i;                                                              \
+                k += ((x)[i] > (lo)) & ((x)[i] <= (hi));                                   \
+            }                                                                              \
+        else                                                                               \
+            for (int64_t i = 0; i < n; i++) {                                              \
+                (idx)[k] = i;                                                              \
+                k += ((x)[i] > (lo)) & ((x)[i] < (hi));                                    \
+            }                                                                              \
+    } while (0)
+
+/* Fast path of the common case, one numeric range-like filter on a column without nulls:
+ * the surviving row indices straight from the values (idx holds n + 1 slots). */
+static bool select_single(const plan_filter *f, const mloda_column *col, int64_t n,
+                          int64_t *restrict idx, int64_t *kept)
+{
+    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX || mloda_column_validity(col) != NULL)
+        return false;
+    bool lo_ex = f->lo.set && f->lo.exclusive, hi_ex = f->hi.set && f->hi.exclusive;
+    int64_t k = 0;
+    if (mloda_column_type(col) == MLODA_TYPE_FLOAT64) {
+        const double *restrict x = mloda_column_float64(col);
+        const double lo = bound_d(&f->lo, -INFINITY), hi = bound_d(&f->hi, INFINITY);
+        SELECT_LOOP(x, lo, hi, lo_ex, hi_ex, idx, k);
+    } else if ((mloda_column_type(col) == MLODA_TYPE_INT64 ||
+                mloda_column_type(col) == MLODA_TYPE_TIMESTAMP) &&
+               (!f->lo.set || f->lo.v.is_int) && (!f->hi.set || f->hi.v.is_int)) {
+        const int64_t *restrict x = mloda_column_int64(col);
+        const int64_t lo = f->lo.set ? f->lo.v.i : INT64_MIN, hi = f->hi.set ? f->hi.v.i : INT64_MAX;
+        SELECT_LOOP(x, lo, hi, lo_ex, hi_ex, idx, k);
+    } else {
+        return false;
+    }
+    *kept = k;
+    return true;
+}
+
+/* The index of the one filter on table src; -1 when it has none or several. */
+static int64_t only_filter(const mloda_plan *plan, int64_t src)
+{
+    int64_t found = -1;
+    for (int64_t f = 0; f < plan->n_filters; f++) {
+        if (plan->filters[f].source != src)
+            continue;
+        if (found >= 0)
+            return -1;
+        found = f;
+    }
+    return found;
+}
+
 mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     int64_t src = plan->steps[s].domain, n = run->domain_rows[src];
+    int64_t one = only_filter(plan, src);
+    if (one >= 0) {
+        int64_t *idx = mloda_malloc((size_t)(n + 1) * sizeof *idx);
+        if (idx == NULL)
+            return MLODA_NOMEM(err, "filter row indices");
+        int64_t kept = 0;
+        if (select_single(&plan->filters[one], run->filter_cols[one], n, idx, &kept)) {
+            mloda_status st = kept < n ? gather_table(run, src, idx, kept, err) : MLODA_OK;
+            mloda_free(idx);
+            if (st == MLODA_OK)
+                run->domain_rows[src] = kept;
+            return st;
+        }
+        mloda_free(idx);
+    }
     uint8_t *keep = mloda_malloc((size_t)(n > 0 ? n : 1));
     if (keep == NULL)
         return MLODA_NOMEM(err, "a filter mask");
@@ -247,15 +328,19 @@ mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
         if (plan->filters[f].source == src)
             st = eval_filter(&plan->filters[f], run->filter_cols[f], keep, n, err);
     }
-    /* branch-free compaction: write every index, advance over the kept ones */
+    /* count, then a branch-free compaction into an index array of exactly that size */
     int64_t kept = 0;
-    int64_t *idx = st == MLODA_OK ? mloda_aligned_alloc((size_t)(n > 0 ? n : 1) * sizeof *idx)
-                                  : NULL;
-    if (st == MLODA_OK && idx == NULL)
-        st = MLODA_NOMEM(err, "filter row indices");
-    for (int64_t i = 0; st == MLODA_OK && i < n; i++) {
-        idx[kept] = i;
+    for (int64_t i = 0; i < n; i++)
         kept += keep[i];
+    int64_t *idx = NULL;
+    if (st == MLODA_OK && kept < n) {
+        idx = mloda_malloc((size_t)(kept + 1) * sizeof *idx);
+        if (idx == NULL)
+            st = MLODA_NOMEM(err, "filter row indices");
+        for (int64_t i = 0, k = 0; idx != NULL && k < kept; i++) {
+            idx[k] = i;
+            k += keep[i];
+        }
     }
     if (st == MLODA_OK && kept < n)
         st = gather_table(run, src, idx, kept, err);
