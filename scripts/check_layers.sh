@@ -27,7 +27,7 @@ done
 [ "$failed" -eq 0 ] && passed=$((passed + 1))
 lib=$(ls "$build"/libmloda.so* 2>/dev/null | head -n 1)
 if [ -n "$lib" ]; then
-    extra=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -vE '^(mloda_|_init$|_fini$|_edata$|_end$|__bss_start$)' || true)
+    extra=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -vE '^(mloda_|_init$|_fini$|_edata$|_end$|__bss_start$|__gcov|__llvm|mangle_path$)' || true)
     if [ -n "$extra" ]; then
         echo "FAIL exports: $lib exports non-mloda symbols: $(echo "$extra" | head -n 5 | tr '\n' ' ')"
         failed=$((failed + 1))
