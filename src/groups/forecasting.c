@@ -35,19 +35,18 @@
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "groups/ols.h"
+#include "groups/time_units.h"
 #include "util/util.h"
 
 enum { ALGO_LINEAR = 0, ALGO_N = 7 };
 static const char *const ALGO_NAMES[ALGO_N] = {"linear", "ridge", "lasso", "randomforest",
                                                "gbr",    "svr",   "knn"};
 
-enum { U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_WEEK, U_MONTH, U_YEAR, UNIT_N };
-static const char *const UNIT_NAMES[UNIT_N] = {"second", "minute", "hour", "day",
-                                               "week",   "month",  "year"};
-/* month = 30 days, year = 365 days, as mloda's _generate_future_timestamps */
-static const int64_t UNIT_SECONDS[UNIT_N] = {1, 60, 3600, 86400, 604800, 2592000, 31536000};
+enum { U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_WEEK, U_MONTH, U_YEAR, UNIT_N = SPAN_UNIT_N };
+#define UNIT_NAMES SPAN_UNIT_NAMES
+#define UNIT_SECONDS SPAN_UNIT_SECONDS
 
-#define UNIT_ALLOWED "second, minute, hour, day, week, month, year"
+#define UNIT_ALLOWED SPAN_UNITS_ALLOWED
 #define REFUSED "ridge, lasso, randomforest, gbr, svr, knn"
 #define OPT_ALGO "algorithm"
 #define OPT_HORIZON "horizon"
@@ -79,15 +78,6 @@ typedef struct fc_state {
 } fc_state;
 
 /* ---------------------------------------------------------------- matching */
-
-static int find_name(const char *const *names, int n, const char *s, size_t len)
-{
-    for (int i = 0; i < n; i++) {
-        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
-            return i;
-    }
-    return -1;
-}
 
 /* A horizon of len digits: 1..MAX_HORIZON, else false. */
 static bool parse_horizon(const char *s, size_t len, int64_t *out)
@@ -316,21 +306,6 @@ static mloda_status fc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in
     return mloda_inputs_add(in, spec.ref, NULL, err);
 }
 
-/* Units of a timestamp column per second. */
-static int64_t per_second(mloda_time_unit u)
-{
-    switch (u) {
-    case MLODA_TIME_MILLI:
-        return 1000;
-    case MLODA_TIME_MICRO:
-        return 1000000;
-    case MLODA_TIME_NANO:
-        return 1000000000;
-    default:
-        return 1;
-    }
-}
-
 static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
@@ -369,7 +344,7 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     s->horizon = spec.horizon;
     s->ci = spec.ci;
     /* at most 31,536,000 s * 10^9: fits in int64 */
-    s->step = UNIT_SECONDS[spec.unit] * per_second(mloda_bind_input_time_unit(ctx, 1));
+    s->step = UNIT_SECONDS[spec.unit] * timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -763,7 +738,7 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     }
 
     fc_series s = {.n = n, .t = sc->times, .v = sc->vals};
-    int64_t ps = per_second(mloda_column_time_unit(rc));
+    int64_t ps = timestamp_per_second(mloda_column_time_unit(rc));
     s.clock.per_day = 86400 * ps;
     s.clock.per_hour = 3600 * ps;
     trig_init(&s.clock.trig);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "groups/groups.h"
+#include "groups/time_units.h"
 #include "util/util.h"
 
 typedef enum tw_fn {
@@ -51,14 +52,12 @@ typedef enum tw_fn {
 static const char *const FN_NAMES[FN_N] = {"sum",   "min", "max", "avg",    "mean", "count",
                                            "std",   "var", "median", "first", "last"};
 
-enum { UNIT_N = 7 };
-static const char *const UNIT_NAMES[UNIT_N] = {"second", "minute", "hour", "day",
-                                               "week",   "month",  "year"};
-/* month = 30 days, year = 365 days (SPEC.md §6.3) */
-static const int64_t UNIT_SECONDS[UNIT_N] = {1, 60, 3600, 86400, 604800, 2592000, 31536000};
+enum { UNIT_N = SPAN_UNIT_N };
+#define UNIT_NAMES SPAN_UNIT_NAMES
+#define UNIT_SECONDS SPAN_UNIT_SECONDS
 
 #define FN_ALLOWED "sum, min, max, avg, mean, count, std, var, median, first, last"
-#define UNIT_ALLOWED "second, minute, hour, day, week, month, year"
+#define UNIT_ALLOWED SPAN_UNITS_ALLOWED
 #define OPT_FN "window_function"
 #define OPT_SIZE "window_size"
 #define OPT_UNIT "time_unit"
@@ -79,15 +78,6 @@ typedef struct tw_state {
     int64_t span_seconds; /* size * unit; INT64_MAX when that overflows */
     char ref_name[];      /* the reference column, for messages */
 } tw_state;
-
-static int find_name(const char *const *names, int n, const char *s, size_t len)
-{
-    for (int i = 0; i < n; i++) {
-        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
-            return i;
-    }
-    return -1;
-}
 
 /* Parses a positive decimal integer of len bytes; false for anything else (signs, 0,
  * overflow: *out then holds 0 for "0"-like input and -1 otherwise). */
@@ -718,21 +708,6 @@ typedef struct tw_scratch {
     int64_t *q;    /* deque, allocated on first use */
 } tw_scratch;
 
-/* Units of a timestamp column per second. */
-static uint64_t per_second(mloda_time_unit u)
-{
-    switch (u) {
-    case MLODA_TIME_MILLI:
-        return 1000u;
-    case MLODA_TIME_MICRO:
-        return 1000000u;
-    case MLODA_TIME_NANO:
-        return 1000000000u;
-    default:
-        return 1u;
-    }
-}
-
 /* Whether t[0..n) never decreases (one pass, no early exit so that it vectorises). */
 static bool is_sorted_i64(const int64_t *restrict t, int64_t n)
 {
@@ -924,7 +899,7 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     const mloda_column *ref = mloda_calc_input(calc, i, 1, 0);
     const tw_order *o = NULL;
     MLODA_TRY(order_for(s, ref, n, name, state->ref_name, &o, err));
-    uint64_t per = per_second(mloda_column_time_unit(ref));
+    uint64_t per = (uint64_t)timestamp_per_second(mloda_column_time_unit(ref));
     uint64_t secs = (uint64_t)state->span_seconds;
     uint64_t span = secs > UINT64_MAX / per ? UINT64_MAX : secs * per;
 
