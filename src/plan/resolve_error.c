@@ -72,6 +72,55 @@ static void append_suggestions(char *buf, size_t cap, const mloda_plan *plan, co
     }
 }
 
+/* The fixed ending of a pattern line after its last placeholder: "_aggr" for
+ * "{in}__{op}_aggr"; NULL when the line ends with a placeholder. */
+static const char *pattern_ending(const char *line, size_t len, size_t *out_len)
+{
+    size_t i = len;
+    while (i > 0 && line[i - 1] != '}')
+        i--;
+    if (i == 0 || i == len)
+        return NULL;
+    *out_len = len - i;
+    return line + i;
+}
+
+/* For a chained name whose operation nobody recognised, the closest operation ending of a
+ * group's name patterns: "value__mean_agr" -> "value__mean_aggr". */
+static void append_suffix_suggestion(char *buf, size_t cap, const mloda_plan *plan,
+                                     const mloda_feature *f)
+{
+    const char *suffix = f->chain_suffix, *tail = strrchr(suffix, '_');
+    if (tail == NULL)
+        tail = suffix;
+    char best[MLODA_ERROR_SUBJECT_MAX] = "";
+    size_t best_d = 3; /* at most two edits */
+    for (int64_t g = 0; g < plan->n_groups; g++) {
+        const char *pat = plan->groups[g].patterns;
+        for (const char *line = pat; line != NULL && *line != '\0';) {
+            const char *nl = strchr(line, '\n');
+            size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+            size_t elen = 0;
+            const char *end = pattern_ending(line, len, &elen);
+            if (end != NULL && elen < sizeof best && elen > 1) {
+                char ending[MLODA_ERROR_SUBJECT_MAX];
+                memcpy(ending, end, elen);
+                ending[elen] = '\0';
+                size_t d = mloda_name_distance(tail, ending, best_d);
+                if (d > 0 && d < best_d) {
+                    best_d = d;
+                    if (snprintf(best, sizeof best, "%s__%.*s%s", f->chain_source,
+                                 (int)(tail - suffix), suffix, ending) < 0)
+                        best[0] = '\0'; /* a long name is cut short: still a hint */
+                }
+            }
+            line = nl != NULL ? nl + 1 : NULL;
+        }
+    }
+    if (best[0] != '\0')
+        appendf(buf, cap, "; closest: %s", best);
+}
+
 static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
 {
     if (plan->n_sources == 0) {
@@ -101,6 +150,8 @@ mloda_status resolve_error_none(const mloda_plan *plan, int64_t node, const reso
         append_suggestions(msg, sizeof msg, plan, name);
         if (plan->nodes[node].feature.chain_suffix == NULL)
             append_known_columns(msg, sizeof msg, plan);
+        else
+            append_suffix_suggestion(msg, sizeof msg, plan, &plan->nodes[node].feature);
     }
     const char *subject = depth > 0 ? plan->nodes[stack[0]].feature.name : name;
     return mloda_error_set(err, MLODA_ERR_RESOLVE, subject, "%s", msg);

@@ -41,6 +41,8 @@ static void test_bad_names(void)
         {"value__foo_aggr", MLODA_ERR_RESOLVE, "unknown aggregation type 'foo'"},
         {"value__frobnicated__max_aggr", MLODA_ERR_RESOLVE, "value__frobnicated"},
         {"a&b__sum_aggr", MLODA_ERR_RESOLVE, "no feature group matches feature 'a&b'"},
+        {"value__mean_agr", MLODA_ERR_RESOLVE, "closest: value__mean_aggr"},
+        {"value__median_impute", MLODA_ERR_RESOLVE, "closest: value__median_imputed"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].name);
