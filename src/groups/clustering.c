@@ -226,18 +226,10 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    const char *name = mloda_feature_name(f);
     clu_state parsed;
     bool recognised = false, hard = false;
     MLODA_TRY(parse_clu(f, &parsed, &recognised, err, &hard));
-    for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
-        mloda_type t = mloda_bind_input_type(ctx, j);
-        if (!la_type_is_numeric(t))
-            return mloda_error_set(err, MLODA_ERR_TYPE, name,
-                                   "feature '%s': input '%s' is %s; clustering needs numbers "
-                                   "(int64, float64, bool)",
-                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t));
-    }
+    MLODA_TRY(la_bind_numeric_inputs(ctx, "clustering", err));
     if (parsed.probs)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else

@@ -220,13 +220,8 @@ static mloda_status dr_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     MLODA_TRY(parse_dr(f, &parsed, &recognised, err, &hard));
     int64_t cols = 0;
     bool known = true;
+    MLODA_TRY(la_bind_numeric_inputs(ctx, "pca", err));
     for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
-        mloda_type t = mloda_bind_input_type(ctx, j);
-        if (!la_type_is_numeric(t))
-            return mloda_error_set(err, MLODA_ERR_TYPE, name,
-                                   "feature '%s': input '%s' is %s; pca needs numbers (int64, "
-                                   "float64, bool)",
-                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t));
         known = known && !mloda_bind_input_is_multi(ctx, j);
         cols++;
     }

@@ -11,6 +11,20 @@
 
 #include "util/util.h"
 
+mloda_status la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
+{
+    const char *name = mloda_feature_name(mloda_bind_feature(ctx));
+    for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
+        mloda_type t = mloda_bind_input_type(ctx, j);
+        if (!la_type_is_numeric(t))
+            return mloda_error_set(err, MLODA_ERR_TYPE, name,
+                                   "feature '%s': input '%s' is %s; %s needs numbers (int64, "
+                                   "float64, bool)",
+                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t), what);
+    }
+    return MLODA_OK;
+}
+
 bool la_type_is_numeric(mloda_type t)
 {
     return t == MLODA_TYPE_INT64 || t == MLODA_TYPE_FLOAT64 || t == MLODA_TYPE_BOOL;

@@ -21,6 +21,10 @@ typedef struct la_matrix {
 /** true when the type can be read as numbers (int64, float64, bool). */
 bool la_type_is_numeric(mloda_type t);
 
+/** At bind: every input must be numeric, else MLODA_ERR_TYPE "feature 'F': input 'x' is
+ *  utf8; <what> needs numbers (int64, float64, bool)". */
+mloda_status la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err);
+
 /**
  * Copies every column of every input of feature i of the step (all F~k columns of a
  * multi-column input) into *out as doubles, nulls and NaN as NaN.

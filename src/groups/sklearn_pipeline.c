@@ -158,22 +158,16 @@ static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    const char *name = mloda_feature_name(f);
     pipe_kind kind;
     bool recognised = false, hard = false;
     MLODA_TRY(parse_pipe(f, &kind, &recognised, err, &hard));
     int64_t n_in = mloda_bind_n_inputs(ctx);
     bool multi = n_in != 1;
-    for (int64_t j = 0; j < n_in; j++) {
-        mloda_type t = mloda_bind_input_type(ctx, j);
+    char what[64];
+    (void)snprintf(what, sizeof what, "sklearn pipeline '%s'", PIPES[kind]);
+    MLODA_TRY(la_bind_numeric_inputs(ctx, what, err));
+    for (int64_t j = 0; j < n_in; j++)
         multi = multi || mloda_bind_input_is_multi(ctx, j);
-        if (!la_type_is_numeric(t))
-            return mloda_error_set(err, MLODA_ERR_TYPE, name,
-                                   "feature '%s': input '%s' is %s; sklearn pipeline '%s' needs "
-                                   "numbers (int64, float64, bool)",
-                                   name, mloda_bind_input_name(ctx, j), mloda_type_name(t),
-                                   PIPES[kind]);
-    }
     if (multi)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else
