@@ -56,7 +56,7 @@ static mloda_api_data *make_batch(const double *v, int64_t n)
     mloda_column *c = NULL;
     const char *name = "v";
     mloda_api_data *api = mloda_api_data_new();
-    if (mloda_column_from_float64(v, NULL, n, &c, &err) != MLODA_OK ||
+    if (mloda_column_from_float64(n, v, NULL, &c, &err) != MLODA_OK ||
         mloda_api_data_add_columns(api, "T", 1, &name, (const mloda_column *const *)&c, &err) !=
             MLODA_OK)
         die("building the batch", &err);

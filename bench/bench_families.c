@@ -215,7 +215,7 @@ static mloda_column *f64_col(const double *v, const uint8_t *valid, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_float64(v, valid, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_float64(n, v, valid, &c, &err) != MLODA_OK)
         die("float64 column", &err);
     return c;
 }
@@ -224,7 +224,7 @@ static mloda_column *ts_col(const int64_t *t, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_timestamp(t, NULL, n, MLODA_TIME_MICRO, &c, &err) != MLODA_OK)
+    if (mloda_column_from_timestamp(MLODA_TIME_MICRO, n, t, NULL, &c, &err) != MLODA_OK)
         die("timestamp column", &err);
     return c;
 }
@@ -233,7 +233,7 @@ static mloda_column *i64_col(const int64_t *v, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_int64(v, NULL, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_int64(n, v, NULL, &c, &err) != MLODA_OK)
         die("int64 column", &err);
     return c;
 }
@@ -242,7 +242,7 @@ static mloda_column *str_col(char *const *s, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_utf8((const char *const *)s, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_utf8(n, (const char *const *)s, &c, &err) != MLODA_OK)
         die("utf8 column", &err);
     return c;
 }
@@ -251,7 +251,7 @@ static mloda_column *list_col(const double *v, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_float64_list(v, NULL, n, 2, &c, &err) != MLODA_OK)
+    if (mloda_column_from_float64_list(2, n, v, NULL, &c, &err) != MLODA_OK)
         die("list column", &err);
     return c;
 }
@@ -293,7 +293,7 @@ static void outbuf_free(outbuf *o)
 /* The largest relative difference between a float64 result column and a floor array. */
 static double max_rel_diff(const mloda_column *c, const double *want, int64_t n)
 {
-    if (c == NULL || mloda_column_length(c) != n)
+    if (c == NULL || mloda_column_n_rows(c) != n)
         return INFINITY;
     const double *got = mloda_column_float64(c);
     double worst = 0.0;
@@ -784,7 +784,7 @@ static double compare(const family *f, const mloda_results *res, const outbuf *o
 {
     const mloda_column *c = NULL;
     for (int64_t t = 0; t < mloda_results_n_tables(res) && c == NULL; t++) {
-        int64_t k = mloda_table_find(mloda_results_table(res, t), f->check);
+        int64_t k = mloda_table_column_index(mloda_results_table(res, t), f->check);
         if (k >= 0)
             c = mloda_table_column(mloda_results_table(res, t), k);
     }

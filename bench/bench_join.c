@@ -50,8 +50,8 @@ static void die(const char *what, const char *msg)
 }
 
 /* `a&b__times`: a * b row by row (a simple group). */
-static mloda_status times(void *ud, const mloda_column *const *in, int64_t n_in, int64_t n,
-                          const char *const *cap, int64_t n_cap, const mloda_options *opts,
+static mloda_status times(void *ud, int64_t n, int64_t n_in, const mloda_column *const *in,
+                          int64_t n_cap, const char *const *cap, const mloda_options *opts,
                           mloda_column **out, mloda_error *err)
 {
     (void)ud;
@@ -73,7 +73,7 @@ static mloda_status times(void *ud, const mloda_column *const *in, int64_t n_in,
     for (int64_t i = 0; i < n; i++)
         o[i] = x[i] * y[i];
     /* null where either side is null (a left join's unmatched rows) */
-    bool nulls = mloda_column_null_count(in[0]) > 0 || mloda_column_null_count(in[1]) > 0;
+    bool nulls = mloda_column_n_nulls(in[0]) > 0 || mloda_column_n_nulls(in[1]) > 0;
     if (nulls) {
         uint8_t *bits = NULL;
         st = mloda_column_builder_validity(b, &bits, err);
@@ -117,10 +117,10 @@ static mloda_api_data *make_api(const data *d)
     mloda_api_data *api = mloda_api_data_new();
     mloda_column *c[4] = {NULL, NULL, NULL, NULL};
     const char *ln[] = {"k", "v"}, *rn[] = {"id", "a"};
-    if (mloda_column_from_int64(d->lk, NULL, LEFT, &c[0], &err) != MLODA_OK ||
-        mloda_column_from_float64(d->lv, NULL, LEFT, &c[1], &err) != MLODA_OK ||
-        mloda_column_from_int64(d->rk, NULL, RIGHT, &c[2], &err) != MLODA_OK ||
-        mloda_column_from_float64(d->ra, NULL, RIGHT, &c[3], &err) != MLODA_OK ||
+    if (mloda_column_from_int64(LEFT, d->lk, NULL, &c[0], &err) != MLODA_OK ||
+        mloda_column_from_float64(LEFT, d->lv, NULL, &c[1], &err) != MLODA_OK ||
+        mloda_column_from_int64(RIGHT, d->rk, NULL, &c[2], &err) != MLODA_OK ||
+        mloda_column_from_float64(RIGHT, d->ra, NULL, &c[3], &err) != MLODA_OK ||
         mloda_api_data_add_columns(api, "L", 2, ln, (const mloda_column *const *)c, &err) != MLODA_OK ||
         mloda_api_data_add_columns(api, "R", 2, rn, (const mloda_column *const *)(c + 2), &err) !=
             MLODA_OK)
@@ -228,7 +228,7 @@ static void bench_filter(mloda_registry *reg, const data *d, int reps)
     (void)mloda_options_set_float(o, MLODA_CONTEXT, "min", 100.0, &err);
     (void)mloda_options_set_float(o, MLODA_CONTEXT, "max", 300.0, &err);
     (void)mloda_options_set_bool(o, MLODA_CONTEXT, "max_exclusive", true, &err);
-    if (mloda_request_add_filter(req, "v", "range", o, &err) != MLODA_OK)
+    if (mloda_request_add_filter(req, "range", "v", o, &err) != MLODA_OK)
         die("filter", err.message);
     mloda_session *s = NULL;
     if (mloda_prepare(reg, req, api, &s, &err) != MLODA_OK)
@@ -273,7 +273,7 @@ int main(int argc, char **argv)
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int reps = quick ? 3 : 7;
     mloda_registry *reg = mloda_registry_default();
-    mloda_simple_group g = {sizeof g, MLODA_FEATURE_GROUP_ABI, "Times", "a * b", "times",
+    mloda_simple_group g = {sizeof g, MLODA_SIMPLE_GROUP_ABI, "Times", "a * b", "times",
                             2, 2, MLODA_TYPE_FLOAT64, times, NULL, NULL};
     mloda_error err = MLODA_ERROR_INIT;
     if (mloda_registry_add_simple(reg, &g, &err) != MLODA_OK)

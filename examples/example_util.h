@@ -12,11 +12,11 @@
 /* Prints "group: col=[v, v, ...] col=[...]" for a result table. */
 static void print_table(const char *label, const mloda_table *t)
 {
-    printf("%s%s:", label, mloda_table_group(t));
+    printf("%s%s:", label, mloda_table_group_name(t));
     for (int64_t c = 0; c < mloda_table_n_columns(t); c++) {
         const mloda_column *col = mloda_table_column(t, c);
         printf(" %s=[", mloda_table_column_name(t, c));
-        for (int64_t i = 0; i < mloda_column_length(col); i++) {
+        for (int64_t i = 0; i < mloda_column_n_rows(col); i++) {
             if (i > 0)
                 printf(", ");
             if (!mloda_column_is_valid(col, i))
@@ -49,8 +49,8 @@ static mloda_api_data *sensor_batch(int k, int64_t n)
     mloda_column *cols[2] = {NULL, NULL};
     const char *names[2] = {"sensor_id", "value"};
     mloda_api_data *api = mloda_api_data_new();
-    if (api == NULL || mloda_column_from_int64(ids, NULL, n, &cols[0], &err) != MLODA_OK ||
-        mloda_column_from_float64(values, NULL, n, &cols[1], &err) != MLODA_OK ||
+    if (api == NULL || mloda_column_from_int64(n, ids, NULL, &cols[0], &err) != MLODA_OK ||
+        mloda_column_from_float64(n, values, NULL, &cols[1], &err) != MLODA_OK ||
         mloda_api_data_add_columns(api, "SensorData", 2, names,
                                    (const mloda_column *const *)cols, &err) != MLODA_OK) {
         fprintf(stderr, "building a batch failed: %s\n", err.message);

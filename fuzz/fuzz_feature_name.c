@@ -18,8 +18,8 @@ static mloda_api_data *sample(void)
     const char *s[] = {"a", "b", NULL};
     mloda_column *cols[2] = {NULL, NULL};
     const char *names[] = {"value", "name"};
-    (void)mloda_column_from_float64(v, NULL, 3, &cols[0], NULL);
-    (void)mloda_column_from_utf8(s, 3, &cols[1], NULL);
+    (void)mloda_column_from_float64(3, v, NULL, &cols[0], NULL);
+    (void)mloda_column_from_utf8(3, s, &cols[1], NULL);
     mloda_api_data *api = mloda_api_data_new();
     (void)mloda_api_data_add_columns(api, "T", 2, names, (const mloda_column *const *)cols, NULL);
     mloda_column_release(cols[0]);

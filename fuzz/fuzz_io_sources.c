@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const mloda_source_options opts = {sizeof opts, NULL, 0, 3, 0};
     for (int kind = 0; written && kind < 2; kind++) {
         mloda_source_provider p;
-        const mloda_status st = kind == 0 ? mloda_source_csv(path, "T", &opts, &p, NULL)
-                                          : mloda_source_ndjson(path, "T", &opts, &p, NULL);
+        const mloda_status st = kind == 0 ? mloda_source_init_csv(path, "T", &opts, &p, NULL)
+                                          : mloda_source_init_ndjson(path, "T", &opts, &p, NULL);
         if (st == MLODA_OK)
             check(&p);
         mloda_source_reset(&p);

@@ -22,7 +22,7 @@ static inline mloda_column *col_f64(const double *v, int64_t n)
         valid[i] = v[i] != NULLV;
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_float64(v, valid, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_float64(n, v, valid, &c, &err) != MLODA_OK)
         fprintf(stderr, "col_f64: %s\n", err.message);
     free(valid);
     return c;
@@ -32,7 +32,7 @@ static inline mloda_column *col_i64(const int64_t *v, const uint8_t *valid, int6
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_int64(v, valid, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_int64(n, v, valid, &c, &err) != MLODA_OK)
         fprintf(stderr, "col_i64: %s\n", err.message);
     return c;
 }
@@ -41,7 +41,7 @@ static inline mloda_column *col_str(const char *const *v, int64_t n)
 {
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_utf8(v, n, &c, &err) != MLODA_OK)
+    if (mloda_column_from_utf8(n, v, &c, &err) != MLODA_OK)
         fprintf(stderr, "col_str: %s\n", err.message);
     return c;
 }
@@ -81,7 +81,7 @@ static inline const mloda_column *result_column(const mloda_results *res, const 
 {
     for (int64_t t = 0; t < mloda_results_n_tables(res); t++) {
         const mloda_table *tab = mloda_results_table(res, t);
-        int64_t c = mloda_table_find(tab, name);
+        int64_t c = mloda_table_column_index(tab, name);
         if (c >= 0)
             return mloda_table_column(tab, c);
     }

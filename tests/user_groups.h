@@ -21,15 +21,19 @@ static mloda_status ug_suffix_match(const mloda_feature *f, const char *suffix, 
     return MLODA_OK;
 }
 
-static mloda_status ug_match_checked(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status ug_match_checked(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     return ug_suffix_match(f, "checked", out);
 }
 
-static mloda_status ug_match_slow(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status ug_match_slow(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     return ug_suffix_match(f, "slow", out);
@@ -47,7 +51,7 @@ static mloda_status ug_copy_all(mloda_calc *calc, bool fail_negative, mloda_erro
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
         const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
         const double *x = mloda_column_float64(in);
-        int64_t n = mloda_column_length(in);
+        int64_t n = mloda_column_n_rows(in);
         const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
         for (int64_t r = 0; fail_negative && r < n; r++) {
             if (x[r] < 0)
@@ -70,7 +74,7 @@ static mloda_status ug_calc_checked(void *ud, mloda_calc *calc, mloda_error *err
 static mloda_status ug_calc_slow(void *ud, mloda_calc *calc, mloda_error *err)
 {
     long ms = (long)(intptr_t)ud;
-    for (long k = 0; k < ms && !mloda_calc_cancelled(calc); k++) {
+    for (long k = 0; k < ms && !mloda_calc_is_cancelled(calc); k++) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
@@ -102,8 +106,10 @@ static mloda_feature_group ug_slow_group(long ms)
     return g;
 }
 
-static mloda_status ug_match_loop(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status ug_match_loop(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     const char *n = mloda_feature_name(f);
@@ -130,8 +136,10 @@ static const mloda_feature_group ug_loop = {
     .calculate = ug_calc_checked,
 };
 
-static mloda_status ug_match_rival(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status ug_match_rival(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     return ug_suffix_match(f, "sum_aggr", out);

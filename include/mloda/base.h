@@ -2,9 +2,14 @@
  * mloda/base.h: export macro, status codes and the error object.
  *
  * Lifecycle: an mloda_error is a plain caller-owned struct. Initialise it with
- * MLODA_ERROR_INIT (or mloda_error_init), pass it to any fallible call, and clear it
- * with mloda_error_reset before reusing it: the first error written wins, so the
- * innermost, most specific message survives an unwinding call chain.
+ * MLODA_ERROR_INIT (or mloda_error_reset) and pass it to any fallible call.
+ *
+ * Every public function that takes an mloda_error overwrites it: it starts by clearing a
+ * used error, so after each call err->code equals the status the call returned (MLODA_OK
+ * after a success) and one error object can serve a whole loop of calls, as SQLite's and
+ * nanoarrow's error objects do. The one exception is mloda_error_set / _set_at, which
+ * write only while err->code is MLODA_OK ("first error wins"): inside a call chain, and
+ * inside plugin callbacks, the innermost, most specific message survives the unwinding.
  * Reporting never allocates (fixed buffers), even for out-of-memory.
  */
 #ifndef MLODA_BASE_H
@@ -68,8 +73,12 @@ typedef enum mloda_status {
  *  Thread safety: thread-safe (returns a static string). */
 MLODA_API const char *mloda_status_name(mloda_status status);
 
-/** Short description of a status code ("wrong type"). Thread-safe. */
-MLODA_API const char *mloda_status_describe(mloda_status status);
+/** Short description of a status code ("wrong type"); "unknown status" for other values.
+ *  Thread-safe. */
+MLODA_API const char *mloda_status_description(mloda_status status);
+
+/** true for the status codes this library defines (MLODA_STATUS_LIST). Thread-safe. */
+MLODA_API bool mloda_status_is_known(mloda_status status);
 
 #define MLODA_ERROR_SUBJECT_MAX 128
 #define MLODA_ERROR_MESSAGE_MAX 512
@@ -85,19 +94,17 @@ typedef struct mloda_error {
 
 #define MLODA_ERROR_INIT {MLODA_OK, -1, "", ""}
 
-/** Sets *err to the "no error" state. err may be NULL. */
-MLODA_API void mloda_error_init(mloda_error *err);
-
-/** Same as mloda_error_init: clears a used error before the next call. */
+/** Sets *err to the "no error" state (as MLODA_ERROR_INIT). err may be NULL. */
 MLODA_API void mloda_error_reset(mloda_error *err);
 
 /**
- * Records an error unless one is already recorded (first error wins).
+ * Records an error unless one is already recorded (first error wins; see above).
  *
  * err      may be NULL (then only the code is returned).
  * code     the status to record; MLODA_OK records nothing.
  * subject  feature, column, file or option concerned; may be NULL. Truncated to fit.
- * fmt      printf-style message; truncated to fit; newlines are replaced by spaces.
+ * fmt      printf-style message; truncated to fit; newlines and other control characters
+ *          are replaced by spaces. NULL records the code's description.
  * Returns code, so call sites can write `return mloda_error_set(err, ...)`.
  * Thread safety: one thread per err.
  */

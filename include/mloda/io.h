@@ -4,13 +4,13 @@
  * mloda_source_provider (see mloda.h) that a request reads like an api_data table.
  *
  * Lifecycle:
- *   mloda_source_csv / _ndjson / _sqlite   fill a caller-allocated mloda_source_provider
+ *   mloda_source_init_csv / _ndjson / _sqlite   fill a caller-allocated mloda_source_provider
  *   mloda_request_add_source               the request takes over (frees it with itself)
- *   mloda_source_reset                     only for a provider that was never added, or
- *                                          whose mloda_request_add_source failed
+ *   mloda_source_reset               only for a provider that was never added, or whose
+ *                                    mloda_request_add_source failed
  *
  *   mloda_source_provider src;
- *   if (mloda_source_csv("customers.csv", NULL, NULL, &src, &err) != MLODA_OK ||
+ *   if (mloda_source_init_csv("customers.csv", NULL, NULL, &src, &err) != MLODA_OK ||
  *       mloda_request_add_source(req, &src, &err) != MLODA_OK)
  *       mloda_source_reset(&src);          // fine after either failure
  *
@@ -38,8 +38,8 @@
  *     DECIMAL) -> float64; no declared type -> from the stored values of the first
  *     `infer_rows` rows. BLOB columns are left out of the schema.
  *
- * Linking: these functions live in libmloda_io.a (the formats layer), which uses the
- * engine's internal helpers: link it with the static libmloda.a, plus -lyajl -lsqlite3.
+ * Linking: these functions are part of libmloda like the rest of the API (pkg-config
+ * --libs mloda, or find_package(mloda) and the target mloda::mloda).
  *
  * Thread safety: the constructors touch only their arguments. A provider's callbacks
  * open their own file or connection per call and never modify the provider, so plans of
@@ -61,10 +61,15 @@ typedef struct mloda_source_column_type {
     int32_t list_size;  /* FLOAT64_LIST: values per row (>= 1); ignored otherwise */
 } mloda_source_column_type;
 
-/** Options of the built-in sources; NULL means all defaults. Zero fields are defaults. */
+#define MLODA_SOURCE_OPTIONS_ABI 1u
+
+/** Options of the built-in sources; NULL means all defaults. Zero fields are defaults.
+ *  Versioned as plugin.h says: struct_size and abi_version first; fields beyond the
+ *  caller's struct_size read as defaults. */
 typedef struct mloda_source_options {
     size_t struct_size;                    /* sizeof(mloda_source_options) as the caller was
-                                              built (fields beyond it read as defaults) */
+                                              built */
+    uint32_t abi_version;                  /* MLODA_SOURCE_OPTIONS_ABI */
     const mloda_source_column_type *types; /* n_types stated types (borrowed for the call:
                                               the constructor copies them) */
     int64_t n_types;
@@ -87,7 +92,8 @@ typedef struct mloda_source_options {
  *       mloda_request_add_source succeeds (see mloda_source_reset). On failure *out is
  *       zeroed.
  * Errors here: MLODA_ERR_INVALID_ARG (NULL or empty path, empty name, a stated type that is
- * not a column type, list_size < 1 for a list), MLODA_ERR_NOMEM.
+ * not a column type, list_size < 1 for a list, options of an unknown abi_version or a
+ * struct_size too small), MLODA_ERR_NOMEM.
  * Errors when planned: MLODA_ERR_IO (cannot open or read: naming the file), MLODA_ERR_PARSE
  * (bad header: empty file, empty or repeated column name; bad quote: file, line, field),
  * MLODA_ERR_SCHEMA (a row with another number of fields than the header: file and line;
@@ -95,24 +101,25 @@ typedef struct mloda_source_options {
  * that does not fit its column: file, line, column, row).
  * Thread safety: thread-safe.
  */
-MLODA_API mloda_status mloda_source_csv(const char *path, const char *name,
-                                        const mloda_source_options *opts,
-                                        mloda_source_provider *out, mloda_error *err);
+MLODA_API mloda_status mloda_source_init_csv(const char *path, const char *name,
+                                             const mloda_source_options *opts,
+                                             mloda_source_provider *out, mloda_error *err);
 
 /**
  * An NDJSON file: each non-blank line is one JSON object, one row: {"column": value, ...}.
  * Columns are the keys seen in the first infer_rows rows, in the order first seen, plus
  * the columns of stated types (which need not appear in the sample); other keys that
  * appear only later are ignored; a key missing from a row is null there.
- * Parameters, ownership and thread safety as mloda_source_csv (name NULL: the file stem).
+ * Parameters, ownership and thread safety as mloda_source_init_csv (name NULL: the file
+ * stem).
  * Errors when planned: MLODA_ERR_IO; MLODA_ERR_PARSE (malformed JSON, a line that is not
  * an object, two objects on one line, a key repeated within a row: file, line, column and
  * byte); MLODA_ERR_TYPE / _RANGE (a value that does not fit its column, an object as a
  * value: file, line, column name and row).
  */
-MLODA_API mloda_status mloda_source_ndjson(const char *path, const char *name,
-                                           const mloda_source_options *opts,
-                                           mloda_source_provider *out, mloda_error *err);
+MLODA_API mloda_status mloda_source_init_ndjson(const char *path, const char *name,
+                                                const mloda_source_options *opts,
+                                                mloda_source_provider *out, mloda_error *err);
 
 /**
  * A table (or view) of a SQLite database, opened read-only. schema() reads PRAGMA
@@ -128,9 +135,10 @@ MLODA_API mloda_status mloda_source_ndjson(const char *path, const char *name,
  * message), MLODA_ERR_SCHEMA (no such table: naming it and the closest existing table),
  * MLODA_ERR_TYPE / _RANGE (a value that does not fit its column: file, table, column, row).
  */
-MLODA_API mloda_status mloda_source_sqlite(const char *db_path, const char *table,
-                                           const char *name, const mloda_source_options *opts,
-                                           mloda_source_provider *out, mloda_error *err);
+MLODA_API mloda_status mloda_source_init_sqlite(const char *db_path, const char *table,
+                                                const char *name,
+                                                const mloda_source_options *opts,
+                                                mloda_source_provider *out, mloda_error *err);
 
 /**
  * Frees what a constructor allocated for a provider that no request owns (never added, or

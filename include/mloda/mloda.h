@@ -18,7 +18,36 @@
  * passed or from the session: they stay valid after both are freed.
  *
  * Errors: every fallible call returns mloda_status and fills the optional mloda_error
- * (code, subject = the feature/column/table concerned, message). Nothing prints or exits.
+ * (code, subject = the feature/column/table concerned, message), overwriting what an
+ * earlier call left there (base.h). Nothing prints or exits.
+ *
+ * Naming and argument rules (every public header follows them):
+ *   Names      mloda_<object>_<verb or property>: mloda_session_run, mloda_table_n_rows.
+ *              Objects: registry, request, pool, session, results, stream, table, column,
+ *              column_builder, api_data, options, feature, inputs, bind, calc, source,
+ *              bitmap, error, status.
+ *   Lifecycle  _new / _free: create / destroy an object with one owner (_free(NULL) is a
+ *              no-op); _retain / _release: add / drop a reference to a shared immutable
+ *              object; _init_<kind> / _reset: fill / empty a caller-allocated struct.
+ *              An allocation-only constructor returns the object or NULL; every other
+ *              constructor returns a status and sets *out (NULL after a failure).
+ *   Constness  a `const T *` result is borrowed (valid while its owner lives, never
+ *              freed by the caller); a `T *` result or out-parameter is the caller's
+ *              reference. _retain takes a borrowed `const T *` and returns an owned
+ *              `T *`; _release and _free take only owned `T *`.
+ *   Counts     int64_t, named n_<things>: mloda_table_n_rows, mloda_results_n_tables,
+ *              mloda_options_n_keys. Indices are int64_t from 0.
+ *   Getters    a property is a noun (mloda_column_type); one that returns a name ends in
+ *              _name (mloda_table_group_name), one that returns a struct does not; a
+ *              bool getter reads is_/has_ (mloda_calc_is_cancelled). A lookup by name
+ *              returns an index, -1 when there is none (mloda_table_column_index).
+ *   Results    fallible functions return mloda_status, never a sentinel (-1, NULL) for
+ *              an error; getters that cannot fail return the value.
+ *   Arguments  in this order: the object acted on; what selects the behaviour (a kind,
+ *              type, bucket or format, with its parameters such as a time unit); the
+ *              names it concerns; data, each array preceded by its count; outputs
+ *              (out, out_*); mloda_error *err last (NULL allowed).
+ *   Settings   numbers in settings are int64_t; 0 means "the default".
  */
 #ifndef MLODA_MLODA_H
 #define MLODA_MLODA_H
@@ -35,6 +64,7 @@ extern "C" {
 
 typedef struct mloda_registry mloda_registry;
 typedef struct mloda_request mloda_request;
+typedef struct mloda_pool mloda_pool;
 typedef struct mloda_session mloda_session;
 typedef struct mloda_results mloda_results;
 typedef struct mloda_stream mloda_stream;
@@ -90,9 +120,20 @@ MLODA_API void mloda_request_free(mloda_request *req);
 MLODA_API mloda_status mloda_request_add(mloda_request *req, const char *feature,
                                          const mloda_options *opts, mloda_error *err);
 MLODA_API int64_t mloda_request_n_features(const mloda_request *req);
-/** Worker threads for independent feature sets: 0 (default) = number of cores, 1 = run
- *  everything on the calling thread. Errors: MLODA_ERR_INVALID_ARG for n < 0 or n > 1024. */
-MLODA_API mloda_status mloda_request_set_threads(mloda_request *req, int n, mloda_error *err);
+/** Most steps of one run computed at once: 0 (default) = as many as the pool has threads,
+ *  1 = every step on the calling thread (no pool), n > 1 = at most n at a time on the
+ *  pool (the calling thread helps). Errors: MLODA_ERR_INVALID_ARG for n < 0 or n > 1024. */
+MLODA_API mloda_status mloda_request_set_threads(mloda_request *req, int64_t n,
+                                                 mloda_error *err);
+/**
+ * The thread pool that sessions prepared from this request run their steps on (see
+ * mloda_pool_new); NULL (the default) = the process-wide pool, created on first use with
+ * one thread per core. The request borrows the pool (keep it until the request is freed
+ * or prepared); every session prepared from the request keeps its own reference, so the
+ * pool may be freed while those sessions live.
+ */
+MLODA_API mloda_status mloda_request_set_pool(mloda_request *req, mloda_pool *pool,
+                                              mloda_error *err);
 MLODA_API mloda_status mloda_request_set_column_ordering(mloda_request *req,
                                                          mloda_column_ordering ordering,
                                                          mloda_error *err);
@@ -121,8 +162,8 @@ MLODA_API mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t
  * Checked when the request is planned: an unknown column, an unknown type or a bad
  * parameter is an error naming it (MLODA_ERR_SCHEMA, MLODA_ERR_OPTION, MLODA_ERR_TYPE).
  */
-MLODA_API mloda_status mloda_request_add_filter(mloda_request *req, const char *column,
-                                                const char *type, const mloda_options *params,
+MLODA_API mloda_status mloda_request_add_filter(mloda_request *req, const char *type,
+                                                const char *column, const mloda_options *params,
                                                 mloda_error *err);
 /**
  * Links two api_data tables (SPEC.md §7.1–7.2): features whose inputs come from both
@@ -160,7 +201,7 @@ MLODA_API mloda_status mloda_request_add_link(mloda_request *req, const char *ty
  */
 typedef struct mloda_source_provider {
     size_t struct_size;   /* sizeof(mloda_source_provider) as the caller was built */
-    uint32_t abi_version; /* MLODA_SOURCE_ABI */
+    uint32_t abi_version; /* MLODA_SOURCE_PROVIDER_ABI */
     const char *name;     /* table name of the source, unique among sources and api_data */
     /** Column names and types: a table (its rows are ignored). */
     mloda_status (*schema)(void *user_data, mloda_table **out, mloda_error *err);
@@ -172,12 +213,16 @@ typedef struct mloda_source_provider {
     void (*user_data_free)(void *user_data); /* called when the request is freed */
 } mloda_source_provider;
 
-#define MLODA_SOURCE_ABI 1u
+#define MLODA_SOURCE_PROVIDER_ABI 1u
 
 /**
  * Adds a data source to the request (the struct is copied; after success the request owns
- * user_data, after a failure the caller does).
- * Errors: MLODA_ERR_PLUGIN (abi, missing callbacks or name), MLODA_ERR_DUPLICATE (name).
+ * user_data, after a failure the caller does). Versioning as plugin.h's feature groups:
+ * struct_size and abi_version are read first; a smaller struct_size from an older caller
+ * leaves the missing trailing fields absent, a larger one from a newer caller is read up
+ * to this library's size.
+ * Errors: MLODA_ERR_PLUGIN (unknown abi_version, struct_size too small for the required
+ * fields, missing callbacks or name), MLODA_ERR_DUPLICATE (name).
  */
 MLODA_API mloda_status mloda_request_add_source(mloda_request *req,
                                                 const mloda_source_provider *source,
@@ -189,6 +234,30 @@ MLODA_API mloda_status mloda_request_add_source(mloda_request *req,
  */
 MLODA_API mloda_status mloda_request_set_row_id_column(mloda_request *req, const char *name,
                                                        mloda_error *err);
+
+/* ---------------------------------------------------------------- thread pools */
+
+/**
+ * A pool of worker threads that sessions share (a server or a Python program holding many
+ * sessions starts one pool instead of one per session). Runs of different sessions take
+ * turns: each worker picks the next step round-robin over the runs waiting, so one large
+ * batch cannot hold back the others. A thread that waits for a run (mloda_session_run,
+ * mloda_stream_next) computes that run's ready steps itself meanwhile, so a feature group
+ * that runs another session from inside its calculation cannot deadlock the pool.
+ * Threads start on first use. Without a pool of their own, requests use the process-wide
+ * pool (one thread per core, created on first use, ended at process exit).
+ *
+ * n_threads  1 to 1024; 0 = one per core.
+ * out        new pool (mloda_pool_free), NULL on failure.
+ * Errors: MLODA_ERR_INVALID_ARG (n_threads out of range, out NULL), MLODA_ERR_NOMEM.
+ * Thread safety: a pool is thread-safe.
+ */
+MLODA_API mloda_status mloda_pool_new(int64_t n_threads, mloda_pool **out, mloda_error *err);
+/** Drops the caller's reference; requests and sessions that use the pool keep it alive, and
+ *  the last reference stops its threads after their current steps. NULL is fine. */
+MLODA_API void mloda_pool_free(mloda_pool *pool);
+/** Number of worker threads of the pool. */
+MLODA_API int64_t mloda_pool_n_threads(const mloda_pool *pool);
 
 /* ---------------------------------------------------------------- results */
 
@@ -293,11 +362,12 @@ typedef enum mloda_step_kind {
  */
 MLODA_API mloda_status mloda_session_plan(const mloda_session *session, mloda_plan_format format,
                                           char **out_text, mloda_error *err);
-MLODA_API void mloda_string_free(char *s);
 /* Structured view of the same plan (all borrowed while the session lives). */
 MLODA_API int64_t mloda_session_n_steps(const mloda_session *session);
 MLODA_API mloda_step_kind mloda_session_step_kind(const mloda_session *session, int64_t step);
-MLODA_API const char *mloda_session_step_group(const mloda_session *session, int64_t step);
+/** Name of the feature group of a step ("GlobalFilter" / "Join" for engine steps). */
+MLODA_API const char *mloda_session_step_group_name(const mloda_session *session,
+                                                    int64_t step);
 MLODA_API int64_t mloda_session_step_n_features(const mloda_session *session, int64_t step);
 MLODA_API const char *mloda_session_step_feature(const mloda_session *session, int64_t step,
                                                  int64_t k);

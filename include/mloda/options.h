@@ -78,7 +78,7 @@ MLODA_API mloda_status mloda_options_list_append_bool(mloda_options *o, const ch
 MLODA_API bool mloda_options_remove(mloda_options *o, const char *key);
 
 /* Reading. o may be NULL (treated as empty). Keys are listed in insertion order. */
-MLODA_API int64_t mloda_options_count(const mloda_options *o);
+MLODA_API int64_t mloda_options_n_keys(const mloda_options *o);
 MLODA_API const char *mloda_options_key(const mloda_options *o, int64_t i);
 MLODA_API mloda_option_bucket mloda_options_bucket(const mloda_options *o, const char *key);
 MLODA_API bool mloda_options_has(const mloda_options *o, const char *key);
@@ -91,8 +91,9 @@ MLODA_API bool mloda_options_get_int(const mloda_options *o, const char *key, in
 MLODA_API bool mloda_options_get_float(const mloda_options *o, const char *key, double *out);
 MLODA_API bool mloda_options_get_string(const mloda_options *o, const char *key,
                                         const char **out);
-/** Length of the list under key; -1 when the key holds no list. */
-MLODA_API int64_t mloda_options_list_len(const mloda_options *o, const char *key);
+/** Number of items of the list under key; 0 when the key holds no list (tell an empty list
+ *  from none with mloda_options_kind). */
+MLODA_API int64_t mloda_options_list_n_items(const mloda_options *o, const char *key);
 MLODA_API mloda_value_kind mloda_options_list_kind(const mloda_options *o, const char *key,
                                                    int64_t i);
 MLODA_API bool mloda_options_list_get_string(const mloda_options *o, const char *key, int64_t i,
@@ -105,13 +106,18 @@ MLODA_API bool mloda_options_list_get_bool(const mloda_options *o, const char *k
                                            bool *out);
 
 /**
- * Writes a canonical JSON text of the options of one bucket (keys sorted, numbers in
- * shortest round-trip form) into buf (size bytes, NUL-terminated, truncated to fit).
- * Equal options give equal texts, so it serves as an identity key.
- * Returns the length the full text needs (excluding the NUL), like snprintf.
+ * A canonical JSON text of the options of one bucket (keys sorted, numbers in shortest
+ * round-trip form): equal options give equal texts, so it serves as an identity key.
+ * out_text: new NUL-terminated text (free with mloda_string_free), NULL on failure.
+ * Errors: MLODA_ERR_INVALID_ARG (unknown bucket, out_text NULL), MLODA_ERR_NOMEM.
  */
-MLODA_API int64_t mloda_options_canonical(const mloda_options *o, mloda_option_bucket bucket,
-                                          char *buf, size_t size);
+MLODA_API mloda_status mloda_options_canonical(const mloda_options *o,
+                                               mloda_option_bucket bucket, char **out_text,
+                                               mloda_error *err);
+
+/** Frees a string the library returned (mloda_options_canonical, mloda_session_plan).
+ *  NULL is fine. */
+MLODA_API void mloda_string_free(char *s);
 
 #ifdef __cplusplus
 }

@@ -7,18 +7,36 @@
  * Lifecycle of one feature through a group:
  *   prepare time (mloda_prepare, mloda_run_all, mloda_stream_all):
  *     match(feature)      does this group compute the feature?  (every group is asked)
+ *                         It may parse the name once and attach what it parsed.
  *     inputs(feature)     which features does it need?           (the matching group)
  *     bind(ctx)           check input types, declare the output, build per-feature state
  *   run time (every batch):
  *     calculate(calc)     compute all features of one feature set (step) at once
+ *   inputs, bind and calculate read the parsed value with mloda_feature_parsed(); the
+ *   engine frees it with parsed_free when the plan goes (or at once, for a group whose
+ *   match said no or when planning fails).
  *
- * Registration: mloda_registry_add copies the first struct_size bytes of the struct (and
- * its strings), so fields a plugin was built without read as NULL and the caller's struct
- * and strings may go away after the call. Sessions keep a copy of the groups they use, so
- * adding groups later does not disturb them. Fields are only ever appended;
- * abi_version changes only when compatibility breaks, and an unknown one is refused with
- * MLODA_ERR_PLUGIN. After a successful add the registry owns user_data (user_data_free is
- * called once when the registry goes away); after a failed add the caller still owns it.
+ * Versioning (the same rule for every versioned struct: mloda_feature_group,
+ * mloda_simple_group, mloda_source_provider, mloda_source_options). Each struct starts with
+ * struct_size and abi_version, and has its own ABI constant. The library reads those two
+ * first and nothing else until it knows the version: an unknown abi_version is refused
+ * (MLODA_ERR_PLUGIN, or MLODA_ERR_INVALID_ARG for options); a struct_size that does not
+ * reach the required fields is refused; a smaller struct_size from a caller built against
+ * an older header leaves the missing trailing (optional) fields absent (NULL / 0); a
+ * larger one from a newer header is read up to this library's size. Fields are only ever
+ * appended; abi_version changes only when compatibility breaks.
+ *
+ * Registration: mloda_registry_add copies the struct (as above) and its strings, so the
+ * caller's struct and strings may go away after the call. Sessions keep a copy of the
+ * groups they use, so adding groups later does not disturb them. After a successful add
+ * the registry owns user_data (user_data_free is called once when the registry goes
+ * away); after a failed add the caller still owns it.
+ *
+ * Plugins must be well-behaved, and the engine checks what it can: a calculate that
+ * returns OK without setting an output, sets one twice, or sets a column of the wrong type
+ * or length, and a callback returning a status that is not an MLODA_* code, become
+ * MLODA_ERR_PLUGIN errors naming the feature and the group; a callback that fails without
+ * a message gets one.
  *
  * Thread safety: callbacks may run on several threads at once (different steps, runs
  * and sessions). user_data and per-feature state are read-only after prepare.
@@ -55,13 +73,17 @@ typedef struct mloda_feature_group {
 
     /**
      * Decides whether this group computes feature f. Sets *out_match.
+     * out_parsed (*out_parsed is NULL on entry): the group may store what it parsed of the
+     * name and options (an op, a window size) here; inputs, bind and calculate get it back
+     * from mloda_feature_parsed(f), so the name is parsed once. The engine frees it with
+     * parsed_free, also when *out_match is false or the call fails.
      * When the group recognises the name's form but rejects it (a bad op token, a bad
      * option value), it leaves *out_match false and explains why in `why`
      * (mloda_error_set with MLODA_ERR_RESOLVE or MLODA_ERR_OPTION); the resolver shows
      * these reasons when no group matches. A non-OK return aborts planning.
      */
     mloda_status (*match)(void *user_data, const mloda_feature *f, bool *out_match,
-                          mloda_error *why);
+                          void **out_parsed, mloda_error *why);
 
     /** Lists the input features of f with mloda_inputs_add (none for data sources). */
     mloda_status (*inputs)(void *user_data, const mloda_feature *f, mloda_inputs *out,
@@ -83,12 +105,18 @@ typedef struct mloda_feature_group {
      */
     mloda_status (*calculate)(void *user_data, mloda_calc *calc, mloda_error *err);
 
+    /** Optional: frees a value match stored in *out_parsed (NULL: nothing to free). */
+    void (*parsed_free)(void *user_data, void *parsed);
+
     void *user_data;                          /* first argument of every callback */
     void (*user_data_free)(void *user_data);  /* called once when the registry is freed */
 } mloda_feature_group;
 
 /* ---------------------------------------------------------------- mloda_feature */
 
+/** What the matching group's match stored in *out_parsed for f; NULL if nothing (and
+ *  while match runs). Borrowed: valid while the plan lives. */
+MLODA_API const void *mloda_feature_parsed(const mloda_feature *f);
 /** Full feature name as requested ("value__sum_aggr", or "my_sum" for option-configured). */
 MLODA_API const char *mloda_feature_name(const mloda_feature *f);
 /** All options of the feature (both buckets); never NULL. */
@@ -178,7 +206,7 @@ MLODA_API const void *mloda_calc_state(const mloda_calc *c, int64_t i);
 MLODA_API mloda_type mloda_calc_output_type(const mloda_calc *c, int64_t i);
 MLODA_API int64_t mloda_calc_n_inputs(const mloda_calc *c, int64_t i);
 /** Number of columns of input j of feature i (1 unless the input is multi-column). */
-MLODA_API int64_t mloda_calc_input_width(const mloda_calc *c, int64_t i, int64_t j);
+MLODA_API int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int64_t j);
 /** Column k of input j of feature i (borrowed for the call). */
 MLODA_API const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j,
                                                int64_t k);
@@ -199,8 +227,9 @@ MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_col
  *  a NULL or empty suffix names the column F itself (e.g. cluster labels next to F~0..). */
 MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                              mloda_column *col, mloda_error *err);
-/** true once the run was cancelled (stream freed early); long kernels may stop early. */
-MLODA_API bool mloda_calc_cancelled(const mloda_calc *c);
+/** true once the run was cancelled (stream freed early); long kernels should check it
+ *  now and then and return MLODA_ERR_CANCELLED. */
+MLODA_API bool mloda_calc_is_cancelled(const mloda_calc *c);
 
 /* ---------------------------------------------------------------- simple groups */
 
@@ -211,9 +240,11 @@ MLODA_API bool mloda_calc_cancelled(const mloda_calc *c);
  * whole (PCRE2 syntax); the pattern's capture groups are handed to compute. Inputs are the
  * names before "__" ('&' or ',' separated when max_inputs > 1), or the `in_features` option.
  */
+#define MLODA_SIMPLE_GROUP_ABI 1u
+
 typedef struct mloda_simple_group {
-    size_t struct_size;    /* sizeof(mloda_simple_group) */
-    uint32_t abi_version;  /* MLODA_FEATURE_GROUP_ABI */
+    size_t struct_size;    /* sizeof(mloda_simple_group) as the caller was built */
+    uint32_t abi_version;  /* MLODA_SIMPLE_GROUP_ABI */
     const char *name;
     const char *description;
     const char *suffix_pattern; /* e.g. "clip_(-?[0-9]+)_(-?[0-9]+)" */
@@ -225,9 +256,9 @@ typedef struct mloda_simple_group {
      * captures[0..n_captures) are the pattern's groups (NUL-terminated; NULL if unset).
      * May run on several threads at once.
      */
-    mloda_status (*compute)(void *user_data, const mloda_column *const *inputs,
-                            int64_t n_inputs, int64_t n_rows, const char *const *captures,
-                            int64_t n_captures, const mloda_options *options,
+    mloda_status (*compute)(void *user_data, int64_t n_rows, int64_t n_inputs,
+                            const mloda_column *const *inputs, int64_t n_captures,
+                            const char *const *captures, const mloda_options *options,
                             mloda_column **out, mloda_error *err);
     void *user_data;
     void (*user_data_free)(void *user_data);

@@ -54,40 +54,74 @@ typedef struct mloda_column_builder mloda_column_builder;
 typedef struct mloda_table mloda_table;
 typedef struct mloda_api_data mloda_api_data;
 
+/* ---------------------------------------------------------------- bitmaps */
+
+/* Validity bitmaps and bool values are bit-packed as Arrow's: bit i is bit (i % 8) of
+ * byte i / 8, least significant bit first; a set validity bit means "not null". These
+ * helpers serve plugins that read and write them (mloda_column_validity,
+ * mloda_column_builder_validity); the word-wise ones handle any offset and length. */
+
+/** Bytes that hold n_bits bits (n_bits >= 0). */
+static inline int64_t mloda_bitmap_n_bytes(int64_t n_bits)
+{
+    return n_bits / 8 + (n_bits % 8 != 0);
+}
+/** Bit i. */
+static inline bool mloda_bitmap_get(const uint8_t *bits, int64_t i)
+{
+    return (((unsigned)bits[i >> 3] >> (i & 7)) & 1u) != 0;
+}
+/** Sets bit i to v. */
+static inline void mloda_bitmap_set(uint8_t *bits, int64_t i, bool v)
+{
+    const unsigned mask = 1u << (i & 7);
+    const unsigned byte = bits[i >> 3];
+    bits[i >> 3] = (uint8_t)(v ? (byte | mask) : (byte & ~mask)); /* bits 0..7 only */
+}
+/** Number of set bits among bits [offset, offset + n_bits). */
+MLODA_API int64_t mloda_bitmap_n_set(const uint8_t *bits, int64_t offset, int64_t n_bits);
+/** Sets bits [start, start + n_bits) to v. */
+MLODA_API void mloda_bitmap_set_range(uint8_t *bits, int64_t start, int64_t n_bits, bool v);
+/** dst = a AND b over n_bits bits (bits past n_bits in the last byte become 0); either
+ *  input may be NULL for "all set". dst may be a or b. */
+MLODA_API void mloda_bitmap_and(uint8_t *dst, const uint8_t *a, const uint8_t *b,
+                                int64_t n_bits);
+
 /* ---------------------------------------------------------------- columns: reading */
 
 MLODA_API mloda_type mloda_column_type(const mloda_column *col);
-MLODA_API int64_t mloda_column_length(const mloda_column *col);
+MLODA_API int64_t mloda_column_n_rows(const mloda_column *col);
 /** Number of null rows (rows whose validity bit is 0). NaN values are not counted. */
-MLODA_API int64_t mloda_column_null_count(const mloda_column *col);
+MLODA_API int64_t mloda_column_n_nulls(const mloda_column *col);
 /** Values per row of a FLOAT64_LIST column; 0 for other types. */
 MLODA_API int32_t mloda_column_list_size(const mloda_column *col);
 /** Unit of a TIMESTAMP column; MLODA_TIME_SECOND for other types. */
 MLODA_API mloda_time_unit mloda_column_time_unit(const mloda_column *col);
 /** true when row i is not null; false for i out of range. */
 MLODA_API bool mloda_column_is_valid(const mloda_column *col, int64_t i);
-/** Validity bitmap, or NULL when the column has no nulls (null_count == 0). Borrowed. */
+/** Validity bitmap (see mloda_bitmap_get), or NULL when the column has no nulls. Borrowed. */
 MLODA_API const uint8_t *mloda_column_validity(const mloda_column *col);
-/** Values of an INT64 or TIMESTAMP column (length values); NULL for other types. Borrowed. */
+/** Values of an INT64 or TIMESTAMP column (n_rows values); NULL for other types. Borrowed. */
 MLODA_API const int64_t *mloda_column_int64(const mloda_column *col);
-/** Values of a FLOAT64 column (length values) or FLOAT64_LIST column (length * list_size
+/** Values of a FLOAT64 column (n_rows values) or FLOAT64_LIST column (n_rows * list_size
  *  values, row-major); NULL for other types. Borrowed. */
 MLODA_API const double *mloda_column_float64(const mloda_column *col);
 /** Bit-packed values of a BOOL column; NULL for other types. Borrowed. */
 MLODA_API const uint8_t *mloda_column_bool_bits(const mloda_column *col);
 /** Value of row i of a BOOL column (false for null or out of range). */
 MLODA_API bool mloda_column_bool_at(const mloda_column *col, int64_t i);
-/** UTF8 offsets (length + 1 int32) and bytes; NULL for other types. Borrowed. */
+/** UTF8 offsets (n_rows + 1 int32) and bytes; NULL for other types. Borrowed. */
 MLODA_API const int32_t *mloda_column_utf8_offsets(const mloda_column *col);
 MLODA_API const char *mloda_column_utf8_data(const mloda_column *col);
 /** Row i of a UTF8 column (not NUL-terminated) and its byte length; NULL for a null row,
  *  a non-UTF8 column or i out of range. Borrowed. */
 MLODA_API const char *mloda_column_utf8_at(const mloda_column *col, int64_t i, int64_t *out_len);
 
-/** Adds a reference; returns col. NULL is fine. Thread-safe. */
+/** A new reference to a borrowed column (the caller now owns one); returns col. NULL is
+ *  fine. Thread-safe. */
 MLODA_API mloda_column *mloda_column_retain(const mloda_column *col);
-/** Drops a reference; the last one frees the column. NULL is fine. Thread-safe. */
-MLODA_API void mloda_column_release(const mloda_column *col);
+/** Drops an owned reference; the last one frees the column. NULL is fine. Thread-safe. */
+MLODA_API void mloda_column_release(mloda_column *col);
 
 /* ---------------------------------------------------------------- columns: building */
 
@@ -103,7 +137,7 @@ MLODA_API mloda_status mloda_column_builder_new(mloda_type type, int32_t list_si
 /** Discards an unfinished builder. NULL is fine. */
 MLODA_API void mloda_column_builder_free(mloda_column_builder *b);
 /** Number of rows appended so far. */
-MLODA_API int64_t mloda_column_builder_length(const mloda_column_builder *b);
+MLODA_API int64_t mloda_column_builder_n_rows(const mloda_column_builder *b);
 /** Makes room for `additional` more rows (and, for UTF8, `additional_bytes` more bytes). */
 MLODA_API mloda_status mloda_column_builder_reserve(mloda_column_builder *b, int64_t additional,
                                                     int64_t additional_bytes, mloda_error *err);
@@ -152,32 +186,37 @@ MLODA_API mloda_status mloda_column_builder_validity(mloda_column_builder *b, ui
 MLODA_API mloda_status mloda_column_builder_finish(mloda_column_builder *b, mloda_column **out,
                                                    mloda_error *err);
 
-/* Shortcuts that copy caller arrays into a new column. `valid` is one byte per row
- * (0 = null) or NULL for "all valid". */
-MLODA_API mloda_status mloda_column_from_int64(const int64_t *values, const uint8_t *valid,
-                                               int64_t n, mloda_column **out, mloda_error *err);
-MLODA_API mloda_status mloda_column_from_float64(const double *values, const uint8_t *valid,
-                                                 int64_t n, mloda_column **out, mloda_error *err);
-MLODA_API mloda_status mloda_column_from_bool(const bool *values, const uint8_t *valid, int64_t n,
-                                              mloda_column **out, mloda_error *err);
+/* Shortcuts that copy caller arrays of n_rows rows into a new column. `valid` is one byte
+ * per row (0 = null) or NULL for "all valid". */
+MLODA_API mloda_status mloda_column_from_int64(int64_t n_rows, const int64_t *values,
+                                               const uint8_t *valid, mloda_column **out,
+                                               mloda_error *err);
+MLODA_API mloda_status mloda_column_from_float64(int64_t n_rows, const double *values,
+                                                 const uint8_t *valid, mloda_column **out,
+                                                 mloda_error *err);
+MLODA_API mloda_status mloda_column_from_bool(int64_t n_rows, const bool *values,
+                                              const uint8_t *valid, mloda_column **out,
+                                              mloda_error *err);
 /** strings[i] == NULL makes row i null; strings are NUL-terminated. */
-MLODA_API mloda_status mloda_column_from_utf8(const char *const *strings, int64_t n,
+MLODA_API mloda_status mloda_column_from_utf8(int64_t n_rows, const char *const *strings,
                                               mloda_column **out, mloda_error *err);
-MLODA_API mloda_status mloda_column_from_timestamp(const int64_t *values, const uint8_t *valid,
-                                                   int64_t n, mloda_time_unit unit,
+MLODA_API mloda_status mloda_column_from_timestamp(mloda_time_unit unit, int64_t n_rows,
+                                                   const int64_t *values, const uint8_t *valid,
                                                    mloda_column **out, mloda_error *err);
-/** values holds n * list_size doubles, row-major. */
-MLODA_API mloda_status mloda_column_from_float64_list(const double *values, const uint8_t *valid,
-                                                      int64_t n, int32_t list_size,
-                                                      mloda_column **out, mloda_error *err);
+/** values holds n_rows * list_size doubles, row-major. */
+MLODA_API mloda_status mloda_column_from_float64_list(int32_t list_size, int64_t n_rows,
+                                                      const double *values,
+                                                      const uint8_t *valid, mloda_column **out,
+                                                      mloda_error *err);
 
 /**
- * New column holding rows indices[0..n) of col, in that order (a gather); an index of -1
- * gives a null row. Every index must be -1 or within [0, length).
+ * New column holding rows indices[0..n_indices) of col, in that order (a gather); an index
+ * of -1 gives a null row. Every index must be -1 or within [0, n_rows).
  * Errors: MLODA_ERR_RANGE naming the first bad index (position = its place), MLODA_ERR_NOMEM.
  */
-MLODA_API mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices,
-                                         int64_t n, mloda_column **out, mloda_error *err);
+MLODA_API mloda_status mloda_column_take(const mloda_column *col, int64_t n_indices,
+                                         const int64_t *indices, mloda_column **out,
+                                         mloda_error *err);
 
 /* ---------------------------------------------------------------- tables */
 
@@ -200,12 +239,14 @@ MLODA_API const char *mloda_table_column_name(const mloda_table *t, int64_t i);
 /** Column i (borrowed: retain it to keep it beyond the table), NULL when out of range. */
 MLODA_API const mloda_column *mloda_table_column(const mloda_table *t, int64_t i);
 /** Index of the column called name, or -1. */
-MLODA_API int64_t mloda_table_find(const mloda_table *t, const char *name);
+MLODA_API int64_t mloda_table_column_index(const mloda_table *t, const char *name);
 /** For result tables: the name of the feature group that computed the table; "" for
  *  tables the user built. Borrowed. */
-MLODA_API const char *mloda_table_group(const mloda_table *t);
+MLODA_API const char *mloda_table_group_name(const mloda_table *t);
+/** A new reference to a borrowed table; returns t. NULL is fine. Thread-safe. */
 MLODA_API mloda_table *mloda_table_retain(const mloda_table *t);
-MLODA_API void mloda_table_release(const mloda_table *t);
+/** Drops an owned reference; the last one frees the table. NULL is fine. Thread-safe. */
+MLODA_API void mloda_table_release(mloda_table *t);
 
 /* ---------------------------------------------------------------- Arrow C Data Interface */
 
@@ -240,15 +281,16 @@ MLODA_API mloda_status mloda_table_import(struct ArrowArray *array,
                                           mloda_error *err);
 
 /**
- * Exports n tables that share one schema (same column names and types, e.g. one result
+ * Exports n_tables tables that share one schema (same column names and types, e.g. one result
  * table per micro-batch) as an Arrow C stream of struct arrays. Each table is retained
- * until the stream is released. n >= 1 is required so that the
+ * until the stream is released. n_tables >= 1 is required so that the
  * schema is known.
  * Errors: MLODA_ERR_SCHEMA when the tables' schemas differ (naming the first difference).
  */
-MLODA_API mloda_status mloda_tables_export_stream(const mloda_table *const *tables, int64_t n,
-                                                  struct ArrowArrayStream *out,
-                                                  mloda_error *err);
+MLODA_API mloda_status mloda_table_export_stream(int64_t n_tables,
+                                                 const mloda_table *const *tables,
+                                                 struct ArrowArrayStream *out,
+                                                 mloda_error *err);
 
 /* ---------------------------------------------------------------- api_data */
 
@@ -274,7 +316,7 @@ MLODA_API int64_t mloda_api_data_n_tables(const mloda_api_data *a);
 MLODA_API const char *mloda_api_data_table_name(const mloda_api_data *a, int64_t i);
 MLODA_API const mloda_table *mloda_api_data_table(const mloda_api_data *a, int64_t i);
 /** Index of the table called name, or -1. */
-MLODA_API int64_t mloda_api_data_find(const mloda_api_data *a, const char *table_name);
+MLODA_API int64_t mloda_api_data_table_index(const mloda_api_data *a, const char *table_name);
 
 #ifdef __cplusplus
 }

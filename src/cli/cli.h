@@ -92,9 +92,10 @@ typedef struct cli_session {
     mloda_session *session; /* owned */
 } cli_session;
 
-/** Reads the request, applies --threads (threads < 0: leave the default) and prepares it.
+/** Reads the request, applies --threads (threads < 0: leave the default; > 1: a pool of that
+ *  many workers) and prepares it.
  *  On failure prints the error and returns the exit code (cs is left empty). */
-int cli_session_open(cli_session *cs, const char *request_path, int threads);
+int cli_session_open(cli_session *cs, const char *request_path, int64_t threads);
 void cli_session_close(cli_session *cs);
 
 #endif /* MLODA_CLI_CLI_H */

@@ -36,7 +36,7 @@ int cli_cmd_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
 
     cli_session cs;
-    int code = cli_session_open(&cs, request, (int)threads);
+    int code = cli_session_open(&cs, request, (int64_t)threads);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_results *res = NULL;

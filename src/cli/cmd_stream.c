@@ -162,7 +162,7 @@ int cli_cmd_stream(int argc, char **argv)
     code = check_args(&a, &format, &threads, &opts, &c.skip);
     if (code != CLI_EXIT_OK)
         return code;
-    code = cli_session_open(&c.cs, a.request, (int)threads);
+    code = cli_session_open(&c.cs, a.request, (int64_t)threads);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_error err = MLODA_ERROR_INIT;

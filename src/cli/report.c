@@ -10,7 +10,7 @@ void cli_report(const char *prefix, const mloda_error *e)
 {
     const bool has_prefix = prefix != NULL && prefix[0] != '\0';
     (void)fprintf(stderr, "mloda: %s%s%s", has_prefix ? prefix : "", has_prefix ? ": " : "",
-                  e->message[0] != '\0' ? e->message : mloda_status_describe(e->code));
+                  e->message[0] != '\0' ? e->message : mloda_status_description(e->code));
     if (e->subject[0] != '\0' && strstr(e->message, e->subject) == NULL)
         (void)fprintf(stderr, " (%s)", e->subject);
     (void)fputc('\n', stderr);

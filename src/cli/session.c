@@ -8,15 +8,20 @@
 
 #include <string.h>
 
-int cli_session_open(cli_session *cs, const char *request_path, int threads)
+int cli_session_open(cli_session *cs, const char *request_path, int64_t threads)
 {
     memset(cs, 0, sizeof *cs);
     mloda_error err = MLODA_ERROR_INIT;
+    mloda_pool *pool = NULL;
     mloda_status st = io_request_read_file(request_path, &cs->req, &err);
     for (int64_t i = 0; st == MLODA_OK && i < cs->req.n_notes; i++)
         (void)fprintf(stderr, "mloda: note: %s\n", cs->req.notes[i]);
     if (st == MLODA_OK && threads >= 0)
         st = mloda_request_set_threads(cs->req.request, threads, &err);
+    if (st == MLODA_OK && threads > 1) /* --threads N: a pool of N workers for this command */
+        st = mloda_pool_new(threads, &pool, &err);
+    if (st == MLODA_OK && pool != NULL)
+        st = mloda_request_set_pool(cs->req.request, pool, &err);
     if (st == MLODA_OK) {
         cs->reg = mloda_registry_default();
         if (cs->reg == NULL)
@@ -24,6 +29,7 @@ int cli_session_open(cli_session *cs, const char *request_path, int threads)
     }
     if (st == MLODA_OK)
         st = mloda_prepare(cs->reg, cs->req.request, cs->req.api_data, &cs->session, &err);
+    mloda_pool_free(pool); /* the session keeps its own reference */
     if (st == MLODA_OK)
         return CLI_EXIT_OK;
     cli_report(NULL, &err);

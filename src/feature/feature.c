@@ -27,12 +27,29 @@ mloda_status mloda_feature_init(mloda_feature *f, const char *name, const mloda_
     return MLODA_OK;
 }
 
+void mloda_feature_attach_parsed(mloda_feature *f, void *parsed,
+                                 void (*parsed_free)(void *user_data, void *parsed),
+                                 void *user_data)
+{
+    if (f->parsed != NULL && f->parsed_free != NULL)
+        f->parsed_free(f->parsed_user_data, f->parsed);
+    f->parsed = parsed;
+    f->parsed_free = parsed_free;
+    f->parsed_user_data = user_data;
+}
+
 void mloda_feature_reset(mloda_feature *f)
 {
+    mloda_feature_attach_parsed(f, NULL, NULL, NULL);
     mloda_free(f->name);
     mloda_options_free(f->options);
     mloda_free(f->chain_source);
     memset(f, 0, sizeof *f);
+}
+
+const void *mloda_feature_parsed(const mloda_feature *f)
+{
+    return f == NULL ? NULL : f->parsed;
 }
 
 const char *mloda_feature_name(const mloda_feature *f)
@@ -107,7 +124,7 @@ static mloda_status inputs_push(mloda_inputs *in, const char *name, size_t len,
     s->name = mloda_strndup(name, len);
     if (s->name == NULL)
         return MLODA_NOMEM(err, "an input feature name");
-    if (opts != NULL && mloda_options_count(opts) > 0) {
+    if (opts != NULL && mloda_options_n_keys(opts) > 0) {
         mloda_status st = mloda_options_copy(opts, &s->options, err);
         if (st != MLODA_OK) {
             mloda_free(s->name);
@@ -121,6 +138,7 @@ static mloda_status inputs_push(mloda_inputs *in, const char *name, size_t len,
 mloda_status mloda_inputs_add(mloda_inputs *in, const char *name, const mloda_options *opts,
                               mloda_error *err)
 {
+    mloda_error_enter(err);
     if (in == NULL || name == NULL || name[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, name, "input feature name is empty");
     return inputs_push(in, name, strlen(name), opts, err);
@@ -149,8 +167,8 @@ static mloda_status add_option_inputs(mloda_inputs *in, const mloda_feature *f,
         MLODA_TRY(check_count(f, 1, min_inputs, max_inputs, err));
         return mloda_inputs_add(in, one, NULL, err);
     }
-    int64_t n = mloda_options_list_len(f->options, "in_features");
-    if (n < 0)
+    int64_t n = mloda_options_list_n_items(f->options, "in_features");
+    if (mloda_options_kind(f->options, "in_features") != MLODA_VALUE_LIST)
         return mloda_error_set(err, MLODA_ERR_OPTION, f->name,
                                "feature '%s' names no input: give 'in_features' (a name or a "
                                "list of names) or use the form <input>__<operation>",
@@ -170,6 +188,7 @@ static mloda_status add_option_inputs(mloda_inputs *in, const mloda_feature *f,
 mloda_status mloda_inputs_add_chain(mloda_inputs *in, const mloda_feature *f, int64_t min_inputs,
                                     int64_t max_inputs, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (in == NULL || f == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL inputs or feature");
     /* The option form wins: an option-configured feature may have any name, "__" included. */

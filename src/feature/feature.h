@@ -24,6 +24,10 @@ struct mloda_feature {
     char *chain_source;              /* owned; NULL for a plain name */
     const char *chain_suffix;        /* points into name; NULL for a plain name */
     const mloda_source_set *sources; /* borrowed; may be NULL */
+    void *parsed;                    /* owned through parsed_free: what the matching
+                                        group's match attached (mloda_feature_parsed) */
+    void (*parsed_free)(void *user_data, void *parsed);
+    void *parsed_user_data;          /* borrowed: first argument of parsed_free */
 };
 
 /** Fills a zeroed feature: copies name and options (opts may be NULL). Does not validate
@@ -31,6 +35,10 @@ struct mloda_feature {
 mloda_status mloda_feature_init(mloda_feature *f, const char *name, const mloda_options *opts,
                                 const mloda_source_set *sources, mloda_error *err);
 void mloda_feature_reset(mloda_feature *f);
+/** Attaches the value a group's match parsed, freeing the one attached before. */
+void mloda_feature_attach_parsed(mloda_feature *f, void *parsed,
+                                 void (*parsed_free)(void *user_data, void *parsed),
+                                 void *user_data);
 
 typedef struct mloda_input_spec {
     char *name;             /* owned */

@@ -234,6 +234,7 @@ static mloda_status append_copy(mloda_options *o, const opt_entry *e, mloda_erro
 
 mloda_status mloda_options_copy(const mloda_options *src, mloda_options **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "options copy: out is NULL");
     *out = NULL;
@@ -310,6 +311,7 @@ static mloda_status set_scalar(mloda_options *o, mloda_option_bucket bucket, con
 mloda_status mloda_options_set_null(mloda_options *o, mloda_option_bucket bucket,
                                     const char *key, mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_NULL, {false}};
     return set_scalar(o, bucket, key, v, err);
 }
@@ -317,6 +319,7 @@ mloda_status mloda_options_set_null(mloda_options *o, mloda_option_bucket bucket
 mloda_status mloda_options_set_bool(mloda_options *o, mloda_option_bucket bucket,
                                     const char *key, bool value, mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_BOOL, {.b = value}};
     return set_scalar(o, bucket, key, v, err);
 }
@@ -324,6 +327,7 @@ mloda_status mloda_options_set_bool(mloda_options *o, mloda_option_bucket bucket
 mloda_status mloda_options_set_int(mloda_options *o, mloda_option_bucket bucket,
                                    const char *key, int64_t value, mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_INT, {.i = value}};
     return set_scalar(o, bucket, key, v, err);
 }
@@ -331,6 +335,7 @@ mloda_status mloda_options_set_int(mloda_options *o, mloda_option_bucket bucket,
 mloda_status mloda_options_set_float(mloda_options *o, mloda_option_bucket bucket,
                                      const char *key, double value, mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_FLOAT, {.f = value}};
     return set_scalar(o, bucket, key, v, err);
 }
@@ -338,6 +343,7 @@ mloda_status mloda_options_set_float(mloda_options *o, mloda_option_bucket bucke
 mloda_status mloda_options_set_string(mloda_options *o, mloda_option_bucket bucket,
                                       const char *key, const char *value, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_target(o, bucket, key, err));
     if (value == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, key,
@@ -350,6 +356,7 @@ mloda_status mloda_options_set_string(mloda_options *o, mloda_option_bucket buck
 mloda_status mloda_options_set_list(mloda_options *o, mloda_option_bucket bucket,
                                     const char *key, mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_LIST, {.list = {NULL, 0, 0}}};
     return set_scalar(o, bucket, key, v, err);
 }
@@ -374,6 +381,7 @@ mloda_status mloda_options_set_string_list(mloda_options *o, mloda_option_bucket
                                            const char *key, int64_t n,
                                            const char *const *values, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_target(o, bucket, key, err));
     MLODA_TRY(check_strings(key, n, values, err));
     opt_value v = {MLODA_VALUE_LIST, {.list = {NULL, 0, 0}}};
@@ -418,6 +426,7 @@ static mloda_status append_item(mloda_options *o, const char *key, opt_value *it
 mloda_status mloda_options_list_append_string(mloda_options *o, const char *key,
                                               const char *value, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_key(key, err));
     if (value == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, key,
@@ -430,6 +439,7 @@ mloda_status mloda_options_list_append_string(mloda_options *o, const char *key,
 mloda_status mloda_options_list_append_int(mloda_options *o, const char *key, int64_t value,
                                            mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_INT, {.i = value}};
     return append_item(o, key, &v, err);
 }
@@ -437,6 +447,7 @@ mloda_status mloda_options_list_append_int(mloda_options *o, const char *key, in
 mloda_status mloda_options_list_append_float(mloda_options *o, const char *key, double value,
                                              mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_FLOAT, {.f = value}};
     return append_item(o, key, &v, err);
 }
@@ -444,6 +455,7 @@ mloda_status mloda_options_list_append_float(mloda_options *o, const char *key, 
 mloda_status mloda_options_list_append_bool(mloda_options *o, const char *key, bool value,
                                             mloda_error *err)
 {
+    mloda_error_enter(err);
     opt_value v = {MLODA_VALUE_BOOL, {.b = value}};
     return append_item(o, key, &v, err);
 }
@@ -524,7 +536,7 @@ mloda_status mloda_options_merge(mloda_options *dst, const mloda_options *src, m
 
 /* ------------------------------------------------------------------ reading */
 
-int64_t mloda_options_count(const mloda_options *o)
+int64_t mloda_options_n_keys(const mloda_options *o)
 {
     return o == NULL ? 0 : o->len;
 }
@@ -611,10 +623,10 @@ bool mloda_options_get_string(const mloda_options *o, const char *key, const cha
     return read_string(lookup(o, key), out);
 }
 
-int64_t mloda_options_list_len(const mloda_options *o, const char *key)
+int64_t mloda_options_list_n_items(const mloda_options *o, const char *key)
 {
     const opt_value *v = lookup(o, key);
-    return v == NULL || v->kind != MLODA_VALUE_LIST ? -1 : v->u.list.len;
+    return v == NULL || v->kind != MLODA_VALUE_LIST ? 0 : v->u.list.len;
 }
 
 mloda_value_kind mloda_options_list_kind(const mloda_options *o, const char *key, int64_t i)
@@ -770,27 +782,23 @@ mloda_status mloda_options_canonical_buf(const mloda_options *o, int bucket, mlo
     return st;
 }
 
-/* Returns -1 (and writes "" when size > 0) when memory runs out while building the text
- * or bucket is neither MLODA_CONTEXT nor MLODA_GROUP. */
-int64_t mloda_options_canonical(const mloda_options *o, mloda_option_bucket bucket, char *buf,
-                                size_t size)
+mloda_status mloda_options_canonical(const mloda_options *o, mloda_option_bucket bucket,
+                                     char **out_text, mloda_error *err)
 {
-    if (buf == NULL)
-        size = 0;
-    if (size > 0)
-        buf[0] = '\0';
+    mloda_error_enter(err);
+    if (out_text == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "canonical options: out_text is NULL");
+    *out_text = NULL;
+    if (bucket != MLODA_CONTEXT && bucket != MLODA_GROUP)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "canonical options: unknown bucket %d", (int)bucket);
     mloda_buf text = {0};
-    if (mloda_options_canonical_buf(o, (int)bucket, &text, NULL) != MLODA_OK) {
+    mloda_status st = mloda_options_canonical_buf(o, (int)bucket, &text, err);
+    if (st != MLODA_OK) {
         mloda_buf_reset(&text);
-        return -1;
+        return st;
     }
-    if (size > 0) {
-        size_t n = text.len < size - 1 ? text.len : size - 1;
-        memcpy(buf, text.data, n);
-        buf[n] = '\0';
-    }
-    /* a text held in memory is shorter than INT64_MAX bytes */
-    int64_t len = (int64_t)text.len;
-    mloda_buf_reset(&text);
-    return len;
+    *out_text = mloda_buf_take(&text); /* never NULL: the text is at least "{}" */
+    return MLODA_OK;
 }

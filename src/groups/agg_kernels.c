@@ -162,7 +162,7 @@ static int cmp_utf8(const mloda_column *col, int64_t a, int64_t b)
 
 static void utf8_pass1(const mloda_column *col, agg_stats *s)
 {
-    int64_t n = mloda_column_length(col);
+    int64_t n = mloda_column_n_rows(col);
     s->min_row = s->max_row = -1;
     for (int64_t i = 0; i < n; i++) {
         if (!mloda_column_is_valid(col, i))
@@ -242,7 +242,7 @@ static mloda_status gather_values(const mloda_column *col, int64_t count, double
     if (*out == NULL)
         return mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory for a median");
     double *v = *out;
-    int64_t n = mloda_column_length(col), k = 0;
+    int64_t n = mloda_column_n_rows(col), k = 0;
     const uint8_t *valid = mloda_column_validity(col);
     const double *f = mloda_column_float64(col);
     const int64_t *x = mloda_column_int64(col);
@@ -264,7 +264,7 @@ mloda_status agg_stats_compute(const mloda_column *col, unsigned need, agg_stats
 {
     memset(s, 0, sizeof *s);
     s->median = NAN;
-    int64_t n = mloda_column_length(col);
+    int64_t n = mloda_column_n_rows(col);
     const uint8_t *valid = mloda_column_validity(col);
     mloda_type t = mloda_column_type(col);
     switch (t) {

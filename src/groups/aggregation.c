@@ -118,8 +118,9 @@ static mloda_status parse_op(const mloda_feature *f, const op_info **out, mloda_
     return MLODA_OK;
 }
 
-static mloda_status agg_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status agg_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     const op_info *op = NULL;
     bool hard = false;
@@ -345,7 +346,7 @@ static bool int_row(const mloda_calc *calc, int64_t i, int64_t width, int64_t r,
 static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *op,
                              mloda_type out_type, mloda_column **out, mloda_error *err)
 {
-    int64_t n = mloda_calc_n_rows(calc), width = mloda_calc_input_width(calc, i, 0);
+    int64_t n = mloda_calc_n_rows(calc), width = mloda_calc_input_n_columns(calc, i, 0);
     mloda_column_builder *b = NULL;
     mloda_status st = mloda_column_builder_new(out_type, 0, MLODA_TIME_SECOND, &b, err);
     if (st != MLODA_OK)

@@ -14,7 +14,7 @@ static mloda_status find_source(const mloda_feature *f, int64_t *out, mloda_erro
     const char *name = mloda_feature_name(f);
     *out = -1;
     for (int64_t i = 0; i < mloda_feature_n_data_sources(f); i++) {
-        if (mloda_table_find(mloda_feature_data_source(f, i), name) < 0)
+        if (mloda_table_column_index(mloda_feature_data_source(f, i), name) < 0)
             continue;
         if (*out >= 0)
             return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name,
@@ -27,8 +27,9 @@ static mloda_status find_source(const mloda_feature *f, int64_t *out, mloda_erro
     return MLODA_OK;
 }
 
-static mloda_status api_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status api_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     int64_t src = -1;
     *out_match = false;

@@ -204,9 +204,10 @@ static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *reco
     return MLODA_OK;
 }
 
-static mloda_status clu_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status clu_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                               mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     clu_state s;
     bool recognised = false, hard = false;
@@ -798,7 +799,7 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
     int64_t n = m->n;
     mloda_column *col = NULL;
     if (!s->probs) {
-        MLODA_TRY(mloda_column_from_int64(labels, NULL, n, &col, err));
+        MLODA_TRY(mloda_column_from_int64(n, labels, NULL, &col, err));
         return mloda_calc_set_output(calc, i, col, err);
     }
     double *buf = alloc_n(n, sizeof *buf);
@@ -813,7 +814,7 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
     }
     for (int64_t r = 0; r < n; r++)
         buf[r] = (double)labels[r];
-    MLODA_TRY_GOTO(st, mloda_column_from_float64(buf, NULL, n, &col, err), done);
+    MLODA_TRY_GOTO(st, mloda_column_from_float64(n, buf, NULL, &col, err), done);
     MLODA_TRY_GOTO(st, mloda_calc_add_output(calc, i, NULL, col, err), done);
     if (s->algo == A_DBSCAN) {
         for (int64_t r = 0; r < n; r++) {
@@ -843,7 +844,7 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         char suffix[24];
         (void)snprintf(suffix, sizeof suffix, "%lld", (long long)q);
         col = NULL;
-        MLODA_TRY_GOTO(st, mloda_column_from_float64(buf, NULL, n, &col, err), done);
+        MLODA_TRY_GOTO(st, mloda_column_from_float64(n, buf, NULL, &col, err), done);
         MLODA_TRY_GOTO(st, mloda_calc_add_output(calc, i, suffix, col, err), done);
     }
 done:

@@ -13,12 +13,12 @@ static inline bool bit_at(const uint8_t *bits, int64_t i)
 
 bool column_has_missing(const mloda_column *col)
 {
-    if (mloda_column_null_count(col) > 0)
+    if (mloda_column_n_nulls(col) > 0)
         return true;
     if (mloda_column_type(col) != MLODA_TYPE_FLOAT64)
         return false;
     const double *x = mloda_column_float64(col);
-    int64_t n = mloda_column_length(col);
+    int64_t n = mloda_column_n_rows(col);
     bool nan = false;
     for (int64_t i = 0; i < n; i++)
         nan |= x[i] != x[i];
@@ -31,7 +31,7 @@ mloda_status column_as_f64(const mloda_column *col, const double **values, doubl
     *values = NULL;
     *owned = NULL;
     mloda_type t = mloda_column_type(col);
-    int64_t n = mloda_column_length(col);
+    int64_t n = mloda_column_n_rows(col);
     const uint8_t *valid = mloda_column_validity(col);
     if (t == MLODA_TYPE_FLOAT64 && valid == NULL) {
         *values = mloda_column_float64(col);

@@ -24,8 +24,9 @@ static const char *selector_tilde(const char *name)
     return t;
 }
 
-static mloda_status sel_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status sel_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     (void)why;
     *out = selector_tilde(mloda_feature_name(f)) != NULL;
@@ -64,7 +65,7 @@ static mloda_status sel_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
         const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
         const char *want = selector_tilde(name) + 1;
-        int64_t width = mloda_calc_input_width(calc, i, 0), k = 0;
+        int64_t width = mloda_calc_input_n_columns(calc, i, 0), k = 0;
         while (k < width && strcmp(mloda_calc_input_suffix(calc, i, 0, k), want) != 0)
             k++;
         if (k == width)

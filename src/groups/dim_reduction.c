@@ -192,9 +192,10 @@ static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recogn
     return MLODA_OK;
 }
 
-static mloda_status dr_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status dr_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                              mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     dr_state s;
     bool recognised = false, hard = false;
@@ -278,7 +279,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
         mloda_column *col = NULL;
         char suffix[32];
         (void)snprintf(suffix, sizeof suffix, "dim%lld", (long long)(k + 1));
-        st = mloda_column_from_float64(t, NULL, m.n, &col, err);
+        st = mloda_column_from_float64(m.n, t, NULL, &col, err);
         if (st == MLODA_OK)
             st = mloda_calc_add_output(calc, i, suffix, col, err);
     }

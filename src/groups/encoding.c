@@ -40,8 +40,9 @@ static const family_spec ENC = {
     .allowed = "onehot, label, ordinal",
 };
 
-static mloda_status enc_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status enc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     return family_match(&ENC, f, out_match, why);
 }

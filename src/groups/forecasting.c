@@ -285,8 +285,9 @@ static mloda_status parse_spec(const mloda_feature *f, fc_spec *out, bool *found
     return MLODA_OK;
 }
 
-static mloda_status fc_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status fc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     fc_spec spec;
     bool found = false, hard = false;
@@ -710,7 +711,7 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     const mloda_column *vc = mloda_calc_input(calc, i, 0, 0);
     const mloda_column *rc = mloda_calc_input(calc, i, 1, 0);
     const int64_t n = mloda_calc_n_rows(calc), h = state->horizon;
-    if (mloda_column_null_count(rc) > 0) {
+    if (mloda_column_n_nulls(rc) > 0) {
         int64_t row = 0;
         while (row < n && mloda_column_is_valid(rc, row))
             row++;

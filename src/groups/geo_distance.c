@@ -46,9 +46,9 @@ static int64_t count_inputs(const mloda_feature *f)
     const char *one = NULL;
     if (mloda_options_get_string(o, "in_features", &one))
         return 1;
-    int64_t n = mloda_options_list_len(o, "in_features");
-    if (n >= 0)
-        return n;
+    if (mloda_options_kind(o, "in_features") == MLODA_VALUE_LIST)
+        return mloda_options_list_n_items(o, "in_features");
+    int64_t n;
     const char *src = mloda_feature_chain_source(f);
     if (src == NULL)
         return -1;
@@ -116,9 +116,10 @@ static mloda_status parse_type(const mloda_feature *f, int *out, bool *hard, mlo
     return MLODA_OK;
 }
 
-static mloda_status geo_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status geo_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                               mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     int t = -1;
     bool hard = false;

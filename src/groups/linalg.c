@@ -58,7 +58,7 @@ mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_
     int64_t n = mloda_calc_n_rows(calc), p = 0;
     memset(out, 0, sizeof *out);
     for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++)
-        p += mloda_calc_input_width(calc, i, j);
+        p += mloda_calc_input_n_columns(calc, i, j);
     size_t cells = 0;
     if (!mloda_mul_size((size_t)n, (size_t)p, &cells) ||
         !mloda_mul_size(cells > 0 ? cells : 1, sizeof(double), &cells))
@@ -71,7 +71,7 @@ mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_
     out->p = p;
     int64_t col = 0;
     for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
-        for (int64_t k = 0; k < mloda_calc_input_width(calc, i, j); k++, col++) {
+        for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {
             const mloda_column *c = mloda_calc_input(calc, i, j, k);
             if (!la_type_is_numeric(mloda_column_type(c))) {
                 la_matrix_reset(out);

@@ -65,8 +65,9 @@ static void state_free(void *p)
     mloda_free(s);
 }
 
-static mloda_status imp_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status imp_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     return family_match(&IMP, f, out_match, why);
 }
@@ -88,8 +89,8 @@ static mloda_status group_keys(const mloda_feature *f, int64_t *out_n, mloda_err
         *out_n = 1;
         return MLODA_OK;
     }
-    int64_t n = mloda_options_list_len(o, OPT_GROUP);
-    if (n < 0)
+    int64_t n = mloda_options_list_n_items(o, OPT_GROUP);
+    if (mloda_options_kind(o, OPT_GROUP) != MLODA_VALUE_LIST)
         return mloda_error_set(err, MLODA_ERR_OPTION, name,
                                "feature '%s': option %s must be a column name or a list of "
                                "names",
@@ -516,7 +517,7 @@ static mloda_status impute_constant(const imp_state *s, const mloda_column *col,
     if (s->out_type == MLODA_TYPE_UTF8) {
         const int32_t *off = mloda_column_utf8_offsets(col);
         const char *data = mloda_column_utf8_data(col);
-        int64_t bytes = off[n] - off[0] + mloda_column_null_count(col) * s->cv_len;
+        int64_t bytes = off[n] - off[0] + mloda_column_n_nulls(col) * s->cv_len;
         st = bytes > INT32_MAX ? mloda_error_set(err, MLODA_ERR_RANGE, NULL,
                                                  "the filled text column exceeds 2 GiB")
                                : mloda_column_builder_reserve(b, n, bytes, err);
@@ -588,7 +589,7 @@ static mloda_status impute_column(const imp_state *s, const mloda_column *col, k
                                           : fill_sources(col, s->method == M_FFILL, g, n, src,
                                                          err);
     if (st == MLODA_OK)
-        st = mloda_column_take(col, src, n, out, err);
+        st = mloda_column_take(col, n, src, out, err);
     mloda_free(src);
     return st;
 }
@@ -607,13 +608,13 @@ static mloda_status impute_feature(mloda_calc *calc, int64_t i, mloda_error *err
     }
     for (int64_t j = 0; j < k.n_keys; j++) {
         k.all[j] = mloda_calc_input(calc, i, j + 1, 0);
-        if (mloda_column_length(k.all[j]) != n)
+        if (mloda_column_n_rows(k.all[j]) != n)
             st = mloda_error_set(err, MLODA_ERR_COMPUTE, NULL,
                                  "group_by column %lld has %lld rows, the step has %lld",
-                                 (long long)j, (long long)mloda_column_length(k.all[j]),
+                                 (long long)j, (long long)mloda_column_n_rows(k.all[j]),
                                  (long long)n);
     }
-    int64_t width = mloda_calc_input_width(calc, i, 0);
+    int64_t width = mloda_calc_input_n_columns(calc, i, 0);
     for (int64_t c = 0; st == MLODA_OK && c < width; c++) {
         mloda_column *col = NULL;
         st = impute_column(s, mloda_calc_input(calc, i, 0, c), &k, n, &col, err);

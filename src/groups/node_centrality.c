@@ -159,9 +159,10 @@ static mloda_status parse_conf(const mloda_feature *f, cent_conf *c, bool *recog
     return MLODA_OK;
 }
 
-static mloda_status cent_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status cent_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                                mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     cent_conf c;
     bool recognised = false, hard = false;

@@ -49,9 +49,10 @@ typedef struct scale_state {
     bool multi;
 } scale_state;
 
-static mloda_status scale_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status scale_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                                 mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     return family_match(&SCALE, f, out_match, why);
 }
@@ -336,7 +337,7 @@ static mloda_status normalize_rows(const mloda_calc *calc, int64_t i, int64_t wi
 static mloda_status scale_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 {
     const scale_state *s = mloda_calc_state(calc, i);
-    int64_t n = mloda_calc_n_rows(calc), width = mloda_calc_input_width(calc, i, 0);
+    int64_t n = mloda_calc_n_rows(calc), width = mloda_calc_input_n_columns(calc, i, 0);
     mloda_column **outs = mloda_calloc((size_t)(width > 0 ? width : 1), sizeof *outs);
     if (outs == NULL)
         return MLODA_NOMEM(err, "scaled columns");

@@ -87,8 +87,9 @@ static mloda_status match_suffix(const simple *s, const char *suffix, bool *matc
     return st;
 }
 
-static mloda_status simple_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status simple_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)why;
     return match_suffix(ud, mloda_feature_chain_suffix(f), out, NULL, NULL);
 }
@@ -136,10 +137,10 @@ static mloda_status simple_calculate(void *ud, mloda_calc *calc, mloda_error *er
             in[j] = mloda_calc_input(calc, i, j, 0);
         const captures *c = mloda_calc_state(calc, i);
         mloda_column *out = NULL;
-        mloda_status st = s->def.compute(s->def.user_data, in, n_in, mloda_calc_n_rows(calc),
+        mloda_status st = s->def.compute(s->def.user_data, mloda_calc_n_rows(calc), n_in, in,
+                                         c != NULL ? c->n : 0,
                                          c != NULL ? (const char *const *)c->text : NULL,
-                                         c != NULL ? c->n : 0, mloda_feature_options(f), &out,
-                                         err);
+                                         mloda_feature_options(f), &out, err);
         if (st == MLODA_OK && out == NULL)
             st = mloda_error_set(err, MLODA_ERR_PLUGIN, mloda_feature_name(f),
                                  "feature group '%s' computed no column", s->name);
@@ -174,6 +175,7 @@ static mloda_status compile(simple *s, mloda_error *err)
 mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_group *group,
                                        mloda_error *err)
 {
+    mloda_error_enter(err);
     if (r == NULL || group == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL registry or group");
     if (group->abi_version != MLODA_FEATURE_GROUP_ABI || group->struct_size < sizeof *group ||

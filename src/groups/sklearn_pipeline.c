@@ -136,9 +136,10 @@ static mloda_status parse_pipe(const mloda_feature *f, pipe_kind *out, bool *rec
     return MLODA_OK;
 }
 
-static mloda_status pipe_match(void *ud, const mloda_feature *f, bool *out_match,
+static mloda_status pipe_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                                mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     pipe_kind k;
     bool recognised = false, hard = false;

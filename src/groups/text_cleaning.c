@@ -132,8 +132,8 @@ static mloda_status parse_ops(const mloda_feature *f, unsigned char *ops, int64_
         *found = true;
         return MLODA_OK;
     }
-    int64_t n = mloda_options_list_len(o, OPT_OPS);
-    if (n < 0)
+    int64_t n = mloda_options_list_n_items(o, OPT_OPS);
+    if (mloda_options_kind(o, OPT_OPS) != MLODA_VALUE_LIST)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "feature '%s': option " OPT_OPS " must be a list of operation "
                                "names (" ALLOWED ")",
@@ -157,8 +157,9 @@ static mloda_status parse_ops(const mloda_feature *f, unsigned char *ops, int64_
     return MLODA_OK;
 }
 
-static mloda_status tc_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status tc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     int64_t n = 0;
     bool found = false;
@@ -706,7 +707,7 @@ static mloda_status text_column(text_arrow *t, const mloda_column *in, int64_t n
     t->buffers[1] = t->offsets;
     t->buffers[2] = t->data;
     struct ArrowArray a = {.length = n,
-                           .null_count = mloda_column_null_count(in),
+                           .null_count = mloda_column_n_nulls(in),
                            .n_buffers = 3,
                            .buffers = t->buffers,
                            .release = text_arrow_release,

@@ -269,8 +269,9 @@ static mloda_status parse_spec(const mloda_feature *f, tw_spec *out, bool *found
     return MLODA_OK;
 }
 
-static mloda_status tw_match(void *ud, const mloda_feature *f, bool *out_match, mloda_error *why)
+static mloda_status tw_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
+    (void)out_parsed;
     (void)ud;
     tw_spec spec;
     bool found = false, hard = false;
@@ -727,7 +728,7 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
             return MLODA_OK;
         }
     }
-    if (mloda_column_null_count(ref) > 0) {
+    if (mloda_column_n_nulls(ref) > 0) {
         int64_t row = 0;
         while (row < n && mloda_column_is_valid(ref, row))
             row++;
@@ -813,7 +814,7 @@ static void gather_values(const mloda_column *c, const int64_t *perm, int64_t n,
 {
     const double *f = mloda_column_float64(c);
     const int64_t *x = mloda_column_int64(c);
-    bool nulls = mloda_column_null_count(c) > 0;
+    bool nulls = mloda_column_n_nulls(c) > 0;
     for (int64_t k = 0; k < n; k++) {
         int64_t r = perm != NULL ? perm[k] : k;
         double d = NAN;
@@ -906,7 +907,7 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     /* values: a float64 column without nulls in time order is read as it is (the fused
      * kernels skip infinities themselves and count keeps them); otherwise gathered */
     const double *v = mloda_column_float64(val);
-    if (o->perm != NULL || v == NULL || mloda_column_null_count(val) > 0 || !fused(state->fn)) {
+    if (o->perm != NULL || v == NULL || mloda_column_n_nulls(val) > 0 || !fused(state->fn)) {
         if (s->v == NULL && (s->v = mloda_malloc(rows * sizeof *s->v)) == NULL)
             return MLODA_NOMEM(err, "time window scratch");
         gather_values(val, o->perm, n, state->fn == FN_COUNT, s->v);
@@ -949,7 +950,7 @@ static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     for (int64_t i = 0; st == MLODA_OK && i < nf; i++) {
         const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
         mloda_column *out = NULL;
-        if (mloda_calc_cancelled(calc))
+        if (mloda_calc_is_cancelled(calc))
             st = mloda_error_set(err, MLODA_ERR_CANCELLED, name, "cancelled");
         if (st == MLODA_OK)
             st = one_feature(calc, i, &s, &out, err);

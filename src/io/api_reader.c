@@ -169,7 +169,7 @@ static mloda_status push_column(io_api_reader *r, mloda_error *err)
 static mloda_status check_lengths(const io_api_reader *r, mloda_error *err)
 {
     for (int64_t i = 1; i < r->n_cols; i++) {
-        const int64_t a = mloda_column_length(r->cols[0]), b = mloda_column_length(r->cols[i]);
+        const int64_t a = mloda_column_n_rows(r->cols[0]), b = mloda_column_n_rows(r->cols[i]);
         if (a != b)
             return mloda_error_set(err, MLODA_ERR_SCHEMA, r->table,
                                    "table '%s': columns have different lengths: '%s' has %lld "

@@ -114,7 +114,7 @@ static mloda_status start_builder(io_column_reader *r, mloda_type type, int32_t 
 /* int64 rows so far become float64 rows (a float arrived in an inferred int column). */
 static mloda_status widen_to_float(io_column_reader *r, mloda_error *err)
 {
-    const int64_t n = mloda_column_builder_length(r->b);
+    const int64_t n = mloda_column_builder_n_rows(r->b);
     void *ivals = NULL, *fvals = NULL;
     mloda_column_builder *f = NULL;
     MLODA_TRY(mloda_column_builder_resize(r->b, n, &ivals, err));

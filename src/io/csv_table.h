@@ -1,7 +1,7 @@
 /*
  * csv_table.h: a CSV file with a header line read as typed columns, the one piece behind
  * both CSV readers of the formats layer: the `--batches FILE.csv` source (rows in batches,
- * typed by the prepared request) and the CSV data-source provider (mloda_source_csv: types
+ * typed by the prepared request) and the CSV data-source provider (mloda_source_init_csv: types
  * inferred from the first rows, all rows of the requested columns in one table).
  *
  * Use: _open, _header, then either _infer (types of every header column from a sample) or

@@ -24,7 +24,7 @@ static int emit(io_json_parser *p, io_json_kind kind, const char *text, size_t l
     if (st != MLODA_OK) {
         p->failed = st;
         if (p->err != NULL && p->err->code == MLODA_OK)
-            mloda_error_set(p->err, st, NULL, "%s", mloda_status_describe(st));
+            mloda_error_set(p->err, st, NULL, "%s", mloda_status_description(st));
         return 0;
     }
     return 1;

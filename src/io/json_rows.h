@@ -1,6 +1,6 @@
 /*
  * json_rows.h: NDJSON rows (one JSON object per line, {"column": value}) -> typed columns,
- * for the NDJSON data-source provider (mloda_source_ndjson). Values follow the column
+ * for the NDJSON data-source provider (mloda_source_init_ndjson). Values follow the column
  * reader's rules (as api_data); a key missing from a row is null in that row.
  *
  * Two modes: with infer, every new key becomes a column whose type is inferred (schema

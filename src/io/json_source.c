@@ -71,7 +71,7 @@ static mloda_status fill(json_source *s, mloda_error *err)
 static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_error *err)
 {
     s->failed = false;
-    mloda_error_init(&s->doc_err);
+    mloda_error_reset(&s->doc_err);
     s->doc_line = s->line;
     info->index = s->n_batches++;
     info->line = s->line;

@@ -21,7 +21,7 @@ static mloda_status put_float_values(mloda_buf *out, const mloda_column *col, ml
 {
     const double *v = mloda_column_float64(col);
     const uint8_t *valid = mloda_column_validity(col);
-    const int64_t n = mloda_column_length(col);
+    const int64_t n = mloda_column_n_rows(col);
     size_t room = 0;
     if (!mloda_mul_size((size_t)n, IO_DOUBLE_TEXT_MAX + 2, &room))
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "output text size overflows");
@@ -61,7 +61,7 @@ static mloda_status put_column(mloda_buf *out, const mloda_table *t, int64_t k,
 {
     const char *name = mloda_table_column_name(t, k);
     const mloda_column *col = mloda_table_column(t, k);
-    const int64_t n = mloda_column_length(col);
+    const int64_t n = mloda_column_n_rows(col);
     MLODA_TRY(mloda_buf_json_string(out, name, strlen(name), err));
     MLODA_TRY(mloda_buf_append(out, ": [", 3, err));
     if (mloda_column_type(col) == MLODA_TYPE_FLOAT64) {
@@ -80,7 +80,7 @@ mloda_status io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t b
                                  bool pretty, mloda_error *err)
 {
     const char *nl = pretty ? "\n    " : "";
-    const char *group = mloda_table_group(t);
+    const char *group = mloda_table_group_name(t);
     MLODA_TRY(mloda_buf_puts(out, pretty ? "  {\n    " : "{", err));
     if (batch >= 0) {
         MLODA_TRY(mloda_buf_puts(out, "\"batch\": ", err));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/abi.h"
 #include "util/util.h"
 
 enum { DEFAULT_INFER_ROWS = 1000, DEFAULT_BUSY_MS = 1000 };
@@ -90,14 +91,16 @@ static mloda_status copy_types(io_provider *p, const mloda_source_options *o, ml
     return MLODA_OK;
 }
 
-/* The options the caller's build knows (struct_size), the rest defaults. */
-static void read_options(const mloda_source_options *in, mloda_source_options *out)
+/* The options the caller's build knows (struct_size), the rest defaults (plugin.h's
+ * versioning rule; every field is optional). */
+static mloda_status read_options(const mloda_source_options *in, mloda_source_options *out,
+                                 mloda_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (in != NULL) {
-        const size_t n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;
-        memcpy(out, in, n);
-    }
+    if (in == NULL)
+        return MLODA_OK;
+    return mloda_abi_copy(out, sizeof *out, in, MLODA_SOURCE_OPTIONS_ABI,
+                          sizeof(mloda_abi_head), MLODA_ERR_INVALID_ARG, "source options", err);
 }
 
 static mloda_status make(io_provider_kind kind, const char *path, const char *db_table,
@@ -109,6 +112,7 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
     static mloda_status (*const read_fn[])(void *, int64_t, const char *const *,
                                            mloda_table **, mloda_error *) = {
         io_csv_provider_read, io_ndjson_provider_read, io_sqlite_provider_read};
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no provider to fill");
     memset(out, 0, sizeof *out);
@@ -121,7 +125,7 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "the name of source %s is empty", path);
     mloda_source_options o;
-    read_options(opts, &o);
+    MLODA_TRY(read_options(opts, &o, err));
     io_provider *p = mloda_calloc(1, sizeof *p);
     if (p == NULL)
         return MLODA_NOMEM(err, "a data source");
@@ -156,7 +160,7 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
         (void)snprintf(p->origin, sizeof p->origin, "the types inferred from the first %lld rows",
                        (long long)p->infer_rows);
     out->struct_size = sizeof *out;
-    out->abi_version = MLODA_SOURCE_ABI;
+    out->abi_version = MLODA_SOURCE_PROVIDER_ABI;
     out->name = p->name;
     out->schema = schema_fn[kind];
     out->read = read_fn[kind];
@@ -165,24 +169,27 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
     return MLODA_OK;
 }
 
-mloda_status mloda_source_csv(const char *path, const char *name,
+mloda_status mloda_source_init_csv(const char *path, const char *name,
                               const mloda_source_options *opts, mloda_source_provider *out,
                               mloda_error *err)
 {
+    mloda_error_enter(err);
     return make(IO_PROVIDER_CSV, path, NULL, name, opts, out, err);
 }
 
-mloda_status mloda_source_ndjson(const char *path, const char *name,
+mloda_status mloda_source_init_ndjson(const char *path, const char *name,
                                  const mloda_source_options *opts, mloda_source_provider *out,
                                  mloda_error *err)
 {
+    mloda_error_enter(err);
     return make(IO_PROVIDER_NDJSON, path, NULL, name, opts, out, err);
 }
 
-mloda_status mloda_source_sqlite(const char *db_path, const char *table, const char *name,
+mloda_status mloda_source_init_sqlite(const char *db_path, const char *table, const char *name,
                                  const mloda_source_options *opts, mloda_source_provider *out,
                                  mloda_error *err)
 {
+    mloda_error_enter(err);
     return make(IO_PROVIDER_SQLITE, db_path, table, name, opts, out, err);
 }
 

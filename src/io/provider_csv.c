@@ -1,5 +1,5 @@
 /*
- * provider_csv.c: the CSV data source (mloda_source_csv). schema() reads the header and
+ * provider_csv.c: the CSV data source (mloda_source_init_csv). schema() reads the header and
  * infers types from the first infer_rows rows (stated types win); read() infers the same
  * way, then reads every row of the requested columns only, through io_csv_table (the
  * reader of the `--batches FILE.csv` source too).

@@ -1,5 +1,5 @@
 /*
- * provider_ndjson.c: the NDJSON data source (mloda_source_ndjson): one JSON object per line
+ * provider_ndjson.c: the NDJSON data source (mloda_source_init_ndjson): one JSON object per line
  * is one row. schema() reads the first infer_rows rows and takes their keys as columns,
  * typed like api_data (stated types win, and stated columns are added even when the sample
  * lacks them); read() infers the same way, then reads every row, keeping only the

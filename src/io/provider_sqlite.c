@@ -1,5 +1,5 @@
 /*
- * provider_sqlite.c: the SQLite data source (mloda_source_sqlite). schema() maps the
+ * provider_sqlite.c: the SQLite data source (mloda_source_init_sqlite). schema() maps the
  * declared column types of PRAGMA table_info to column types (SQLite's affinity rules;
  * columns without a declared type are typed by the values of their first infer_rows rows;
  * stated types win; BLOB columns are left out); read() runs SELECT "a", "b" FROM "table"

@@ -148,12 +148,12 @@ static mloda_status add_source(access *a, const io_jt *node, io_provider_kind ki
         st = claim_name(a, node, table_name, path, err);
     if (st == MLODA_OK)
         st = stated_types(a, table_name, &types, &n_types, err);
-    mloda_source_options opts = {sizeof opts, types, n_types, a->infer_rows, 0};
+    mloda_source_options opts = {sizeof opts, MLODA_SOURCE_OPTIONS_ABI, types, n_types, a->infer_rows, 0};
     mloda_source_provider p = {0};
     if (st == MLODA_OK)
-        st = kind == IO_PROVIDER_CSV      ? mloda_source_csv(path, table_name, &opts, &p, err)
-             : kind == IO_PROVIDER_NDJSON ? mloda_source_ndjson(path, table_name, &opts, &p, err)
-                                          : mloda_source_sqlite(path, db_table, table_name, &opts,
+        st = kind == IO_PROVIDER_CSV      ? mloda_source_init_csv(path, table_name, &opts, &p, err)
+             : kind == IO_PROVIDER_NDJSON ? mloda_source_init_ndjson(path, table_name, &opts, &p, err)
+                                          : mloda_source_init_sqlite(path, db_table, table_name, &opts,
                                                                 &p, err);
     if (st == MLODA_OK)
         st = mloda_request_add_source(a->req, &p, err);

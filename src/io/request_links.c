@@ -176,7 +176,7 @@ static mloda_status add_filter(const char *source, const io_jt *f, int64_t index
     (void)snprintf(owner, sizeof owner, "%s (%s on '%.100s')", what, type, column);
     if (ptree != NULL)
         MLODA_TRY(io_build_params(source, owner, column, ptree, &params, err));
-    const mloda_status st = mloda_request_add_filter(req, column, type, params, err);
+    const mloda_status st = mloda_request_add_filter(req, type, column, params, err);
     mloda_options_free(params);
     return st;
 }

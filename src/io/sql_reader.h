@@ -1,7 +1,7 @@
 /*
  * sql_reader.h: rows of a SQLite query read as typed columns, the one piece behind both
  * SQLite readers of the formats layer: the `--batches DB --sql` source (rows in batches,
- * typed by the prepared request) and the SQLite data-source provider (mloda_source_sqlite:
+ * typed by the prepared request) and the SQLite data-source provider (mloda_source_init_sqlite:
  * the requested columns of a table in one read).
  *
  * Values go through the column reader's rules: INTEGER widens into float64 and is 0/1 for

@@ -107,7 +107,7 @@ mloda_status io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t b
                                  mloda_error *err)
 {
     const int64_t n_cols = mloda_table_n_columns(t), n_rows = mloda_table_n_rows(t);
-    const char *group = mloda_table_group(t);
+    const char *group = mloda_table_group_name(t);
     mloda_status st = MLODA_OK;
     if (batch >= 0)
         st = mloda_buf_printf(out, err, "batch %lld: ", (long long)batch);

@@ -81,18 +81,21 @@ static mloda_status declare(mloda_bind *ctx, mloda_type type, int32_t list_size,
 mloda_status mloda_bind_output(mloda_bind *ctx, mloda_type type, int32_t list_size,
                                mloda_time_unit unit, mloda_error *err)
 {
+    mloda_error_enter(err);
     return declare(ctx, type, list_size, unit, false, err);
 }
 
 mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type, int32_t list_size,
                                      mloda_time_unit unit, mloda_error *err)
 {
+    mloda_error_enter(err);
     return declare(ctx, type, list_size, unit, true, err);
 }
 
 mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const char *column,
                                    mloda_error *err)
 {
+    mloda_error_enter(err);
     if (ctx == NULL || column == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context or column");
     mloda_plan *p = ctx->plan;
@@ -102,7 +105,7 @@ mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const 
                                "feature '%s': data source %lld does not exist", n->feature.name,
                                (long long)source_index);
     const mloda_table *schema = p->sources[source_index].schema;
-    int64_t c = mloda_table_find(schema, column);
+    int64_t c = mloda_table_column_index(schema, column);
     if (c < 0)
         return mloda_error_set(err, MLODA_ERR_SCHEMA, n->feature.name,
                                "table '%s' has no column '%s'", p->sources[source_index].name,
@@ -120,6 +123,7 @@ mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const 
 
 mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (ctx == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
     ctx->plan->nodes[ctx->node].rows_change = true;
@@ -129,6 +133,7 @@ mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err)
 mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state, void (*free_fn)(void *state),
                                   mloda_error *err)
 {
+    mloda_error_enter(err);
     if (ctx == NULL) {
         if (free_fn != NULL)
             free_fn(state);

@@ -227,8 +227,8 @@ static mloda_status compile_regex(plan_filter *f, const mloda_options *p, mloda_
 
 static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda_error *err)
 {
-    int64_t n = mloda_options_list_len(p, "values");
-    if (n < 0)
+    int64_t n = mloda_options_list_n_items(p, "values");
+    if (mloda_options_kind(p, "values") != MLODA_VALUE_LIST)
         return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
                                "categorical_inclusion filter on '%s' needs a list parameter "
                                "'values'",
@@ -246,7 +246,7 @@ static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda
 static mloda_status check_keys(const plan_filter *f, const char *type, const char *keys,
                                const mloda_options *p, mloda_error *err)
 {
-    for (int64_t k = 0; k < mloda_options_count(p); k++) {
+    for (int64_t k = 0; k < mloda_options_n_keys(p); k++) {
         const char *key = mloda_options_key(p, k);
         if (!has_key(keys, key))
             return mloda_error_set(err, MLODA_ERR_OPTION, f->column,
@@ -303,7 +303,7 @@ static mloda_status locate_column(const mloda_plan *plan, plan_filter *f, mloda_
 {
     f->source = MLODA_NO_INDEX;
     for (int64_t s = 0; s < plan->n_sources; s++) {
-        int64_t c = mloda_table_find(plan->sources[s].schema, f->column);
+        int64_t c = mloda_table_column_index(plan->sources[s].schema, f->column);
         if (c < 0)
             continue;
         if (f->source != MLODA_NO_INDEX)

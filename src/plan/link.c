@@ -41,7 +41,7 @@ static mloda_status add_col(mloda_plan *plan, int64_t s, const char *column, con
                             mloda_error *err)
 {
     const mloda_table *t = plan->sources[s].schema;
-    int64_t c = mloda_table_find(t, column);
+    int64_t c = mloda_table_column_index(t, column);
     if (c < 0)
         return mloda_error_set(err, MLODA_ERR_SCHEMA, column,
                                "%s link: table '%s' has no column '%s'", type,
@@ -100,7 +100,7 @@ static mloda_status asof_params(mloda_plan *plan, plan_link *k, const mloda_requ
     const mloda_options *p = rl->params;
     static const char *const keys[] = {"left_time_column", "right_time_column", "direction",
                                        "tolerance", "allow_exact_matches"};
-    for (int64_t i = 0; i < mloda_options_count(p); i++) {
+    for (int64_t i = 0; i < mloda_options_n_keys(p); i++) {
         const char *key = mloda_options_key(p, i);
         size_t j = 0;
         while (j < 5 && strcmp(keys[j], key) != 0)
@@ -207,7 +207,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_link *rl, 
         return mloda_error_set(err, MLODA_ERR_OPTION, rl->type,
                                "%s link of '%s' and '%s' needs key columns", rl->type, rl->left,
                                rl->right);
-    if (k->kind != LINK_ASOF && mloda_options_count(rl->params) > 0)
+    if (k->kind != LINK_ASOF && mloda_options_n_keys(rl->params) > 0)
         return mloda_error_set(err, MLODA_ERR_OPTION, rl->type,
                                "%s link takes no parameters (only asof does)", rl->type);
     k->n_keys = rl->n_keys;

@@ -66,11 +66,14 @@ struct mloda_request {
     int64_t n_links, links_cap;
     mloda_source_provider *sources; /* owned copies; user_data owned */
     int64_t n_sources, sources_cap;
-    int threads;               /* 0 = number of cores */
+    int64_t threads;           /* most steps of one run at once; 0 = the pool's width */
+    mloda_pool *pool;          /* borrowed; NULL = the process-wide pool */
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;
 };
+
+#define MLODA_MAX_THREADS 1024
 
 /* ---------------------------------------------------------------- plan */
 
@@ -184,7 +187,7 @@ typedef struct mloda_plan {
     int64_t n_domains;         /* n_sources + n_links + row-changing steps */
     int64_t n_source_slots;    /* nodes that read a source column */
     int64_t *source_slot_nodes;/* owned: node per source slot */
-    int threads;               /* resolved thread count (>= 1) */
+    int64_t threads;           /* most steps of one run at once: 0 = no cap, 1 = inline */
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;

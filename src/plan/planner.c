@@ -153,8 +153,8 @@ static mloda_status read_provider_sources(mloda_plan *p, mloda_error *err)
             st = mloda_error_set(err, MLODA_ERR_PLUGIN, prov->name,
                                  "data source '%s' returned no table", prov->name);
         for (int64_t k = 0; st == MLODA_OK && k < n; k++) {
-            int64_t c = mloda_table_find(data, names[k]);
-            int64_t sc = mloda_table_find(p->sources[s].schema, names[k]);
+            int64_t c = mloda_table_column_index(data, names[k]);
+            int64_t sc = mloda_table_column_index(p->sources[s].schema, names[k]);
             if (c < 0 || mloda_column_type(mloda_table_column(data, c)) !=
                              mloda_column_type(mloda_table_column(p->sources[s].schema, sc)))
                 st = mloda_error_set(err, MLODA_ERR_PLUGIN, names[k],
@@ -216,7 +216,7 @@ static mloda_status add_row_id_columns(planner *pl, mloda_error *err)
         plan_source *src = &p->sources[si];
         if (src->has_row_id)
             continue;
-        if (mloda_table_find(src->schema, rid) >= 0)
+        if (mloda_table_column_index(src->schema, rid) >= 0)
             return mloda_error_set(err, MLODA_ERR_DUPLICATE, rid,
                                    "row-id column '%s' already exists in table '%s'", rid,
                                    src->name);
@@ -270,10 +270,18 @@ static mloda_status new_node(planner *pl, const char *name, const mloda_options 
     return mloda_feature_init(&n->feature, name, opts, &pl->plan->source_set, err);
 }
 
-/* Asks every group; exactly one must match. */
+/* Frees a value a group's match attached but the feature does not keep. */
+static void drop_parsed(const mloda_feature_group *grp, void *parsed)
+{
+    if (parsed != NULL && grp->parsed_free != NULL)
+        grp->parsed_free(grp->user_data, parsed);
+}
+
+/* Asks every group; exactly one must match. The matching group's parsed value stays with
+ * the node's feature. */
 static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
 {
-    const mloda_feature *f = &pl->plan->nodes[node].feature;
+    mloda_feature *f = &pl->plan->nodes[node].feature;
     int64_t found[2] = {MLODA_NO_INDEX, MLODA_NO_INDEX};
     int64_t n_found = 0;
     resolve_reasons reasons;
@@ -282,8 +290,13 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
     for (int64_t g = 0; g < p->n_groups; g++) {
         const mloda_feature_group *grp = &p->groups[g];
         bool m = false;
+        void *parsed = NULL;
         mloda_error why = MLODA_ERROR_INIT;
-        mloda_status st = grp->match(grp->user_data, f, &m, &why);
+        mloda_status st = grp->match(grp->user_data, f, &m, &parsed, &why);
+        if (st == MLODA_OK && m && n_found == 0)
+            mloda_feature_attach_parsed(f, parsed, grp->parsed_free, grp->user_data);
+        else
+            drop_parsed(grp, parsed);
         if (st != MLODA_OK) {
             if (why.code != MLODA_OK)
                 return mloda_error_set(err, st, why.subject[0] ? why.subject : f->name, "%s",
@@ -304,6 +317,7 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
         pl->plan->nodes[node].group = found[0];
         return MLODA_OK;
     }
+    mloda_feature_attach_parsed(f, NULL, NULL, NULL); /* none or several groups matched */
     if (n_found > 1)
         return resolve_error_ambiguous(pl->plan, node, found, n_found, pl->stack, pl->depth, err);
     return resolve_error_none(pl->plan, node, &reasons, pl->stack, pl->depth, err);
@@ -772,14 +786,6 @@ static mloda_status build_source_slots(mloda_plan *p, mloda_error *err)
     return MLODA_OK;
 }
 
-static int resolve_threads(int requested)
-{
-    if (requested > 0)
-        return requested;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
-}
-
 /* ---------------------------------------------------------------- entry */
 
 static void planner_reset(planner *pl)
@@ -835,7 +841,7 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     for (int64_t g = 0; g < registry->n; g++)
         p->groups[g] = registry->entries[g].group;
     p->n_groups = registry->n;
-    p->threads = resolve_threads(request->threads);
+    p->threads = request->threads;
     p->ordering = request->ordering;
     p->on_error = request->on_error;
     p->inline_rows = request->inline_rows;

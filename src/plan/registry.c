@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plan/plan.h"
+#include "util/abi.h"
 #include "util/util.h"
 
 mloda_registry *mloda_registry_new(void)
@@ -45,19 +46,12 @@ void mloda_registry_free(mloda_registry *r)
     mloda_registry_release_internal(r);
 }
 
+/* The end of the last required field: match, inputs and calculate. */
+#define GROUP_REQUIRED_SIZE \
+    (offsetof(mloda_feature_group, calculate) + sizeof(((mloda_feature_group *)0)->calculate))
+
 static mloda_status check_group(const mloda_feature_group *g, mloda_error *err)
 {
-    const size_t min_size = offsetof(mloda_feature_group, user_data_free);
-    if (g->abi_version != MLODA_FEATURE_GROUP_ABI)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, g->name,
-                               "feature group '%s' has abi_version %u; this library supports %u",
-                               g->name ? g->name : "?", g->abi_version,
-                               MLODA_FEATURE_GROUP_ABI);
-    if (g->struct_size < min_size)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, g->name,
-                               "feature group struct_size %zu is smaller than the %zu bytes "
-                               "of ABI version 1",
-                               g->struct_size, min_size);
     if (g->name == NULL || g->name[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_PLUGIN, "", "feature group has no name");
     if (g->match == NULL || g->inputs == NULL || g->calculate == NULL)
@@ -95,14 +89,12 @@ static mloda_status copy_strings(mloda_feature_group *g, char **out, mloda_error
 mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature_group *group,
                                 mloda_error *err)
 {
+    mloda_error_enter(err);
     if (r == NULL || group == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL registry or group");
     mloda_feature_group g;
-    memset(&g, 0, sizeof g);
-    /* read struct_size and abi_version first: both come first in every ABI version */
-    memcpy(&g, group, offsetof(mloda_feature_group, name));
-    size_t n = g.struct_size < sizeof g ? g.struct_size : sizeof g;
-    memcpy(&g, group, n);
+    MLODA_TRY(mloda_abi_copy(&g, sizeof g, group, MLODA_FEATURE_GROUP_ABI, GROUP_REQUIRED_SIZE,
+                             MLODA_ERR_PLUGIN, "feature group", err));
     MLODA_TRY(check_group(&g, err));
     for (int64_t i = 0; i < r->n; i++) {
         if (strcmp(r->entries[i].group.name, g.name) == 0)

@@ -2,9 +2,13 @@
 #include <string.h>
 
 #include "plan/plan.h"
+#include "util/abi.h"
 #include "util/util.h"
 
 #define DEFAULT_INLINE_ROWS 16384
+/* The end of the last required field of a source provider: read. */
+#define SOURCE_REQUIRED_SIZE \
+    (offsetof(mloda_source_provider, read) + sizeof(((mloda_source_provider *)0)->read))
 
 mloda_request *mloda_request_new(void)
 {
@@ -59,6 +63,7 @@ void mloda_request_free(mloda_request *req)
 mloda_status mloda_request_add(mloda_request *req, const char *feature, const mloda_options *opts,
                                mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || feature == NULL || feature[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, feature,
                                "feature name is NULL or empty");
@@ -89,18 +94,31 @@ int64_t mloda_request_n_features(const mloda_request *req)
     return req == NULL ? 0 : req->n;
 }
 
-mloda_status mloda_request_set_threads(mloda_request *req, int n, mloda_error *err)
+mloda_status mloda_request_set_threads(mloda_request *req, int64_t n, mloda_error *err)
 {
-    if (req == NULL || n < 0 || n > 1024)
+    mloda_error_enter(err);
+    if (req == NULL || n < 0 || n > MLODA_MAX_THREADS)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "threads",
-                               "thread count %d is outside 0..1024 (0 = number of cores)", n);
+                               "thread count %lld is outside 0..%d (0 = as many as the pool "
+                               "has)",
+                               (long long)n, MLODA_MAX_THREADS);
     req->threads = n;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_pool(mloda_request *req, mloda_pool *pool, mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (req == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "pool", "NULL request");
+    req->pool = pool; /* borrowed: sessions take their own reference at prepare */
     return MLODA_OK;
 }
 
 mloda_status mloda_request_set_column_ordering(mloda_request *req, mloda_column_ordering ordering,
                                                mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || (ordering != MLODA_ORDER_REQUEST && ordering != MLODA_ORDER_ALPHABETICAL))
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "column_ordering",
                                "unknown column ordering %d", (int)ordering);
@@ -110,6 +128,7 @@ mloda_status mloda_request_set_column_ordering(mloda_request *req, mloda_column_
 
 mloda_status mloda_request_set_on_error(mloda_request *req, mloda_on_error mode, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || (mode != MLODA_ON_ERROR_STOP && mode != MLODA_ON_ERROR_CONTINUE))
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "on_error", "unknown on_error mode %d",
                                (int)mode);
@@ -119,6 +138,7 @@ mloda_status mloda_request_set_on_error(mloda_request *req, mloda_on_error mode,
 
 mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || rows < 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "inline_rows",
                                "inline row threshold %lld is negative", (long long)rows);
@@ -126,9 +146,10 @@ mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows, mlo
     return MLODA_OK;
 }
 
-mloda_status mloda_request_add_filter(mloda_request *req, const char *column, const char *type,
+mloda_status mloda_request_add_filter(mloda_request *req, const char *type, const char *column,
                                       const mloda_options *params, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || column == NULL || column[0] == '\0' || type == NULL || type[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, column,
                                "a filter needs a column name and a type");
@@ -155,6 +176,7 @@ mloda_status mloda_request_add_filter(mloda_request *req, const char *column, co
 mloda_status mloda_request_set_row_id_column(mloda_request *req, const char *name,
                                              mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || name == NULL || name[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, name, "row-id column name is empty");
     char *copy = mloda_strdup(name);
@@ -196,6 +218,7 @@ mloda_status mloda_request_add_link(mloda_request *req, const char *type, const 
                                     const char *const *left_on, const char *const *right_on,
                                     const mloda_options *params, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || type == NULL || left_table == NULL || right_table == NULL ||
         n_keys < 0 || (n_keys > 0 && (left_on == NULL || right_on == NULL)))
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, type,
@@ -223,16 +246,15 @@ mloda_status mloda_request_add_link(mloda_request *req, const char *type, const 
 mloda_status mloda_request_add_source(mloda_request *req, const mloda_source_provider *source,
                                       mloda_error *err)
 {
+    mloda_error_enter(err);
     if (req == NULL || source == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL request or source");
     mloda_source_provider p;
-    memset(&p, 0, sizeof p);
-    memcpy(&p, source, source->struct_size < sizeof p ? source->struct_size : sizeof p);
-    if (p.abi_version != MLODA_SOURCE_ABI || p.struct_size < sizeof p || p.name == NULL ||
-        p.name[0] == '\0' || p.schema == NULL || p.read == NULL)
+    MLODA_TRY(mloda_abi_copy(&p, sizeof p, source, MLODA_SOURCE_PROVIDER_ABI,
+                             SOURCE_REQUIRED_SIZE, MLODA_ERR_PLUGIN, "data source", err));
+    if (p.name == NULL || p.name[0] == '\0' || p.schema == NULL || p.read == NULL)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, p.name,
-                               "data source needs abi_version %u, a name, schema and read",
-                               MLODA_SOURCE_ABI);
+                               "data source needs a name, schema and read");
     for (int64_t i = 0; i < req->n_sources; i++) {
         if (strcmp(req->sources[i].name, p.name) == 0)
             return mloda_error_set(err, MLODA_ERR_DUPLICATE, p.name,

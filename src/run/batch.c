@@ -47,7 +47,7 @@ static const mloda_column *find_column(const mloda_table *t, const char *name, i
     const char *at_hint = mloda_table_column_name(t, hint);
     if (at_hint != NULL && strcmp(at_hint, name) == 0)
         return mloda_table_column(t, hint);
-    int64_t c = mloda_table_find(t, name);
+    int64_t c = mloda_table_column_index(t, name);
     return c < 0 ? NULL : mloda_table_column(t, c);
 }
 
@@ -95,7 +95,7 @@ static const mloda_table *batch_table(const mloda_plan *plan, const mloda_api_da
         return plan->sources[s].data; /* read once at prepare */
     if (batch == NULL)
         return plan->sources[s].schema;
-    int64_t i = mloda_api_data_find(batch, plan->sources[s].name);
+    int64_t i = mloda_api_data_table_index(batch, plan->sources[s].name);
     return i < 0 ? NULL : mloda_api_data_table(batch, i);
 }
 

@@ -63,7 +63,7 @@ static const node_out *input_out(const mloda_calc *c, int64_t i, int64_t j,
     return &c->run->outs[n->inputs[j]];
 }
 
-int64_t mloda_calc_input_width(const mloda_calc *c, int64_t i, int64_t j)
+int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int64_t j)
 {
     const plan_node *in = NULL;
     const node_out *o = input_out(c, i, j, &in);
@@ -113,16 +113,17 @@ static mloda_status check_output(const mloda_calc *c, const plan_node *n, const 
                                "feature '%s': output is %s but %s was declared", n->feature.name,
                                mloda_type_name(mloda_column_type(col)),
                                mloda_type_name(n->out_type));
-    if (!n->rows_change && mloda_column_length(col) != c->n_rows)
+    if (!n->rows_change && mloda_column_n_rows(col) != c->n_rows)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                                "feature '%s': output has %lld rows, the step has %lld",
-                               n->feature.name, (long long)mloda_column_length(col),
+                               n->feature.name, (long long)mloda_column_n_rows(col),
                                (long long)c->n_rows);
     return MLODA_OK;
 }
 
 mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col, mloda_error *err)
 {
+    mloda_error_enter(err);
     const plan_node *n = c == NULL ? NULL : feature_node(c, i);
     mloda_status st = MLODA_OK;
     if (n == NULL)
@@ -173,6 +174,7 @@ static mloda_status push_multi(node_out *o, const char *suffix, mloda_column *co
 mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                    mloda_column *col, mloda_error *err)
 {
+    mloda_error_enter(err);
     const plan_node *n = c == NULL ? NULL : feature_node(c, i);
     mloda_status st = MLODA_OK;
     if (n == NULL)
@@ -192,7 +194,7 @@ mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
     return st;
 }
 
-bool mloda_calc_cancelled(const mloda_calc *c)
+bool mloda_calc_is_cancelled(const mloda_calc *c)
 {
     return c != NULL && atomic_load_explicit(&c->run->cancel, memory_order_relaxed);
 }

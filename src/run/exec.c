@@ -57,23 +57,13 @@ static void exec_task(mloda_task *task);
 
 static bool needs_pool(const mloda_plan *p, const run_ctx *run)
 {
-    if (p->threads <= 1 || p->n_steps <= 1)
+    if (p->threads == 1 || p->n_steps <= 1)
         return false;
     for (int64_t s = 0; s < p->n_sources; s++) {
         if (run->domain_rows[s] >= p->inline_rows)
             return true;
     }
     return false;
-}
-
-static mloda_status ensure_pool(mloda_session *s, mloda_error *err)
-{
-    mloda_status st = MLODA_OK;
-    pthread_mutex_lock(&s->pool_mu);
-    if (s->pool == NULL)
-        st = mloda_pool_new(s->plan->threads, &s->pool, err);
-    pthread_mutex_unlock(&s->pool_mu);
-    return st;
 }
 
 mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
@@ -108,23 +98,21 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
     for (int64_t s = 0; s < p->n_steps; s++) {
         atomic_init(&run->pending[s], (int)p->steps[s].n_parents);
         atomic_init(&run->state[s], STEP_PENDING);
-        mloda_error_init(&run->errors[s]);
+        mloda_error_reset(&run->errors[s]);
         run->tasks[s].base.fn = exec_task;
         run->tasks[s].run = run;
         run->tasks[s].step = s;
     }
+    run->job.max_active = p->threads;
     mloda_status st = run_bind_batch(run, batch, err);
     if (st == MLODA_OK && needs_pool(p, run)) {
-        st = ensure_pool(session, err);
-        if (st == MLODA_OK) {
-            if (pthread_mutex_init(&run->mu, NULL) != 0)
-                st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a mutex");
-            else if (pthread_cond_init(&run->cv, NULL) != 0) {
-                pthread_mutex_destroy(&run->mu);
-                st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a condition");
-            } else {
-                run->use_pool = true;
-            }
+        if (pthread_mutex_init(&run->mu, NULL) != 0) {
+            st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a mutex");
+        } else if (pthread_cond_init(&run->cv, NULL) != 0) {
+            pthread_mutex_destroy(&run->mu);
+            st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a condition");
+        } else {
+            run->use_pool = true;
         }
     }
     if (st != MLODA_OK) {
@@ -198,7 +186,7 @@ static mloda_status settle_out_rows(run_ctx *run, const plan_step *st, int64_t *
         const node_out *o = &run->outs[st->features[k]];
         int64_t n_cols = n->out_multi ? o->n : 1;
         for (int64_t c = 0; c < n_cols; c++) { /* every column of every feature */
-            int64_t m = mloda_column_length(n->out_multi ? o->cols[c] : o->col);
+            int64_t m = mloda_column_n_rows(n->out_multi ? o->cols[c] : o->col);
             if (rows >= 0 && m != rows)
                 return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                                        "feature '%s' outputs a column of %lld rows where its "
@@ -283,17 +271,20 @@ void run_exec_inline(run_ctx *run, int64_t s)
 /* Records s as finished and releases its children, under the run's lock: a child can only
  * finish after its parent is in the completion queue (so a stream never reports a child's
  * failure before the parent's table), and the consumer cannot free the run until the lock
- * is released. Lock order: run->mu, then the pool's mutex. */
+ * is released, by which time the pool has let go of the task (mloda_pool_task_done).
+ * Lock order: run->mu, then the pool's mutex. */
 static void finish_pool_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
+    mloda_pool *pool = run->session->pool;
     pthread_mutex_lock(&run->mu);
     run->done[run->n_done++] = s;
     for (int64_t k = 0; k < st->n_children; k++) {
         int64_t c = st->children[k];
         if (atomic_fetch_sub_explicit(&run->pending[c], 1, memory_order_acq_rel) == 1)
-            mloda_pool_submit(run->session->pool, &run->tasks[c].base);
+            mloda_pool_submit(pool, &run->job, &run->tasks[c].base);
     }
+    mloda_pool_task_done(pool, &run->job);
     pthread_cond_broadcast(&run->cv);
     pthread_mutex_unlock(&run->mu);
 }
@@ -316,15 +307,31 @@ void run_start(run_ctx *run)
     const mloda_plan *p = run->plan;
     for (int64_t s = 0; s < p->n_steps; s++) {
         if (p->steps[s].n_parents == 0)
-            mloda_pool_submit(run->session->pool, &run->tasks[s].base);
+            mloda_pool_submit(run->session->pool, &run->job, &run->tasks[s].base);
+    }
+}
+
+/* Waits under run->mu until more than `target` steps are done, computing this run's ready
+ * steps on the calling thread meanwhile (so a run never waits on a pool whose workers are
+ * all busy, or waiting themselves). A step's completion is the only event that makes a
+ * task of this run ready or gives it room under its cap, and it bumps n_done under run->mu
+ * and broadcasts: so when no task could be run and n_done is unchanged, waiting is safe. */
+static void wait_done_beyond(run_ctx *run, int64_t target)
+{
+    while (run->n_done <= target) {
+        int64_t seen = run->n_done;
+        pthread_mutex_unlock(&run->mu);
+        bool ran = mloda_pool_run_one(run->session->pool, &run->job);
+        pthread_mutex_lock(&run->mu);
+        if (!ran && run->n_done == seen)
+            pthread_cond_wait(&run->cv, &run->mu);
     }
 }
 
 void run_wait_all(run_ctx *run)
 {
     pthread_mutex_lock(&run->mu);
-    while (run->n_done < run->plan->n_steps)
-        pthread_cond_wait(&run->cv, &run->mu);
+    wait_done_beyond(run, run->plan->n_steps - 1);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -333,8 +340,7 @@ int64_t run_take_finished(run_ctx *run)
     if (run->n_taken >= run->plan->n_steps)
         return -1;
     pthread_mutex_lock(&run->mu);
-    while (run->n_done <= run->n_taken)
-        pthread_cond_wait(&run->cv, &run->mu);
+    wait_done_beyond(run, run->n_taken);
     int64_t s = run->done[run->n_taken++];
     pthread_mutex_unlock(&run->mu);
     return s;

@@ -1,11 +1,13 @@
 /*
  * run.h: per-run state and the session (DESIGN.md §1, §7).
  *
- * A session is an immutable plan plus a lazily started thread pool; it is reference
- * counted so that open streams keep it alive. A run is one batch through the plan: its
- * state (bound batch columns, node outputs, step states, result tables, completion queue)
- * lives in one block allocated per run and freed with it. Steps either run inline on the
- * caller's thread in plan order, or on the pool as soon as their parents finish.
+ * A session is an immutable plan plus a reference to the thread pool it runs on (shared
+ * with other sessions); it is reference counted so that open streams keep it alive. A run
+ * is one batch through the plan: its state (bound batch columns, node outputs, step
+ * states, result tables, completion queue, its job on the pool) lives in one block
+ * allocated per run and freed with it. Steps either run inline on the caller's thread in
+ * plan order, or on the pool as soon as their parents finish; a thread that waits for a
+ * pool run computes that run's ready steps meanwhile.
  */
 #ifndef MLODA_RUN_RUN_H
 #define MLODA_RUN_RUN_H
@@ -19,8 +21,7 @@
 struct mloda_session {
     atomic_long refs;
     mloda_plan *plan;       /* owned, immutable */
-    pthread_mutex_t pool_mu;
-    mloda_pool *pool;       /* guarded by pool_mu; started by the first run that needs it */
+    mloda_pool *pool;       /* owned reference: the request's pool or the process-wide one */
 };
 
 typedef enum step_state {
@@ -65,6 +66,7 @@ struct run_ctx {
     atomic_bool cancel;
     bool use_pool;
     bool is_stream;           /* a failure cancels the rest only for STOP-mode streams */
+    mloda_pool_job job;       /* pool mode: this run's tasks on the session's pool */
     /* completion queue (pool mode) */
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -30,8 +30,7 @@ void session_release(mloda_session *s)
 {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
-    mloda_pool_free(s->pool);
-    pthread_mutex_destroy(&s->pool_mu);
+    mloda_pool_release(s->pool);
     mloda_plan_free(s->plan);
     mloda_free(s);
 }
@@ -40,6 +39,7 @@ mloda_status mloda_prepare(const mloda_registry *registry, const mloda_request *
                            const mloda_api_data *api_data_example, mloda_session **out,
                            mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "out must not be NULL");
     *out = NULL;
@@ -50,13 +50,9 @@ mloda_status mloda_prepare(const mloda_registry *registry, const mloda_request *
         mloda_plan_free(plan);
         return MLODA_NOMEM(err, "a session");
     }
-    if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
-        mloda_free(s);
-        mloda_plan_free(plan);
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a mutex");
-    }
     atomic_init(&s->refs, 1);
     s->plan = plan;
+    s->pool = mloda_pool_retain(request->pool != NULL ? request->pool : mloda_pool_default());
     *out = s;
     return MLODA_OK;
 }
@@ -133,6 +129,7 @@ static mloda_status check_session(const mloda_session *session, const void *out,
 mloda_status mloda_session_run(const mloda_session *session, const mloda_api_data *api_data,
                                mloda_results **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_session(session, out, err));
     *out = NULL;
     run_ctx *run = NULL;
@@ -156,6 +153,7 @@ mloda_status mloda_session_stream_run(const mloda_session *session,
                                       const mloda_api_data *api_data, mloda_stream **out,
                                       mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_session(session, out, err));
     *out = NULL;
     mloda_stream *stream = mloda_calloc(1, sizeof *stream);
@@ -199,6 +197,7 @@ static mloda_status deliver(mloda_stream *stream, int64_t s, mloda_table **resul
 
 mloda_status mloda_stream_next(mloda_stream *stream, mloda_table **result, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (stream == NULL || result == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
                                "stream and result must not be NULL");
@@ -238,6 +237,7 @@ void mloda_stream_free(mloda_stream *stream)
 mloda_status mloda_run_all(const mloda_registry *registry, const mloda_request *request,
                            const mloda_api_data *api_data, mloda_results **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "out must not be NULL");
     *out = NULL;
@@ -252,6 +252,7 @@ mloda_status mloda_stream_all(const mloda_registry *registry, const mloda_reques
                               const mloda_api_data *api_data, mloda_stream **out,
                               mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "out must not be NULL");
     *out = NULL;
@@ -267,6 +268,7 @@ mloda_status mloda_stream_all(const mloda_registry *registry, const mloda_reques
 mloda_status mloda_session_plan(const mloda_session *session, mloda_plan_format format,
                                 char **out_text, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (session == NULL || out_text == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
                                "session and output must not be NULL");
@@ -299,7 +301,7 @@ mloda_step_kind mloda_session_step_kind(const mloda_session *session, int64_t st
     return s == NULL ? MLODA_STEP_COMPUTE : s->kind;
 }
 
-const char *mloda_session_step_group(const mloda_session *session, int64_t step)
+const char *mloda_session_step_group_name(const mloda_session *session, int64_t step)
 {
     return step_at(session, step) == NULL ? NULL
                                           : mloda_plan_step_name(session->plan, step);

@@ -55,10 +55,11 @@ static mloda_status grow(mloda_api_data *a, mloda_error *err)
 mloda_status mloda_api_data_add(mloda_api_data *a, const char *table_name,
                                 const mloda_table *table, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (a == NULL || table == NULL || table_name == NULL || table_name[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, table_name,
                                "api_data_add needs api_data, a non-empty name and a table");
-    if (mloda_api_data_find(a, table_name) >= 0)
+    if (mloda_api_data_table_index(a, table_name) >= 0)
         return mloda_error_set(err, MLODA_ERR_DUPLICATE, table_name,
                                "table '%s' is already in api_data", table_name);
     MLODA_TRY(grow(a, err));
@@ -75,14 +76,15 @@ mloda_status mloda_api_data_add_columns(mloda_api_data *a, const char *table_nam
                                         int64_t n_columns, const char *const *names,
                                         const mloda_column *const *columns, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (a == NULL || table_name == NULL || table_name[0] == '\0')
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, table_name,
                                "api_data_add_columns needs api_data and a non-empty name");
-    if (mloda_api_data_find(a, table_name) >= 0)
+    if (mloda_api_data_table_index(a, table_name) >= 0)
         return mloda_error_set(err, MLODA_ERR_DUPLICATE, table_name,
                                "table '%s' is already in api_data", table_name);
     const int64_t n_rows =
-        n_columns > 0 && columns != NULL ? mloda_column_length(columns[0]) : 0;
+        n_columns > 0 && columns != NULL ? mloda_column_n_rows(columns[0]) : 0;
     mloda_error inner = MLODA_ERROR_INIT;
     mloda_table *t = NULL;
     mloda_status st = mloda_table_new(n_rows, n_columns, names, columns, &t, &inner);
@@ -108,7 +110,7 @@ const mloda_table *mloda_api_data_table(const mloda_api_data *a, int64_t i)
     return a == NULL || i < 0 || i >= a->n ? NULL : a->entries[i].table;
 }
 
-int64_t mloda_api_data_find(const mloda_api_data *a, const char *table_name)
+int64_t mloda_api_data_table_index(const mloda_api_data *a, const char *table_name)
 {
     if (a == NULL || table_name == NULL)
         return -1;

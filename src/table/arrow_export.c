@@ -239,6 +239,7 @@ mloda_status mloda_column_export(const mloda_column *col, const char *name,
                                  struct ArrowArray *out_array, struct ArrowSchema *out_schema,
                                  mloda_error *err)
 {
+    mloda_error_enter(err);
     mark_released(out_array, out_schema);
     if (col == NULL || out_array == NULL || out_schema == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, name,
@@ -253,6 +254,7 @@ mloda_status mloda_column_export(const mloda_column *col, const char *name,
 mloda_status mloda_table_export(const mloda_table *t, struct ArrowArray *out_array,
                                 struct ArrowSchema *out_schema, mloda_error *err)
 {
+    mloda_error_enter(err);
     mark_released(out_array, out_schema);
     if (t == NULL || out_array == NULL || out_schema == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,

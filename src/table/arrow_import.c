@@ -230,7 +230,7 @@ static mloda_status take_bitmap(mloda_column *c, const uint8_t *src, int64_t off
                                 const uint8_t **out, mloda_error *err)
 {
     size_t bytes = 0;
-    if (!mloda_i64_to_size(mloda_bitmap_bytes(n), &bytes))
+    if (!mloda_i64_to_size(mloda_bitmap_n_bytes(n), &bytes))
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "bitmap too large");
     uint8_t *copy = mloda_column_buffer_new(bytes);
     if (copy == NULL)
@@ -284,7 +284,7 @@ static mloda_status take_validity(mloda_column *c, const node *nd, mloda_error *
             return parse_error(err, nd, "nulls counted but the validity buffer is NULL");
         return MLODA_OK; /* unknown count (-1) and no bitmap: all valid */
     }
-    const int64_t nulls = nd->length - mloda_bitmap_count_set(bits, nd->offset, nd->length);
+    const int64_t nulls = nd->length - mloda_bitmap_n_set(bits, nd->offset, nd->length);
     if (nulls == 0)
         return MLODA_OK;
     c->null_count = nulls;
@@ -429,7 +429,7 @@ static mloda_status nan_child_nulls(mloda_column *c, const node *child, int64_t 
     const struct ArrowArray *a = child->array;
     const uint8_t *bits = a->buffers[0];
     if (a->null_count == 0 || bits == NULL || n == 0 ||
-        mloda_bitmap_count_set(bits, child->offset, n) == n)
+        mloda_bitmap_n_set(bits, child->offset, n) == n)
         return MLODA_OK;
     size_t bytes = 0;
     (void)mloda_elems_bytes(n, sizeof(double), &bytes); /* checked by take_fixed */
@@ -441,7 +441,7 @@ static mloda_status nan_child_nulls(mloda_column *c, const node *child, int64_t 
     own(c, copy);
     *borrowed = false; /* the values were the only buffer borrowed */
     for (int64_t i = 0; i < n; i++)
-        if (!mloda_bit_get(bits, child->offset + i))
+        if (!mloda_bitmap_get(bits, child->offset + i))
             copy[i] = (double)NAN;
     c->values = copy;
     return MLODA_OK;
@@ -567,6 +567,7 @@ static mloda_status begin_import(struct ArrowArray *array, const struct ArrowSch
 mloda_status mloda_column_import(struct ArrowArray *array, const struct ArrowSchema *schema,
                                  mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out != NULL)
         *out = NULL;
     import_holder *h = NULL;
@@ -586,7 +587,7 @@ static mloda_status check_struct_rows(const node *nd, mloda_error *err)
     const uint8_t *bits = a->buffers[0];
     if (a->null_count == 0 || bits == NULL || nd->length == 0)
         return MLODA_OK;
-    if (mloda_bitmap_count_set(bits, nd->offset, nd->length) != nd->length)
+    if (mloda_bitmap_n_set(bits, nd->offset, nd->length) != nd->length)
         return mloda_error_set(err, MLODA_ERR_TYPE, nd->name,
                                "struct array has null rows, which a table cannot hold");
     return MLODA_OK;
@@ -645,6 +646,7 @@ done:
 mloda_status mloda_table_import(struct ArrowArray *array, const struct ArrowSchema *schema,
                                 mloda_table **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out != NULL)
         *out = NULL;
     import_holder *h = NULL;

@@ -111,9 +111,10 @@ static void stream_release(struct ArrowArrayStream *stream)
     stream->release = NULL;
 }
 
-mloda_status mloda_tables_export_stream(const mloda_table *const *tables, int64_t n,
-                                        struct ArrowArrayStream *out, mloda_error *err)
+mloda_status mloda_table_export_stream(int64_t n, const mloda_table *const *tables,
+                                       struct ArrowArrayStream *out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out != NULL)
         memset(out, 0, sizeof *out);
     if (tables == NULL || n < 1 || out == NULL || tables[0] == NULL)

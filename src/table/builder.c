@@ -53,7 +53,7 @@ static bool values_bytes(const mloda_column_builder *b, int64_t rows, size_t *ou
                mloda_elems_bytes(n_values, sizeof(double), out);
     }
     case MLODA_TYPE_BOOL:
-        return mloda_i64_to_size(mloda_bitmap_bytes(rows), out);
+        return mloda_i64_to_size(mloda_bitmap_n_bytes(rows), out);
     case MLODA_TYPE_UTF8: {
         int64_t n_offsets = 0;
         return mloda_add_i64(rows, 1, &n_offsets) &&
@@ -124,8 +124,8 @@ static mloda_status grow(mloda_column_builder *b, int64_t rows, mloda_error *err
         return MLODA_NOMEM(err, "column values");
     if (b->validity != NULL) {
         size_t bits_bytes = 0, old_bits = 0;
-        if (!mloda_i64_to_size(mloda_bitmap_bytes(cap), &bits_bytes) ||
-            !mloda_i64_to_size(mloda_bitmap_bytes(b->cap), &old_bits)) {
+        if (!mloda_i64_to_size(mloda_bitmap_n_bytes(cap), &bits_bytes) ||
+            !mloda_i64_to_size(mloda_bitmap_n_bytes(b->cap), &old_bits)) {
             mloda_free(values);
             return size_error(err, b, cap);
         }
@@ -173,7 +173,7 @@ static mloda_status ensure_validity(mloda_column_builder *b, mloda_error *err)
     if (b->validity != NULL)
         return MLODA_OK;
     size_t bytes = 0;
-    if (!mloda_i64_to_size(mloda_bitmap_bytes(b->cap), &bytes))
+    if (!mloda_i64_to_size(mloda_bitmap_n_bytes(b->cap), &bytes))
         return size_error(err, b, b->cap);
     b->validity = mloda_column_buffer_new(bytes);
     if (b->validity == NULL)
@@ -185,6 +185,7 @@ static mloda_status ensure_validity(mloda_column_builder *b, mloda_error *err)
 mloda_status mloda_column_builder_new(mloda_type type, int32_t list_size, mloda_time_unit unit,
                                       mloda_column_builder **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "out is NULL");
     *out = NULL;
@@ -217,7 +218,7 @@ void mloda_column_builder_free(mloda_column_builder *b)
     mloda_free(b);
 }
 
-int64_t mloda_column_builder_length(const mloda_column_builder *b)
+int64_t mloda_column_builder_n_rows(const mloda_column_builder *b)
 {
     return b == NULL ? 0 : b->length;
 }
@@ -225,6 +226,7 @@ int64_t mloda_column_builder_length(const mloda_column_builder *b)
 mloda_status mloda_column_builder_reserve(mloda_column_builder *b, int64_t additional,
                                           int64_t additional_bytes, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (b == NULL || additional < 0 || additional_bytes < 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
                                "reserve needs a builder and non-negative counts");
@@ -262,24 +264,25 @@ static mloda_status begin_append(mloda_column_builder *b, bool type_ok, const ch
 static void end_append(mloda_column_builder *b)
 {
     if (b->validity != NULL)
-        mloda_bit_set(b->validity, b->length, true);
+        mloda_bitmap_set(b->validity, b->length, true);
     b->length++;
 }
 
 mloda_status mloda_column_builder_append_null(mloda_column_builder *b, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(begin_append(b, b == NULL || is_valid_type(b->type), "null", "typed", err));
     MLODA_TRY(ensure_validity(b, err));
     if (b->type == MLODA_TYPE_UTF8) {
         int32_t *offsets = (int32_t *)(void *)b->values; /* aligned buffer of int32 */
         offsets[b->length + 1] = offsets[b->length];
     } else if (b->type == MLODA_TYPE_BOOL) {
-        mloda_bit_set(b->values, b->length, false);
+        mloda_bitmap_set(b->values, b->length, false);
     } else {
         const size_t width = row_bytes(b);
         memset(b->values + (size_t)b->length * width, 0, width); /* within cap, checked */
     }
-    mloda_bit_set(b->validity, b->length, false);
+    mloda_bitmap_set(b->validity, b->length, false);
     b->length++;
     return MLODA_OK;
 }
@@ -287,6 +290,7 @@ mloda_status mloda_column_builder_append_null(mloda_column_builder *b, mloda_err
 mloda_status mloda_column_builder_append_int64(mloda_column_builder *b, int64_t v,
                                                mloda_error *err)
 {
+    mloda_error_enter(err);
     bool ok = b != NULL && (b->type == MLODA_TYPE_INT64 || b->type == MLODA_TYPE_TIMESTAMP);
     MLODA_TRY(begin_append(b, ok, "int64", "int64 or timestamp", err));
     ((int64_t *)(void *)b->values)[b->length] = v; /* aligned buffer of int64 */
@@ -297,6 +301,7 @@ mloda_status mloda_column_builder_append_int64(mloda_column_builder *b, int64_t 
 mloda_status mloda_column_builder_append_float64(mloda_column_builder *b, double v,
                                                  mloda_error *err)
 {
+    mloda_error_enter(err);
     bool ok = b != NULL && b->type == MLODA_TYPE_FLOAT64;
     MLODA_TRY(begin_append(b, ok, "float64", "float64", err));
     ((double *)(void *)b->values)[b->length] = v; /* aligned buffer of double */
@@ -306,9 +311,10 @@ mloda_status mloda_column_builder_append_float64(mloda_column_builder *b, double
 
 mloda_status mloda_column_builder_append_bool(mloda_column_builder *b, bool v, mloda_error *err)
 {
+    mloda_error_enter(err);
     bool ok = b != NULL && b->type == MLODA_TYPE_BOOL;
     MLODA_TRY(begin_append(b, ok, "bool", "bool", err));
-    mloda_bit_set(b->values, b->length, v);
+    mloda_bitmap_set(b->values, b->length, v);
     end_append(b);
     return MLODA_OK;
 }
@@ -316,6 +322,7 @@ mloda_status mloda_column_builder_append_bool(mloda_column_builder *b, bool v, m
 mloda_status mloda_column_builder_append_utf8(mloda_column_builder *b, const char *bytes,
                                               int64_t len, mloda_error *err)
 {
+    mloda_error_enter(err);
     bool ok = b != NULL && b->type == MLODA_TYPE_UTF8;
     if (len < 0 || (bytes == NULL && len > 0))
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
@@ -336,6 +343,7 @@ mloda_status mloda_column_builder_append_utf8(mloda_column_builder *b, const cha
 mloda_status mloda_column_builder_append_list(mloda_column_builder *b, const double *values,
                                               mloda_error *err)
 {
+    mloda_error_enter(err);
     bool ok = b != NULL && b->type == MLODA_TYPE_FLOAT64_LIST;
     if (values == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "append_list: values is NULL");
@@ -380,18 +388,21 @@ static mloda_status resize(mloda_column_builder *b, int64_t n, bool zero, void *
 mloda_status mloda_column_builder_resize(mloda_column_builder *b, int64_t n, void **out_values,
                                          mloda_error *err)
 {
+    mloda_error_enter(err);
     return resize(b, n, true, out_values, err);
 }
 
 mloda_status mloda_column_builder_resize_uninit(mloda_column_builder *b, int64_t n,
                                                 void **out_values, mloda_error *err)
 {
+    mloda_error_enter(err);
     return resize(b, n, false, out_values, err);
 }
 
 mloda_status mloda_column_builder_validity(mloda_column_builder *b, uint8_t **out_bits,
                                            mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out_bits != NULL)
         *out_bits = NULL;
     if (b == NULL || out_bits == NULL)
@@ -417,7 +428,7 @@ static mloda_status build_column(mloda_column_builder *b, mloda_column **out, ml
     c->list_size = b->list_size;
     c->length = b->length;
     if (b->validity != NULL) {
-        c->null_count = b->length - mloda_bitmap_count_set(b->validity, 0, b->length);
+        c->null_count = b->length - mloda_bitmap_n_set(b->validity, 0, b->length);
         if (c->null_count > 0) {
             mloda_bitmap_clear_tail(b->validity, b->length);
             c->validity = b->validity;
@@ -442,6 +453,7 @@ static mloda_status build_column(mloda_column_builder *b, mloda_column **out, ml
 mloda_status mloda_column_builder_finish(mloda_column_builder *b, mloda_column **out,
                                          mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out != NULL)
         *out = NULL;
     if (b == NULL || out == NULL) {

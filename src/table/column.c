@@ -83,9 +83,8 @@ mloda_column *mloda_column_retain(const mloda_column *col)
     return c;
 }
 
-void mloda_column_release(const mloda_column *col)
+void mloda_column_release(mloda_column *c)
 {
-    mloda_column *c = (mloda_column *)col; /* see mloda_column_retain */
     if (c == NULL)
         return;
     /* acq_rel: the last owner must see all writes made before the others let go */
@@ -98,12 +97,12 @@ mloda_type mloda_column_type(const mloda_column *col)
     return col == NULL ? MLODA_TYPE_INVALID : col->type;
 }
 
-int64_t mloda_column_length(const mloda_column *col)
+int64_t mloda_column_n_rows(const mloda_column *col)
 {
     return col == NULL ? 0 : col->length;
 }
 
-int64_t mloda_column_null_count(const mloda_column *col)
+int64_t mloda_column_n_nulls(const mloda_column *col)
 {
     return col == NULL ? 0 : col->null_count;
 }
@@ -122,7 +121,7 @@ bool mloda_column_is_valid(const mloda_column *col, int64_t i)
 {
     if (col == NULL || i < 0 || i >= col->length)
         return false;
-    return col->validity == NULL || mloda_bit_get(col->validity, i);
+    return col->validity == NULL || mloda_bitmap_get(col->validity, i);
 }
 
 const uint8_t *mloda_column_validity(const mloda_column *col)
@@ -154,7 +153,7 @@ bool mloda_column_bool_at(const mloda_column *col, int64_t i)
 {
     if (col == NULL || col->type != MLODA_TYPE_BOOL || !mloda_column_is_valid(col, i))
         return false;
-    return mloda_bit_get(col->values, i);
+    return mloda_bitmap_get(col->values, i);
 }
 
 const int32_t *mloda_column_utf8_offsets(const mloda_column *col)

@@ -25,7 +25,7 @@ static mloda_status apply_valid(mloda_column_builder *b, const uint8_t *valid, i
     MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
     for (; i < n; i++)
         if (valid[i] == 0)
-            mloda_bit_set(bits, i, false);
+            mloda_bitmap_set(bits, i, false);
     return MLODA_OK;
 }
 
@@ -62,36 +62,41 @@ fail:
     return st;
 }
 
-mloda_status mloda_column_from_int64(const int64_t *values, const uint8_t *valid, int64_t n,
+mloda_status mloda_column_from_int64(int64_t n, const int64_t *values, const uint8_t *valid,
                                      mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     return from_fixed(MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, values, valid, n, out, err);
 }
 
-mloda_status mloda_column_from_float64(const double *values, const uint8_t *valid, int64_t n,
+mloda_status mloda_column_from_float64(int64_t n, const double *values, const uint8_t *valid,
                                        mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     return from_fixed(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, values, valid, n, out, err);
 }
 
-mloda_status mloda_column_from_timestamp(const int64_t *values, const uint8_t *valid, int64_t n,
-                                         mloda_time_unit unit, mloda_column **out,
-                                         mloda_error *err)
+mloda_status mloda_column_from_timestamp(mloda_time_unit unit, int64_t n,
+                                         const int64_t *values, const uint8_t *valid,
+                                         mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     return from_fixed(MLODA_TYPE_TIMESTAMP, 0, unit, values, valid, n, out, err);
 }
 
-mloda_status mloda_column_from_float64_list(const double *values, const uint8_t *valid,
-                                            int64_t n, int32_t list_size, mloda_column **out,
-                                            mloda_error *err)
+mloda_status mloda_column_from_float64_list(int32_t list_size, int64_t n,
+                                            const double *values, const uint8_t *valid,
+                                            mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     return from_fixed(MLODA_TYPE_FLOAT64_LIST, list_size, MLODA_TIME_SECOND, values, valid, n,
                       out, err);
 }
 
-mloda_status mloda_column_from_bool(const bool *values, const uint8_t *valid, int64_t n,
+mloda_status mloda_column_from_bool(int64_t n, const bool *values, const uint8_t *valid,
                                     mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_args(values, n, out, err));
     mloda_column_builder *b = NULL;
     MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_BOOL, 0, MLODA_TIME_SECOND, &b, err));
@@ -100,7 +105,7 @@ mloda_status mloda_column_from_bool(const bool *values, const uint8_t *valid, in
     MLODA_TRY_GOTO(st, mloda_column_builder_resize(b, n, &dst, err), fail);
     for (int64_t i = 0; i < n; i++)
         if (values[i])
-            mloda_bit_set(dst, i, true); /* resize zeroed the bits */
+            mloda_bitmap_set(dst, i, true); /* resize zeroed the bits */
     MLODA_TRY_GOTO(st, apply_valid(b, valid, n, err), fail);
     return mloda_column_builder_finish(b, out, err);
 fail:
@@ -108,9 +113,10 @@ fail:
     return st;
 }
 
-mloda_status mloda_column_from_utf8(const char *const *strings, int64_t n, mloda_column **out,
+mloda_status mloda_column_from_utf8(int64_t n, const char *const *strings, mloda_column **out,
                                     mloda_error *err)
 {
+    mloda_error_enter(err);
     MLODA_TRY(check_args(strings, n, out, err));
     int64_t total = 0;
     for (int64_t i = 0; i < n && total <= INT32_MAX; i++)

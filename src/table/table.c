@@ -68,20 +68,20 @@ static mloda_status validate(int64_t n_rows, int64_t n_columns, const char *cons
         if (columns[i] == NULL)
             return mloda_error_set(err, MLODA_ERR_INVALID_ARG, names[i], "column '%s' is NULL",
                                    names[i]);
-        const int64_t len = mloda_column_length(columns[i]);
-        if (len != mloda_column_length(columns[0]))
+        const int64_t len = mloda_column_n_rows(columns[i]);
+        if (len != mloda_column_n_rows(columns[0]))
             return mloda_error_set(err, MLODA_ERR_SCHEMA, names[i],
                                    "column '%s' has %lld rows but column '%s' has %lld",
                                    names[i], (long long)len, names[0],
-                                   (long long)mloda_column_length(columns[0]));
+                                   (long long)mloda_column_n_rows(columns[0]));
         if (!mloda_add_size(*text_bytes, strlen(names[i]) + 1, text_bytes))
             return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "column names too long");
     }
-    if (n_columns > 0 && mloda_column_length(columns[0]) != n_rows)
+    if (n_columns > 0 && mloda_column_n_rows(columns[0]) != n_rows)
         return mloda_error_set(err, MLODA_ERR_SCHEMA, names[0],
                                "table has %lld rows but column '%s' has %lld",
                                (long long)n_rows, names[0],
-                               (long long)mloda_column_length(columns[0]));
+                               (long long)mloda_column_n_rows(columns[0]));
     return n_columns <= PAIRWISE_MAX ? check_names_small(n_columns, names, err)
                                      : check_names_hashed(n_columns, names, err);
 }
@@ -135,6 +135,7 @@ mloda_status mloda_table_new(int64_t n_rows, int64_t n_columns, const char *cons
                              const mloda_column *const *columns, mloda_table **out,
                              mloda_error *err)
 {
+    mloda_error_enter(err);
     return mloda_table_new_grouped("", n_rows, n_columns, names, columns, out, err);
 }
 
@@ -158,7 +159,7 @@ const mloda_column *mloda_table_column(const mloda_table *t, int64_t i)
     return t == NULL || i < 0 || i >= t->n_columns ? NULL : t->columns[i];
 }
 
-int64_t mloda_table_find(const mloda_table *t, const char *name)
+int64_t mloda_table_column_index(const mloda_table *t, const char *name)
 {
     if (t == NULL || name == NULL)
         return -1;
@@ -168,7 +169,7 @@ int64_t mloda_table_find(const mloda_table *t, const char *name)
     return -1;
 }
 
-const char *mloda_table_group(const mloda_table *t)
+const char *mloda_table_group_name(const mloda_table *t)
 {
     return t == NULL ? "" : t->group;
 }
@@ -182,9 +183,8 @@ mloda_table *mloda_table_retain(const mloda_table *t)
     return m;
 }
 
-void mloda_table_release(const mloda_table *t)
+void mloda_table_release(mloda_table *m)
 {
-    mloda_table *m = (mloda_table *)t; /* see mloda_table_retain */
     if (m == NULL)
         return;
     /* acq_rel: the last owner must see all writes made before the others let go */

@@ -10,7 +10,7 @@
 
 /**
  * Like mloda_table_new, and records `group` (copied; NULL means "") as the name of the
- * feature group that computed the table, returned by mloda_table_group. The table is one
+ * feature group that computed the table, returned by mloda_table_group_name. The table is one
  * allocation (struct, column and name arrays, name bytes), so building result tables per
  * batch costs one malloc plus the column references.
  */

@@ -95,15 +95,15 @@ static mloda_status take_bits_and_validity(const mloda_column *c, const int64_t 
         void *vals = NULL;
         MLODA_TRY(mloda_column_builder_resize(b, n, &vals, err));
         for (int64_t i = 0; i < n; i++)
-            mloda_bit_set(vals, i, idx[i] >= 0 && mloda_bit_get(c->values, idx[i]));
+            mloda_bitmap_set(vals, i, idx[i] >= 0 && mloda_bitmap_get(c->values, idx[i]));
     }
     if (c->validity == NULL && !any_missing)
         return MLODA_OK;
     uint8_t *bits = NULL;
     MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
     for (int64_t i = 0; i < n; i++)
-        mloda_bit_set(bits, i,
-                      idx[i] >= 0 && (c->validity == NULL || mloda_bit_get(c->validity, idx[i])));
+        mloda_bitmap_set(bits, i,
+                      idx[i] >= 0 && (c->validity == NULL || mloda_bitmap_get(c->validity, idx[i])));
     return MLODA_OK;
 }
 
@@ -130,9 +130,10 @@ static mloda_status take(const mloda_column *col, const int64_t *indices, int64_
     return mloda_column_builder_finish(b, out, err);
 }
 
-mloda_status mloda_column_take(const mloda_column *col, const int64_t *indices, int64_t n,
+mloda_status mloda_column_take(const mloda_column *col, int64_t n, const int64_t *indices,
                                mloda_column **out, mloda_error *err)
 {
+    mloda_error_enter(err);
     if (out != NULL)
         *out = NULL;
     if (col == NULL || out == NULL || n < 0 || (indices == NULL && n > 0))

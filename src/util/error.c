@@ -17,7 +17,7 @@ const char *mloda_status_name(mloda_status status)
     return "MLODA_UNKNOWN";
 }
 
-const char *mloda_status_describe(mloda_status status)
+const char *mloda_status_description(mloda_status status)
 {
     switch (status) {
 #define DESC_CASE_(name, num, desc) \
@@ -29,12 +29,24 @@ const char *mloda_status_describe(mloda_status status)
     return "unknown status";
 }
 
+bool mloda_status_is_known(mloda_status status)
+{
+    switch (status) {
+#define KNOWN_CASE_(name, num, desc) \
+    case name:                       \
+        return true;
+        MLODA_STATUS_LIST(KNOWN_CASE_)
+#undef KNOWN_CASE_
+    }
+    return false;
+}
+
 const char *mloda_version(void)
 {
     return MLODA_VERSION_STRING;
 }
 
-void mloda_error_init(mloda_error *err)
+void mloda_error_reset(mloda_error *err)
 {
     if (err == NULL)
         return;
@@ -44,18 +56,27 @@ void mloda_error_init(mloda_error *err)
     err->message[0] = '\0';
 }
 
-void mloda_error_reset(mloda_error *err)
-{
-    mloda_error_init(err);
-}
-
-/* Copies src into a fixed buffer, truncating, with newlines turned into spaces so that a
- * message stays one line. */
+/* Copies src into a fixed buffer, truncating, with control characters (newlines, escape
+ * sequences) turned into spaces so that a message stays one line and cannot drive a
+ * terminal. */
 static void copy_one_line(char *dst, size_t cap, const char *src)
 {
     size_t i = 0;
-    for (; src != NULL && src[i] != '\0' && i + 1 < cap; i++)
-        dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+    for (; src != NULL && src[i] != '\0' && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = (c < 0x20 || c == 0x7f) ? ' ' : src[i];
+    }
+    if (src != NULL && src[i] != '\0') { /* truncated: never end inside a UTF-8 sequence */
+        size_t k = i;
+        while (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
+            k--;
+        if (k > 0 && (unsigned char)dst[k - 1] >= 0xC0) {
+            unsigned char lead = (unsigned char)dst[k - 1];
+            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (i - (k - 1) < need)
+                i = k - 1; /* drop the sequence that was cut */
+        }
+    }
     dst[i] = '\0';
 }
 
@@ -71,7 +92,10 @@ static mloda_status error_vset(mloda_error *err, mloda_status code, const char *
     err->position = position;
     copy_one_line(err->subject, sizeof err->subject, subject);
     char tmp[MLODA_ERROR_MESSAGE_MAX];
-    (void)vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (fmt != NULL)
+        (void)vsnprintf(tmp, sizeof tmp, fmt, ap);
+    else
+        (void)snprintf(tmp, sizeof tmp, "%s", mloda_status_description(code));
     copy_one_line(err->message, sizeof err->message, tmp);
     return code;
 }

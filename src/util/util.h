@@ -24,6 +24,15 @@
             goto label;                 \
     } while (0)
 
+/* Public entry points overwrite the caller's error (mloda/base.h): each one that takes an
+ * mloda_error starts with this, clearing what an earlier call left. Library code keeps
+ * the first-wins rule of mloda_error_set inside a call. */
+static inline void mloda_error_enter(mloda_error *err)
+{
+    if (err != NULL && err->code != MLODA_OK)
+        mloda_error_reset(err);
+}
+
 #define MLODA_NOMEM(err, what) \
     mloda_error_set((err), MLODA_ERR_NOMEM, NULL, "out of memory allocating %s", (what))
 

@@ -132,9 +132,9 @@ static const char *canon(const mloda_options *o, int bucket)
 /* Same keys in the same order and buckets, and the same values. */
 static bool same_options(const mloda_options *a, const mloda_options *b)
 {
-    if (mloda_options_count(a) != mloda_options_count(b))
+    if (mloda_options_n_keys(a) != mloda_options_n_keys(b))
         return false;
-    for (int64_t i = 0; i < mloda_options_count(a); i++) {
+    for (int64_t i = 0; i < mloda_options_n_keys(a); i++) {
         const char *ka = mloda_options_key(a, i), *kb = mloda_options_key(b, i);
         if (strcmp(ka, kb) != 0 || mloda_options_bucket(a, ka) != mloda_options_bucket(b, kb))
             return false;
@@ -174,7 +174,7 @@ static void test_set_get_every_kind(void)
         mloda_error err = MLODA_ERROR_INIT;
         mloda_status st = apply_op(o, p, &err);
         CHECK_OK(st, err);
-        CHECK_EQ_INT(mloda_options_count(o), (int64_t)c + 1);
+        CHECK_EQ_INT(mloda_options_n_keys(o), (int64_t)c + 1);
         CHECK_STR(mloda_options_key(o, (int64_t)c), p->key);
         CHECK(mloda_options_has(o, p->key));
         CHECK_EQ_INT(mloda_options_kind(o, p->key), cases[c].kind);
@@ -192,8 +192,8 @@ static void test_set_get_every_kind(void)
         CHECK(mloda_options_get_int(o, p->key, &i) == is_int);
         CHECK(mloda_options_get_float(o, p->key, &f) == (is_int || is_float));
         CHECK(mloda_options_get_string(o, p->key, &s) == is_string);
-        CHECK_EQ_INT(mloda_options_list_len(o, p->key),
-                     cases[c].kind == MLODA_VALUE_LIST ? 0 : -1);
+        CHECK_EQ_INT(mloda_options_list_n_items(o, p->key),
+                     0);
         if (is_bool)
             CHECK(b == (p->i != 0));
         if (is_int)
@@ -209,7 +209,7 @@ static void test_set_get_every_kind(void)
     CHECK(!mloda_options_has(o, "nope"));
     CHECK(!mloda_options_get_bool(o, "nope", &b) && b); /* *out untouched */
     CHECK(mloda_options_key(o, -1) == NULL);
-    CHECK(mloda_options_key(o, mloda_options_count(o)) == NULL);
+    CHECK(mloda_options_key(o, mloda_options_n_keys(o)) == NULL);
     mloda_options_free(o);
 }
 
@@ -273,7 +273,7 @@ static void test_replace_keeps_order(void)
         int64_t n = 0;
         while (n < 4 && cases[c].order[n] != NULL)
             n++;
-        CHECK_EQ_INT(mloda_options_count(o), n);
+        CHECK_EQ_INT(mloda_options_n_keys(o), n);
         for (int64_t i = 0; i < n; i++)
             CHECK_STR(mloda_options_key(o, i), cases[c].order[i]);
         CHECK_EQ_INT(mloda_options_kind(o, cases[c].key), cases[c].kind);
@@ -349,7 +349,7 @@ static void test_string_list(void)
         CHECK_OK(st, err);
         CHECK_EQ_INT(mloda_options_kind(o, "in_features"), MLODA_VALUE_LIST);
         CHECK_EQ_INT(mloda_options_bucket(o, "in_features"), MLODA_GROUP);
-        CHECK_EQ_INT(mloda_options_list_len(o, "in_features"), cases[c].n);
+        CHECK_EQ_INT(mloda_options_list_n_items(o, "in_features"), cases[c].n);
         for (int64_t i = 0; i < cases[c].n; i++) {
             const char *s = NULL;
             CHECK_EQ_INT(mloda_options_list_kind(o, "in_features", i), MLODA_VALUE_STRING);
@@ -363,7 +363,7 @@ static void test_string_list(void)
         /* a string list accepts further appends */
         st = mloda_options_list_append_string(o, "in_features", "more", &err);
         CHECK_OK(st, err);
-        CHECK_EQ_INT(mloda_options_list_len(o, "in_features"), cases[c].n + 1);
+        CHECK_EQ_INT(mloda_options_list_n_items(o, "in_features"), cases[c].n + 1);
         CHECK(mloda_options_list_get_string(o, "in_features", cases[c].n, &s) &&
               strcmp(s, "more") == 0);
         mloda_options_free(o);
@@ -387,7 +387,7 @@ static void test_mixed_list(void)
         {MLODA_VALUE_BOOL, 0, 0, NULL},
     };
     mloda_options *o = build(ops, -1);
-    CHECK_EQ_INT(mloda_options_list_len(o, "m"), (int64_t)(sizeof want / sizeof *want));
+    CHECK_EQ_INT(mloda_options_list_n_items(o, "m"), (int64_t)(sizeof want / sizeof *want));
     for (int64_t k = 0; k < (int64_t)(sizeof want / sizeof *want); k++) {
         TEST_CASE("item %lld", (long long)k);
         mloda_value_kind kind = want[k].kind;
@@ -415,7 +415,8 @@ static void test_mixed_list(void)
     int64_t i = 3;
     CHECK(!mloda_options_list_get_int(o, "n", 0, &i) && i == 3);
     CHECK_EQ_INT(mloda_options_list_kind(o, "n", 0), MLODA_VALUE_NONE);
-    CHECK_EQ_INT(mloda_options_list_len(o, "absent"), -1);
+    CHECK_EQ_INT(mloda_options_list_n_items(o, "absent"), 0);
+    CHECK_EQ_INT(mloda_options_list_n_items(o, "n"), 0);
     mloda_options_free(o);
 }
 
@@ -462,7 +463,7 @@ static void test_copy_independence(void)
     TEST_CASE("copy of NULL");
     mloda_options *copy = NULL;
     CHECK(mloda_options_copy(NULL, &copy, NULL) == MLODA_OK);
-    CHECK(copy != NULL && mloda_options_count(copy) == 0);
+    CHECK(copy != NULL && mloda_options_n_keys(copy) == 0);
     mloda_options_free(copy);
     CHECK(mloda_options_copy(NULL, NULL, NULL) == MLODA_ERR_INVALID_ARG);
 }
@@ -488,7 +489,7 @@ static void test_remove(void)
         mloda_options *o = build(base, -1);
         CHECK(mloda_options_remove(o, cases[c].key) == cases[c].present);
         int64_t n = cases[c].present ? 2 : 3;
-        CHECK_EQ_INT(mloda_options_count(o), n);
+        CHECK_EQ_INT(mloda_options_n_keys(o), n);
         for (int64_t i = 0; i < n; i++)
             CHECK_STR(mloda_options_key(o, i), cases[c].order[i]);
         if (cases[c].key != NULL)
@@ -510,7 +511,7 @@ static void test_merge(void)
     mloda_error err = MLODA_ERROR_INIT;
     mloda_status st = mloda_options_merge(dst, src, &err);
     CHECK_OK(st, err);
-    CHECK_EQ_INT(mloda_options_count(dst), 4);
+    CHECK_EQ_INT(mloda_options_n_keys(dst), 4);
     static const char *const order[] = {"a", "b", "c", "d"};
     for (int64_t i = 0; i < 4; i++)
         CHECK_STR(mloda_options_key(dst, i), order[i]);
@@ -608,11 +609,13 @@ static void test_canonical_cases(void)
         mloda_options *o = build(cases[c].ops, -1);
         CHECK_STR(canon(o, cases[c].bucket), cases[c].want);
         if (cases[c].bucket >= 0) {
-            char text[512];
-            int64_t n = mloda_options_canonical(o, (mloda_option_bucket)cases[c].bucket, text,
-                                                sizeof text);
-            CHECK_EQ_INT(n, (int64_t)strlen(cases[c].want));
-            CHECK_STR(text, cases[c].want);
+            char *text = NULL;
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(mloda_options_canonical(o, (mloda_option_bucket)cases[c].bucket, &text,
+                                             &err),
+                     err);
+            CHECK_STR(text != NULL ? text : "(null)", cases[c].want);
+            mloda_string_free(text);
         }
         mloda_options_free(o);
     }
@@ -666,40 +669,28 @@ static void test_canonical_order_independent(void)
     mloda_options_free(a);
 }
 
-static void test_canonical_truncation(void)
+/* The public canonical text: a new string, or a status naming the bad argument. */
+static void test_canonical_public(void)
 {
     static const op ops[] = {S_STR(CTX, "key", "value"), S_INT(CTX, "n", 12), END};
-    static const char full[] = "{\"key\":\"value\",\"n\":12}";
-    static const struct {
-        size_t size;
-        const char *want;
-    } cases[] = {
-        {0, NULL},
-        {1, ""},
-        {2, "{"},
-        {8, "{\"key\":"},
-        {sizeof full - 1, "{\"key\":\"value\",\"n\":12"},
-        {sizeof full, full},
-        {sizeof full + 10, full},
-    };
     mloda_options *o = build(ops, -1);
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        TEST_CASE("size %zu", cases[c].size);
-        char text[64];
-        memset(text, '#', sizeof text);
-        int64_t n = mloda_options_canonical(o, CTX, cases[c].size ? text : NULL, cases[c].size);
-        CHECK_EQ_INT(n, (int64_t)(sizeof full - 1));
-        if (cases[c].want != NULL)
-            CHECK_STR(text, cases[c].want);
-        if (cases[c].size < sizeof text)
-            CHECK(text[cases[c].size] == '#'); /* nothing written past size */
-    }
-    TEST_CASE("size with NULL buffer");
-    CHECK_EQ_INT(mloda_options_canonical(o, CTX, NULL, 100), (int64_t)(sizeof full - 1));
+    mloda_error err = MLODA_ERROR_INIT;
+    char *text = NULL;
+    CHECK_OK(mloda_options_canonical(o, CTX, &text, &err), err);
+    CHECK_STR(text, "{\"key\":\"value\",\"n\":12}");
+    mloda_string_free(text);
     TEST_CASE("empty group bucket");
-    char small[3];
-    CHECK_EQ_INT(mloda_options_canonical(o, GRP, small, sizeof small), 2);
-    CHECK_STR(small, "{}");
+    CHECK_OK(mloda_options_canonical(o, GRP, &text, &err), err);
+    CHECK_STR(text, "{}");
+    mloda_string_free(text);
+    TEST_CASE("unknown bucket");
+    text = (char *)"untouched";
+    CHECK_EQ_INT(mloda_options_canonical(o, (mloda_option_bucket)7, &text, &err),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK(text == NULL && err.code == MLODA_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "bucket 7");
+    TEST_CASE("no output");
+    CHECK_EQ_INT(mloda_options_canonical(o, CTX, NULL, &err), MLODA_ERR_INVALID_ARG);
     mloda_options_free(o);
 }
 
@@ -731,7 +722,7 @@ static void test_null_options_reading(void)
     int64_t i = 4;
     double f = 2;
     const char *s = "keep";
-    CHECK_EQ_INT(mloda_options_count(o), 0);
+    CHECK_EQ_INT(mloda_options_n_keys(o), 0);
     CHECK(mloda_options_key(o, 0) == NULL);
     CHECK_EQ_INT(mloda_options_bucket(o, "k"), MLODA_CONTEXT);
     CHECK(!mloda_options_has(o, "k"));
@@ -740,7 +731,7 @@ static void test_null_options_reading(void)
     CHECK(!mloda_options_get_int(o, "k", &i) && i == 4);
     CHECK(!mloda_options_get_float(o, "k", &f) && f == 2);
     CHECK(!mloda_options_get_string(o, "k", &s) && strcmp(s, "keep") == 0);
-    CHECK_EQ_INT(mloda_options_list_len(o, "k"), -1);
+    CHECK_EQ_INT(mloda_options_list_n_items(o, "k"), 0);
     CHECK_EQ_INT(mloda_options_list_kind(o, "k", 0), MLODA_VALUE_NONE);
     CHECK(!mloda_options_list_get_string(o, "k", 0, &s));
     CHECK(!mloda_options_list_get_int(o, "k", 0, &i));
@@ -748,9 +739,10 @@ static void test_null_options_reading(void)
     CHECK(!mloda_options_list_get_bool(o, "k", 0, &b));
     CHECK_STR(canon(o, CTX), "{}");
     CHECK_STR(canon(o, -1), "{}");
-    char text[8];
-    CHECK_EQ_INT(mloda_options_canonical(o, GRP, text, sizeof text), 2);
+    char *text = NULL;
+    CHECK_EQ_INT(mloda_options_canonical(o, GRP, &text, NULL), MLODA_OK);
     CHECK_STR(text, "{}");
+    mloda_string_free(text);
     mloda_options_free(NULL);
     /* a NULL key reads as absent */
     mloda_options *real = mloda_options_new();
@@ -905,21 +897,23 @@ static void test_alloc_failure_merge_and_canonical(void)
         mloda_options *before = build(dst_ops, -1);
         mloda_error err = MLODA_ERROR_INIT;
         mloda_buf text = {0};
-        char group[128] = "#";
+        char *group = NULL;
         mloda_test_fail_alloc_at(n);
         mloda_status merged = mloda_options_merge(dst, src, &err);
         mloda_status st = merged;
         if (st == MLODA_OK)
             st = mloda_options_canonical_buf(dst, -1, &text, &err);
-        int64_t len = st == MLODA_OK ? mloda_options_canonical(dst, GRP, group, sizeof group) : 0;
+        mloda_error gerr = MLODA_ERROR_INIT;
+        mloda_status gst = st == MLODA_OK ? mloda_options_canonical(dst, GRP, &group, &gerr)
+                                          : MLODA_OK;
         bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         if (!injected) {
             finished = true;
             CHECK_OK(st, err);
             CHECK_STR(text.data, want_all);
-            CHECK_EQ_INT(len, (int64_t)strlen(want_group));
-            CHECK_STR(group, want_group);
+            CHECK_OK(gst, gerr);
+            CHECK_STR(group != NULL ? group : "(null)", want_group);
         } else if (st != MLODA_OK) {
             CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
             CHECK_EQ_INT(err.code, MLODA_ERR_NOMEM);
@@ -928,9 +922,11 @@ static void test_alloc_failure_merge_and_canonical(void)
                 CHECK(same_options(dst, before));
         } else {
             /* the public canonical met the failure */
-            CHECK_EQ_INT(len, -1);
-            CHECK_STR(group, "");
+            CHECK_EQ_INT(gst, MLODA_ERR_NOMEM);
+            CHECK_EQ_INT(gerr.code, MLODA_ERR_NOMEM);
+            CHECK(group == NULL);
         }
+        mloda_string_free(group);
         mloda_buf_reset(&text);
         mloda_options_free(dst);
         mloda_options_free(before);
@@ -954,7 +950,7 @@ int main(void)
     RUN(test_merge);
     RUN(test_canonical_cases);
     RUN(test_canonical_order_independent);
-    RUN(test_canonical_truncation);
+    RUN(test_canonical_public);
     RUN(test_canonical_buf_appends);
     RUN(test_null_options_reading);
     RUN(test_bad_arguments);

@@ -60,9 +60,9 @@ static inline void check_f64_col(const mloda_results *res, const char *name, con
     CHECK_MSG(c != NULL, "no column %s", name);
     if (c == NULL)
         return;
-    CHECK_MSG(mloda_column_length(c) == n, "%s: %lld rows, want %lld", name,
-              (long long)mloda_column_length(c), (long long)n);
-    for (int64_t i = 0; i < n && i < mloda_column_length(c); i++) {
+    CHECK_MSG(mloda_column_n_rows(c) == n, "%s: %lld rows, want %lld", name,
+              (long long)mloda_column_n_rows(c), (long long)n);
+    for (int64_t i = 0; i < n && i < mloda_column_n_rows(c); i++) {
         if (want[i] == NULLV) {
             CHECK_MSG(!mloda_column_is_valid(c, i), "%s[%lld] should be null, is %.17g", name,
                       (long long)i, num_at(c, i));
@@ -82,8 +82,8 @@ static inline void check_str_col(const mloda_results *res, const char *name,
     if (c == NULL)
         return;
     CHECK_EQ_INT(mloda_column_type(c), MLODA_TYPE_UTF8);
-    CHECK_EQ_INT(mloda_column_length(c), n);
-    for (int64_t i = 0; i < n && i < mloda_column_length(c); i++) {
+    CHECK_EQ_INT(mloda_column_n_rows(c), n);
+    for (int64_t i = 0; i < n && i < mloda_column_n_rows(c); i++) {
         int64_t len = 0;
         const char *s = mloda_column_utf8_at(c, i, &len);
         if (want[i] == NULL)

@@ -22,7 +22,7 @@ static double agg_value(mloda_api_data *api, const char *feature, mloda_type *ou
         *out_type = mloda_column_type(c);
         v = num_at(c, 0);
         /* broadcast: every row holds the same value */
-        for (int64_t i = 1; i < mloda_column_length(c); i++)
+        for (int64_t i = 1; i < mloda_column_n_rows(c); i++)
             CHECK(test_close_(num_at(c, i), v));
     }
     mloda_results_free(res);
@@ -145,8 +145,8 @@ static void test_edges(void)
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "x__sum_aggr")), 0);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "x__median_aggr")), 0);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "x__sum_aggr")), 0);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "x__median_aggr")), 0);
     mloda_results_free(res);
     mloda_request_free(req);
     mloda_api_data_free(api);
@@ -163,7 +163,7 @@ static void test_text_bool_overflow(void)
     const char *names[] = {"town", "is_open", "big"};
     mloda_column *cols[3] = {col_str(towns, 5), NULL, col_i64(big, NULL, 5)};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_bool(open, NULL, 5, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_bool(5, open, NULL, &cols[1], &err), err);
     api_add(api, "T", 3, names, cols);
     mloda_request *req = mloda_request_new();
     const char *feats[] = {"town__min_aggr", "town__max_aggr", "town__count_aggr",
@@ -269,8 +269,10 @@ static void test_unknown_op(void)
 
 /* A multi-column source stays row-wise even when a batch gives it a single column
  * (one category), and int64 sources reduce exactly (no trip through double). */
-static mloda_status dup_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status dup_match(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     const char *sfx = mloda_feature_chain_suffix(f);

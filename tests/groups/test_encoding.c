@@ -181,7 +181,7 @@ static void test_cases051_054(void)
     TEST_CASE("051");
     CHECK_OK(run_named(reg, api, &name, NULL, 1, &res, &err), err);
     const mloda_column *c = result_column(res, name);
-    CHECK_EQ_INT(mloda_column_length(c), C051_LABEL_N);
+    CHECK_EQ_INT(mloda_column_n_rows(c), C051_LABEL_N);
     for (int64_t r = 0; c != NULL && r < C051_LABEL_N; r++)
         CHECK_EQ_INT(mloda_column_int64(c)[r], c051_label[r]);
     mloda_results_free(res);
@@ -226,8 +226,8 @@ static void test_nulls_and_types(void)
     const char *cn[] = {"t", "b", "f", "ts"};
     mloda_column *cols[4] = {col_str(t, 4), NULL, col_f64(fv, 4), NULL};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_bool(bv, bvalid, 4, &cols[1], &err), err);
-    CHECK_OK(mloda_column_from_timestamp(ts, NULL, 4, MLODA_TIME_MICRO, &cols[3], &err), err);
+    CHECK_OK(mloda_column_from_bool(4, bv, bvalid, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MICRO, 4, ts, NULL, &cols[3], &err), err);
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 4, cn, cols);
     const char *names[] = {"t__label_encoded", "t__ordinal_encoded", "t__onehot_encoded",
@@ -305,8 +305,8 @@ static void test_edges(void)
     api = api_str("c", NULL, 0);
     TEST_CASE("zero rows");
     CHECK_OK(run_named(reg, api, names, NULL, 3, &res, &err), err);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, names[0])), 0);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, names[1])), 0);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, names[0])), 0);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, names[1])), 0);
     CHECK(result_column(res, "c__onehot_encoded~0") == NULL);
     mloda_results_free(res);
     mloda_api_data_free(api);
@@ -402,7 +402,7 @@ static void test_errors(void)
     const char *cn[] = {"c", "p"};
     mloda_column *cols[2] = {col_str(c, 2), NULL};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_float64_list(pts, NULL, 2, 2, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_float64_list(2, 2, pts, NULL, &cols[1], &err), err);
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
 

@@ -50,7 +50,7 @@ static mloda_api_data *api_series(const double *v, const char *start, const int6
         t[i] = (iso_s(start) + off[i]) * per_s(unit);
     mloda_column *tc = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_timestamp(t, NULL, n, unit, &tc, &err) != MLODA_OK)
+    if (mloda_column_from_timestamp(unit, n, t, NULL, &tc, &err) != MLODA_OK)
         fprintf(stderr, "api_series: %s\n", err.message);
     free(t);
     mloda_api_data *api = mloda_api_data_new();
@@ -85,8 +85,8 @@ static void check_rows(const mloda_column *c, const double *history, int64_t n,
     if (c == NULL)
         return;
     CHECK_EQ_INT(mloda_column_type(c), MLODA_TYPE_FLOAT64);
-    CHECK_EQ_INT(mloda_column_length(c), n + h);
-    for (int64_t i = 0; i < n + h && i < mloda_column_length(c); i++) {
+    CHECK_EQ_INT(mloda_column_n_rows(c), n + h);
+    for (int64_t i = 0; i < n + h && i < mloda_column_n_rows(c); i++) {
         double w = i < n ? (history[i] == NULLV ? NAN : history[i]) : want[i - n];
         CHECK_MSG(test_close_(num_at(c, i), w), "row %lld: %.17g != %.17g", (long long)i,
                   num_at(c, i), w);
@@ -404,7 +404,7 @@ static void test_units_and_types(void)
     for (int i = 0; i < 12; i++)
         t[i] = (iso_s("2024-01-01T00:00:00") + off[i]) * 1000000;
     mloda_column *tc = NULL;
-    (void)mloda_column_from_timestamp(t, NULL, 12, MLODA_TIME_MICRO, &tc, NULL);
+    (void)mloda_column_from_timestamp(MLODA_TIME_MICRO, 12, t, NULL, &tc, NULL);
     const char *names[] = {"v", "reference_time"};
     mloda_column *cols[] = {col_i64(iv, NULL, 12), tc};
     api_add(api, "T", 2, names, cols);
@@ -434,7 +434,7 @@ static void test_nulls_and_short_series(void)
     CHECK_OK(run_one(api, "v__linear_forecast_2day", NULL, &res, &err), err);
     const mloda_column *c = result_column(res, "v__linear_forecast_2day");
     check_rows(c, last_null, 15, nulls2, 2);
-    CHECK_EQ_INT(mloda_column_null_count(c), 5); /* rows 5, 9, 14 and both forecasts */
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 5); /* rows 5, 9, 14 and both forecasts */
     mloda_results_free(res);
     mloda_api_data_free(api);
 
@@ -466,7 +466,7 @@ static void test_nulls_and_short_series(void)
     const int64_t t[] = {0, 86400, 0, 3 * 86400};
     const uint8_t valid[] = {1, 1, 0, 1};
     mloda_column *tc = NULL;
-    (void)mloda_column_from_timestamp(t, valid, 4, MLODA_TIME_SECOND, &tc, NULL);
+    (void)mloda_column_from_timestamp(MLODA_TIME_SECOND, 4, t, valid, &tc, NULL);
     const double v4[] = {1, 2, 3, 4};
     const char *names[] = {"v", "reference_time"};
     mloda_column *cols[] = {col_f64(v4, 4), tc};
@@ -583,7 +583,7 @@ static void test_errors(void)
     for (int i = 0; i < 7; i++)
         t[i] = i * 86400;
     mloda_column *tc = NULL;
-    (void)mloda_column_from_timestamp(t, NULL, 7, MLODA_TIME_SECOND, &tc, NULL);
+    (void)mloda_column_from_timestamp(MLODA_TIME_SECOND, 7, t, NULL, &tc, NULL);
     const char *names3[] = {"c", "reference_time"};
     mloda_column *cols3[] = {col_str(cat, 7), tc};
     api_add(api, "T", 2, names3, cols3);
@@ -593,7 +593,7 @@ static void test_errors(void)
     CHECK_CONTAINS(err.message, "several columns");
     mloda_error_reset(&err);
     CHECK_OK(run_one(api, "c__onehot_encoded~1__linear_forecast_1day", NULL, &res, &err), err);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "c__onehot_encoded~1__linear_forecast_1day")),
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "c__onehot_encoded~1__linear_forecast_1day")),
                  8);
     mloda_results_free(res);
     mloda_api_data_free(api);
@@ -625,8 +625,8 @@ static void test_two_horizons(void)
     (void)mloda_request_add(req, two[1], o, NULL);
     mloda_error_reset(&err);
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, two[0])), 14);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, two[1])), 15);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, two[0])), 14);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, two[1])), 15);
     CHECK_CLOSE(num_at(result_column(res, two[1]), 12), 12.0);
     mloda_results_free(res);
     mloda_options_free(o);
@@ -638,7 +638,7 @@ static void test_two_horizons(void)
     mloda_error_reset(&err);
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
     CHECK_EQ_INT(mloda_results_n_tables(res), 1);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, same[1])), 14);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, same[1])), 14);
     mloda_results_free(res);
     mloda_request_free(req);
     mloda_api_data_free(api);
@@ -663,7 +663,7 @@ static void test_selection_and_chains(void)
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(run_one(api, "v__mean_imputed__linear_forecast_2day~lower", o, &res, &err), err);
     const mloda_column *lo = result_column(res, "v__mean_imputed__linear_forecast_2day~lower");
-    CHECK(lo != NULL && mloda_column_length(lo) == 14);
+    CHECK(lo != NULL && mloda_column_n_rows(lo) == 14);
     CHECK(result_column(res, "v__mean_imputed__linear_forecast_2day") == NULL);
     /* the history of ~lower is the imputed series: row 4 is the mean of the others */
     CHECK_CLOSE(num_at(lo, 4), 62.0 / 11.0);
@@ -679,9 +679,9 @@ static void test_selection_and_chains(void)
     mloda_error_reset(&err);
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
     const mloda_column *s = result_column(res, feats[0]);
-    CHECK(s != NULL && mloda_column_length(s) == 14);
+    CHECK(s != NULL && mloda_column_n_rows(s) == 14);
     CHECK_CLOSE(num_at(s, 13), 66.0 + 12.0 + 12.428571428571429);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "v__sum_aggr")), 12);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "v__sum_aggr")), 12);
     mloda_results_free(res);
     mloda_request_free(req);
     mloda_options_free(o);

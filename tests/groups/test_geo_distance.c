@@ -19,7 +19,7 @@ static mloda_column *col_pts(const double (*p)[2], int64_t n)
         valid[i] = !isnan(p[i][0]) || !isnan(p[i][1]) ? 1 : 0;
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_float64_list(n > 0 ? &p[0][0] : NULL, valid, n, 2, &c, &err) !=
+    if (mloda_column_from_float64_list(2, n, n > 0 ? &p[0][0] : NULL, valid, &c, &err) !=
         MLODA_OK)
         fprintf(stderr, "col_pts: %s\n", err.message);
     free(valid);
@@ -42,8 +42,8 @@ static void check_col(const mloda_column *c, const double *want, int64_t n)
     if (c == NULL)
         return;
     CHECK_EQ_INT(mloda_column_type(c), MLODA_TYPE_FLOAT64);
-    CHECK_EQ_INT(mloda_column_length(c), n);
-    for (int64_t i = 0; i < n && i < mloda_column_length(c); i++) {
+    CHECK_EQ_INT(mloda_column_n_rows(c), n);
+    for (int64_t i = 0; i < n && i < mloda_column_n_rows(c); i++) {
         CHECK_MSG(test_close_(num_at(c, i), want[i]), "row %lld: %.17g != %.17g", (long long)i,
                   num_at(c, i), want[i]);
         if (mloda_column_is_valid(c, i))

@@ -553,7 +553,7 @@ static void test_edges(void)
     TEST_CASE("zero rows");
     CHECK_OK(run_named(reg, api, names, NULL, 5, &res, &err), err);
     for (int k = 0; k < 5; k++)
-        CHECK_EQ_INT(mloda_column_length(result_column(res, names[k])), 0);
+        CHECK_EQ_INT(mloda_column_n_rows(result_column(res, names[k])), 0);
     mloda_results_free(res);
     mloda_api_data_free(api);
 
@@ -594,8 +594,8 @@ static void test_types(void)
     const char *cn[] = {"i", "b", "t", "s"};
     mloda_column *cols[4] = {col_i64(iv, valid, 5), NULL, NULL, col_str(sv, 5)};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_bool(bv, valid, 5, &cols[1], &err), err);
-    CHECK_OK(mloda_column_from_timestamp(ts, valid, 5, MLODA_TIME_MICRO, &cols[2], &err), err);
+    CHECK_OK(mloda_column_from_bool(5, bv, valid, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MICRO, 5, ts, valid, &cols[2], &err), err);
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 4, cn, cols);
 

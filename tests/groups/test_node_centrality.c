@@ -59,7 +59,7 @@ static mloda_status run_one(mloda_api_data *api, const char *feature, const mlod
     mloda_status st = mloda_run_all(reg, req, api, &res, err);
     if (st == MLODA_OK) {
         const mloda_column *c = result_column(res, feature);
-        CHECK(c != NULL && mloda_column_length(c) == n);
+        CHECK(c != NULL && mloda_column_n_rows(c) == n);
         CHECK(c != NULL && mloda_column_type(c) == MLODA_TYPE_FLOAT64);
         for (int64_t r = 0; r < n; r++)
             out[r] = num_at(c, r);

@@ -255,7 +255,7 @@ static void test_nulls_and_edges(void)
     TEST_CASE("zero rows");
     CHECK_OK(run_named(reg, api, names, NULL, 4, &res, &err), err);
     for (int k = 0; k < 4; k++)
-        CHECK_EQ_INT(mloda_column_length(result_column(res, names[k])), 0);
+        CHECK_EQ_INT(mloda_column_n_rows(result_column(res, names[k])), 0);
     mloda_results_free(res);
     mloda_api_data_free(api);
 }
@@ -269,7 +269,7 @@ static void test_int_and_bool(void)
     const char *cn[] = {"i", "b"};
     mloda_column *cols[2] = {col_i64(iv, valid, 4), NULL};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_bool(bv, NULL, 4, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_bool(4, bv, NULL, &cols[1], &err), err);
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
     const char *names[] = {"i__minmax_scaled", "i__robust_scaled", "b__minmax_scaled",
@@ -327,7 +327,7 @@ static void test_errors(void)
     const char *cn[] = {"weight", "s", "t"};
     mloda_column *cols[3] = {col_f64(v, 2), col_str(s, 2), NULL};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_timestamp(ts, NULL, 2, MLODA_TIME_SECOND, &cols[2], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_SECOND, 2, ts, NULL, &cols[2], &err), err);
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 3, cn, cols);
 

@@ -4,8 +4,8 @@
 
 static int frees;
 
-static mloda_status clip(void *ud, const mloda_column *const *in, int64_t n_in, int64_t n,
-                         const char *const *cap, int64_t n_cap, const mloda_options *opts,
+static mloda_status clip(void *ud, int64_t n, int64_t n_in, const mloda_column *const *in,
+                         int64_t n_cap, const char *const *cap, const mloda_options *opts,
                          mloda_column **out, mloda_error *err)
 {
     (void)ud;
@@ -18,7 +18,7 @@ static mloda_status clip(void *ud, const mloda_column *const *in, int64_t n_in, 
         double x = num_at(in[0], i);
         v[i] = x < lo ? lo : x > hi ? hi : x;
     }
-    mloda_status st = mloda_column_from_float64(v, NULL, n, out, err);
+    mloda_status st = mloda_column_from_float64(n, v, NULL, out, err);
     free(v);
     return st;
 }
@@ -32,7 +32,7 @@ static void count_free(void *p)
 static void test_clip_group(void)
 {
     mloda_registry *reg = mloda_registry_default();
-    mloda_simple_group g = {sizeof g, MLODA_FEATURE_GROUP_ABI, "Clip", "clamp into [lo, hi]",
+    mloda_simple_group g = {sizeof g, MLODA_SIMPLE_GROUP_ABI, "Clip", "clamp into [lo, hi]",
                             "clip_(-?[0-9]+)_(-?[0-9]+)", 1, 1, MLODA_TYPE_FLOAT64, clip,
                             NULL, count_free};
     mloda_error err = MLODA_ERROR_INIT;

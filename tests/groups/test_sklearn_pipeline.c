@@ -21,7 +21,7 @@ static mloda_status run_col(mloda_api_data *api, const char *feature, const mlod
     if (st == MLODA_OK) {
         const mloda_column *c = result_column(res, col != NULL ? col : feature);
         CHECK_MSG(c != NULL, "no column %s", col != NULL ? col : feature);
-        CHECK(c == NULL || mloda_column_length(c) == n);
+        CHECK(c == NULL || mloda_column_n_rows(c) == n);
         CHECK(c == NULL || mloda_column_type(c) == MLODA_TYPE_FLOAT64);
         for (int64_t r = 0; c != NULL && r < n; r++)
             out[r] = num_at(c, r);

@@ -28,8 +28,8 @@ static void check_clean(mloda_api_data *api, const char *name, const char *const
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
     const mloda_column *c = result_column(res, name);
     CHECK(c != NULL && mloda_column_type(c) == MLODA_TYPE_UTF8);
-    CHECK(c != NULL && mloda_column_length(c) == n);
-    for (int64_t i = 0; c != NULL && i < n && i < mloda_column_length(c); i++) {
+    CHECK(c != NULL && mloda_column_n_rows(c) == n);
+    for (int64_t i = 0; c != NULL && i < n && i < mloda_column_n_rows(c); i++) {
         int64_t len = 0;
         const char *s = mloda_column_utf8_at(c, i, &len);
         if (want[i] == NULL) {

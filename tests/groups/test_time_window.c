@@ -44,7 +44,7 @@ static mloda_column *col_ts(const char *const *iso, int64_t n, mloda_time_unit u
     }
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    if (mloda_column_from_timestamp(t, valid, n, unit, &c, &err) != MLODA_OK)
+    if (mloda_column_from_timestamp(unit, n, t, valid, &c, &err) != MLODA_OK)
         fprintf(stderr, "col_ts: %s\n", err.message);
     free(t);
     free(valid);
@@ -69,8 +69,8 @@ static void check_col(const mloda_column *c, const double *want, int64_t n)
     if (c == NULL)
         return;
     CHECK_EQ_INT(mloda_column_type(c), MLODA_TYPE_FLOAT64);
-    CHECK_EQ_INT(mloda_column_length(c), n);
-    for (int64_t i = 0; i < n && i < mloda_column_length(c); i++) {
+    CHECK_EQ_INT(mloda_column_n_rows(c), n);
+    for (int64_t i = 0; i < n && i < mloda_column_n_rows(c); i++) {
         CHECK_MSG(test_close_(num_at(c, i), want[i]), "row %lld: %.17g != %.17g", (long long)i,
                   num_at(c, i), want[i]);
         if (mloda_column_is_valid(c, i))
@@ -622,7 +622,7 @@ static void test_edges(void)
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
     for (int i = 0; i < 3; i++)
-        CHECK_EQ_INT(mloda_column_length(result_column(res, feats[i])), 0);
+        CHECK_EQ_INT(mloda_column_n_rows(result_column(res, feats[i])), 0);
     mloda_results_free(res);
     mloda_request_free(req);
     mloda_api_data_free(api);
@@ -642,7 +642,7 @@ static void test_types_and_units(void)
         const char *names[] = {"i", "b", "reference_time"};
         mloda_column *cols[3] = {col_i64(iv, ivalid, 3), NULL, col_ts(ts, 3, units[u])};
         mloda_error err = MLODA_ERROR_INIT;
-        CHECK_OK(mloda_column_from_bool(bv, NULL, 3, &cols[1], &err), err);
+        CHECK_OK(mloda_column_from_bool(3, bv, NULL, &cols[1], &err), err);
         api_add(api, "T", 3, names, cols);
         const double isum[] = {30, 20, 10}, bsum[] = {1, 0, 2}, icnt[] = {2, 1, 1};
         check_feature(api, "i__sum_2_day_window", isum, 3);
@@ -679,7 +679,7 @@ static void test_brute_force(void)
     const char *names[] = {"x", "reference_time"};
     mloda_column *cols[2] = {col_f64(v, N), NULL};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_timestamp(t, NULL, N, MLODA_TIME_MICRO, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MICRO, N, t, NULL, &cols[1], &err), err);
     api_add(api, "T", 2, names, cols);
     /* stable order by time */
     int order[N];

@@ -110,7 +110,7 @@ static void read_text(const mloda_source_provider *p, int64_t n, const char *con
         size_t len = strlen(buf);
         (void)snprintf(buf + len, cap - len, "%s%s=", i > 0 ? ";" : "",
                        mloda_table_column_name(t, i));
-        for (int64_t r = 0; r < mloda_column_length(c); r++) {
+        for (int64_t r = 0; r < mloda_column_n_rows(c); r++) {
             char v[64];
             cell(c, r, v, sizeof v);
             len = strlen(buf);
@@ -244,20 +244,20 @@ static void make_source(const src_case *c, mloda_source_provider *p, mloda_error
                         mloda_status *st)
 {
     const mloda_source_column_type stated = {c->stated, MLODA_TYPE_FLOAT64, 0};
-    const mloda_source_options o = {sizeof o, c->stated != NULL ? &stated : NULL,
+    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, c->stated != NULL ? &stated : NULL,
                                     c->stated != NULL ? 1 : 0, c->infer_rows, -1};
     if (c->kind == SQLITE) {
         if (c->content != NULL)
             sql_exec(c->file, c->content);
         else if (strcmp(c->file, "text.db") == 0)
             (void)write_file(c->file, "this is not a database, just text\n");
-        *st = mloda_source_sqlite(path_of(c->file), c->table, NULL, &o, p, err);
+        *st = mloda_source_init_sqlite(path_of(c->file), c->table, NULL, &o, p, err);
         return;
     }
     if (c->content != NULL)
         (void)write_file(c->file, c->content);
-    *st = c->kind == CSV ? mloda_source_csv(path_of(c->file), NULL, &o, p, err)
-                         : mloda_source_ndjson(path_of(c->file), NULL, &o, p, err);
+    *st = c->kind == CSV ? mloda_source_init_csv(path_of(c->file), NULL, &o, p, err)
+                         : mloda_source_init_ndjson(path_of(c->file), NULL, &o, p, err);
 }
 
 static void check_failure(const src_case *c, mloda_status st, const mloda_error *err)
@@ -320,30 +320,30 @@ static void test_names_and_arguments(void)
         mloda_source_provider p;
         mloda_error err = MLODA_ERROR_INIT;
         mloda_status st = cases_[i].kind == CSV
-                              ? mloda_source_csv(cases_[i].path, cases_[i].name, NULL, &p, &err)
+                              ? mloda_source_init_csv(cases_[i].path, cases_[i].name, NULL, &p, &err)
                           : cases_[i].kind == NDJSON
-                              ? mloda_source_ndjson(cases_[i].path, cases_[i].name, NULL, &p, &err)
-                              : mloda_source_sqlite(cases_[i].path, cases_[i].table,
+                              ? mloda_source_init_ndjson(cases_[i].path, cases_[i].name, NULL, &p, &err)
+                              : mloda_source_init_sqlite(cases_[i].path, cases_[i].table,
                                                     cases_[i].name, NULL, &p, &err);
         CHECK_OK(st, err);
         CHECK_STR(p.name, cases_[i].want);
-        CHECK(p.struct_size == sizeof p && p.abi_version == MLODA_SOURCE_ABI);
+        CHECK(p.struct_size == sizeof p && p.abi_version == MLODA_SOURCE_PROVIDER_ABI);
         mloda_source_reset(&p);
         CHECK(p.user_data == NULL);
     }
     mloda_source_provider p;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_EQ_INT(mloda_source_csv(NULL, NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_source_init_csv(NULL, NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
     mloda_error_reset(&err);
-    CHECK_EQ_INT(mloda_source_csv("a.csv", "", NULL, &p, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_source_init_csv("a.csv", "", NULL, &p, &err), MLODA_ERR_INVALID_ARG);
     mloda_error_reset(&err);
-    CHECK_EQ_INT(mloda_source_sqlite("a.db", NULL, NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_source_init_sqlite("a.db", NULL, NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
     mloda_error_reset(&err);
-    CHECK_EQ_INT(mloda_source_csv("data/", NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_source_init_csv("data/", NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
     const mloda_source_column_type bad = {"v", MLODA_TYPE_FLOAT64_LIST, 0};
-    const mloda_source_options o = {sizeof o, &bad, 1, 0, 0};
+    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, &bad, 1, 0, 0};
     mloda_error_reset(&err);
-    CHECK_EQ_INT(mloda_source_ndjson("a.ndjson", NULL, &o, &p, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_source_init_ndjson("a.ndjson", NULL, &o, &p, &err), MLODA_ERR_INVALID_ARG);
     CHECK(p.user_data == NULL);
     mloda_source_reset(NULL);
 }
@@ -356,10 +356,10 @@ static void test_locked_database(void)
     CHECK(sqlite3_open(path_of("locked.db"), &writer) == SQLITE_OK);
     CHECK(sqlite3_exec(writer, "begin exclusive; insert into t values (2);", NULL, NULL, NULL) ==
           SQLITE_OK);
-    const mloda_source_options o = {sizeof o, NULL, 0, 0, -1};
+    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, NULL, 0, 0, -1};
     mloda_source_provider p;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_source_sqlite(path_of("locked.db"), "t", NULL, &o, &p, &err), err);
+    CHECK_OK(mloda_source_init_sqlite(path_of("locked.db"), "t", NULL, &o, &p, &err), err);
     mloda_table *t = NULL;
     CHECK_EQ_INT(p.schema(p.user_data, &t, &err), MLODA_ERR_IO);
     CHECK_CONTAINS(err.message, "locked.db");
@@ -381,7 +381,7 @@ static void test_in_a_request(void)
     mloda_request *req = mloda_request_new();
     mloda_error err = MLODA_ERROR_INIT;
     mloda_source_provider p;
-    CHECK_OK(mloda_source_csv(path_of("cust.csv"), NULL, NULL, &p, &err), err);
+    CHECK_OK(mloda_source_init_csv(path_of("cust.csv"), NULL, NULL, &p, &err), err);
     CHECK_OK(mloda_request_add_source(req, &p, &err), err);
     CHECK_OK(mloda_request_add(req, "credit__sum_aggr", NULL, &err), err);
     mloda_results *res = NULL;
@@ -393,7 +393,7 @@ static void test_in_a_request(void)
     mloda_results_free(res);
     /* a duplicate name: the caller still owns the second provider */
     mloda_source_provider again;
-    CHECK_OK(mloda_source_ndjson(path_of("cust.ndjson"), NULL, NULL, &again, &err), err);
+    CHECK_OK(mloda_source_init_ndjson(path_of("cust.ndjson"), NULL, NULL, &again, &err), err);
     CHECK_EQ_INT(mloda_request_add_source(req, &again, &err), MLODA_ERR_DUPLICATE);
     mloda_source_reset(&again);
     mloda_request_free(req);
@@ -418,11 +418,11 @@ static void test_allocation_failures(void)
             mloda_table *schema = NULL, *data = NULL;
             mloda_status st;
             if (kind == CSV)
-                st = mloda_source_csv(path_of("oom.csv"), NULL, NULL, &p, &err);
+                st = mloda_source_init_csv(path_of("oom.csv"), NULL, NULL, &p, &err);
             else if (kind == NDJSON)
-                st = mloda_source_ndjson(path_of("oom.ndjson"), NULL, NULL, &p, &err);
+                st = mloda_source_init_ndjson(path_of("oom.ndjson"), NULL, NULL, &p, &err);
             else
-                st = mloda_source_sqlite(path_of("oom.db"), "t", NULL, NULL, &p, &err);
+                st = mloda_source_init_sqlite(path_of("oom.db"), "t", NULL, NULL, &p, &err);
             if (st == MLODA_OK)
                 st = p.schema(p.user_data, &schema, &err);
             if (st == MLODA_OK)

@@ -13,11 +13,11 @@
 static const mloda_column *column_of(const mloda_api_data *a, const char *table,
                                      const char *col)
 {
-    const int64_t t = mloda_api_data_find(a, table);
+    const int64_t t = mloda_api_data_table_index(a, table);
     if (t < 0)
         return NULL;
     const mloda_table *tab = mloda_api_data_table(a, t);
-    const int64_t k = mloda_table_find(tab, col);
+    const int64_t k = mloda_table_column_index(tab, col);
     return k < 0 ? NULL : mloda_table_column(tab, k);
 }
 
@@ -59,8 +59,8 @@ static void test_inference(void)
         CHECK(c != NULL);
         if (c != NULL) {
             CHECK_EQ_INT(mloda_column_type(c), cases[i].type);
-            CHECK_EQ_INT(mloda_column_length(c), cases[i].len);
-            CHECK_EQ_INT(mloda_column_null_count(c), cases[i].nulls);
+            CHECK_EQ_INT(mloda_column_n_rows(c), cases[i].len);
+            CHECK_EQ_INT(mloda_column_n_nulls(c), cases[i].nulls);
             CHECK_EQ_INT(mloda_column_list_size(c), cases[i].list_size);
         }
         mloda_api_data_free(a);

@@ -22,12 +22,12 @@ static mloda_table *sample_table(void)
     const double pts[] = {1.5, -2, 0, 0, 3, 4};
     const uint8_t valid[] = {1, 0, 1};
     mloda_column *cols[6] = {NULL};
-    mloda_column_from_int64(ints, valid, 3, &cols[0], &err);
-    mloda_column_from_float64(floats, NULL, 3, &cols[1], &err);
-    mloda_column_from_bool(bools, valid, 3, &cols[2], &err);
-    mloda_column_from_utf8(strs, 3, &cols[3], &err);
-    mloda_column_from_timestamp(stamps, valid, 3, MLODA_TIME_MICRO, &cols[4], &err);
-    mloda_column_from_float64_list(pts, valid, 3, 2, &cols[5], &err);
+    mloda_column_from_int64(3, ints, valid, &cols[0], &err);
+    mloda_column_from_float64(3, floats, NULL, &cols[1], &err);
+    mloda_column_from_bool(3, bools, valid, &cols[2], &err);
+    mloda_column_from_utf8(3, strs, &cols[3], &err);
+    mloda_column_from_timestamp(MLODA_TIME_MICRO, 3, stamps, valid, &cols[4], &err);
+    mloda_column_from_float64_list(2, 3, pts, valid, &cols[5], &err);
     const char *names[] = {"i", "f", "b", "s", "t", "p"};
     mloda_table *t = NULL;
     mloda_table_new(3, 6, names, (const mloda_column *const *)cols, &t, &err);

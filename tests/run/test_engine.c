@@ -21,11 +21,11 @@ static void test_vector_value_and_mean(void)
     const mloda_table *t0 = mloda_results_table(res, 0), *t1 = mloda_results_table(res, 1);
     CHECK_EQ_INT(mloda_table_n_columns(t0), 1);
     CHECK_STR(mloda_table_column_name(t0, 0), "value");
-    CHECK_STR(mloda_table_group(t0), "ApiInputDataFeature");
+    CHECK_STR(mloda_table_group_name(t0), "ApiInputDataFeature");
     CHECK_STR(mloda_table_column_name(t1, 0), "value__mean_aggr");
-    CHECK_STR(mloda_table_group(t1), "AggregatedFeatureGroup");
+    CHECK_STR(mloda_table_group_name(t1), "AggregatedFeatureGroup");
     const mloda_column *mean = mloda_table_column(t1, 0);
-    CHECK_EQ_INT(mloda_column_length(mean), 3);
+    CHECK_EQ_INT(mloda_column_n_rows(mean), 3);
     for (int i = 0; i < 3; i++)
         CHECK_CLOSE(num_at(mean, i), 2.3333333333333335);
     /* a pass-through column is the batch's column itself, not a copy */
@@ -200,7 +200,7 @@ static void test_session_batches(void)
         CHECK_OK(mloda_session_run(s, batch, &res, &err), err);
         mloda_api_data_free(batch); /* results must not borrow from the batch */
         const mloda_column *sum = result_column(res, "v__sum_aggr");
-        CHECK(sum != NULL && mloda_column_length(sum) == n);
+        CHECK(sum != NULL && mloda_column_n_rows(sum) == n);
         for (int64_t i = 0; i < n; i++)
             CHECK_CLOSE(num_at(sum, i), (double)n);
         const mloda_column *sd = result_column(res, "v__std_aggr");
@@ -286,7 +286,7 @@ static void test_two_tables(void)
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
     CHECK_EQ_INT(mloda_results_n_tables(res), 4);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "b__sum_aggr")), 5);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "b__sum_aggr")), 5);
     CHECK_CLOSE(num_at(result_column(res, "b__sum_aggr"), 4), 150.0);
     CHECK_CLOSE(num_at(result_column(res, "a__sum_aggr"), 0), 6.0);
     mloda_results_free(res);
@@ -399,7 +399,7 @@ static void test_plan_inspection(void)
     CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
     CHECK_EQ_INT(mloda_session_n_steps(s), 3);
     CHECK_EQ_INT(mloda_session_n_results(s), 2);
-    CHECK_STR(mloda_session_step_group(s, 0), "ApiInputDataFeature");
+    CHECK_STR(mloda_session_step_group_name(s, 0), "ApiInputDataFeature");
     CHECK_STR(mloda_session_step_feature(s, 1, 0), "v__sum_aggr");
     CHECK(!mloda_session_step_is_requested(s, 1, 0));
     CHECK(mloda_session_step_is_requested(s, 2, 0));
@@ -420,8 +420,10 @@ static void test_plan_inspection(void)
 /* A plugin may read the data sources of its features at run time, and a registry may
  * grow while sessions prepared from it run (their plan keeps its own copy of the groups). */
 static int64_t seen_sources = -1;
-static mloda_status ds_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status ds_match(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     const char *sfx = mloda_feature_chain_suffix(f);

@@ -68,7 +68,7 @@ static mloda_api_data *sample(void)
                           1677909600000000}; /* 2023-03-01..04 06:00 UTC, microseconds */
     const char *names[] = {"v", "s", "i", "t"};
     mloda_column *cols[4] = {col_f64(v, 4), col_str(s, 4), col_i64(iv, ivalid, 4), NULL};
-    (void)mloda_column_from_timestamp(ts, NULL, 4, MLODA_TIME_MICRO, &cols[3], NULL);
+    (void)mloda_column_from_timestamp(MLODA_TIME_MICRO, 4, ts, NULL, &cols[3], NULL);
     api_add(api, "T", 4, names, cols);
     return api;
 }
@@ -113,13 +113,13 @@ static void test_filter_table(void)
         mloda_request *req = request_of(&c->feature, 1);
         mloda_options *o = params_of(c->params);
         mloda_error err = MLODA_ERROR_INIT;
-        CHECK_OK(mloda_request_add_filter(req, c->column, c->type, o, &err), err);
+        CHECK_OK(mloda_request_add_filter(req, c->type, c->column, o, &err), err);
         mloda_results *res = NULL;
         mloda_status st = mloda_run_all(reg, req, api, &res, &err);
         CHECK_EQ_INT(st, c->st);
         if (st == MLODA_OK) {
             const mloda_column *col = result_column(res, c->feature);
-            CHECK(col != NULL && mloda_column_length(col) == c->rows);
+            CHECK(col != NULL && mloda_column_n_rows(col) == c->rows);
             if (c->rows > 0)
                 CHECK_CLOSE(num_at(col, 0), c->value);
         } else if (c->msg != NULL) {
@@ -141,15 +141,15 @@ static void test_combined_rowid_session(void)
     mloda_request *req = request_of(feats, 3);
     mloda_error err = MLODA_ERROR_INIT;
     mloda_options *o1 = params_of("value=i:2"), *o2 = params_of("values=l:a,c");
-    CHECK_OK(mloda_request_add_filter(req, "v", "min", o1, &err), err);
-    CHECK_OK(mloda_request_add_filter(req, "s", "categorical_inclusion", o2, &err), err);
+    CHECK_OK(mloda_request_add_filter(req, "min", "v", o1, &err), err);
+    CHECK_OK(mloda_request_add_filter(req, "categorical_inclusion", "s", o2, &err), err);
     CHECK_OK(mloda_request_set_row_id_column(req, "row", &err), err);
     mloda_session *s = NULL;
     CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
     mloda_results *res = NULL;
     CHECK_OK(mloda_session_run(s, api, &res, &err), err);
     const mloda_column *v = result_column(res, "v"), *row = result_column(res, "row");
-    CHECK(v != NULL && mloda_column_length(v) == 2);
+    CHECK(v != NULL && mloda_column_n_rows(v) == 2);
     CHECK_CLOSE(num_at(v, 0), 3.0);
     CHECK_CLOSE(num_at(v, 1), 4.0);
     CHECK_CLOSE(num_at(row, 0), 2.0);
@@ -188,7 +188,7 @@ static void test_filter_pool(void)
     mloda_request *req = request_of(feats, 2);
     mloda_error err = MLODA_ERROR_INIT;
     mloda_options *o = params_of("min=i:10;max=i:20;max_exclusive=b:true");
-    CHECK_OK(mloda_request_add_filter(req, "v", "range", o, &err), err);
+    CHECK_OK(mloda_request_add_filter(req, "range", "v", o, &err), err);
     CHECK_OK(mloda_request_set_inline_rows(req, 0, &err), err);
     CHECK_OK(mloda_request_set_threads(req, 2, &err), err);
     mloda_results *res = NULL;
@@ -209,7 +209,7 @@ static void test_coarse_time_bounds(void)
     mloda_api_data *api = mloda_api_data_new();
     const char *nm[] = {"t"};
     mloda_column *c[1] = {NULL};
-    (void)mloda_column_from_timestamp(secs, NULL, 4, MLODA_TIME_SECOND, &c[0], NULL);
+    (void)mloda_column_from_timestamp(MLODA_TIME_SECOND, 4, secs, NULL, &c[0], NULL);
     api_add(api, "T", 1, nm, c);
     static const struct {
         const char *type, *params;
@@ -227,10 +227,10 @@ static void test_coarse_time_bounds(void)
         mloda_request *req = request_of(&feat, 1);
         mloda_options *o = params_of(cases[k].params);
         mloda_error err = MLODA_ERROR_INIT;
-        CHECK_OK(mloda_request_add_filter(req, "t", cases[k].type, o, &err), err);
+        CHECK_OK(mloda_request_add_filter(req, cases[k].type, "t", o, &err), err);
         mloda_results *res = NULL;
         CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
-        CHECK_EQ_INT(mloda_column_length(result_column(res, "t")), cases[k].rows);
+        CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "t")), cases[k].rows);
         mloda_results_free(res);
         mloda_options_free(o);
         mloda_request_free(req);

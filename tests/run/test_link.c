@@ -8,8 +8,10 @@
 
 /* `a&b__concat`: "a_b" per row, "nan" for a null side, like pandas string concatenation
  * of the observed test (aval_cval). A user-defined group. */
-static mloda_status cc_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status cc_match(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     const char *s = mloda_feature_chain_suffix(f);
@@ -107,8 +109,8 @@ static void check_rows(mloda_api_data *api, const char *type, const char *const 
     int64_t n = 0;
     while (want[n] != NULL)
         n++;
-    CHECK(c != NULL && mloda_column_length(c) == n);
-    for (int64_t r = 0; c != NULL && r < n && r < mloda_column_length(c); r++) {
+    CHECK(c != NULL && mloda_column_n_rows(c) == n);
+    for (int64_t r = 0; c != NULL && r < n && r < mloda_column_n_rows(c); r++) {
         char got[130];
         text_of(c, r, got, sizeof got);
         CHECK_STR(got, want[r]);
@@ -184,7 +186,7 @@ static void test_multi_key_nulls_empty(void)
     /* (1,x)->c, (1,y)->a, (2,x)->b, a null key matches nothing */
     const char *want[] = {"p_c", "q_a", "r_b", "s_nan"};
     const mloda_column *c = result_column(res, feat);
-    CHECK(c != NULL && mloda_column_length(c) == 4);
+    CHECK(c != NULL && mloda_column_n_rows(c) == 4);
     char got[130];
     for (int r = 0; c != NULL && r < 4; r++) {
         text_of(c, r, got, sizeof got);
@@ -200,7 +202,7 @@ static void test_multi_key_nulls_empty(void)
     api_add(api2, "A", 3, ln2, lc2);
     api_add(api2, "C", 3, rn2, rc2);
     CHECK_OK(mloda_run_all(reg, req, api2, &res, &err), err);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, feat)), 4);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, feat)), 4);
     mloda_results_free(res);
     mloda_request_free(req);
     mloda_api_data_free(api2);
@@ -271,7 +273,7 @@ static void test_chain_filter_explain(void)
     CHECK_OK(mloda_request_add_link(req, "inner", "A", "C", 1, &lon, &ron, NULL, &err), err);
     mloda_options *o = mloda_options_new();
     (void)mloda_options_set_string(o, MLODA_CONTEXT, "value", "c2", NULL);
-    CHECK_OK(mloda_request_add_filter(req, "cval", "equal", o, &err), err);
+    CHECK_OK(mloda_request_add_filter(req, "equal", "cval", o, &err), err);
     CHECK_OK(mloda_request_set_inline_rows(req, 0, &err), err);
     mloda_session *s = NULL;
     CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
@@ -279,8 +281,8 @@ static void test_chain_filter_explain(void)
     CHECK_OK(mloda_session_run(s, api, &res, &err), err);
     CHECK_EQ_INT(mloda_results_n_tables(res), 3);
     CHECK_CLOSE(num_at(result_column(res, "aval&cval__concat__count_aggr"), 0), 1.0);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "aval")), 4);
-    CHECK_EQ_INT(mloda_column_length(result_column(res, "cval")), 1);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "aval")), 4);
+    CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "cval")), 1);
     mloda_results_free(res);
     char *text = NULL;
     CHECK_OK(mloda_session_plan(s, MLODA_PLAN_TEXT, &text, &err), err);

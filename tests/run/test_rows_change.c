@@ -7,8 +7,10 @@
 #include "support.h"
 
 /* `{in}__plus{k}`: the input's values followed by k rows continuing the last value + 1. */
-static mloda_status plus_match(void *ud, const mloda_feature *f, bool *out, mloda_error *why)
+static mloda_status plus_match(void *ud, const mloda_feature *f, bool *out, void **parsed,
+                          mloda_error *why)
 {
+    (void)parsed;
     (void)ud;
     (void)why;
     char tok[16];
@@ -44,7 +46,7 @@ static mloda_status plus_calc(void *ud, mloda_calc *calc, mloda_error *err)
         for (int64_t r = n; r < n + k; r++)
             v[r] = (r > 0 ? v[r - 1] : 0) + 1;
         mloda_column *c = NULL;
-        mloda_status st = mloda_column_from_float64(v, NULL, n + k, &c, err);
+        mloda_status st = mloda_column_from_float64(n + k, v, NULL, &c, err);
         free(v);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, c, err);
@@ -81,12 +83,12 @@ static void test_appended_rows(void)
         CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
         CHECK_EQ_INT(mloda_results_n_tables(res), 4);
         const mloda_column *p = result_column(res, "x__plus2_rows");
-        CHECK(p != NULL && mloda_column_length(p) == 5);
+        CHECK(p != NULL && mloda_column_n_rows(p) == 5);
         CHECK_CLOSE(num_at(p, 4), 5.0);
         const mloda_column *s = result_column(res, "x__plus2_rows__sum_aggr");
-        CHECK(s != NULL && mloda_column_length(s) == 5);
+        CHECK(s != NULL && mloda_column_n_rows(s) == 5);
         CHECK_CLOSE(num_at(s, 0), 15.0);
-        CHECK_EQ_INT(mloda_column_length(result_column(res, "x__sum_aggr")), 3);
+        CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "x__sum_aggr")), 3);
         mloda_results_free(res);
         mloda_request_free(req);
     }

@@ -105,7 +105,7 @@ static void test_continue_mode(void)
             if (t == NULL)
                 break;
             n_tables++;
-            if (mloda_table_find(t, "v__sum_aggr") >= 0)
+            if (mloda_table_column_index(t, "v__sum_aggr") >= 0)
                 got_sum = num_at(mloda_table_column(t, 0), 0) == 2.0;
             mloda_table_release(t);
         }

@@ -12,7 +12,7 @@ static mloda_column *int_col(int64_t n)
     static const int64_t v[4] = {10, 20, 30, 40};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_int64(v, NULL, n, &c, &err), err);
+    CHECK_OK(mloda_column_from_int64(n, v, NULL, &c, &err), err);
     return c;
 }
 
@@ -33,11 +33,11 @@ static void test_add_and_find(void)
     CHECK_EQ_INT(mloda_api_data_n_tables(a), 5);
     for (int i = 0; i < 5; i++) {
         TEST_CASE("%s", tables[i]);
-        CHECK_EQ_INT(mloda_api_data_find(a, tables[i]), i);
+        CHECK_EQ_INT(mloda_api_data_table_index(a, tables[i]), i);
         CHECK_STR(mloda_api_data_table_name(a, i), tables[i]);
         CHECK(mloda_api_data_table(a, i) == t);
     }
-    CHECK_EQ_INT(mloda_api_data_find(a, "Nope"), -1);
+    CHECK_EQ_INT(mloda_api_data_table_index(a, "Nope"), -1);
     CHECK(mloda_api_data_table(a, 5) == NULL);
     CHECK(mloda_api_data_table_name(a, -1) == NULL);
     CHECK_EQ_INT(mloda_column_int64(mloda_table_column(mloda_api_data_table(a, 0), 0))[2], 30);

@@ -34,14 +34,14 @@ static void make_columns(mloda_column *cols[N_COLS])
         sv[i] = i % 4 == 3 ? NULL : words[i % 5];
     }
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(mloda_column_from_int64(iv, valid, N, &cols[0], &err), err);
-    CHECK_OK(mloda_column_from_float64(fv, valid, N, &cols[1], &err), err);
-    CHECK_OK(mloda_column_from_bool(bv, valid, N, &cols[2], &err), err);
-    CHECK_OK(mloda_column_from_utf8(sv, N, &cols[3], &err), err);
-    CHECK_OK(mloda_column_from_timestamp(tv, valid, N, MLODA_TIME_MILLI, &cols[4], &err), err);
-    CHECK_OK(mloda_column_from_timestamp(tv, NULL, N, MLODA_TIME_NANO, &cols[5], &err), err);
-    CHECK_OK(mloda_column_from_float64_list(lv, valid, N, 2, &cols[6], &err), err);
-    CHECK_OK(mloda_column_from_int64(iv, NULL, N, &cols[7], &err), err);
+    CHECK_OK(mloda_column_from_int64(N, iv, valid, &cols[0], &err), err);
+    CHECK_OK(mloda_column_from_float64(N, fv, valid, &cols[1], &err), err);
+    CHECK_OK(mloda_column_from_bool(N, bv, valid, &cols[2], &err), err);
+    CHECK_OK(mloda_column_from_utf8(N, sv, &cols[3], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MILLI, N, tv, valid, &cols[4], &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_NANO, N, tv, NULL, &cols[5], &err), err);
+    CHECK_OK(mloda_column_from_float64_list(2, N, lv, valid, &cols[6], &err), err);
+    CHECK_OK(mloda_column_from_int64(N, iv, NULL, &cols[7], &err), err);
 }
 
 static void release_columns(mloda_column *cols[N_COLS])
@@ -64,7 +64,7 @@ static void check_same_column(const mloda_column *got, const mloda_column *want,
         return;
     const mloda_type type = mloda_column_type(want);
     CHECK_EQ_INT(mloda_column_type(got), type);
-    CHECK_EQ_INT(mloda_column_length(got), n);
+    CHECK_EQ_INT(mloda_column_n_rows(got), n);
     CHECK_EQ_INT(mloda_column_time_unit(got), mloda_column_time_unit(want));
     CHECK_EQ_INT(mloda_column_list_size(got), mloda_column_list_size(want));
     int64_t nulls = 0;
@@ -105,7 +105,7 @@ static void check_same_column(const mloda_column *got, const mloda_column *want,
             break;
         }
     }
-    CHECK_EQ_INT(mloda_column_null_count(got), nulls);
+    CHECK_EQ_INT(mloda_column_n_nulls(got), nulls);
     CHECK((mloda_column_validity(got) == NULL) == (nulls == 0));
     /* bitmaps are always the column's own: 64-byte aligned, tail bits zero */
     const uint8_t *bitmaps[2] = {mloda_column_validity(got), mloda_column_bool_bits(got)};
@@ -176,7 +176,7 @@ static void test_export_shape(void)
         CHECK_EQ_INT(a.n_children, want[k].n_children);
         CHECK_EQ_INT(a.length, N);
         CHECK_EQ_INT(a.offset, 0);
-        CHECK_EQ_INT(a.null_count, mloda_column_null_count(cols[k]));
+        CHECK_EQ_INT(a.null_count, mloda_column_n_nulls(cols[k]));
         CHECK(a.buffers[0] == mloda_column_validity(cols[k]));
         CHECK(a.dictionary == NULL && s.dictionary == NULL);
         if (k == 7)
@@ -206,7 +206,7 @@ static void test_export_shape(void)
         const int64_t v[1] = {1};
         mloda_column *c = NULL;
         mloda_error err = MLODA_ERROR_INIT;
-        CHECK_OK(mloda_column_from_timestamp(v, NULL, 1, (mloda_time_unit)u, &c, &err), err);
+        CHECK_OK(mloda_column_from_timestamp((mloda_time_unit)u, 1, v, NULL, &c, &err), err);
         struct ArrowArray a;
         struct ArrowSchema s;
         CHECK_OK(mloda_column_export(c, NULL, &a, &s, &err), err);
@@ -617,7 +617,7 @@ static void test_hand_made(void)
             CHECK(fake_releases >= 1); /* released on failure (children included) */
             continue;
         }
-        CHECK_EQ_INT(mloda_column_length(got), c->length);
+        CHECK_EQ_INT(mloda_column_n_rows(got), c->length);
         if (strcmp(c->label, "int32 widened") == 0) {
             CHECK(mloda_column_type(got) == MLODA_TYPE_INT64);
             CHECK_EQ_INT(mloda_column_int64(got)[0], 0);
@@ -640,10 +640,10 @@ static void test_hand_made(void)
             CHECK_CLOSE(mloda_column_float64(got)[0], 3);
             CHECK_CLOSE(mloda_column_float64(got)[3], 6);
         } else if (strcmp(c->label, "int64 with nulls") == 0) {
-            CHECK_EQ_INT(mloda_column_null_count(got), 1);
+            CHECK_EQ_INT(mloda_column_n_nulls(got), 1);
             CHECK(!mloda_column_is_valid(got, 1));
         } else if (strcmp(c->label, "unknown null count, no bitmap") == 0) {
-            CHECK_EQ_INT(mloda_column_null_count(got), 0);
+            CHECK_EQ_INT(mloda_column_n_nulls(got), 0);
         }
         mloda_column_release(got);
         CHECK_EQ_INT(fake_releases, c->child_format != NULL ? 2 : 1); /* parent (+ child) once */
@@ -677,7 +677,7 @@ static void test_misaligned_and_child_nulls(void)
     CHECK_OK(mloda_column_import(&f.array, &f.schema, &got, &err), err);
     CHECK(isnan(mloda_column_float64(got)[2]));
     CHECK_CLOSE(mloda_column_float64(got)[3], 4);
-    CHECK_EQ_INT(mloda_column_null_count(got), 0);
+    CHECK_EQ_INT(mloda_column_n_nulls(got), 0);
     mloda_column_release(got);
     CHECK_EQ_INT(fake_releases, 2);
 
@@ -846,7 +846,7 @@ static void test_stream(void)
             mloda_column_release(use[j]);
     }
     struct ArrowArrayStream stream;
-    CHECK_OK(mloda_tables_export_stream((const mloda_table *const *)tables, 3, &stream, &err),
+    CHECK_OK(mloda_table_export_stream(3, (const mloda_table *const *)tables, &stream, &err),
              err);
     struct ArrowSchema schema;
     CHECK_EQ_INT(stream.get_schema(&stream, &schema), 0);
@@ -910,7 +910,7 @@ static void test_stream_mismatch(void)
         const mloda_table *tables[3] = {base, base, other};
         struct ArrowArrayStream stream;
         stream.release = (void (*)(struct ArrowArrayStream *))1;
-        CHECK_EQ_INT(mloda_tables_export_stream(tables, 3, &stream, &err), MLODA_ERR_SCHEMA);
+        CHECK_EQ_INT(mloda_table_export_stream(3, tables, &stream, &err), MLODA_ERR_SCHEMA);
         CHECK(stream.release == NULL);
         CHECK_STR(err.subject, cases[k].subject);
         CHECK_CONTAINS(err.message, cases[k].msg);
@@ -919,9 +919,9 @@ static void test_stream_mismatch(void)
     }
     struct ArrowArrayStream stream;
     mloda_error_reset(&err);
-    CHECK(mloda_tables_export_stream(NULL, 0, &stream, &err) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_table_export_stream(0, NULL, &stream, &err) == MLODA_ERR_INVALID_ARG);
     const mloda_table *one[1] = {base};
-    CHECK(mloda_tables_export_stream(one, 0, &stream, NULL) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_table_export_stream(0, one, &stream, NULL) == MLODA_ERR_INVALID_ARG);
     mloda_table_release(base);
     release_columns(cols);
 }
@@ -929,8 +929,8 @@ static void test_stream_mismatch(void)
 /* ---------------------------------------------------------------- threads */
 
 typedef struct reader_arg {
-    const mloda_table *table; /* one reference, dropped by the thread */
-    const mloda_column *column; /* one reference, dropped by the thread */
+    mloda_table *table; /* one reference, dropped by the thread */
+    mloda_column *column; /* one reference, dropped by the thread */
     int64_t sum;
 } reader_arg;
 
@@ -941,7 +941,7 @@ static void *reader(void *p)
         mloda_column_release(mloda_column_retain(r->column));
         mloda_table_release(mloda_table_retain(r->table));
     }
-    for (int64_t i = 0; i < mloda_column_length(r->column); i++)
+    for (int64_t i = 0; i < mloda_column_n_rows(r->column); i++)
         r->sum += mloda_column_is_valid(r->column, i);
     mloda_column_release(r->column);
     mloda_table_release(r->table);
@@ -975,7 +975,7 @@ static void test_threads_share_import(void)
     mloda_table_release(got); /* the threads hold the last references */
     for (int k = 0; k < THREADS; k++) {
         CHECK(pthread_join(th[k], NULL) == 0);
-        CHECK_EQ_INT(args[k].sum, N - mloda_column_null_count(cols[k]));
+        CHECK_EQ_INT(args[k].sum, N - mloda_column_n_nulls(cols[k]));
     }
     CHECK_EQ_INT(released, 1);
     mloda_table_release(t);

@@ -83,16 +83,16 @@ static void test_append_every_type(void)
         CHECK_OK(mloda_column_builder_append_utf8(bs, text, len, &err), err);
         CHECK_OK(mloda_column_builder_append_list(bl, triple, &err), err);
     }
-    CHECK_EQ_INT(mloda_column_builder_length(bi), n);
-    CHECK_EQ_INT(mloda_column_builder_length(bs), n);
+    CHECK_EQ_INT(mloda_column_builder_n_rows(bi), n);
+    CHECK_EQ_INT(mloda_column_builder_n_rows(bs), n);
     mloda_column *ci = finish(bi), *ct = finish(bt), *cf = finish(bf), *cb = finish(bb),
                  *cs = finish(bs), *cl = finish(bl);
     const int64_t nulls = (n + 3) / 7; /* i % 7 == 3 for i < 1000 */
     mloda_column *cols[] = {ci, ct, cf, cb, cs, cl};
     for (int k = 0; k < 6; k++) {
         TEST_CASE("column %d", k);
-        CHECK_EQ_INT(mloda_column_length(cols[k]), n);
-        CHECK_EQ_INT(mloda_column_null_count(cols[k]), nulls);
+        CHECK_EQ_INT(mloda_column_n_rows(cols[k]), n);
+        CHECK_EQ_INT(mloda_column_n_nulls(cols[k]), nulls);
     }
     CHECK(mloda_column_time_unit(ct) == MLODA_TIME_MICRO);
     CHECK_EQ_INT(mloda_column_list_size(cl), 3);
@@ -155,7 +155,7 @@ static void test_type_mismatch(void)
         CHECK_EQ_INT(err.code, MLODA_ERR_TYPE);
         CHECK_CONTAINS(err.message, cases[k].expected);
         CHECK_CONTAINS(err.message, cases[k].actual);
-        CHECK_EQ_INT(mloda_column_builder_length(b), 0); /* nothing appended */
+        CHECK_EQ_INT(mloda_column_builder_n_rows(b), 0); /* nothing appended */
         mloda_column_builder_free(b);
     }
 }
@@ -177,8 +177,8 @@ static void test_resize(void)
     CHECK(mloda_column_builder_resize(b, 50, &vals, &err) == MLODA_ERR_INVALID_ARG);
     CHECK(vals == NULL);
     mloda_column *c = finish(b);
-    CHECK_EQ_INT(mloda_column_length(c), 100);
-    CHECK_EQ_INT(mloda_column_null_count(c), 1);
+    CHECK_EQ_INT(mloda_column_n_rows(c), 100);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 1);
     CHECK(!mloda_column_is_valid(c, 1));
     CHECK(mloda_column_is_valid(c, 50));
     CHECK_EQ_INT(mloda_column_int64(c)[99], 99);
@@ -194,7 +194,7 @@ static void test_resize(void)
     CHECK(mloda_column_bool_at(c, 0));
     CHECK(!mloda_column_bool_at(c, 1));
     CHECK(mloda_column_bool_at(c, 10));
-    CHECK_EQ_INT(mloda_column_null_count(c), 0);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 0);
     mloda_column_release(c);
 
     /* list: n * list_size doubles */
@@ -240,7 +240,7 @@ static void test_validity_fast_path(void)
     CHECK_OK(mloda_column_builder_append_float64(b, 2.5, &err), err); /* row 20 valid */
     CHECK_OK(mloda_column_builder_resize(b, 30, &vals, &err), err);   /* 21..29 valid */
     mloda_column *c = finish(b);
-    CHECK_EQ_INT(mloda_column_null_count(c), 2);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 2);
     CHECK(!mloda_column_is_valid(c, 0));
     CHECK(!mloda_column_is_valid(c, 19));
     CHECK(mloda_column_is_valid(c, 20));
@@ -253,7 +253,7 @@ static void test_validity_fast_path(void)
     CHECK_OK(mloda_column_builder_append_int64(b, 1, &err), err);
     CHECK_OK(mloda_column_builder_validity(b, &bits, &err), err);
     c = finish(b);
-    CHECK_EQ_INT(mloda_column_null_count(c), 0);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 0);
     CHECK(mloda_column_validity(c) == NULL);
     mloda_column_release(c);
 
@@ -263,7 +263,7 @@ static void test_validity_fast_path(void)
     CHECK_OK(mloda_column_builder_append_utf8(b, "ab", 2, &err), err);
     CHECK_OK(mloda_column_builder_append_null(b, &err), err);
     c = finish(b);
-    CHECK_EQ_INT(mloda_column_null_count(c), 1);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 1);
     CHECK(mloda_column_is_valid(c, 0));
     mloda_column_release(c);
 }
@@ -288,7 +288,7 @@ static void test_reserve_and_utf8_limits(void)
     CHECK(mloda_column_builder_append_utf8(b, "x", -1, &err) == MLODA_ERR_INVALID_ARG);
     mloda_error_reset(&err);
     CHECK_OK(mloda_column_builder_append_utf8(b, NULL, 0, &err), err); /* empty string */
-    CHECK_EQ_INT(mloda_column_builder_length(b), 1);
+    CHECK_EQ_INT(mloda_column_builder_n_rows(b), 1);
     mloda_column *c = finish(b);
     int64_t len = -1;
     CHECK(mloda_column_utf8_at(c, 0, &len) != NULL);
@@ -350,7 +350,7 @@ static void test_oom_appends(void)
         TEST_CASE("fail at %ld", n);
         CHECK(st == MLODA_OK || (st == MLODA_ERR_NOMEM && err.code == st));
         if (st == MLODA_OK)
-            CHECK_EQ_INT(mloda_column_null_count(c), 8);
+            CHECK_EQ_INT(mloda_column_n_nulls(c), 8);
         mloda_column_release(c);
         if (!injected)
             break;

@@ -31,8 +31,8 @@ static void check_validity(const mloda_column *c, const uint8_t *valid, int64_t 
     int64_t nulls = 0;
     for (int64_t i = 0; i < n; i++)
         nulls += valid != NULL && valid[i] == 0;
-    CHECK_EQ_INT(mloda_column_length(c), n);
-    CHECK_EQ_INT(mloda_column_null_count(c), nulls);
+    CHECK_EQ_INT(mloda_column_n_rows(c), n);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), nulls);
     CHECK((mloda_column_validity(c) == NULL) == (nulls == 0));
     for (int64_t i = 0; i < n; i++)
         CHECK(mloda_column_is_valid(c, i) == (valid == NULL || valid[i] != 0));
@@ -61,7 +61,7 @@ static void test_int64(void)
         TEST_CASE("%s", cases[k].label);
         mloda_error err = MLODA_ERROR_INIT;
         mloda_column *c = NULL;
-        mloda_status st = mloda_column_from_int64(v, cases[k].valid, cases[k].n, &c, &err);
+        mloda_status st = mloda_column_from_int64(cases[k].n, v, cases[k].valid, &c, &err);
         CHECK_OK(st, err);
         if (c == NULL)
             continue;
@@ -89,7 +89,7 @@ static void test_float64(void)
     static const uint8_t valid[] = {1, 1, 0, 1, 1};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_float64(v, valid, 5, &c, &err), err);
+    CHECK_OK(mloda_column_from_float64(5, v, valid, &c, &err), err);
     CHECK(mloda_column_type(c) == MLODA_TYPE_FLOAT64);
     check_validity(c, valid, 5);
     const double *got = mloda_column_float64(c);
@@ -110,7 +110,7 @@ static void test_timestamp(void)
         TEST_CASE("unit %d", (int)units[k]);
         mloda_error err = MLODA_ERROR_INIT;
         mloda_column *c = NULL;
-        CHECK_OK(mloda_column_from_timestamp(v, NULL, 3, units[k], &c, &err), err);
+        CHECK_OK(mloda_column_from_timestamp(units[k], 3, v, NULL, &c, &err), err);
         CHECK(mloda_column_type(c) == MLODA_TYPE_TIMESTAMP);
         CHECK(mloda_column_time_unit(c) == units[k]);
         CHECK_EQ_INT(mloda_column_int64(c)[1], 1700000000000);
@@ -119,7 +119,7 @@ static void test_timestamp(void)
     }
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK(mloda_column_from_timestamp(v, NULL, 3, (mloda_time_unit)7, &c, &err) ==
+    CHECK(mloda_column_from_timestamp((mloda_time_unit)7, 3, v, NULL, &c, &err) ==
           MLODA_ERR_INVALID_ARG);
     CHECK(c == NULL);
 }
@@ -130,7 +130,7 @@ static void test_float64_list(void)
     static const uint8_t valid[] = {1, 0, 1};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_float64_list(v, valid, 3, 2, &c, &err), err);
+    CHECK_OK(mloda_column_from_float64_list(2, 3, v, valid, &c, &err), err);
     CHECK(mloda_column_type(c) == MLODA_TYPE_FLOAT64_LIST);
     CHECK_EQ_INT(mloda_column_list_size(c), 2);
     check_validity(c, valid, 3);
@@ -140,7 +140,7 @@ static void test_float64_list(void)
     mloda_column_release(c);
 
     mloda_error e2 = MLODA_ERROR_INIT;
-    CHECK(mloda_column_from_float64_list(v, NULL, 3, 0, &c, &e2) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_column_from_float64_list(0, 3, v, NULL, &c, &e2) == MLODA_ERR_INVALID_ARG);
     CHECK(c == NULL);
 }
 
@@ -159,7 +159,7 @@ static void test_bool_packing(void)
         TEST_CASE("n=%lld", (long long)n);
         mloda_error err = MLODA_ERROR_INIT;
         mloda_column *c = NULL;
-        CHECK_OK(mloda_column_from_bool(v, valid, n, &c, &err), err);
+        CHECK_OK(mloda_column_from_bool(n, v, valid, &c, &err), err);
         check_validity(c, valid, n);
         const uint8_t *bits = mloda_column_bool_bits(c);
         CHECK(bits != NULL);
@@ -176,7 +176,7 @@ static void test_bool_packing(void)
     bool w[10] = {true, false, false, false, false, false, false, false, false, true};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_bool(w, NULL, 10, &c, &err), err);
+    CHECK_OK(mloda_column_from_bool(10, w, NULL, &c, &err), err);
     CHECK_EQ_INT(mloda_column_bool_bits(c)[0], 0x01);
     CHECK_EQ_INT(mloda_column_bool_bits(c)[1], 0x02);
     mloda_column_release(c);
@@ -189,9 +189,9 @@ static void test_utf8(void)
     const int64_t n = 8;
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_utf8(strings, n, &c, &err), err);
+    CHECK_OK(mloda_column_from_utf8(n, strings, &c, &err), err);
     CHECK(mloda_column_type(c) == MLODA_TYPE_UTF8);
-    CHECK_EQ_INT(mloda_column_null_count(c), 2);
+    CHECK_EQ_INT(mloda_column_n_nulls(c), 2);
     const int32_t *off = mloda_column_utf8_offsets(c);
     CHECK(off != NULL && mloda_column_utf8_data(c) != NULL);
     CHECK_EQ_INT(off[0], 0);
@@ -217,8 +217,8 @@ static void test_utf8(void)
     mloda_column_release(c);
 
     /* empty utf8 column still has offsets [0] and data */
-    CHECK_OK(mloda_column_from_utf8(NULL, 0, &c, &err), err);
-    CHECK_EQ_INT(mloda_column_length(c), 0);
+    CHECK_OK(mloda_column_from_utf8(0, NULL, &c, &err), err);
+    CHECK_EQ_INT(mloda_column_n_rows(c), 0);
     CHECK(mloda_column_utf8_offsets(c) != NULL);
     CHECK_EQ_INT(mloda_column_utf8_offsets(c)[0], 0);
     CHECK(mloda_column_utf8_data(c) != NULL);
@@ -237,8 +237,8 @@ static void test_empty_every_type(void)
         mloda_column *c = NULL;
         CHECK_OK(mloda_column_builder_new(types[k], 3, MLODA_TIME_MILLI, &b, &err), err);
         CHECK_OK(mloda_column_builder_finish(b, &c, &err), err);
-        CHECK_EQ_INT(mloda_column_length(c), 0);
-        CHECK_EQ_INT(mloda_column_null_count(c), 0);
+        CHECK_EQ_INT(mloda_column_n_rows(c), 0);
+        CHECK_EQ_INT(mloda_column_n_nulls(c), 0);
         CHECK(mloda_column_validity(c) == NULL);
         CHECK(mloda_column_type(c) == types[k]);
         mloda_column_release(c);
@@ -250,19 +250,19 @@ static void test_bad_args(void)
     static const int64_t v[] = {1};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = (mloda_column *)1;
-    CHECK(mloda_column_from_int64(v, NULL, -1, &c, &err) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_column_from_int64(-1, v, NULL, &c, &err) == MLODA_ERR_INVALID_ARG);
     CHECK(c == NULL);
     mloda_error_reset(&err);
-    CHECK(mloda_column_from_int64(NULL, NULL, 3, &c, &err) == MLODA_ERR_INVALID_ARG);
-    CHECK(mloda_column_from_int64(v, NULL, 1, NULL, NULL) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_column_from_int64(3, NULL, NULL, &c, &err) == MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_column_from_int64(1, v, NULL, NULL, NULL) == MLODA_ERR_INVALID_ARG);
     /* huge n: an error, never a short buffer */
     mloda_error_reset(&err);
-    CHECK(mloda_column_from_float64_list((const double *)v, NULL, INT64_MAX / 2, 4, &c, &err) ==
+    CHECK(mloda_column_from_float64_list(4, INT64_MAX / 2, (const double *)v, NULL, &c, &err) ==
           MLODA_ERR_RANGE);
     CHECK(c == NULL);
     /* NULL columns read as empty */
     CHECK(mloda_column_type(NULL) == MLODA_TYPE_INVALID);
-    CHECK_EQ_INT(mloda_column_length(NULL), 0);
+    CHECK_EQ_INT(mloda_column_n_rows(NULL), 0);
     CHECK(!mloda_column_is_valid(NULL, 0));
     CHECK(mloda_column_retain(NULL) == NULL);
     mloda_column_release(NULL);
@@ -273,7 +273,7 @@ static void test_refcount(void)
     static const int64_t v[] = {5, 6};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_int64(v, NULL, 2, &c, &err), err);
+    CHECK_OK(mloda_column_from_int64(2, v, NULL, &c, &err), err);
     CHECK(mloda_column_retain(c) == c);
     mloda_column_release(c);
     CHECK_EQ_INT(mloda_column_int64(c)[1], 6); /* still alive: one reference left */
@@ -287,7 +287,7 @@ static void test_oom(void)
         mloda_test_fail_alloc_at(n);
         mloda_error err = MLODA_ERROR_INIT;
         mloda_column *c = NULL;
-        mloda_status st = mloda_column_from_utf8(strings, 3, &c, &err);
+        mloda_status st = mloda_column_from_utf8(3, strings, &c, &err);
         bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("fail at %ld", n);

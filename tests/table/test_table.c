@@ -14,7 +14,7 @@ static mloda_column *int_col(int64_t n)
     int64_t v[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     mloda_error err = MLODA_ERROR_INIT;
     mloda_column *c = NULL;
-    CHECK_OK(mloda_column_from_int64(v, NULL, n, &c, &err), err);
+    CHECK_OK(mloda_column_from_int64(n, v, NULL, &c, &err), err);
     return c;
 }
 
@@ -37,11 +37,11 @@ static void test_new_and_read(void)
     CHECK(mloda_table_column(t, 1) == b);
     CHECK(mloda_table_column(t, 2) == NULL);
     CHECK_EQ_INT(mloda_column_int64(mloda_table_column(t, 1))[2], 2);
-    CHECK_EQ_INT(mloda_table_find(t, "units"), 1);
-    CHECK_EQ_INT(mloda_table_find(t, "price"), 0);
-    CHECK_EQ_INT(mloda_table_find(t, "nope"), -1);
-    CHECK_EQ_INT(mloda_table_find(t, NULL), -1);
-    CHECK_STR(mloda_table_group(t), "");
+    CHECK_EQ_INT(mloda_table_column_index(t, "units"), 1);
+    CHECK_EQ_INT(mloda_table_column_index(t, "price"), 0);
+    CHECK_EQ_INT(mloda_table_column_index(t, "nope"), -1);
+    CHECK_EQ_INT(mloda_table_column_index(t, NULL), -1);
+    CHECK_STR(mloda_table_group_name(t), "");
     CHECK(mloda_table_column_name(t, 0) != names[0]); /* names are copied */
     CHECK(mloda_table_retain(t) == t);
     mloda_table_release(t);
@@ -58,7 +58,7 @@ static void test_no_columns(void)
     CHECK_OK(mloda_table_new(5, 0, NULL, NULL, &t, &err), err);
     CHECK_EQ_INT(mloda_table_n_rows(t), 5);
     CHECK_EQ_INT(mloda_table_n_columns(t), 0);
-    CHECK_EQ_INT(mloda_table_find(t, "a"), -1);
+    CHECK_EQ_INT(mloda_table_column_index(t, "a"), -1);
     mloda_table_release(t);
 }
 
@@ -70,11 +70,11 @@ static void test_grouped(void)
     mloda_error err = MLODA_ERROR_INIT;
     mloda_table *t = NULL;
     CHECK_OK(mloda_table_new_grouped("AggregationGroup", 2, 1, names, cols, &t, &err), err);
-    CHECK_STR(mloda_table_group(t), "AggregationGroup");
+    CHECK_STR(mloda_table_group_name(t), "AggregationGroup");
     CHECK_STR(mloda_table_column_name(t, 0), "value__sum_aggr");
     mloda_table_release(t);
     CHECK_OK(mloda_table_new_grouped(NULL, 2, 1, names, cols, &t, &err), err);
-    CHECK_STR(mloda_table_group(t), "");
+    CHECK_STR(mloda_table_group_name(t), "");
     mloda_table_release(t);
     mloda_column_release(a);
 }
@@ -142,7 +142,7 @@ static void test_many_columns(void)
     mloda_error err = MLODA_ERROR_INIT;
     mloda_table *t = NULL;
     CHECK_OK(mloda_table_new(4, N, names, cols, &t, &err), err);
-    CHECK_EQ_INT(mloda_table_find(t, "col299"), 299);
+    CHECK_EQ_INT(mloda_table_column_index(t, "col299"), 299);
     CHECK_STR(mloda_table_column_name(t, 150), "col150");
     mloda_table_release(t);
     names[N - 1] = "col7";
