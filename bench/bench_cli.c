@@ -8,7 +8,7 @@
  *   cli_stream_rows_per_s    all batches written as fast as the command takes them, until
  *                            its last result line     vs  `cat` through the same pipes
  *   cli_stream_input_MB_per_s  the same run as MB/s of batch NDJSON  vs  parse-only: the
- *                            command's own batch parser in-process (io_api_data_parse)
+ *                            command's own batch parser in-process (mloda_io_api_data_parse)
  *   ndjson_parse_MB_per_s    parse-only                                vs  `cat` (MB/s)
  *   cli_batch_latency_p50/p99  one batch written, its result line read back, 1,000 times
  *                            (request-response)       vs  the engine alone on the same,
@@ -243,7 +243,7 @@ static double parse_only(const io_request *req, const batches *b)
     for (int i = 0; i < b->n; i++) {
         mloda_api_data *api = NULL;
         mloda_error err = MLODA_ERROR_INIT;
-        if (io_api_data_parse(b->text + b->start[i], b->start[i + 1] - b->start[i],
+        if (mloda_io_api_data_parse(b->text + b->start[i], b->start[i + 1] - b->start[i],
                               req->schema, "bench", i + 1, 0, &api, &err) != MLODA_OK) {
             fprintf(stderr, "bench_cli: parse: %s\n", err.message);
             exit(1);
@@ -271,7 +271,7 @@ static void engine_latency(const io_request *req, const batches *b, double *lat,
     }
     for (int i = 0; i < b->n; i++) {
         mloda_api_data *api = NULL;
-        (void)io_api_data_parse(b->text + b->start[i], b->start[i + 1] - b->start[i],
+        (void)mloda_io_api_data_parse(b->text + b->start[i], b->start[i + 1] - b->start[i],
                                 req->schema, "bench", i + 1, 0, &api, &err);
         const double t0 = now_us();
         mloda_table *tables[16];
@@ -292,7 +292,7 @@ static void engine_latency(const io_request *req, const batches *b, double *lat,
         const double f0 = now_us();
         text.len = 0;
         for (int k = 0; k < n_tables; k++) {
-            (void)io_write_json_table(&text, tables[k], i, false, &err);
+            (void)mloda_io_write_json_table(&text, tables[k], i, false, &err);
             (void)mloda_buf_putc(&text, '\n', &err);
             mloda_table_release(tables[k]);
         }
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
     close(fd);
     io_request req;
     mloda_error err = MLODA_ERROR_INIT;
-    if (io_request_parse(REQUEST, strlen(REQUEST), "bench", &req, &err) != MLODA_OK) {
+    if (mloda_io_request_parse(REQUEST, strlen(REQUEST), "bench", &req, &err) != MLODA_OK) {
         fprintf(stderr, "bench_cli: request: %s\n", err.message);
         return 1;
     }
@@ -400,7 +400,7 @@ int main(int argc, char **argv)
     free(lat);
     free(b.text);
     free(b.start);
-    io_request_reset(&req);
+    mloda_io_request_reset(&req);
     unlink(req_path);
     return 0;
 }

@@ -20,11 +20,11 @@ static io_schema *fixed_schema(void)
         const char *column, *type;
     } cols[] = {{"i", "int64"},     {"f", "float64"},   {"b", "bool"},
                 {"s", "utf8"},      {"t", "timestamp"}, {"p", "float64_list[2]"}};
-    io_schema *s = io_schema_new();
+    io_schema *s = mloda_io_schema_new();
     for (size_t k = 0; s != NULL && k < sizeof cols / sizeof cols[0]; k++) {
         io_coltype type;
-        if (io_coltype_parse(cols[k].type, &type))
-            (void)io_schema_set(s, "T", cols[k].column, &type, NULL);
+        if (mloda_io_coltype_parse(cols[k].type, &type))
+            (void)mloda_io_schema_set(s, "T", cols[k].column, &type, NULL);
     }
     return s;
 }
@@ -34,10 +34,10 @@ static void write_tables(const mloda_api_data *api)
     mloda_buf b = {0};
     for (int64_t i = 0; i < mloda_api_data_n_tables(api); i++) {
         const mloda_table *t = mloda_api_data_table(api, i);
-        (void)io_write_json_table(&b, t, i, false, NULL);
-        (void)io_write_json_table(&b, t, -1, true, NULL);
-        (void)io_write_csv_table(&b, t, i, NULL);
-        (void)io_write_text_table(&b, t, i, NULL);
+        (void)mloda_io_write_json_table(&b, t, i, false, NULL);
+        (void)mloda_io_write_json_table(&b, t, -1, true, NULL);
+        (void)mloda_io_write_csv_table(&b, t, i, NULL);
+        (void)mloda_io_write_text_table(&b, t, i, NULL);
         b.len = 0;
     }
     mloda_buf_reset(&b);
@@ -56,13 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(fds[1]);
     io_schema *schema = fixed_schema();
     io_source *src = NULL;
-    if (schema != NULL && io_json_source_open(fds[0], true, "fuzz", false, schema, &src, NULL) ==
+    if (schema != NULL && mloda_io_json_source_open(fds[0], true, "fuzz", false, schema, &src, NULL) ==
                               MLODA_OK) {
         for (int n = 0; n < 100000; n++) {
             mloda_api_data *api = NULL;
             io_batch_info info;
             mloda_error err = MLODA_ERROR_INIT;
-            const mloda_status st = io_source_next(src, &api, &info, &err);
+            const mloda_status st = mloda_io_source_next(src, &api, &info, &err);
             if (st == MLODA_OK && api == NULL)
                 break;
             if (st != MLODA_OK && (api != NULL || err.message[0] == '\0'))
@@ -73,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM)
                 break;
         }
-        io_source_free(src);
+        mloda_io_source_free(src);
     } else {
         close(fds[0]);
     }
-    io_schema_free(schema);
+    mloda_io_schema_free(schema);
     return 0;
 }

@@ -18,11 +18,11 @@ static io_schema *fixed_schema(void)
 {
     static const char *const cols[][2] = {{"i", "int64"}, {"f", "float64"},    {"b", "bool"},
                                           {"s", "utf8"},  {"t", "timestamp"}, {"p", "float64_list[2]"}};
-    io_schema *s = io_schema_new();
+    io_schema *s = mloda_io_schema_new();
     for (size_t k = 0; s != NULL && k < sizeof cols / sizeof cols[0]; k++) {
         io_coltype type;
-        if (io_coltype_parse(cols[k][1], &type))
-            (void)io_schema_set(s, "T", cols[k][0], &type, NULL);
+        if (mloda_io_coltype_parse(cols[k][1], &type))
+            (void)mloda_io_schema_set(s, "T", cols[k][0], &type, NULL);
     }
     return s;
 }
@@ -38,12 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     io_schema *schema = fixed_schema();
     const io_source_options opts = {.table = "T", .batch_rows = 3};
     io_source *src = NULL;
-    if (written && schema != NULL && io_csv_source_open(path, schema, &opts, &src, NULL) == MLODA_OK) {
+    if (written && schema != NULL && mloda_io_csv_source_open(path, schema, &opts, &src, NULL) == MLODA_OK) {
         for (int n = 0; n < 100000; n++) {
             mloda_api_data *api = NULL;
             io_batch_info info;
             mloda_error err = MLODA_ERROR_INIT;
-            const mloda_status st = io_source_next(src, &api, &info, &err);
+            const mloda_status st = mloda_io_source_next(src, &api, &info, &err);
             if (st == MLODA_OK && api == NULL)
                 break;
             if (st != MLODA_OK && (api != NULL || err.message[0] == '\0'))
@@ -52,9 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM)
                 break;
         }
-        io_source_free(src);
+        mloda_io_source_free(src);
     }
-    io_schema_free(schema);
+    mloda_io_schema_free(schema);
     unlink(path);
     return 0;
 }

@@ -14,11 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     io_request r;
     mloda_error err = MLODA_ERROR_INIT;
-    const mloda_status st = io_request_parse((const char *)data, size, "fuzz", &r, &err);
+    const mloda_status st = mloda_io_request_parse((const char *)data, size, "fuzz", &r, &err);
     if (st == MLODA_OK && (r.request == NULL || r.api_data == NULL || r.schema == NULL))
         abort();
     if (st != MLODA_OK && (err.message[0] == '\0' || r.request != NULL))
         abort();
-    io_request_reset(&r);
+    mloda_io_request_reset(&r);
     return 0;
 }

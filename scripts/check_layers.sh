@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Structural checks (STYLE.md §9, §11): no file includes a header of a higher layer
-# (util < table < feature < plan < run < groups < io < cli), and the shared library exports
-# only mloda_* symbols. Prints "# layers: N passed, N failed".
+# (util < table < feature < plan < run < groups < io < cli), the shared library exports
+# only mloda_* symbols, and every global symbol of the static libraries has that prefix. Prints "# layers: N passed, N failed".
 #   scripts/check_layers.sh [BUILD_DIR]
 set -u
 cd "$(dirname "$0")/.."
@@ -35,5 +35,18 @@ if [ -n "$lib" ]; then
         passed=$((passed + 1))
     fi
 fi
+# Static libraries: every global symbol carries the prefix, so that the library links into
+# any program without name clashes.
+for a in "$build"/libmloda*.a; do
+    [ -f "$a" ] || continue
+    extra=$(nm -g --defined-only "$a" 2>/dev/null | awk 'NF == 3 && $2 ~ /[TDBRCVW]/ {print $3}' |
+            grep -vE '^(mloda_|__gcov|__llvm)' | sort -u || true)
+    if [ -n "$extra" ]; then
+        echo "FAIL globals: $a defines symbols without the mloda_ prefix: $(echo "$extra" | head -n 8 | tr '\n' ' ')"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+done
 echo "# layers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

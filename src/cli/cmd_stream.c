@@ -78,7 +78,7 @@ static int stream_loop(stream_cmd *c)
         mloda_api_data *api = NULL;
         io_batch_info info;
         mloda_error err = MLODA_ERROR_INIT;
-        const mloda_status st = io_source_next(c->src, &api, &info, &err);
+        const mloda_status st = mloda_io_source_next(c->src, &api, &info, &err);
         if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM || (st == MLODA_OK && api == NULL)) {
             if (st != MLODA_OK)
                 cli_report(NULL, &err);
@@ -166,7 +166,7 @@ int cli_cmd_stream(int argc, char **argv)
     if (code != CLI_EXIT_OK)
         return code;
     mloda_error err = MLODA_ERROR_INIT;
-    const mloda_status st = io_source_open(a.batches, c.cs.req.schema, &opts, &c.src, &err);
+    const mloda_status st = mloda_io_source_open(a.batches, c.cs.req.schema, &opts, &c.src, &err);
     if (st != MLODA_OK) {
         cli_report(NULL, &err);
         cli_session_close(&c.cs);
@@ -179,7 +179,7 @@ int cli_cmd_stream(int argc, char **argv)
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
         (void)fprintf(stderr, "mloda: note: %s holds no batches\n",
                       strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
-    io_source_free(c.src);
+    mloda_io_source_free(c.src);
     cli_session_close(&c.cs);
     return code;
 }

@@ -16,7 +16,7 @@ bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io
         *out = isatty(STDOUT_FILENO) ? IO_FORMAT_TABLE : IO_FORMAT_NDJSON;
         return true;
     }
-    if (io_format_parse(text, out) &&
+    if (mloda_io_format_parse(text, out) &&
         (allow_table_csv || *out == IO_FORMAT_NDJSON || *out == IO_FORMAT_JSON))
         return true;
     cli_usage_error(cmd, "--format must be %s, not '%s'",
@@ -40,7 +40,7 @@ static bool flush_buf(cli_output *o)
         o->failed = true;
         char why[128];
         (void)fprintf(stderr, "mloda: cannot write the output: %s\n",
-                      io_errno_text(errno, why, sizeof why));
+                      mloda_io_errno_text(errno, why, sizeof why));
         return false;
     }
     o->buf.len = 0;
@@ -80,18 +80,18 @@ bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch)
     if (st == MLODA_OK) {
         switch (o->format) {
         case IO_FORMAT_NDJSON:
-            st = io_write_json_table(&o->buf, t, batch, false, &err);
+            st = mloda_io_write_json_table(&o->buf, t, batch, false, &err);
             if (st == MLODA_OK)
                 st = mloda_buf_putc(&o->buf, '\n', &err);
             break;
         case IO_FORMAT_JSON:
-            st = io_write_json_table(&o->buf, t, batch, true, &err);
+            st = mloda_io_write_json_table(&o->buf, t, batch, true, &err);
             break;
         case IO_FORMAT_CSV:
-            st = io_write_csv_table(&o->buf, t, batch, &err);
+            st = mloda_io_write_csv_table(&o->buf, t, batch, &err);
             break;
         case IO_FORMAT_TABLE:
-            st = io_write_text_table(&o->buf, t, batch, &err);
+            st = mloda_io_write_text_table(&o->buf, t, batch, &err);
             break;
         }
     }
@@ -109,7 +109,7 @@ bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e)
             if (o->format == IO_FORMAT_JSON)
                 st = mloda_buf_puts(&o->buf, "  ", &err);
             if (st == MLODA_OK)
-                st = io_write_json_error(&o->buf, batch, e, &err);
+                st = mloda_io_write_json_error(&o->buf, batch, e, &err);
             if (st == MLODA_OK && o->format == IO_FORMAT_NDJSON)
                 st = mloda_buf_putc(&o->buf, '\n', &err);
             break;

@@ -184,7 +184,7 @@ static void swap_d(double *a, double *b)
     *b = t;
 }
 
-double agg_select_kth(double *v, int64_t n, int64_t k)
+double mloda_agg_select_kth(double *v, int64_t n, int64_t k)
 {
     int64_t lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -219,12 +219,12 @@ double agg_select_kth(double *v, int64_t n, int64_t k)
     return v[k];
 }
 
-double agg_median_of(double *v, int64_t n)
+double mloda_agg_median_of(double *v, int64_t n)
 {
     if (n == 0)
         return NAN;
     int64_t k = n / 2;
-    double hi = agg_select_kth(v, n, k);
+    double hi = mloda_agg_select_kth(v, n, k);
     if (n % 2 == 1)
         return hi;
     double lo = v[0];
@@ -259,7 +259,7 @@ static mloda_status gather_values(const mloda_column *col, int64_t count, double
 
 /* ---------------------------------------------------------------- entry */
 
-mloda_status agg_stats_compute(const mloda_column *col, unsigned need, agg_stats *s,
+mloda_status mloda_agg_stats_compute(const mloda_column *col, unsigned need, agg_stats *s,
                                mloda_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -296,7 +296,7 @@ mloda_status agg_stats_compute(const mloda_column *col, unsigned need, agg_stats
         mloda_status st = gather_values(col, s->count, &scratch, err);
         if (st != MLODA_OK)
             return st;
-        s->median = agg_median_of(scratch, s->count);
+        s->median = mloda_agg_median_of(scratch, s->count);
         mloda_free(scratch);
     }
     return MLODA_OK;

@@ -31,14 +31,14 @@ typedef struct agg_stats {
 
 /** Statistics of col. Errors: MLODA_ERR_NOMEM (median scratch), MLODA_ERR_TYPE for
  *  FLOAT64_LIST. */
-mloda_status agg_stats_compute(const mloda_column *col, unsigned need, agg_stats *out,
+mloda_status mloda_agg_stats_compute(const mloda_column *col, unsigned need, agg_stats *out,
                                mloda_error *err);
 
 /** k-th smallest (0-based) of v[0..n), reordering v; for the even-count median the caller
  *  also takes the maximum of v[0..k) afterwards. */
-double agg_select_kth(double *v, int64_t n, int64_t k);
+double mloda_agg_select_kth(double *v, int64_t n, int64_t k);
 
 /** Median of v[0..n) (reorders v); NaN when n == 0. */
-double agg_median_of(double *v, int64_t n);
+double mloda_agg_median_of(double *v, int64_t n);
 
 #endif /* MLODA_GROUPS_AGG_KERNELS_H */

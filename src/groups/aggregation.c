@@ -222,42 +222,42 @@ static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
     bool none = s->count == 0;
     switch (op->op) {
     case OP_COUNT:
-        return fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->count, false, out, err);
+        return mloda_fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->count, false, out, err);
     case OP_SUM:
         if (out_type == MLODA_TYPE_FLOAT64)
-            return fill_float64(n, s->sum, false, out, err);
+            return mloda_fill_float64(n, s->sum, false, out, err);
         if (s->isum_overflow)
             return mloda_error_set(err, MLODA_ERR_RANGE, NULL,
                                    "the int64 sum overflows (about %.17g)", s->sum);
-        return fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->isum, false, out, err);
+        return mloda_fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->isum, false, out, err);
     case OP_MIN:
     case OP_MAX: {
         bool is_min = op->op == OP_MIN;
         if (t == MLODA_TYPE_FLOAT64)
-            return fill_float64(n, is_min ? s->min : s->max, none, out, err);
+            return mloda_fill_float64(n, is_min ? s->min : s->max, none, out, err);
         if (t == MLODA_TYPE_BOOL)
-            return fill_bool(n, (is_min ? s->imin : s->imax) != 0, none, out, err);
+            return mloda_fill_bool(n, (is_min ? s->imin : s->imax) != 0, none, out, err);
         if (t == MLODA_TYPE_UTF8) {
             int64_t len = 0;
             const char *str = none ? NULL
                                    : mloda_column_utf8_at(in, is_min ? s->min_row : s->max_row,
                                                           &len);
-            return fill_utf8(n, str, len, none, out, err);
+            return mloda_fill_utf8(n, str, len, none, out, err);
         }
-        return fill_int64(t, mloda_column_time_unit(in), n, is_min ? s->imin : s->imax, none,
+        return mloda_fill_int64(t, mloda_column_time_unit(in), n, is_min ? s->imin : s->imax, none,
                           out, err);
     }
     case OP_AVG:
     case OP_MEAN:
-        return fill_float64(n, none ? 0.0 : s->sum / (double)s->count, none, out, err);
+        return mloda_fill_float64(n, none ? 0.0 : s->sum / (double)s->count, none, out, err);
     case OP_VAR:
     case OP_STD: {
         bool few = s->count < 2;
         double var = few ? 0.0 : s->m2 / (double)(s->count - 1);
-        return fill_float64(n, op->op == OP_STD ? sqrt(var) : var, few, out, err);
+        return mloda_fill_float64(n, op->op == OP_STD ? sqrt(var) : var, few, out, err);
     }
     case OP_MEDIAN:
-        return fill_float64(n, none ? 0.0 : s->median, none, out, err);
+        return mloda_fill_float64(n, none ? 0.0 : s->median, none, out, err);
     default:
         return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "unknown aggregation");
     }
@@ -298,7 +298,7 @@ static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
         return mx;
     case OP_MEDIAN:
         *is_null = k == 0;
-        return k == 0 ? 0.0 : agg_median_of(v, k);
+        return k == 0 ? 0.0 : mloda_agg_median_of(v, k);
     case OP_VAR:
     case OP_STD: {
         *is_null = k < 2;
@@ -422,7 +422,7 @@ static mloda_status stats_for(const mloda_calc *calc, const mloda_column *col, c
     col_cache *slot = *n_cache < CACHE_SLOTS ? &cache[(*n_cache)++] : &tmp;
     slot->col = col;
     slot->have = need;
-    MLODA_TRY(agg_stats_compute(col, need, &slot->stats, err));
+    MLODA_TRY(mloda_agg_stats_compute(col, need, &slot->stats, err));
     if (slot == &tmp) { /* cache full: use the first slot as overflow */
         cache[0] = tmp;
         slot = &cache[0];

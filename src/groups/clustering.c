@@ -230,7 +230,7 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     clu_state parsed;
     bool recognised = false, hard = false;
     MLODA_TRY(parse_clu(f, &parsed, &recognised, err, &hard));
-    MLODA_TRY(la_bind_numeric_inputs(ctx, "clustering", err));
+    MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "clustering", err));
     if (parsed.probs)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else
@@ -365,7 +365,7 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
             }
             double cand_pot = 0.0;
             for (int64_t r = 0; r < n; r++) {
-                double d = la_row_dist2(m, r, lo);
+                double d = mloda_la_row_dist2(m, r, lo);
                 cand_pot += d < w->closest[r] ? d : w->closest[r];
             }
             if (cand_pot < best_pot) {
@@ -377,7 +377,7 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
             w->centers[c * p + j] = m->x[j * n + best];
         pot = 0.0;
         for (int64_t r = 0; r < n; r++) {
-            double d = la_row_dist2(m, r, best);
+            double d = mloda_la_row_dist2(m, r, best);
             w->closest[r] = d < w->closest[r] ? d : w->closest[r];
             pot += w->closest[r];
         }
@@ -620,7 +620,7 @@ static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mlod
     for (int64_t r = 0; r < n; r++) {
         int64_t cnt = 0;
         for (int64_t s = 0; s < n; s++)
-            cnt += sqrt(la_row_dist2(m, r, s)) <= eps;
+            cnt += sqrt(mloda_la_row_dist2(m, r, s)) <= eps;
         core[r] = cnt >= MIN_SAMPLES;
         labels[r] = -1;
     }
@@ -637,7 +637,7 @@ static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mlod
                 labels[i] = label;
                 if (core[i]) {
                     for (int64_t v = 0; v < n; v++) {
-                        if (labels[v] == -1 && !queued[v] && sqrt(la_row_dist2(m, i, v)) <= eps) {
+                        if (labels[v] == -1 && !queued[v] && sqrt(mloda_la_row_dist2(m, i, v)) <= eps) {
                             queued[v] = true;
                             stack[len++] = v;
                         }
@@ -691,7 +691,7 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
         for (int64_t q = 0; q < width; q++)
             sum[q] = 0.0;
         for (int64_t s2 = 0; s2 < n; s2++) {
-            double d = sqrt(la_row_dist2(m, r, s2));
+            double d = sqrt(mloda_la_row_dist2(m, r, s2));
             for (int64_t t = 0; t < n_lab; t++)
                 sum[base[t] + labels[t * n + s2]] += d;
         }
@@ -860,8 +860,8 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     const clu_state *s = mloda_calc_state(calc, i);
     const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
     la_matrix m;
-    MLODA_TRY(la_gather(calc, i, &m, err));
-    la_impute_standardise(&m);
+    MLODA_TRY(mloda_la_gather(calc, i, &m, err));
+    mloda_la_impute_standardise(&m);
     int64_t n = m.n, k = s->k;
     int64_t *labels = alloc_n(n, sizeof *labels);
     int64_t *map = alloc_n(n + 1, sizeof *map);
@@ -896,7 +896,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 done:
     mloda_free(labels);
     mloda_free(map);
-    la_matrix_reset(&m);
+    mloda_la_matrix_reset(&m);
     return st;
 }
 

@@ -11,7 +11,7 @@ static inline bool bit_at(const uint8_t *bits, int64_t i)
     return (bits[i >> 3] >> (i & 7)) & 1;
 }
 
-bool column_has_missing(const mloda_column *col)
+bool mloda_column_has_missing(const mloda_column *col)
 {
     if (mloda_column_n_nulls(col) > 0)
         return true;
@@ -25,7 +25,7 @@ bool column_has_missing(const mloda_column *col)
     return nan;
 }
 
-mloda_status column_as_f64(const mloda_column *col, const double **values, double **owned,
+mloda_status mloda_column_as_f64(const mloda_column *col, const double **values, double **owned,
                            mloda_error *err)
 {
     *values = NULL;
@@ -63,7 +63,7 @@ mloda_status column_as_f64(const mloda_column *col, const double **values, doubl
     return MLODA_OK;
 }
 
-mloda_status f64_out_start(int64_t n, mloda_column_builder **b, double **values,
+mloda_status mloda_f64_out_start(int64_t n, mloda_column_builder **b, double **values,
                            mloda_error *err)
 {
     *values = NULL;
@@ -79,7 +79,7 @@ mloda_status f64_out_start(int64_t n, mloda_column_builder **b, double **values,
     return MLODA_OK;
 }
 
-mloda_status f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
+mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
                             mloda_column **out, mloda_error *err)
 {
     bool nan = false;

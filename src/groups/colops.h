@@ -9,7 +9,7 @@
 #include "mloda/mloda.h"
 
 /** true when col has a null, or a NaN in a FLOAT64 column (pandas: missing). */
-bool column_has_missing(const mloda_column *col);
+bool mloda_column_has_missing(const mloda_column *col);
 
 /**
  * The values of an INT64, FLOAT64 or BOOL column as doubles, NaN for missing rows.
@@ -17,14 +17,14 @@ bool column_has_missing(const mloda_column *col);
  * *owned is NULL); otherwise a new array in *owned (free with mloda_free) that *values
  * points to. Errors: MLODA_ERR_TYPE for other types, MLODA_ERR_NOMEM.
  */
-mloda_status column_as_f64(const mloda_column *col, const double **values, double **owned,
+mloda_status mloda_column_as_f64(const mloda_column *col, const double **values, double **owned,
                            mloda_error *err);
 
 /** New FLOAT64 builder of n rows; *values is its writable buffer (unspecified contents). */
-mloda_status f64_out_start(int64_t n, mloda_column_builder **b, double **values,
+mloda_status mloda_f64_out_start(int64_t n, mloda_column_builder **b, double **values,
                            mloda_error *err);
 /** Finishes b (consumed) whose buffer is values[0..n): NaN rows become nulls. */
-mloda_status f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
+mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
                             mloda_column **out, mloda_error *err);
 
 #endif /* MLODA_GROUPS_COLOPS_H */

@@ -221,7 +221,7 @@ static mloda_status dr_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     MLODA_TRY(parse_dr(f, &parsed, &recognised, err, &hard));
     int64_t cols = 0;
     bool known = true;
-    MLODA_TRY(la_bind_numeric_inputs(ctx, "pca", err));
+    MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "pca", err));
     for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
         known = known && !mloda_bind_input_is_multi(ctx, j);
         cols++;
@@ -247,7 +247,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     const dr_state *s = mloda_calc_state(calc, i);
     const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
     la_matrix m;
-    MLODA_TRY(la_gather(calc, i, &m, err));
+    MLODA_TRY(mloda_la_gather(calc, i, &m, err));
     mloda_status st = MLODA_OK;
     double *sv = NULL;
     int64_t *order = NULL;
@@ -264,8 +264,8 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
         st = MLODA_NOMEM(err, "an SVD");
         goto done;
     }
-    la_impute_standardise(&m);
-    la_svd_jacobi(&m, sv, order);
+    mloda_la_impute_standardise(&m);
+    mloda_la_svd_jacobi(&m, sv, order);
     double tol = (m.p > 0 ? sv[order[0]] : 0.0) * (double)(m.n > m.p ? m.n : m.p) * DBL_EPSILON;
     for (int64_t k = 0; st == MLODA_OK && k < s->d; k++) {
         double *t = m.x + order[k] * m.n;
@@ -286,7 +286,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 done:
     mloda_free(sv);
     mloda_free(order);
-    la_matrix_reset(&m);
+    mloda_la_matrix_reset(&m);
     return st;
 }
 

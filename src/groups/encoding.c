@@ -44,7 +44,7 @@ static mloda_status enc_match(void *ud, const mloda_feature *f, bool *out_match,
 {
     (void)out_parsed;
     (void)ud;
-    return family_match(&ENC, f, out_match, why);
+    return mloda_family_match(&ENC, f, out_match, why);
 }
 
 static mloda_status enc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -61,7 +61,7 @@ static mloda_status enc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     const char *name = mloda_feature_name(f);
     int idx = -1;
     bool hard = false;
-    MLODA_TRY(family_parse(&ENC, f, &idx, &hard, err));
+    MLODA_TRY(mloda_family_parse(&ENC, f, &idx, &hard, err));
     if (idx < 0)
         return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "encoding bound without an encoder");
     mloda_type t = mloda_bind_input_type(ctx, 0);
@@ -99,14 +99,14 @@ static mloda_status categorise(const mloda_column *col, int64_t n, cats *out, ml
     memset(out, 0, sizeof *out);
     out->col = col;
     row_groups g;
-    MLODA_TRY(row_groups_build(&col, 1, n, true, &g, err));
+    MLODA_TRY(mloda_row_groups_build(&col, 1, n, true, &g, err));
     int64_t ng = g.n_groups;
     int64_t *rows = mloda_malloc((size_t)(ng > 0 ? ng : 1) * sizeof *rows);
     int64_t *rank = mloda_malloc((size_t)(ng > 0 ? ng : 1) * sizeof *rank);
     mloda_status st = rows == NULL || rank == NULL ? MLODA_NOMEM(err, "categories") : MLODA_OK;
     if (st == MLODA_OK) {
         memcpy(rows, g.first, (size_t)ng * sizeof *rows);
-        st = rows_sort_by_value(col, rows, ng, err); /* the distinct values only */
+        st = mloda_rows_sort_by_value(col, rows, ng, err); /* the distinct values only */
     }
     if (st == MLODA_OK) {
         for (int64_t j = 0; j < ng; j++)
@@ -125,7 +125,7 @@ static mloda_status categorise(const mloda_column *col, int64_t n, cats *out, ml
     }
     mloda_free(rows);
     mloda_free(rank);
-    row_groups_reset(&g);
+    mloda_row_groups_reset(&g);
     return st;
 }
 
@@ -169,11 +169,11 @@ static mloda_status emit_ordinal(const cats *c, int64_t n, mloda_column **out, m
 {
     mloda_column_builder *b = NULL;
     double *o = NULL;
-    MLODA_TRY(f64_out_start(n, &b, &o, err));
+    MLODA_TRY(mloda_f64_out_start(n, &b, &o, err));
     const int64_t *restrict code = c->code;
     for (int64_t r = 0; r < n; r++)
         o[r] = code[r] < 0 ? NAN : (double)code[r];
-    return f64_out_finish(b, o, n, out, err);
+    return mloda_f64_out_finish(b, o, n, out, err);
 }
 
 /* One-hot columns, written in blocks of rows so that the block's codes stay in cache
@@ -188,7 +188,7 @@ static mloda_status emit_onehot(mloda_calc *calc, int64_t i, const cats *c, int6
     double **o = mloda_calloc(slots, sizeof *o);
     mloda_status st = b == NULL || o == NULL ? MLODA_NOMEM(err, "one-hot columns") : MLODA_OK;
     for (int64_t k = 0; st == MLODA_OK && k < k_n; k++)
-        st = f64_out_start(n, &b[k], &o[k], err);
+        st = mloda_f64_out_start(n, &b[k], &o[k], err);
     if (st == MLODA_OK) {
         const int64_t *restrict code = c->code;
         for (int64_t lo = 0; lo < n; lo += BLOCK) {
@@ -265,7 +265,7 @@ static mloda_status enc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
                 st = mloda_calc_set_output(calc, i, out, err);
         }
         if (st != MLODA_OK)
-            family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
     }
     for (int64_t k = 0; k < n_cache; k++)
         mloda_free(cache[k].code);

@@ -1,4 +1,4 @@
-/* family_match.c: name/option matching of single-token families (see family_match.h). */
+/* mloda_family_match.c: name/option matching of single-token families (see mloda_family_match.h). */
 #include "groups/family_match.h"
 
 #include <stdio.h>
@@ -24,7 +24,7 @@ static bool has_selector(const char *name)
     return strchr(from, '~') != NULL;
 }
 
-mloda_status family_parse(const family_spec *spec, const mloda_feature *f, int *out_index,
+mloda_status mloda_family_parse(const family_spec *spec, const mloda_feature *f, int *out_index,
                           bool *hard, mloda_error *why)
 {
     const char *name = mloda_feature_name(f);
@@ -67,17 +67,17 @@ mloda_status family_parse(const family_spec *spec, const mloda_feature *f, int *
     return MLODA_OK;
 }
 
-mloda_status family_match(const family_spec *spec, const mloda_feature *f, bool *out_match,
+mloda_status mloda_family_match(const family_spec *spec, const mloda_feature *f, bool *out_match,
                           mloda_error *why)
 {
     int k = -1;
     bool hard = false;
-    mloda_status st = family_parse(spec, f, &k, &hard, why);
+    mloda_status st = mloda_family_parse(spec, f, &k, &hard, why);
     *out_match = st == MLODA_OK && k >= 0;
     return hard ? st : MLODA_OK;
 }
 
-void family_name_error(mloda_error *err, const char *name)
+void mloda_family_name_error(mloda_error *err, const char *name)
 {
     if (err != NULL && err->code != MLODA_OK && err->subject[0] == '\0')
         (void)snprintf(err->subject, sizeof err->subject, "%s", name);

@@ -1,5 +1,5 @@
 /*
- * family_match.h: the match rule shared by the single-token families
+ * mloda_family_match.h: the match rule shared by the single-token families
  * (`{in}__{token}{ending}` or an option naming the token plus in_features), e.g.
  * imputation (`_imputed`, imputation_method), scaling (`_scaled`, scaler_type) and
  * encoding (`_encoded`, encoder_type). SPEC.md §1.6, §10.4, §10.6.
@@ -27,14 +27,14 @@ typedef struct family_spec {
  * the name win silently, SPEC.md §10.4). Option-form names with a `~` selector after the
  * last "__" are left to the F~k column selection.
  */
-mloda_status family_parse(const family_spec *spec, const mloda_feature *f, int *out_index,
+mloda_status mloda_family_parse(const family_spec *spec, const mloda_feature *f, int *out_index,
                           bool *hard, mloda_error *why);
 
-/** The match callback body: family_parse, keeping only hard errors as failures. */
-mloda_status family_match(const family_spec *spec, const mloda_feature *f, bool *out_match,
+/** The match callback body: mloda_family_parse, keeping only hard errors as failures. */
+mloda_status mloda_family_match(const family_spec *spec, const mloda_feature *f, bool *out_match,
                           mloda_error *why);
 
 /** Sets err's subject to name when the error has no subject yet (calculate failures). */
-void family_name_error(mloda_error *err, const char *name);
+void mloda_family_name_error(mloda_error *err, const char *name);
 
 #endif /* MLODA_GROUPS_FAMILY_MATCH_H */

@@ -32,7 +32,7 @@ static mloda_status start(mloda_type type, mloda_time_unit unit, int64_t n,
     return st;
 }
 
-mloda_status fill_float64(int64_t n, double v, bool is_null, mloda_column **out, mloda_error *err)
+mloda_status mloda_fill_float64(int64_t n, double v, bool is_null, mloda_column **out, mloda_error *err)
 {
     mloda_column_builder *b = NULL;
     void *values = NULL;
@@ -45,7 +45,7 @@ mloda_status fill_float64(int64_t n, double v, bool is_null, mloda_column **out,
     return finish_fixed(b, n, is_null, out, err);
 }
 
-mloda_status fill_int64(mloda_type type, mloda_time_unit unit, int64_t n, int64_t v, bool is_null,
+mloda_status mloda_fill_int64(mloda_type type, mloda_time_unit unit, int64_t n, int64_t v, bool is_null,
                         mloda_column **out, mloda_error *err)
 {
     mloda_column_builder *b = NULL;
@@ -59,7 +59,7 @@ mloda_status fill_int64(mloda_type type, mloda_time_unit unit, int64_t n, int64_
     return finish_fixed(b, n, is_null, out, err);
 }
 
-mloda_status fill_bool(int64_t n, bool v, bool is_null, mloda_column **out, mloda_error *err)
+mloda_status mloda_fill_bool(int64_t n, bool v, bool is_null, mloda_column **out, mloda_error *err)
 {
     mloda_column_builder *b = NULL;
     void *values = NULL;
@@ -71,7 +71,7 @@ mloda_status fill_bool(int64_t n, bool v, bool is_null, mloda_column **out, mlod
     return finish_fixed(b, n, is_null, out, err);
 }
 
-mloda_status fill_utf8(int64_t n, const char *s, int64_t len, bool is_null, mloda_column **out,
+mloda_status mloda_fill_utf8(int64_t n, const char *s, int64_t len, bool is_null, mloda_column **out,
                        mloda_error *err)
 {
     mloda_column_builder *b = NULL;

@@ -43,8 +43,8 @@ static const char *const ALGO_NAMES[ALGO_N] = {"linear", "ridge", "lasso", "rand
                                                "gbr",    "svr",   "knn"};
 
 enum { U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_WEEK, U_MONTH, U_YEAR, UNIT_N = SPAN_UNIT_N };
-#define UNIT_NAMES SPAN_UNIT_NAMES
-#define UNIT_SECONDS SPAN_UNIT_SECONDS
+#define UNIT_NAMES mloda_span_unit_names
+#define UNIT_SECONDS mloda_span_unit_seconds
 
 #define UNIT_ALLOWED SPAN_UNITS_ALLOWED
 #define REFUSED "ridge, lasso, randomforest, gbr, svr, knn"
@@ -109,7 +109,7 @@ static bool has_selector(const char *name)
 static mloda_status algo_near_miss(mloda_error *why, const char *name, const char *algo,
                                    size_t len)
 {
-    int a = find_name(ALGO_NAMES, ALGO_N, algo, len);
+    int a = mloda_find_name(ALGO_NAMES, ALGO_N, algo, len);
     if (a > 0)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
                                "algorithm '%.*s' is not implemented: only linear (ordinary "
@@ -145,7 +145,7 @@ static bool parse_name(const mloda_feature *f, fc_spec *out, bool *ok, mloda_err
                               "{unit} (e.g. sales__linear_forecast_7day)");
         return true;
     }
-    if (find_name(ALGO_NAMES, ALGO_N, suffix, alen) != ALGO_LINEAR) {
+    if (mloda_find_name(ALGO_NAMES, ALGO_N, suffix, alen) != ALGO_LINEAR) {
         (void)algo_near_miss(why, name, suffix, alen);
         return true;
     }
@@ -155,7 +155,7 @@ static bool parse_name(const mloda_feature *f, fc_spec *out, bool *ok, mloda_err
                               (int)dlen, rest, MAX_HORIZON);
         return true;
     }
-    int u = find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
+    int u = mloda_find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
     if (u < 0) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
                               "unknown time unit '%s'; allowed (singular): " UNIT_ALLOWED, unit);
@@ -264,13 +264,13 @@ static mloda_status parse_spec(const mloda_feature *f, fc_spec *out, bool *found
                                "configures a forecast but lacks option(s)%s%s%s",
                                has_algo ? "" : " " OPT_ALGO, has_h ? "" : " " OPT_HORIZON,
                                has_unit ? "" : " " OPT_UNIT);
-    if (find_name(ALGO_NAMES, ALGO_N, oalgo, strlen(oalgo)) != ALGO_LINEAR)
+    if (mloda_find_name(ALGO_NAMES, ALGO_N, oalgo, strlen(oalgo)) != ALGO_LINEAR)
         return algo_near_miss(why, name, oalgo, strlen(oalgo));
     if (!h_ok)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "option %s is '%s'; it must be an integer from 1 to %d",
                                OPT_HORIZON, shown, MAX_HORIZON);
-    int u = find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
+    int u = mloda_find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
     if (u < 0)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "option %s is '%s'; allowed (singular): " UNIT_ALLOWED, OPT_UNIT,
@@ -323,7 +323,7 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "feature '%s': '%s' has several columns; a forecast takes one "
                                "(select it with %s~k)",
                                name, mloda_bind_input_name(ctx, 0), mloda_bind_input_name(ctx, 0));
-    if (!la_type_is_numeric(vt))
+    if (!mloda_la_type_is_numeric(vt))
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': cannot forecast %s column '%s' (numeric columns "
                                "only)",
@@ -345,7 +345,7 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     s->horizon = spec.horizon;
     s->ci = spec.ci;
     /* at most 31,536,000 s * 10^9: fits in int64 */
-    s->step = UNIT_SECONDS[spec.unit] * timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
+    s->step = UNIT_SECONDS[spec.unit] * mloda_timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -586,7 +586,7 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
     for (int64_t j = 0; j < p; j++) {
         md->mean[j] = shift[j] + s1[j] / (double)m;
         double var = (s2[j] - s1[j] * s1[j] / (double)m) / (double)m;
-        md->scale[j] = la_scale_of(md->mean[j], var < 0.0 ? 0.0 : var, m);
+        md->scale[j] = mloda_la_scale_of(md->mean[j], var < 0.0 ? 0.0 : var, m);
     }
     md->ybar = ysum / (double)m;
     /* A column whose training values are all equal scales to exact zeros: it adds nothing
@@ -602,7 +602,7 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
     if (pa > 0) {
         ols_acc *acc = NULL;
         double coef[MAX_P];
-        MLODA_TRY(ols_new(pa, &acc, err));
+        MLODA_TRY(mloda_ols_new(pa, &acc, err));
         cur = 0;
         while ((b = next_block(s, &dc, &cur, x, y)) > 0) {
             for (int64_t r = 0; r < b; r++) {
@@ -614,10 +614,10 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
                 }
                 y[r] -= md->ybar;
             }
-            ols_add_rows(acc, x, y, b);
+            mloda_ols_add_rows(acc, x, y, b);
         }
-        st = ols_solve(acc, coef, &md->rank, err);
-        ols_free(acc);
+        st = mloda_ols_solve(acc, coef, &md->rank, err);
+        mloda_ols_free(acc);
         for (int64_t a = 0; a < pa; a++)
             md->coef[active[a]] = coef[a];
     }
@@ -739,7 +739,7 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     }
 
     fc_series s = {.n = n, .t = sc->times, .v = sc->vals};
-    int64_t ps = timestamp_per_second(mloda_column_time_unit(rc));
+    int64_t ps = mloda_timestamp_per_second(mloda_column_time_unit(rc));
     s.clock.per_day = 86400 * ps;
     s.clock.per_hour = 3600 * ps;
     trig_init(&s.clock.trig);

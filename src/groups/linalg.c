@@ -11,12 +11,12 @@
 
 #include "util/util.h"
 
-mloda_status la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
+mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
 {
     const char *name = mloda_feature_name(mloda_bind_feature(ctx));
     for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
         mloda_type t = mloda_bind_input_type(ctx, j);
-        if (!la_type_is_numeric(t))
+        if (!mloda_la_type_is_numeric(t))
             return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                    "feature '%s': input '%s' is %s; %s needs numbers (int64, "
                                    "float64, bool)",
@@ -25,12 +25,12 @@ mloda_status la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_err
     return MLODA_OK;
 }
 
-bool la_type_is_numeric(mloda_type t)
+bool mloda_la_type_is_numeric(mloda_type t)
 {
     return t == MLODA_TYPE_INT64 || t == MLODA_TYPE_FLOAT64 || t == MLODA_TYPE_BOOL;
 }
 
-void la_matrix_reset(la_matrix *m)
+void mloda_la_matrix_reset(la_matrix *m)
 {
     mloda_free(m->x);
     memset(m, 0, sizeof *m);
@@ -52,7 +52,7 @@ static void copy_column(const mloda_column *c, int64_t n, double *out)
     }
 }
 
-mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err)
+mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err)
 {
     const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
     int64_t n = mloda_calc_n_rows(calc), p = 0;
@@ -73,8 +73,8 @@ mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_
     for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
         for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {
             const mloda_column *c = mloda_calc_input(calc, i, j, k);
-            if (!la_type_is_numeric(mloda_column_type(c))) {
-                la_matrix_reset(out);
+            if (!mloda_la_type_is_numeric(mloda_column_type(c))) {
+                mloda_la_matrix_reset(out);
                 return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                        "feature '%s': input column %lld is %s, not numeric",
                                        name, (long long)col, mloda_type_name(mloda_column_type(c)));
@@ -85,7 +85,7 @@ mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_
     return MLODA_OK;
 }
 
-void la_moments(const double *x, int64_t n, int64_t *count, double *mean, double *var)
+void mloda_la_moments(const double *x, int64_t n, int64_t *count, double *mean, double *var)
 {
     int64_t k = 0;
     double sum = 0.0;
@@ -109,7 +109,7 @@ void la_moments(const double *x, int64_t n, int64_t *count, double *mean, double
     *var = m2 / (double)k;
 }
 
-double la_scale_of(double mean, double var, int64_t n)
+double mloda_la_scale_of(double mean, double var, int64_t n)
 {
     const double eps = DBL_EPSILON;
     double dn = (double)n;
@@ -119,13 +119,13 @@ double la_scale_of(double mean, double var, int64_t n)
     return sqrt(var);
 }
 
-void la_impute_standardise(la_matrix *m)
+void mloda_la_impute_standardise(la_matrix *m)
 {
     for (int64_t j = 0; j < m->p; j++) {
         double *x = m->x + j * m->n;
         int64_t k = 0;
         double mean = 0.0, var = 0.0;
-        la_moments(x, m->n, &k, &mean, &var);
+        mloda_la_moments(x, m->n, &k, &mean, &var);
         if (k == 0) {
             for (int64_t r = 0; r < m->n; r++)
                 x[r] = 0.0;
@@ -136,14 +136,14 @@ void la_impute_standardise(la_matrix *m)
                 x[r] = mean;
         }
         /* the imputed column: same mean, and the std StandardScaler then sees */
-        la_moments(x, m->n, &k, &mean, &var);
-        double scale = la_scale_of(mean, var, k);
+        mloda_la_moments(x, m->n, &k, &mean, &var);
+        double scale = mloda_la_scale_of(mean, var, k);
         for (int64_t r = 0; r < m->n; r++)
             x[r] = (x[r] - mean) / scale;
     }
 }
 
-double la_row_dist2(const la_matrix *m, int64_t r, int64_t s)
+double mloda_la_row_dist2(const la_matrix *m, int64_t r, int64_t s)
 {
     double d = 0.0;
     for (int64_t j = 0; j < m->p; j++) {
@@ -176,7 +176,7 @@ static bool orthogonalise(double *a, double *b, int64_t n)
     return true;
 }
 
-void la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
+void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
 {
     int64_t n = m->n, p = m->p;
     for (int sweep = 0; sweep < 60; sweep++) {

@@ -19,37 +19,37 @@ typedef struct la_matrix {
 } la_matrix;
 
 /** true when the type can be read as numbers (int64, float64, bool). */
-bool la_type_is_numeric(mloda_type t);
+bool mloda_la_type_is_numeric(mloda_type t);
 
 /** At bind: every input must be numeric, else MLODA_ERR_TYPE "feature 'F': input 'x' is
  *  utf8; <what> needs numbers (int64, float64, bool)". */
-mloda_status la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err);
+mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err);
 
 /**
  * Copies every column of every input of feature i of the step (all F~k columns of a
  * multi-column input) into *out as doubles, nulls and NaN as NaN.
  * Errors: MLODA_ERR_TYPE naming the feature for a non-numeric column, MLODA_ERR_NOMEM.
  */
-mloda_status la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
-void la_matrix_reset(la_matrix *m);
+mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
+void mloda_la_matrix_reset(la_matrix *m);
 
 /** Mean and population variance (ddof 0, two-pass) of the non-NaN values of x[0..n);
  *  *count = how many there were (mean and var are NaN when none). */
-void la_moments(const double *x, int64_t n, int64_t *count, double *mean, double *var);
+void mloda_la_moments(const double *x, int64_t n, int64_t *count, double *mean, double *var);
 
 /**
  * The divisor StandardScaler uses for a column: sqrt(var), or 1 for a constant column
  * (sklearn's test: var <= n*eps*var + (n*mean*eps)^2, so rounding noise counts as 0).
  */
-double la_scale_of(double mean, double var, int64_t n);
+double mloda_la_scale_of(double mean, double var, int64_t n);
 
 /**
  * In place, per column: NaN -> the column mean, then (x - mean) / scale with the
- * population std of the imputed column (la_scale_of). A column with no values at all
+ * population std of the imputed column (mloda_la_scale_of). A column with no values at all
  * becomes all zeros (it carries no information). This is mloda's preprocessing for
  * clustering and dimensionality reduction: fillna(mean), then StandardScaler.
  */
-void la_impute_standardise(la_matrix *m);
+void mloda_la_impute_standardise(la_matrix *m);
 
 /**
  * One-sided Jacobi (Hestenes) SVD of m in place: plane rotations of column pairs until
@@ -58,9 +58,9 @@ void la_impute_standardise(la_matrix *m);
  * sv[k] = s_k = its norm, and order[0..p) lists the columns by decreasing s (ties keep
  * index order). Accurate for small singular values too (no m^T m is formed).
  */
-void la_svd_jacobi(la_matrix *m, double *sv, int64_t *order);
+void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order);
 
 /** Squared Euclidean distance between row r of m and row s of m (over all p columns). */
-double la_row_dist2(const la_matrix *m, int64_t r, int64_t s);
+double mloda_la_row_dist2(const la_matrix *m, int64_t r, int64_t s);
 
 #endif /* MLODA_GROUPS_LINALG_H */

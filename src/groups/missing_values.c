@@ -69,7 +69,7 @@ static mloda_status imp_match(void *ud, const mloda_feature *f, bool *out_match,
 {
     (void)out_parsed;
     (void)ud;
-    return family_match(&IMP, f, out_match, why);
+    return mloda_family_match(&IMP, f, out_match, why);
 }
 
 /* Number of group_by_features (a name or a list of names; absent or empty: 0), checked. */
@@ -203,7 +203,7 @@ static mloda_status imp_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     const char *name = mloda_feature_name(f);
     int idx = -1;
     bool hard = false;
-    MLODA_TRY(family_parse(&IMP, f, &idx, &hard, err));
+    MLODA_TRY(mloda_family_parse(&IMP, f, &idx, &hard, err));
     if (idx < 0)
         return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "imputation bound without a method");
     imp_state tmp = {.method = (imp_method)idx,
@@ -272,7 +272,7 @@ typedef struct keys_ctx {
 static mloda_status key_groups(keys_ctx *k, int64_t n, const row_groups **out, mloda_error *err)
 {
     if (!k->built) {
-        MLODA_TRY(row_groups_build(k->all, k->n_keys, n, false, &k->g, err));
+        MLODA_TRY(mloda_row_groups_build(k->all, k->n_keys, n, false, &k->g, err));
         k->built = true;
     }
     *out = &k->g;
@@ -325,7 +325,7 @@ static mloda_status group_medians(const double *v, const int64_t *gid, int64_t n
             buf[pos[gid != NULL ? gid[r] : 0]++] = v[r];
     }
     for (int64_t g = 0; g < n_groups; g++)
-        med[g] = agg_median_of(buf + pos[g] - cnt[g], cnt[g]);
+        med[g] = mloda_agg_median_of(buf + pos[g] - cnt[g], cnt[g]);
     mloda_free(buf);
     mloda_free(pos);
     return MLODA_OK;
@@ -338,7 +338,7 @@ static mloda_status impute_stat(const imp_state *s, const mloda_column *col, con
 {
     const double *v = NULL;
     double *owned = NULL;
-    MLODA_TRY(column_as_f64(col, &v, &owned, err));
+    MLODA_TRY(mloda_column_as_f64(col, &v, &owned, err));
     int64_t ng = g != NULL ? g->n_groups : 0;
     size_t slots = (size_t)ng + 1; /* group statistics, then the overall one at [ng] */
     double *sum = mloda_malloc(slots * sizeof *sum), *comp = mloda_malloc(slots * sizeof *comp);
@@ -365,7 +365,7 @@ static mloda_status impute_stat(const imp_state *s, const mloda_column *col, con
     mloda_column_builder *b = NULL;
     double *o = NULL;
     if (st == MLODA_OK)
-        st = f64_out_start(n, &b, &o, err);
+        st = mloda_f64_out_start(n, &b, &o, err);
     if (st == MLODA_OK) {
         if (ng > 0) {
             const int64_t *restrict gid = g->id;
@@ -376,7 +376,7 @@ static mloda_status impute_stat(const imp_state *s, const mloda_column *col, con
             for (int64_t r = 0; r < n; r++)
                 o[r] = v[r] == v[r] ? v[r] : fill;
         }
-        st = f64_out_finish(b, o, n, out, err); /* no statistic at all: stays null */
+        st = mloda_f64_out_finish(b, o, n, out, err); /* no statistic at all: stays null */
     }
     mloda_free(owned);
     mloda_free(sum);
@@ -392,14 +392,14 @@ static bool better_mode(const mloda_column *col, int64_t size_a, int64_t a, int6
 {
     if (b < 0 || size_a != size_b)
         return b < 0 || size_a > size_b;
-    return row_value_cmp(col, a, b) < 0;
+    return mloda_row_value_cmp(col, a, b) < 0;
 }
 
 /* The row holding the column's mode (ties: smallest value), -1 when all are missing. */
 static mloda_status mode_row(const mloda_column *col, int64_t n, int64_t *out, mloda_error *err)
 {
     row_groups vg;
-    MLODA_TRY(row_groups_build(&col, 1, n, true, &vg, err));
+    MLODA_TRY(mloda_row_groups_build(&col, 1, n, true, &vg, err));
     int64_t best = -1, best_size = 0;
     for (int64_t c = 0; c < vg.n_groups; c++) {
         if (better_mode(col, vg.size[c], vg.first[c], best_size, best)) {
@@ -407,7 +407,7 @@ static mloda_status mode_row(const mloda_column *col, int64_t n, int64_t *out, m
             best_size = vg.size[c];
         }
     }
-    row_groups_reset(&vg);
+    mloda_row_groups_reset(&vg);
     *out = best;
     return MLODA_OK;
 }
@@ -420,7 +420,7 @@ static mloda_status mode_sources(const mloda_column *col, const keys_ctx *k, con
     MLODA_TRY(mode_row(col, n, &overall, err));
     if (g == NULL) {
         for (int64_t r = 0; r < n; r++)
-            src[r] = row_is_missing(col, r) ? overall : r;
+            src[r] = mloda_row_is_missing(col, r) ? overall : r;
         return MLODA_OK;
     }
     /* combined groups over (keys..., value): per key group, the best non-missing value */
@@ -434,7 +434,7 @@ static mloda_status mode_sources(const mloda_column *col, const keys_ctx *k, con
     if (st == MLODA_OK) {
         memcpy(cols, k->all, (size_t)k->n_keys * sizeof *cols);
         cols[k->n_keys] = col;
-        st = row_groups_build(cols, k->n_keys + 1, n, false, &cg, err);
+        st = mloda_row_groups_build(cols, k->n_keys + 1, n, false, &cg, err);
     }
     if (st == MLODA_OK) {
         for (int64_t q = 0; q < g->n_groups; q++) {
@@ -443,7 +443,7 @@ static mloda_status mode_sources(const mloda_column *col, const keys_ctx *k, con
         }
         for (int64_t c = 0; c < cg.n_groups; c++) {
             int64_t f = cg.first[c];
-            if (row_is_missing(col, f))
+            if (mloda_row_is_missing(col, f))
                 continue;
             int64_t q = g->id[f];
             if (better_mode(col, cg.size[c], f, best_size[q], best[q])) {
@@ -453,10 +453,10 @@ static mloda_status mode_sources(const mloda_column *col, const keys_ctx *k, con
         }
         for (int64_t r = 0; r < n; r++) {
             int64_t q = g->id[r];
-            src[r] = !row_is_missing(col, r) ? r : best[q] >= 0 ? best[q] : overall;
+            src[r] = !mloda_row_is_missing(col, r) ? r : best[q] >= 0 ? best[q] : overall;
         }
     }
-    row_groups_reset(&cg);
+    mloda_row_groups_reset(&cg);
     mloda_free(cols);
     mloda_free(best);
     mloda_free(best_size);
@@ -476,7 +476,7 @@ static mloda_status fill_sources(const mloda_column *col, bool forward, const ro
     for (int64_t i = 0; i < n; i++) {
         int64_t r = forward ? i : n - 1 - i;
         int64_t q = g != NULL ? g->id[r] : 0;
-        if (row_is_missing(col, r)) {
+        if (mloda_row_is_missing(col, r)) {
             src[r] = last[q];
         } else {
             src[r] = r;
@@ -501,8 +501,8 @@ static mloda_status impute_constant(const imp_state *s, const mloda_column *col,
     if (s->out_type == MLODA_TYPE_FLOAT64) {
         const double *v = NULL;
         double *owned = NULL, *o = NULL;
-        MLODA_TRY(column_as_f64(col, &v, &owned, err));
-        mloda_status st = f64_out_start(n, &b, &o, err);
+        MLODA_TRY(mloda_column_as_f64(col, &v, &owned, err));
+        mloda_status st = mloda_f64_out_start(n, &b, &o, err);
         if (st == MLODA_OK) {
             double c = s->cv_float;
             for (int64_t r = 0; r < n; r++)
@@ -557,7 +557,7 @@ static mloda_status impute_column(const imp_state *s, const mloda_column *col, k
                                   int64_t n, mloda_column **out, mloda_error *err)
 {
     *out = NULL;
-    if (!column_has_missing(col)) { /* returned unchanged (SPEC §6.2) */
+    if (!mloda_column_has_missing(col)) { /* returned unchanged (SPEC §6.2) */
         if (mloda_column_type(col) == s->out_type) {
             *out = mloda_column_retain(col);
             return MLODA_OK;
@@ -566,8 +566,8 @@ static mloda_status impute_column(const imp_state *s, const mloda_column *col, k
         const double *v = NULL;
         double *owned = NULL, *o = NULL;
         mloda_column_builder *b = NULL;
-        MLODA_TRY(column_as_f64(col, &v, &owned, err));
-        mloda_status st = f64_out_start(n, &b, &o, err);
+        MLODA_TRY(mloda_column_as_f64(col, &v, &owned, err));
+        mloda_status st = mloda_f64_out_start(n, &b, &o, err);
         if (st == MLODA_OK) {
             memcpy(o, v, (size_t)n * sizeof *o);
             st = mloda_column_builder_finish(b, out, err);
@@ -624,7 +624,7 @@ static mloda_status impute_feature(mloda_calc *calc, int64_t i, mloda_error *err
                           : mloda_calc_set_output(calc, i, col, err);
     }
     if (k.built)
-        row_groups_reset(&k.g);
+        mloda_row_groups_reset(&k.g);
     if (k.all != k.keys)
         mloda_free(k.all);
     return st;
@@ -636,7 +636,7 @@ static mloda_status imp_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
         mloda_status st = impute_feature(calc, i, err);
         if (st != MLODA_OK) {
-            family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
             return st;
         }
     }

@@ -26,7 +26,7 @@ struct ols_acc {
     double *s;        /* owned: q scratch values */
 };
 
-mloda_status ols_new(int64_t p, ols_acc **out, mloda_error *err)
+mloda_status mloda_ols_new(int64_t p, ols_acc **out, mloda_error *err)
 {
     *out = NULL;
     if (p < 1 || p > 4096)
@@ -40,14 +40,14 @@ mloda_status ols_new(int64_t p, ols_acc **out, mloda_error *err)
     a->w = mloda_calloc((size_t)((a->q + BLOCK) * a->q), sizeof *a->w);
     a->s = mloda_calloc((size_t)a->q, sizeof *a->s);
     if (a->w == NULL || a->s == NULL) {
-        ols_free(a);
+        mloda_ols_free(a);
         return MLODA_NOMEM(err, "a least-squares accumulator");
     }
     *out = a;
     return MLODA_OK;
 }
 
-void ols_free(ols_acc *a)
+void mloda_ols_free(ols_acc *a)
 {
     if (a == NULL)
         return;
@@ -108,7 +108,7 @@ static void fold(ols_acc *a)
     a->filled = a->r0;
 }
 
-void ols_add_rows(ols_acc *a, const double *x, const double *y, int64_t b)
+void mloda_ols_add_rows(ols_acc *a, const double *x, const double *y, int64_t b)
 {
     const int64_t p = a->p, q = a->q;
     for (int64_t r = 0; r < b; r++) {
@@ -150,7 +150,7 @@ static bool rotate_pair(double *restrict ai, double *restrict aj, double *restri
     return true;
 }
 
-mloda_status ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_error *err)
+mloda_status mloda_ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_error *err)
 {
     const int64_t p = a->p, q = a->q;
     if (a->filled > a->r0 || a->r0 < q)

@@ -7,7 +7,7 @@
  * which keeps exactly collinear columns (a lag and a day counter that grow together)
  * from blowing up the coefficients.
  *
- * Lifecycle: ols_new, ols_add_rows (any number of times), ols_solve, ols_free.
+ * Lifecycle: mloda_ols_new, mloda_ols_add_rows (any number of times), mloda_ols_solve, mloda_ols_free.
  * Plain sequential arithmetic in a fixed order: the same rows give the same bits.
  */
 #ifndef MLODA_GROUPS_OLS_H
@@ -18,17 +18,17 @@
 typedef struct ols_acc ols_acc;
 
 /** New accumulator for p >= 1 regressors. Errors: MLODA_ERR_NOMEM. */
-mloda_status ols_new(int64_t p, ols_acc **out, mloda_error *err);
-void ols_free(ols_acc *a);
+mloda_status mloda_ols_new(int64_t p, ols_acc **out, mloda_error *err);
+void mloda_ols_free(ols_acc *a);
 
 /** Adds b rows: x is row-major (b x p), y has b targets. Both should be centred. */
-void ols_add_rows(ols_acc *a, const double *x, const double *y, int64_t b);
+void mloda_ols_add_rows(ols_acc *a, const double *x, const double *y, int64_t b);
 
 /**
  * The minimum-norm coefficients (p values) of the rows added so far, and the numerical
  * rank (how many singular values were kept). Zero rows give all-zero coefficients.
  * Errors: MLODA_ERR_NOMEM.
  */
-mloda_status ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_error *err);
+mloda_status mloda_ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_error *err);
 
 #endif /* MLODA_GROUPS_OLS_H */

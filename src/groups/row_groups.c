@@ -46,7 +46,7 @@ static uint64_t hash_bytes(const char *s, int64_t len)
     return mix64(h ^ w ^ 0x51ED270B27C2D5A9u);
 }
 
-bool row_is_missing(const mloda_column *col, int64_t r)
+bool mloda_row_is_missing(const mloda_column *col, int64_t r)
 {
     if (!mloda_column_is_valid(col, r))
         return true;
@@ -55,7 +55,7 @@ bool row_is_missing(const mloda_column *col, int64_t r)
     return f != NULL && f[r] != f[r];
 }
 
-int row_value_cmp(const mloda_column *col, int64_t a, int64_t b)
+int mloda_row_value_cmp(const mloda_column *col, int64_t a, int64_t b)
 {
     switch (mloda_column_type(col)) {
     case MLODA_TYPE_INT64:
@@ -195,7 +195,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
     }
 }
 
-void row_groups_reset(row_groups *g)
+void mloda_row_groups_reset(row_groups *g)
 {
     mloda_free(g->id);
     mloda_free(g->first);
@@ -247,7 +247,7 @@ static mloda_status slots_grow(slot **t, int64_t *cap, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status row_groups_build(const mloda_column *const *keys, int64_t n_keys, int64_t n_rows,
+mloda_status mloda_row_groups_build(const mloda_column *const *keys, int64_t n_keys, int64_t n_rows,
                               bool skip_missing, row_groups *out, mloda_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -312,11 +312,11 @@ mloda_status row_groups_build(const mloda_column *const *keys, int64_t n_keys, i
     if (kc != kc_local)
         mloda_free(kc);
     if (st != MLODA_OK)
-        row_groups_reset(out);
+        mloda_row_groups_reset(out);
     return st;
 }
 
-mloda_status rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t n,
+mloda_status mloda_rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t n,
                                 mloda_error *err)
 {
     if (n < 2)
@@ -331,7 +331,7 @@ mloda_status rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t 
             int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             int64_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
-                dst[k++] = row_value_cmp(col, src[j], src[i]) < 0 ? src[j++] : src[i++];
+                dst[k++] = mloda_row_value_cmp(col, src[j], src[i]) < 0 ? src[j++] : src[i++];
             while (i < mid)
                 dst[k++] = src[i++];
             while (j < hi)

@@ -31,22 +31,22 @@ typedef struct row_groups {
  * Errors: MLODA_ERR_TYPE for a FLOAT64_LIST key, MLODA_ERR_RANGE for an absurd row count,
  * MLODA_ERR_NOMEM. out is reset on failure.
  */
-mloda_status row_groups_build(const mloda_column *const *keys, int64_t n_keys, int64_t n_rows,
+mloda_status mloda_row_groups_build(const mloda_column *const *keys, int64_t n_keys, int64_t n_rows,
                               bool skip_missing, row_groups *out, mloda_error *err);
 /** Frees the arrays; the struct can be built again. */
-void row_groups_reset(row_groups *g);
+void mloda_row_groups_reset(row_groups *g);
 
 /** true when row r of col is null, or NaN in a FLOAT64 column. */
-bool row_is_missing(const mloda_column *col, int64_t r);
+bool mloda_row_is_missing(const mloda_column *col, int64_t r);
 
 /**
  * Order of two non-missing rows of one column: numbers numerically, false < true, utf8
  * bytewise (which is code point order, Python's str order). <0, 0, >0.
  */
-int row_value_cmp(const mloda_column *col, int64_t a, int64_t b);
+int mloda_row_value_cmp(const mloda_column *col, int64_t a, int64_t b);
 
 /** Sorts rows[0..n) ascending by their values in col (rows must not be missing); stable. */
-mloda_status rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t n,
+mloda_status mloda_rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t n,
                                 mloda_error *err);
 
 #endif /* MLODA_GROUPS_ROW_GROUPS_H */

@@ -54,7 +54,7 @@ static mloda_status scale_match(void *ud, const mloda_feature *f, bool *out_matc
 {
     (void)out_parsed;
     (void)ud;
-    return family_match(&SCALE, f, out_match, why);
+    return mloda_family_match(&SCALE, f, out_match, why);
 }
 
 static mloda_status scale_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -71,7 +71,7 @@ static mloda_status scale_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     const char *name = mloda_feature_name(f);
     int idx = -1;
     bool hard = false;
-    MLODA_TRY(family_parse(&SCALE, f, &idx, &hard, err));
+    MLODA_TRY(mloda_family_parse(&SCALE, f, &idx, &hard, err));
     if (idx < 0)
         return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "scaling bound without a scaler");
     mloda_type t = mloda_bind_input_type(ctx, 0);
@@ -197,7 +197,7 @@ static void fit_robust(double *w, int64_t c, double *median, double *q1, double 
     int64_t lo = 0;
     for (int a = 0; a < 6; a++) {
         int64_t k = ranks[order[a]];
-        val[order[a]] = agg_select_kth(w + lo, c - lo, k - lo);
+        val[order[a]] = mloda_agg_select_kth(w + lo, c - lo, k - lo);
         lo = k; /* w[lo..c) now holds the values ranked lo and above */
     }
     *q1 = lerp(val[0], val[1], pos1 - (double)k1);
@@ -213,9 +213,9 @@ static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n
 {
     const double *v = NULL;
     double *owned = NULL, *o = NULL, *scratch = NULL;
-    MLODA_TRY(column_as_f64(col, &v, &owned, err));
+    MLODA_TRY(mloda_column_as_f64(col, &v, &owned, err));
     mloda_column_builder *b = NULL;
-    mloda_status st = f64_out_start(n, &b, &o, err);
+    mloda_status st = mloda_f64_out_start(n, &b, &o, err);
     double shift = 0.0, div = 1.0; /* standard, robust: out = (x - shift) / div */
     double mul = 1.0, add = 0.0;    /* minmax: out = x * mul + add */
     bool none = false;
@@ -261,7 +261,7 @@ static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n
             for (int64_t i = 0; i < n; i++)
                 o[i] = (v[i] - shift) / div;
         }
-        st = f64_out_finish(b, o, n, out, err); /* NaN (missing input) -> null */
+        st = mloda_f64_out_finish(b, o, n, out, err); /* NaN (missing input) -> null */
     } else {
         mloda_column_builder_free(b);
     }
@@ -287,9 +287,9 @@ static mloda_status normalize_rows(const mloda_calc *calc, int64_t i, int64_t wi
     if (v == NULL || owned == NULL || o == NULL || b == NULL || norm == NULL || big == NULL)
         st = MLODA_NOMEM(err, "a row normaliser");
     for (int64_t k = 0; st == MLODA_OK && k < width; k++)
-        st = column_as_f64(mloda_calc_input(calc, i, 0, k), &v[k], &owned[k], err);
+        st = mloda_column_as_f64(mloda_calc_input(calc, i, 0, k), &v[k], &owned[k], err);
     for (int64_t k = 0; st == MLODA_OK && k < width; k++)
-        st = f64_out_start(n, &b[k], &o[k], err);
+        st = mloda_f64_out_start(n, &b[k], &o[k], err);
     if (st == MLODA_OK) {
         for (int64_t r = 0; r < n; r++) {
             big[r] = 0.0;
@@ -318,7 +318,7 @@ static mloda_status normalize_rows(const mloda_calc *calc, int64_t i, int64_t wi
     }
     for (int64_t k = 0; k < width && b != NULL; k++) {
         if (st == MLODA_OK) {
-            st = f64_out_finish(b[k], o[k], n, &outs[k], err);
+            st = mloda_f64_out_finish(b[k], o[k], n, &outs[k], err);
             b[k] = NULL;
         }
         mloda_column_builder_free(b[k]);
@@ -367,7 +367,7 @@ static mloda_status scale_calculate(void *ud, mloda_calc *calc, mloda_error *err
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
         mloda_status st = scale_feature(calc, i, err);
         if (st != MLODA_OK) {
-            family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
             return st;
         }
     }

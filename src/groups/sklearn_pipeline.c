@@ -166,7 +166,7 @@ static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     bool multi = n_in != 1;
     char what[64];
     (void)snprintf(what, sizeof what, "sklearn pipeline '%s'", PIPES[kind]);
-    MLODA_TRY(la_bind_numeric_inputs(ctx, what, err));
+    MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, what, err));
     for (int64_t j = 0; j < n_in; j++)
         multi = multi || mloda_bind_input_is_multi(ctx, j);
     if (multi)
@@ -203,7 +203,7 @@ static bool fit_column(const double *x, const uint8_t *complete, int64_t n, doub
             m2 += (x[r] - m) * (x[r] - m);
     }
     *mean = m;
-    *scale = la_scale_of(m, m2 / (double)k, k);
+    *scale = mloda_la_scale_of(m, m2 / (double)k, k);
     return true;
 }
 
@@ -255,10 +255,10 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 {
     const pipe_state *s = mloda_calc_state(calc, i);
     la_matrix m;
-    MLODA_TRY(la_gather(calc, i, &m, err));
+    MLODA_TRY(mloda_la_gather(calc, i, &m, err));
     uint8_t *complete = mloda_malloc((size_t)(m.n > 0 ? m.n : 1));
     if (complete == NULL) {
-        la_matrix_reset(&m);
+        mloda_la_matrix_reset(&m);
         return MLODA_NOMEM(err, "a row mask");
     }
     for (int64_t r = 0; r < m.n; r++) {
@@ -281,7 +281,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
         }
     }
     mloda_free(complete);
-    la_matrix_reset(&m);
+    mloda_la_matrix_reset(&m);
     return st;
 }
 

@@ -423,7 +423,7 @@ static void op_normalize(const unsigned char *s, size_t n, tbuf *out)
         if (cp == 0x3A3 && final_sigma(s, n, i, l)) {
             to = "\xCF\x82"; /* ς */
         } else if (cp != NOT_UTF8) {
-            to = text_fold_lookup(cp);
+            to = mloda_text_fold_lookup(cp);
         }
         if (to != NULL)
             to_len = strlen(to);

@@ -1643,7 +1643,7 @@ static const struct {
     {0xFF01, 0xFF5E},
 };
 
-bool text_fold_covered(uint32_t cp)
+bool mloda_text_fold_covered(uint32_t cp)
 {
     if (cp < 0x80)
         return true;
@@ -1654,7 +1654,7 @@ bool text_fold_covered(uint32_t cp)
     return false;
 }
 
-const char *text_fold_lookup(uint32_t cp)
+const char *mloda_text_fold_lookup(uint32_t cp)
 {
     size_t lo = 0, hi = sizeof FOLD / sizeof FOLD[0];
     while (lo < hi) {

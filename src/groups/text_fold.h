@@ -17,9 +17,9 @@
 /** The folded form of cp (UTF-8, NUL-terminated, "" when cp is dropped), or NULL when cp
  *  stays as it is (also for code points outside the covered ranges; ASCII letters are not
  *  in the table: lowercase them directly). */
-const char *text_fold_lookup(uint32_t cp);
+const char *mloda_text_fold_lookup(uint32_t cp);
 
 /** true when cp lies in a range the table covers (ASCII included). */
-bool text_fold_covered(uint32_t cp);
+bool mloda_text_fold_covered(uint32_t cp);
 
 #endif /* MLODA_GROUPS_TEXT_FOLD_H */

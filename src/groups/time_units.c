@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-const char *const SPAN_UNIT_NAMES[SPAN_UNIT_N] = {"second", "minute", "hour", "day",
+const char *const mloda_span_unit_names[SPAN_UNIT_N] = {"second", "minute", "hour", "day",
                                                   "week",   "month",  "year"};
 /* month = 30 days, year = 365 days (SPEC.md §6.3; mloda's _generate_future_timestamps) */
-const int64_t SPAN_UNIT_SECONDS[SPAN_UNIT_N] = {1, 60, 3600, 86400, 604800, 2592000, 31536000};
+const int64_t mloda_span_unit_seconds[SPAN_UNIT_N] = {1, 60, 3600, 86400, 604800, 2592000, 31536000};
 
-int find_name(const char *const *names, int n, const char *s, size_t len)
+int mloda_find_name(const char *const *names, int n, const char *s, size_t len)
 {
     for (int i = 0; i < n; i++) {
         if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
@@ -17,7 +17,7 @@ int find_name(const char *const *names, int n, const char *s, size_t len)
     return -1;
 }
 
-int64_t timestamp_per_second(mloda_time_unit u)
+int64_t mloda_timestamp_per_second(mloda_time_unit u)
 {
     switch (u) {
     case MLODA_TIME_MILLI:

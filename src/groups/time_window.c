@@ -53,8 +53,8 @@ static const char *const FN_NAMES[FN_N] = {"sum",   "min", "max", "avg",    "mea
                                            "std",   "var", "median", "first", "last"};
 
 enum { UNIT_N = SPAN_UNIT_N };
-#define UNIT_NAMES SPAN_UNIT_NAMES
-#define UNIT_SECONDS SPAN_UNIT_SECONDS
+#define UNIT_NAMES mloda_span_unit_names
+#define UNIT_SECONDS mloda_span_unit_seconds
 
 #define FN_ALLOWED "sum, min, max, avg, mean, count, std, var, median, first, last"
 #define UNIT_ALLOWED SPAN_UNITS_ALLOWED
@@ -126,7 +126,7 @@ static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_err
     }
     const char *fn = token, *size = z + 1, *unit = u + 1;
     size_t fn_len = (size_t)(z - token), size_len = (size_t)(u - size);
-    int fi = find_name(FN_NAMES, FN_N, fn, fn_len);
+    int fi = mloda_find_name(FN_NAMES, FN_N, fn, fn_len);
     if (fi < 0) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
                               "unknown window function '%.*s'; allowed: " FN_ALLOWED,
@@ -139,7 +139,7 @@ static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_err
                               size);
         return true;
     }
-    int ui = find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
+    int ui = mloda_find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
     if (ui < 0) {
         (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
                               "unknown time unit '%s'; allowed (singular): " UNIT_ALLOWED, unit);
@@ -245,7 +245,7 @@ static mloda_status parse_spec(const mloda_feature *f, tw_spec *out, bool *found
                                "feature '%s' configures a time window but lacks option(s)%s%s%s",
                                name, has_fn ? "" : " " OPT_FN, has_size ? "" : " " OPT_SIZE,
                                has_unit ? "" : " " OPT_UNIT);
-    int fi = find_name(FN_NAMES, FN_N, ofn, strlen(ofn));
+    int fi = mloda_find_name(FN_NAMES, FN_N, ofn, strlen(ofn));
     if (fi < 0)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "option %s of '%s' is '%s'; allowed: " FN_ALLOWED, OPT_FN, name,
@@ -254,7 +254,7 @@ static mloda_status parse_spec(const mloda_feature *f, tw_spec *out, bool *found
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "option %s of '%s' is '%s'; it must be a positive integer",
                                OPT_SIZE, name, shown);
-    int ui = find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
+    int ui = mloda_find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
     if (ui < 0)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "option %s of '%s' is '%s'; allowed (singular): " UNIT_ALLOWED,
@@ -900,7 +900,7 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     const mloda_column *ref = mloda_calc_input(calc, i, 1, 0);
     const tw_order *o = NULL;
     MLODA_TRY(order_for(s, ref, n, name, state->ref_name, &o, err));
-    uint64_t per = (uint64_t)timestamp_per_second(mloda_column_time_unit(ref));
+    uint64_t per = (uint64_t)mloda_timestamp_per_second(mloda_column_time_unit(ref));
     uint64_t secs = (uint64_t)state->span_seconds;
     uint64_t span = secs > UINT64_MAX / per ? UINT64_MAX : secs * per;
 

@@ -12,7 +12,7 @@
 
 #include "util/util.h"
 
-const char *io_json_kind_text(io_json_kind kind)
+const char *mloda_io_json_kind_text(io_json_kind kind)
 {
     switch (kind) {
     case IO_JSON_NULL:
@@ -37,7 +37,7 @@ const char *io_json_kind_text(io_json_kind kind)
     return "a value";
 }
 
-void io_api_reader_init(io_api_reader *r, const io_schema *schema, const char *origin,
+void mloda_io_api_reader_init(io_api_reader *r, const io_schema *schema, const char *origin,
                         const char *what)
 {
     memset(r, 0, sizeof *r);
@@ -56,25 +56,25 @@ static void drop_columns(io_api_reader *r)
     mloda_strmap_reset(&r->seen);
 }
 
-void io_api_reader_reset(io_api_reader *r)
+void mloda_io_api_reader_reset(io_api_reader *r)
 {
     drop_columns(r);
     mloda_free(r->names);
     mloda_free(r->cols);
     mloda_free(r->table);
     mloda_free(r->column);
-    io_colreader_reset(&r->col);
+    mloda_io_colreader_reset(&r->col);
     mloda_strmap_reset(&r->tables);
     mloda_api_data_free(r->out);
     memset(r, 0, sizeof *r);
 }
 
-bool io_api_reader_done(const io_api_reader *r)
+bool mloda_io_api_reader_done(const io_api_reader *r)
 {
     return r->state == IO_API_DONE;
 }
 
-mloda_api_data *io_api_reader_take(io_api_reader *r)
+mloda_api_data *mloda_io_api_reader_take(io_api_reader *r)
 {
     if (r->state != IO_API_DONE)
         return NULL;
@@ -133,10 +133,10 @@ static mloda_status open_column(io_api_reader *r, const io_json_event *ev, mloda
     if (ev->kind != IO_JSON_ARRAY_START)
         return mloda_error_set(err, MLODA_ERR_PARSE, r->column,
                                "table '%s', column '%s': expected an array of values, found %s",
-                               r->table, r->column, io_json_kind_text(ev->kind));
+                               r->table, r->column, mloda_io_json_kind_text(ev->kind));
     io_coltype want;
-    const bool known = io_schema_get(r->schema, r->table, r->column, &want);
-    io_colreader_init(&r->col, r->table, r->column, known ? &want : NULL, r->origin);
+    const bool known = mloda_io_schema_get(r->schema, r->table, r->column, &want);
+    mloda_io_colreader_init(&r->col, r->table, r->column, known ? &want : NULL, r->origin);
     r->state = IO_API_VALUES;
     return MLODA_OK;
 }
@@ -156,7 +156,7 @@ static mloda_status push_column(io_api_reader *r, mloda_error *err)
         r->cap_cols = cap;
     }
     mloda_column *c = NULL;
-    MLODA_TRY(io_colreader_finish(&r->col, &c, err));
+    MLODA_TRY(mloda_io_colreader_finish(&r->col, &c, err));
     r->names[r->n_cols] = r->column;
     r->cols[r->n_cols] = c;
     r->column = NULL;
@@ -195,16 +195,16 @@ static mloda_status on_value(io_api_reader *r, const io_json_event *ev, mloda_er
 {
     switch (ev->kind) {
     case IO_JSON_NULL:
-        return io_colreader_null(&r->col, err);
+        return mloda_io_colreader_null(&r->col, err);
     case IO_JSON_BOOL:
-        return io_colreader_bool(&r->col, ev->boolean, err);
+        return mloda_io_colreader_bool(&r->col, ev->boolean, err);
     case IO_JSON_NUMBER:
-        return io_colreader_number(&r->col, ev->text, ev->len, err);
+        return mloda_io_colreader_number(&r->col, ev->text, ev->len, err);
     case IO_JSON_STRING:
-        return io_colreader_string(&r->col, ev->text, ev->len, err);
+        return mloda_io_colreader_string(&r->col, ev->text, ev->len, err);
     case IO_JSON_ARRAY_START:
         r->state = IO_API_LIST;
-        return io_colreader_list_begin(&r->col, err);
+        return mloda_io_colreader_list_begin(&r->col, err);
     case IO_JSON_ARRAY_END:
         return push_column(r, err);
     case IO_JSON_MAP_START:
@@ -212,27 +212,27 @@ static mloda_status on_value(io_api_reader *r, const io_json_event *ev, mloda_er
     case IO_JSON_MAP_END:
         break;
     }
-    return io_colreader_reject(&r->col, "an object", err);
+    return mloda_io_colreader_reject(&r->col, "an object", err);
 }
 
 static mloda_status on_list_item(io_api_reader *r, const io_json_event *ev, mloda_error *err)
 {
     switch (ev->kind) {
     case IO_JSON_NUMBER:
-        return io_colreader_list_number(&r->col, ev->text, ev->len, err);
+        return mloda_io_colreader_list_number(&r->col, ev->text, ev->len, err);
     case IO_JSON_ARRAY_END:
         r->state = IO_API_VALUES;
-        return io_colreader_list_end(&r->col, err);
+        return mloda_io_colreader_list_end(&r->col, err);
     case IO_JSON_NULL:
-        return io_colreader_reject(&r->col, "null inside a list", err);
+        return mloda_io_colreader_reject(&r->col, "null inside a list", err);
     case IO_JSON_ARRAY_START:
-        return io_colreader_reject(&r->col, "a list inside a list", err);
+        return mloda_io_colreader_reject(&r->col, "a list inside a list", err);
     default:
         break;
     }
     char what[64];
-    (void)snprintf(what, sizeof what, "%s inside a list", io_json_kind_text(ev->kind));
-    return io_colreader_reject(&r->col, what, err);
+    (void)snprintf(what, sizeof what, "%s inside a list", mloda_io_json_kind_text(ev->kind));
+    return mloda_io_colreader_reject(&r->col, what, err);
 }
 
 static mloda_status expect_object(const io_api_reader *r, const io_json_event *ev,
@@ -242,14 +242,14 @@ static mloda_status expect_object(const io_api_reader *r, const io_json_event *e
         return mloda_error_set(err, MLODA_ERR_PARSE, NULL,
                                "%s must be a JSON object of tables ({\"Table\": {\"column\": "
                                "[values...]}}), found %s",
-                               r->what, io_json_kind_text(ev->kind));
+                               r->what, mloda_io_json_kind_text(ev->kind));
     return mloda_error_set(err, MLODA_ERR_PARSE, r->table,
                            "table '%s' must be an object of columns ({\"column\": "
                            "[values...]}), found %s",
-                           r->table, io_json_kind_text(ev->kind));
+                           r->table, mloda_io_json_kind_text(ev->kind));
 }
 
-mloda_status io_api_reader_event(void *self, const io_json_event *ev, mloda_error *err)
+mloda_status mloda_io_api_reader_event(void *self, const io_json_event *ev, mloda_error *err)
 {
     io_api_reader *r = self;
     switch (r->state) {
@@ -286,5 +286,5 @@ mloda_status io_api_reader_event(void *self, const io_json_event *ev, mloda_erro
         break;
     }
     return mloda_error_set(err, MLODA_ERR_PARSE, NULL, "unexpected %s after the end of %s",
-                           io_json_kind_text(ev->kind), r->what);
+                           mloda_io_json_kind_text(ev->kind), r->what);
 }

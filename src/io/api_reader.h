@@ -39,16 +39,16 @@ typedef struct io_api_reader {
     io_column_reader col;
 } io_api_reader;
 
-void io_api_reader_init(io_api_reader *r, const io_schema *schema, const char *origin,
+void mloda_io_api_reader_init(io_api_reader *r, const io_schema *schema, const char *origin,
                         const char *what);
 /** io_json_handler for the events of one api_data value. */
-mloda_status io_api_reader_event(void *self, const io_json_event *ev, mloda_error *err);
-bool io_api_reader_done(const io_api_reader *r);
+mloda_status mloda_io_api_reader_event(void *self, const io_json_event *ev, mloda_error *err);
+bool mloda_io_api_reader_done(const io_api_reader *r);
 /** Moves the finished api_data out (NULL unless done). */
-mloda_api_data *io_api_reader_take(io_api_reader *r);
-void io_api_reader_reset(io_api_reader *r);
+mloda_api_data *mloda_io_api_reader_take(io_api_reader *r);
+void mloda_io_api_reader_reset(io_api_reader *r);
 
 /** "an object", "a string", ... for messages. */
-const char *io_json_kind_text(io_json_kind kind);
+const char *mloda_io_json_kind_text(io_json_kind kind);
 
 #endif /* MLODA_IO_API_READER_H */

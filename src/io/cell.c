@@ -10,7 +10,7 @@
 
 #include "util/util.h"
 
-bool io_format_parse(const char *name, io_format *out)
+bool mloda_io_format_parse(const char *name, io_format *out)
 {
     static const struct {
         const char *name;
@@ -28,14 +28,14 @@ bool io_format_parse(const char *name, io_format *out)
     return false;
 }
 
-mloda_status io_put_double(mloda_buf *out, double v, mloda_error *err)
+mloda_status mloda_io_put_double(mloda_buf *out, double v, mloda_error *err)
 {
     char text[IO_DOUBLE_TEXT_MAX];
     const size_t n = io_double_text(v, text);
     return mloda_buf_append(out, text, n, err);
 }
 
-mloda_status io_put_int64(mloda_buf *out, int64_t v, mloda_error *err)
+mloda_status mloda_io_put_int64(mloda_buf *out, int64_t v, mloda_error *err)
 {
     char tmp[24];
     size_t n = sizeof tmp;
@@ -55,7 +55,7 @@ static mloda_status put_timestamp(mloda_buf *out, const mloda_column *col, int64
                                   bool quoted, mloda_error *err)
 {
     char text[48];
-    const size_t n = io_iso_format(text, sizeof text, mloda_column_int64(col)[i],
+    const size_t n = mloda_io_iso_format(text, sizeof text, mloda_column_int64(col)[i],
                                    mloda_column_time_unit(col));
     if (!quoted)
         return mloda_buf_append(out, text, n, err);
@@ -76,20 +76,20 @@ static mloda_status put_list(mloda_buf *out, const mloda_column *col, int64_t i,
         if (plain && isnan(v[k]))
             MLODA_TRY(mloda_buf_puts(out, "NaN", err));
         else
-            MLODA_TRY(io_put_double(out, v[k], err));
+            MLODA_TRY(mloda_io_put_double(out, v[k], err));
     }
     return mloda_buf_putc(out, ']', err);
 }
 
-mloda_status io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, mloda_error *err)
+mloda_status mloda_io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, mloda_error *err)
 {
     if (!mloda_column_is_valid(col, i))
         return mloda_buf_append(out, "null", 4, err);
     switch (mloda_column_type(col)) {
     case MLODA_TYPE_INT64:
-        return io_put_int64(out, mloda_column_int64(col)[i], err);
+        return mloda_io_put_int64(out, mloda_column_int64(col)[i], err);
     case MLODA_TYPE_FLOAT64:
-        return io_put_double(out, mloda_column_float64(col)[i], err);
+        return mloda_io_put_double(out, mloda_column_float64(col)[i], err);
     case MLODA_TYPE_BOOL:
         return mloda_column_bool_at(col, i) ? mloda_buf_append(out, "true", 4, err)
                                             : mloda_buf_append(out, "false", 5, err);
@@ -108,7 +108,7 @@ mloda_status io_cell_json(mloda_buf *out, const mloda_column *col, int64_t i, ml
     return mloda_buf_append(out, "null", 4, err);
 }
 
-mloda_status io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
+mloda_status mloda_io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
                            const char *null_text, mloda_error *err)
 {
     if (!mloda_column_is_valid(col, i))
@@ -120,7 +120,7 @@ mloda_status io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
             return mloda_buf_puts(out, "NaN", err);
         if (isinf(v))
             return mloda_buf_puts(out, v > 0 ? "inf" : "-inf", err);
-        return io_put_double(out, v, err);
+        return mloda_io_put_double(out, v, err);
     }
     case MLODA_TYPE_UTF8: {
         int64_t len = 0;
@@ -132,6 +132,6 @@ mloda_status io_cell_plain(mloda_buf *out, const mloda_column *col, int64_t i,
     case MLODA_TYPE_FLOAT64_LIST:
         return put_list(out, col, i, true, err);
     default:
-        return io_cell_json(out, col, i, err);
+        return mloda_io_cell_json(out, col, i, err);
     }
 }

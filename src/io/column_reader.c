@@ -13,7 +13,7 @@
 
 #include "util/util.h"
 
-void io_colreader_init(io_column_reader *r, const char *table, const char *column,
+void mloda_io_colreader_init(io_column_reader *r, const char *table, const char *column,
                        const io_coltype *want, const char *want_origin)
 {
     memset(r, 0, sizeof *r);
@@ -24,7 +24,7 @@ void io_colreader_init(io_column_reader *r, const char *table, const char *colum
     r->want_origin = want_origin != NULL ? want_origin : "the schema";
 }
 
-void io_colreader_reset(io_column_reader *r)
+void mloda_io_colreader_reset(io_column_reader *r)
 {
     mloda_column_builder_free(r->b);
     mloda_column_builder_free(r->ts);
@@ -35,7 +35,7 @@ void io_colreader_reset(io_column_reader *r)
     r->list_cap = 0;
 }
 
-int64_t io_colreader_rows(const io_column_reader *r)
+int64_t mloda_io_colreader_rows(const io_column_reader *r)
 {
     return r->n_rows;
 }
@@ -72,7 +72,7 @@ static void excerpt(char *buf, size_t cap, const char *text, size_t len)
 static void type_text(mloda_type type, int32_t list_size, char *buf, size_t cap)
 {
     const io_coltype t = {type, list_size, MLODA_TIME_MICRO};
-    io_coltype_name(&t, buf, cap);
+    mloda_io_coltype_name(&t, buf, cap);
 }
 
 /* "expected int64 (as in the prepared request), found a string ("abc")". */
@@ -145,7 +145,7 @@ static mloda_status widen_to_float(io_column_reader *r, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status io_colreader_null(io_column_reader *r, mloda_error *err)
+mloda_status mloda_io_colreader_null(io_column_reader *r, mloda_error *err)
 {
     if (r->b != NULL)
         MLODA_TRY(mloda_column_builder_append_null(r->b, err));
@@ -156,7 +156,7 @@ mloda_status io_colreader_null(io_column_reader *r, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status io_colreader_bool(io_column_reader *r, bool v, mloda_error *err)
+mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *err)
 {
     const mloda_type want = r->want.type;
     if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_BOOL)
@@ -216,11 +216,11 @@ static mloda_status number_target(io_column_reader *r, const io_number *num, con
     return MLODA_OK;
 }
 
-mloda_status io_colreader_number(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err)
 {
     io_number num;
-    if (!io_number_parse(text, len, &num)) {
+    if (!mloda_io_number_parse(text, len, &num)) {
         if (num.nomem)
             return MLODA_NOMEM(err, "a number");
         char shown[48];
@@ -252,7 +252,7 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
                                         mloda_error *err)
 {
     int64_t micros = 0;
-    if (!io_iso_parse(text, len, true, &micros)) {
+    if (!mloda_io_iso_parse(text, len, true, &micros)) {
         char shown[48];
         excerpt(shown, sizeof shown, text, len);
         return col_error(r, MLODA_ERR_TYPE, err,
@@ -267,7 +267,7 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
     return MLODA_OK;
 }
 
-mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err)
 {
     if (len > INT32_MAX)
@@ -291,7 +291,7 @@ mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t l
     MLODA_TRY(mloda_column_builder_append_utf8(r->b, text, (int64_t)len, err));
     if (r->ts != NULL) {
         int64_t micros = 0;
-        if (io_iso_parse(text, len, false, &micros)) {
+        if (mloda_io_iso_parse(text, len, false, &micros)) {
             MLODA_TRY(mloda_column_builder_append_int64(r->ts, micros, err));
         } else {
             mloda_column_builder_free(r->ts);
@@ -303,10 +303,10 @@ mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t l
     return MLODA_OK;
 }
 
-mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err)
+mloda_status mloda_io_colreader_list_begin(io_column_reader *r, mloda_error *err)
 {
     if (r->in_list)
-        return io_colreader_reject(r, "a list inside a list", err);
+        return mloda_io_colreader_reject(r, "a list inside a list", err);
     const mloda_type want = r->want.type;
     if (want != MLODA_TYPE_INVALID && want != MLODA_TYPE_FLOAT64_LIST)
         return mismatch(r, "a list", err);
@@ -317,11 +317,11 @@ mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
                                       mloda_error *err)
 {
     io_number num;
-    if (!io_number_parse(text, len, &num))
+    if (!mloda_io_number_parse(text, len, &num))
         return num.nomem ? MLODA_NOMEM(err, "a number")
                          : col_error(r, MLODA_ERR_RANGE, err,
                                      "a list value is out of range for float64");
@@ -340,7 +340,7 @@ mloda_status io_colreader_list_number(io_column_reader *r, const char *text, siz
     return MLODA_OK;
 }
 
-mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err)
+mloda_status mloda_io_colreader_list_end(io_column_reader *r, mloda_error *err)
 {
     r->in_list = false;
     if (r->list_len == 0)
@@ -361,7 +361,7 @@ mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err)
+mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err)
 {
     return col_error(r, MLODA_ERR_TYPE, err,
                      "%s is not a column value (values are numbers, strings, true/false, null "
@@ -393,7 +393,7 @@ static mloda_status finish_all_null(io_column_reader *r, mloda_column **out, mlo
     return mloda_column_builder_finish(b, out, err);
 }
 
-mloda_status io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err)
+mloda_status mloda_io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err)
 {
     *out = NULL;
     mloda_status st = MLODA_OK;
@@ -409,6 +409,6 @@ mloda_status io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_
         }
         st = mloda_column_builder_finish(b, out, err);
     }
-    io_colreader_reset(r);
+    mloda_io_colreader_reset(r);
     return st;
 }

@@ -34,68 +34,68 @@ typedef struct io_column_reader {
 } io_column_reader;
 
 /** want may be NULL (infer). table, column and origin are borrowed until finish/reset. */
-void io_colreader_init(io_column_reader *r, const char *table, const char *column,
+void mloda_io_colreader_init(io_column_reader *r, const char *table, const char *column,
                        const io_coltype *want, const char *want_origin);
-mloda_status io_colreader_null(io_column_reader *r, mloda_error *err);
-mloda_status io_colreader_bool(io_column_reader *r, bool v, mloda_error *err);
+mloda_status mloda_io_colreader_null(io_column_reader *r, mloda_error *err);
+mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *err);
 /** A JSON number as written ("12", "-1.5e3"). */
-mloda_status io_colreader_number(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
-mloda_status io_colreader_string(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
 /** A row that is a list: begin, numbers, end. */
-mloda_status io_colreader_list_begin(io_column_reader *r, mloda_error *err);
-mloda_status io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_list_begin(io_column_reader *r, mloda_error *err);
+mloda_status mloda_io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
                                       mloda_error *err);
-mloda_status io_colreader_list_end(io_column_reader *r, mloda_error *err);
-/** Numbers that come typed (SQLite): the same rules as io_colreader_number. */
-mloda_status io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err);
-mloda_status io_colreader_float64(io_column_reader *r, double v, mloda_error *err);
+mloda_status mloda_io_colreader_list_end(io_column_reader *r, mloda_error *err);
+/** Numbers that come typed (SQLite): the same rules as mloda_io_colreader_number. */
+mloda_status mloda_io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err);
+mloda_status mloda_io_colreader_float64(io_column_reader *r, double v, mloda_error *err);
 /**
  * A value given as text (a CSV field, a SQLite TEXT value), read as the wanted type: numbers
  * ("NaN", "nan", "NA" and "null" are nulls in numeric columns), true/false/1/0 for bool,
  * ISO 8601 for timestamps, "[a, b]" for lists, the text itself for utf8. Without a wanted
  * type the text is a string.
  */
-mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_text(io_column_reader *r, const char *text, size_t len,
                                mloda_error *err);
 /**
  * Type inference for columns that arrive as text (CSV): feed a sample of values, then ask
  * for the type. Rules: only integers -> int64; numbers with at least one float -> float64;
  * only true/false (any case) -> bool; only ISO 8601 date-times -> timestamp; anything else
  * -> utf8. Empty values are nulls and NaN/NA/null/none count as nulls next to numbers;
- * only nulls -> float64 (as an all-null JSON column). io_colreader_text then reads every
+ * only nulls -> float64 (as an all-null JSON column). mloda_io_colreader_text then reads every
  * value the sample allowed as that type. Zero-initialise before the first value.
  */
 typedef struct io_text_infer {
     unsigned kinds; /* bit set of the kinds of value seen */
 } io_text_infer;
 
-void io_text_infer_add(io_text_infer *t, const char *text, size_t len);
+void mloda_io_text_infer_add(io_text_infer *t, const char *text, size_t len);
 /** A value that only a utf8 column holds (a quoted empty CSV field). */
-void io_text_infer_add_string(io_text_infer *t);
-io_coltype io_text_infer_type(const io_text_infer *t);
+void mloda_io_text_infer_add_string(io_text_infer *t);
+io_coltype mloda_io_text_infer_type(const io_text_infer *t);
 
 /** A value the reader cannot take (what = "an object", "null inside a list", ...). */
-mloda_status io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
+mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
 /** Rows read so far. */
-int64_t io_colreader_rows(const io_column_reader *r);
+int64_t mloda_io_colreader_rows(const io_column_reader *r);
 /** The finished column (new reference) or NULL on failure. Resets the reader. */
-mloda_status io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err);
-void io_colreader_reset(io_column_reader *r);
+mloda_status mloda_io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err);
+void mloda_io_colreader_reset(io_column_reader *r);
 
 /** A JSON number read both ways. */
 typedef struct io_number {
     bool is_int;       /* written without '.', 'e' or 'E' */
     bool int_overflow; /* is_int, but beyond int64: only d is set */
     int64_t i;         /* is_int and !int_overflow */
-    double d;          /* always (may be +-inf for a huge float: see io_number_parse) */
+    double d;          /* always (may be +-inf for a huge float: see mloda_io_number_parse) */
     bool nomem;        /* a very long number could not be copied for strtod */
 } io_number;
 
 /** Reads a JSON number as written (yajl has checked its syntax). Returns false when the
  *  value is a float beyond double's range (it would be +-inf) or, with nomem set, when
  *  memory ran out. */
-bool io_number_parse(const char *text, size_t len, io_number *out);
+bool mloda_io_number_parse(const char *text, size_t len, io_number *out);
 
 #endif /* MLODA_IO_COLUMN_READER_H */

@@ -21,7 +21,7 @@ typedef enum csv_state {
     CSV_QUOTE_IN_QUOTED, /* a quote inside a quoted field: doubled, or the closing one */
 } csv_state;
 
-mloda_status io_csv_reader_init(io_csv_reader *r, int fd, const char *name, mloda_error *err)
+mloda_status mloda_io_csv_reader_init(io_csv_reader *r, int fd, const char *name, mloda_error *err)
 {
     memset(r, 0, sizeof *r);
     r->fd = fd;
@@ -31,7 +31,7 @@ mloda_status io_csv_reader_init(io_csv_reader *r, int fd, const char *name, mlod
     return r->buf != NULL ? MLODA_OK : MLODA_NOMEM(err, "a CSV buffer");
 }
 
-void io_csv_reader_reset(io_csv_reader *r)
+void mloda_io_csv_reader_reset(io_csv_reader *r)
 {
     mloda_free(r->buf);
     mloda_free(r->ends);
@@ -40,7 +40,7 @@ void io_csv_reader_reset(io_csv_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-const char *io_csv_field(const io_csv_reader *r, int64_t i, size_t *len)
+const char *mloda_io_csv_field(const io_csv_reader *r, int64_t i, size_t *len)
 {
     const size_t start = i > 0 ? r->ends[i - 1] : 0;
     *len = r->ends[i] - start;
@@ -58,7 +58,7 @@ static mloda_status fill(io_csv_reader *r, mloda_error *err)
             char why[128];
             r->eof = true;
             return mloda_error_set(err, MLODA_ERR_IO, r->name, "cannot read %s: %s", r->name,
-                                   io_errno_text(errno, why, sizeof why));
+                                   mloda_io_errno_text(errno, why, sizeof why));
         }
         r->end = (size_t)got;
         r->eof = got == 0;
@@ -162,7 +162,7 @@ static mloda_status step(io_csv_reader *r, csv_state *st, char c, bool *done, ml
     return MLODA_OK;
 }
 
-mloda_status io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *err)
+mloda_status mloda_io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *err)
 {
     *got = false;
     r->fields.len = 0;

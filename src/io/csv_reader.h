@@ -29,15 +29,15 @@ typedef struct io_csv_reader {
     int64_t record_line; /* line where the current record starts */
 } io_csv_reader;
 
-mloda_status io_csv_reader_init(io_csv_reader *r, int fd, const char *name, mloda_error *err);
-void io_csv_reader_reset(io_csv_reader *r);
+mloda_status mloda_io_csv_reader_init(io_csv_reader *r, int fd, const char *name, mloda_error *err);
+void mloda_io_csv_reader_reset(io_csv_reader *r);
 /**
  * Reads the next record; *got is false at the end of the input. After a bad quote the
  * rest of that line is skipped, so the next call reads the following line.
  * Errors: MLODA_ERR_PARSE (bad quote, with line and field), MLODA_ERR_IO.
  */
-mloda_status io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *err);
+mloda_status mloda_io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *err);
 /** Field i of the current record (not NUL-terminated) and its length. */
-const char *io_csv_field(const io_csv_reader *r, int64_t i, size_t *len);
+const char *mloda_io_csv_field(const io_csv_reader *r, int64_t i, size_t *len);
 
 #endif /* MLODA_IO_CSV_READER_H */

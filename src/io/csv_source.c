@@ -30,15 +30,15 @@ typedef struct csv_source {
 /* The header, then the schema's columns of the table that it has. */
 static mloda_status select_columns(csv_source *s, mloda_error *err)
 {
-    MLODA_TRY(io_csv_table_header(&s->csv, false, err));
-    const int64_t n = io_schema_n_columns(s->schema, s->table);
+    MLODA_TRY(mloda_io_csv_table_header(&s->csv, false, err));
+    const int64_t n = mloda_io_schema_n_columns(s->schema, s->table);
     s->names = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->names);
     s->types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->types);
     if (s->names == NULL || s->types == NULL)
         return MLODA_NOMEM(err, "CSV columns");
     for (int64_t k = 0; k < n; k++)
-        s->names[k] = io_schema_column(s->schema, s->table, k, &s->types[k]);
-    MLODA_TRY(io_csv_table_select(&s->csv, n, s->names, s->types, false, err));
+        s->names[k] = mloda_io_schema_column(s->schema, s->table, k, &s->types[k]);
+    MLODA_TRY(mloda_io_csv_table_select(&s->csv, n, s->names, s->types, false, err));
     s->selected = true;
     return MLODA_OK;
 }
@@ -49,7 +49,7 @@ static mloda_status build_batch(csv_source *s, mloda_api_data **out, mloda_error
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
     if (cols == NULL)
         return MLODA_NOMEM(err, "CSV columns");
-    mloda_status st = io_csv_table_finish(&s->csv, cols, err);
+    mloda_status st = mloda_io_csv_table_finish(&s->csv, cols, err);
     *out = st == MLODA_OK ? mloda_api_data_new() : NULL;
     if (st == MLODA_OK && *out == NULL)
         st = MLODA_NOMEM(err, "api_data");
@@ -75,11 +75,11 @@ static mloda_status csv_next(io_source *base, mloda_api_data **out, io_batch_inf
         MLODA_TRY(select_columns(s, err));
     int64_t rows = 0, first_line = 0;
     const mloda_status st =
-        io_csv_table_read(&s->csv, s->batch_rows, true, &rows, &first_line, err);
+        mloda_io_csv_table_read(&s->csv, s->batch_rows, true, &rows, &first_line, err);
     if (rows > 0) {
         info->index = s->n_batches++;
         info->line = first_line;
-        io_info_set_file(info, s->csv.name);
+        mloda_io_info_set_file(info, s->csv.name);
     }
     if (st != MLODA_OK || rows == 0)
         return st;
@@ -89,7 +89,7 @@ static mloda_status csv_next(io_source *base, mloda_api_data **out, io_batch_inf
 static void csv_free(io_source *base)
 {
     csv_source *s = (csv_source *)base;
-    io_csv_table_reset(&s->csv);
+    mloda_io_csv_table_reset(&s->csv);
     mloda_free((void *)s->names);
     mloda_free(s->types);
     mloda_free(s->table);
@@ -97,18 +97,18 @@ static void csv_free(io_source *base)
 }
 
 /* --table, or the request's only table. */
-mloda_status io_pick_table(const io_schema *schema, const char *wanted, const char *what,
+mloda_status mloda_io_pick_table(const io_schema *schema, const char *wanted, const char *what,
                            char **out, mloda_error *err)
 {
     const char *table = wanted;
-    if (table == NULL && io_schema_n_tables(schema) == 1)
-        table = io_schema_table(schema, 0);
+    if (table == NULL && mloda_io_schema_n_tables(schema) == 1)
+        table = mloda_io_schema_table(schema, 0);
     if (table == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, what,
                                "--table NAME is needed to say which api_data table the rows of "
                                "%s fill (the request has %lld tables)",
-                               what, (long long)io_schema_n_tables(schema));
-    if (io_schema_n_columns(schema, table) == 0)
+                               what, (long long)mloda_io_schema_n_tables(schema));
+    if (mloda_io_schema_n_columns(schema, table) == 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, table,
                                "table '%s' is not in the request's api_data or schema, so its "
                                "column types are unknown",
@@ -117,7 +117,7 @@ mloda_status io_pick_table(const io_schema *schema, const char *wanted, const ch
     return *out != NULL ? MLODA_OK : MLODA_NOMEM(err, "a table name");
 }
 
-mloda_status io_csv_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_csv_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err)
 {
@@ -130,10 +130,10 @@ mloda_status io_csv_source_open(const char *path, const io_schema *schema,
     s->schema = schema;
     s->batch_rows = opts->batch_rows > 0 ? opts->batch_rows : 1000;
     s->csv.fd = -1;
-    mloda_status st = io_csv_table_open(&s->csv, path, "batches", NULL, "the prepared request",
+    mloda_status st = mloda_io_csv_table_open(&s->csv, path, "batches", NULL, "the prepared request",
                                         err);
     if (st == MLODA_OK)
-        st = io_pick_table(schema, opts->table, path, &s->table, err);
+        st = mloda_io_pick_table(schema, opts->table, path, &s->table, err);
     s->csv.table = s->table;
     if (st != MLODA_OK) {
         csv_free(&s->base);

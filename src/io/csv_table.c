@@ -16,7 +16,7 @@
 #include "io/json_events.h"
 #include "util/util.h"
 
-mloda_status io_csv_table_open(io_csv_table *t, const char *path, const char *what,
+mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const char *what,
                                const char *table, const char *origin, mloda_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -27,19 +27,19 @@ mloda_status io_csv_table_open(io_csv_table *t, const char *path, const char *wh
     if (t->fd < 0) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open %s %s: %s", what, path,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     t->name = mloda_strdup(path);
     if (t->name == NULL)
         return MLODA_NOMEM(err, "a file name");
-    return io_csv_reader_init(&t->rd, t->fd, t->name, err);
+    return mloda_io_csv_reader_init(&t->rd, t->fd, t->name, err);
 }
 
 static void reset_readers(io_csv_table *t)
 {
     if (t->readers != NULL)
         for (int64_t k = 0; k < t->n_slots; k++)
-            io_colreader_reset(&t->readers[k]);
+            mloda_io_colreader_reset(&t->readers[k]);
     t->reading = false;
 }
 
@@ -57,13 +57,13 @@ static void drop_selection(io_csv_table *t)
     t->n_slots = 0;
 }
 
-void io_csv_table_reset(io_csv_table *t)
+void mloda_io_csv_table_reset(io_csv_table *t)
 {
     drop_selection(t);
     for (int64_t i = 0; t->header != NULL && i < t->n_header; i++)
         mloda_free(t->header[i]);
     mloda_free(t->header);
-    io_csv_reader_reset(&t->rd);
+    mloda_io_csv_reader_reset(&t->rd);
     if (t->fd >= 0)
         (void)close(t->fd);
     mloda_free(t->name);
@@ -103,12 +103,12 @@ static mloda_status check_header(const io_csv_table *t, mloda_error *err)
     return st;
 }
 
-mloda_status io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err)
+mloda_status mloda_io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err)
 {
     if (t->header_read)
         return MLODA_OK;
     bool got = false;
-    MLODA_TRY(io_csv_reader_next(&t->rd, &got, err));
+    MLODA_TRY(mloda_io_csv_reader_next(&t->rd, &got, err));
     t->header_read = true;
     if (!got)
         return strict ? header_error(t, NULL, err, "the file is empty (a CSV source needs a "
@@ -120,7 +120,7 @@ mloda_status io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err)
     t->n_header = t->rd.n_fields;
     for (int64_t i = 0; i < t->n_header; i++) {
         size_t len = 0;
-        const char *field = io_csv_field(&t->rd, i, &len);
+        const char *field = mloda_io_csv_field(&t->rd, i, &len);
         if (i == 0 && len >= 3 && memcmp(field, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 BOM */
             field += 3;
             len -= 3;
@@ -147,7 +147,7 @@ static bool is_blank_record(const io_csv_reader *rd)
     return rd->n_fields == 1 && rd->ends[0] == 0 && !rd->quoted[0];
 }
 
-mloda_status io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *out,
+mloda_status mloda_io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *out,
                                 mloda_error *err)
 {
     io_text_infer *inf = mloda_calloc((size_t)(t->n_header > 0 ? t->n_header : 1), sizeof *inf);
@@ -156,7 +156,7 @@ mloda_status io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *o
     mloda_status st = MLODA_OK;
     for (int64_t rows = 0; st == MLODA_OK && (max_rows < 0 || rows < max_rows);) {
         bool got = false;
-        st = io_csv_reader_next(&t->rd, &got, err);
+        st = mloda_io_csv_reader_next(&t->rd, &got, err);
         if (st != MLODA_OK || !got)
             break;
         if (is_blank_record(&t->rd))
@@ -167,21 +167,21 @@ mloda_status io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *o
         }
         for (int64_t i = 0; i < t->n_header; i++) {
             size_t len = 0;
-            const char *text = io_csv_field(&t->rd, i, &len);
+            const char *text = mloda_io_csv_field(&t->rd, i, &len);
             if (len == 0 && t->rd.quoted[i])
-                io_text_infer_add_string(&inf[i]); /* "" is an empty string */
+                mloda_io_text_infer_add_string(&inf[i]); /* "" is an empty string */
             else
-                io_text_infer_add(&inf[i], text, len);
+                mloda_io_text_infer_add(&inf[i], text, len);
         }
         rows++;
     }
     for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++)
-        out[i] = io_text_infer_type(&inf[i]);
+        out[i] = mloda_io_text_infer_type(&inf[i]);
     mloda_free(inf);
     return st;
 }
 
-mloda_status io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
+mloda_status mloda_io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
                                  const io_coltype *types, bool require, mloda_error *err)
 {
     drop_selection(t);
@@ -232,22 +232,22 @@ static mloda_status take_record(io_csv_table *t, mloda_error *err)
             continue;
         io_column_reader *r = &t->readers[t->slot[i]];
         size_t len = 0;
-        const char *text = io_csv_field(&t->rd, i, &len);
+        const char *text = mloda_io_csv_field(&t->rd, i, &len);
         const bool empty_string = len == 0 && t->rd.quoted[i] && r->want.type == MLODA_TYPE_UTF8;
-        const mloda_status st = (len == 0 && !empty_string) ? io_colreader_null(r, err)
-                                                            : io_colreader_text(r, text, len, err);
+        const mloda_status st = (len == 0 && !empty_string) ? mloda_io_colreader_null(r, err)
+                                                            : mloda_io_colreader_text(r, text, len, err);
         if (st != MLODA_OK) {
             char where[300];
             (void)snprintf(where, sizeof where, "%s: line %lld: ", t->name,
                            (long long)t->rd.record_line);
-            io_error_prefix(err, where);
+            mloda_io_error_prefix(err, where);
             return st;
         }
     }
     return MLODA_OK;
 }
 
-mloda_status io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, int64_t *out_rows,
+mloda_status mloda_io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, int64_t *out_rows,
                                int64_t *out_first_line, mloda_error *err)
 {
     *out_rows = 0;
@@ -256,14 +256,14 @@ mloda_status io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, in
         return MLODA_OK;
     if (!t->reading) {
         for (int64_t k = 0; k < t->n_slots; k++)
-            io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
+            mloda_io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
         t->reading = true;
     }
     mloda_error row_err = MLODA_ERROR_INIT;
     int64_t rows = 0;
     while (rows < max_rows) {
         bool got = false;
-        const mloda_status st = io_csv_reader_next(&t->rd, &got, &row_err);
+        const mloda_status st = mloda_io_csv_reader_next(&t->rd, &got, &row_err);
         if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM)
             break;
         if (st == MLODA_OK && !got)
@@ -288,16 +288,16 @@ mloda_status io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, in
     return MLODA_OK;
 }
 
-mloda_status io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err)
+mloda_status mloda_io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err)
 {
     mloda_status st = MLODA_OK;
     for (int64_t k = 0; k < t->n_slots; k++)
         out[k] = NULL;
     if (!t->reading) /* nothing read: empty columns of the wanted types */
         for (int64_t k = 0; k < t->n_slots; k++)
-            io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
+            mloda_io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
     for (int64_t k = 0; k < t->n_slots && st == MLODA_OK; k++)
-        st = io_colreader_finish(&t->readers[k], &out[k], err);
+        st = mloda_io_colreader_finish(&t->readers[k], &out[k], err);
     reset_readers(t);
     if (st != MLODA_OK)
         for (int64_t k = 0; k < t->n_slots; k++) {

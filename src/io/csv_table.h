@@ -34,7 +34,7 @@ typedef struct io_csv_table {
 /** Opens path. what names the file's role in the "cannot open" message ("batches", "CSV
  *  data source"). table and origin are borrowed for messages (origin: "the prepared
  *  request"). Errors: MLODA_ERR_IO, MLODA_ERR_NOMEM. t is reset-able after any failure. */
-mloda_status io_csv_table_open(io_csv_table *t, const char *path, const char *what,
+mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const char *what,
                                const char *table, const char *origin, mloda_error *err);
 /**
  * Reads the header line (once; a UTF-8 byte-order mark is dropped). strict: an empty file,
@@ -42,19 +42,19 @@ mloda_status io_csv_table_open(io_csv_table *t, const char *path, const char *wh
  * an empty file has no columns and a repeated name keeps its first field.
  * Errors: MLODA_ERR_PARSE (bad quote in the header), MLODA_ERR_IO, MLODA_ERR_NOMEM.
  */
-mloda_status io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err);
+mloda_status mloda_io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err);
 /**
  * Infers the type of every header column from the next max_rows data rows (< 0: all rows;
  * see io_text_infer). out has n_header entries. Errors: as _read, for those rows.
  */
-mloda_status io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *out,
+mloda_status mloda_io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_coltype *out,
                                 mloda_error *err);
 /**
  * Chooses the columns to read: n names (borrowed until _reset) with their types. Slots
  * follow the order of names; with require, a name the header lacks is an MLODA_ERR_SCHEMA
  * naming file and column, otherwise it is left out (slots then count only those present).
  */
-mloda_status io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
+mloda_status mloda_io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
                                  const io_coltype *types, bool require, mloda_error *err);
 /**
  * Reads up to max_rows non-blank data rows into the readers. *out_rows is the number of
@@ -65,11 +65,11 @@ mloda_status io_csv_table_select(io_csv_table *t, int64_t n, const char *const *
  * MLODA_ERR_IO and MLODA_ERR_NOMEM end the read at once. After a failure the readers are
  * empty.
  */
-mloda_status io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, int64_t *out_rows,
+mloda_status mloda_io_csv_table_read(io_csv_table *t, int64_t max_rows, bool drain, int64_t *out_rows,
                                int64_t *out_first_line, mloda_error *err);
 /** The rows read so far as one column per slot (new references into out[0..n_slots)),
  *  and empties the readers. On failure every out[k] is NULL. */
-mloda_status io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err);
-void io_csv_table_reset(io_csv_table *t);
+mloda_status mloda_io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err);
+void mloda_io_csv_table_reset(io_csv_table *t);
 
 #endif /* MLODA_IO_CSV_TABLE_H */

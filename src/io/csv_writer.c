@@ -48,7 +48,7 @@ static mloda_status put_header(mloda_buf *out, const mloda_table *t, int64_t bat
     return mloda_buf_putc(out, '\n', err);
 }
 
-mloda_status io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                 mloda_error *err)
 {
     mloda_buf cell = {0};
@@ -56,7 +56,7 @@ mloda_status io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t ba
     const int64_t n_rows = mloda_table_n_rows(t), n_cols = mloda_table_n_columns(t);
     for (int64_t i = 0; st == MLODA_OK && i < n_rows; i++) {
         if (batch >= 0) {
-            st = io_put_int64(out, batch, err);
+            st = mloda_io_put_int64(out, batch, err);
             if (st == MLODA_OK && n_cols > 0)
                 st = mloda_buf_putc(out, ',', err);
         }
@@ -67,7 +67,7 @@ mloda_status io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t ba
             if (st != MLODA_OK || !mloda_column_is_valid(col, i))
                 continue; /* null: empty field */
             cell.len = 0;
-            st = io_cell_plain(&cell, col, i, "", err);
+            st = mloda_io_cell_plain(&cell, col, i, "", err);
             if (st == MLODA_OK)
                 st = put_field(out, cell.data, cell.len, err);
         }

@@ -121,7 +121,7 @@ static mloda_status scan(dir_source *s, mloda_error *err)
     if (d == NULL) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, s->path, "cannot list directory %s: %s",
-                               s->path, io_errno_text(errno, why, sizeof why));
+                               s->path, mloda_io_errno_text(errno, why, sizeof why));
     }
     mloda_status st = MLODA_OK;
     for (struct dirent *e = readdir(d); e != NULL && st == MLODA_OK; e = readdir(d))
@@ -162,7 +162,7 @@ static mloda_status record_finished(dir_source *s, mloda_error *err)
             char why[128];
             st = mloda_error_set(err, MLODA_ERR_IO, s->record_path,
                                  "cannot write the processed-files record %s: %s",
-                                 s->record_path, io_errno_text(errno, why, sizeof why));
+                                 s->record_path, mloda_io_errno_text(errno, why, sizeof why));
         }
         if (fd >= 0)
             (void)close(fd);
@@ -181,10 +181,10 @@ static mloda_status open_next_file(dir_source *s, mloda_error *err)
     if (fd < 0) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, full, "cannot open %s: %s", full,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     mloda_status st =
-        io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema, &s->cur, err);
+        mloda_io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema, &s->cur, err);
     if (st != MLODA_OK) {
         (void)close(fd);
         return st;
@@ -212,7 +212,7 @@ static mloda_status wait_for_files(dir_source *s, bool *timed_out, mloda_error *
             return MLODA_OK;
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, s->path, "cannot watch %s: %s", s->path,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     for (ssize_t at = 0; at + (ssize_t)sizeof(struct inotify_event) <= got;) {
         const struct inotify_event *ev = (const struct inotify_event *)(void *)(events + at);
@@ -237,7 +237,7 @@ static mloda_status dir_next(io_source *base, mloda_api_data **out, io_batch_inf
                 info->index = s->n_batches++;
                 return st;
             }
-            io_source_free(s->cur);
+            mloda_io_source_free(s->cur);
             s->cur = NULL;
             s->finished = s->cur_name;
             s->cur_name = NULL;
@@ -260,7 +260,7 @@ static mloda_status dir_next(io_source *base, mloda_api_data **out, io_batch_inf
 static void dir_free(io_source *base)
 {
     dir_source *s = (dir_source *)base;
-    io_source_free(s->cur);
+    mloda_io_source_free(s->cur);
     for (int64_t i = 0; i < s->n_queue; i++)
         mloda_free(s->queue[i]);
     mloda_free(s->queue);
@@ -281,7 +281,7 @@ static mloda_status start_watch(dir_source *s, mloda_error *err)
         inotify_add_watch(s->inotify_fd, s->path, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, s->path, "cannot watch %s: %s", s->path,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     return MLODA_OK;
 }
@@ -301,7 +301,7 @@ static mloda_status setup(dir_source *s, mloda_error *err)
     return scan(s, err);
 }
 
-mloda_status io_dir_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_dir_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err)
 {

@@ -22,17 +22,17 @@
 #include "util/buf.h"
 
 /** strerror_r into buf (thread-safe); returns buf. */
-const char *io_errno_text(int errnum, char *buf, size_t cap);
+const char *mloda_io_errno_text(int errnum, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------- timestamps */
 
 /** Parses an ISO 8601 date-time into microseconds since the epoch (UTC when an offset is
  *  given). A bare date is accepted only when allow_date_only. False when s is not one. */
-bool io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros);
+bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros);
 /** Writes value (a count of unit) as "YYYY-MM-DDTHH:MM:SS[.fff...]" into buf (NUL-terminated,
  *  truncated to cap); returns the length written. A fraction appears only when non-zero. */
-size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit);
-void io_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
+size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit);
+void mloda_io_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
 /* ---------------------------------------------------------------- column types */
 
@@ -45,29 +45,29 @@ typedef struct io_coltype {
 
 /** Parses a type name of the request's "schema": int64, float64, bool, utf8 (or string),
  *  timestamp, float64_list or float64_list[N]. False when unknown. */
-bool io_coltype_parse(const char *name, io_coltype *out);
+bool mloda_io_coltype_parse(const char *name, io_coltype *out);
 /** "int64", "float64_list[2]", ... into buf. */
-void io_coltype_name(const io_coltype *t, char *buf, size_t cap);
+void mloda_io_coltype_name(const io_coltype *t, char *buf, size_t cap);
 
 /** Column types by table and column name. Zeroed memory is not valid: use _new. */
 typedef struct io_schema io_schema;
 
-io_schema *io_schema_new(void);
-void io_schema_free(io_schema *s);
+io_schema *mloda_io_schema_new(void);
+void mloda_io_schema_free(io_schema *s);
 /** Records (or replaces) the type of table.column. */
-mloda_status io_schema_set(io_schema *s, const char *table, const char *column,
+mloda_status mloda_io_schema_set(io_schema *s, const char *table, const char *column,
                            const io_coltype *type, mloda_error *err);
 /** The type of table.column; false when the schema does not know it. */
-bool io_schema_get(const io_schema *s, const char *table, const char *column, io_coltype *out);
+bool mloda_io_schema_get(const io_schema *s, const char *table, const char *column, io_coltype *out);
 /** Records the type of every column of every table of api_data. */
-mloda_status io_schema_add_api_data(io_schema *s, const mloda_api_data *api, mloda_error *err);
+mloda_status mloda_io_schema_add_api_data(io_schema *s, const mloda_api_data *api, mloda_error *err);
 /** Columns known for a table, in the order they were first recorded. */
-int64_t io_schema_n_columns(const io_schema *s, const char *table);
+int64_t mloda_io_schema_n_columns(const io_schema *s, const char *table);
 /** Column k of table (borrowed) and its type; NULL when out of range. */
-const char *io_schema_column(const io_schema *s, const char *table, int64_t k,
+const char *mloda_io_schema_column(const io_schema *s, const char *table, int64_t k,
                              io_coltype *out_type);
-int64_t io_schema_n_tables(const io_schema *s);
-const char *io_schema_table(const io_schema *s, int64_t i);
+int64_t mloda_io_schema_n_tables(const io_schema *s);
+const char *mloda_io_schema_table(const io_schema *s, int64_t i);
 
 /* ---------------------------------------------------------------- the request */
 
@@ -90,22 +90,22 @@ typedef struct io_request {
  * MLODA_ERR_TYPE (a column mixing value kinds), MLODA_ERR_RANGE (a number out of range),
  * MLODA_ERR_OPTION, MLODA_ERR_NOMEM.
  */
-mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
+mloda_status mloda_io_request_parse(const char *text, size_t len, const char *source, io_request *out,
                               mloda_error *err);
 /**
- * As io_request_parse, also with "links", "filters", "row_id_column" and "data_access"
+ * As mloda_io_request_parse, also with "links", "filters", "row_id_column" and "data_access"
  * (see README, "The mloda command"). Relative data_access paths start at base_dir (NULL:
  * the working directory); folders are listed here, files are opened when the request is
- * planned. Errors: as io_request_parse, plus MLODA_ERR_IO (a folder cannot be listed),
+ * planned. Errors: as mloda_io_request_parse, plus MLODA_ERR_IO (a folder cannot be listed),
  * MLODA_ERR_DUPLICATE (two sources with one table name).
  */
-mloda_status io_request_parse_in(const char *text, size_t len, const char *source,
+mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char *source,
                                  const char *base_dir, io_request *out, mloda_error *err);
-/** Reads and parses a request file ("-" reads stdin) with io_request_parse_in, relative
- *  paths starting at the file's directory. Errors: as io_request_parse_in, plus MLODA_ERR_IO
+/** Reads and parses a request file ("-" reads stdin) with mloda_io_request_parse_in, relative
+ *  paths starting at the file's directory. Errors: as mloda_io_request_parse_in, plus MLODA_ERR_IO
  *  when the file cannot be read. */
-mloda_status io_request_read_file(const char *path, io_request *out, mloda_error *err);
-void io_request_reset(io_request *r);
+mloda_status mloda_io_request_read_file(const char *path, io_request *out, mloda_error *err);
+void mloda_io_request_reset(io_request *r);
 
 /* ---------------------------------------------------------------- batches */
 
@@ -114,7 +114,7 @@ void io_request_reset(io_request *r);
  * columns by schema (may be NULL: infer every column). source, first_line and first_byte
  * place the text in its file for messages.
  */
-mloda_status io_api_data_parse(const char *text, size_t len, const io_schema *schema,
+mloda_status mloda_io_api_data_parse(const char *text, size_t len, const io_schema *schema,
                                const char *source, int64_t first_line, int64_t first_byte,
                                mloda_api_data **out, mloda_error *err);
 
@@ -150,7 +150,7 @@ typedef struct io_source_options {
  * column it knows.
  * Errors: MLODA_ERR_IO (cannot open), MLODA_ERR_INVALID_ARG (missing options), NOMEM.
  */
-mloda_status io_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
                             const io_source_options *opts, io_source **out, mloda_error *err);
 /**
  * Reads the next batch into *out (owned by the caller), or *out = NULL at the end.
@@ -160,9 +160,9 @@ mloda_status io_source_open(const char *path, const io_schema *schema,
  * Calling next says that every batch returned before is fully processed: a directory
  * source then appends the files it finished to its processed-files record.
  */
-mloda_status io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
+mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
                             mloda_error *err);
-void io_source_free(io_source *src);
+void mloda_io_source_free(io_source *src);
 
 /* ---------------------------------------------------------------- writers */
 
@@ -175,7 +175,7 @@ typedef enum io_format {
 } io_format;
 
 /** Parses "ndjson", "json", "csv" or "table". */
-bool io_format_parse(const char *name, io_format *out);
+bool mloda_io_format_parse(const char *name, io_format *out);
 
 /**
  * Appends a result table as a JSON object: {"batch": b, "group": g, "columns": {name:
@@ -183,18 +183,18 @@ bool io_format_parse(const char *name, io_format *out);
  * indented for the "json" format. Values: integers, shortest round-trip floats, null for
  * nulls and NaN/inf, true/false, ISO 8601 strings for timestamps, arrays for lists.
  */
-mloda_status io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                  bool pretty, mloda_error *err);
 /** Appends {"batch": b, "error": {"code": "MLODA_ERR_...", "message": m, "feature": s}}
  *  (feature null when the error names nothing). */
-mloda_status io_write_json_error(mloda_buf *out, int64_t batch, const mloda_error *e,
+mloda_status mloda_io_write_json_error(mloda_buf *out, int64_t batch, const mloda_error *e,
                                  mloda_error *err);
 /** Appends a CSV block (header line, one line per row; RFC 4180 quoting; null is an empty
  *  field). batch >= 0 adds a leading "batch" column. */
-mloda_status io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_csv_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                 mloda_error *err);
 /** Appends an aligned text table headed by its group (and batch when >= 0). */
-mloda_status io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                  mloda_error *err);
 
 #endif /* MLODA_IO_IO_H */

@@ -80,7 +80,7 @@ static const yajl_callbacks callbacks = {
     on_map_start, on_key, on_map_end, on_array_start, on_array_end,
 };
 
-mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
+mloda_status mloda_io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
                                  const char *source, int64_t first_line, int64_t first_byte,
                                  mloda_error *err)
 {
@@ -98,13 +98,13 @@ mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, voi
     return MLODA_OK;
 }
 
-void io_json_parser_allow_many(io_json_parser *p)
+void mloda_io_json_parser_allow_many(io_json_parser *p)
 {
     if (p->yajl != NULL)
         (void)yajl_config(p->yajl, yajl_allow_multiple_values, 1);
 }
 
-void io_json_parser_reset(io_json_parser *p)
+void mloda_io_json_parser_reset(io_json_parser *p)
 {
     if (p->yajl != NULL)
         yajl_free(p->yajl);
@@ -127,7 +127,7 @@ static void scan_lines(io_json_parser *p, size_t upto)
     }
 }
 
-void io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte)
+void mloda_io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte)
 {
     size_t off = p->yajl != NULL && p->chunk != NULL ? yajl_get_bytes_consumed(p->yajl) : 0;
     if (off < p->scanned)
@@ -139,7 +139,7 @@ void io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int
     *byte = abs;
 }
 
-void io_error_prefix(mloda_error *err, const char *text)
+void mloda_io_error_prefix(mloda_error *err, const char *text)
 {
     if (err == NULL || err->code == MLODA_OK)
         return;
@@ -188,7 +188,7 @@ static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const ch
                                      size_t len, mloda_error *err)
 {
     int64_t line = 0, column = 0, byte = 0;
-    io_json_parser_where(p, &line, &column, &byte);
+    mloda_io_json_parser_where(p, &line, &column, &byte);
     char where[256];
     (void)snprintf(where, sizeof where, "%s: line %lld, column %lld (byte %lld): ", p->source,
                    (long long)line, (long long)column, (long long)byte);
@@ -210,12 +210,12 @@ static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const ch
     }
     if (err != NULL) {
         err->position = byte;
-        io_error_prefix(err, where);
+        mloda_io_error_prefix(err, where);
     }
     return st != MLODA_OK ? st : MLODA_ERR_PARSE;
 }
 
-mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
+mloda_status mloda_io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
                                  mloda_error *err)
 {
     if (p->yajl == NULL)
@@ -236,7 +236,7 @@ mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len
     return st;
 }
 
-mloda_status io_json_parser_finish(io_json_parser *p, mloda_error *err)
+mloda_status mloda_io_json_parser_finish(io_json_parser *p, mloda_error *err)
 {
     if (p->yajl == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "JSON parser not initialised");

@@ -32,7 +32,7 @@ typedef struct io_json_event {
     const char *text; /* NUMBER, STRING, KEY: not NUL-terminated, valid for the call */
     size_t len;
     bool boolean;           /* BOOL */
-    io_json_parser *parser; /* for io_json_parser_where */
+    io_json_parser *parser; /* for mloda_io_json_parser_where */
 } io_json_event;
 
 /** Returns MLODA_OK to go on; any other status stops the parse (err filled, without a
@@ -54,23 +54,23 @@ struct io_json_parser {
 };
 
 /** Prepares a parser; positions start at first_line / first_byte. */
-mloda_status io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
+mloda_status mloda_io_json_parser_init(io_json_parser *p, io_json_handler handler, void *self,
                                  const char *source, int64_t first_line, int64_t first_byte,
                                  mloda_error *err);
 /** Accepts any number of top-level values one after the other (NDJSON rows read by one
  *  parser); call right after _init. */
-void io_json_parser_allow_many(io_json_parser *p);
+void mloda_io_json_parser_allow_many(io_json_parser *p);
 /** Parses the next chunk of the document. */
-mloda_status io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
+mloda_status mloda_io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
                                  mloda_error *err);
 /** Ends the document (a truncated one is an error). */
-mloda_status io_json_parser_finish(io_json_parser *p, mloda_error *err);
-void io_json_parser_reset(io_json_parser *p);
+mloda_status mloda_io_json_parser_finish(io_json_parser *p, mloda_error *err);
+void mloda_io_json_parser_reset(io_json_parser *p);
 /** Where the parser is now (just after the current token): 1-based line and column, and
  *  the absolute byte offset. Call from a handler or after a failure. */
-void io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte);
+void mloda_io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte);
 
 /** Prefixes err->message with text (truncating); a no-op without an error. */
-void io_error_prefix(mloda_error *err, const char *text);
+void mloda_io_error_prefix(mloda_error *err, const char *text);
 
 #endif /* MLODA_IO_JSON_EVENTS_H */

@@ -18,7 +18,7 @@
 
 #define READ_CHUNK 65536
 
-void io_json_rows_init(io_json_rows *r, const char *name, const char *table, const char *origin,
+void mloda_io_json_rows_init(io_json_rows *r, const char *name, const char *table, const char *origin,
                        bool infer)
 {
     memset(r, 0, sizeof *r);
@@ -29,10 +29,10 @@ void io_json_rows_init(io_json_rows *r, const char *name, const char *table, con
     r->max_rows = -1;
 }
 
-void io_json_rows_reset(io_json_rows *r)
+void mloda_io_json_rows_reset(io_json_rows *r)
 {
     for (int64_t k = 0; k < r->n_slots; k++) {
-        io_colreader_reset(&r->readers[k]);
+        mloda_io_colreader_reset(&r->readers[k]);
         mloda_free(r->columns[k]);
     }
     mloda_free(r->columns);
@@ -45,7 +45,7 @@ void io_json_rows_reset(io_json_rows *r)
     memset(r, 0, sizeof *r);
 }
 
-void io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *names,
+void mloda_io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *names,
                          const io_coltype *types)
 {
     r->n_stated = n;
@@ -90,7 +90,7 @@ static mloda_status grow(io_json_rows *r, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status io_json_rows_add_column(io_json_rows *r, const char *column,
+mloda_status mloda_io_json_rows_add_column(io_json_rows *r, const char *column,
                                      const io_coltype *type, mloda_error *err)
 {
     int64_t at = 0;
@@ -106,11 +106,11 @@ mloda_status io_json_rows_add_column(io_json_rows *r, const char *column,
     r->types[k] = type != NULL ? *type : (io_coltype){MLODA_TYPE_INVALID, 0, MLODA_TIME_MICRO};
     r->last_row[k] = -1;
     r->unreadable[k] = false;
-    io_colreader_init(&r->readers[k], r->table, copy, &r->types[k], r->origin);
+    mloda_io_colreader_init(&r->readers[k], r->table, copy, &r->types[k], r->origin);
     r->n_slots++;
     MLODA_TRY(mloda_strmap_put(&r->index, copy, k, err));
     for (int64_t i = 0; i < r->n_rows; i++) /* a key first seen in a later row */
-        MLODA_TRY(io_colreader_null(&r->readers[k], err));
+        MLODA_TRY(mloda_io_colreader_null(&r->readers[k], err));
     return MLODA_OK;
 }
 
@@ -120,9 +120,9 @@ static mloda_status row_start(io_json_rows *r, const io_json_event *ev, mloda_er
         return mloda_error_set(err, MLODA_ERR_PARSE, r->name,
                                "each line of an NDJSON source is one JSON object (a row "
                                "{\"column\": value, ...}), found %s",
-                               io_json_kind_text(ev->kind));
+                               mloda_io_json_kind_text(ev->kind));
     int64_t line = 0, column = 0, byte = 0;
-    io_json_parser_where(ev->parser, &line, &column, &byte);
+    mloda_io_json_parser_where(ev->parser, &line, &column, &byte);
     if (r->n_rows > 0 && line <= r->last_line)
         return mloda_error_set(err, MLODA_ERR_PARSE, r->name,
                                "a second JSON object on the same line (one row per line)");
@@ -134,10 +134,10 @@ static mloda_status row_end(io_json_rows *r, const io_json_event *ev, mloda_erro
 {
     for (int64_t k = 0; k < r->n_slots; k++)
         if (r->last_row[k] != r->n_rows && !r->unreadable[k])
-            MLODA_TRY(io_colreader_null(&r->readers[k], err));
+            MLODA_TRY(mloda_io_colreader_null(&r->readers[k], err));
     r->n_rows++;
     int64_t column = 0, byte = 0;
-    io_json_parser_where(ev->parser, &r->last_line, &column, &byte);
+    mloda_io_json_parser_where(ev->parser, &r->last_line, &column, &byte);
     r->state = IO_ROWS_TOP;
     if (r->max_rows >= 0 && r->n_rows >= r->max_rows) {
         r->state = IO_ROWS_STOP;
@@ -162,7 +162,7 @@ static mloda_status on_key(io_json_rows *r, const io_json_event *ev, mloda_error
             r->skip_depth = 0;
             return MLODA_OK;
         }
-        MLODA_TRY(io_json_rows_add_column(r, key, stated(r, key), err));
+        MLODA_TRY(mloda_io_json_rows_add_column(r, key, stated(r, key), err));
         k = r->n_slots - 1;
     }
     if (r->last_row[k] == r->n_rows)
@@ -182,7 +182,7 @@ static mloda_status on_key(io_json_rows *r, const io_json_event *ev, mloda_error
  * (depth: containers of it already open). */
 static mloda_status make_unreadable(io_json_rows *r, int64_t depth)
 {
-    io_colreader_reset(&r->readers[r->cur]);
+    mloda_io_colreader_reset(&r->readers[r->cur]);
     r->unreadable[r->cur] = true;
     r->state = IO_ROWS_SKIP;
     r->skip_depth = depth;
@@ -195,22 +195,22 @@ static mloda_status on_value(io_json_rows *r, const io_json_event *ev, mloda_err
     r->state = IO_ROWS_KEYS;
     switch (ev->kind) {
     case IO_JSON_NULL:
-        return io_colreader_null(c, err);
+        return mloda_io_colreader_null(c, err);
     case IO_JSON_BOOL:
-        return io_colreader_bool(c, ev->boolean, err);
+        return mloda_io_colreader_bool(c, ev->boolean, err);
     case IO_JSON_NUMBER:
-        return io_colreader_number(c, ev->text, ev->len, err);
+        return mloda_io_colreader_number(c, ev->text, ev->len, err);
     case IO_JSON_STRING:
-        return io_colreader_string(c, ev->text, ev->len, err);
+        return mloda_io_colreader_string(c, ev->text, ev->len, err);
     case IO_JSON_ARRAY_START:
         r->state = IO_ROWS_LIST;
-        return io_colreader_list_begin(c, err);
+        return mloda_io_colreader_list_begin(c, err);
     default:
         break;
     }
     if (r->infer && r->types[r->cur].type == MLODA_TYPE_INVALID)
         return make_unreadable(r, 1);
-    return io_colreader_reject(c, "an object", err);
+    return mloda_io_colreader_reject(c, "an object", err);
 }
 
 static mloda_status on_list_item(io_json_rows *r, const io_json_event *ev, mloda_error *err)
@@ -218,16 +218,16 @@ static mloda_status on_list_item(io_json_rows *r, const io_json_event *ev, mloda
     io_column_reader *c = &r->readers[r->cur];
     switch (ev->kind) {
     case IO_JSON_NUMBER:
-        return io_colreader_list_number(c, ev->text, ev->len, err);
+        return mloda_io_colreader_list_number(c, ev->text, ev->len, err);
     case IO_JSON_ARRAY_END:
         r->state = IO_ROWS_KEYS;
-        return io_colreader_list_end(c, err);
+        return mloda_io_colreader_list_end(c, err);
     case IO_JSON_NULL:
-        return io_colreader_reject(c, "null inside a list", err);
+        return mloda_io_colreader_reject(c, "null inside a list", err);
     case IO_JSON_ARRAY_START:
         if (r->infer && r->types[r->cur].type == MLODA_TYPE_INVALID)
             return make_unreadable(r, 2);
-        return io_colreader_reject(c, "a list inside a list", err);
+        return mloda_io_colreader_reject(c, "a list inside a list", err);
     case IO_JSON_MAP_START:
         if (r->infer && r->types[r->cur].type == MLODA_TYPE_INVALID)
             return make_unreadable(r, 2);
@@ -236,8 +236,8 @@ static mloda_status on_list_item(io_json_rows *r, const io_json_event *ev, mloda
         break;
     }
     char what[64];
-    (void)snprintf(what, sizeof what, "%s inside a list", io_json_kind_text(ev->kind));
-    return io_colreader_reject(c, what, err);
+    (void)snprintf(what, sizeof what, "%s inside a list", mloda_io_json_kind_text(ev->kind));
+    return mloda_io_colreader_reject(c, what, err);
 }
 
 static void on_skip(io_json_rows *r, const io_json_event *ev)
@@ -289,7 +289,7 @@ static bool all_blank(const char *s, size_t len)
     return true;
 }
 
-mloda_status io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err)
+mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err)
 {
     r->max_rows = max_rows;
     if (max_rows == 0)
@@ -299,9 +299,9 @@ mloda_status io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mlo
         return MLODA_NOMEM(err, "a read buffer");
     io_json_parser p;
     mloda_error perr = MLODA_ERROR_INIT; /* the parse's own: a stop is not an error */
-    mloda_status st = io_json_parser_init(&p, rows_event, r, r->name, 1, 0, err);
+    mloda_status st = mloda_io_json_parser_init(&p, rows_event, r, r->name, 1, 0, err);
     if (st == MLODA_OK)
-        io_json_parser_allow_many(&p);
+        mloda_io_json_parser_allow_many(&p);
     bool any = false; /* a non-blank byte was fed: an empty file is zero rows */
     while (st == MLODA_OK) {
         const ssize_t got = read(fd, buf, READ_CHUNK);
@@ -310,16 +310,16 @@ mloda_status io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mlo
         if (got < 0) {
             char why[128];
             st = mloda_error_set(err, MLODA_ERR_IO, r->name, "cannot read %s: %s", r->name,
-                                 io_errno_text(errno, why, sizeof why));
+                                 mloda_io_errno_text(errno, why, sizeof why));
             break;
         }
         if (got == 0) {
             if (any)
-                st = io_json_parser_finish(&p, &perr);
+                st = mloda_io_json_parser_finish(&p, &perr);
             break;
         }
         any = any || !all_blank(buf, (size_t)got);
-        st = io_json_parser_feed(&p, buf, (size_t)got, &perr);
+        st = mloda_io_json_parser_feed(&p, buf, (size_t)got, &perr);
     }
     if (r->state == IO_ROWS_STOP) {
         st = MLODA_OK;
@@ -328,19 +328,19 @@ mloda_status io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mlo
             *err = perr;
         st = perr.code;
     }
-    io_json_parser_reset(&p);
+    mloda_io_json_parser_reset(&p);
     mloda_free(buf);
     return st;
 }
 
-mloda_status io_json_rows_finish(io_json_rows *r, mloda_column **out, mloda_error *err)
+mloda_status mloda_io_json_rows_finish(io_json_rows *r, mloda_column **out, mloda_error *err)
 {
     mloda_status st = MLODA_OK;
     for (int64_t k = 0; k < r->n_slots; k++)
         out[k] = NULL;
     for (int64_t k = 0; k < r->n_slots && st == MLODA_OK; k++)
         if (!r->unreadable[k])
-            st = io_colreader_finish(&r->readers[k], &out[k], err);
+            st = mloda_io_colreader_finish(&r->readers[k], &out[k], err);
     if (st != MLODA_OK)
         for (int64_t k = 0; k < r->n_slots; k++) {
             mloda_column_release(out[k]);

@@ -52,15 +52,15 @@ typedef struct io_json_rows {
 } io_json_rows;
 
 /** name, table and origin are borrowed until _reset. */
-void io_json_rows_init(io_json_rows *r, const char *name, const char *table, const char *origin,
+void mloda_io_json_rows_init(io_json_rows *r, const char *name, const char *table, const char *origin,
                        bool infer);
 /** A column read with `type` (NULL or INVALID: inferred). Errors: MLODA_ERR_DUPLICATE,
  *  MLODA_ERR_NOMEM. */
-mloda_status io_json_rows_add_column(io_json_rows *r, const char *column,
+mloda_status mloda_io_json_rows_add_column(io_json_rows *r, const char *column,
                                      const io_coltype *type, mloda_error *err);
 /** Infer mode: a key first seen that is one of names gets its stated type instead of an
  *  inferred one. Arrays borrowed until _reset. */
-void io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *names,
+void mloda_io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *names,
                          const io_coltype *types);
 /**
  * Reads rows from fd until its end, or until max_rows rows (< 0: no limit).
@@ -68,10 +68,10 @@ void io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *names,
  * that is not an object, two objects on one line, a repeated key: file, line, column and
  * byte); MLODA_ERR_TYPE / _RANGE (a value that does not fit: also table, column, row).
  */
-mloda_status io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err);
+mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err);
 /** One column per slot (new references in out[0..n_slots); NULL for an unreadable
  *  column); on failure all NULL. */
-mloda_status io_json_rows_finish(io_json_rows *r, mloda_column **out, mloda_error *err);
-void io_json_rows_reset(io_json_rows *r);
+mloda_status mloda_io_json_rows_finish(io_json_rows *r, mloda_column **out, mloda_error *err);
+void mloda_io_json_rows_reset(io_json_rows *r);
 
 #endif /* MLODA_IO_JSON_ROWS_H */

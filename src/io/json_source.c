@@ -59,7 +59,7 @@ static mloda_status fill(json_source *s, mloda_error *err)
             s->io_failed = true;
             s->eof = true;
             return mloda_error_set(err, MLODA_ERR_IO, s->name, "cannot read %s: %s", s->name,
-                                   io_errno_text(errno, why, sizeof why));
+                                   mloda_io_errno_text(errno, why, sizeof why));
         }
         s->end = (size_t)got;
         s->eof = got == 0;
@@ -75,8 +75,8 @@ static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_er
     s->doc_line = s->line;
     info->index = s->n_batches++;
     info->line = s->line;
-    io_info_set_file(info, s->name);
-    const mloda_status st = io_batch_parser_begin(&s->bp, s->schema, s->name, s->line,
+    mloda_io_info_set_file(info, s->name);
+    const mloda_status st = mloda_io_batch_parser_begin(&s->bp, s->schema, s->name, s->line,
                                                   s->buf_byte + (int64_t)s->pos, s->line_start,
                                                   &s->doc_err);
     s->failed = st != MLODA_OK;
@@ -87,15 +87,15 @@ static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_er
 static void feed(json_source *s, size_t seg_end)
 {
     if (!s->failed && seg_end > s->pos)
-        s->failed = io_batch_parser_feed(&s->bp, s->buf + s->pos, seg_end - s->pos,
+        s->failed = mloda_io_batch_parser_feed(&s->bp, s->buf + s->pos, seg_end - s->pos,
                                          &s->doc_err) != MLODA_OK;
 }
 
 static mloda_status end_document(json_source *s, mloda_api_data **out, mloda_error *err)
 {
     if (!s->failed)
-        (void)io_batch_parser_end(&s->bp, out, &s->doc_err);
-    io_batch_parser_reset(&s->bp);
+        (void)mloda_io_batch_parser_end(&s->bp, out, &s->doc_err);
+    mloda_io_batch_parser_reset(&s->bp);
     s->failed = false;
     if (s->doc_err.code != MLODA_OK) {
         if (err != NULL && err->code == MLODA_OK)
@@ -155,7 +155,7 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
 static void json_free(io_source *base)
 {
     json_source *s = (json_source *)base;
-    io_batch_parser_reset(&s->bp);
+    mloda_io_batch_parser_reset(&s->bp);
     if (s->own_fd && s->fd >= 0)
         (void)close(s->fd);
     mloda_free(s->buf);
@@ -163,7 +163,7 @@ static void json_free(io_source *base)
     mloda_free(s);
 }
 
-mloda_status io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
+mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
                                  const io_schema *schema, io_source **out, mloda_error *err)
 {
     *out = NULL;

@@ -1,6 +1,6 @@
 /*
  * json_tree.c: events -> io_jt nodes (see json_tree.h). Containers nest at most
- * IO_JT_MAX_DEPTH deep, which bounds the recursion of io_jt_free as well.
+ * IO_JT_MAX_DEPTH deep, which bounds the recursion of mloda_io_jt_free as well.
  */
 #include "io/json_tree.h"
 
@@ -8,31 +8,31 @@
 
 #include "util/util.h"
 
-void io_jt_builder_init(io_jt_builder *b)
+void mloda_io_jt_builder_init(io_jt_builder *b)
 {
     memset(b, 0, sizeof *b);
 }
 
-void io_jt_free(io_jt *node)
+void mloda_io_jt_free(io_jt *node)
 {
     if (node == NULL)
         return;
     for (int64_t i = 0; i < node->n; i++)
-        io_jt_free(node->items[i]);
+        mloda_io_jt_free(node->items[i]);
     mloda_free(node->items);
     mloda_free(node->text);
     mloda_free(node->key);
     mloda_free(node);
 }
 
-void io_jt_builder_reset(io_jt_builder *b)
+void mloda_io_jt_builder_reset(io_jt_builder *b)
 {
-    io_jt_free(b->root);
+    mloda_io_jt_free(b->root);
     mloda_free(b->pending_key);
     memset(b, 0, sizeof *b);
 }
 
-io_jt *io_jt_builder_take(io_jt_builder *b)
+io_jt *mloda_io_jt_builder_take(io_jt_builder *b)
 {
     if (!b->done)
         return NULL;
@@ -41,7 +41,7 @@ io_jt *io_jt_builder_take(io_jt_builder *b)
     return root;
 }
 
-const char *io_jt_kind_text(io_jt_kind kind)
+const char *mloda_io_jt_kind_text(io_jt_kind kind)
 {
     switch (kind) {
     case IO_JT_NULL:
@@ -60,7 +60,7 @@ const char *io_jt_kind_text(io_jt_kind kind)
     return "a value";
 }
 
-const io_jt *io_jt_get(const io_jt *obj, const char *key)
+const io_jt *mloda_io_jt_get(const io_jt *obj, const char *key)
 {
     if (obj == NULL || obj->kind != IO_JT_OBJECT)
         return NULL;
@@ -98,7 +98,7 @@ static mloda_status attach(io_jt_builder *b, io_jt *node, mloda_error *err)
     }
     mloda_status st = add_child(parent, node, err);
     if (st != MLODA_OK)
-        io_jt_free(node);
+        mloda_io_jt_free(node);
     return st;
 }
 
@@ -109,7 +109,7 @@ static io_jt *new_node(const io_json_event *ev, io_jt_kind kind)
         return NULL;
     node->kind = kind;
     int64_t byte = 0;
-    io_json_parser_where(ev->parser, &node->line, &node->column, &byte);
+    mloda_io_json_parser_where(ev->parser, &node->line, &node->column, &byte);
     return node;
 }
 
@@ -142,13 +142,13 @@ static mloda_status open_or_scalar(io_jt_builder *b, const io_json_event *ev, ml
         node->text = mloda_strndup(ev->text != NULL ? ev->text : "", ev->len);
         node->len = ev->len;
         if (node->text == NULL) {
-            io_jt_free(node);
+            mloda_io_jt_free(node);
             return MLODA_NOMEM(err, "a JSON string");
         }
     }
     const bool container = kind == IO_JT_OBJECT || kind == IO_JT_ARRAY;
     if (container && b->depth == IO_JT_MAX_DEPTH) {
-        io_jt_free(node);
+        mloda_io_jt_free(node);
         return mloda_error_set(err, MLODA_ERR_PARSE, NULL, "values nest deeper than %d levels",
                                IO_JT_MAX_DEPTH);
     }
@@ -160,7 +160,7 @@ static mloda_status open_or_scalar(io_jt_builder *b, const io_json_event *ev, ml
     return MLODA_OK;
 }
 
-mloda_status io_jt_builder_event(void *self, const io_json_event *ev, mloda_error *err)
+mloda_status mloda_io_jt_builder_event(void *self, const io_json_event *ev, mloda_error *err)
 {
     io_jt_builder *b = self;
     if (b->done)

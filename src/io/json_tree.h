@@ -42,17 +42,17 @@ typedef struct io_jt_builder {
     bool done;
 } io_jt_builder;
 
-void io_jt_builder_init(io_jt_builder *b);
+void mloda_io_jt_builder_init(io_jt_builder *b);
 /** io_json_handler building a tree of one value. */
-mloda_status io_jt_builder_event(void *self, const io_json_event *ev, mloda_error *err);
-/** The finished tree (caller frees with io_jt_free), NULL unless done. */
-io_jt *io_jt_builder_take(io_jt_builder *b);
-void io_jt_builder_reset(io_jt_builder *b);
-void io_jt_free(io_jt *node);
+mloda_status mloda_io_jt_builder_event(void *self, const io_json_event *ev, mloda_error *err);
+/** The finished tree (caller frees with mloda_io_jt_free), NULL unless done. */
+io_jt *mloda_io_jt_builder_take(io_jt_builder *b);
+void mloda_io_jt_builder_reset(io_jt_builder *b);
+void mloda_io_jt_free(io_jt *node);
 
 /** Member `key` of an object node, or NULL. */
-const io_jt *io_jt_get(const io_jt *obj, const char *key);
+const io_jt *mloda_io_jt_get(const io_jt *obj, const char *key);
 /** "a string", "an object", ... */
-const char *io_jt_kind_text(io_jt_kind kind);
+const char *mloda_io_jt_kind_text(io_jt_kind kind);
 
 #endif /* MLODA_IO_JSON_TREE_H */

@@ -70,13 +70,13 @@ static mloda_status put_column(mloda_buf *out, const mloda_table *t, int64_t k,
         for (int64_t i = 0; i < n; i++) {
             if (i > 0)
                 MLODA_TRY(mloda_buf_append(out, ", ", 2, err));
-            MLODA_TRY(io_cell_json(out, col, i, err));
+            MLODA_TRY(mloda_io_cell_json(out, col, i, err));
         }
     }
     return mloda_buf_putc(out, ']', err);
 }
 
-mloda_status io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                  bool pretty, mloda_error *err)
 {
     const char *nl = pretty ? "\n    " : "";
@@ -84,7 +84,7 @@ mloda_status io_write_json_table(mloda_buf *out, const mloda_table *t, int64_t b
     MLODA_TRY(mloda_buf_puts(out, pretty ? "  {\n    " : "{", err));
     if (batch >= 0) {
         MLODA_TRY(mloda_buf_puts(out, "\"batch\": ", err));
-        MLODA_TRY(io_put_int64(out, batch, err));
+        MLODA_TRY(mloda_io_put_int64(out, batch, err));
         MLODA_TRY(mloda_buf_printf(out, err, ",%s", pretty ? nl : " "));
     }
     MLODA_TRY(mloda_buf_puts(out, "\"group\": ", err));
@@ -130,13 +130,13 @@ static mloda_status put_clean_string(mloda_buf *out, const char *s, mloda_error 
     return mloda_buf_json_string(out, clean, n, err);
 }
 
-mloda_status io_write_json_error(mloda_buf *out, int64_t batch, const mloda_error *e,
+mloda_status mloda_io_write_json_error(mloda_buf *out, int64_t batch, const mloda_error *e,
                                  mloda_error *err)
 {
     MLODA_TRY(mloda_buf_puts(out, "{", err));
     if (batch >= 0) {
         MLODA_TRY(mloda_buf_puts(out, "\"batch\": ", err));
-        MLODA_TRY(io_put_int64(out, batch, err));
+        MLODA_TRY(mloda_io_put_int64(out, batch, err));
         MLODA_TRY(mloda_buf_puts(out, ", ", err));
     }
     MLODA_TRY(mloda_buf_puts(out, "\"error\": {\"code\": ", err));

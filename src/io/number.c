@@ -115,7 +115,7 @@ static bool fast_double(const char *text, size_t len, double *out)
     return true;
 }
 
-bool io_number_parse(const char *text, size_t len, io_number *out)
+bool mloda_io_number_parse(const char *text, size_t len, io_number *out)
 {
     memset(out, 0, sizeof *out);
     out->is_int = looks_integer(text, len);

@@ -42,11 +42,11 @@ static bool is_bucket_shape(const io_jt *tree)
 static mloda_status option_number(const opt_ctx *c, const char *key, const io_jt *node,
                                   io_number *num, mloda_error *err)
 {
-    if (io_number_parse(node->text, node->len, num))
+    if (mloda_io_number_parse(node->text, node->len, num))
         return MLODA_OK;
     if (num->nomem)
         return MLODA_NOMEM(err, "a number");
-    return io_jt_error(c->source, node, MLODA_ERR_RANGE, c->subject, err,
+    return mloda_io_jt_error(c->source, node, MLODA_ERR_RANGE, c->subject, err,
                        "%s, %s '%s': the number %s is out of range", c->owner, c->noun, key,
                        node->text);
 }
@@ -70,10 +70,10 @@ static mloda_status append_list_item(const opt_ctx *c, const char *key, const io
     default:
         break;
     }
-    return io_jt_error(c->source, item, MLODA_ERR_OPTION, c->subject, err,
+    return mloda_io_jt_error(c->source, item, MLODA_ERR_OPTION, c->subject, err,
                        "%s, %s '%s': list items must be strings (without NUL), "
                        "numbers or true/false, found %s",
-                       c->owner, c->noun, key, io_jt_kind_text(item->kind));
+                       c->owner, c->noun, key, mloda_io_jt_kind_text(item->kind));
 }
 
 static mloda_status set_value(const opt_ctx *c, const io_jt *v, mloda_option_bucket bucket,
@@ -103,12 +103,12 @@ static mloda_status set_value(const opt_ctx *c, const io_jt *v, mloda_option_buc
     case IO_JT_OBJECT:
         break;
     }
-    return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+    return mloda_io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
                        "%s, %s '%s': a value is a string, number, true/false, "
                        "null or a list of those, found %s",
                        c->owner, c->noun, key,
                        v->kind == IO_JT_STRING ? "a string with a NUL character"
-                                               : io_jt_kind_text(v->kind));
+                                               : mloda_io_jt_kind_text(v->kind));
 }
 
 static mloda_status set_bucket(const opt_ctx *c, const io_jt *obj, mloda_option_bucket bucket,
@@ -117,28 +117,28 @@ static mloda_status set_bucket(const opt_ctx *c, const io_jt *obj, mloda_option_
     for (int64_t i = 0; i < obj->n; i++) {
         const io_jt *v = obj->items[i];
         if (v->key[0] == '\0')
-            return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+            return mloda_io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
                                "%s: %s %s name is empty", c->owner,
                                c->noun[0] == 'o' ? "an" : "a", c->noun);
         if (mloda_options_has(o, v->key))
-            return io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
+            return mloda_io_jt_error(c->source, v, MLODA_ERR_OPTION, c->subject, err,
                                "%s: %s '%s' is given twice", c->owner, c->noun, v->key);
         MLODA_TRY(set_value(c, v, bucket, o, err));
     }
     return MLODA_OK;
 }
 
-mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
+mloda_status mloda_io_build_options(const char *source, const char *feature, const io_jt *tree,
                               mloda_options **out, mloda_error *err)
 {
     opt_ctx c = {source, feature, "", "option"};
     (void)snprintf(c.owner, sizeof c.owner, "feature '%s'", feature);
     *out = NULL;
     if (tree->kind != IO_JT_OBJECT)
-        return io_jt_error(source, tree, MLODA_ERR_OPTION, feature, err,
+        return mloda_io_jt_error(source, tree, MLODA_ERR_OPTION, feature, err,
                            "feature '%s': \"options\" must be an object of option values, "
                            "found %s",
-                           feature, io_jt_kind_text(tree->kind));
+                           feature, mloda_io_jt_kind_text(tree->kind));
     mloda_options *o = mloda_options_new();
     if (o == NULL)
         return MLODA_NOMEM(err, "options");
@@ -161,16 +161,16 @@ mloda_status io_build_options(const char *source, const char *feature, const io_
     return MLODA_OK;
 }
 
-mloda_status io_build_params(const char *source, const char *owner, const char *subject,
+mloda_status mloda_io_build_params(const char *source, const char *owner, const char *subject,
                              const io_jt *tree, mloda_options **out, mloda_error *err)
 {
     opt_ctx c = {source, subject, "", "parameter"};
     (void)snprintf(c.owner, sizeof c.owner, "%s", owner);
     *out = NULL;
     if (tree->kind != IO_JT_OBJECT)
-        return io_jt_error(source, tree, MLODA_ERR_OPTION, subject, err,
+        return mloda_io_jt_error(source, tree, MLODA_ERR_OPTION, subject, err,
                            "%s: \"params\" must be an object of parameter values, found %s", owner,
-                           io_jt_kind_text(tree->kind));
+                           mloda_io_jt_kind_text(tree->kind));
     mloda_options *o = mloda_options_new();
     if (o == NULL)
         return MLODA_NOMEM(err, "parameters");

@@ -37,7 +37,7 @@ void mloda_source_reset(mloda_source_provider *p)
     memset(p, 0, sizeof *p);
 }
 
-const io_coltype *io_provider_stated(const io_provider *p, const char *column)
+const io_coltype *mloda_io_provider_stated(const io_provider *p, const char *column)
 {
     for (int64_t i = 0; i < p->n_types; i++)
         if (strcmp(p->type_names[i], column) == 0)
@@ -46,7 +46,7 @@ const io_coltype *io_provider_stated(const io_provider *p, const char *column)
 }
 
 /* "data/customers.csv" -> "customers" (the name without directory and last extension). */
-char *io_file_stem(const char *path)
+char *mloda_io_file_stem(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base != NULL ? base + 1 : path;
@@ -108,10 +108,10 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
                          mloda_source_provider *out, mloda_error *err)
 {
     static mloda_status (*const schema_fn[])(void *, mloda_table **, mloda_error *) = {
-        io_csv_provider_schema, io_ndjson_provider_schema, io_sqlite_provider_schema};
+        mloda_io_csv_provider_schema, mloda_io_ndjson_provider_schema, mloda_io_sqlite_provider_schema};
     static mloda_status (*const read_fn[])(void *, int64_t, const char *const *,
                                            mloda_table **, mloda_error *) = {
-        io_csv_provider_read, io_ndjson_provider_read, io_sqlite_provider_read};
+        mloda_io_csv_provider_read, mloda_io_ndjson_provider_read, mloda_io_sqlite_provider_read};
     mloda_error_enter(err);
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no provider to fill");
@@ -134,7 +134,7 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
     p->db_table = db_table != NULL ? mloda_strdup(db_table) : NULL;
     p->name = name != NULL ? mloda_strdup(name)
               : kind == IO_PROVIDER_SQLITE ? mloda_strdup(db_table)
-                                           : io_file_stem(path);
+                                           : mloda_io_file_stem(path);
     p->infer_rows = o.infer_rows == 0 ? DEFAULT_INFER_ROWS : o.infer_rows;
     p->busy_ms = o.busy_timeout_ms == 0 ? DEFAULT_BUSY_MS : o.busy_timeout_ms;
     if (p->path == NULL || p->name == NULL || (db_table != NULL && p->db_table == NULL)) {
@@ -193,7 +193,7 @@ mloda_status mloda_source_init_sqlite(const char *db_path, const char *table, co
     return make(IO_PROVIDER_SQLITE, db_path, table, name, opts, out, err);
 }
 
-mloda_status io_empty_table(int64_t n, const char *const *names, const io_coltype *types,
+mloda_status mloda_io_empty_table(int64_t n, const char *const *names, const io_coltype *types,
                              mloda_table **out, mloda_error *err)
 {
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
@@ -208,7 +208,7 @@ mloda_status io_empty_table(int64_t n, const char *const *names, const io_coltyp
             st = mloda_column_builder_finish(b, &cols[k], err);
     }
     if (st == MLODA_OK) {
-        st = io_columns_table(0, n, names, cols, out, err);
+        st = mloda_io_columns_table(0, n, names, cols, out, err);
     } else {
         for (int64_t k = 0; k < n; k++)
             mloda_column_release(cols[k]);
@@ -217,7 +217,7 @@ mloda_status io_empty_table(int64_t n, const char *const *names, const io_coltyp
     return st;
 }
 
-mloda_status io_columns_table(int64_t n_rows, int64_t n, const char *const *names,
+mloda_status mloda_io_columns_table(int64_t n_rows, int64_t n, const char *const *names,
                               mloda_column **cols, mloda_table **out, mloda_error *err)
 {
     const mloda_status st =

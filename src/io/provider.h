@@ -31,26 +31,26 @@ typedef struct io_provider {
 
 /** "data/customers.csv" -> "customers": the file name without directory and last extension
  *  (a new string, NULL when out of memory). */
-char *io_file_stem(const char *path);
+char *mloda_io_file_stem(const char *path);
 /** The stated type of column, or NULL. */
-const io_coltype *io_provider_stated(const io_provider *p, const char *column);
+const io_coltype *mloda_io_provider_stated(const io_provider *p, const char *column);
 
 /** A table of zero rows with these columns and types (schema()). */
-mloda_status io_empty_table(int64_t n, const char *const *names, const io_coltype *types,
+mloda_status mloda_io_empty_table(int64_t n, const char *const *names, const io_coltype *types,
                              mloda_table **out, mloda_error *err);
 /** A table of n_rows rows from finished columns (references taken over, also on failure). */
-mloda_status io_columns_table(int64_t n_rows, int64_t n, const char *const *names,
+mloda_status mloda_io_columns_table(int64_t n_rows, int64_t n, const char *const *names,
                               mloda_column **cols, mloda_table **out, mloda_error *err);
 
 /* The callbacks of each kind (provider_csv.c, provider_ndjson.c, provider_sqlite.c). */
-mloda_status io_csv_provider_schema(void *ud, mloda_table **out, mloda_error *err);
-mloda_status io_csv_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_csv_provider_schema(void *ud, mloda_table **out, mloda_error *err);
+mloda_status mloda_io_csv_provider_read(void *ud, int64_t n, const char *const *columns,
                                   mloda_table **out, mloda_error *err);
-mloda_status io_ndjson_provider_schema(void *ud, mloda_table **out, mloda_error *err);
-mloda_status io_ndjson_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_ndjson_provider_schema(void *ud, mloda_table **out, mloda_error *err);
+mloda_status mloda_io_ndjson_provider_read(void *ud, int64_t n, const char *const *columns,
                                      mloda_table **out, mloda_error *err);
-mloda_status io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error *err);
-mloda_status io_sqlite_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error *err);
+mloda_status mloda_io_sqlite_provider_read(void *ud, int64_t n, const char *const *columns,
                                      mloda_table **out, mloda_error *err);
 
 #endif /* MLODA_IO_PROVIDER_H */

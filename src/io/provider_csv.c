@@ -16,13 +16,13 @@ static mloda_status header_types(const io_provider *p, io_csv_table *t, io_colty
                                  mloda_error *err)
 {
     *out = NULL;
-    MLODA_TRY(io_csv_table_open(t, p->path, "CSV data source", p->name, p->origin, err));
-    MLODA_TRY(io_csv_table_header(t, true, err));
+    MLODA_TRY(mloda_io_csv_table_open(t, p->path, "CSV data source", p->name, p->origin, err));
+    MLODA_TRY(mloda_io_csv_table_header(t, true, err));
     io_coltype *types = mloda_calloc((size_t)t->n_header, sizeof *types);
     if (types == NULL)
         return MLODA_NOMEM(err, "CSV columns");
     *out = types;
-    MLODA_TRY(io_csv_table_infer(t, p->infer_rows, types, err));
+    MLODA_TRY(mloda_io_csv_table_infer(t, p->infer_rows, types, err));
     for (int64_t i = 0; i < p->n_types; i++) {
         int64_t at = 0;
         while (at < t->n_header && strcmp(t->header[at], p->type_names[i]) != 0)
@@ -37,7 +37,7 @@ static mloda_status header_types(const io_provider *p, io_csv_table *t, io_colty
     return MLODA_OK;
 }
 
-mloda_status io_csv_provider_schema(void *ud, mloda_table **out, mloda_error *err)
+mloda_status mloda_io_csv_provider_schema(void *ud, mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
     io_csv_table t = {.fd = -1};
@@ -45,9 +45,9 @@ mloda_status io_csv_provider_schema(void *ud, mloda_table **out, mloda_error *er
     *out = NULL;
     mloda_status st = header_types(p, &t, &types, err);
     if (st == MLODA_OK)
-        st = io_empty_table(t.n_header, (const char *const *)t.header, types, out, err);
+        st = mloda_io_empty_table(t.n_header, (const char *const *)t.header, types, out, err);
     mloda_free(types);
-    io_csv_table_reset(&t);
+    mloda_io_csv_table_reset(&t);
     return st;
 }
 
@@ -79,23 +79,23 @@ static mloda_status read_columns(const io_provider *p, int64_t n, const char *co
     mloda_status st = cols != NULL ? MLODA_OK : MLODA_NOMEM(err, "CSV columns");
     int64_t rows = 0, first_line = 0;
     if (st == MLODA_OK)
-        st = io_csv_table_open(&t, p->path, "CSV data source", p->name, p->origin, err);
+        st = mloda_io_csv_table_open(&t, p->path, "CSV data source", p->name, p->origin, err);
     if (st == MLODA_OK)
-        st = io_csv_table_header(&t, true, err);
+        st = mloda_io_csv_table_header(&t, true, err);
     if (st == MLODA_OK)
-        st = io_csv_table_select(&t, n, columns, want, true, err);
+        st = mloda_io_csv_table_select(&t, n, columns, want, true, err);
     if (st == MLODA_OK)
-        st = io_csv_table_read(&t, INT64_MAX, false, &rows, &first_line, err);
+        st = mloda_io_csv_table_read(&t, INT64_MAX, false, &rows, &first_line, err);
     if (st == MLODA_OK)
-        st = io_csv_table_finish(&t, cols, err);
+        st = mloda_io_csv_table_finish(&t, cols, err);
     if (st == MLODA_OK)
-        st = io_columns_table(rows, n, columns, cols, out, err);
-    io_csv_table_reset(&t);
+        st = mloda_io_columns_table(rows, n, columns, cols, out, err);
+    mloda_io_csv_table_reset(&t);
     mloda_free(cols);
     return st;
 }
 
-mloda_status io_csv_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_csv_provider_read(void *ud, int64_t n, const char *const *columns,
                                   mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
@@ -107,7 +107,7 @@ mloda_status io_csv_provider_read(void *ud, int64_t n, const char *const *column
                                    : MLODA_NOMEM(err, "CSV columns");
     if (st == MLODA_OK)
         st = wanted_types(&t, types, n, columns, want, err);
-    io_csv_table_reset(&t);
+    mloda_io_csv_table_reset(&t);
     mloda_free(types);
     if (st == MLODA_OK)
         st = read_columns(p, n, columns, want, out, err);

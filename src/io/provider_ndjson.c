@@ -22,7 +22,7 @@ static mloda_status open_file(const io_provider *p, int *fd, mloda_error *err)
         return MLODA_OK;
     char why[128];
     return mloda_error_set(err, MLODA_ERR_IO, p->path, "cannot open NDJSON data source %s: %s",
-                           p->path, io_errno_text(errno, why, sizeof why));
+                           p->path, mloda_io_errno_text(errno, why, sizeof why));
 }
 
 /* The columns and their types: keys of the sample rows, then stated columns it lacks.
@@ -31,16 +31,16 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
                           mloda_error *err)
 {
     *out_types = NULL;
-    io_json_rows_init(r, p->path, p->name, p->origin, true);
-    io_json_rows_stated(r, p->n_types, (const char *const *)p->type_names, p->types);
+    mloda_io_json_rows_init(r, p->path, p->name, p->origin, true);
+    mloda_io_json_rows_stated(r, p->n_types, (const char *const *)p->type_names, p->types);
     int fd = -1;
     MLODA_TRY(open_file(p, &fd, err));
-    mloda_status st = io_json_rows_read_fd(r, fd, p->infer_rows, err);
+    mloda_status st = mloda_io_json_rows_read_fd(r, fd, p->infer_rows, err);
     (void)close(fd);
     for (int64_t i = 0; i < p->n_types && st == MLODA_OK; i++) {
         int64_t at = 0;
         if (!mloda_strmap_get(&r->index, p->type_names[i], &at))
-            st = io_json_rows_add_column(r, p->type_names[i], &p->types[i], err);
+            st = mloda_io_json_rows_add_column(r, p->type_names[i], &p->types[i], err);
     }
     if (st != MLODA_OK)
         return st;
@@ -52,7 +52,7 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
         mloda_free(types);
         return MLODA_NOMEM(err, "NDJSON columns");
     }
-    st = io_json_rows_finish(r, cols, err);
+    st = mloda_io_json_rows_finish(r, cols, err);
     for (int64_t k = 0; k < n && st == MLODA_OK; k++) {
         /* INVALID: an unreadable column (objects), left out of the schema */
         types[k].type = cols[k] != NULL ? mloda_column_type(cols[k]) : MLODA_TYPE_INVALID;
@@ -70,7 +70,7 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
     return MLODA_OK;
 }
 
-mloda_status io_ndjson_provider_schema(void *ud, mloda_table **out, mloda_error *err)
+mloda_status mloda_io_ndjson_provider_schema(void *ud, mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
     io_json_rows r;
@@ -87,9 +87,9 @@ mloda_status io_ndjson_provider_schema(void *ud, mloda_table **out, mloda_error 
         types[n++] = types[k];
     }
     if (st == MLODA_OK)
-        st = io_empty_table(n, (const char *const *)r.columns, types, out, err);
+        st = mloda_io_empty_table(n, (const char *const *)r.columns, types, out, err);
     mloda_free(types);
-    io_json_rows_reset(&r);
+    mloda_io_json_rows_reset(&r);
     return st;
 }
 
@@ -97,28 +97,28 @@ static mloda_status read_rows(const io_provider *p, int64_t n, const char *const
                               const io_coltype *want, mloda_table **out, mloda_error *err)
 {
     io_json_rows r;
-    io_json_rows_init(&r, p->path, p->name, p->origin, false);
+    mloda_io_json_rows_init(&r, p->path, p->name, p->origin, false);
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
     mloda_status st = cols != NULL ? MLODA_OK : MLODA_NOMEM(err, "NDJSON columns");
     for (int64_t k = 0; k < n && st == MLODA_OK; k++)
-        st = io_json_rows_add_column(&r, columns[k], &want[k], err);
+        st = mloda_io_json_rows_add_column(&r, columns[k], &want[k], err);
     int fd = -1;
     if (st == MLODA_OK)
         st = open_file(p, &fd, err);
     if (st == MLODA_OK) {
-        st = io_json_rows_read_fd(&r, fd, -1, err);
+        st = mloda_io_json_rows_read_fd(&r, fd, -1, err);
         (void)close(fd);
     }
     if (st == MLODA_OK)
-        st = io_json_rows_finish(&r, cols, err);
+        st = mloda_io_json_rows_finish(&r, cols, err);
     if (st == MLODA_OK)
-        st = io_columns_table(r.n_rows, n, columns, cols, out, err);
+        st = mloda_io_columns_table(r.n_rows, n, columns, cols, out, err);
     mloda_free(cols);
-    io_json_rows_reset(&r);
+    mloda_io_json_rows_reset(&r);
     return st;
 }
 
-mloda_status io_ndjson_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_ndjson_provider_read(void *ud, int64_t n, const char *const *columns,
                                      mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
@@ -139,7 +139,7 @@ mloda_status io_ndjson_provider_read(void *ud, int64_t n, const char *const *col
                                  "%s: no row of the sample has a readable key '%s'", p->path,
                                  columns[k]);
     }
-    io_json_rows_reset(&sample);
+    mloda_io_json_rows_reset(&sample);
     mloda_free(types);
     if (st == MLODA_OK)
         st = read_rows(p, n, columns, want, out, err);

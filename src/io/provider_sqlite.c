@@ -95,7 +95,7 @@ static mloda_status no_table(const io_provider *p, io_sql_reader *r, mloda_error
     char *copies[64];
     int n = 0;
     char list[300] = "";
-    if (io_sql_prepare(r, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+    if (mloda_io_sql_prepare(r, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                           "AND name NOT LIKE 'sqlite_%' ORDER BY name",
                        NULL) == MLODA_OK) {
         while (n < 64 && sqlite3_step(r->stmt) == SQLITE_ROW) {
@@ -109,7 +109,7 @@ static mloda_status no_table(const io_provider *p, io_sql_reader *r, mloda_error
             n++;
         }
     }
-    const char *near = io_closest(p->db_table, names, (size_t)n);
+    const char *near = mloda_io_closest(p->db_table, names, (size_t)n);
     mloda_error_set(err, MLODA_ERR_SCHEMA, p->db_table,
                     "SQLite database %s has no table '%s'%s%s%s (tables: %s)", p->path,
                     p->db_table, near != NULL ? "; did you mean '" : "",
@@ -126,17 +126,17 @@ static mloda_status sample_type(const io_provider *p, io_sql_reader *r, sql_col 
     mloda_buf q = {0};
     mloda_status st = mloda_buf_puts(&q, "SELECT typeof(v) FROM (SELECT ", err);
     if (st == MLODA_OK)
-        st = io_sql_quote(&q, c->name, err);
+        st = mloda_io_sql_quote(&q, c->name, err);
     if (st == MLODA_OK)
         st = mloda_buf_puts(&q, " AS v FROM ", err);
     if (st == MLODA_OK)
-        st = io_sql_quote(&q, p->db_table, err);
+        st = mloda_io_sql_quote(&q, p->db_table, err);
     if (st == MLODA_OK && p->infer_rows >= 0)
         st = mloda_buf_printf(&q, err, " LIMIT %lld", (long long)p->infer_rows);
     if (st == MLODA_OK)
         st = mloda_buf_puts(&q, ") GROUP BY 1", err);
     if (st == MLODA_OK)
-        st = io_sql_prepare(r, q.data, err);
+        st = mloda_io_sql_prepare(r, q.data, err);
     bool integer = false, real = false, text = false, blob = false;
     int rc = SQLITE_DONE;
     while (st == MLODA_OK && (rc = sqlite3_step(r->stmt)) == SQLITE_ROW) {
@@ -161,15 +161,15 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
                                  mloda_error *err)
 {
     memset(s, 0, sizeof *s);
-    MLODA_TRY(io_sql_open(r, p->path, p->busy_ms, p->name, p->origin, err));
+    MLODA_TRY(mloda_io_sql_open(r, p->path, p->busy_ms, p->name, p->origin, err));
     mloda_buf q = {0};
     mloda_status st = mloda_buf_puts(&q, "PRAGMA table_info(", err);
     if (st == MLODA_OK)
-        st = io_sql_quote(&q, p->db_table, err);
+        st = mloda_io_sql_quote(&q, p->db_table, err);
     if (st == MLODA_OK)
         st = mloda_buf_putc(&q, ')', err);
     if (st == MLODA_OK)
-        st = io_sql_prepare(r, q.data, err);
+        st = mloda_io_sql_prepare(r, q.data, err);
     mloda_buf_reset(&q);
     int rc = SQLITE_DONE;
     while (st == MLODA_OK && (rc = sqlite3_step(r->stmt)) == SQLITE_ROW) {
@@ -181,7 +181,7 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
                           : MLODA_NOMEM(err, "a column name");
     }
     if (st == MLODA_OK && rc != SQLITE_DONE)
-        st = io_sql_is_locked(r)
+        st = mloda_io_sql_is_locked(r)
                  ? mloda_error_set(err, MLODA_ERR_IO, p->path,
                                    "%s: the database is locked by another connection (%s)",
                                    p->path, sqlite3_errmsg(r->db))
@@ -191,7 +191,7 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
     if (st == MLODA_OK && s->n == 0)
         st = no_table(p, r, err);
     for (int64_t i = 0; i < s->n && st == MLODA_OK; i++) {
-        const io_coltype *stated = io_provider_stated(p, s->cols[i].name);
+        const io_coltype *stated = mloda_io_provider_stated(p, s->cols[i].name);
         if (stated != NULL) {
             s->cols[i].type = *stated;
             s->cols[i].skip = false;
@@ -212,7 +212,7 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
     return st;
 }
 
-mloda_status io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error *err)
+mloda_status mloda_io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
     io_sql_reader r;
@@ -232,11 +232,11 @@ mloda_status io_sqlite_provider_schema(void *ud, mloda_table **out, mloda_error 
         n++;
     }
     if (st == MLODA_OK)
-        st = io_empty_table(n, names, types, out, err);
+        st = mloda_io_empty_table(n, names, types, out, err);
     mloda_free((void *)names);
     mloda_free(types);
     schema_reset(&s);
-    io_sql_reset(&r);
+    mloda_io_sql_reset(&r);
     return st;
 }
 
@@ -247,10 +247,10 @@ static mloda_status select_text(const io_provider *p, int64_t n, const char *con
     for (int64_t k = 0; k < n; k++) {
         if (k > 0)
             MLODA_TRY(mloda_buf_puts(q, ", ", err));
-        MLODA_TRY(io_sql_quote(q, columns[k], err));
+        MLODA_TRY(mloda_io_sql_quote(q, columns[k], err));
     }
     MLODA_TRY(mloda_buf_puts(q, " FROM ", err));
-    return io_sql_quote(q, p->db_table, err);
+    return mloda_io_sql_quote(q, p->db_table, err);
 }
 
 /* The types of the requested columns; a BLOB or unknown column is an error. */
@@ -270,7 +270,7 @@ static mloda_status wanted_types(const io_provider *p, const sql_schema *s, int6
     return MLODA_OK;
 }
 
-mloda_status io_sqlite_provider_read(void *ud, int64_t n, const char *const *columns,
+mloda_status mloda_io_sqlite_provider_read(void *ud, int64_t n, const char *const *columns,
                                      mloda_table **out, mloda_error *err)
 {
     const io_provider *p = ud;
@@ -288,20 +288,20 @@ mloda_status io_sqlite_provider_read(void *ud, int64_t n, const char *const *col
     if (st == MLODA_OK)
         st = select_text(p, n, columns, &q, err);
     if (st == MLODA_OK)
-        st = io_sql_prepare(&r, q.data, err);
+        st = mloda_io_sql_prepare(&r, q.data, err);
     if (st == MLODA_OK)
-        st = io_sql_select(&r, n, columns, want, true, err);
+        st = mloda_io_sql_select(&r, n, columns, want, true, err);
     int64_t rows = 0, first = 0;
     if (st == MLODA_OK)
-        st = io_sql_read(&r, INT64_MAX, false, &rows, &first, err);
+        st = mloda_io_sql_read(&r, INT64_MAX, false, &rows, &first, err);
     if (st == MLODA_OK)
-        st = io_sql_finish(&r, cols, err);
+        st = mloda_io_sql_finish(&r, cols, err);
     if (st == MLODA_OK)
-        st = io_columns_table(rows, n, columns, cols, out, err);
+        st = mloda_io_columns_table(rows, n, columns, cols, out, err);
     mloda_buf_reset(&q);
     mloda_free(cols);
     mloda_free(want);
     schema_reset(&s);
-    io_sql_reset(&r);
+    mloda_io_sql_reset(&r);
     return st;
 }

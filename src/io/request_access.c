@@ -81,7 +81,7 @@ static mloda_status stated_types(const access *a, const char *name,
                                  mloda_source_column_type **out, int64_t *n, mloda_error *err)
 {
     *out = NULL;
-    *n = io_schema_n_columns(a->ctx->schema, name);
+    *n = mloda_io_schema_n_columns(a->ctx->schema, name);
     if (*n == 0)
         return MLODA_OK;
     mloda_source_column_type *t = mloda_calloc((size_t)*n, sizeof *t);
@@ -89,7 +89,7 @@ static mloda_status stated_types(const access *a, const char *name,
         return MLODA_NOMEM(err, "column types");
     for (int64_t k = 0; k < *n; k++) {
         io_coltype c;
-        t[k].column = io_schema_column(a->ctx->schema, name, k, &c);
+        t[k].column = mloda_io_schema_column(a->ctx->schema, name, k, &c);
         t[k].type = c.type;
         t[k].list_size = c.list_size;
         if (c.type == MLODA_TYPE_FLOAT64_LIST && c.list_size < 1) {
@@ -111,7 +111,7 @@ static mloda_status claim_name(access *a, const io_jt *node, const char *name, c
 {
     int64_t at = 0;
     if (mloda_strmap_get(&a->names, name, &at))
-        return io_jt_error(a->ctx->source, node, MLODA_ERR_DUPLICATE, name, err,
+        return mloda_io_jt_error(a->ctx->source, node, MLODA_ERR_DUPLICATE, name, err,
                            "two data sources are named '%s': %s and %s (give one a \"name\")",
                            name, a->where != NULL && at < a->n_where ? a->where[at] : "?", path);
     if (a->n_where == a->cap_where) {
@@ -134,7 +134,7 @@ static mloda_status add_source(access *a, const io_jt *node, io_provider_kind ki
                                const char *path, const char *db_table, const char *name,
                                mloda_error *err)
 {
-    char *stem = name == NULL && kind != IO_PROVIDER_SQLITE ? io_file_stem(path) : NULL;
+    char *stem = name == NULL && kind != IO_PROVIDER_SQLITE ? mloda_io_file_stem(path) : NULL;
     const char *table_name = name != NULL ? name : kind == IO_PROVIDER_SQLITE ? db_table : stem;
     mloda_source_column_type *types = NULL;
     int64_t n_types = 0;
@@ -142,7 +142,7 @@ static mloda_status add_source(access *a, const io_jt *node, io_provider_kind ki
         return MLODA_NOMEM(err, "a name");
     mloda_status st = MLODA_OK;
     if (table_name[0] == '\0')
-        st = io_jt_error(a->ctx->source, node, MLODA_ERR_PARSE, path, err,
+        st = mloda_io_jt_error(a->ctx->source, node, MLODA_ERR_PARSE, path, err,
                          "the file name %s gives no table name; add a \"name\"", path);
     if (st == MLODA_OK)
         st = claim_name(a, node, table_name, path, err);
@@ -177,24 +177,24 @@ static mloda_status add_file(access *a, const io_jt *f, int64_t index, mloda_err
             const char *key = f->items[i]->key;
             if (strcmp(key, "path") != 0 && strcmp(key, "name") != 0 &&
                 strcmp(key, "format") != 0) {
-                const char *near = io_closest(key, file_keys, 3);
-                return io_jt_error(src, f->items[i], MLODA_ERR_PARSE, key, err,
+                const char *near = mloda_io_closest(key, file_keys, 3);
+                return mloda_io_jt_error(src, f->items[i], MLODA_ERR_PARSE, key, err,
                                    "data_access file %lld: unknown key '%s'%s%s%s; the keys are "
                                    "\"path\", \"name\" and \"format\"",
                                    (long long)index, key, near ? " (did you mean '" : "",
                                    near ? near : "", near ? "'?)" : "");
             }
         }
-        path = io_jt_get(f, "path");
-        name = io_jt_get(f, "name");
-        format = io_jt_get(f, "format");
+        path = mloda_io_jt_get(f, "path");
+        name = mloda_io_jt_get(f, "name");
+        format = mloda_io_jt_get(f, "format");
     }
     const io_jt *bad = path == NULL || path->kind != IO_JT_STRING || path->len == 0 ? path
                        : name != NULL && (name->kind != IO_JT_STRING || name->len == 0) ? name
                        : format != NULL && format->kind != IO_JT_STRING                 ? format
                                                                                         : NULL;
     if (path == NULL || bad != NULL)
-        return io_jt_error(src, bad != NULL ? bad : f, MLODA_ERR_PARSE, "files", err,
+        return mloda_io_jt_error(src, bad != NULL ? bad : f, MLODA_ERR_PARSE, "files", err,
                            "data_access file %lld: a file is a path string or {\"path\": ..., "
                            "\"name\": ..., \"format\": \"csv\" | \"ndjson\"} with non-empty "
                            "strings",
@@ -205,11 +205,11 @@ static mloda_status add_file(access *a, const io_jt *f, int64_t index, mloda_err
                : strcmp(format->text, "ndjson") == 0 ? KIND_NDJSON
                                                      : KIND_UNKNOWN;
     if (kind == KIND_UNKNOWN && format != NULL)
-        return io_jt_error(src, format, MLODA_ERR_PARSE, path->text, err,
+        return mloda_io_jt_error(src, format, MLODA_ERR_PARSE, path->text, err,
                            "data_access file %s: \"format\" must be \"csv\" or \"ndjson\"",
                            path->text);
     if (kind == KIND_UNKNOWN)
-        return io_jt_error(src, path, MLODA_ERR_PARSE, path->text, err,
+        return mloda_io_jt_error(src, path, MLODA_ERR_PARSE, path->text, err,
                            "data_access file %s: unknown kind of file; files are %s (or say "
                            "\"format\")",
                            path->text, kind_text);
@@ -234,7 +234,7 @@ static mloda_status note(access *a, const char *dir, const char *file, const cha
 {
     char text[600];
     (void)snprintf(text, sizeof text, "skipping %s/%s: %s", dir, file, why);
-    return io_request_note(a->ctx->out, text, err);
+    return mloda_io_request_note(a->ctx->out, text, err);
 }
 
 /* The folder's files in name order: sources for the known kinds, notes for the rest. */
@@ -266,10 +266,10 @@ static mloda_status scan_folder(access *a, const io_jt *node, const char *dir, c
 static mloda_status add_folder(access *a, const io_jt *f, int64_t index, mloda_error *err)
 {
     if (f->kind != IO_JT_STRING || f->len == 0 || strlen(f->text) != f->len)
-        return io_jt_error(a->ctx->source, f, MLODA_ERR_PARSE, "folders", err,
+        return mloda_io_jt_error(a->ctx->source, f, MLODA_ERR_PARSE, "folders", err,
                            "data_access folder %lld: a folder is a non-empty path string, "
                            "found %s",
-                           (long long)index, io_jt_kind_text(f->kind));
+                           (long long)index, mloda_io_jt_kind_text(f->kind));
     char *dir = resolve(a, f->text);
     if (dir == NULL)
         return MLODA_NOMEM(err, "a path");
@@ -280,8 +280,8 @@ static mloda_status add_folder(access *a, const io_jt *f, int64_t index, mloda_e
     if (d == NULL) {
         char why[128];
         const mloda_status st =
-            io_jt_error(a->ctx->source, f, MLODA_ERR_IO, dir, err, "cannot list folder %s: %s",
-                        dir, io_errno_text(errno, why, sizeof why));
+            mloda_io_jt_error(a->ctx->source, f, MLODA_ERR_IO, dir, err, "cannot list folder %s: %s",
+                        dir, mloda_io_errno_text(errno, why, sizeof why));
         mloda_free(dir);
         return st;
     }
@@ -320,18 +320,18 @@ static mloda_status add_sqlite(access *a, const io_jt *s, int64_t index, mloda_e
 {
     const char *src = a->ctx->source;
     if (s->kind != IO_JT_OBJECT)
-        return io_jt_error(src, s, MLODA_ERR_PARSE, "sqlite", err,
+        return mloda_io_jt_error(src, s, MLODA_ERR_PARSE, "sqlite", err,
                            "data_access sqlite %lld: a database table is an object {\"path\": "
                            "..., \"table\": ..., \"name\": ...}, found %s",
-                           (long long)index, io_jt_kind_text(s->kind));
+                           (long long)index, mloda_io_jt_kind_text(s->kind));
     for (int64_t i = 0; i < s->n; i++) {
         const char *key = s->items[i]->key;
         size_t k = 0;
         while (k < 3 && strcmp(key, sqlite_keys[k]) != 0)
             k++;
         if (k == 3) {
-            const char *near = io_closest(key, sqlite_keys, 3);
-            return io_jt_error(src, s->items[i], MLODA_ERR_PARSE, key, err,
+            const char *near = mloda_io_closest(key, sqlite_keys, 3);
+            return mloda_io_jt_error(src, s->items[i], MLODA_ERR_PARSE, key, err,
                                "data_access sqlite %lld: unknown key '%s'%s%s%s; the keys are "
                                "\"path\", \"table\" and \"name\"",
                                (long long)index, key, near ? " (did you mean '" : "",
@@ -339,19 +339,19 @@ static mloda_status add_sqlite(access *a, const io_jt *s, int64_t index, mloda_e
         }
     }
     for (size_t k = 0; k < 3; k++) {
-        const io_jt *v = io_jt_get(s, sqlite_keys[k]);
+        const io_jt *v = mloda_io_jt_get(s, sqlite_keys[k]);
         if ((v == NULL && k < 2) ||
             (v != NULL && (v->kind != IO_JT_STRING || v->len == 0 || strlen(v->text) != v->len)))
-            return io_jt_error(src, v != NULL ? v : s, MLODA_ERR_PARSE, sqlite_keys[k], err,
+            return mloda_io_jt_error(src, v != NULL ? v : s, MLODA_ERR_PARSE, sqlite_keys[k], err,
                                "data_access sqlite %lld: \"%s\" must be a non-empty string%s",
                                (long long)index, sqlite_keys[k],
                                v == NULL ? " (it is missing)" : "");
     }
-    const io_jt *name = io_jt_get(s, "name");
-    char *full = resolve(a, io_jt_get(s, "path")->text);
+    const io_jt *name = mloda_io_jt_get(s, "name");
+    char *full = resolve(a, mloda_io_jt_get(s, "path")->text);
     if (full == NULL)
         return MLODA_NOMEM(err, "a path");
-    const mloda_status st = add_source(a, s, IO_PROVIDER_SQLITE, full, io_jt_get(s, "table")->text,
+    const mloda_status st = add_source(a, s, IO_PROVIDER_SQLITE, full, mloda_io_jt_get(s, "table")->text,
                                        name != NULL ? name->text : NULL, err);
     mloda_free(full);
     return st;
@@ -361,13 +361,13 @@ static mloda_status each(access *a, const io_jt *tree, const char *key,
                          mloda_status (*fn)(access *, const io_jt *, int64_t, mloda_error *),
                          mloda_error *err)
 {
-    const io_jt *list = io_jt_get(tree, key);
+    const io_jt *list = mloda_io_jt_get(tree, key);
     if (list == NULL)
         return MLODA_OK;
     if (list->kind != IO_JT_ARRAY)
-        return io_jt_error(a->ctx->source, list, MLODA_ERR_PARSE, key, err,
+        return mloda_io_jt_error(a->ctx->source, list, MLODA_ERR_PARSE, key, err,
                            "data_access \"%s\" must be an array, found %s", key,
-                           io_jt_kind_text(list->kind));
+                           mloda_io_jt_kind_text(list->kind));
     for (int64_t i = 0; i < list->n; i++)
         MLODA_TRY(fn(a, list->items[i], i, err));
     return MLODA_OK;
@@ -379,10 +379,10 @@ static mloda_status check_access_keys(const io_access_ctx *ctx, const io_jt *tre
                                       mloda_error *err)
 {
     if (tree->kind != IO_JT_OBJECT)
-        return io_jt_error(ctx->source, tree, MLODA_ERR_PARSE, "data_access", err,
+        return mloda_io_jt_error(ctx->source, tree, MLODA_ERR_PARSE, "data_access", err,
                            "\"data_access\" must be an object {\"files\": [...], \"folders\": "
                            "[...], \"sqlite\": [...]}, found %s",
-                           io_jt_kind_text(tree->kind));
+                           mloda_io_jt_kind_text(tree->kind));
     for (int64_t i = 0; i < tree->n; i++) {
         const char *key = tree->items[i]->key;
         size_t k = 0;
@@ -390,8 +390,8 @@ static mloda_status check_access_keys(const io_access_ctx *ctx, const io_jt *tre
             k++;
         if (k < 4)
             continue;
-        const char *near = io_closest(key, access_keys, 4);
-        return io_jt_error(ctx->source, tree->items[i], MLODA_ERR_PARSE, key, err,
+        const char *near = mloda_io_closest(key, access_keys, 4);
+        return mloda_io_jt_error(ctx->source, tree->items[i], MLODA_ERR_PARSE, key, err,
                            "unknown key '%s' in \"data_access\"%s%s%s; the keys are files, "
                            "folders, sqlite and infer_rows",
                            key, near ? " (did you mean '" : "", near ? near : "",
@@ -400,7 +400,7 @@ static mloda_status check_access_keys(const io_access_ctx *ctx, const io_jt *tre
     return MLODA_OK;
 }
 
-mloda_status io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
+mloda_status mloda_io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
                                   mloda_request *req, mloda_error *err)
 {
     MLODA_TRY(check_access_keys(ctx, tree, err));
@@ -408,12 +408,12 @@ mloda_status io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
     memset(&a, 0, sizeof a);
     a.ctx = ctx;
     a.req = req;
-    const io_jt *infer = io_jt_get(tree, "infer_rows");
+    const io_jt *infer = mloda_io_jt_get(tree, "infer_rows");
     if (infer != NULL) {
         char *end = NULL;
         const long long v = infer->kind == IO_JT_NUMBER ? strtoll(infer->text, &end, 10) : 0;
         if (infer->kind != IO_JT_NUMBER || *end != '\0' || v < -1 || v == 0)
-            return io_jt_error(ctx->source, infer, MLODA_ERR_PARSE, "infer_rows", err,
+            return mloda_io_jt_error(ctx->source, infer, MLODA_ERR_PARSE, "infer_rows", err,
                                "\"infer_rows\" must be a whole number of rows >= 1, or -1 for "
                                "every row");
         a.infer_rows = v;

@@ -10,42 +10,42 @@
 #include "io/json_tree.h"
 
 /** The closest of choices to word (small edit distance), or NULL. */
-const char *io_closest(const char *word, const char *const *choices, size_t n);
+const char *mloda_io_closest(const char *word, const char *const *choices, size_t n);
 
 /** Sets err to "source: line L, column C: <message>" for node (subject may be NULL). */
-mloda_status io_jt_error(const char *source, const io_jt *node, mloda_status code,
+mloda_status mloda_io_jt_error(const char *source, const io_jt *node, mloda_status code,
                          const char *subject, mloda_error *err, const char *fmt, ...)
     MLODA_PRINTF(6, 7);
 
 /** The "features" array into req (strings or {"name": N, "options": {...}}). */
-mloda_status io_build_features(const char *source, const io_jt *features, mloda_request *req,
+mloda_status mloda_io_build_features(const char *source, const io_jt *features, mloda_request *req,
                                mloda_error *err);
 /** "column_ordering": "request_order" | "alphabetical". */
-mloda_status io_build_ordering(const char *source, const io_jt *ordering, mloda_request *req,
+mloda_status mloda_io_build_ordering(const char *source, const io_jt *ordering, mloda_request *req,
                                mloda_error *err);
 /** "schema": {"Table": {"column": "type name"}} into schema. */
-mloda_status io_build_schema(const char *source, const io_jt *tree, io_schema *schema,
+mloda_status mloda_io_build_schema(const char *source, const io_jt *tree, io_schema *schema,
                              mloda_error *err);
 /** A feature's "options" object into a new mloda_options (*out NULL on failure). Plain
  *  {"key": value} puts every key in the context bucket; {"group": {...}, "context": {...}}
  *  chooses buckets explicitly. */
-mloda_status io_build_options(const char *source, const char *feature, const io_jt *tree,
+mloda_status mloda_io_build_options(const char *source, const char *feature, const io_jt *tree,
                               mloda_options **out, mloda_error *err);
 
 /** A "params" object (links, filters) into a new mloda_options, every key in the context
  *  bucket. owner names the holder in messages ("link 0", "filter 1 on 'v'"); subject is
  *  the error's subject. */
-mloda_status io_build_params(const char *source, const char *owner, const char *subject,
+mloda_status mloda_io_build_params(const char *source, const char *owner, const char *subject,
                              const io_jt *tree, mloda_options **out, mloda_error *err);
 
 /** "links": [{"type", "left": {"table", "on"}, "right": {...}, "params"}] into req. */
-mloda_status io_build_links(const char *source, const io_jt *links, mloda_request *req,
+mloda_status mloda_io_build_links(const char *source, const io_jt *links, mloda_request *req,
                             mloda_error *err);
 /** "filters": [{"column", "type", "params"}] into req. */
-mloda_status io_build_filters(const char *source, const io_jt *filters, mloda_request *req,
+mloda_status mloda_io_build_filters(const char *source, const io_jt *filters, mloda_request *req,
                               mloda_error *err);
 /** "row_id_column": "name". */
-mloda_status io_build_row_id(const char *source, const io_jt *node, mloda_request *req,
+mloda_status mloda_io_build_row_id(const char *source, const io_jt *node, mloda_request *req,
                              mloda_error *err);
 
 /** Where the request's relative paths start and where notes go. */
@@ -58,9 +58,9 @@ typedef struct io_access_ctx {
 
 /** "data_access": {"files": [...], "folders": [...], "sqlite": [...], "infer_rows": N}:
  *  a data-source provider per file or table, added to req. */
-mloda_status io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
+mloda_status mloda_io_build_data_access(const io_access_ctx *ctx, const io_jt *tree,
                                   mloda_request *req, mloda_error *err);
 /** Appends a note for the command to show (a skipped file). */
-mloda_status io_request_note(io_request *r, const char *text, mloda_error *err);
+mloda_status mloda_io_request_note(io_request *r, const char *text, mloda_error *err);
 
 #endif /* MLODA_IO_REQUEST_BUILD_H */

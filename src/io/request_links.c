@@ -29,8 +29,8 @@ static mloda_status check_keys(const char *source, const io_jt *obj, const char 
             (void)snprintf(list + len, sizeof list - len, "%s\"%s\"",
                            j == 0 ? "" : j + 1 == n ? " and " : ", ", allowed[j]);
         }
-        const char *near = io_closest(key, allowed, n);
-        return io_jt_error(source, obj->items[i], MLODA_ERR_PARSE, key, err,
+        const char *near = mloda_io_closest(key, allowed, n);
+        return mloda_io_jt_error(source, obj->items[i], MLODA_ERR_PARSE, key, err,
                            "%s: unknown key '%s'%s%s%s; the keys are %s", what, key,
                            near ? " (did you mean '" : "", near ? near : "",
                            near ? "'?)" : "", list);
@@ -48,9 +48,9 @@ static bool is_name(const io_jt *node)
 static mloda_status need_name(const char *source, const io_jt *obj, const char *key,
                               const char *what, const char **out, mloda_error *err)
 {
-    const io_jt *v = io_jt_get(obj, key);
+    const io_jt *v = mloda_io_jt_get(obj, key);
     if (!is_name(v))
-        return io_jt_error(source, v != NULL ? v : obj, MLODA_ERR_PARSE, key, err,
+        return mloda_io_jt_error(source, v != NULL ? v : obj, MLODA_ERR_PARSE, key, err,
                            "%s: \"%s\" must be a non-empty string%s", what, key,
                            v == NULL ? " (it is missing)" : "");
     *out = v->text;
@@ -73,10 +73,10 @@ static mloda_status key_columns(const char *source, const io_jt *on, const char 
         const io_jt *item = on->kind == IO_JT_ARRAY ? on->items[i] : on;
         if (!is_name(item)) {
             mloda_free((void *)names);
-            return io_jt_error(source, item, MLODA_ERR_PARSE, "on", err,
+            return mloda_io_jt_error(source, item, MLODA_ERR_PARSE, "on", err,
                                "%s: \"on\" must be a column name or an array of column names, "
                                "found %s",
-                               what, io_jt_kind_text(item->kind));
+                               what, mloda_io_jt_kind_text(item->kind));
         }
         names[i] = item->text;
     }
@@ -93,15 +93,15 @@ static mloda_status link_side(const char *source, const io_jt *link, const char 
 {
     char where[64];
     (void)snprintf(where, sizeof where, "%s, \"%s\"", what, key);
-    const io_jt *side = io_jt_get(link, key);
+    const io_jt *side = mloda_io_jt_get(link, key);
     if (side == NULL || side->kind != IO_JT_OBJECT)
-        return io_jt_error(source, side != NULL ? side : link, MLODA_ERR_PARSE, key, err,
+        return mloda_io_jt_error(source, side != NULL ? side : link, MLODA_ERR_PARSE, key, err,
                            "%s: \"%s\" must be an object {\"table\": \"Name\", \"on\": "
                            "[\"column\", ...]}%s",
                            what, key, side == NULL ? " (it is missing)" : "");
     MLODA_TRY(check_keys(source, side, where, side_keys, 2, err));
     MLODA_TRY(need_name(source, side, "table", where, table, err));
-    return key_columns(source, io_jt_get(side, "on"), where, on, n_on, err);
+    return key_columns(source, mloda_io_jt_get(side, "on"), where, on, n_on, err);
 }
 
 static const char *const link_keys[] = {"type", "left", "right", "params"};
@@ -112,10 +112,10 @@ static mloda_status add_link(const char *source, const io_jt *link, int64_t inde
     char what[32];
     (void)snprintf(what, sizeof what, "link %lld", (long long)index);
     if (link->kind != IO_JT_OBJECT)
-        return io_jt_error(source, link, MLODA_ERR_PARSE, "links", err,
+        return mloda_io_jt_error(source, link, MLODA_ERR_PARSE, "links", err,
                            "%s: a link is an object {\"type\": ..., \"left\": {...}, "
                            "\"right\": {...}}, found %s",
-                           what, io_jt_kind_text(link->kind));
+                           what, mloda_io_jt_kind_text(link->kind));
     MLODA_TRY(check_keys(source, link, what, link_keys, 4, err));
     const char *type = NULL, *left = NULL, *right = NULL;
     const char **lon = NULL, **ron = NULL;
@@ -127,13 +127,13 @@ static mloda_status add_link(const char *source, const io_jt *link, int64_t inde
     if (st == MLODA_OK)
         st = link_side(source, link, "right", what, &right, &ron, &n_right, err);
     if (st == MLODA_OK && n_left != n_right)
-        st = io_jt_error(source, link, MLODA_ERR_PARSE, "on", err,
+        st = mloda_io_jt_error(source, link, MLODA_ERR_PARSE, "on", err,
                          "%s: \"left\" has %lld key columns and \"right\" %lld; keys are "
                          "matched in pairs",
                          what, (long long)n_left, (long long)n_right);
-    const io_jt *ptree = io_jt_get(link, "params");
+    const io_jt *ptree = mloda_io_jt_get(link, "params");
     if (st == MLODA_OK && ptree != NULL)
-        st = io_build_params(source, what, "params", ptree, &params, err);
+        st = mloda_io_build_params(source, what, "params", ptree, &params, err);
     if (st == MLODA_OK)
         st = mloda_request_add_link(req, type, left, right, n_left, lon, ron, params, err);
     mloda_options_free(params);
@@ -142,13 +142,13 @@ static mloda_status add_link(const char *source, const io_jt *link, int64_t inde
     return st;
 }
 
-mloda_status io_build_links(const char *source, const io_jt *links, mloda_request *req,
+mloda_status mloda_io_build_links(const char *source, const io_jt *links, mloda_request *req,
                             mloda_error *err)
 {
     if (links->kind != IO_JT_ARRAY)
-        return io_jt_error(source, links, MLODA_ERR_PARSE, "links", err,
+        return mloda_io_jt_error(source, links, MLODA_ERR_PARSE, "links", err,
                            "\"links\" must be an array of link objects, found %s",
-                           io_jt_kind_text(links->kind));
+                           mloda_io_jt_kind_text(links->kind));
     for (int64_t i = 0; i < links->n; i++)
         MLODA_TRY(add_link(source, links->items[i], i, req, err));
     return MLODA_OK;
@@ -162,43 +162,43 @@ static mloda_status add_filter(const char *source, const io_jt *f, int64_t index
     char what[32];
     (void)snprintf(what, sizeof what, "filter %lld", (long long)index);
     if (f->kind != IO_JT_OBJECT)
-        return io_jt_error(source, f, MLODA_ERR_PARSE, "filters", err,
+        return mloda_io_jt_error(source, f, MLODA_ERR_PARSE, "filters", err,
                            "%s: a filter is an object {\"column\": ..., \"type\": ..., "
                            "\"params\": {...}}, found %s",
-                           what, io_jt_kind_text(f->kind));
+                           what, mloda_io_jt_kind_text(f->kind));
     MLODA_TRY(check_keys(source, f, what, filter_keys, 3, err));
     const char *column = NULL, *type = NULL;
     MLODA_TRY(need_name(source, f, "column", what, &column, err));
     MLODA_TRY(need_name(source, f, "type", what, &type, err));
     mloda_options *params = NULL;
-    const io_jt *ptree = io_jt_get(f, "params");
+    const io_jt *ptree = mloda_io_jt_get(f, "params");
     char owner[200];
     (void)snprintf(owner, sizeof owner, "%s (%s on '%.100s')", what, type, column);
     if (ptree != NULL)
-        MLODA_TRY(io_build_params(source, owner, column, ptree, &params, err));
+        MLODA_TRY(mloda_io_build_params(source, owner, column, ptree, &params, err));
     const mloda_status st = mloda_request_add_filter(req, type, column, params, err);
     mloda_options_free(params);
     return st;
 }
 
-mloda_status io_build_filters(const char *source, const io_jt *filters, mloda_request *req,
+mloda_status mloda_io_build_filters(const char *source, const io_jt *filters, mloda_request *req,
                               mloda_error *err)
 {
     if (filters->kind != IO_JT_ARRAY)
-        return io_jt_error(source, filters, MLODA_ERR_PARSE, "filters", err,
+        return mloda_io_jt_error(source, filters, MLODA_ERR_PARSE, "filters", err,
                            "\"filters\" must be an array of filter objects, found %s",
-                           io_jt_kind_text(filters->kind));
+                           mloda_io_jt_kind_text(filters->kind));
     for (int64_t i = 0; i < filters->n; i++)
         MLODA_TRY(add_filter(source, filters->items[i], i, req, err));
     return MLODA_OK;
 }
 
-mloda_status io_build_row_id(const char *source, const io_jt *node, mloda_request *req,
+mloda_status mloda_io_build_row_id(const char *source, const io_jt *node, mloda_request *req,
                              mloda_error *err)
 {
     if (!is_name(node))
-        return io_jt_error(source, node, MLODA_ERR_PARSE, "row_id_column", err,
+        return mloda_io_jt_error(source, node, MLODA_ERR_PARSE, "row_id_column", err,
                            "\"row_id_column\" must be a non-empty column name, found %s",
-                           io_jt_kind_text(node->kind));
+                           mloda_io_jt_kind_text(node->kind));
     return mloda_request_set_row_id_column(req, node->text, err);
 }

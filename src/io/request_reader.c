@@ -53,10 +53,10 @@ typedef struct request_reader {
 
 static void reader_reset(request_reader *r)
 {
-    io_api_reader_reset(&r->api);
-    io_jt_builder_reset(&r->tree);
+    mloda_io_api_reader_reset(&r->api);
+    mloda_io_jt_builder_reset(&r->tree);
     for (int k = 0; k < RQ_N_KEYS; k++)
-        io_jt_free(r->trees[k]);
+        mloda_io_jt_free(r->trees[k]);
     mloda_api_data_free(r->api_data);
     memset(r, 0, sizeof *r);
 }
@@ -90,7 +90,7 @@ static mloda_status begin_value(request_reader *r, const io_json_event *ev, mlod
                              memcmp(rq_key_names[k], ev->text, ev->len) != 0))
         k++;
     if (k == RQ_N_KEYS) {
-        const char *near = io_closest(key, rq_key_names, RQ_N_KEYS);
+        const char *near = mloda_io_closest(key, rq_key_names, RQ_N_KEYS);
         return mloda_error_set(err, MLODA_ERR_PARSE, key,
                                "unknown key '%s' in the request%s%s%s; the keys are features, "
                                "api_data, schema, column_ordering, links, filters, "
@@ -108,7 +108,7 @@ static mloda_status begin_value(request_reader *r, const io_json_event *ev, mlod
     r->skip_depth = 0;
     if (!r->skipping && k == RQ_API_DATA)
         return MLODA_OK; /* api reader was prepared by the caller */
-    io_jt_builder_init(&r->tree);
+    mloda_io_jt_builder_init(&r->tree);
     return MLODA_OK;
 }
 
@@ -118,15 +118,15 @@ static mloda_status value_event(request_reader *r, const io_json_event *ev, mlod
     if (r->skipping) {
         complete = skip_event(r, ev);
     } else if (r->current == RQ_API_DATA) {
-        MLODA_TRY(io_api_reader_event(&r->api, ev, err));
-        complete = io_api_reader_done(&r->api);
+        MLODA_TRY(mloda_io_api_reader_event(&r->api, ev, err));
+        complete = mloda_io_api_reader_done(&r->api);
         if (complete)
-            r->api_data = io_api_reader_take(&r->api);
+            r->api_data = mloda_io_api_reader_take(&r->api);
     } else {
-        MLODA_TRY(io_jt_builder_event(&r->tree, ev, err));
+        MLODA_TRY(mloda_io_jt_builder_event(&r->tree, ev, err));
         complete = r->tree.done;
         if (complete)
-            r->trees[r->current] = io_jt_builder_take(&r->tree);
+            r->trees[r->current] = mloda_io_jt_builder_take(&r->tree);
     }
     if (complete)
         r->state = RQ_KEYS;
@@ -142,7 +142,7 @@ static mloda_status request_event(void *self, const io_json_event *ev, mloda_err
             return mloda_error_set(err, MLODA_ERR_PARSE, NULL,
                                    "a request is a JSON object {\"features\": [...], "
                                    "\"api_data\": {...}}, found %s",
-                                   io_json_kind_text(ev->kind));
+                                   mloda_io_json_kind_text(ev->kind));
         r->state = RQ_KEYS;
         return MLODA_OK;
     case RQ_KEYS:
@@ -171,11 +171,11 @@ static mloda_status parse_pass(request_reader *r, const char *text, size_t len,
                                const char *source, mloda_error *err)
 {
     io_json_parser p;
-    MLODA_TRY(io_json_parser_init(&p, request_event, r, source, 1, 0, err));
-    mloda_status st = io_json_parser_feed(&p, text, len, err);
+    MLODA_TRY(mloda_io_json_parser_init(&p, request_event, r, source, 1, 0, err));
+    mloda_status st = mloda_io_json_parser_feed(&p, text, len, err);
     if (st == MLODA_OK)
-        st = io_json_parser_finish(&p, err);
-    io_json_parser_reset(&p);
+        st = mloda_io_json_parser_finish(&p, err);
+    mloda_io_json_parser_reset(&p);
     return st;
 }
 
@@ -201,7 +201,7 @@ static mloda_status read_schema(const char *text, size_t len, const char *source
     r.schema_only = true;
     mloda_status st = parse_pass(&r, text, len, source, err);
     if (st == MLODA_OK && r.trees[RQ_SCHEMA] != NULL)
-        st = io_build_schema(source, r.trees[RQ_SCHEMA], schema, err);
+        st = mloda_io_build_schema(source, r.trees[RQ_SCHEMA], schema, err);
     reader_reset(&r);
     return st;
 }
@@ -217,33 +217,33 @@ static mloda_status build_request(request_reader *r, const char *source, const c
     out->request = mloda_request_new();
     if (out->request == NULL)
         return MLODA_NOMEM(err, "a request");
-    MLODA_TRY(io_build_features(source, r->trees[RQ_FEATURES], out->request, err));
+    MLODA_TRY(mloda_io_build_features(source, r->trees[RQ_FEATURES], out->request, err));
     if (r->trees[RQ_ORDERING] != NULL)
-        MLODA_TRY(io_build_ordering(source, r->trees[RQ_ORDERING], out->request, err));
+        MLODA_TRY(mloda_io_build_ordering(source, r->trees[RQ_ORDERING], out->request, err));
     if (r->trees[RQ_LINKS] != NULL)
-        MLODA_TRY(io_build_links(source, r->trees[RQ_LINKS], out->request, err));
+        MLODA_TRY(mloda_io_build_links(source, r->trees[RQ_LINKS], out->request, err));
     if (r->trees[RQ_FILTERS] != NULL)
-        MLODA_TRY(io_build_filters(source, r->trees[RQ_FILTERS], out->request, err));
+        MLODA_TRY(mloda_io_build_filters(source, r->trees[RQ_FILTERS], out->request, err));
     if (r->trees[RQ_ROW_ID] != NULL)
-        MLODA_TRY(io_build_row_id(source, r->trees[RQ_ROW_ID], out->request, err));
+        MLODA_TRY(mloda_io_build_row_id(source, r->trees[RQ_ROW_ID], out->request, err));
     if (r->trees[RQ_DATA_ACCESS] != NULL) {
         const io_access_ctx ctx = {source, base_dir, out->schema, out};
-        MLODA_TRY(io_build_data_access(&ctx, r->trees[RQ_DATA_ACCESS], out->request, err));
+        MLODA_TRY(mloda_io_build_data_access(&ctx, r->trees[RQ_DATA_ACCESS], out->request, err));
     }
     out->api_data = r->api_data != NULL ? r->api_data : mloda_api_data_new();
     r->api_data = NULL;
     if (out->api_data == NULL)
         return MLODA_NOMEM(err, "api_data");
-    return io_schema_add_api_data(out->schema, out->api_data, err);
+    return mloda_io_schema_add_api_data(out->schema, out->api_data, err);
 }
 
-mloda_status io_request_parse(const char *text, size_t len, const char *source, io_request *out,
+mloda_status mloda_io_request_parse(const char *text, size_t len, const char *source, io_request *out,
                               mloda_error *err)
 {
-    return io_request_parse_in(text, len, source, NULL, out, err);
+    return mloda_io_request_parse_in(text, len, source, NULL, out, err);
 }
 
-mloda_status io_request_parse_in(const char *text, size_t len, const char *source,
+mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char *source,
                                  const char *base_dir, io_request *out, mloda_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -254,24 +254,24 @@ mloda_status io_request_parse_in(const char *text, size_t len, const char *sourc
                                "%s is empty: a request is a JSON object {\"features\": [...], "
                                "\"api_data\": {...}}",
                                source);
-    out->schema = io_schema_new();
+    out->schema = mloda_io_schema_new();
     if (out->schema == NULL)
         return MLODA_NOMEM(err, "a schema");
     mloda_status st = read_schema(text, len, source, out->schema, err);
     request_reader r;
     memset(&r, 0, sizeof r);
-    io_api_reader_init(&r.api, out->schema, "the request's \"schema\"", "\"api_data\"");
+    mloda_io_api_reader_init(&r.api, out->schema, "the request's \"schema\"", "\"api_data\"");
     if (st == MLODA_OK)
         st = parse_pass(&r, text, len, source, err);
     if (st == MLODA_OK)
         st = build_request(&r, source, base_dir, out, err);
     reader_reset(&r);
     if (st != MLODA_OK)
-        io_request_reset(out);
+        mloda_io_request_reset(out);
     return st;
 }
 
-mloda_status io_request_note(io_request *r, const char *text, mloda_error *err)
+mloda_status mloda_io_request_note(io_request *r, const char *text, mloda_error *err)
 {
     char **notes = mloda_realloc(r->notes, (size_t)(r->n_notes + 1) * sizeof *notes);
     if (notes == NULL)
@@ -284,14 +284,14 @@ mloda_status io_request_note(io_request *r, const char *text, mloda_error *err)
     return MLODA_OK;
 }
 
-void io_request_reset(io_request *r)
+void mloda_io_request_reset(io_request *r)
 {
     for (int64_t i = 0; i < r->n_notes; i++)
         mloda_free(r->notes[i]);
     mloda_free(r->notes);
     mloda_request_free(r->request);
     mloda_api_data_free(r->api_data);
-    io_schema_free(r->schema);
+    mloda_io_schema_free(r->schema);
     memset(r, 0, sizeof *r);
 }
 
@@ -313,7 +313,7 @@ static mloda_status read_all(int fd, const char *path, mloda_buf *b, mloda_error
     }
 }
 
-mloda_status io_request_read_file(const char *path, io_request *out, mloda_error *err)
+mloda_status mloda_io_request_read_file(const char *path, io_request *out, mloda_error *err)
 {
     memset(out, 0, sizeof *out);
     const bool is_stdin = strcmp(path, "-") == 0;
@@ -338,7 +338,7 @@ mloda_status io_request_read_file(const char *path, io_request *out, mloda_error
         }
     }
     if (st == MLODA_OK)
-        st = io_request_parse_in(text.data != NULL ? text.data : "", text.len,
+        st = mloda_io_request_parse_in(text.data != NULL ? text.data : "", text.len,
                                  is_stdin ? "stdin" : path, dir, out, err);
     mloda_free(dir);
     mloda_buf_reset(&text);

@@ -25,7 +25,7 @@ struct io_schema {
     int64_t cap;
 };
 
-bool io_coltype_parse(const char *name, io_coltype *out)
+bool mloda_io_coltype_parse(const char *name, io_coltype *out)
 {
     static const struct {
         const char *name;
@@ -58,7 +58,7 @@ bool io_coltype_parse(const char *name, io_coltype *out)
     return true;
 }
 
-void io_coltype_name(const io_coltype *t, char *buf, size_t cap)
+void mloda_io_coltype_name(const io_coltype *t, char *buf, size_t cap)
 {
     if (t->type == MLODA_TYPE_FLOAT64_LIST && t->list_size > 0)
         (void)snprintf(buf, cap, "float64_list[%d]", (int)t->list_size);
@@ -66,12 +66,12 @@ void io_coltype_name(const io_coltype *t, char *buf, size_t cap)
         (void)snprintf(buf, cap, "%s", mloda_type_name(t->type));
 }
 
-io_schema *io_schema_new(void)
+io_schema *mloda_io_schema_new(void)
 {
     return mloda_calloc(1, sizeof(io_schema));
 }
 
-void io_schema_free(io_schema *s)
+void mloda_io_schema_free(io_schema *s)
 {
     if (s == NULL)
         return;
@@ -121,7 +121,7 @@ static mloda_status append_entry(io_schema *s, const char *table, const char *co
     return MLODA_OK;
 }
 
-mloda_status io_schema_set(io_schema *s, const char *table, const char *column,
+mloda_status mloda_io_schema_set(io_schema *s, const char *table, const char *column,
                            const io_coltype *type, mloda_error *err)
 {
     char *key = join_key(table, column);
@@ -143,7 +143,7 @@ mloda_status io_schema_set(io_schema *s, const char *table, const char *column,
     return st;
 }
 
-bool io_schema_get(const io_schema *s, const char *table, const char *column, io_coltype *out)
+bool mloda_io_schema_get(const io_schema *s, const char *table, const char *column, io_coltype *out)
 {
     if (s == NULL || s->n == 0)
         return false;
@@ -173,20 +173,20 @@ static io_coltype column_type(const mloda_column *c)
     return t;
 }
 
-mloda_status io_schema_add_api_data(io_schema *s, const mloda_api_data *api, mloda_error *err)
+mloda_status mloda_io_schema_add_api_data(io_schema *s, const mloda_api_data *api, mloda_error *err)
 {
     for (int64_t i = 0; i < mloda_api_data_n_tables(api); i++) {
         const char *tname = mloda_api_data_table_name(api, i);
         const mloda_table *t = mloda_api_data_table(api, i);
         for (int64_t k = 0; k < mloda_table_n_columns(t); k++) {
             const io_coltype type = column_type(mloda_table_column(t, k));
-            MLODA_TRY(io_schema_set(s, tname, mloda_table_column_name(t, k), &type, err));
+            MLODA_TRY(mloda_io_schema_set(s, tname, mloda_table_column_name(t, k), &type, err));
         }
     }
     return MLODA_OK;
 }
 
-int64_t io_schema_n_columns(const io_schema *s, const char *table)
+int64_t mloda_io_schema_n_columns(const io_schema *s, const char *table)
 {
     int64_t n = 0;
     for (int64_t i = 0; s != NULL && i < s->n; i++)
@@ -194,7 +194,7 @@ int64_t io_schema_n_columns(const io_schema *s, const char *table)
     return n;
 }
 
-const char *io_schema_column(const io_schema *s, const char *table, int64_t k,
+const char *mloda_io_schema_column(const io_schema *s, const char *table, int64_t k,
                              io_coltype *out_type)
 {
     for (int64_t i = 0; s != NULL && i < s->n; i++) {
@@ -209,12 +209,12 @@ const char *io_schema_column(const io_schema *s, const char *table, int64_t k,
     return NULL;
 }
 
-int64_t io_schema_n_tables(const io_schema *s)
+int64_t mloda_io_schema_n_tables(const io_schema *s)
 {
     return s != NULL ? (int64_t)s->tables.count : 0;
 }
 
-const char *io_schema_table(const io_schema *s, int64_t i)
+const char *mloda_io_schema_table(const io_schema *s, int64_t i)
 {
     /* tables in first-seen order: walk entries, counting each table's first entry */
     for (int64_t e = 0; s != NULL && e < s->n; e++) {

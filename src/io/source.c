@@ -1,6 +1,6 @@
 /*
- * source.c: io_source_open picks the kind of batch source from the path and options;
- * io_source_next / _free dispatch through the source's vtable.
+ * source.c: mloda_io_source_open picks the kind of batch source from the path and options;
+ * mloda_io_source_next / _free dispatch through the source's vtable.
  */
 #include "io/source.h"
 
@@ -13,14 +13,14 @@
 
 #include "util/util.h"
 
-const char *io_errno_text(int errnum, char *buf, size_t cap)
+const char *mloda_io_errno_text(int errnum, char *buf, size_t cap)
 {
     if (strerror_r(errnum, buf, cap) != 0)
         (void)snprintf(buf, cap, "error %d", errnum);
     return buf;
 }
 
-void io_info_set_file(io_batch_info *info, const char *name)
+void mloda_io_info_set_file(io_batch_info *info, const char *name)
 {
     (void)snprintf(info->file, sizeof info->file, "%s", name);
 }
@@ -47,16 +47,16 @@ static mloda_status open_json_file(const char *path, const io_schema *schema, io
     if (fd < 0) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open batches %s: %s", path,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     const mloda_status st =
-        io_json_source_open(fd, true, path, ends_with(path, ".json"), schema, out, err);
+        mloda_io_json_source_open(fd, true, path, ends_with(path, ".json"), schema, out, err);
     if (st != MLODA_OK)
         (void)close(fd);
     return st;
 }
 
-mloda_status io_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
                             const io_source_options *opts, io_source **out, mloda_error *err)
 {
     static const io_source_options none = {0};
@@ -64,26 +64,26 @@ mloda_status io_source_open(const char *path, const io_schema *schema,
     if (opts == NULL)
         opts = &none;
     if (opts->sql != NULL)
-        return io_sqlite_source_open(path, schema, opts, out, err);
+        return mloda_io_sqlite_source_open(path, schema, opts, out, err);
     if (strcmp(path, "-") == 0)
-        return io_json_source_open(STDIN_FILENO, false, "stdin", false, schema, out, err);
+        return mloda_io_json_source_open(STDIN_FILENO, false, "stdin", false, schema, out, err);
     struct stat st;
     if (stat(path, &st) != 0) {
         char why[128];
         return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open batches %s: %s", path,
-                               io_errno_text(errno, why, sizeof why));
+                               mloda_io_errno_text(errno, why, sizeof why));
     }
     if (S_ISDIR(st.st_mode))
-        return io_dir_source_open(path, schema, opts, out, err);
+        return mloda_io_dir_source_open(path, schema, opts, out, err);
     if (opts->watch)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "--watch needs a directory, and %s is not one", path);
     if (ends_with(path, ".csv"))
-        return io_csv_source_open(path, schema, opts, out, err);
+        return mloda_io_csv_source_open(path, schema, opts, out, err);
     return open_json_file(path, schema, out, err);
 }
 
-mloda_status io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
+mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
                             mloda_error *err)
 {
     memset(info, 0, sizeof *info);
@@ -91,7 +91,7 @@ mloda_status io_source_next(io_source *src, mloda_api_data **out, io_batch_info 
     return src->next(src, out, info, err);
 }
 
-void io_source_free(io_source *src)
+void mloda_io_source_free(io_source *src)
 {
     if (src != NULL)
         src->free(src);

@@ -25,35 +25,35 @@ typedef struct io_batch_parser {
 
 /** Starts a document whose first byte is at (line, byte); line_start_byte is where that
  *  line begins (for column numbers). The parser must not move until _end/_reset. */
-mloda_status io_batch_parser_begin(io_batch_parser *bp, const io_schema *schema,
+mloda_status mloda_io_batch_parser_begin(io_batch_parser *bp, const io_schema *schema,
                                    const char *source, int64_t line, int64_t byte,
                                    int64_t line_start_byte, mloda_error *err);
-mloda_status io_batch_parser_feed(io_batch_parser *bp, const char *data, size_t len,
+mloda_status mloda_io_batch_parser_feed(io_batch_parser *bp, const char *data, size_t len,
                                   mloda_error *err);
 /** Ends the document: *out is its api_data (owned by the caller) or NULL on failure. */
-mloda_status io_batch_parser_end(io_batch_parser *bp, mloda_api_data **out, mloda_error *err);
-void io_batch_parser_reset(io_batch_parser *bp);
+mloda_status mloda_io_batch_parser_end(io_batch_parser *bp, mloda_api_data **out, mloda_error *err);
+void mloda_io_batch_parser_reset(io_batch_parser *bp);
 
 /** A source of JSON batches read from fd: one batch per non-blank line, or, when
  *  whole_document, the whole input as one batch. own_fd closes fd on free. name is
  *  copied. */
-mloda_status io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
+mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
                                  const io_schema *schema, io_source **out, mloda_error *err);
-mloda_status io_dir_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_dir_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err);
-mloda_status io_csv_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_csv_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err);
-mloda_status io_sqlite_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_sqlite_source_open(const char *path, const io_schema *schema,
                                    const io_source_options *opts, io_source **out,
                                    mloda_error *err);
 
 /** The api_data table that CSV or SQL rows fill: `wanted`, or the schema's only table.
  *  *out is a copy. Errors: MLODA_ERR_INVALID_ARG naming what is missing. */
-mloda_status io_pick_table(const io_schema *schema, const char *wanted, const char *what,
+mloda_status mloda_io_pick_table(const io_schema *schema, const char *wanted, const char *what,
                            char **out, mloda_error *err);
 /** Copies name into info->file (truncating). */
-void io_info_set_file(io_batch_info *info, const char *name);
+void mloda_io_info_set_file(io_batch_info *info, const char *name);
 
 #endif /* MLODA_IO_SOURCE_H */

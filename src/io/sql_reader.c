@@ -12,7 +12,7 @@
 #include "io/json_events.h"
 #include "util/util.h"
 
-mloda_status io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
+mloda_status mloda_io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
                          const char *origin, mloda_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -29,13 +29,13 @@ mloda_status io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const 
     return MLODA_OK;
 }
 
-bool io_sql_is_locked(const io_sql_reader *r)
+bool mloda_io_sql_is_locked(const io_sql_reader *r)
 {
     const int code = r->db != NULL ? sqlite3_errcode(r->db) & 0xff : SQLITE_OK;
     return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
-mloda_status io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err)
+mloda_status mloda_io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err)
 {
     (void)sqlite3_finalize(r->stmt);
     r->stmt = NULL;
@@ -43,7 +43,7 @@ mloda_status io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err)
     r->done = false;
     if (sqlite3_prepare_v2(r->db, sql, -1, &r->stmt, NULL) == SQLITE_OK)
         return MLODA_OK;
-    if (io_sql_is_locked(r))
+    if (mloda_io_sql_is_locked(r))
         return mloda_error_set(err, MLODA_ERR_IO, r->name,
                                "%s: the database is locked by another connection (%s)", r->name,
                                sqlite3_errmsg(r->db));
@@ -55,7 +55,7 @@ static void reset_readers(io_sql_reader *r)
 {
     if (r->readers != NULL)
         for (int64_t k = 0; k < r->n_slots; k++)
-            io_colreader_reset(&r->readers[k]);
+            mloda_io_colreader_reset(&r->readers[k]);
     r->reading = false;
 }
 
@@ -73,7 +73,7 @@ static void drop_selection(io_sql_reader *r)
     r->n_slots = 0;
 }
 
-void io_sql_reset(io_sql_reader *r)
+void mloda_io_sql_reset(io_sql_reader *r)
 {
     drop_selection(r);
     (void)sqlite3_finalize(r->stmt);
@@ -82,7 +82,7 @@ void io_sql_reset(io_sql_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-mloda_status io_sql_select(io_sql_reader *r, int64_t n, const char *const *names,
+mloda_status mloda_io_sql_select(io_sql_reader *r, int64_t n, const char *const *names,
                            const io_coltype *types, bool require, mloda_error *err)
 {
     drop_selection(r);
@@ -129,22 +129,22 @@ static mloda_status take_value(io_sql_reader *r, int i, io_column_reader *c, mlo
         kind = SQLITE_TEXT; /* a number stored in a text column reads as SQLite prints it */
     switch (kind) {
     case SQLITE_NULL:
-        return io_colreader_null(c, err);
+        return mloda_io_colreader_null(c, err);
     case SQLITE_INTEGER:
         if (c->want.type == MLODA_TYPE_BOOL)
-            return io_colreader_bool(c, sqlite3_column_int64(r->stmt, i) != 0, err);
-        return io_colreader_int64(c, sqlite3_column_int64(r->stmt, i), err);
+            return mloda_io_colreader_bool(c, sqlite3_column_int64(r->stmt, i) != 0, err);
+        return mloda_io_colreader_int64(c, sqlite3_column_int64(r->stmt, i), err);
     case SQLITE_FLOAT:
-        return io_colreader_float64(c, sqlite3_column_double(r->stmt, i), err);
+        return mloda_io_colreader_float64(c, sqlite3_column_double(r->stmt, i), err);
     case SQLITE_TEXT: {
         const unsigned char *text = sqlite3_column_text(r->stmt, i);
         const int len = sqlite3_column_bytes(r->stmt, i);
         if (text == NULL && sqlite3_errcode(r->db) == SQLITE_NOMEM)
             return MLODA_NOMEM(err, "a SQLite value");
-        return io_colreader_text(c, text != NULL ? (const char *)text : "", (size_t)len, err);
+        return mloda_io_colreader_text(c, text != NULL ? (const char *)text : "", (size_t)len, err);
     }
     default:
-        return io_colreader_reject(c, "a BLOB", err);
+        return mloda_io_colreader_reject(c, "a BLOB", err);
     }
 }
 
@@ -158,7 +158,7 @@ static mloda_status take_row(io_sql_reader *r, mloda_error *err)
             char where[300];
             (void)snprintf(where, sizeof where, "%s: result row %lld: ", r->name,
                            (long long)r->n_rows);
-            io_error_prefix(err, where);
+            mloda_io_error_prefix(err, where);
             return st;
         }
     }
@@ -170,11 +170,11 @@ static void start_readers(io_sql_reader *r)
     if (r->reading)
         return;
     for (int64_t k = 0; k < r->n_slots; k++)
-        io_colreader_init(&r->readers[k], r->table, r->columns[k], &r->types[k], r->origin);
+        mloda_io_colreader_init(&r->readers[k], r->table, r->columns[k], &r->types[k], r->origin);
     r->reading = true;
 }
 
-mloda_status io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t *out_rows,
+mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t *out_rows,
                          int64_t *out_first_row, mloda_error *err)
 {
     *out_rows = 0;
@@ -217,14 +217,14 @@ mloda_status io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t
     return MLODA_OK;
 }
 
-mloda_status io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err)
+mloda_status mloda_io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err)
 {
     mloda_status st = MLODA_OK;
     for (int64_t k = 0; k < r->n_slots; k++)
         out[k] = NULL;
     start_readers(r); /* nothing read: empty columns of the wanted types */
     for (int64_t k = 0; k < r->n_slots && st == MLODA_OK; k++)
-        st = io_colreader_finish(&r->readers[k], &out[k], err);
+        st = mloda_io_colreader_finish(&r->readers[k], &out[k], err);
     reset_readers(r);
     if (st != MLODA_OK)
         for (int64_t k = 0; k < r->n_slots; k++) {
@@ -234,7 +234,7 @@ mloda_status io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *er
     return st;
 }
 
-mloda_status io_sql_quote(mloda_buf *b, const char *name, mloda_error *err)
+mloda_status mloda_io_sql_quote(mloda_buf *b, const char *name, mloda_error *err)
 {
     MLODA_TRY(mloda_buf_putc(b, '"', err));
     for (const char *p = name; *p != '\0'; p++) {

@@ -38,19 +38,19 @@ typedef struct io_sql_reader {
  * long a statement waits for a writer's lock (<= 0: not at all). table and origin are
  * borrowed for messages. Errors: MLODA_ERR_IO naming the file, MLODA_ERR_NOMEM.
  */
-mloda_status io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
+mloda_status mloda_io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
                          const char *origin, mloda_error *err);
 /** Prepares sql (replacing an earlier statement). Errors: MLODA_ERR_IO "PATH: the query
  *  cannot run: MESSAGE (query: SQL)", or "PATH is locked ..." when a writer holds it. */
-mloda_status io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err);
+mloda_status mloda_io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err);
 /** True when the last failure was SQLITE_BUSY / SQLITE_LOCKED. */
-bool io_sql_is_locked(const io_sql_reader *r);
+bool mloda_io_sql_is_locked(const io_sql_reader *r);
 /**
  * Matches result columns to the n wanted names (borrowed until _reset) and their types.
  * Slots follow the order of names; with require a name the query does not return is
  * MLODA_ERR_SCHEMA, otherwise it is left out. Result columns nobody wants are skipped.
  */
-mloda_status io_sql_select(io_sql_reader *r, int64_t n, const char *const *names,
+mloda_status mloda_io_sql_select(io_sql_reader *r, int64_t n, const char *const *names,
                            const io_coltype *types, bool require, mloda_error *err);
 /**
  * Steps up to max_rows rows into the readers; *out_rows rows taken (0 at the end),
@@ -59,13 +59,13 @@ mloda_status io_sql_select(io_sql_reader *r, int64_t n, const char *const *names
  * max_rows rows are stepped over first. A failing step ends the query: MLODA_ERR_IO.
  * After a failure the readers are empty.
  */
-mloda_status io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t *out_rows,
+mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t *out_rows,
                          int64_t *out_first_row, mloda_error *err);
 /** The rows read so far, one column per slot (new references), readers emptied. */
-mloda_status io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err);
-void io_sql_reset(io_sql_reader *r);
+mloda_status mloda_io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err);
+void mloda_io_sql_reset(io_sql_reader *r);
 
 /** Appends name as a SQL identifier: in double quotes, inner quotes doubled. */
-mloda_status io_sql_quote(mloda_buf *b, const char *name, mloda_error *err);
+mloda_status mloda_io_sql_quote(mloda_buf *b, const char *name, mloda_error *err);
 
 #endif /* MLODA_IO_SQL_READER_H */

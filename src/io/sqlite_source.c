@@ -35,7 +35,7 @@ static mloda_status build_batch(sqlite_source *s, mloda_api_data **out, mloda_er
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
     if (cols == NULL)
         return MLODA_NOMEM(err, "SQL columns");
-    mloda_status st = io_sql_finish(&s->sql, cols, err);
+    mloda_status st = mloda_io_sql_finish(&s->sql, cols, err);
     *out = st == MLODA_OK ? mloda_api_data_new() : NULL;
     if (st == MLODA_OK && *out == NULL)
         st = MLODA_NOMEM(err, "api_data");
@@ -58,11 +58,11 @@ static mloda_status sqlite_next(io_source *base, mloda_api_data **out, io_batch_
     sqlite_source *s = (sqlite_source *)base;
     *out = NULL;
     int64_t rows = 0, first_row = 0;
-    const mloda_status st = io_sql_read(&s->sql, s->batch_rows, true, &rows, &first_row, err);
+    const mloda_status st = mloda_io_sql_read(&s->sql, s->batch_rows, true, &rows, &first_row, err);
     if (rows > 0) {
         info->index = s->n_batches++;
         info->line = first_row;
-        io_info_set_file(info, s->sql.name);
+        mloda_io_info_set_file(info, s->sql.name);
     }
     if (st != MLODA_OK || rows == 0)
         return st;
@@ -72,7 +72,7 @@ static mloda_status sqlite_next(io_source *base, mloda_api_data **out, io_batch_
 static void sqlite_free(io_source *base)
 {
     sqlite_source *s = (sqlite_source *)base;
-    io_sql_reset(&s->sql);
+    mloda_io_sql_reset(&s->sql);
     mloda_free((void *)s->names);
     mloda_free(s->types);
     mloda_free(s->table);
@@ -82,25 +82,25 @@ static void sqlite_free(io_source *base)
 static mloda_status open_query(sqlite_source *s, const char *path, const char *sql,
                                const io_schema *schema, mloda_error *err)
 {
-    MLODA_TRY(io_sql_open(&s->sql, path, BUSY_TIMEOUT_MS, s->table, "the prepared request",
+    MLODA_TRY(mloda_io_sql_open(&s->sql, path, BUSY_TIMEOUT_MS, s->table, "the prepared request",
                           err));
-    MLODA_TRY(io_sql_prepare(&s->sql, sql, err));
+    MLODA_TRY(mloda_io_sql_prepare(&s->sql, sql, err));
     if (s->sql.stmt == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path, "--sql holds no statement");
     if (sqlite3_stmt_readonly(s->sql.stmt) == 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "--sql must be a query that only reads (a SELECT)");
-    const int64_t n = io_schema_n_columns(schema, s->table);
+    const int64_t n = mloda_io_schema_n_columns(schema, s->table);
     s->names = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->names);
     s->types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->types);
     if (s->names == NULL || s->types == NULL)
         return MLODA_NOMEM(err, "SQL columns");
     for (int64_t k = 0; k < n; k++)
-        s->names[k] = io_schema_column(schema, s->table, k, &s->types[k]);
-    return io_sql_select(&s->sql, n, s->names, s->types, false, err);
+        s->names[k] = mloda_io_schema_column(schema, s->table, k, &s->types[k]);
+    return mloda_io_sql_select(&s->sql, n, s->names, s->types, false, err);
 }
 
-mloda_status io_sqlite_source_open(const char *path, const io_schema *schema,
+mloda_status mloda_io_sqlite_source_open(const char *path, const io_schema *schema,
                                    const io_source_options *opts, io_source **out,
                                    mloda_error *err)
 {
@@ -111,7 +111,7 @@ mloda_status io_sqlite_source_open(const char *path, const io_schema *schema,
     s->base.next = sqlite_next;
     s->base.free = sqlite_free;
     s->batch_rows = opts->batch_rows > 0 ? opts->batch_rows : 1000;
-    mloda_status st = io_pick_table(schema, opts->table, path, &s->table, err);
+    mloda_status st = mloda_io_pick_table(schema, opts->table, path, &s->table, err);
     if (st == MLODA_OK)
         st = open_query(s, path, opts->sql, schema, err);
     if (st != MLODA_OK) {

@@ -32,7 +32,7 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *io_closest(const char *word, const char *const *choices, size_t n)
+const char *mloda_io_closest(const char *word, const char *const *choices, size_t n)
 {
     const char *best = NULL;
     size_t best_d = 0;

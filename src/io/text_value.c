@@ -12,25 +12,25 @@
 
 #include "util/util.h"
 
-mloda_status io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err)
+mloda_status mloda_io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err)
 {
     char text[24];
     const int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    return io_colreader_number(r, text, (size_t)n, err);
+    return mloda_io_colreader_number(r, text, (size_t)n, err);
 }
 
-mloda_status io_colreader_float64(io_column_reader *r, double v, mloda_error *err)
+mloda_status mloda_io_colreader_float64(io_column_reader *r, double v, mloda_error *err)
 {
     if (isnan(v))
-        return io_colreader_null(r, err);
+        return mloda_io_colreader_null(r, err);
     char text[40];
     const int n = snprintf(text, sizeof text, "%.17g", v);
     /* "%.17g" of a whole number has no '.', which would read as an integer */
     if (strpbrk(text, ".eEn") == NULL && n + 2 < (int)sizeof text) {
         memcpy(text + n, ".0", 3);
-        return io_colreader_number(r, text, (size_t)n + 2, err);
+        return mloda_io_colreader_number(r, text, (size_t)n + 2, err);
     }
-    return io_colreader_number(r, text, (size_t)n, err);
+    return mloda_io_colreader_number(r, text, (size_t)n, err);
 }
 
 static bool is_missing_number(const char *text, size_t len)
@@ -77,20 +77,20 @@ static mloda_status text_number(io_column_reader *r, const char *text, size_t le
                                 mloda_error *err)
 {
     if (is_missing_number(text, len))
-        return io_colreader_null(r, err);
+        return mloda_io_colreader_null(r, err);
     if (is_number_text(text, len))
-        return io_colreader_number(r, text, len, err);
-    return io_colreader_string(r, text, len, err); /* reports "expected ..., found" */
+        return mloda_io_colreader_number(r, text, len, err);
+    return mloda_io_colreader_string(r, text, len, err); /* reports "expected ..., found" */
 }
 
 static mloda_status text_bool(io_column_reader *r, const char *text, size_t len,
                               mloda_error *err)
 {
     if ((len == 4 && strncasecmp(text, "true", 4) == 0) || (len == 1 && text[0] == '1'))
-        return io_colreader_bool(r, true, err);
+        return mloda_io_colreader_bool(r, true, err);
     if ((len == 5 && strncasecmp(text, "false", 5) == 0) || (len == 1 && text[0] == '0'))
-        return io_colreader_bool(r, false, err);
-    return io_colreader_string(r, text, len, err);
+        return mloda_io_colreader_bool(r, false, err);
+    return mloda_io_colreader_string(r, text, len, err);
 }
 
 /* "[1.5, 2]" (brackets optional). */
@@ -106,7 +106,7 @@ static mloda_status text_list(io_column_reader *r, const char *text, size_t len,
         i++;
         end--;
     }
-    MLODA_TRY(io_colreader_list_begin(r, err));
+    MLODA_TRY(mloda_io_colreader_list_begin(r, err));
     while (i < end) {
         size_t stop = i;
         while (stop < end && text[stop] != ',')
@@ -118,15 +118,15 @@ static mloda_status text_list(io_column_reader *r, const char *text, size_t len,
             b--;
         if (!is_number_text(text + a, b - a)) {
             r->in_list = false;
-            return io_colreader_reject(r, "a list item that is not a number", err);
+            return mloda_io_colreader_reject(r, "a list item that is not a number", err);
         }
-        MLODA_TRY(io_colreader_list_number(r, text + a, b - a, err));
+        MLODA_TRY(mloda_io_colreader_list_number(r, text + a, b - a, err));
         i = stop + 1;
     }
-    return io_colreader_list_end(r, err);
+    return mloda_io_colreader_list_end(r, err);
 }
 
-mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len,
+mloda_status mloda_io_colreader_text(io_column_reader *r, const char *text, size_t len,
                                mloda_error *err)
 {
     switch (r->want.type) {
@@ -138,7 +138,7 @@ mloda_status io_colreader_text(io_column_reader *r, const char *text, size_t len
     case MLODA_TYPE_FLOAT64_LIST:
         return text_list(r, text, len, err);
     default:
-        return io_colreader_string(r, text, len, err);
+        return mloda_io_colreader_string(r, text, len, err);
     }
 }
 
@@ -153,7 +153,7 @@ enum {
     TK_MISSING = 32, /* NaN, NA, null, none: a null in a numeric column, text otherwise */
 };
 
-void io_text_infer_add(io_text_infer *t, const char *text, size_t len)
+void mloda_io_text_infer_add(io_text_infer *t, const char *text, size_t len)
 {
     if (len == 0)
         return; /* an empty field is null in every type */
@@ -161,7 +161,7 @@ void io_text_infer_add(io_text_infer *t, const char *text, size_t len)
         t->kinds |= TK_MISSING;
     } else if (is_number_text(text, len)) {
         io_number num;
-        if (!io_number_parse(text, len, &num))
+        if (!mloda_io_number_parse(text, len, &num))
             t->kinds |= TK_TEXT; /* beyond float64 (or no memory to tell): keep the text */
         else
             t->kinds |= num.is_int && !num.int_overflow ? TK_INT : TK_FLOAT;
@@ -170,16 +170,16 @@ void io_text_infer_add(io_text_infer *t, const char *text, size_t len)
         t->kinds |= TK_BOOL;
     } else {
         int64_t micros = 0;
-        t->kinds |= io_iso_parse(text, len, false, &micros) ? TK_TIMESTAMP : TK_TEXT;
+        t->kinds |= mloda_io_iso_parse(text, len, false, &micros) ? TK_TIMESTAMP : TK_TEXT;
     }
 }
 
-void io_text_infer_add_string(io_text_infer *t)
+void mloda_io_text_infer_add_string(io_text_infer *t)
 {
     t->kinds |= TK_TEXT;
 }
 
-io_coltype io_text_infer_type(const io_text_infer *t)
+io_coltype mloda_io_text_infer_type(const io_text_infer *t)
 {
     io_coltype c = {MLODA_TYPE_UTF8, 0, MLODA_TIME_MICRO};
     const unsigned k = t->kinds;

@@ -48,7 +48,7 @@ static mloda_status format_column(const mloda_table *t, int64_t k, column_text *
         return MLODA_NOMEM(err, "a text table");
     for (int64_t i = 0; i < n; i++) {
         const size_t start = ct->text.len;
-        MLODA_TRY(io_cell_plain(&ct->text, col, i, "null", err));
+        MLODA_TRY(mloda_io_cell_plain(&ct->text, col, i, "null", err));
         ct->ends[i] = ct->text.len;
         const size_t w = display_width(ct->text.data + start, ct->text.len - start);
         if (w > ct->width)
@@ -103,7 +103,7 @@ static mloda_status put_rows(mloda_buf *out, const mloda_table *t, column_text *
     return MLODA_OK;
 }
 
-mloda_status io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+mloda_status mloda_io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                  mloda_error *err)
 {
     const int64_t n_cols = mloda_table_n_columns(t), n_rows = mloda_table_n_rows(t);

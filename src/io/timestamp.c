@@ -24,7 +24,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 /* Civil date of a day count since 1970-01-01, on 400-year eras (146097 days), whose
  * periodicity keeps the arithmetic exact for any int64 day. */
-void io_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
+void mloda_io_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
 {
     const int64_t z = days + 719468;
     const int64_t era = floor_div(z, 146097);
@@ -39,7 +39,7 @@ void io_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
     *year = year_of_era + era * 400 + (*month <= 2 ? 1 : 0);
 }
 
-bool io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros)
+bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros)
 {
     /* a bare date is "YYYY-MM-DD": exactly 10 bytes */
     if (len <= 10 && !allow_date_only)
@@ -66,7 +66,7 @@ static int64_t unit_per_second(mloda_time_unit unit, int *out_digits)
     }
 }
 
-size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
+size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
 {
     int frac_digits = 0;
     const int64_t per_second = unit_per_second(unit, &frac_digits);
@@ -81,7 +81,7 @@ size_t io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
     const int64_t days = floor_div(secs, 86400);
     int64_t year = 0;
     int month = 0, day = 0;
-    io_civil_from_days(days, &year, &month, &day);
+    mloda_io_civil_from_days(days, &year, &month, &day);
     int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)year, month, day,
                      (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60));
     if (n >= 0 && frac != 0 && (size_t)n < cap)

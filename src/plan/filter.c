@@ -30,13 +30,13 @@ static const struct {
 
 /* ---------------------------------------------------------------- comparisons */
 
-int filter_compare_f64(double x, const filter_value *v)
+int mloda_filter_compare_f64(double x, const filter_value *v)
 {
     double y = v->is_int ? (double)v->i : v->d;
     return (x > y) - (x < y);
 }
 
-int filter_compare_i64(int64_t x, const filter_value *v)
+int mloda_filter_compare_i64(int64_t x, const filter_value *v)
 {
     if (v->is_int)
         return (x > v->i) - (x < v->i);
@@ -44,7 +44,7 @@ int filter_compare_i64(int64_t x, const filter_value *v)
     return (dx > v->d) - (dx < v->d);
 }
 
-int filter_compare_text(const char *x, int64_t len, const filter_value *v)
+int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v)
 {
     int64_t m = len < v->s_len ? len : v->s_len;
     int c = m > 0 ? memcmp(x, v->s, (size_t)m) : 0;
@@ -359,7 +359,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     return describe(f, rf->type, rf->params, err);
 }
 
-mloda_status filter_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err)
+mloda_status mloda_filter_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err)
 {
     if (req->n_filters == 0)
         return MLODA_OK;
@@ -379,7 +379,7 @@ static void value_reset(filter_value *v)
     v->s = NULL;
 }
 
-void filter_free_all(mloda_plan *plan)
+void mloda_filter_free_all(mloda_plan *plan)
 {
     for (int64_t i = 0; i < plan->n_filters; i++) {
         plan_filter *f = &plan->filters[i];

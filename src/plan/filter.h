@@ -49,12 +49,12 @@ typedef struct plan_filter {
 } plan_filter;
 
 /** Compiles the request's filters into plan->filters (sources must be set up already). */
-mloda_status filter_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err);
-void filter_free_all(mloda_plan *plan);
+mloda_status mloda_filter_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err);
+void mloda_filter_free_all(mloda_plan *plan);
 
 /** Compares row value x of a column of the filter's type with v: <0, 0, >0. */
-int filter_compare_f64(double x, const filter_value *v);
-int filter_compare_i64(int64_t x, const filter_value *v);
-int filter_compare_text(const char *x, int64_t len, const filter_value *v);
+int mloda_filter_compare_f64(double x, const filter_value *v);
+int mloda_filter_compare_i64(int64_t x, const filter_value *v);
+int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v);
 
 #endif /* MLODA_PLAN_FILTER_H */

@@ -26,7 +26,7 @@ static int64_t find_source(const mloda_plan *plan, const char *name)
     return MLODA_NO_INDEX;
 }
 
-int64_t link_between(const mloda_plan *plan, int64_t a, int64_t b)
+int64_t mloda_link_between(const mloda_plan *plan, int64_t a, int64_t b)
 {
     for (int64_t l = 0; l < plan->n_links; l++) {
         const plan_link *k = &plan->links[l];
@@ -225,7 +225,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_link *rl, 
     return describe(k, plan, rl, err);
 }
 
-mloda_status link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err)
+mloda_status mloda_link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err)
 {
     plan->n_domains = plan->n_sources + req->n_links;
     if (req->n_links == 0)
@@ -246,7 +246,7 @@ mloda_status link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_
     for (int64_t l = 0; l < req->n_links; l++) {
         plan->n_links++;
         MLODA_TRY(compile_one(plan, &req->links[l], &plan->links[l], err));
-        if (link_between(plan, plan->links[l].left, plan->links[l].right) != l)
+        if (mloda_link_between(plan, plan->links[l].left, plan->links[l].right) != l)
             return mloda_error_set(err, MLODA_ERR_DUPLICATE, req->links[l].left,
                                    "tables '%s' and '%s' are linked twice", req->links[l].left,
                                    req->links[l].right);
@@ -254,7 +254,7 @@ mloda_status link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_
     return MLODA_OK;
 }
 
-void link_free_all(mloda_plan *plan)
+void mloda_link_free_all(mloda_plan *plan)
 {
     for (int64_t l = 0; l < plan->n_links; l++) {
         mloda_free(plan->links[l].description);

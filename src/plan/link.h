@@ -43,10 +43,10 @@ typedef struct plan_link {
 } plan_link;
 
 /** Compiles the request's links into plan->links and plan->link_cols. */
-mloda_status link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err);
-void link_free_all(mloda_plan *plan);
+mloda_status mloda_link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err);
+void mloda_link_free_all(mloda_plan *plan);
 
 /** The link joining domains a and b (in either order), or MLODA_NO_INDEX. */
-int64_t link_between(const mloda_plan *plan, int64_t a, int64_t b);
+int64_t mloda_link_between(const mloda_plan *plan, int64_t a, int64_t b);
 
 #endif /* MLODA_PLAN_LINK_H */

@@ -285,7 +285,7 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
     int64_t found[2] = {MLODA_NO_INDEX, MLODA_NO_INDEX};
     int64_t n_found = 0;
     resolve_reasons reasons;
-    resolve_reasons_init(&reasons);
+    mloda_resolve_reasons_init(&reasons);
     const mloda_plan *p = pl->plan;
     for (int64_t g = 0; g < p->n_groups; g++) {
         const mloda_feature_group *grp = &p->groups[g];
@@ -310,7 +310,7 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
                 found[n_found] = g;
             n_found++;
         } else if (why.code != MLODA_OK) {
-            resolve_reasons_add(&reasons, grp->name, why.message);
+            mloda_resolve_reasons_add(&reasons, grp->name, why.message);
         }
     }
     if (n_found == 1) {
@@ -319,8 +319,8 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
     }
     mloda_feature_attach_parsed(f, NULL, NULL, NULL); /* none or several groups matched */
     if (n_found > 1)
-        return resolve_error_ambiguous(pl->plan, node, found, n_found, pl->stack, pl->depth, err);
-    return resolve_error_none(pl->plan, node, &reasons, pl->stack, pl->depth, err);
+        return mloda_resolve_error_ambiguous(pl->plan, node, found, n_found, pl->stack, pl->depth, err);
+    return mloda_resolve_error_none(pl->plan, node, &reasons, pl->stack, pl->depth, err);
 }
 
 static mloda_status resolve(planner *pl, const char *name, const mloda_options *opts,
@@ -457,7 +457,7 @@ static mloda_status assign_input_domain(planner *pl, int64_t node, mloda_error *
         if (other >= p->n_sources || (p->links[l].left != other && p->links[l].right != other))
             l = MLODA_NO_INDEX;
     } else if (a < p->n_sources && b < p->n_sources) {
-        l = link_between(p, a, b);
+        l = mloda_link_between(p, a, b);
     }
     if (l == MLODA_NO_INDEX)
         return domain_error(p, n, a, b, err);
@@ -482,7 +482,7 @@ static mloda_status resolve(planner *pl, const char *name, const mloda_options *
     int64_t idx = MLODA_NO_INDEX;
     if (mloda_strmap_get(&pl->memo, key.data, &idx)) {
         if (pl->resolving[idx])
-            st = resolve_error_cycle(pl->plan, idx, pl->stack, pl->depth, err);
+            st = mloda_resolve_error_cycle(pl->plan, idx, pl->stack, pl->depth, err);
         *out = idx;
         goto done;
     }
@@ -847,9 +847,9 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     p->inline_rows = request->inline_rows;
     mloda_status st = MLODA_OK;
     MLODA_TRY_GOTO(st, add_sources(&pl, example, err), fail);
-    MLODA_TRY_GOTO(st, filter_compile_all(p, request, err), fail);
+    MLODA_TRY_GOTO(st, mloda_filter_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, add_row_id_columns(&pl, err), fail);
-    MLODA_TRY_GOTO(st, link_compile_all(p, request, err), fail);
+    MLODA_TRY_GOTO(st, mloda_link_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, plan_requested(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_steps(&pl, err), fail);
     MLODA_TRY_GOTO(st, build_results(p, err), fail);
@@ -898,8 +898,8 @@ void mloda_plan_free(mloda_plan *p)
     mloda_free((void *)p->source_names);
     mloda_free((void *)p->source_schemas);
     mloda_free(p->groups);
-    filter_free_all(p);
-    link_free_all(p);
+    mloda_filter_free_all(p);
+    mloda_link_free_all(p);
     mloda_free(p->row_id_column);
     mloda_registry_release_internal(p->registry);
     mloda_free(p);

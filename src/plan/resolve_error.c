@@ -10,12 +10,12 @@
 
 enum { MSG = MLODA_ERROR_MESSAGE_MAX };
 
-void resolve_reasons_init(resolve_reasons *r)
+void mloda_resolve_reasons_init(resolve_reasons *r)
 {
     r->n = 0;
 }
 
-void resolve_reasons_add(resolve_reasons *r, const char *group, const char *why)
+void mloda_resolve_reasons_add(resolve_reasons *r, const char *group, const char *why)
 {
     if (r->n >= RESOLVE_MAX_REASONS)
         return;
@@ -136,7 +136,7 @@ static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
     }
 }
 
-mloda_status resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
+mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
                                 const int64_t *stack, int64_t depth, mloda_error *err)
 {
     const char *name = plan->nodes[node].feature.name;
@@ -157,7 +157,7 @@ mloda_status resolve_error_none(const mloda_plan *plan, int64_t node, const reso
     return mloda_error_set(err, MLODA_ERR_RESOLVE, subject, "%s", msg);
 }
 
-mloda_status resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const int64_t *groups,
+mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const int64_t *groups,
                                      int64_t n_groups, const int64_t *stack, int64_t depth,
                                      mloda_error *err)
 {
@@ -172,7 +172,7 @@ mloda_status resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const
     return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name, "%s", msg);
 }
 
-mloda_status resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
+mloda_status mloda_resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
                                  int64_t depth, mloda_error *err)
 {
     char msg[MSG] = "";

@@ -15,15 +15,15 @@ typedef struct resolve_reasons {
     char text[RESOLVE_MAX_REASONS][200]; /* "GroupName: why" */
 } resolve_reasons;
 
-void resolve_reasons_init(resolve_reasons *r);
-void resolve_reasons_add(resolve_reasons *r, const char *group, const char *why);
+void mloda_resolve_reasons_init(resolve_reasons *r);
+void mloda_resolve_reasons_add(resolve_reasons *r, const char *group, const char *why);
 
-mloda_status resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
+mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
                                 const int64_t *stack, int64_t depth, mloda_error *err);
-mloda_status resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const int64_t *groups,
+mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node, const int64_t *groups,
                                      int64_t n_groups, const int64_t *stack, int64_t depth,
                                      mloda_error *err);
-mloda_status resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
+mloda_status mloda_resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
                                  int64_t depth, mloda_error *err);
 
 #endif /* MLODA_PLAN_RESOLVE_ERROR_H */

@@ -99,7 +99,7 @@ static const mloda_table *batch_table(const mloda_plan *plan, const mloda_api_da
     return i < 0 ? NULL : mloda_api_data_table(batch, i);
 }
 
-mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err)
+mloda_status mloda_run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     problems p;

@@ -199,7 +199,7 @@ bool mloda_calc_is_cancelled(const mloda_calc *c)
     return c != NULL && atomic_load_explicit(&c->run->cancel, memory_order_relaxed);
 }
 
-void node_out_reset(node_out *o)
+void mloda_node_out_reset(node_out *o)
 {
     mloda_column_release(o->col);
     for (int64_t k = 0; k < o->n; k++) {

@@ -11,6 +11,6 @@ struct mloda_calc {
 };
 
 /** Releases every output of node (used when its step fails, and at run end). */
-void node_out_reset(node_out *o);
+void mloda_node_out_reset(node_out *o);
 
 #endif /* MLODA_RUN_CALC_H */

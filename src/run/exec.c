@@ -66,7 +66,7 @@ static bool needs_pool(const mloda_plan *p, const run_ctx *run)
     return false;
 }
 
-mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
+mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
                      mloda_error *err)
 {
     *out = NULL;
@@ -79,7 +79,7 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
         return MLODA_NOMEM(err, "run state");
     memset(block, 0, l.total);
     run_ctx *run = (run_ctx *)(void *)block;
-    run->session = session_retain(session);
+    run->session = mloda_session_retain(session);
     run->plan = p;
     run->src_cols = (mloda_column **)(void *)(block + l.src_cols);
     run->filter_cols = (mloda_column **)(void *)(block + l.filter_cols);
@@ -104,7 +104,7 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
         run->tasks[s].step = s;
     }
     run->job.max_active = p->threads;
-    mloda_status st = run_bind_batch(run, batch, err);
+    mloda_status st = mloda_run_bind_batch(run, batch, err);
     if (st == MLODA_OK && needs_pool(p, run)) {
         if (pthread_mutex_init(&run->mu, NULL) != 0) {
             st = mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "cannot create a mutex");
@@ -116,14 +116,14 @@ mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ct
         }
     }
     if (st != MLODA_OK) {
-        run_free(run);
+        mloda_run_free(run);
         return st;
     }
     *out = run;
     return MLODA_OK;
 }
 
-void run_free(run_ctx *run)
+void mloda_run_free(run_ctx *run)
 {
     if (run == NULL)
         return;
@@ -137,16 +137,16 @@ void run_free(run_ctx *run)
     for (int64_t k = 0; k < 2 * p->n_links; k++)
         mloda_free(run->link_rows[k]);
     for (int64_t g = 0; g < p->n_gathers; g++)
-        node_out_reset(&run->gathered[g]);
+        mloda_node_out_reset(&run->gathered[g]);
     for (int64_t n = 0; n < p->n_nodes; n++)
-        node_out_reset(&run->outs[n]);
+        mloda_node_out_reset(&run->outs[n]);
     for (int64_t r = 0; r < p->n_results; r++)
         mloda_table_release(run->tables[r]);
     if (run->use_pool) {
         pthread_cond_destroy(&run->cv);
         pthread_mutex_destroy(&run->mu);
     }
-    session_release(run->session);
+    mloda_session_release(run->session);
     mloda_free(run);
 }
 
@@ -222,8 +222,8 @@ static step_state compute_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
     if (st->kind != MLODA_STEP_COMPUTE) {
-        mloda_status frc = st->kind == MLODA_STEP_FILTER ? run_filter_step(run, s, &run->errors[s])
-                                                         : run_join_step(run, s, &run->errors[s]);
+        mloda_status frc = st->kind == MLODA_STEP_FILTER ? mloda_run_filter_step(run, s, &run->errors[s])
+                                                         : mloda_run_join_step(run, s, &run->errors[s]);
         if (frc == MLODA_OK)
             return STEP_DONE;
         wrap_error(run, s, frc, &run->errors[s]);
@@ -232,7 +232,7 @@ static step_state compute_step(run_ctx *run, int64_t s)
     const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
     mloda_error *e = &run->errors[s];
     mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};
-    mloda_status rc = mloda_plan_is_link_domain(run->plan, st->domain) ? run_gather_inputs(run, s, e)
+    mloda_status rc = mloda_plan_is_link_domain(run->plan, st->domain) ? mloda_run_gather_inputs(run, s, e)
                                                                        : MLODA_OK;
     if (rc == MLODA_OK)
         rc = g->calculate(g->user_data, &calc, e);
@@ -242,12 +242,12 @@ static step_state compute_step(run_ctx *run, int64_t s)
     if (rc == MLODA_OK && st->out_domain != MLODA_NO_INDEX)
         rc = settle_out_rows(run, st, &out_rows, e);
     if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)
-        rc = result_assemble(run, s, out_rows, e);
+        rc = mloda_result_assemble(run, s, out_rows, e);
     if (rc == MLODA_OK)
         return STEP_DONE;
     wrap_error(run, s, rc, e);
     for (int64_t k = 0; k < st->n_features; k++)
-        node_out_reset(&run->outs[st->features[k]]);
+        mloda_node_out_reset(&run->outs[st->features[k]]);
     return STEP_FAILED;
 }
 
@@ -261,7 +261,7 @@ static step_state exec_step(run_ctx *run, int64_t s)
     return result;
 }
 
-void run_exec_inline(run_ctx *run, int64_t s)
+void mloda_run_exec_inline(run_ctx *run, int64_t s)
 {
     (void)exec_step(run, s);
 }
@@ -300,7 +300,7 @@ static void exec_task(mloda_task *task)
     finish_pool_step(run, s);
 }
 
-void run_start(run_ctx *run)
+void mloda_run_start(run_ctx *run)
 {
     if (!run->use_pool)
         return;
@@ -328,14 +328,14 @@ static void wait_done_beyond(run_ctx *run, int64_t target)
     }
 }
 
-void run_wait_all(run_ctx *run)
+void mloda_run_wait_all(run_ctx *run)
 {
     pthread_mutex_lock(&run->mu);
     wait_done_beyond(run, run->plan->n_steps - 1);
     pthread_mutex_unlock(&run->mu);
 }
 
-int64_t run_take_finished(run_ctx *run)
+int64_t mloda_run_take_finished(run_ctx *run)
 {
     if (run->n_taken >= run->plan->n_steps)
         return -1;
@@ -346,9 +346,9 @@ int64_t run_take_finished(run_ctx *run)
     return s;
 }
 
-void run_cancel_and_wait(run_ctx *run)
+void mloda_run_cancel_and_wait(run_ctx *run)
 {
     atomic_store_explicit(&run->cancel, true, memory_order_release);
     if (run->use_pool)
-        run_wait_all(run);
+        mloda_run_wait_all(run);
 }

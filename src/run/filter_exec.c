@@ -26,15 +26,15 @@ static int compare_row(const mloda_column *col, int64_t i, const filter_value *v
     case MLODA_TYPE_FLOAT64: {
         double x = mloda_column_float64(col)[i];
         *ok = !isnan(x);
-        return filter_compare_f64(x, v);
+        return mloda_filter_compare_f64(x, v);
     }
     case MLODA_TYPE_INT64:
     case MLODA_TYPE_TIMESTAMP:
-        return filter_compare_i64(mloda_column_int64(col)[i], v);
+        return mloda_filter_compare_i64(mloda_column_int64(col)[i], v);
     case MLODA_TYPE_UTF8: {
         int64_t len = 0;
         const char *s = mloda_column_utf8_at(col, i, &len);
-        return filter_compare_text(s, len, v);
+        return mloda_filter_compare_text(s, len, v);
     }
     case MLODA_TYPE_BOOL:
         return mloda_column_bool_at(col, i) == v->b ? 0 : 1;
@@ -300,7 +300,7 @@ static int64_t only_filter(const mloda_plan *plan, int64_t src)
     return found;
 }
 
-mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
+mloda_status mloda_run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     int64_t src = plan->steps[s].domain, n = run->domain_rows[src];

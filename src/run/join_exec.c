@@ -556,7 +556,7 @@ static mloda_status asof_join(const plan_link *k, const key_view *lk, int64_t nl
 
 /* ---------------------------------------------------------------- steps */
 
-mloda_status run_join_step(run_ctx *run, int64_t s, mloda_error *err)
+mloda_status mloda_run_join_step(run_ctx *run, int64_t s, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     int64_t l = plan->steps[s].domain - plan->n_sources;
@@ -627,7 +627,7 @@ static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
     return MLODA_OK;
 }
 
-mloda_status run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err)
+mloda_status mloda_run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     const plan_step *st = &plan->steps[s];

@@ -61,7 +61,7 @@ static mloda_status collect(const run_ctx *run, const plan_result *r, named_col 
     return MLODA_OK;
 }
 
-mloda_status result_assemble(run_ctx *run, int64_t step, int64_t n_rows, mloda_error *err)
+mloda_status mloda_result_assemble(run_ctx *run, int64_t step, int64_t n_rows, mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
     const plan_result *r = &plan->results[plan->steps[step].result];

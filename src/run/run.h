@@ -78,33 +78,33 @@ struct run_ctx {
 };
 
 /** Allocates a run and binds the batch (validated against the plan's sources). */
-mloda_status run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
+mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, run_ctx **out,
                      mloda_error *err);
-void run_free(run_ctx *run);
+void mloda_run_free(run_ctx *run);
 /** Starts the run (pool mode: submits the root steps; inline: nothing). */
-void run_start(run_ctx *run);
+void mloda_run_start(run_ctx *run);
 /** Runs step s on the current thread (inline mode). */
-void run_exec_inline(run_ctx *run, int64_t s);
+void mloda_run_exec_inline(run_ctx *run, int64_t s);
 /** Waits for every step (pool mode). */
-void run_wait_all(run_ctx *run);
+void mloda_run_wait_all(run_ctx *run);
 /** Pool mode: blocks until a step finishes; returns it, or -1 when all were taken. */
-int64_t run_take_finished(run_ctx *run);
+int64_t mloda_run_take_finished(run_ctx *run);
 /** Cancels steps not started and waits for running ones. */
-void run_cancel_and_wait(run_ctx *run);
+void mloda_run_cancel_and_wait(run_ctx *run);
 
-mloda_session *session_retain(mloda_session *s);
-void session_release(mloda_session *s);
+mloda_session *mloda_session_retain(mloda_session *s);
+void mloda_session_release(mloda_session *s);
 
 /** Binds the batch's tables and columns into run (batch.c). */
-mloda_status run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err);
+mloda_status mloda_run_bind_batch(run_ctx *run, const mloda_api_data *batch, mloda_error *err);
 
 /** Executes JOIN step s: the row pairs of its link (join_exec.c). */
-mloda_status run_join_step(run_ctx *run, int64_t s, mloda_error *err);
+mloda_status mloda_run_join_step(run_ctx *run, int64_t s, mloda_error *err);
 /** Gathers the linked inputs of step s's features to the joined rows (join_exec.c). */
-mloda_status run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err);
+mloda_status mloda_run_gather_inputs(run_ctx *run, int64_t s, mloda_error *err);
 
 /** Executes FILTER step s: keeps the rows of its table that pass every filter on it
  *  (filter_exec.c). */
-mloda_status run_filter_step(run_ctx *run, int64_t s, mloda_error *err);
+mloda_status mloda_run_filter_step(run_ctx *run, int64_t s, mloda_error *err);
 
 #endif /* MLODA_RUN_RUN_H */

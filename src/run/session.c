@@ -20,13 +20,13 @@ struct mloda_stream {
 
 /* ---------------------------------------------------------------- session */
 
-mloda_session *session_retain(mloda_session *s)
+mloda_session *mloda_session_retain(mloda_session *s)
 {
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     return s;
 }
 
-void session_release(mloda_session *s)
+void mloda_session_release(mloda_session *s)
 {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
@@ -59,7 +59,7 @@ mloda_status mloda_prepare(const mloda_registry *registry, const mloda_request *
 
 void mloda_session_free(mloda_session *session)
 {
-    session_release(session);
+    mloda_session_release(session);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -134,18 +134,18 @@ mloda_status mloda_session_run(const mloda_session *session, const mloda_api_dat
     *out = NULL;
     run_ctx *run = NULL;
     /* the refcount is the session's one mutable field; the plan is never written */
-    MLODA_TRY(run_new((mloda_session *)(uintptr_t)session, api_data, &run, err));
+    MLODA_TRY(mloda_run_new((mloda_session *)(uintptr_t)session, api_data, &run, err));
     if (run->use_pool) {
-        run_start(run);
-        run_wait_all(run);
+        mloda_run_start(run);
+        mloda_run_wait_all(run);
     } else {
         for (int64_t s = 0; s < run->plan->n_steps; s++)
-            run_exec_inline(run, s);
+            mloda_run_exec_inline(run, s);
     }
     mloda_status st = first_failure(run, err);
     if (st == MLODA_OK)
         st = results_collect(run, out, err);
-    run_free(run);
+    mloda_run_free(run);
     return st;
 }
 
@@ -159,13 +159,13 @@ mloda_status mloda_session_stream_run(const mloda_session *session,
     mloda_stream *stream = mloda_calloc(1, sizeof *stream);
     if (stream == NULL)
         return MLODA_NOMEM(err, "a stream");
-    mloda_status st = run_new((mloda_session *)(uintptr_t)session, api_data, &stream->run, err);
+    mloda_status st = mloda_run_new((mloda_session *)(uintptr_t)session, api_data, &stream->run, err);
     if (st != MLODA_OK) {
         mloda_free(stream);
         return st;
     }
     stream->run->is_stream = true;
-    run_start(stream->run);
+    mloda_run_start(stream->run);
     *out = stream;
     return MLODA_OK;
 }
@@ -206,11 +206,11 @@ mloda_status mloda_stream_next(mloda_stream *stream, mloda_table **result, mloda
     while (!stream->ended) {
         int64_t s;
         if (run->use_pool) {
-            s = run_take_finished(run);
+            s = mloda_run_take_finished(run);
         } else {
             s = run->next_inline < run->plan->n_steps ? run->next_inline++ : -1;
             if (s >= 0)
-                run_exec_inline(run, s);
+                mloda_run_exec_inline(run, s);
         }
         if (s < 0) {
             stream->ended = true;
@@ -227,8 +227,8 @@ void mloda_stream_free(mloda_stream *stream)
 {
     if (stream == NULL)
         return;
-    run_cancel_and_wait(stream->run);
-    run_free(stream->run);
+    mloda_run_cancel_and_wait(stream->run);
+    mloda_run_free(stream->run);
     mloda_free(stream);
 }
 

@@ -317,19 +317,19 @@ static void test_nulls_and_sizes(void)
 static void test_fold_table(void)
 {
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
-        const char *to = text_fold_lookup(cp);
+        const char *to = mloda_text_fold_lookup(cp);
         if (to == NULL)
             continue;
         size_t in_len = cp < 0x800 ? 2 : 3;
         CHECK_MSG(strlen(to) <= 4 * in_len, "U+%04X folds to %zu bytes", (unsigned)cp,
                   strlen(to));
-        CHECK_MSG(text_fold_covered(cp), "U+%04X outside the covered ranges", (unsigned)cp);
+        CHECK_MSG(mloda_text_fold_covered(cp), "U+%04X outside the covered ranges", (unsigned)cp);
     }
-    CHECK(text_fold_lookup('A') == NULL);
-    CHECK(text_fold_lookup(0x4E2D) == NULL);
-    CHECK(strcmp(text_fold_lookup(0x00C9), "e") == 0);
-    CHECK(strcmp(text_fold_lookup(0x0301), "") == 0);
-    CHECK(strcmp(text_fold_lookup(0xFB01), "fi") == 0);
+    CHECK(mloda_text_fold_lookup('A') == NULL);
+    CHECK(mloda_text_fold_lookup(0x4E2D) == NULL);
+    CHECK(strcmp(mloda_text_fold_lookup(0x00C9), "e") == 0);
+    CHECK(strcmp(mloda_text_fold_lookup(0x0301), "") == 0);
+    CHECK(strcmp(mloda_text_fold_lookup(0xFB01), "fi") == 0);
 }
 
 /* Option errors name the feature, the option and the allowed values; type errors. */

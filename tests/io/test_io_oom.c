@@ -25,7 +25,7 @@ static void test_request_walk(void)
         mloda_test_fail_alloc_at(n);
         io_request r;
         mloda_error err = MLODA_ERROR_INIT;
-        const mloda_status st = io_request_parse(REQUEST, strlen(REQUEST), "req", &r, &err);
+        const mloda_status st = mloda_io_request_parse(REQUEST, strlen(REQUEST), "req", &r, &err);
         const bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("allocation %ld: %.200s", n, err.message);
@@ -36,7 +36,7 @@ static void test_request_walk(void)
             CHECK_EQ_INT(mloda_request_n_features(r.request), 3);
             CHECK_EQ_INT(mloda_table_n_columns(mloda_api_data_table(r.api_data, 0)), 6);
         }
-        io_request_reset(&r);
+        mloda_io_request_reset(&r);
         if (!injected)
             break;
     }
@@ -64,7 +64,7 @@ static void test_request_links_walk(void)
         io_request r;
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st =
-            io_request_parse_in(REQUEST_LINKS, strlen(REQUEST_LINKS), "req", "base", &r, &err);
+            mloda_io_request_parse_in(REQUEST_LINKS, strlen(REQUEST_LINKS), "req", "base", &r, &err);
         const bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("allocation %ld: %.200s", n, err.message);
@@ -74,7 +74,7 @@ static void test_request_links_walk(void)
         } else {
             CHECK_EQ_INT(mloda_request_n_features(r.request), 1);
         }
-        io_request_reset(&r);
+        mloda_io_request_reset(&r);
         if (!injected)
             break;
     }
@@ -83,10 +83,10 @@ static void test_request_links_walk(void)
 
 static void test_batch_walk(void)
 {
-    io_schema *schema = io_schema_new();
+    io_schema *schema = mloda_io_schema_new();
     const io_coltype f64 = {MLODA_TYPE_FLOAT64, 0, MLODA_TIME_MICRO};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_schema_set(schema, "T", "v", &f64, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "v", &f64, &err), err);
     const char *batch = "{\"T\": {\"v\": [1, 2, null, 4.5], \"s\": [\"x\", \"y\", null, \"z\"]},"
                         " \"U\": {\"a\": [1, 2]}}";
     long n = 0;
@@ -95,7 +95,7 @@ static void test_batch_walk(void)
         mloda_api_data *a = NULL;
         mloda_error e = MLODA_ERROR_INIT;
         const mloda_status st =
-            io_api_data_parse(batch, strlen(batch), schema, "b", 1, 0, &a, &e);
+            mloda_io_api_data_parse(batch, strlen(batch), schema, "b", 1, 0, &a, &e);
         const bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("allocation %ld: %.200s", n, e.message);
@@ -110,7 +110,7 @@ static void test_batch_walk(void)
             break;
     }
     CHECK(n > 20);
-    io_schema_free(schema);
+    mloda_io_schema_free(schema);
 }
 
 int main(void)

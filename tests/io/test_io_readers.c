@@ -54,7 +54,7 @@ static void test_inference(void)
         (void)snprintf(text, sizeof text, "{\"T\": {\"c\": %s}}", cases[i].values);
         mloda_api_data *a = NULL;
         mloda_error err = MLODA_ERROR_INIT;
-        CHECK_OK(io_api_data_parse(text, strlen(text), NULL, "t", 1, 0, &a, &err), err);
+        CHECK_OK(mloda_io_api_data_parse(text, strlen(text), NULL, "t", 1, 0, &a, &err), err);
         const mloda_column *c = column_of(a, "T", "c");
         CHECK(c != NULL);
         if (c != NULL) {
@@ -74,7 +74,7 @@ static void test_values(void)
                        " \"p\": [[1, -2.5], [0, 0], null]}, \"U\": {}}";
     mloda_api_data *a = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_api_data_parse(text, strlen(text), NULL, "t", 1, 0, &a, &err), err);
+    CHECK_OK(mloda_io_api_data_parse(text, strlen(text), NULL, "t", 1, 0, &a, &err), err);
     CHECK_EQ_INT(mloda_api_data_n_tables(a), 2);
     const mloda_column *i = column_of(a, "T", "i"), *f = column_of(a, "T", "f");
     const mloda_column *s = column_of(a, "T", "s"), *ts = column_of(a, "T", "ts");
@@ -104,20 +104,20 @@ static void test_values(void)
 /* A schema decides types: widening, all-null columns, timestamps from dates. */
 static void test_schema_conform(void)
 {
-    io_schema *schema = io_schema_new();
+    io_schema *schema = mloda_io_schema_new();
     mloda_error err = MLODA_ERROR_INIT;
     const io_coltype f64 = {MLODA_TYPE_FLOAT64, 0, MLODA_TIME_MICRO};
     const io_coltype str = {MLODA_TYPE_UTF8, 0, MLODA_TIME_MICRO};
     const io_coltype ts = {MLODA_TYPE_TIMESTAMP, 0, MLODA_TIME_MICRO};
     const io_coltype lst = {MLODA_TYPE_FLOAT64_LIST, 2, MLODA_TIME_MICRO};
-    CHECK_OK(io_schema_set(schema, "T", "f", &f64, &err), err);
-    CHECK_OK(io_schema_set(schema, "T", "s", &str, &err), err);
-    CHECK_OK(io_schema_set(schema, "T", "t", &ts, &err), err);
-    CHECK_OK(io_schema_set(schema, "T", "p", &lst, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "f", &f64, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "s", &str, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "t", &ts, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "p", &lst, &err), err);
     const char *text = "{\"T\": {\"f\": [1, 2], \"s\": [\"2024-01-01T00:00:00\", null],"
                        " \"t\": [\"2024-01-01\", null], \"p\": [null, null], \"x\": [1, 2]}}";
     mloda_api_data *a = NULL;
-    CHECK_OK(io_api_data_parse(text, strlen(text), schema, "t", 1, 0, &a, &err), err);
+    CHECK_OK(mloda_io_api_data_parse(text, strlen(text), schema, "t", 1, 0, &a, &err), err);
     CHECK_EQ_INT(mloda_column_type(column_of(a, "T", "f")), MLODA_TYPE_FLOAT64);
     CHECK_EQ_INT(mloda_column_type(column_of(a, "T", "s")), MLODA_TYPE_UTF8);
     CHECK_EQ_INT(mloda_column_type(column_of(a, "T", "t")), MLODA_TYPE_TIMESTAMP);
@@ -127,15 +127,15 @@ static void test_schema_conform(void)
     mloda_api_data_free(a);
 
     const io_coltype i64 = {MLODA_TYPE_INT64, 0, MLODA_TIME_MICRO};
-    CHECK_OK(io_schema_set(schema, "T", "f", &i64, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "T", "f", &i64, &err), err);
     const char *bad = "{\"T\": {\"f\": [1, 2.5]}}";
-    CHECK(io_api_data_parse(bad, strlen(bad), schema, "b.ndjson", 4, 100, &a, &err) ==
+    CHECK(mloda_io_api_data_parse(bad, strlen(bad), schema, "b.ndjson", 4, 100, &a, &err) ==
           MLODA_ERR_TYPE);
     CHECK(a == NULL);
     CHECK_CONTAINS(err.message, "b.ndjson: line 4");
     CHECK_CONTAINS(err.message, "column 'f', row 1: expected int64");
     CHECK_STR(err.subject, "f");
-    io_schema_free(schema);
+    mloda_io_schema_free(schema);
 }
 
 /* Bad input: status and words of the message. */
@@ -178,7 +178,7 @@ static void test_errors(void)
         mloda_api_data *a = NULL;
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st =
-            io_api_data_parse(cases[i].text, strlen(cases[i].text), NULL, "in", 1, 0, &a, &err);
+            mloda_io_api_data_parse(cases[i].text, strlen(cases[i].text), NULL, "in", 1, 0, &a, &err);
         CHECK_MSG(st == cases[i].st, "status %s, message %s", mloda_status_name(st), err.message);
         CHECK(a == NULL);
         CHECK_CONTAINS(err.message, cases[i].words);
@@ -199,16 +199,16 @@ static void test_chunked(void)
         mloda_api_data *whole = NULL;
         mloda_error werr = MLODA_ERROR_INIT;
         const mloda_status wst =
-            io_api_data_parse(texts[t], strlen(texts[t]), NULL, "in", 1, 0, &whole, &werr);
+            mloda_io_api_data_parse(texts[t], strlen(texts[t]), NULL, "in", 1, 0, &whole, &werr);
         io_batch_parser bp;
         mloda_error err = MLODA_ERROR_INIT;
-        mloda_status st = io_batch_parser_begin(&bp, NULL, "in", 1, 0, 0, &err);
+        mloda_status st = mloda_io_batch_parser_begin(&bp, NULL, "in", 1, 0, 0, &err);
         for (size_t i = 0; st == MLODA_OK && texts[t][i] != '\0'; i++)
-            st = io_batch_parser_feed(&bp, texts[t] + i, 1, &err);
+            st = mloda_io_batch_parser_feed(&bp, texts[t] + i, 1, &err);
         mloda_api_data *pieces = NULL;
         if (st == MLODA_OK)
-            st = io_batch_parser_end(&bp, &pieces, &err);
-        io_batch_parser_reset(&bp);
+            st = mloda_io_batch_parser_end(&bp, &pieces, &err);
+        mloda_io_batch_parser_reset(&bp);
         CHECK_EQ_INT(st, wst);
         CHECK_STR(err.message, werr.message);
         if (whole != NULL && pieces != NULL) {
@@ -230,7 +230,7 @@ static void test_positions(void)
     const char *text = "{\"T\": {\n  \"a\": [1,\n    \"two\"]}}";
     mloda_api_data *a = NULL;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK(io_api_data_parse(text, strlen(text), NULL, "f.json", 10, 1000, &a, &err) ==
+    CHECK(mloda_io_api_data_parse(text, strlen(text), NULL, "f.json", 10, 1000, &a, &err) ==
           MLODA_ERR_TYPE);
     CHECK_CONTAINS(err.message, "f.json: line 12, column 10 (byte 1028)");
     CHECK_EQ_INT(err.position, 1028);
@@ -257,7 +257,7 @@ static void test_numbers(void)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].text);
         io_number num;
-        CHECK(io_number_parse(cases[k].text, strlen(cases[k].text), &num) == cases[k].ok);
+        CHECK(mloda_io_number_parse(cases[k].text, strlen(cases[k].text), &num) == cases[k].ok);
         CHECK(num.is_int == cases[k].is_int);
         CHECK(num.int_overflow == cases[k].overflow);
         if (cases[k].is_int && !cases[k].overflow)
@@ -288,7 +288,7 @@ static void test_numbers(void)
         text[len] = '\0';
         TEST_CASE("%s", text);
         io_number num;
-        CHECK(io_number_parse(text, len, &num));
+        CHECK(mloda_io_number_parse(text, len, &num));
         CHECK(num.d == strtod(text, NULL));
     }
 }

@@ -20,20 +20,20 @@ static void test_good_request(void)
         " \"schema\": {\"T\": {\"v\": \"float64\", \"at\": \"timestamp\", \"later\": \"float64_list[2]\"}}}";
     io_request r;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_request_parse(text, strlen(text), "req.json", &r, &err), err);
+    CHECK_OK(mloda_io_request_parse(text, strlen(text), "req.json", &r, &err), err);
     CHECK_EQ_INT(mloda_request_n_features(r.request), 3);
     const mloda_table *t = mloda_api_data_table(r.api_data, 0);
     CHECK_EQ_INT(mloda_column_type(mloda_table_column(t, 0)), MLODA_TYPE_FLOAT64);
     CHECK_EQ_INT(mloda_column_type(mloda_table_column(t, 1)), MLODA_TYPE_TIMESTAMP);
     io_coltype type;
-    CHECK(io_schema_get(r.schema, "T", "later", &type));
+    CHECK(mloda_io_schema_get(r.schema, "T", "later", &type));
     CHECK_EQ_INT(type.type, MLODA_TYPE_FLOAT64_LIST);
     CHECK_EQ_INT(type.list_size, 2);
-    CHECK(io_schema_get(r.schema, "T", "v", &type) && type.type == MLODA_TYPE_FLOAT64);
-    CHECK(!io_schema_get(r.schema, "T", "nope", &type));
-    CHECK_EQ_INT(io_schema_n_tables(r.schema), 1);
-    CHECK_EQ_INT(io_schema_n_columns(r.schema, "T"), 3);
-    CHECK_STR(io_schema_column(r.schema, "T", 2, NULL), "later");
+    CHECK(mloda_io_schema_get(r.schema, "T", "v", &type) && type.type == MLODA_TYPE_FLOAT64);
+    CHECK(!mloda_io_schema_get(r.schema, "T", "nope", &type));
+    CHECK_EQ_INT(mloda_io_schema_n_tables(r.schema), 1);
+    CHECK_EQ_INT(mloda_io_schema_n_columns(r.schema, "T"), 3);
+    CHECK_STR(mloda_io_schema_column(r.schema, "T", 2, NULL), "later");
 
     /* the request plans and computes */
     mloda_registry *reg = mloda_registry_default();
@@ -42,7 +42,7 @@ static void test_good_request(void)
     CHECK_EQ_INT(mloda_results_n_tables(res), 3); /* inputs, m, g (group options split) */
     mloda_results_free(res);
     mloda_registry_free(reg);
-    io_request_reset(&r);
+    mloda_io_request_reset(&r);
     CHECK(r.request == NULL && r.api_data == NULL && r.schema == NULL);
 }
 
@@ -51,9 +51,9 @@ static void test_minimal_request(void)
     const char *text = "{\"features\": [\"x\"]}";
     io_request r;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_request_parse(text, strlen(text), NULL, &r, &err), err);
+    CHECK_OK(mloda_io_request_parse(text, strlen(text), NULL, &r, &err), err);
     CHECK_EQ_INT(mloda_api_data_n_tables(r.api_data), 0);
-    io_request_reset(&r);
+    mloda_io_request_reset(&r);
 }
 
 static void test_bad_requests(void)
@@ -96,7 +96,7 @@ static void test_bad_requests(void)
         TEST_CASE("%s", cases[i].text);
         io_request r;
         mloda_error err = MLODA_ERROR_INIT;
-        const mloda_status st = io_request_parse(cases[i].text, strlen(cases[i].text), "req.json",
+        const mloda_status st = mloda_io_request_parse(cases[i].text, strlen(cases[i].text), "req.json",
                                                  &r, &err);
         CHECK_MSG(st == cases[i].st, "status %s: %s", mloda_status_name(st), err.message);
         CHECK_CONTAINS(err.message, cases[i].words);
@@ -109,10 +109,10 @@ static void test_read_file_errors(void)
 {
     io_request r;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK(io_request_read_file("/nonexistent/req.json", &r, &err) == MLODA_ERR_IO);
+    CHECK(mloda_io_request_read_file("/nonexistent/req.json", &r, &err) == MLODA_ERR_IO);
     CHECK_CONTAINS(err.message, "/nonexistent/req.json");
     mloda_error_reset(&err);
-    CHECK(io_request_read_file("/", &r, &err) == MLODA_ERR_IO);
+    CHECK(mloda_io_request_read_file("/", &r, &err) == MLODA_ERR_IO);
 }
 
 int main(void)

@@ -38,7 +38,7 @@ static void test_parse(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TEST_CASE("%s (date only %d)", cases[i].text, cases[i].date_only_ok);
         int64_t us = -42;
-        const bool ok = io_iso_parse(cases[i].text, strlen(cases[i].text), cases[i].date_only_ok,
+        const bool ok = mloda_io_iso_parse(cases[i].text, strlen(cases[i].text), cases[i].date_only_ok,
                                      &us);
         CHECK(ok == cases[i].ok);
         if (ok && cases[i].ok)
@@ -65,19 +65,19 @@ static void test_format(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TEST_CASE("%s", cases[i].text);
         char buf[64];
-        const size_t n = io_iso_format(buf, sizeof buf, cases[i].value, cases[i].unit);
+        const size_t n = mloda_io_iso_format(buf, sizeof buf, cases[i].value, cases[i].unit);
         CHECK_STR(buf, cases[i].text);
         CHECK_EQ_INT(n, strlen(cases[i].text));
     }
     /* extremes: no overflow in the arithmetic (UBSan) or the buffer */
     char small[8];
-    const size_t n = io_iso_format(small, sizeof small, INT64_MIN, MLODA_TIME_SECOND);
+    const size_t n = mloda_io_iso_format(small, sizeof small, INT64_MIN, MLODA_TIME_SECOND);
     CHECK(n < sizeof small && small[n] == '\0');
     for (int unit = MLODA_TIME_SECOND; unit <= MLODA_TIME_NANO; unit++) {
         TEST_CASE("unit %d", unit);
         char buf[64];
-        CHECK(io_iso_format(buf, sizeof buf, INT64_MIN, (mloda_time_unit)unit) > 19);
-        CHECK(io_iso_format(buf, sizeof buf, INT64_MAX, (mloda_time_unit)unit) > 19);
+        CHECK(mloda_io_iso_format(buf, sizeof buf, INT64_MIN, (mloda_time_unit)unit) > 19);
+        CHECK(mloda_io_iso_format(buf, sizeof buf, INT64_MAX, (mloda_time_unit)unit) > 19);
     }
 }
 
@@ -86,9 +86,9 @@ static void test_round_trip(void)
     for (int64_t us = -100000000000000; us < 100000000000000; us += 7777777777777) {
         TEST_CASE("%lld", (long long)us);
         char buf[64];
-        const size_t n = io_iso_format(buf, sizeof buf, us, MLODA_TIME_MICRO);
+        const size_t n = mloda_io_iso_format(buf, sizeof buf, us, MLODA_TIME_MICRO);
         int64_t back = 0;
-        CHECK(io_iso_parse(buf, n, false, &back));
+        CHECK(mloda_io_iso_parse(buf, n, false, &back));
         CHECK_EQ_INT(back, us);
     }
 }

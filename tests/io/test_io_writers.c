@@ -42,7 +42,7 @@ static void test_json(void)
     mloda_table *t = sample_table();
     mloda_buf b = {0};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_write_json_table(&b, t, 7, false, &err), err);
+    CHECK_OK(mloda_io_write_json_table(&b, t, 7, false, &err), err);
     CHECK_STR(b.data, "{\"batch\": 7, \"group\": \"\", \"columns\": {"
                       "\"i\": [-9223372036854775808, null, 42], "
                       "\"f\": [0.1, null, 1e+300], "
@@ -51,7 +51,7 @@ static void test_json(void)
                       "\"t\": [\"1970-01-01T00:00:00\", null, \"1970-01-01T00:00:01.500000\"], "
                       "\"p\": [[1.5, -2.0], null, [3.0, 4.0]]}}");
     b.len = 0;
-    CHECK_OK(io_write_json_table(&b, t, -1, true, &err), err);
+    CHECK_OK(mloda_io_write_json_table(&b, t, -1, true, &err), err);
     CHECK(strncmp(b.data, "  {\n    \"group\": \"\",\n    \"columns\": {\n      \"i\": [", 48) == 0);
     CHECK(strstr(b.data, "\"batch\"") == NULL);
     mloda_buf_reset(&b);
@@ -64,13 +64,13 @@ static void test_json_error(void)
     mloda_error err = MLODA_ERROR_INIT;
     mloda_error e = MLODA_ERROR_INIT;
     mloda_error_set(&e, MLODA_ERR_SCHEMA, "amount", "table 'T' has no column \"amount\" \xc3");
-    CHECK_OK(io_write_json_error(&b, 2, &e, &err), err);
+    CHECK_OK(mloda_io_write_json_error(&b, 2, &e, &err), err);
     CHECK_STR(b.data, "{\"batch\": 2, \"error\": {\"code\": \"MLODA_ERR_SCHEMA\", \"message\": "
                       "\"table 'T' has no column \\\"amount\\\" ?\", \"feature\": \"amount\"}}");
     b.len = 0;
     mloda_error none = MLODA_ERROR_INIT;
     mloda_error_set(&none, MLODA_ERR_PARSE, NULL, "bad");
-    CHECK_OK(io_write_json_error(&b, 0, &none, &err), err);
+    CHECK_OK(mloda_io_write_json_error(&b, 0, &none, &err), err);
     CHECK_CONTAINS(b.data, "\"feature\": null}}");
     mloda_buf_reset(&b);
 }
@@ -80,13 +80,13 @@ static void test_csv(void)
     mloda_table *t = sample_table();
     mloda_buf b = {0};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_write_csv_table(&b, t, -1, &err), err);
+    CHECK_OK(mloda_io_write_csv_table(&b, t, -1, &err), err);
     CHECK_STR(b.data, "i,f,b,s,t,p\n"
                       "-9223372036854775808,0.1,true,\"a,\"\"b\"\"\n\",1970-01-01T00:00:00,\"[1.5, -2.0]\"\n"
                       ",NaN,,,,\n"
                       "42,1e+300,false,\"\",1970-01-01T00:00:01.500000,\"[3.0, 4.0]\"\n");
     b.len = 0;
-    CHECK_OK(io_write_csv_table(&b, t, 3, &err), err);
+    CHECK_OK(mloda_io_write_csv_table(&b, t, 3, &err), err);
     CHECK(strncmp(b.data, "batch,i,f", 9) == 0);
     CHECK_CONTAINS(b.data, "\n3,,NaN,,,,\n");
     mloda_buf_reset(&b);
@@ -98,7 +98,7 @@ static void test_text(void)
     mloda_table *t = sample_table();
     mloda_buf b = {0};
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK_OK(io_write_text_table(&b, t, 1, &err), err);
+    CHECK_OK(mloda_io_write_text_table(&b, t, 1, &err), err);
     CHECK(strncmp(b.data, "batch 1: table (3 rows)\n", 24) == 0);
     CHECK_CONTAINS(b.data, "                   i       f  b      s");
     CHECK_CONTAINS(b.data, "                null     NaN  null   null");
@@ -109,19 +109,19 @@ static void test_text(void)
 static void test_format_names(void)
 {
     io_format f;
-    CHECK(io_format_parse("ndjson", &f) && f == IO_FORMAT_NDJSON);
-    CHECK(io_format_parse("json", &f) && f == IO_FORMAT_JSON);
-    CHECK(io_format_parse("csv", &f) && f == IO_FORMAT_CSV);
-    CHECK(io_format_parse("table", &f) && f == IO_FORMAT_TABLE);
-    CHECK(!io_format_parse("xml", &f));
+    CHECK(mloda_io_format_parse("ndjson", &f) && f == IO_FORMAT_NDJSON);
+    CHECK(mloda_io_format_parse("json", &f) && f == IO_FORMAT_JSON);
+    CHECK(mloda_io_format_parse("csv", &f) && f == IO_FORMAT_CSV);
+    CHECK(mloda_io_format_parse("table", &f) && f == IO_FORMAT_TABLE);
+    CHECK(!mloda_io_format_parse("xml", &f));
     io_coltype ty;
     char name[32];
-    CHECK(io_coltype_parse("float64_list[3]", &ty) && ty.list_size == 3);
-    io_coltype_name(&ty, name, sizeof name);
+    CHECK(mloda_io_coltype_parse("float64_list[3]", &ty) && ty.list_size == 3);
+    mloda_io_coltype_name(&ty, name, sizeof name);
     CHECK_STR(name, "float64_list[3]");
-    CHECK(io_coltype_parse("string", &ty) && ty.type == MLODA_TYPE_UTF8);
-    CHECK(!io_coltype_parse("float64_list[0]", &ty));
-    CHECK(!io_coltype_parse("float64_list[2", &ty));
+    CHECK(mloda_io_coltype_parse("string", &ty) && ty.type == MLODA_TYPE_UTF8);
+    CHECK(!mloda_io_coltype_parse("float64_list[0]", &ty));
+    CHECK(!mloda_io_coltype_parse("float64_list[2", &ty));
 }
 
 /* Shortest round-trip text, laid out as Python's repr. */
