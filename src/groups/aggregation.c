@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "groups/agg_kernels.h"
+#include "groups/family.h"
 #include "groups/fill.h"
 #include "groups/groups.h"
 #include "util/util.h"
@@ -37,6 +38,7 @@ typedef struct op_info {
     bool text_ok; /* defined on utf8 (lexicographic) */
 } op_info;
 
+/* In agg_op order, which is the order of the family's tokens (OP_NAMES). */
 static const op_info OPS[OP_COUNT_ALL] = {
     {OP_SUM, "sum", false},   {OP_MIN, "min", true},   {OP_MAX, "max", true},
     {OP_AVG, "avg", false},   {OP_MEAN, "mean", false}, {OP_COUNT, "count", true},
@@ -55,78 +57,24 @@ typedef struct agg_state {
      {&OPS[5], w}, {&OPS[6], w}, {&OPS[7], w}, {&OPS[8], w}}
 static const agg_state STATES[2][OP_COUNT_ALL] = {STATE_ROW(false), STATE_ROW(true)};
 
-#define ALLOWED "sum, min, max, avg, mean, count, std, var, median"
-#define OPT_TYPE "aggregation_type"
+static const char *const OP_NAMES[OP_COUNT_ALL] = {"sum", "min", "max",   "avg",   "mean",
+                                                  "count", "std", "var", "median"};
+static const mloda_family_param AGG_PARAMS[] = {
+    {.option = "aggregation_type", .what = "aggregation type", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = OP_NAMES, .n_tokens = OP_COUNT_ALL, .n_usable = OP_COUNT_ALL,
+     .allowed = "sum, min, max, avg, mean, count, std, var, median"},
+};
+static const mloda_family_spec AGG = {.pattern = "{aggregation_type}_aggr",
+                                      .example = "value__mean_aggr",
+                                      .n_params = 1,
+                                      .params = AGG_PARAMS,
+                                      .inputs_hint = " to aggregate"};
 
-static const op_info *find_op(const char *token)
+static mloda_status agg_match(void *ud, const mloda_feature *f, bool *out_match,
+                              void **out_parsed, mloda_error *why)
 {
-    for (int i = 0; i < OP_COUNT_ALL; i++) {
-        if (strcmp(OPS[i].name, token) == 0)
-            return &OPS[i];
-    }
-    return NULL;
-}
-
-/*
- * The op named by the feature: the name's `__{op}_aggr` suffix, or else the
- * aggregation_type option. *out NULL with no error: not an aggregation feature.
- * A bad token or option value sets `why` (a near miss); a name and an option that
- * disagree is a hard error (mloda silently lets the name win, SPEC.md §10.4).
- */
-static mloda_status parse_op(const mloda_feature *f, const op_info **out, mloda_error *why,
-                             bool *hard)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    char token[64];
-    const char *opt = NULL;
-    *out = NULL;
-    *hard = false;
-    bool has_opt = mloda_options_has(o, OPT_TYPE);
-    if (has_opt && !mloda_options_get_string(o, OPT_TYPE, &opt))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option '%s' of '%s' must be a string (one of " ALLOWED ")",
-                               OPT_TYPE, name);
-    if (mloda_feature_suffix_token(f, "_aggr", token, sizeof token)) {
-        *out = find_op(token);
-        if (*out == NULL)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "unknown aggregation type '%s' in '%s'; allowed: " ALLOWED,
-                                   token, name);
-        if (opt != NULL && strcmp(opt, token) != 0) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names aggregation '%s' but option '%s' says "
-                                   "'%s'; give one",
-                                   name, token, OPT_TYPE, opt);
-        }
-        return MLODA_OK;
-    }
-    if (opt == NULL)
-        return MLODA_OK;
-    *out = find_op(opt);
-    if (*out == NULL)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_TYPE, name,
-                               opt);
-    if (!mloda_options_has(o, "in_features")) {
-        *out = NULL;
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "feature '%s' sets %s but no in_features to aggregate", name,
-                               OPT_TYPE);
-    }
-    return MLODA_OK;
-}
-
-static mloda_status agg_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    const op_info *op = NULL;
-    bool hard = false;
-    mloda_status st = parse_op(f, &op, why, &hard);
-    *out_match = op != NULL && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&AGG, f, out_match, out_parsed, why);
 }
 
 static mloda_status agg_inputs(void *ud, const mloda_feature *f, mloda_inputs *out,
@@ -172,13 +120,7 @@ static mloda_status agg_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    const op_info *op = NULL;
-    bool hard = false;
-    mloda_status st = parse_op(f, &op, err, &hard);
-    if (st != MLODA_OK || op == NULL)
-        return st != MLODA_OK ? st
-                              : mloda_error_set(err, MLODA_ERR_INTERNAL, mloda_feature_name(f),
-                                                "aggregation bound without an op");
+    const op_info *op = &OPS[mloda_family_of(f)->num[0]];
     mloda_type t = mloda_bind_input_type(ctx, 0);
     bool multi = mloda_bind_input_is_multi(ctx, 0);
     if (!input_allowed(op, t) || (multi && t == MLODA_TYPE_UTF8))
@@ -194,9 +136,7 @@ static mloda_status agg_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     mloda_type out = output_type(op->op, t);
     if (multi && t == MLODA_TYPE_BOOL && (op->op == OP_MIN || op->op == OP_MAX))
         out = MLODA_TYPE_BOOL;
-    st = mloda_bind_output(ctx, out, 0, mloda_bind_input_time_unit(ctx, 0), err);
-    if (st != MLODA_OK)
-        return st;
+    MLODA_TRY(mloda_bind_output(ctx, out, 0, mloda_bind_input_time_unit(ctx, 0), err));
     /* state: a pointer into the static state table, nothing to free */
     const agg_state *state = &STATES[multi ? 1 : 0][op - OPS];
     return mloda_bind_set_state(ctx, (void *)(uintptr_t)state, NULL, err);
@@ -480,4 +420,5 @@ const mloda_feature_group mloda_group_aggregation = {
     .inputs = agg_inputs,
     .bind = agg_bind,
     .calculate = agg_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

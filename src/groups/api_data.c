@@ -27,9 +27,11 @@ static mloda_status find_source(const mloda_feature *f, int64_t *out, mloda_erro
     return MLODA_OK;
 }
 
-static mloda_status api_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
+/* The parsed value is the source's index + 1, held in the pointer itself (nothing to
+ * free). */
+static mloda_status api_match(void *ud, const mloda_feature *f, bool *out_match,
+                              void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
     int64_t src = -1;
     *out_match = false;
@@ -37,6 +39,8 @@ static mloda_status api_match(void *ud, const mloda_feature *f, bool *out_match,
         return MLODA_OK; /* option-configured features are computed, not read */
     mloda_status st = find_source(f, &src, why);
     *out_match = st == MLODA_OK && src >= 0;
+    if (*out_match)
+        *out_parsed = (void *)(uintptr_t)(src + 1);
     return st;
 }
 
@@ -54,10 +58,7 @@ static mloda_status api_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    int64_t src = -1;
-    mloda_status st = find_source(f, &src, err);
-    if (st != MLODA_OK)
-        return st;
+    int64_t src = (int64_t)(uintptr_t)mloda_feature_parsed(f) - 1;
     return mloda_bind_use_source(ctx, src, mloda_feature_name(f), err);
 }
 

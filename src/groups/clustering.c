@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "util/util.h"
@@ -52,13 +53,26 @@ typedef enum algo {
 static const char *const ALGOS[A_COUNT] = {"kmeans", "hierarchical", "agglomerative",
                                            "dbscan", "spectral",     "affinity"};
 
-#define IMPLEMENTED "kmeans, hierarchical, agglomerative, dbscan"
-#define OPT_ALGO "algorithm"
-#define OPT_K "k_value"
-#define OPT_PROBS "output_probabilities"
-#define PREFIX "cluster_"
 #define SEED 42u
 #define K_MAX 1000000
+
+/* Parameters in this order: index into mloda_family_values. */
+enum { P_ALGO, P_K, P_PROBS, P_COUNT };
+
+static const mloda_family_param CLU_PARAMS[P_COUNT] = {
+    {.option = "algorithm", .what = "clustering algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = ALGOS, .n_tokens = A_COUNT, .n_usable = A_SPECTRAL,
+     .allowed = "kmeans, hierarchical, agglomerative, dbscan"},
+    {.option = "k_value", .what = "k", .kind = MLODA_FAMILY_COUNT, .max = K_MAX,
+     .allow_auto = true},
+    {.option = "output_probabilities", .what = "output probabilities",
+     .kind = MLODA_FAMILY_FLAG},
+};
+static const mloda_family_spec CLU = {.pattern = "cluster_{algorithm}_{k_value}",
+                                      .example = "x&y__cluster_kmeans_3",
+                                      .n_params = P_COUNT,
+                                      .params = CLU_PARAMS,
+                                      .inputs_hint = ""};
 
 typedef struct clu_state {
     algo algo;
@@ -66,154 +80,11 @@ typedef struct clu_state {
     bool probs;
 } clu_state;
 
-static int find_algo(const char *token, size_t len)
+static mloda_status clu_match(void *ud, const mloda_feature *f, bool *out_match,
+                              void **out_parsed, mloda_error *why)
 {
-    for (int a = 0; a < A_COUNT; a++) {
-        if (strlen(ALGOS[a]) == len && strncmp(ALGOS[a], token, len) == 0)
-            return a;
-    }
-    return -1;
-}
-
-/* "auto" -> 0; positive decimal (leading zeros allowed, as mloda's isdigit) -> k; else -1. */
-static int64_t parse_k(const char *s)
-{
-    if (strcmp(s, "auto") == 0)
-        return 0;
-    if (s[0] == '\0')
-        return -1;
-    int64_t k = 0;
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        k = k * 10 + (*p - '0');
-        if (k > K_MAX)
-            return -1;
-    }
-    return k > 0 ? k : -1;
-}
-
-static mloda_status check_algo(const char *name, int a, const char *token, mloda_error *why)
-{
-    if (a < 0)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown clustering algorithm '%s'; allowed: " IMPLEMENTED, token);
-    if (a == A_SPECTRAL || a == A_AFFINITY)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "clustering algorithm '%s' is not implemented in mloda-c; "
-                               "available: " IMPLEMENTED,
-                               ALGOS[a]);
-    return MLODA_OK;
-}
-
-/* The k_value option: an int, "auto" or a digit string; -2 when absent, -1 when bad. */
-static int64_t option_k(const mloda_options *o, char *text, size_t cap)
-{
-    int64_t iv = 0;
-    const char *sv = NULL;
-    text[0] = '\0';
-    if (!mloda_options_has(o, OPT_K))
-        return -2;
-    if (mloda_options_get_int(o, OPT_K, &iv)) {
-        (void)snprintf(text, cap, "%lld", (long long)iv);
-        return iv > 0 && iv <= K_MAX ? iv : -1;
-    }
-    if (mloda_options_get_string(o, OPT_K, &sv)) {
-        (void)snprintf(text, cap, "%s", sv);
-        return parse_k(sv);
-    }
-    (void)snprintf(text, cap, "(not a number)");
-    return -1;
-}
-
-/*
- * The clustering the feature asks for. *recognised false with no error: not ours. Near
- * misses set `why`; a name and an option that disagree set *hard (SPEC.md §10.4).
- */
-static mloda_status parse_clu(const mloda_feature *f, clu_state *out, bool *recognised,
-                              mloda_error *why, bool *hard)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    const char *suffix = mloda_feature_chain_suffix(f);
-    const char *opt_algo = NULL;
-    char ktext[32];
-    *recognised = false;
-    *hard = false;
-    memset(out, 0, sizeof *out);
-    bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
-    if (mloda_options_has(o, OPT_ALGO) && !mloda_options_get_string(o, OPT_ALGO, &opt_algo))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string: " IMPLEMENTED, OPT_ALGO);
-    int64_t opt_k = option_k(o, ktext, sizeof ktext);
-    if (!named && opt_algo == NULL)
-        return MLODA_OK;
-    int a;
-    int64_t k;
-    if (named) {
-        /* cluster_{algorithm}_{k}: the algorithm has no '_' (mloda splits on '_') */
-        const char *rest = suffix + strlen(PREFIX);
-        const char *us = strchr(rest, '_');
-        if (us == NULL || strchr(us + 1, '_') != NULL)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "expected {inputs}__cluster_{algorithm}_{k}, algorithm one of "
-                                   IMPLEMENTED ", k a positive integer or auto");
-        char token[32];
-        (void)snprintf(token, sizeof token, "%.*s", (int)(us - rest), rest);
-        a = find_algo(rest, (size_t)(us - rest));
-        MLODA_TRY(check_algo(name, a, token, why));
-        k = parse_k(us + 1);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "k '%s' must be a positive integer or auto", us + 1);
-        if ((opt_algo != NULL && strcmp(opt_algo, ALGOS[a]) != 0) ||
-            (opt_k != -2 && opt_k != k)) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names clustering '%s' with k %s but the options "
-                                   "say %s=%s, %s=%s; give one",
-                                   name, ALGOS[a], us + 1, OPT_ALGO,
-                                   opt_algo != NULL ? opt_algo : "(unset)", OPT_K,
-                                   opt_k != -2 ? ktext : "(unset)");
-        }
-    } else {
-        a = find_algo(opt_algo, strlen(opt_algo));
-        if (a < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: " IMPLEMENTED, OPT_ALGO, opt_algo);
-        MLODA_TRY(check_algo(name, a, opt_algo, why));
-        if (opt_k == -2)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no %s (a positive integer or auto)", OPT_ALGO,
-                                   OPT_K);
-        k = opt_k;
-        if (!mloda_options_has(o, "in_features"))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no in_features", OPT_ALGO);
-    }
-    if (k < 0)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s is '%s'; it must be a positive integer or auto", OPT_K,
-                               ktext);
-    if (mloda_options_has(o, OPT_PROBS) && !mloda_options_get_bool(o, OPT_PROBS, &out->probs))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be true or false", OPT_PROBS);
-    out->algo = (algo)a;
-    out->k = k;
-    *recognised = true;
-    return MLODA_OK;
-}
-
-static mloda_status clu_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
-                              mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    clu_state s;
-    bool recognised = false, hard = false;
-    mloda_status st = parse_clu(f, &s, &recognised, why, &hard);
-    *out_match = recognised && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&CLU, f, out_match, out_parsed, why);
 }
 
 static mloda_status clu_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -227,9 +98,8 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    clu_state parsed;
-    bool recognised = false, hard = false;
-    MLODA_TRY(parse_clu(f, &parsed, &recognised, err, &hard));
+    const mloda_family_values *v = mloda_family_of(f);
+    clu_state parsed = {(algo)v->num[P_ALGO], v->num[P_K], v->num[P_PROBS] != 0};
     MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "clustering", err));
     if (parsed.probs)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
@@ -940,4 +810,5 @@ const mloda_feature_group mloda_group_clustering = {
     .inputs = clu_inputs,
     .bind = clu_bind,
     .calculate = clu_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

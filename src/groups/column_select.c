@@ -24,13 +24,24 @@ static const char *selector_tilde(const char *name)
     return t;
 }
 
-static mloda_status sel_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed, mloda_error *why)
+/* The parsed value is the '~''s offset in the name + 1, held in the pointer itself. */
+static mloda_status sel_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed,
+                              mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
     (void)why;
-    *out = selector_tilde(mloda_feature_name(f)) != NULL;
+    const char *name = mloda_feature_name(f);
+    const char *t = selector_tilde(name);
+    *out = t != NULL;
+    if (t != NULL)
+        *out_parsed = (void *)(uintptr_t)(t - name + 1);
     return MLODA_OK;
+}
+
+/* The '~' of a matched feature's name. */
+static const char *tilde_of(const mloda_feature *f)
+{
+    return mloda_feature_name(f) + ((uintptr_t)mloda_feature_parsed(f) - 1);
 }
 
 static mloda_status sel_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -38,7 +49,7 @@ static mloda_status sel_inputs(void *ud, const mloda_feature *f, mloda_inputs *i
 {
     (void)ud;
     const char *name = mloda_feature_name(f);
-    const char *t = selector_tilde(name);
+    const char *t = tilde_of(f);
     char *base = mloda_strndup(name, (size_t)(t - name));
     if (base == NULL)
         return mloda_error_set(err, MLODA_ERR_NOMEM, name, "out of memory");
@@ -63,8 +74,9 @@ static mloda_status sel_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
-        const char *want = selector_tilde(name) + 1;
+        const mloda_feature *f = mloda_calc_feature(calc, i);
+        const char *name = mloda_feature_name(f);
+        const char *want = tilde_of(f) + 1;
         int64_t width = mloda_calc_input_n_columns(calc, i, 0), k = 0;
         while (k < width && strcmp(mloda_calc_input_suffix(calc, i, 0, k), want) != 0)
             k++;

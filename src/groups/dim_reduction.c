@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "util/util.h"
@@ -29,179 +30,36 @@ typedef enum dr_algo { D_PCA, D_TSNE, D_ICA, D_LDA, D_ISOMAP, D_COUNT } dr_algo;
 
 static const char *const ALGOS[D_COUNT] = {"pca", "tsne", "ica", "lda", "isomap"};
 
-#define OPT_ALGO "algorithm"
-#define OPT_DIM "dimension"
-#define OPT_SOLVER "pca_svd_solver"
 #define DIM_MAX 100000
+
+static const char *const SOLVERS[] = {"auto", "full", "arpack", "randomized"};
+
+/* Parameters in this order: index into mloda_family_values. */
+enum { P_ALGO, P_DIM, P_SOLVER, P_COUNT };
+
+static const mloda_family_param DR_PARAMS[P_COUNT] = {
+    {.option = "algorithm", .what = "dimensionality reduction", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = ALGOS, .n_tokens = D_COUNT, .n_usable = D_TSNE, .allowed = "pca"},
+    {.option = "dimension", .what = "dimension", .kind = MLODA_FAMILY_COUNT, .max = DIM_MAX},
+    {.option = "pca_svd_solver", .what = "PCA SVD solver", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = SOLVERS, .n_tokens = 4, .n_usable = 4,
+     .allowed = "auto, full, arpack, randomized"},
+};
+static const mloda_family_spec DR = {.pattern = "{algorithm}_{dimension}d",
+                                     .example = "a,b,c__pca_2d",
+                                     .n_params = P_COUNT,
+                                     .params = DR_PARAMS,
+                                     .inputs_hint = ""};
 
 typedef struct dr_state {
     int64_t d;
 } dr_state;
 
-static int find_algo(const char *token, size_t len)
+static mloda_status dr_match(void *ud, const mloda_feature *f, bool *out_match,
+                             void **out_parsed, mloda_error *why)
 {
-    for (int a = 0; a < D_COUNT; a++) {
-        if (strlen(ALGOS[a]) == len && strncmp(ALGOS[a], token, len) == 0)
-            return a;
-    }
-    return -1;
-}
-
-/* Positive decimal without sign; -1 otherwise. */
-static int64_t parse_dim(const char *s, size_t len)
-{
-    if (len == 0)
-        return -1;
-    int64_t d = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        d = d * 10 + (s[i] - '0');
-        if (d > DIM_MAX)
-            return -1;
-    }
-    return d > 0 ? d : -1;
-}
-
-/* Splits "{algo}_{d}d": true when the suffix has that shape (digits, then 'd'). */
-static bool split_suffix(const char *suffix, size_t *algo_len, const char **dim, size_t *dim_len)
-{
-    size_t len = strlen(suffix);
-    if (len < 4 || suffix[len - 1] != 'd')
-        return false;
-    size_t i = len - 1;
-    while (i > 0 && suffix[i - 1] >= '0' && suffix[i - 1] <= '9')
-        i--;
-    if (i == len - 1 || i < 2 || suffix[i - 1] != '_')
-        return false;
-    for (size_t k = 0; k + 1 < i; k++) {
-        char c = suffix[k];
-        bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
-        if (!word)
-            return false;
-    }
-    *algo_len = i - 1;
-    *dim = suffix + i;
-    *dim_len = len - 1 - i;
-    return true;
-}
-
-static mloda_status check_algo(const char *name, int a, const char *token, mloda_error *why)
-{
-    if (a < 0)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown dimensionality reduction '%s'; allowed: pca", token);
-    if (a != D_PCA)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "dimensionality reduction '%s' is not implemented in mloda-c; "
-                               "available: pca",
-                               ALGOS[a]);
-    return MLODA_OK;
-}
-
-/* The dimension option: an int or a digit string; -2 absent, -1 bad. */
-static int64_t option_dim(const mloda_options *o, char *text, size_t cap)
-{
-    int64_t iv = 0;
-    const char *sv = NULL;
-    text[0] = '\0';
-    if (!mloda_options_has(o, OPT_DIM))
-        return -2;
-    if (mloda_options_get_int(o, OPT_DIM, &iv)) {
-        (void)snprintf(text, cap, "%lld", (long long)iv);
-        return iv > 0 && iv <= DIM_MAX ? iv : -1;
-    }
-    if (mloda_options_get_string(o, OPT_DIM, &sv)) {
-        (void)snprintf(text, cap, "%s", sv);
-        return parse_dim(sv, strlen(sv));
-    }
-    (void)snprintf(text, cap, "(not a number)");
-    return -1;
-}
-
-static mloda_status parse_dr(const mloda_feature *f, dr_state *out, bool *recognised,
-                             mloda_error *why, bool *hard)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    const char *suffix = mloda_feature_chain_suffix(f);
-    const char *opt_algo = NULL;
-    char dtext[32];
-    size_t alen = 0, dlen = 0;
-    const char *dim = NULL;
-    *recognised = false;
-    *hard = false;
-    bool named = suffix != NULL && split_suffix(suffix, &alen, &dim, &dlen);
-    if (mloda_options_has(o, OPT_ALGO) && !mloda_options_get_string(o, OPT_ALGO, &opt_algo))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string (pca)", OPT_ALGO);
-    int64_t opt_d = option_dim(o, dtext, sizeof dtext);
-    if (!named && opt_algo == NULL)
-        return MLODA_OK;
-    int a;
-    int64_t d;
-    if (named) {
-        char token[64];
-        (void)snprintf(token, sizeof token, "%.*s", (int)(alen < 60 ? alen : 60), suffix);
-        a = find_algo(suffix, alen);
-        MLODA_TRY(check_algo(name, a, token, why));
-        d = parse_dim(dim, dlen);
-        if (d < 0)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "dimension '%.*s' must be a positive integer",
-                                   (int)(dlen < 40 ? dlen : 40), dim);
-        if ((opt_algo != NULL && strcmp(opt_algo, ALGOS[a]) != 0) || (opt_d != -2 && opt_d != d)) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names %s to %lld dimensions but the options say "
-                                   "%s=%s, %s=%s; give one",
-                                   name, ALGOS[a], (long long)d, OPT_ALGO,
-                                   opt_algo != NULL ? opt_algo : "(unset)", OPT_DIM,
-                                   opt_d != -2 ? dtext : "(unset)");
-        }
-    } else {
-        a = find_algo(opt_algo, strlen(opt_algo));
-        if (a < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: pca", OPT_ALGO, opt_algo);
-        MLODA_TRY(check_algo(name, a, opt_algo, why));
-        if (opt_d == -2)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no %s", OPT_ALGO, OPT_DIM);
-        if (opt_d < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; it must be a positive integer", OPT_DIM,
-                                   dtext);
-        d = opt_d;
-        if (!mloda_options_has(o, "in_features"))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no in_features", OPT_ALGO);
-    }
-    if (mloda_options_has(o, OPT_SOLVER)) {
-        const char *sv = NULL;
-        if (!mloda_options_get_string(o, OPT_SOLVER, &sv) ||
-            (strcmp(sv, "auto") != 0 && strcmp(sv, "full") != 0 && strcmp(sv, "arpack") != 0 &&
-             strcmp(sv, "randomized") != 0))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: auto, full, arpack, randomized",
-                                   OPT_SOLVER, sv != NULL ? sv : "(not a string)");
-    }
-    out->d = d;
-    *recognised = true;
-    return MLODA_OK;
-}
-
-static mloda_status dr_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
-                             mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    dr_state s;
-    bool recognised = false, hard = false;
-    mloda_status st = parse_dr(f, &s, &recognised, why, &hard);
-    *out_match = recognised && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&DR, f, out_match, out_parsed, why);
 }
 
 static mloda_status dr_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -216,9 +74,7 @@ static mloda_status dr_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    dr_state parsed;
-    bool recognised = false, hard = false;
-    MLODA_TRY(parse_dr(f, &parsed, &recognised, err, &hard));
+    dr_state parsed = {mloda_family_of(f)->num[P_DIM]};
     int64_t cols = 0;
     bool known = true;
     MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "pca", err));
@@ -328,4 +184,5 @@ const mloda_feature_group mloda_group_dim_reduction = {
     .inputs = dr_inputs,
     .bind = dr_bind,
     .calculate = dr_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

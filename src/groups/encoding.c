@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "groups/colops.h"
-#include "groups/family_match.h"
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/row_groups.h"
 #include "util/util.h"
@@ -31,20 +31,20 @@ typedef enum encoder { E_ONEHOT, E_LABEL, E_ORDINAL } encoder;
 static const char *const ENCODERS[] = {"onehot", "label", "ordinal"};
 static const encoder ENCODER_OF[] = {E_ONEHOT, E_LABEL, E_ORDINAL};
 
-static const family_spec ENC = {
-    .ending = "_encoded",
-    .option = "encoder_type",
-    .what = "encoder type",
-    .tokens = ENCODERS,
-    .n_tokens = 3,
-    .allowed = "onehot, label, ordinal",
+static const mloda_family_param ENC_PARAMS[] = {
+    {.option = "encoder_type", .what = "encoder type", .kind = MLODA_FAMILY_TOKEN, .tokens = ENCODERS,
+     .n_tokens = 3, .n_usable = 3, .allowed = "onehot, label, ordinal"},
 };
+static const mloda_family_spec ENC = {.pattern = "{encoder_type}_encoded",
+                                      .example = "category__onehot_encoded",
+                                      .n_params = 1,
+                                      .params = ENC_PARAMS,
+                                      .inputs_hint = " to encode"};
 
 static mloda_status enc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    return mloda_family_match(&ENC, f, out_match, why);
+    return mloda_family_match(&ENC, f, out_match, out_parsed, why);
 }
 
 static mloda_status enc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -59,11 +59,7 @@ static mloda_status enc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    int idx = -1;
-    bool hard = false;
-    MLODA_TRY(mloda_family_parse(&ENC, f, &idx, &hard, err));
-    if (idx < 0)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "encoding bound without an encoder");
+    int idx = (int)mloda_family_of(f)->num[0];
     mloda_type t = mloda_bind_input_type(ctx, 0);
     bool multi = mloda_bind_input_is_multi(ctx, 0);
     if (t == MLODA_TYPE_FLOAT64_LIST || multi)
@@ -294,4 +290,5 @@ const mloda_feature_group mloda_group_encoding = {
     .inputs = enc_inputs,
     .bind = enc_bind,
     .calculate = enc_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

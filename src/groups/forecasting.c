@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "groups/ols.h"
@@ -46,14 +47,6 @@ enum { U_SECOND, U_MINUTE, U_HOUR, U_DAY, U_WEEK, U_MONTH, U_YEAR, UNIT_N = SPAN
 #define UNIT_NAMES mloda_span_unit_names
 #define UNIT_SECONDS mloda_span_unit_seconds
 
-#define UNIT_ALLOWED SPAN_UNITS_ALLOWED
-#define REFUSED "ridge, lasso, randomforest, gbr, svr, knn"
-#define OPT_ALGO "algorithm"
-#define OPT_HORIZON "horizon"
-#define OPT_UNIT "time_unit"
-#define OPT_CI "output_confidence_intervals"
-#define OPT_REF "reference_time"
-#define DEFAULT_REF "reference_time"
 #define MAX_HORIZON 100000000 /* rows appended; a bound so a typo cannot ask for 10^15 */
 
 enum { N_TIME = 17, MAX_LAGS = 4, MAX_P = N_TIME + MAX_LAGS, BLK = 256 };
@@ -61,13 +54,29 @@ enum { N_TIME = 17, MAX_LAGS = 4, MAX_P = N_TIME + MAX_LAGS, BLK = 256 };
 static const double PI = 3.141592653589793; /* numpy.pi */
 static const double Z95 = 1.96;             /* mloda's 95% margin factor */
 
-/* What one feature asks for; ref is borrowed from the feature's options or static. */
-typedef struct fc_spec {
-    int algo, unit;
-    int64_t horizon;
-    const char *ref;
-    bool ci;
-} fc_spec;
+/* Parameters in this order: index into mloda_family_values. */
+enum { P_ALGO, P_HORIZON, P_UNIT, P_REF, P_CI, P_COUNT };
+
+static const mloda_family_param FC_PARAMS[P_COUNT] = {
+    {.option = "algorithm", .what = "forecasting algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = ALGO_NAMES, .n_tokens = ALGO_N, .n_usable = 1, .allowed = "linear",
+     .refused_why = "is not implemented: only linear (ordinary least squares); ridge, lasso, "
+                    "randomforest, gbr, svr and knn are refused"},
+    {.option = "horizon", .what = "forecast horizon", .kind = MLODA_FAMILY_COUNT,
+     .max = MAX_HORIZON},
+    {.option = "time_unit", .what = "time unit", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = UNIT_NAMES, .n_tokens = UNIT_N, .n_usable = UNIT_N,
+     .allowed = SPAN_UNITS_ALLOWED " (singular)"},
+    {.option = "reference_time", .what = "reference time column", .kind = MLODA_FAMILY_COLUMN,
+     .dflt_text = "reference_time"},
+    {.option = "output_confidence_intervals", .what = "confidence intervals",
+     .kind = MLODA_FAMILY_FLAG},
+};
+static const mloda_family_spec FC = {.pattern = "{algorithm}_forecast_{horizon}{time_unit}",
+                                     .example = "sales__linear_forecast_7day",
+                                     .n_params = P_COUNT,
+                                     .params = FC_PARAMS,
+                                     .inputs_hint = " to forecast"};
 
 /* Per-feature state, built at bind. */
 typedef struct fc_state {
@@ -77,234 +86,19 @@ typedef struct fc_state {
     bool ci;
 } fc_state;
 
-/* ---------------------------------------------------------------- matching */
-
-/* A horizon of len digits: 1..MAX_HORIZON, else false. */
-static bool parse_horizon(const char *s, size_t len, int64_t *out)
+static mloda_status fc_match(void *ud, const mloda_feature *f, bool *out_match,
+                             void **out_parsed, mloda_error *why)
 {
-    int64_t v = 0;
-    if (len == 0 || len > 10)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return v >= 1 && v <= MAX_HORIZON;
-}
-
-/* true when the part after the last "__" holds a '~': a column selector F~k, which
- * the column selection resolves (F~lower of a forecast with intervals). */
-static bool has_selector(const char *name)
-{
-    const char *from = name;
-    for (const char *p = name; p[0] != '\0' && p[1] != '\0'; p++) {
-        if (p[0] == '_' && p[1] == '_')
-            from = p + 2;
-    }
-    return strchr(from, '~') != NULL;
-}
-
-static mloda_status algo_near_miss(mloda_error *why, const char *name, const char *algo,
-                                   size_t len)
-{
-    int a = mloda_find_name(ALGO_NAMES, ALGO_N, algo, len);
-    if (a > 0)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "algorithm '%.*s' is not implemented: only linear (ordinary "
-                               "least squares); " REFUSED " are refused",
-                               (int)len, algo);
-    return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                           "unknown forecasting algorithm '%.*s'; allowed: linear", (int)len,
-                           algo);
-}
-
-/*
- * The spec named by the chain suffix `{algorithm}_forecast_{horizon}{unit}`. Returns
- * false when the suffix has no "_forecast_"; true with *ok false and `why` set for a near
- * miss (short: the resolver quotes it after the feature's name).
- */
-static bool parse_name(const mloda_feature *f, fc_spec *out, bool *ok, mloda_error *why)
-{
-    const char *name = mloda_feature_name(f);
-    const char *suffix = mloda_feature_chain_suffix(f);
-    *ok = false;
-    if (suffix == NULL || has_selector(name))
-        return false;
-    const char *mark = strstr(suffix, "_forecast_");
-    if (mark == NULL)
-        return false;
-    size_t alen = (size_t)(mark - suffix);
-    const char *rest = mark + strlen("_forecast_");
-    size_t dlen = strspn(rest, "0123456789");
-    const char *unit = rest + dlen;
-    if (alen == 0 || dlen == 0 || unit[0] == '\0') {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "the name does not read as {in}__{algorithm}_forecast_{horizon}"
-                              "{unit} (e.g. sales__linear_forecast_7day)");
-        return true;
-    }
-    if (mloda_find_name(ALGO_NAMES, ALGO_N, suffix, alen) != ALGO_LINEAR) {
-        (void)algo_near_miss(why, name, suffix, alen);
-        return true;
-    }
-    if (!parse_horizon(rest, dlen, &out->horizon)) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "forecast horizon '%.*s' must be an integer from 1 to %d",
-                              (int)dlen, rest, MAX_HORIZON);
-        return true;
-    }
-    int u = mloda_find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
-    if (u < 0) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "unknown time unit '%s'; allowed (singular): " UNIT_ALLOWED, unit);
-        return true;
-    }
-    out->algo = ALGO_LINEAR;
-    out->unit = u;
-    *ok = true;
-    return true;
-}
-
-/* horizon option: an integer, or a string of digits (lenient, like time windows). */
-static bool option_horizon(const mloda_options *o, int64_t *out, char *shown, size_t cap)
-{
-    int64_t v = 0;
-    const char *s = NULL;
-    if (mloda_options_get_int(o, OPT_HORIZON, &v)) {
-        (void)snprintf(shown, cap, "%lld", (long long)v);
-        *out = v;
-        return v >= 1 && v <= MAX_HORIZON;
-    }
-    if (mloda_options_get_string(o, OPT_HORIZON, &s)) {
-        (void)snprintf(shown, cap, "%s", s);
-        return parse_horizon(s, strlen(s), out);
-    }
-    (void)snprintf(shown, cap, "(not an integer)");
-    return false;
-}
-
-/*
- * The feature's spec from its name or options. *found false with no error: not a
- * forecasting feature. A near miss sets `why`; a name that disagrees with an option sets
- * *hard (mloda lets the name win silently, SPEC.md §10.4).
- */
-static mloda_status parse_spec(const mloda_feature *f, fc_spec *out, bool *found, bool *hard,
-                               mloda_error *why)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    *found = false;
-    *hard = false;
-    memset(out, 0, sizeof *out);
-    out->ref = DEFAULT_REF;
-
-    bool has_algo = mloda_options_has(o, OPT_ALGO), has_h = mloda_options_has(o, OPT_HORIZON),
-         has_unit = mloda_options_has(o, OPT_UNIT);
-    const char *oalgo = NULL, *ounit = NULL;
-    if (has_algo && !mloda_options_get_string(o, OPT_ALGO, &oalgo))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string (linear)", OPT_ALGO);
-    if (has_unit && !mloda_options_get_string(o, OPT_UNIT, &ounit))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string (one of " UNIT_ALLOWED ")", OPT_UNIT);
-    int64_t oh = 0;
-    char shown[64] = "";
-    bool h_ok = has_h && option_horizon(o, &oh, shown, sizeof shown);
-
-    bool ok = false;
-    mloda_error name_why = MLODA_ERROR_INIT;
-    bool named = parse_name(f, out, &ok, &name_why);
-    if (named && !ok && !(has_algo && has_h && has_unit))
-        return mloda_error_set(why, name_why.code, name_why.subject, "%s", name_why.message);
-    if (!named && !has_algo && !has_h && !has_unit)
-        return MLODA_OK; /* not a forecasting feature */
-
-    /* from here on the feature is a forecast: its other options must be valid */
-    if (mloda_options_has(o, OPT_REF)) {
-        const char *ref = NULL;
-        if (!mloda_options_get_string(o, OPT_REF, &ref) || ref[0] == '\0')
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s must be a column name", OPT_REF);
-        out->ref = ref;
-    }
-    if (mloda_options_has(o, OPT_CI) && !mloda_options_get_bool(o, OPT_CI, &out->ci))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be true or false", OPT_CI);
-
-    if (named && ok) {
-        const char *clash = NULL;
-        char said[64] = "";
-        if (has_algo && strcmp(oalgo, ALGO_NAMES[out->algo]) != 0) {
-            clash = OPT_ALGO;
-            (void)snprintf(said, sizeof said, "%s", oalgo);
-        } else if (has_h && (!h_ok || oh != out->horizon)) {
-            clash = OPT_HORIZON;
-            (void)snprintf(said, sizeof said, "%s", shown);
-        } else if (has_unit && strcmp(ounit, UNIT_NAMES[out->unit]) != 0) {
-            clash = OPT_UNIT;
-            (void)snprintf(said, sizeof said, "%s", ounit);
-        }
-        if (clash != NULL) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names its forecast in the name but option "
-                                   "'%s' says '%s'; give one",
-                                   name, clash, said);
-        }
-        *found = true;
-        return MLODA_OK;
-    }
-    /* option form (or a name that only looks like a forecast, fully configured) */
-    if (has_selector(name))
-        return MLODA_OK;
-    if (!has_algo || !has_h || !has_unit)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "configures a forecast but lacks option(s)%s%s%s",
-                               has_algo ? "" : " " OPT_ALGO, has_h ? "" : " " OPT_HORIZON,
-                               has_unit ? "" : " " OPT_UNIT);
-    if (mloda_find_name(ALGO_NAMES, ALGO_N, oalgo, strlen(oalgo)) != ALGO_LINEAR)
-        return algo_near_miss(why, name, oalgo, strlen(oalgo));
-    if (!h_ok)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s is '%s'; it must be an integer from 1 to %d",
-                               OPT_HORIZON, shown, MAX_HORIZON);
-    int u = mloda_find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
-    if (u < 0)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s is '%s'; allowed (singular): " UNIT_ALLOWED, OPT_UNIT,
-                               ounit);
-    if (!mloda_options_has(o, "in_features"))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "sets %s but no in_features to forecast", OPT_ALGO);
-    out->algo = ALGO_LINEAR;
-    out->horizon = oh;
-    out->unit = u;
-    *found = true;
-    return MLODA_OK;
-}
-
-static mloda_status fc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    fc_spec spec;
-    bool found = false, hard = false;
-    mloda_status st = parse_spec(f, &spec, &found, &hard, why);
-    *out_match = found && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&FC, f, out_match, out_parsed, why);
 }
 
 static mloda_status fc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
                               mloda_error *err)
 {
     (void)ud;
-    fc_spec spec;
-    bool found = false, hard = false;
-    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
     MLODA_TRY(mloda_inputs_add_chain(in, f, 1, 1, err));
-    return mloda_inputs_add(in, spec.ref, NULL, err);
+    return mloda_inputs_add(in, mloda_family_of(f)->text[P_REF], NULL, err);
 }
 
 static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
@@ -312,11 +106,9 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    fc_spec spec;
-    bool found = false, hard = false;
-    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
-    if (!found || mloda_bind_n_inputs(ctx) != 2)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "forecast bound without a spec");
+    const mloda_family_values *v = mloda_family_of(f);
+    if (mloda_bind_n_inputs(ctx) != 2)
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "forecast bound without 2 inputs");
     mloda_type vt = mloda_bind_input_type(ctx, 0), rt = mloda_bind_input_type(ctx, 1);
     if (mloda_bind_input_is_multi(ctx, 0))
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
@@ -333,7 +125,7 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "feature '%s': reference time column '%s' is %s, not a "
                                "timestamp column",
                                name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
-    if (spec.ci)
+    if (v->num[P_CI])
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
@@ -341,11 +133,11 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     fc_state *s = mloda_malloc(sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "forecast state");
-    s->unit = spec.unit;
-    s->horizon = spec.horizon;
-    s->ci = spec.ci;
+    s->unit = (int)v->num[P_UNIT];
+    s->horizon = v->num[P_HORIZON];
+    s->ci = v->num[P_CI] != 0;
     /* at most 31,536,000 s * 10^9: fits in int64 */
-    s->step = UNIT_SECONDS[spec.unit] * mloda_timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
+    s->step = UNIT_SECONDS[s->unit] * mloda_timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -866,7 +658,8 @@ const mloda_feature_group mloda_group_forecasting = {
         "observation (12 daily rows 0..11 starting on a Monday, 2 days: 12.0, "
         "12.428571428571429) and scikit-learn's values to about 1e-12 relative where the "
         "fit is well conditioned. Differences from mloda: only `linear` is implemented "
-        "(" REFUSED " are refused at resolution); singular values below "
+        "(ridge, lasso, randomforest, gbr, svr, knn are refused at resolution); "
+        "singular values below "
         "max(rows, columns) * eps * largest are cut (scipy's lstsq cuts below eps * "
         "largest), so exactly collinear designs give the clean minimum-norm answer; "
         "mloda orders the history by time, here it keeps input row order (the same for "
@@ -890,4 +683,5 @@ const mloda_feature_group mloda_group_forecasting = {
     .inputs = fc_inputs,
     .bind = fc_bind,
     .calculate = fc_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "util/util.h"
 
@@ -25,18 +26,7 @@ typedef enum geo_type { GEO_HAVERSINE, GEO_EUCLIDEAN, GEO_MANHATTAN, GEO_N } geo
 
 static const char *const GEO_NAMES[GEO_N] = {"haversine", "euclidean", "manhattan"};
 
-#define ALLOWED "haversine, euclidean, manhattan"
-#define OPT_TYPE "distance_type"
 #define EARTH_RADIUS_KM 6371.0
-
-static int find_type(const char *s)
-{
-    for (int i = 0; i < GEO_N; i++) {
-        if (strcmp(GEO_NAMES[i], s) == 0)
-            return i;
-    }
-    return -1;
-}
 
 /* Number of inputs the feature names: in_features wins (as in mloda_inputs_add_chain),
  * else the '&'/','-separated parts before the last "__"; -1 when neither is given. */
@@ -48,59 +38,21 @@ static int64_t count_inputs(const mloda_feature *f)
         return 1;
     if (mloda_options_kind(o, "in_features") == MLODA_VALUE_LIST)
         return mloda_options_list_n_items(o, "in_features");
-    int64_t n;
     const char *src = mloda_feature_chain_source(f);
     if (src == NULL)
         return -1;
-    n = 1;
+    int64_t n = 1;
     for (const char *p = src; *p != '\0'; p++)
         n += *p == '&' || *p == ',';
     return n;
 }
 
-/*
- * The distance type feature f asks for; -1 (no error) when f is not a geo-distance
- * feature. Near misses set `why`; a name and option that disagree set *hard.
- */
-static mloda_status parse_type(const mloda_feature *f, int *out, bool *hard, mloda_error *why)
+/* Two point columns, or four scalar columns x1, y1, x2, y2. */
+static mloda_status check_inputs(const mloda_feature *f, const mloda_family_values *v,
+                                 mloda_error *why)
 {
+    (void)v;
     const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    char token[64];
-    const char *opt = NULL;
-    *out = -1;
-    *hard = false;
-    if (mloda_options_has(o, OPT_TYPE) && !mloda_options_get_string(o, OPT_TYPE, &opt))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' must be a string (one of " ALLOWED ")",
-                               OPT_TYPE, name);
-    int t = -1;
-    if (mloda_feature_suffix_token(f, "_distance", token, sizeof token)) {
-        t = find_type(token);
-        if (t < 0)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "unknown distance type '%s'; allowed: " ALLOWED, token);
-        if (opt != NULL && strcmp(opt, token) != 0) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names distance '%s' but option '%s' says "
-                                   "'%s'; give one",
-                                   name, token, OPT_TYPE, opt);
-        }
-    } else {
-        if (opt == NULL)
-            return MLODA_OK;
-        t = find_type(opt);
-        if (t < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' is '%s'; allowed: " ALLOWED, OPT_TYPE,
-                                   name, opt);
-        if (!mloda_options_has(o, "in_features"))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' sets %s but no in_features (two point "
-                                   "columns)",
-                                   name, OPT_TYPE);
-    }
     int64_t n = count_inputs(f);
     if (n > 2 && n != 4)
         return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
@@ -112,20 +64,26 @@ static mloda_status parse_type(const mloda_feature *f, int *out, bool *hard, mlo
                                "feature '%s' needs 2 in_feature(s) (two point columns), but "
                                "found %lld",
                                name, (long long)(n < 0 ? 0 : n));
-    *out = t;
     return MLODA_OK;
 }
 
-static mloda_status geo_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
-                              mloda_error *why)
+static const mloda_family_param GEO_PARAMS[] = {
+    {.option = "distance_type", .what = "distance type", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = GEO_NAMES, .n_tokens = GEO_N, .n_usable = GEO_N,
+     .allowed = "haversine, euclidean, manhattan"},
+};
+static const mloda_family_spec GEO = {.pattern = "{distance_type}_distance",
+                                      .example = "from&to__haversine_distance",
+                                      .n_params = 1,
+                                      .params = GEO_PARAMS,
+                                      .inputs_hint = " (two point columns)",
+                                      .check = check_inputs};
+
+static mloda_status geo_match(void *ud, const mloda_feature *f, bool *out_match,
+                              void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    int t = -1;
-    bool hard = false;
-    mloda_status st = parse_type(f, &t, &hard, why);
-    *out_match = t >= 0 && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&GEO, f, out_match, out_parsed, why);
 }
 
 static mloda_status geo_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -146,11 +104,7 @@ static mloda_status geo_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    int t = -1;
-    bool hard = false;
-    MLODA_TRY(parse_type(f, &t, &hard, err));
-    if (t < 0)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "geo distance bound without a type");
+    int t = (int)mloda_family_of(f)->num[0];
     int64_t n = mloda_bind_n_inputs(ctx);
     for (int64_t j = 0; j < n; j++) {
         mloda_type it = mloda_bind_input_type(ctx, j);
@@ -310,4 +264,5 @@ const mloda_feature_group mloda_group_geo_distance = {
     .inputs = geo_inputs,
     .bind = geo_bind,
     .calculate = geo_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

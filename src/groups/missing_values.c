@@ -23,7 +23,7 @@
 
 #include "groups/agg_kernels.h"
 #include "groups/colops.h"
-#include "groups/family_match.h"
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/row_groups.h"
 #include "util/util.h"
@@ -32,14 +32,15 @@ typedef enum imp_method { M_MEAN, M_MEDIAN, M_MODE, M_CONSTANT, M_FFILL, M_BFILL
 
 static const char *const METHODS[] = {"mean", "median", "mode", "constant", "ffill", "bfill"};
 
-static const family_spec IMP = {
-    .ending = "_imputed",
-    .option = "imputation_method",
-    .what = "imputation method",
-    .tokens = METHODS,
-    .n_tokens = 6,
-    .allowed = "mean, median, mode, constant, ffill, bfill",
+static const mloda_family_param IMP_PARAMS[] = {
+    {.option = "imputation_method", .what = "imputation method", .kind = MLODA_FAMILY_TOKEN, .tokens = METHODS,
+     .n_tokens = 6, .n_usable = 6, .allowed = "mean, median, mode, constant, ffill, bfill"},
 };
+static const mloda_family_spec IMP = {.pattern = "{imputation_method}_imputed",
+                                      .example = "price__mean_imputed",
+                                      .n_params = 1,
+                                      .params = IMP_PARAMS,
+                                      .inputs_hint = " to impute"};
 
 #define OPT_CONST "constant_value"
 #define OPT_GROUP "group_by_features"
@@ -67,9 +68,8 @@ static void state_free(void *p)
 
 static mloda_status imp_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    return mloda_family_match(&IMP, f, out_match, why);
+    return mloda_family_match(&IMP, f, out_match, out_parsed, why);
 }
 
 /* Number of group_by_features (a name or a list of names; absent or empty: 0), checked. */
@@ -201,11 +201,7 @@ static mloda_status imp_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    int idx = -1;
-    bool hard = false;
-    MLODA_TRY(mloda_family_parse(&IMP, f, &idx, &hard, err));
-    if (idx < 0)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "imputation bound without a method");
+    int idx = (int)mloda_family_of(f)->num[0];
     imp_state tmp = {.method = (imp_method)idx,
                      .n_keys = mloda_bind_n_inputs(ctx) - 1,
                      .multi = mloda_bind_input_is_multi(ctx, 0)};
@@ -679,4 +675,5 @@ const mloda_feature_group mloda_group_missing_values = {
     .inputs = imp_inputs,
     .bind = imp_bind,
     .calculate = imp_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "util/util.h"
 
@@ -45,22 +46,29 @@ typedef enum cent_type {
 static const char *const TYPE_NAMES[C_COUNT] = {"degree", "betweenness", "closeness",
                                                  "eigenvector", "pagerank"};
 
-#define ALLOWED "degree, betweenness, closeness, eigenvector, pagerank"
-#define OPT_TYPE "centrality_type"
-#define OPT_GRAPH "graph_type"
-#define OPT_WEIGHT "weight_column"
-#define OPT_SOURCE "source_column"
-#define OPT_TARGET "target_column"
-#define OPT_COMPAT "mloda_compat"
+static const char *const GRAPH_NAMES[] = {"undirected", "directed"};
 
-typedef struct cent_conf {
-    cent_type type;
-    bool directed;
-    bool compat;
-    const char *source; /* borrowed from the feature's options (or a literal) */
-    const char *target;
-    const char *weight; /* NULL: unweighted */
-} cent_conf;
+/* Parameters in this order: index into mloda_family_values. */
+enum { P_TYPE, P_GRAPH, P_COMPAT, P_SOURCE, P_TARGET, P_WEIGHT, P_COUNT };
+
+static const mloda_family_param CENT_PARAMS[P_COUNT] = {
+    {.option = "centrality_type", .what = "centrality type", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = TYPE_NAMES, .n_tokens = C_COUNT, .n_usable = C_COUNT,
+     .allowed = "degree, betweenness, closeness, eigenvector, pagerank"},
+    {.option = "graph_type", .what = "graph type", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = GRAPH_NAMES, .n_tokens = 2, .n_usable = 2, .allowed = "undirected, directed"},
+    {.option = "mloda_compat", .what = "mloda compatibility", .kind = MLODA_FAMILY_FLAG},
+    {.option = "source_column", .what = "source column", .kind = MLODA_FAMILY_COLUMN,
+     .dflt_text = "source"},
+    {.option = "target_column", .what = "target column", .kind = MLODA_FAMILY_COLUMN,
+     .dflt_text = "target"},
+    {.option = "weight_column", .what = "weight column", .kind = MLODA_FAMILY_COLUMN},
+};
+static const mloda_family_spec CENT = {.pattern = "{centrality_type}_centrality",
+                                       .example = "node__degree_centrality",
+                                       .n_params = P_COUNT,
+                                       .params = CENT_PARAMS,
+                                       .inputs_hint = " (the node column)"};
 
 /* Per-feature state attached at bind (inputs: 0 node, 1 source, 2 target, 3 weight). */
 typedef struct cent_state {
@@ -70,119 +78,23 @@ typedef struct cent_state {
     bool weighted;
 } cent_state;
 
-static int find_type(const char *token)
+static mloda_status cent_match(void *ud, const mloda_feature *f, bool *out_match,
+                               void **out_parsed, mloda_error *why)
 {
-    for (int k = 0; k < C_COUNT; k++) {
-        if (strcmp(TYPE_NAMES[k], token) == 0)
-            return k;
-    }
-    return -1;
-}
-
-/* A string option that must name a column; *out keeps its default when absent. */
-static mloda_status column_option(const mloda_feature *f, const char *key, const char **out,
-                                  mloda_error *why)
-{
-    const mloda_options *o = mloda_feature_options(f);
-    const char *name = mloda_feature_name(f);
-    if (!mloda_options_has(o, key))
-        return MLODA_OK;
-    const char *v = NULL;
-    if (!mloda_options_get_string(o, key, &v) || v[0] == '\0')
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a non-empty column name", key);
-    *out = v;
-    return MLODA_OK;
-}
-
-/*
- * The configuration named by the feature. *recognised false with no error: not a
- * centrality feature. Bad tokens and option values set `why` (near misses); a name and an
- * option that disagree set *hard (mloda silently lets the name win, SPEC.md §10.4).
- */
-static mloda_status parse_conf(const mloda_feature *f, cent_conf *c, bool *recognised,
-                               mloda_error *why, bool *hard)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    char token[64];
-    const char *opt = NULL;
-    *recognised = false;
-    *hard = false;
-    memset(c, 0, sizeof *c);
-    c->source = "source";
-    c->target = "target";
-    if (mloda_options_has(o, OPT_TYPE) && !mloda_options_get_string(o, OPT_TYPE, &opt))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string: " ALLOWED, OPT_TYPE);
-    int k = -1;
-    if (mloda_feature_suffix_token(f, "_centrality", token, sizeof token)) {
-        k = find_type(token);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                                   "unknown centrality type '%s'; allowed: " ALLOWED, token);
-        if (opt != NULL && strcmp(opt, token) != 0) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names centrality '%s' but option '%s' says "
-                                   "'%s'; give one",
-                                   name, token, OPT_TYPE, opt);
-        }
-    } else {
-        if (opt == NULL)
-            return MLODA_OK;
-        k = find_type(opt);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: " ALLOWED, OPT_TYPE, opt);
-        if (!mloda_options_has(o, "in_features"))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no in_features (the node column)", OPT_TYPE);
-    }
-    c->type = (cent_type)k;
-    if (mloda_options_has(o, OPT_GRAPH)) {
-        const char *g = NULL;
-        if (!mloda_options_get_string(o, OPT_GRAPH, &g) ||
-            (strcmp(g, "directed") != 0 && strcmp(g, "undirected") != 0))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: undirected, directed", OPT_GRAPH,
-                                   g != NULL ? g : "(not a string)");
-        c->directed = strcmp(g, "directed") == 0;
-    }
-    if (mloda_options_has(o, OPT_COMPAT) && !mloda_options_get_bool(o, OPT_COMPAT, &c->compat))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be true or false", OPT_COMPAT);
-    MLODA_TRY(column_option(f, OPT_SOURCE, &c->source, why));
-    MLODA_TRY(column_option(f, OPT_TARGET, &c->target, why));
-    MLODA_TRY(column_option(f, OPT_WEIGHT, &c->weight, why));
-    *recognised = true;
-    return MLODA_OK;
-}
-
-static mloda_status cent_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
-                               mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    cent_conf c;
-    bool recognised = false, hard = false;
-    mloda_status st = parse_conf(f, &c, &recognised, why, &hard);
-    *out_match = recognised && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&CENT, f, out_match, out_parsed, why);
 }
 
 static mloda_status cent_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
                                 mloda_error *err)
 {
     (void)ud;
-    cent_conf c;
-    bool recognised = false, hard = false;
-    MLODA_TRY(parse_conf(f, &c, &recognised, err, &hard));
+    const mloda_family_values *v = mloda_family_of(f);
     MLODA_TRY(mloda_inputs_add_chain(in, f, 1, 1, err));
-    MLODA_TRY(mloda_inputs_add(in, c.source, NULL, err));
-    MLODA_TRY(mloda_inputs_add(in, c.target, NULL, err));
-    if (c.weight != NULL)
-        MLODA_TRY(mloda_inputs_add(in, c.weight, NULL, err));
+    MLODA_TRY(mloda_inputs_add(in, v->text[P_SOURCE], NULL, err));
+    MLODA_TRY(mloda_inputs_add(in, v->text[P_TARGET], NULL, err));
+    if (v->text[P_WEIGHT] != NULL)
+        MLODA_TRY(mloda_inputs_add(in, v->text[P_WEIGHT], NULL, err));
     return MLODA_OK;
 }
 
@@ -191,9 +103,7 @@ static mloda_status cent_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    cent_conf c;
-    bool recognised = false, hard = false;
-    MLODA_TRY(parse_conf(f, &c, &recognised, err, &hard));
+    const mloda_family_values *v = mloda_family_of(f);
     static const char *const roles[] = {"node", "source", "target", "weight"};
     mloda_type node_t = mloda_bind_input_type(ctx, 0);
     for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
@@ -226,10 +136,10 @@ static mloda_status cent_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     cent_state *s = mloda_malloc(sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "centrality state");
-    s->type = c.type;
-    s->directed = c.directed;
-    s->compat = c.compat;
-    s->weighted = c.weight != NULL;
+    s->type = (cent_type)v->num[P_TYPE];
+    s->directed = v->num[P_GRAPH] == 1;
+    s->compat = v->num[P_COMPAT] != 0;
+    s->weighted = v->text[P_WEIGHT] != NULL;
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -1111,4 +1021,5 @@ const mloda_feature_group mloda_group_node_centrality = {
     .inputs = cent_inputs,
     .bind = cent_bind,
     .calculate = cent_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

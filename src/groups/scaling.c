@@ -23,7 +23,7 @@
 
 #include "groups/agg_kernels.h"
 #include "groups/colops.h"
-#include "groups/family_match.h"
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "util/util.h"
 
@@ -31,14 +31,15 @@ typedef enum scaler { S_STANDARD, S_MINMAX, S_ROBUST, S_NORMALIZER } scaler;
 
 static const char *const SCALERS[] = {"standard", "minmax", "robust", "normalizer"};
 
-static const family_spec SCALE = {
-    .ending = "_scaled",
-    .option = "scaler_type",
-    .what = "scaler type",
-    .tokens = SCALERS,
-    .n_tokens = 4,
-    .allowed = "standard, minmax, robust, normalizer",
+static const mloda_family_param SCALE_PARAMS[] = {
+    {.option = "scaler_type", .what = "scaler type", .kind = MLODA_FAMILY_TOKEN, .tokens = SCALERS,
+     .n_tokens = 4, .n_usable = 4, .allowed = "standard, minmax, robust, normalizer"},
 };
+static const mloda_family_spec SCALE = {.pattern = "{scaler_type}_scaled",
+                                      .example = "value__standard_scaled",
+                                      .n_params = 1,
+                                      .params = SCALE_PARAMS,
+                                      .inputs_hint = " to scale"};
 
 /* sklearn's _handle_zeros_in_scale: spreads below 10 machine epsilons count as 1 */
 #define ZERO_SCALE (10.0 * DBL_EPSILON)
@@ -52,9 +53,8 @@ typedef struct scale_state {
 static mloda_status scale_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
                                 mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    return mloda_family_match(&SCALE, f, out_match, why);
+    return mloda_family_match(&SCALE, f, out_match, out_parsed, why);
 }
 
 static mloda_status scale_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -69,11 +69,7 @@ static mloda_status scale_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    int idx = -1;
-    bool hard = false;
-    MLODA_TRY(mloda_family_parse(&SCALE, f, &idx, &hard, err));
-    if (idx < 0)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "scaling bound without a scaler");
+    int idx = (int)mloda_family_of(f)->num[0];
     mloda_type t = mloda_bind_input_type(ctx, 0);
     if (t != MLODA_TYPE_FLOAT64 && t != MLODA_TYPE_INT64 && t != MLODA_TYPE_BOOL)
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
@@ -398,4 +394,5 @@ const mloda_feature_group mloda_group_scaling = {
     .inputs = scale_inputs,
     .bind = scale_bind,
     .calculate = scale_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

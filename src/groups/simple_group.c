@@ -1,8 +1,8 @@
 /*
  * simple_group.c: mloda_registry_add_simple, a feature group built from a suffix pattern
  * and one compute function (SPEC.md §6.13). It is an ordinary plugin: its user_data holds
- * the caller's struct and the compiled pattern; each feature's captures are parsed once
- * at bind and kept as its state, so runs do no matching.
+ * the caller's struct and the compiled pattern; each feature's captures are read once, by
+ * match, and attached to the feature, so runs do no matching.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -87,11 +87,20 @@ static mloda_status match_suffix(const simple *s, const char *suffix, bool *matc
     return st;
 }
 
-static mloda_status simple_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed, mloda_error *why)
+/* The parsed value is the pattern's capture groups. */
+static mloda_status simple_match(void *ud, const mloda_feature *f, bool *out, void **out_parsed,
+                                 mloda_error *why)
 {
-    (void)out_parsed;
-    (void)why;
-    return match_suffix(ud, mloda_feature_chain_suffix(f), out, NULL, NULL);
+    captures *c = NULL;
+    MLODA_TRY(match_suffix(ud, mloda_feature_chain_suffix(f), out, &c, why));
+    *out_parsed = c;
+    return MLODA_OK;
+}
+
+static void simple_parsed_free(void *ud, void *parsed)
+{
+    (void)ud;
+    captures_free(parsed);
 }
 
 static mloda_status simple_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -115,11 +124,7 @@ static mloda_status simple_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     mloda_type t = s->def.output_type != MLODA_TYPE_INVALID ? s->def.output_type
                                                              : mloda_bind_input_type(ctx, 0);
     int32_t ls = t == MLODA_TYPE_FLOAT64_LIST ? mloda_bind_input_list_size(ctx, 0) : 0;
-    MLODA_TRY(mloda_bind_output(ctx, t, ls, mloda_bind_input_time_unit(ctx, 0), err));
-    captures *c = NULL;
-    bool matched = false;
-    MLODA_TRY(match_suffix(s, mloda_feature_chain_suffix(f), &matched, &c, err));
-    return mloda_bind_set_state(ctx, c, captures_free, err);
+    return mloda_bind_output(ctx, t, ls, mloda_bind_input_time_unit(ctx, 0), err);
 }
 
 static mloda_status simple_calculate(void *ud, mloda_calc *calc, mloda_error *err)
@@ -135,7 +140,7 @@ static mloda_status simple_calculate(void *ud, mloda_calc *calc, mloda_error *er
                                    "at most %d inputs", MAX_IN);
         for (int64_t j = 0; j < n_in; j++)
             in[j] = mloda_calc_input(calc, i, j, 0);
-        const captures *c = mloda_calc_state(calc, i);
+        const captures *c = mloda_feature_parsed(f);
         mloda_column *out = NULL;
         mloda_status st = s->def.compute(s->def.user_data, mloda_calc_n_rows(calc), n_in, in,
                                          c != NULL ? c->n : 0,
@@ -206,6 +211,7 @@ mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_gro
         .inputs = simple_inputs,
         .bind = simple_bind,
         .calculate = simple_calculate,
+        .parsed_free = simple_parsed_free,
         .user_data = s,
         .user_data_free = simple_free,
     };

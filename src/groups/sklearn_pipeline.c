@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "util/util.h"
@@ -41,9 +42,6 @@ typedef enum pipe_kind {
 static const char *const PIPES[P_COUNT] = {"preprocessing", "scaling", "imputation",
                                            "feature_engineering"};
 
-#define ALLOWED "preprocessing, scaling, imputation"
-#define PREFIX "sklearn_pipeline_"
-#define OPT_NAME "pipeline_name"
 #define OPT_STEPS "pipeline_steps"
 #define OPT_PARAMS "pipeline_params"
 
@@ -52,15 +50,6 @@ typedef struct pipe_state {
     bool multi; /* output F~0..F~(p-1) rather than F */
 } pipe_state;
 
-static int find_pipe(const char *token)
-{
-    for (int k = 0; k < P_COUNT; k++) {
-        if (strcmp(PIPES[k], token) == 0)
-            return k;
-    }
-    return -1;
-}
-
 /* A value that is present and not null (mloda treats a None option as absent). */
 static bool has_value(const mloda_options *o, const char *key)
 {
@@ -68,84 +57,42 @@ static bool has_value(const mloda_options *o, const char *key)
     return k != MLODA_VALUE_NONE && k != MLODA_VALUE_NULL;
 }
 
-static mloda_status check_kind(const char *name, int k, const char *token, mloda_error *why)
+/* mloda's scikit-learn objects and set_params cannot cross into C. */
+static mloda_status check_options(const mloda_feature *f, const mloda_family_values *v,
+                                  mloda_error *why)
 {
-    if (k < 0)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "unknown sklearn pipeline '%s'; allowed: " ALLOWED, token);
-    if (k == P_FEATURE_ENG)
-        return mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                               "sklearn pipeline 'feature_engineering' is not implemented in "
-                               "mloda-c; available: " ALLOWED);
-    return MLODA_OK;
-}
-
-/*
- * The pipeline named by the feature. *recognised false with no error: not ours. Near
- * misses set `why`; a name and an option that disagree set *hard (SPEC.md §10.4).
- */
-static mloda_status parse_pipe(const mloda_feature *f, pipe_kind *out, bool *recognised,
-                               mloda_error *why, bool *hard)
-{
-    const char *name = mloda_feature_name(f);
+    (void)v;
     const mloda_options *o = mloda_feature_options(f);
-    const char *suffix = mloda_feature_chain_suffix(f);
-    const char *opt = NULL;
-    *recognised = false;
-    *hard = false;
-    bool named = suffix != NULL && strncmp(suffix, PREFIX, strlen(PREFIX)) == 0;
-    if (has_value(o, OPT_NAME) && !mloda_options_get_string(o, OPT_NAME, &opt))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s must be a string: " ALLOWED, OPT_NAME);
-    if (!named && opt == NULL && !has_value(o, OPT_STEPS))
-        return MLODA_OK;
     if (has_value(o, OPT_STEPS))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+        return mloda_error_set(why, MLODA_ERR_OPTION, mloda_feature_name(f),
                                "option %s (scikit-learn objects) cannot run in mloda-c; use "
-                               "%s: " ALLOWED,
-                               OPT_STEPS, OPT_NAME);
+                               "pipeline_name: preprocessing, scaling, imputation",
+                               OPT_STEPS);
     if (has_value(o, OPT_PARAMS))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+        return mloda_error_set(why, MLODA_ERR_OPTION, mloda_feature_name(f),
                                "option %s (scikit-learn set_params) is not supported by "
                                "mloda-c",
                                OPT_PARAMS);
-    int k;
-    if (named) {
-        const char *token = suffix + strlen(PREFIX);
-        k = find_pipe(token);
-        MLODA_TRY(check_kind(name, k, token, why));
-        if (opt != NULL && strcmp(opt, token) != 0) {
-            *hard = true;
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s' names pipeline '%s' but option '%s' says "
-                                   "'%s'; give one",
-                                   name, token, OPT_NAME, opt);
-        }
-    } else {
-        k = find_pipe(opt);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s is '%s'; allowed: " ALLOWED, OPT_NAME, opt);
-        MLODA_TRY(check_kind(name, k, opt, why));
-        if (!mloda_options_has(o, "in_features"))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "%s is set but no in_features", OPT_NAME);
-    }
-    *out = (pipe_kind)k;
-    *recognised = true;
     return MLODA_OK;
 }
 
-static mloda_status pipe_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed,
-                               mloda_error *why)
+static const mloda_family_param PIPE_PARAMS[] = {
+    {.option = "pipeline_name", .what = "sklearn pipeline", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = PIPES, .n_tokens = P_COUNT, .n_usable = P_FEATURE_ENG,
+     .allowed = "preprocessing, scaling, imputation"},
+};
+static const mloda_family_spec PIPE = {.pattern = "sklearn_pipeline_{pipeline_name}",
+                                       .example = "a,b__sklearn_pipeline_scaling",
+                                       .n_params = 1,
+                                       .params = PIPE_PARAMS,
+                                       .inputs_hint = "",
+                                       .check = check_options};
+
+static mloda_status pipe_match(void *ud, const mloda_feature *f, bool *out_match,
+                               void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    pipe_kind k;
-    bool recognised = false, hard = false;
-    mloda_status st = parse_pipe(f, &k, &recognised, why, &hard);
-    *out_match = recognised && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&PIPE, f, out_match, out_parsed, why);
 }
 
 static mloda_status pipe_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -159,9 +106,7 @@ static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
-    pipe_kind kind;
-    bool recognised = false, hard = false;
-    MLODA_TRY(parse_pipe(f, &kind, &recognised, err, &hard));
+    pipe_kind kind = (pipe_kind)mloda_family_of(f)->num[0];
     int64_t n_in = mloda_bind_n_inputs(ctx);
     bool multi = n_in != 1;
     char what[64];
@@ -322,4 +267,5 @@ const mloda_feature_group mloda_group_sklearn_pipeline = {
     .inputs = pipe_inputs,
     .bind = pipe_bind,
     .calculate = pipe_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

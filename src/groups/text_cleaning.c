@@ -96,19 +96,34 @@ static bool is_cleaned_text_name(const mloda_feature *f)
     return suffix != NULL && strcmp(suffix, SUFFIX) == 0;
 }
 
+/* One operation name of cleaning_operations (item `item`, or -1 for a lone string). */
+static mloda_status read_op(const char *name, const char *s, int64_t item, unsigned char *out,
+                            mloda_error *why)
+{
+    if (s == NULL)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "feature '%s': item %lld of " OPT_OPS " is not an "
+                               "operation name (" ALLOWED ")",
+                               name, (long long)item);
+    int k = find_op(s);
+    if (k < 0)
+        return mloda_error_set(why, MLODA_ERR_OPTION, name,
+                               "unknown cleaning operation '%s'; allowed: " ALLOWED, s);
+    *out = (unsigned char)k;
+    return MLODA_OK;
+}
+
 /*
- * Reads cleaning_operations into ops (n_ops of them; ops may be NULL to only validate).
- * *found false with no error: not a text-cleaning feature. Near misses set `why`; they
- * are short because the resolver quotes them after the feature's name, in 200 bytes.
+ * Reads cleaning_operations into a new state (*out NULL with no error: not a
+ * text-cleaning feature). Near misses set `why`; they are short because the resolver
+ * quotes them after the feature's name, in 200 bytes.
  */
-static mloda_status parse_ops(const mloda_feature *f, unsigned char *ops, int64_t *n_ops,
-                              bool *found, mloda_error *why)
+static mloda_status parse_ops(const mloda_feature *f, tc_state **out, mloda_error *why)
 {
     const char *name = mloda_feature_name(f);
     const mloda_options *o = mloda_feature_options(f);
     bool named = is_cleaned_text_name(f);
-    *found = false;
-    *n_ops = 0;
+    *out = NULL;
     if (!mloda_options_has(o, OPT_OPS)) {
         if (!named)
             return MLODA_OK;
@@ -121,51 +136,47 @@ static mloda_status parse_ops(const mloda_feature *f, unsigned char *ops, int64_
                                "(or name it {in}__" SUFFIX ")",
                                name);
     const char *one = NULL;
-    if (mloda_options_get_string(o, OPT_OPS, &one)) {
-        int k = find_op(one);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "unknown cleaning operation '%s'; allowed: " ALLOWED, one);
-        if (ops != NULL)
-            ops[0] = (unsigned char)k;
-        *n_ops = 1;
-        *found = true;
-        return MLODA_OK;
-    }
-    int64_t n = mloda_options_list_n_items(o, OPT_OPS);
-    if (mloda_options_kind(o, OPT_OPS) != MLODA_VALUE_LIST)
+    bool single = mloda_options_get_string(o, OPT_OPS, &one);
+    if (!single && mloda_options_kind(o, OPT_OPS) != MLODA_VALUE_LIST)
         return mloda_error_set(why, MLODA_ERR_OPTION, name,
                                "feature '%s': option " OPT_OPS " must be a list of operation "
                                "names (" ALLOWED ")",
                                name);
-    for (int64_t i = 0; i < n; i++) {
-        const char *s = NULL;
-        if (!mloda_options_list_get_string(o, OPT_OPS, i, &s))
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "feature '%s': item %lld of " OPT_OPS " is not an "
-                                   "operation name (" ALLOWED ")",
-                                   name, (long long)i);
-        int k = find_op(s);
-        if (k < 0)
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "unknown cleaning operation '%s'; allowed: " ALLOWED, s);
-        if (ops != NULL)
-            ops[i] = (unsigned char)k;
+    int64_t n = single ? 1 : mloda_options_list_n_items(o, OPT_OPS);
+    tc_state *st = mloda_malloc(sizeof *st + (size_t)n);
+    if (st == NULL)
+        return MLODA_NOMEM(why, "text cleaning operations");
+    st->n_ops = n;
+    mloda_status rc = MLODA_OK;
+    for (int64_t i = 0; rc == MLODA_OK && i < n; i++) {
+        const char *s = one;
+        if (!single && !mloda_options_list_get_string(o, OPT_OPS, i, &s))
+            s = NULL;
+        rc = read_op(name, s, single ? -1 : i, &st->ops[i], why);
     }
-    *n_ops = n;
-    *found = true;
+    if (rc != MLODA_OK) {
+        mloda_free(st);
+        return rc == MLODA_ERR_NOMEM ? rc : MLODA_OK; /* a near miss */
+    }
+    *out = st;
     return MLODA_OK;
 }
 
-static mloda_status tc_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
+static mloda_status tc_match(void *ud, const mloda_feature *f, bool *out_match,
+                             void **out_parsed, mloda_error *why)
 {
-    (void)out_parsed;
     (void)ud;
-    int64_t n = 0;
-    bool found = false;
-    mloda_status st = parse_ops(f, NULL, &n, &found, why);
-    *out_match = found && st == MLODA_OK;
-    return MLODA_OK;
+    tc_state *st = NULL;
+    mloda_status rc = parse_ops(f, &st, why);
+    *out_match = st != NULL;
+    *out_parsed = st;
+    return rc == MLODA_ERR_NOMEM ? rc : MLODA_OK;
+}
+
+static void tc_parsed_free(void *ud, void *parsed)
+{
+    (void)ud;
+    mloda_free(parsed);
 }
 
 static mloda_status tc_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
@@ -187,22 +198,7 @@ static mloda_status tc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "'%s' is %s%s",
                                name, mloda_bind_input_name(ctx, 0), mloda_type_name(t),
                                mloda_bind_input_is_multi(ctx, 0) ? " with several columns" : "");
-    int64_t n = 0;
-    bool found = false;
-    MLODA_TRY(parse_ops(f, NULL, &n, &found, err));
-    if (!found)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "text cleaning bound without ops");
-    tc_state *s = mloda_malloc(sizeof *s + (size_t)n);
-    if (s == NULL)
-        return MLODA_NOMEM(err, "text cleaning state");
-    mloda_status st = parse_ops(f, s->ops, &s->n_ops, &found, err);
-    if (st == MLODA_OK)
-        st = mloda_bind_output(ctx, MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, err);
-    if (st != MLODA_OK) {
-        mloda_free(s);
-        return st;
-    }
-    return mloda_bind_set_state(ctx, s, mloda_free, err);
+    return mloda_bind_output(ctx, MLODA_TYPE_UTF8, 0, MLODA_TIME_SECOND, err);
 }
 
 /* ---------------------------------------------------------------- text primitives */
@@ -820,7 +816,7 @@ static mloda_status clean_rows(const tc_state *state, const stop_set *stops,
 static mloda_status one_feature(const mloda_calc *calc, int64_t i, const stop_set *stops,
                                 tbuf bufs[3], mloda_column **out, mloda_error *err)
 {
-    const tc_state *state = mloda_calc_state(calc, i);
+    const tc_state *state = mloda_feature_parsed(mloda_calc_feature(calc, i));
     const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
     int64_t n = mloda_calc_n_rows(calc);
     const int32_t *in_off = mloda_column_utf8_offsets(in);
@@ -905,4 +901,5 @@ const mloda_feature_group mloda_group_text_cleaning = {
     .inputs = tc_inputs,
     .bind = tc_bind,
     .calculate = tc_calculate,
+    .parsed_free = tc_parsed_free,
 };

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/time_units.h"
 #include "util/util.h"
@@ -56,21 +57,25 @@ enum { UNIT_N = SPAN_UNIT_N };
 #define UNIT_NAMES mloda_span_unit_names
 #define UNIT_SECONDS mloda_span_unit_seconds
 
-#define FN_ALLOWED "sum, min, max, avg, mean, count, std, var, median, first, last"
-#define UNIT_ALLOWED SPAN_UNITS_ALLOWED
-#define OPT_FN "window_function"
-#define OPT_SIZE "window_size"
-#define OPT_UNIT "time_unit"
-#define OPT_REF "reference_time"
-#define DEFAULT_REF "reference_time"
+/* Parameters in this order: index into mloda_family_values. */
+enum { P_FN, P_SIZE, P_UNIT, P_REF, P_COUNT };
 
-/* What one feature asks for; ref is borrowed from the feature's options or static. */
-typedef struct tw_spec {
-    tw_fn fn;
-    int64_t size;
-    int unit;
-    const char *ref;
-} tw_spec;
+static const mloda_family_param TW_PARAMS[P_COUNT] = {
+    {.option = "window_function", .what = "window function", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = FN_NAMES, .n_tokens = FN_N, .n_usable = FN_N,
+     .allowed = "sum, min, max, avg, mean, count, std, var, median, first, last"},
+    {.option = "window_size", .what = "window size", .kind = MLODA_FAMILY_COUNT},
+    {.option = "time_unit", .what = "time unit", .kind = MLODA_FAMILY_TOKEN,
+     .tokens = UNIT_NAMES, .n_tokens = UNIT_N, .n_usable = UNIT_N,
+     .allowed = SPAN_UNITS_ALLOWED " (singular)"},
+    {.option = "reference_time", .what = "reference time column", .kind = MLODA_FAMILY_COLUMN,
+     .dflt_text = "reference_time"},
+};
+static const mloda_family_spec TW = {.pattern = "{window_function}_{window_size}_{time_unit}_window",
+                                     .example = "value__sum_3_day_window",
+                                     .n_params = P_COUNT,
+                                     .params = TW_PARAMS,
+                                     .inputs_hint = " to window"};
 
 /* Per-feature state, built at bind (one allocation). */
 typedef struct tw_state {
@@ -79,216 +84,19 @@ typedef struct tw_state {
     char ref_name[];      /* the reference column, for messages */
 } tw_state;
 
-/* Parses a positive decimal integer of len bytes; false for anything else (signs, 0,
- * overflow: *out then holds 0 for "0"-like input and -1 otherwise). */
-static bool parse_size(const char *s, size_t len, int64_t *out)
+static mloda_status tw_match(void *ud, const mloda_feature *f, bool *out_match,
+                             void **out_parsed, mloda_error *why)
 {
-    int64_t v = 0;
-    *out = -1;
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        int d = s[i] - '0';
-        if (v > (INT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return v > 0;
-}
-
-/*
- * The spec named by the chain suffix `{fn}_{size}_{unit}_window`. Returns false when the
- * name does not end in "_window" at all; true with *ok false and `why` set for a near miss
- * (kept short: the resolver quotes it after the feature's name, in 200 bytes).
- */
-static bool parse_name(const mloda_feature *f, tw_spec *out, bool *ok, mloda_error *why)
-{
-    const char *name = mloda_feature_name(f);
-    char token[128];
-    *ok = false;
-    if (!mloda_feature_suffix_token(f, "_window", token, sizeof token))
-        return false;
-    char *u = strrchr(token, '_');
-    char *z = NULL;
-    if (u != NULL) {
-        *u = '\0';
-        z = strrchr(token, '_');
-        *u = '_';
-    }
-    if (u == NULL || z == NULL || z == token) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "the name does not read as {in}__{function}_{size}_{unit}_window "
-                              "(e.g. value__sum_3_day_window)");
-        return true;
-    }
-    const char *fn = token, *size = z + 1, *unit = u + 1;
-    size_t fn_len = (size_t)(z - token), size_len = (size_t)(u - size);
-    int fi = mloda_find_name(FN_NAMES, FN_N, fn, fn_len);
-    if (fi < 0) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "unknown window function '%.*s'; allowed: " FN_ALLOWED,
-                              (int)fn_len, fn);
-        return true;
-    }
-    if (!parse_size(size, size_len, &out->size)) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "window size '%.*s' must be a positive integer", (int)size_len,
-                              size);
-        return true;
-    }
-    int ui = mloda_find_name(UNIT_NAMES, UNIT_N, unit, strlen(unit));
-    if (ui < 0) {
-        (void)mloda_error_set(why, MLODA_ERR_RESOLVE, name,
-                              "unknown time unit '%s'; allowed (singular): " UNIT_ALLOWED, unit);
-        return true;
-    }
-    out->fn = (tw_fn)fi;
-    out->unit = ui;
-    *ok = true;
-    return true;
-}
-
-/* window_size option: an integer, or a string of digits (lenient). */
-static bool option_size(const mloda_options *o, int64_t *out, char *shown, size_t cap)
-{
-    int64_t v = 0;
-    const char *s = NULL;
-    if (mloda_options_get_int(o, OPT_SIZE, &v)) {
-        (void)snprintf(shown, cap, "%lld", (long long)v);
-        *out = v;
-        return v > 0;
-    }
-    if (mloda_options_get_string(o, OPT_SIZE, &s)) {
-        (void)snprintf(shown, cap, "%s", s);
-        return parse_size(s, strlen(s), out);
-    }
-    (void)snprintf(shown, cap, "(not an integer)");
-    return false;
-}
-
-/*
- * The feature's spec from its name or options. *found false with no error: not a
- * time-window feature. A near miss sets `why`; a name that disagrees with an option
- * sets *hard (SPEC.md §10.4).
- */
-static mloda_status parse_spec(const mloda_feature *f, tw_spec *out, bool *found, bool *hard,
-                               mloda_error *why)
-{
-    const char *name = mloda_feature_name(f);
-    const mloda_options *o = mloda_feature_options(f);
-    *found = false;
-    *hard = false;
-    memset(out, 0, sizeof *out);
-    out->ref = DEFAULT_REF;
-
-    if (mloda_options_has(o, OPT_REF)) {
-        const char *ref = NULL;
-        if (!mloda_options_get_string(o, OPT_REF, &ref) || ref[0] == '\0')
-            return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                   "option %s of '%s' must be a column name", OPT_REF, name);
-        out->ref = ref;
-    }
-    bool has_fn = mloda_options_has(o, OPT_FN), has_size = mloda_options_has(o, OPT_SIZE),
-         has_unit = mloda_options_has(o, OPT_UNIT);
-    const char *ofn = NULL, *ounit = NULL;
-    if (has_fn && !mloda_options_get_string(o, OPT_FN, &ofn))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' must be a string (one of " FN_ALLOWED ")",
-                               OPT_FN, name);
-    if (has_unit && !mloda_options_get_string(o, OPT_UNIT, &ounit))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' must be a string (one of " UNIT_ALLOWED ")",
-                               OPT_UNIT, name);
-    int64_t osize = 0;
-    char shown[64] = "";
-    bool size_ok = has_size && option_size(o, &osize, shown, sizeof shown);
-
-    bool ok = false;
-    mloda_error name_why = MLODA_ERROR_INIT;
-    if (parse_name(f, out, &ok, &name_why)) {
-        if (!ok && !(has_fn && has_size && has_unit)) {
-            return mloda_error_set(why, name_why.code, name_why.subject, "%s",
-                                   name_why.message);
-        }
-        if (ok) {
-            const char *clash = NULL;
-            char said[64] = "";
-            if (has_fn && strcmp(ofn, FN_NAMES[out->fn]) != 0) {
-                clash = OPT_FN;
-                (void)snprintf(said, sizeof said, "%s", ofn);
-            } else if (has_size && (!size_ok || osize != out->size)) {
-                clash = OPT_SIZE;
-                (void)snprintf(said, sizeof said, "%s", shown);
-            } else if (has_unit && strcmp(ounit, UNIT_NAMES[out->unit]) != 0) {
-                clash = OPT_UNIT;
-                (void)snprintf(said, sizeof said, "%s", ounit);
-            }
-            if (clash != NULL) {
-                *hard = true;
-                return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                                       "feature '%s' names its window in the name but option "
-                                       "'%s' says '%s'; give one",
-                                       name, clash, said);
-            }
-            *found = true;
-            return MLODA_OK;
-        }
-        /* a name that only looks like a window name, fully configured by options */
-    }
-    if (!has_fn && !has_size && !has_unit)
-        return MLODA_OK;
-    if (!has_fn || !has_size || !has_unit)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "feature '%s' configures a time window but lacks option(s)%s%s%s",
-                               name, has_fn ? "" : " " OPT_FN, has_size ? "" : " " OPT_SIZE,
-                               has_unit ? "" : " " OPT_UNIT);
-    int fi = mloda_find_name(FN_NAMES, FN_N, ofn, strlen(ofn));
-    if (fi < 0)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' is '%s'; allowed: " FN_ALLOWED, OPT_FN, name,
-                               ofn);
-    if (!size_ok)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' is '%s'; it must be a positive integer",
-                               OPT_SIZE, name, shown);
-    int ui = mloda_find_name(UNIT_NAMES, UNIT_N, ounit, strlen(ounit));
-    if (ui < 0)
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "option %s of '%s' is '%s'; allowed (singular): " UNIT_ALLOWED,
-                               OPT_UNIT, name, ounit);
-    if (!mloda_options_has(o, "in_features"))
-        return mloda_error_set(why, MLODA_ERR_OPTION, name,
-                               "feature '%s' sets %s but no in_features to window", name, OPT_FN);
-    out->fn = (tw_fn)fi;
-    out->size = osize;
-    out->unit = ui;
-    *found = true;
-    return MLODA_OK;
-}
-
-static mloda_status tw_match(void *ud, const mloda_feature *f, bool *out_match, void **out_parsed, mloda_error *why)
-{
-    (void)out_parsed;
     (void)ud;
-    tw_spec spec;
-    bool found = false, hard = false;
-    mloda_status st = parse_spec(f, &spec, &found, &hard, why);
-    *out_match = found && st == MLODA_OK;
-    return hard ? st : MLODA_OK;
+    return mloda_family_match(&TW, f, out_match, out_parsed, why);
 }
 
 static mloda_status tw_inputs(void *ud, const mloda_feature *f, mloda_inputs *in,
                               mloda_error *err)
 {
     (void)ud;
-    tw_spec spec;
-    bool found = false, hard = false;
-    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
     MLODA_TRY(mloda_inputs_add_chain(in, f, 1, 1, err));
-    return mloda_inputs_add(in, spec.ref, NULL, err);
+    return mloda_inputs_add(in, mloda_family_of(f)->text[P_REF], NULL, err);
 }
 
 static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
@@ -296,11 +104,8 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     (void)ud;
     const mloda_feature *f = mloda_bind_feature(ctx);
     const char *name = mloda_feature_name(f);
-    tw_spec spec;
-    bool found = false, hard = false;
-    MLODA_TRY(parse_spec(f, &spec, &found, &hard, err));
-    if (!found)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "time window bound without a spec");
+    const mloda_family_values *v = mloda_family_of(f);
+    tw_fn fn = (tw_fn)v->num[P_FN];
     if (mloda_bind_n_inputs(ctx) != 2)
         return mloda_error_set(err, MLODA_ERR_INTERNAL, name, "time window needs 2 inputs");
     mloda_type vt = mloda_bind_input_type(ctx, 0), rt = mloda_bind_input_type(ctx, 1);
@@ -309,7 +114,7 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': cannot compute a %s window over %s%s column '%s' "
                                "(numeric columns only)",
-                               name, FN_NAMES[spec.fn],
+                               name, FN_NAMES[fn],
                                mloda_bind_input_is_multi(ctx, 0) ? "multi-column " : "",
                                mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
     if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
@@ -324,9 +129,9 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     if (s == NULL)
         return MLODA_NOMEM(err, "time window state");
     memcpy(s->ref_name, ref_name, ref_len + 1);
-    s->fn = spec.fn;
-    int64_t per = UNIT_SECONDS[spec.unit];
-    s->span_seconds = spec.size > INT64_MAX / per ? INT64_MAX : spec.size * per;
+    s->fn = fn;
+    int64_t per = UNIT_SECONDS[v->num[P_UNIT]], size = v->num[P_SIZE];
+    s->span_seconds = size > INT64_MAX / per ? INT64_MAX : size * per;
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -1005,4 +810,5 @@ const mloda_feature_group mloda_group_time_window = {
     .inputs = tw_inputs,
     .bind = tw_bind,
     .calculate = tw_calculate,
+    .parsed_free = mloda_family_parsed_free,
 };

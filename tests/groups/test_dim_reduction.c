@@ -197,13 +197,13 @@ static void test_errors(void)
         {"x,y__ica_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'ica' is not implemented"},
         {"x,y__lda_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'lda' is not implemented"},
         {"x,y__umap_1d", NULL, NULL, MLODA_ERR_RESOLVE, "unknown dimensionality reduction 'umap'"},
-        {"x,y__pca_0d", NULL, NULL, MLODA_ERR_RESOLVE, "dimension '0' must be a positive"},
+        {"x,y__pca_0d", NULL, NULL, MLODA_ERR_RESOLVE, "dimension '0' in 'x,y__pca_0d' must be an integer from 1 to 100000"},
         {"x,y__pca_2d", NULL, NULL, MLODA_ERR_OPTION,
          "target dimension (2) must be less than the number of input columns (2)"},
-        {"x,y__pca_1d", "dimension", "3", MLODA_ERR_OPTION, "dimension=3"},
-        {"x,y__pca_1d", "algorithm", "tsne", MLODA_ERR_OPTION, "algorithm=tsne"},
+        {"x,y__pca_1d", "dimension", "3", MLODA_ERR_OPTION, "names dimension '1' but option 'dimension' says '3'"},
+        {"x,y__pca_1d", "algorithm", "tsne", MLODA_ERR_OPTION, "names dimensionality reduction 'pca' but option 'algorithm' says 'tsne'"},
         {"x,y__pca_1d", "pca_svd_solver", "magic", MLODA_ERR_RESOLVE, "'magic'"},
-        {"p", "algorithm", "pca", MLODA_ERR_RESOLVE, "no dimension"},
+        {"p", "algorithm", "pca", MLODA_ERR_RESOLVE, "sets algorithm but lacks option(s) dimension"},
         {"x,s__pca_1d", NULL, NULL, MLODA_ERR_TYPE, "input 's' is utf8"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {

@@ -497,7 +497,7 @@ static void test_errors(void)
         {"v__linear_forecast_2days", "'days'", "singular"},
         {"v__linear_forecast_0day", "'0'", "horizon"},
         {"v__linear_forecast_day", "does not read as", "7day"},
-        {"v__linear_forecast_2", "does not read as", "{horizon}{unit}"},
+        {"v__linear_forecast_2", "does not read as", "{horizon}{time_unit}"},
         {"v__linear_forecast_999999999day", "'999999999'", "horizon"},
     };
     mloda_results *res = NULL;

@@ -452,7 +452,7 @@ static void test_errors(void)
         {"source__degree_centrality", "graph_type", "sideways", false, MLODA_ERR_RESOLVE,
          "'sideways'; allowed: undirected, directed"},
         {"source__degree_centrality", "centrality_type", "pagerank", false, MLODA_ERR_OPTION,
-         "names centrality 'degree' but option 'centrality_type' says 'pagerank'"},
+         "names centrality type 'degree' but option 'centrality_type' says 'pagerank'"},
         {"source__degree_centrality", "mloda_compat", "yes", false, MLODA_ERR_RESOLVE,
          "mloda_compat"},
         {"source__degree_centrality", "weight_column", "nope", false, MLODA_ERR_RESOLVE, "nope"},

@@ -184,7 +184,7 @@ static void test_errors(void)
         {"x__sklearn_pipeline_Scaling", NULL, NULL, MLODA_ERR_RESOLVE,
          "allowed: preprocessing, scaling, imputation"},
         {"x__sklearn_pipeline_scaling", "pipeline_name", "imputation", MLODA_ERR_OPTION,
-         "names pipeline 'scaling' but option 'pipeline_name' says 'imputation'"},
+         "names sklearn pipeline 'scaling' but option 'pipeline_name' says 'imputation'"},
         {"x__sklearn_pipeline_scaling", "pipeline_steps", "StandardScaler", MLODA_ERR_RESOLVE,
          "pipeline_steps"},
         {"x__sklearn_pipeline_scaling", "pipeline_params", "with_mean", MLODA_ERR_RESOLVE,

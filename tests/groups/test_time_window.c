@@ -856,7 +856,7 @@ static void test_bad_names(void)
         {"load__total_2_day_window", "'total'", "sum, min, max"},
         {"load__SUM_2_day_window", "'SUM'", "first, last"},
         {"load__sum_day_window", "does not read as", "value__sum_3_day_window"},
-        {"load__2_day_window", "does not read as", "{size}"},
+        {"load__2_day_window", "does not read as", "{window_size}"},
         {"load__sum_99999999999999999999_day_window", "positive integer", "99999"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
