@@ -117,7 +117,6 @@ mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const 
     if (n->source_column == NULL)
         return MLODA_NOMEM(err, "a column name");
     n->source = source_index;
-    n->source_col_index = c;
     return MLODA_OK;
 }
 

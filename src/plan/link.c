@@ -55,7 +55,6 @@ static mloda_status add_col(mloda_plan *plan, int64_t s, const char *column, con
     const mloda_column *col = mloda_table_column(t, c);
     lc->source = s;
     plan->sources[s].n_link_cols++;
-    lc->col_index = c;
     lc->type = mloda_column_type(col);
     lc->unit = mloda_column_time_unit(col);
     if (lc->type == MLODA_TYPE_FLOAT64_LIST && strcmp(type, "union") != 0)

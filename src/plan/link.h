@@ -9,38 +9,6 @@
 
 #include "plan/plan.h"
 
-typedef enum link_kind {
-    LINK_INNER,
-    LINK_LEFT,
-    LINK_RIGHT,
-    LINK_OUTER,
-    LINK_APPEND,
-    LINK_UNION,
-    LINK_ASOF,
-} link_kind;
-
-typedef enum asof_direction {
-    ASOF_BACKWARD,
-    ASOF_FORWARD,
-    ASOF_NEAREST,
-} asof_direction;
-
-typedef struct plan_link {
-    link_kind kind;
-    char *description;     /* owned: for explain */
-    char *domain_name;     /* owned: "Orders x Customers" */
-    int64_t left, right;   /* data sources */
-    int64_t n_keys;
-    int64_t first_col;     /* keys k: link_cols[first_col + 2k] (left), + 2k + 1 (right);
-                              asof times follow the keys, left then right */
-    int64_t first_row_col; /* union: every column of the left table, then of the right */
-    int64_t n_row_cols[2]; /* union: column counts of the left and right tables */
-    asof_direction direction;
-    bool allow_exact;
-    bool has_tolerance;
-    double tolerance;      /* in the time column's unit */
-    int64_t step;          /* JOIN step, or MLODA_NO_INDEX until a feature needs it */
-} plan_link;
 
 /** Compiles the request's links into plan->links and plan->link_cols. */
 mloda_status mloda_link_compile_all(mloda_plan *plan, const mloda_request *req, mloda_error *err);

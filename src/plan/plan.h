@@ -93,7 +93,6 @@ typedef struct plan_node {
     bool typed;                /* output declared */
     int64_t source;            /* data source read, or MLODA_NO_INDEX */
     char *source_column;       /* owned; column of that source */
-    int64_t source_col_index;  /* its position in the prepared schema (binding fast path) */
     int64_t source_slot;       /* index into the run's bound source columns */
     void *state;               /* owned through state_free */
     void (*state_free)(void *);
@@ -136,22 +135,113 @@ typedef struct plan_source {
     int64_t filter_step;       /* FILTER step of this table, or MLODA_NO_INDEX */
     bool has_row_id;           /* the row-id column is synthesised for this table */
     int64_t n_link_cols;       /* link key/time columns read from this table */
-    const mloda_source_provider *provider; /* borrowed from the request; NULL for api_data */
+    bool is_provider;          /* a provider's source (else an api_data table) */
     mloda_table *data;         /* owned: a provider's rows, read at prepare; runs use them
                                   instead of the batch */
 } plan_source;
 
-struct plan_filter;
-struct plan_link;
+/* ---------------------------------------------------------------- filters and links */
+
+/* Global filters, compiled at prepare (filter.c): every parameter is checked and converted
+ * to the column's type there, so that evaluating a batch is only comparisons. */
+typedef enum filter_kind {
+    FILTER_MIN,
+    FILTER_MAX,
+    FILTER_RANGE,
+    FILTER_EQUAL,
+    FILTER_REGEX,
+    FILTER_IN,
+    FILTER_TIME_RANGE,
+} filter_kind;
+
+/* A parameter value converted to the column's type. */
+typedef struct filter_value {
+    bool is_int;     /* i holds it (INT64, TIMESTAMP in the column's unit) */
+    int64_t i;
+    double d;        /* FLOAT64 columns, or a float bound on an INT64 column */
+    char *s;         /* owned: UTF8 columns */
+    int64_t s_len;
+    bool b;          /* BOOL columns */
+} filter_value;
+
+typedef struct filter_bound {
+    bool set;
+    bool exclusive;
+    filter_value v;
+} filter_bound;
+
+typedef struct plan_filter {
+    filter_kind kind;
+    char *column;          /* owned */
+    char *description;     /* owned: "v range {...}" for explain */
+    int64_t source;        /* data source holding the column */
+    mloda_type col_type;
+    mloda_time_unit unit;
+    filter_bound lo, hi;   /* min, max, range, time_range; equal: lo == hi, inclusive */
+    void *regex;           /* owned pcre2_code *, FILTER_REGEX */
+    filter_value *values;  /* owned, FILTER_IN */
+    int64_t n_values;
+} plan_filter;
+
+/** Compares row value x of a column of the filter's type with v: <0, 0, >0. */
+int mloda_filter_compare_f64(double x, const filter_value *v);
+int mloda_filter_compare_i64(int64_t x, const filter_value *v);
+int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v);
+
+/* Links between two tables (link.c), executed as JOIN steps. */
+typedef enum link_kind {
+    LINK_INNER,
+    LINK_LEFT,
+    LINK_RIGHT,
+    LINK_OUTER,
+    LINK_APPEND,
+    LINK_UNION,
+    LINK_ASOF,
+} link_kind;
+
+typedef enum asof_direction {
+    ASOF_BACKWARD,
+    ASOF_FORWARD,
+    ASOF_NEAREST,
+} asof_direction;
+
+typedef struct plan_link {
+    link_kind kind;
+    char *description;     /* owned: for explain */
+    char *domain_name;     /* owned: "Orders x Customers" */
+    int64_t left, right;   /* data sources */
+    int64_t n_keys;
+    int64_t first_col;     /* keys k: link_cols[first_col + 2k] (left), + 2k + 1 (right);
+                              asof times follow the keys, left then right */
+    int64_t first_row_col; /* union: every column of the left table, then of the right */
+    int64_t n_row_cols[2]; /* union: column counts of the left and right tables */
+    asof_direction direction;
+    bool allow_exact;
+    bool has_tolerance;
+    double tolerance;      /* in the time column's unit */
+    int64_t step;          /* JOIN step, or MLODA_NO_INDEX until a feature needs it */
+} plan_link;
+
 
 /* A column a link reads straight from a table (keys, asof times), bound per batch. */
 typedef struct plan_link_col {
     int64_t source;
     char *column;              /* owned */
-    int64_t col_index;         /* position in the prepared schema */
     mloda_type type;
     mloda_time_unit unit;
 } plan_link_col;
+
+/* A column a run binds from a batch's table (or a provider's rows) by name, checked
+ * against its prepared type. */
+typedef struct plan_bind {
+    int64_t source;
+    const char *column;        /* borrowed from its node, filter or link column */
+    int64_t col_index;         /* its position in the prepared schema (lookup hint; -1) */
+    mloda_type type;
+    int32_t list_size;
+    mloda_time_unit unit;
+    const char *role;          /* for messages: "", " (filtered on)", " (a link key)" */
+} plan_bind;
 
 /* An input of a joined feature, gathered from its table's rows to the joined rows. */
 typedef struct plan_gather {
@@ -175,18 +265,20 @@ typedef struct mloda_plan {
     int64_t n_results;
     plan_source *sources;      /* owned */
     int64_t n_sources;
-    struct plan_filter *filters; /* owned, see filter.h */
+    plan_filter *filters;      /* owned */
     int64_t n_filters;
     char *row_id_column;       /* owned; NULL when not requested */
-    struct plan_link *links;   /* owned, see link.h; link l's rows are domain n_sources + l */
+    plan_link *links;          /* owned; link l's rows are domain n_sources + l */
     int64_t n_links;
     plan_link_col *link_cols;  /* owned */
     int64_t n_link_cols;
     plan_gather *gathers;      /* owned */
     int64_t n_gathers, gathers_cap;
     int64_t n_domains;         /* n_sources + n_links + row-changing steps */
-    int64_t n_source_slots;    /* nodes that read a source column */
-    int64_t *source_slot_nodes;/* owned: node per source slot */
+    int64_t n_source_slots;    /* nodes that read a source column: binds [0, n_source_slots) */
+    plan_bind *binds;          /* owned: what runs bind from each batch: the source slots,
+                                  then one per filter, then one per link column */
+    int64_t n_binds;
     int64_t threads;           /* most steps of one run at once: 0 = no cap, 1 = inline */
     mloda_column_ordering ordering;
     mloda_on_error on_error;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan/filter.h"
 #include "run/run.h"
 #include "table/table_layer.h"
 #include "util/util.h"
@@ -51,35 +50,35 @@ static const mloda_column *find_column(const mloda_table *t, const char *name, i
     return c < 0 ? NULL : mloda_table_column(t, c);
 }
 
-/* A new reference to column `name` of table t of source s: the batch's own, or the
- * synthesised row-id column. NULL when absent; *failed set when synthesis failed. */
-static mloda_column *bind_column(const mloda_plan *plan, int64_t s, const mloda_table *t,
-                                 const char *name, int64_t hint, mloda_status *failed,
-                                 mloda_error *err)
+/* A new reference to the column of bind b in table t: the batch's own, or the synthesised
+ * row-id column. NULL when absent; *failed set when synthesis failed. */
+static mloda_column *bind_column(const mloda_plan *plan, const plan_bind *b, const mloda_table *t,
+                                 mloda_status *failed, mloda_error *err)
 {
-    const mloda_column *col = find_column(t, name, hint);
+    const mloda_column *col = find_column(t, b->column, b->col_index);
     if (col != NULL)
         return mloda_column_retain(col);
-    if (!plan->sources[s].has_row_id || strcmp(name, plan->row_id_column) != 0)
+    if (!plan->sources[b->source].has_row_id || strcmp(b->column, plan->row_id_column) != 0)
         return NULL;
     mloda_column *ids = NULL;
     *failed = mloda_column_new_row_ids(mloda_table_n_rows(t), &ids, err);
     return ids;
 }
 
-static void check_type(problems *p, const plan_source *src, const char *name, mloda_type want,
-                       int32_t list_size, mloda_time_unit unit, const mloda_column *col)
+static void check_type(problems *p, const plan_source *src, const plan_bind *b,
+                       const mloda_column *col)
 {
+    const char *name = b->column;
     mloda_type got = mloda_column_type(col);
-    if (got != want) {
+    if (got != b->type) {
         problem(p, false, name,
                 "table '%s' column '%s' is %s but was %s when the session was prepared",
-                src->name, name, mloda_type_name(got), mloda_type_name(want));
-    } else if (got == MLODA_TYPE_FLOAT64_LIST && list_size > 0 &&
-               mloda_column_list_size(col) != list_size) {
+                src->name, name, mloda_type_name(got), mloda_type_name(b->type));
+    } else if (got == MLODA_TYPE_FLOAT64_LIST && b->list_size > 0 &&
+               mloda_column_list_size(col) != b->list_size) {
         problem(p, false, name, "table '%s' column '%s' holds lists of %d values but %d when prepared",
-                src->name, name, (int)mloda_column_list_size(col), (int)list_size);
-    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(col) != unit) {
+                src->name, name, (int)mloda_column_list_size(col), (int)b->list_size);
+    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(col) != b->unit) {
         problem(p, false, name,
                 "table '%s' column '%s' has another timestamp unit than when prepared", src->name,
                 name);
@@ -91,7 +90,7 @@ static void check_type(problems *p, const plan_source *src, const char *name, ml
 static const mloda_table *batch_table(const mloda_plan *plan, const mloda_api_data *batch,
                                       int64_t s)
 {
-    if (plan->sources[s].provider != NULL)
+    if (plan->sources[s].is_provider)
         return plan->sources[s].data; /* read once at prepare */
     if (batch == NULL)
         return plan->sources[s].schema;
@@ -105,66 +104,32 @@ mloda_status mloda_run_bind_batch(run_ctx *run, const mloda_api_data *batch, mlo
     problems p;
     memset(&p, 0, sizeof p);
     for (int64_t s = 0; s < plan->n_sources; s++) {
-        if (plan->sources[s].n_columns_used == 0 && plan->sources[s].filter_step == MLODA_NO_INDEX &&
-            plan->sources[s].n_link_cols == 0)
+        const plan_source *src = &plan->sources[s];
+        if (src->n_columns_used == 0 && src->filter_step == MLODA_NO_INDEX &&
+            src->n_link_cols == 0)
             continue;
-        const mloda_table *t = batch_table(plan, batch, s);
-        if (t == NULL)
-            problem(&p, true, plan->sources[s].name, "api_data has no table '%s'",
-                    plan->sources[s].name);
+        run->batch_tables[s] = batch_table(plan, batch, s);
+        if (run->batch_tables[s] == NULL)
+            problem(&p, true, src->name, "api_data has no table '%s'", src->name);
         else
-            run->domain_rows[s] = mloda_table_n_rows(t);
+            run->domain_rows[s] = mloda_table_n_rows(run->batch_tables[s]);
     }
     mloda_status failed = MLODA_OK;
-    for (int64_t k = 0; k < plan->n_source_slots && failed == MLODA_OK; k++) {
-        const plan_node *n = &plan->nodes[plan->source_slot_nodes[k]];
-        const plan_source *src = &plan->sources[n->source];
-        const mloda_table *t = batch_table(plan, batch, n->source);
+    for (int64_t k = 0; k < plan->n_binds && failed == MLODA_OK; k++) {
+        const plan_bind *b = &plan->binds[k];
+        const plan_source *src = &plan->sources[b->source];
+        const mloda_table *t = run->batch_tables[b->source];
         if (t == NULL)
             continue; /* reported above */
-        mloda_column *col = bind_column(plan, n->source, t, n->source_column, n->source_col_index,
-                                        &failed, err);
+        mloda_column *col = bind_column(plan, b, t, &failed, err);
         if (col == NULL) {
             if (failed == MLODA_OK)
-                problem(&p, true, n->source_column, "table '%s' has no column '%s'", src->name,
-                        n->source_column);
+                problem(&p, true, b->column, "table '%s' has no column '%s'%s", src->name,
+                        b->column, b->role);
             continue;
         }
-        check_type(&p, src, n->source_column, n->out_type, n->out_list_size, n->out_unit, col);
-        run->src_cols[k] = col;
-    }
-    for (int64_t f = 0; f < plan->n_filters && failed == MLODA_OK; f++) {
-        const plan_filter *flt = &plan->filters[f];
-        const plan_source *src = &plan->sources[flt->source];
-        const mloda_table *t = batch_table(plan, batch, flt->source);
-        if (t == NULL)
-            continue;
-        mloda_column *col = bind_column(plan, flt->source, t, flt->column, 0, &failed, err);
-        if (col == NULL) {
-            if (failed == MLODA_OK)
-                problem(&p, true, flt->column, "table '%s' has no column '%s' (filtered on)",
-                        src->name, flt->column);
-            continue;
-        }
-        check_type(&p, src, flt->column, flt->col_type, 0, flt->unit, col);
-        run->filter_cols[f] = col;
-    }
-    for (int64_t c = 0; c < plan->n_link_cols && failed == MLODA_OK; c++) {
-        const plan_link_col *lc = &plan->link_cols[c];
-        const plan_source *src = &plan->sources[lc->source];
-        const mloda_table *t = batch_table(plan, batch, lc->source);
-        if (t == NULL)
-            continue;
-        mloda_column *col = bind_column(plan, lc->source, t, lc->column, lc->col_index, &failed,
-                                        err);
-        if (col == NULL) {
-            if (failed == MLODA_OK)
-                problem(&p, true, lc->column, "table '%s' has no column '%s' (a link key)",
-                        src->name, lc->column);
-            continue;
-        }
-        check_type(&p, src, lc->column, lc->type, 0, lc->unit, col);
-        run->link_cols[c] = col;
+        check_type(&p, src, b, col);
+        run->bound[k] = col;
     }
     if (failed != MLODA_OK)
         return failed;

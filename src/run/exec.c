@@ -22,7 +22,8 @@
 /* ---------------------------------------------------------------- allocation */
 
 typedef struct layout {
-    size_t src_cols, filter_cols, link_cols, link_rows, gathered, domain_rows, outs, pending, state, errors, tables, tasks, done, total;
+    size_t bound, batch_tables, link_rows, gathered, domain_rows, outs, pending, state, errors,
+        tables, tasks, done, total;
 } layout;
 
 static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
@@ -37,9 +38,8 @@ static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
 static bool compute_layout(const mloda_plan *p, layout *l)
 {
     size_t c = sizeof(run_ctx);
-    return place(&c, (size_t)p->n_source_slots, sizeof(mloda_column *), &l->src_cols) &&
-           place(&c, (size_t)p->n_filters, sizeof(mloda_column *), &l->filter_cols) &&
-           place(&c, (size_t)p->n_link_cols, sizeof(mloda_column *), &l->link_cols) &&
+    return place(&c, (size_t)p->n_binds, sizeof(mloda_column *), &l->bound) &&
+           place(&c, (size_t)p->n_sources, sizeof(mloda_table *), &l->batch_tables) &&
            place(&c, (size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows) &&
            place(&c, (size_t)p->n_gathers, sizeof(node_out), &l->gathered) &&
            place(&c, (size_t)p->n_domains, sizeof(int64_t), &l->domain_rows) &&
@@ -81,9 +81,11 @@ mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, 
     run_ctx *run = (run_ctx *)(void *)block;
     run->session = mloda_session_retain(session);
     run->plan = p;
-    run->src_cols = (mloda_column **)(void *)(block + l.src_cols);
-    run->filter_cols = (mloda_column **)(void *)(block + l.filter_cols);
-    run->link_cols = (mloda_column **)(void *)(block + l.link_cols);
+    run->bound = (mloda_column **)(void *)(block + l.bound);
+    run->src_cols = run->bound;
+    run->filter_cols = run->bound + p->n_source_slots;
+    run->link_cols = run->filter_cols + p->n_filters;
+    run->batch_tables = (const mloda_table **)(void *)(block + l.batch_tables);
     run->link_rows = (int64_t **)(void *)(block + l.link_rows);
     run->gathered = (node_out *)(void *)(block + l.gathered);
     run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
@@ -128,12 +130,8 @@ void mloda_run_free(run_ctx *run)
     if (run == NULL)
         return;
     const mloda_plan *p = run->plan;
-    for (int64_t k = 0; k < p->n_source_slots; k++)
-        mloda_column_release(run->src_cols[k]);
-    for (int64_t k = 0; k < p->n_filters; k++)
-        mloda_column_release(run->filter_cols[k]);
-    for (int64_t k = 0; k < p->n_link_cols; k++)
-        mloda_column_release(run->link_cols[k]);
+    for (int64_t k = 0; k < p->n_binds; k++)
+        mloda_column_release(run->bound[k]);
     for (int64_t k = 0; k < 2 * p->n_links; k++)
         mloda_free(run->link_rows[k]);
     for (int64_t g = 0; g < p->n_gathers; g++)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan/filter.h"
 #include "run/run.h"
 #include "table/table_layer.h"
 #include "util/iso8601.h"
@@ -209,27 +208,20 @@ static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, u
     return MLODA_OK;
 }
 
-/* Replaces every bound column of the table (features' and links') with its rows
- * idx[0..kept). */
+/* Replaces every bound column of the table (features' and links'; the filters' own are
+ * done with) with its rows idx[0..kept). */
 static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, int64_t kept,
                                  mloda_error *err)
 {
     const mloda_plan *plan = run->plan;
-    for (int64_t k = 0; k < plan->n_source_slots; k++) {
-        if (plan->nodes[plan->source_slot_nodes[k]].source != src)
+    const int64_t first_filter = plan->n_source_slots, end_filter = first_filter + plan->n_filters;
+    for (int64_t k = 0; k < plan->n_binds; k++) {
+        if ((k >= first_filter && k < end_filter) || plan->binds[k].source != src)
             continue;
         mloda_column *taken = NULL;
-        MLODA_TRY(mloda_column_take_trusted(run->src_cols[k], idx, kept, false, &taken, err));
-        mloda_column_release(run->src_cols[k]);
-        run->src_cols[k] = taken;
-    }
-    for (int64_t c = 0; c < plan->n_link_cols; c++) {
-        if (plan->link_cols[c].source != src)
-            continue;
-        mloda_column *taken = NULL;
-        MLODA_TRY(mloda_column_take_trusted(run->link_cols[c], idx, kept, false, &taken, err));
-        mloda_column_release(run->link_cols[c]);
-        run->link_cols[c] = taken;
+        MLODA_TRY(mloda_column_take_trusted(run->bound[k], idx, kept, false, &taken, err));
+        mloda_column_release(run->bound[k]);
+        run->bound[k] = taken;
     }
     return MLODA_OK;
 }

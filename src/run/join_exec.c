@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan/link.h"
 #include "run/run.h"
 #include "table/table_layer.h"
 #include "util/util.h"

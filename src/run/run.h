@@ -49,10 +49,14 @@ typedef struct step_task {
 struct run_ctx {
     mloda_session *session;   /* owned reference */
     const mloda_plan *plan;
-    mloda_column **src_cols;  /* [n_source_slots] owned references to batch columns; a
-                                 FILTER step replaces its table's with the surviving rows */
-    mloda_column **filter_cols; /* [n_filters] owned references: each filter's column */
-    mloda_column **link_cols; /* [n_link_cols] owned references: link keys and times */
+    mloda_column **bound;     /* [n_binds] owned references to the batch's columns that
+                                 plan->binds names; a FILTER step replaces its table's with
+                                 the surviving rows. Three views of it: */
+    mloda_column **src_cols;  /* [n_source_slots] the columns features read */
+    mloda_column **filter_cols; /* [n_filters] each filter's column */
+    mloda_column **link_cols; /* [n_link_cols] link keys and times */
+    const mloda_table **batch_tables; /* [n_sources] borrowed: each source's table in this
+                                 batch (valid while binding), NULL when absent */
     int64_t **link_rows;      /* [2 * n_links] owned: left and right row of each joined row
                                  (-1: none), written by the link's JOIN step */
     node_out *gathered;       /* [n_gathers] inputs gathered to joined rows */
