@@ -3,7 +3,8 @@
 # examples (output compared with tests/examples/*.expected) and, when the command exists,
 # the CLI golden tests and the conformance set. Prints each program's lines and ends with
 # "<label>: N passed, N failed". Exit status 0 only if nothing failed.
-#   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance)
+#   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance; LABEL dev:
+#   also tests/install/run.sh, the installed tree)
 set -u
 build=$1
 label=${2:-$build}
@@ -74,6 +75,21 @@ if [ -x "$build/mloda" ] && [ -x "$root/tests/cli/run_golden.sh" ]; then
     out=$("$root/tests/cli/run_golden.sh" "$build" 2>&1)
     grep -E '^FAIL' <<<"$out" | head -n 40
     count_line "$(grep -E '^# .*passed, [0-9]+ failed' <<<"$out" | tail -n 1)"
+fi
+
+# The installed tree (cmake --install into a temporary prefix; examples built against it
+# with pkg-config and find_package): once, on the plain build.
+if [ "$label" = "dev" ]; then
+    out=$("$root/tests/install/run.sh" "$build" 2>&1)
+    grep -vE '^(ok   |# install:)' <<<"$out" | head -n 60 # FAIL lines and their details
+    summary=$(grep -E '^# install: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL install test: no summary"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
+    fi
 fi
 
 if [ "$quick" != "--quick" ] && [ -x "$build/mloda" ] && [ -f "$root/../shared/conformance/check.py" ]; then
