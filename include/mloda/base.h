@@ -37,10 +37,10 @@
 extern "C" {
 #endif
 
-#define MLODA_VERSION_MAJOR 0
-#define MLODA_VERSION_MINOR 1
+#define MLODA_VERSION_MAJOR 1
+#define MLODA_VERSION_MINOR 0
 #define MLODA_VERSION_PATCH 0
-#define MLODA_VERSION_STRING "0.1.0"
+#define MLODA_VERSION_STRING "1.0.0"
 
 /* Status codes. Append-only once released; the numbers are part of the ABI.
  * X(name, number, short description) */
@@ -116,7 +116,7 @@ MLODA_API mloda_status mloda_error_set_at(mloda_error *err, mloda_status code, c
                                           int64_t position, const char *fmt, ...)
     MLODA_PRINTF(5, 6);
 
-/** Library version string ("0.1.0"). Thread-safe. */
+/** Library version string ("1.0.0"). Thread-safe. */
 MLODA_API const char *mloda_version(void);
 
 #ifdef __cplusplus

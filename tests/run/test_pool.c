@@ -112,14 +112,16 @@ static void test_many_sessions_share_one_pool(void)
         mloda_results_free(res);
     }
     long during = process_threads();
+    /* the pool's 2, and 1 of slack for a sanitizer runtime's own background thread */
     if (before > 0 && during > 0)
-        CHECK_MSG(during - before <= 2, "%ld threads before, %ld with 200 sessions", before,
+        CHECK_MSG(during - before <= 3, "%ld threads before, %ld with 200 sessions", before,
                   during);
     for (int i = 0; i < SESSIONS; i++)
         mloda_session_free(sessions[i]);
     long after = process_threads();
-    if (before > 0 && after > 0)
-        CHECK_MSG(after <= before, "the pool's threads outlived it: %ld -> %ld", before, after);
+    if (during > 0 && after > 0)
+        CHECK_MSG(after <= during - 2, "the pool's threads outlived it: %ld -> %ld", during,
+                  after);
     mloda_api_data_free(batch);
     mloda_registry_free(reg);
 }
@@ -397,7 +399,7 @@ static void test_default_pool_is_shared(void)
     }
     long after = process_threads();
     if (before > 0 && after > 0)
-        CHECK_MSG(after == before, "threads %ld -> %ld", before, after);
+        CHECK_MSG(after <= before + 1, "threads %ld -> %ld", before, after); /* 1: as above */
     for (int i = 0; i < 50; i++)
         mloda_session_free(more[i]);
     mloda_session_free(first);
