@@ -17,7 +17,7 @@ static mloda_status misuse(mloda_bind *ctx, const char *subject, mloda_error *er
 static mloda_status misuse(mloda_bind *ctx, const char *subject, mloda_error *err,
                            const char *fmt, ...)
 {
-    char msg[MLODA_ERROR_MESSAGE_MAX];
+    char msg[MLODA_ERROR_MESSAGE_MAX + 1]; /* longer than the message: error.c truncates */
     va_list ap;
     va_start(ap, fmt);
     (void)vsnprintf(msg, sizeof msg, fmt, ap);

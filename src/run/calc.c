@@ -20,7 +20,7 @@ static mloda_status misuse(const mloda_calc *c, const char *subject, mloda_error
 static mloda_status misuse(const mloda_calc *c, const char *subject, mloda_error *err,
                            const char *fmt, ...)
 {
-    char msg[MLODA_ERROR_MESSAGE_MAX];
+    char msg[MLODA_ERROR_MESSAGE_MAX + 1]; /* longer than the message: error.c truncates */
     va_list ap;
     va_start(ap, fmt);
     (void)vsnprintf(msg, sizeof msg, fmt, ap);

@@ -237,11 +237,13 @@ static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_err
         (void)mloda_error_set(e, st, first, "calculation failed without a message");
     if (e->subject[0] == '\0')
         (void)snprintf(e->subject, sizeof e->subject, "%s", first);
-    char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix; truncated below */
-    (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %.100s)", e->message,
+    char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix */
+    (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %s)", e->message,
                    (long long)s, group);
-    memcpy(e->message, msg, sizeof e->message - 1);
-    e->message[sizeof e->message - 1] = '\0';
+    /* recorded again, so that error.c truncates it (never inside a UTF-8 sequence) */
+    const mloda_error was = *e;
+    mloda_error_reset(e);
+    (void)mloda_error_set_at(e, was.code, was.subject, was.position, "%s", msg);
 }
 
 static step_state compute_step(run_ctx *run, int64_t s)
