@@ -146,7 +146,9 @@ MLODA_API const mloda_table *mloda_feature_data_source(const mloda_feature *f, i
 
 /* ---------------------------------------------------------------- mloda_inputs */
 
-/** Adds an input feature (name copied, options copied; opts may be NULL). */
+/** Adds an input feature (name copied, options copied; opts may be NULL).
+ *  Errors: MLODA_ERR_PLUGIN for a NULL or empty name (planning then fails with an error
+ *  naming the feature and the group, even if the callback goes on). */
 MLODA_API mloda_status mloda_inputs_add(mloda_inputs *in, const char *name,
                                         const mloda_options *opts, mloda_error *err);
 /**

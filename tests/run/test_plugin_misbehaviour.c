@@ -540,9 +540,34 @@ static void test_misuse_is_per_run(void)
     mloda_registry_free(reg);
 }
 
+/* An empty input name that comes from the user (in_features "") is the user's option
+ * error, not the plugin's. */
+static void test_empty_in_features_is_the_users(void)
+{
+    mloda_registry *reg = mloda_registry_default();
+    mloda_api_data *api = batch(1.0);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "aggregation_type", "sum", NULL);
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "in_features", "", NULL);
+    mloda_request *req = mloda_request_new();
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_add(req, "total", o, &err), err);
+    mloda_session *s = NULL;
+    CHECK_EQ_INT(mloda_prepare(reg, req, api, &s, &err), MLODA_ERR_OPTION);
+    CHECK_EQ_INT(err.code, MLODA_ERR_OPTION);
+    CHECK_STR(err.subject, "total");
+    CHECK_CONTAINS(err.message, "in_features is empty");
+    CHECK(s == NULL);
+    mloda_request_free(req);
+    mloda_options_free(o);
+    mloda_api_data_free(api);
+    mloda_registry_free(reg);
+}
+
 int main(void)
 {
     RUN(test_misbehaving_plugins);
     RUN(test_misuse_is_per_run);
+    RUN(test_empty_in_features_is_the_users);
     return TEST_SUMMARY();
 }
