@@ -52,7 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const bool written = write(fd, data, size) == (ssize_t)size;
     close(fd);
-    const mloda_source_options opts = {sizeof opts, MLODA_SOURCE_OPTIONS_ABI, NULL, 0, 3, 0};
+    const mloda_source_options opts = {.struct_size = sizeof opts,
+                                       .abi_version = MLODA_SOURCE_OPTIONS_ABI,
+                                       .infer_rows = 3};
     for (int kind = 0; written && kind < 2; kind++) {
         mloda_source_provider p;
         const mloda_status st = kind == 0 ? mloda_source_init_csv(path, "T", &opts, &p, NULL)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of one build directory: unit and integration test programs, the
 # examples (output compared with tests/examples/*.expected) and, when the command exists,
-# the CLI golden tests and the conformance set. Prints each program's lines and ends with
-# "<label>: N passed, N failed". Exit status 0 only if nothing failed.
+# the CLI golden tests and the conformance set (../shared/conformance beside the repo; a
+# line "SKIP conformance: ..." says why when it cannot run). Prints each program's lines and
+# ends with "<label>: N passed, N failed". Exit status 0 only if nothing failed.
 #   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance; LABEL dev:
 #   also tests/install/run.sh, the installed tree)
 set -u
@@ -92,8 +93,15 @@ if [ "$label" = "dev" ]; then
     fi
 fi
 
-if [ "$quick" != "--quick" ] && [ -x "$build/mloda" ] && [ -f "$root/../shared/conformance/check.py" ]; then
-    out=$(python3 "$root/../shared/conformance/check.py" --mloda "$build/mloda" 2>&1)
+conformance="$root/../shared/conformance/check.py"
+if [ "$quick" = "--quick" ]; then
+    : # --quick skips the conformance set by request
+elif [ ! -x "$build/mloda" ]; then
+    echo "SKIP conformance: $build/mloda not built"
+elif [ ! -f "$conformance" ]; then
+    echo "SKIP conformance: ../shared/conformance/check.py not found (looked for $conformance)"
+else
+    out=$(python3 "$conformance" --mloda "$build/mloda" 2>&1)
     grep -E '^FAIL' <<<"$out" | head -n 80
     line=$(tail -n 1 <<<"$out")
     echo "$line"

@@ -11,21 +11,44 @@
 #include "mloda/mloda.h"
 #include "test.h"
 
-#define NULLV (-1e308) /* marks a null in the f64 test arrays */
 #define N_OF(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
 
-/* A float64 column from values where NULLV marks a null. */
-static inline mloda_column *col_f64(const double *v, int64_t n)
+/*
+ * Nulls in the float64 test arrays are given by a validity mask beside the values (one
+ * uint8_t per row, 0 = null, as mloda_column_from_float64 takes it), never by a special
+ * value. The values array holds NULL_SLOT in a null row: filler that means nothing by
+ * itself, a NaN (a null slot may hold NaN, STYLE.md §13, so a kernel that reads one shows)
+ * with a payload of its own, so that the helpers can refuse it in a row the mask calls
+ * valid: a forgotten or mistyped mask fails loudly instead of passing NaN as data.
+ */
+#define NULL_SLOT __builtin_nan("0x6d6c6f6461")
+
+static inline bool is_null_slot(double x)
 {
-    uint8_t *valid = malloc((size_t)(n > 0 ? n : 1));
+    const double filler = NULL_SLOT;
+    uint64_t a, b;
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &filler, sizeof b);
+    return a == b;
+}
+
+/* A float64 column; row i is null where valid[i] == 0 (valid NULL: every row valid). */
+static inline mloda_column *col_f64_valid(const double *v, const uint8_t *valid, int64_t n)
+{
     for (int64_t i = 0; i < n; i++)
-        valid[i] = v[i] != NULLV;
+        CHECK_MSG(!is_null_slot(v[i]) || (valid != NULL && !valid[i]),
+                  "col_f64: row %lld holds NULL_SLOT but its mask says valid", (long long)i);
     mloda_column *c = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     if (mloda_column_from_float64(n, v, valid, &c, &err) != MLODA_OK)
         fprintf(stderr, "col_f64: %s\n", err.message);
-    free(valid);
     return c;
+}
+
+/* A float64 column, every row valid. */
+static inline mloda_column *col_f64(const double *v, int64_t n)
+{
+    return col_f64_valid(v, NULL, n);
 }
 
 static inline mloda_column *col_i64(const int64_t *v, const uint8_t *valid, int64_t n)
@@ -58,14 +81,22 @@ static inline void api_add(mloda_api_data *api, const char *table, int64_t n,
         mloda_column_release(cols[i]);
 }
 
-/* One-table, one-column api_data. */
+/* One-table, one-column api_data; row i is null where valid[i] == 0 (NULL: all valid). */
+static inline mloda_api_data *api_one_f64_valid(const char *table, const char *col,
+                                                const double *v, const uint8_t *valid,
+                                                int64_t n)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    mloda_column *c = col_f64_valid(v, valid, n);
+    api_add(api, table, 1, &col, &c);
+    return api;
+}
+
+/* One-table, one-column api_data, every row valid. */
 static inline mloda_api_data *api_one_f64(const char *table, const char *col, const double *v,
                                           int64_t n)
 {
-    mloda_api_data *api = mloda_api_data_new();
-    mloda_column *c = col_f64(v, n);
-    api_add(api, table, 1, &col, &c);
-    return api;
+    return api_one_f64_valid(table, col, v, NULL, n);
 }
 
 static inline mloda_request *request_of(const char *const *features, int64_t n)

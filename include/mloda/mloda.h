@@ -90,6 +90,11 @@ MLODA_API mloda_status mloda_registry_add(mloda_registry *r, const mloda_feature
 /**
  * Registers a simple group (see plugin.h): pattern compiled here (MLODA_ERR_OPTION naming
  * the pattern and offset when invalid). Ownership of user_data as mloda_registry_add.
+ * Versioned as plugin.h says (MLODA_SIMPLE_GROUP_ABI); name, suffix_pattern and compute
+ * are required, user_data and user_data_free optional.
+ * Errors: MLODA_ERR_PLUGIN (unknown abi_version, struct_size too small for the required
+ * fields, missing name, pattern or compute, min_inputs < 0), MLODA_ERR_OPTION, and those
+ * of mloda_registry_add.
  */
 MLODA_API mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_group *group,
                                                  mloda_error *err);

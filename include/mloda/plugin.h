@@ -34,9 +34,14 @@
  *
  * Plugins must be well-behaved, and the engine checks what it can: a calculate that
  * returns OK without setting an output, sets one twice, or sets a column of the wrong type
- * or length, and a callback returning a status that is not an MLODA_* code, become
- * MLODA_ERR_PLUGIN errors naming the feature and the group; a callback that fails without
- * a message gets one.
+ * or length, a feature index out of range in any mloda_calc_* call, a bind that declares
+ * no output or declares it twice, an inputs that adds an input with an empty name or
+ * leaves a feature with neither inputs nor a data source, and a callback returning a
+ * status that is not an MLODA_* code, become MLODA_ERR_PLUGIN errors naming the feature
+ * and the group. Misuse of the mloda_calc_* / mloda_bind_* / mloda_inputs_* calls fails
+ * the step or the planning even when the callback ignores the status those calls
+ * returned. A callback that fails without a message gets one naming the callback, group
+ * and feature, with the status it returned.
  *
  * Thread safety: callbacks may run on several threads at once (different steps, runs
  * and sessions). user_data and per-feature state are read-only after prepare.
@@ -141,7 +146,9 @@ MLODA_API const mloda_table *mloda_feature_data_source(const mloda_feature *f, i
 
 /* ---------------------------------------------------------------- mloda_inputs */
 
-/** Adds an input feature (name copied, options copied; opts may be NULL). */
+/** Adds an input feature (name copied, options copied; opts may be NULL).
+ *  Errors: MLODA_ERR_PLUGIN for a NULL or empty name (planning then fails with an error
+ *  naming the feature and the group, even if the callback goes on). */
 MLODA_API mloda_status mloda_inputs_add(mloda_inputs *in, const char *name,
                                         const mloda_options *opts, mloda_error *err);
 /**
@@ -218,8 +225,8 @@ MLODA_API const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, in
 MLODA_API const mloda_column *mloda_calc_source_column(const mloda_calc *c, int64_t i);
 /**
  * Sets the single output column of feature i. Takes over the caller's reference to col
- * (also on failure). Errors: MLODA_ERR_PLUGIN when the type or length differs from the
- * declaration, or the output was already set.
+ * (also on failure). Errors: MLODA_ERR_PLUGIN when i is out of range, the type or length
+ * differs from the declaration, or the output was already set.
  */
 MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col,
                                              mloda_error *err);

@@ -139,8 +139,12 @@ mloda_status mloda_inputs_add(mloda_inputs *in, const char *name, const mloda_op
                               mloda_error *err)
 {
     mloda_error_enter(err);
-    if (in == NULL || name == NULL || name[0] == '\0')
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, name, "input feature name is empty");
+    if (in == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL inputs");
+    if (name == NULL || name[0] == '\0') {
+        in->has_empty_name = true;
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, NULL, "input feature name is empty");
+    }
     return inputs_push(in, name, strlen(name), opts, err);
 }
 
@@ -164,6 +168,9 @@ static mloda_status add_option_inputs(mloda_inputs *in, const mloda_feature *f,
 {
     const char *one = NULL;
     if (mloda_options_get_string(f->options, "in_features", &one)) {
+        if (one[0] == '\0')
+            return mloda_error_set(err, MLODA_ERR_OPTION, f->name,
+                                   "feature '%s': in_features is empty", f->name);
         MLODA_TRY(check_count(f, 1, min_inputs, max_inputs, err));
         return mloda_inputs_add(in, one, NULL, err);
     }

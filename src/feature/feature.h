@@ -48,6 +48,8 @@ typedef struct mloda_input_spec {
 struct mloda_inputs {
     mloda_input_spec *items; /* owned */
     int64_t n, cap;
+    bool has_empty_name;     /* the group added a NULL or empty name: the planner fails the
+                                feature even if the group ignored the error it got */
 };
 
 void mloda_inputs_reset(mloda_inputs *in);

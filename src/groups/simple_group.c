@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "groups/groups.h"
+#include "util/abi.h"
 #include "util/util.h"
 
 typedef struct simple {
@@ -177,27 +178,33 @@ static mloda_status compile(simple *s, mloda_error *err)
                               s->pattern, s->name, (size_t)off, (const char *)msg);
 }
 
+/* The end of the last required field of a simple group (name and suffix_pattern come
+ * before it): compute. user_data and user_data_free are optional. */
+#define SIMPLE_REQUIRED_SIZE \
+    (offsetof(mloda_simple_group, compute) + sizeof(((mloda_simple_group *)0)->compute))
+
 mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_group *group,
                                        mloda_error *err)
 {
     mloda_error_enter(err);
     if (r == NULL || group == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL registry or group");
-    if (group->abi_version != MLODA_FEATURE_GROUP_ABI || group->struct_size < sizeof *group ||
-        group->name == NULL || group->suffix_pattern == NULL || group->compute == NULL ||
-        group->min_inputs < 0)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, group->name,
-                               "a simple group needs abi_version %u, a name, a suffix pattern "
-                               "and a compute function",
-                               MLODA_FEATURE_GROUP_ABI);
+    mloda_simple_group def; /* plugin.h's versioning rule: fields beyond struct_size absent */
+    MLODA_TRY(mloda_abi_copy(&def, sizeof def, group, MLODA_SIMPLE_GROUP_ABI,
+                             SIMPLE_REQUIRED_SIZE, MLODA_ERR_PLUGIN, "simple group", err));
+    if (def.name == NULL || def.name[0] == '\0' || def.suffix_pattern == NULL ||
+        def.compute == NULL || def.min_inputs < 0)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, def.name,
+                               "a simple group needs a name, a suffix pattern, a compute "
+                               "function and min_inputs >= 0");
     simple *s = mloda_calloc(1, sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "a feature group");
-    s->def = *group;
+    s->def = def;
     s->def.user_data_free = NULL; /* taken over only once registered */
-    s->name = mloda_strdup(group->name);
-    s->description = mloda_strdup(group->description != NULL ? group->description : "");
-    s->pattern = mloda_strdup(group->suffix_pattern);
+    s->name = mloda_strdup(def.name);
+    s->description = mloda_strdup(def.description != NULL ? def.description : "");
+    s->pattern = mloda_strdup(def.suffix_pattern);
     mloda_status st = (s->name == NULL || s->description == NULL || s->pattern == NULL)
                           ? MLODA_NOMEM(err, "a feature group")
                           : compile(s, err);
@@ -221,6 +228,6 @@ mloda_status mloda_registry_add_simple(mloda_registry *r, const mloda_simple_gro
         simple_free(s); /* the caller keeps its user_data */
         return st;
     }
-    s->def.user_data_free = group->user_data_free;
+    s->def.user_data_free = def.user_data_free;
     return MLODA_OK;
 }

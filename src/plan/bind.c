@@ -4,9 +4,27 @@
  */
 #include "plan/bind.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/util.h"
+
+static mloda_status misuse(mloda_bind *ctx, const char *subject, mloda_error *err,
+                           const char *fmt, ...) MLODA_PRINTF(4, 5);
+
+/* Records a misuse of the bind API (first one wins; see bind.h) and reports it in err. */
+static mloda_status misuse(mloda_bind *ctx, const char *subject, mloda_error *err,
+                           const char *fmt, ...)
+{
+    char msg[MLODA_ERROR_MESSAGE_MAX + 1]; /* longer than the message: error.c truncates */
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    (void)mloda_error_set(&ctx->misuse, MLODA_ERR_PLUGIN, subject, "%s", msg);
+    return mloda_error_set(err, MLODA_ERR_PLUGIN, subject, "%s", msg);
+}
 
 static const plan_node *input_node(const mloda_bind *ctx, int64_t j)
 {
@@ -62,14 +80,17 @@ static mloda_status declare(mloda_bind *ctx, mloda_type type, int32_t list_size,
     if (ctx == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
     plan_node *n = &ctx->plan->nodes[ctx->node];
+    const char *group = ctx->plan->groups[n->group].name;
     if (type < MLODA_TYPE_INT64 || type > MLODA_TYPE_FLOAT64_LIST ||
         (type == MLODA_TYPE_FLOAT64_LIST && list_size < 1))
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature '%s': declared output type %d is invalid",
-                               n->feature.name, (int)type);
+        return misuse(ctx, n->feature.name, err,
+                      "feature group '%s' declared output type %d (list size %d) for feature "
+                      "'%s', which is not a column type",
+                      group, (int)type, (int)list_size, n->feature.name);
     if (n->typed)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature '%s': output declared twice", n->feature.name);
+        return misuse(ctx, n->feature.name, err,
+                      "feature group '%s' declared the output of feature '%s' twice", group,
+                      n->feature.name);
     n->out_type = type;
     n->out_list_size = type == MLODA_TYPE_FLOAT64_LIST ? list_size : 0;
     n->out_unit = type == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND;
@@ -150,18 +171,31 @@ mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
 {
     plan_node *n = &plan->nodes[node];
     const mloda_feature_group *g = &plan->groups[n->group];
-    mloda_bind ctx = {plan, node};
+    mloda_bind ctx = {plan, node, MLODA_ERROR_INIT};
     if (g->bind != NULL) {
-        MLODA_TRY(g->bind(g->user_data, &ctx, err));
+        mloda_error cb = MLODA_ERROR_INIT; /* the callback's own, so it can be inspected */
+        mloda_status st = g->bind(g->user_data, &ctx, &cb);
+        if (ctx.misuse.code != MLODA_OK)
+            return mloda_error_pass(err, &ctx.misuse);
+        if (st != MLODA_OK) {
+            (void)mloda_plugin_failure(&cb, st, "bind", g->name, n->feature.name);
+            return mloda_error_pass(err, &cb);
+        }
     } else if (n->n_inputs > 0) {
         const plan_node *in = &plan->nodes[n->inputs[0]];
         MLODA_TRY(declare(&ctx, in->out_type, in->out_list_size, in->out_unit, in->out_multi,
                           err));
     }
-    n = &plan->nodes[node];
+    if (n->n_inputs == 0 && n->source == MLODA_NO_INDEX)
+        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                               "feature group '%s' listed no inputs for feature '%s' and bound "
+                               "no data source (mloda_bind_use_source): it has no rows to "
+                               "compute on",
+                               g->name, n->feature.name);
     if (!n->typed)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature group '%s' declared no output for feature '%s'", g->name,
-                               n->feature.name);
+                               "feature group '%s' declared no output for feature '%s' (bind "
+                               "must call mloda_bind_output, _output_multi or _use_source)",
+                               g->name, n->feature.name);
     return MLODA_OK;
 }

@@ -303,4 +303,18 @@ const char *mloda_plan_domain_name(const mloda_plan *plan, int64_t domain);
 /** Display name of step s: its group's name, "GlobalFilter" or "Join". */
 const char *mloda_plan_step_name(const mloda_plan *plan, int64_t s);
 
+/* ---------------------------------------------------------------- plugin callbacks */
+
+/**
+ * Applies plugin.h's rules to a callback that failed (plugin_call.c). rc is what callback
+ * ("match", "inputs", "bind", "calculate") of `group` returned for `feature` (not
+ * MLODA_OK); e is the error object the callback was handed, never NULL. A status that is
+ * not an MLODA_* code, returned or recorded in e, becomes MLODA_ERR_PLUGIN naming the raw
+ * value (the plugin's message kept after it); a failure that recorded nothing gets rc and
+ * a message naming the callback, group and feature; a recorded error without a subject
+ * gets the feature. Returns e->code afterwards.
+ */
+mloda_status mloda_plugin_failure(mloda_error *e, mloda_status rc, const char *callback,
+                                  const char *group, const char *feature);
+
 #endif /* MLODA_PLAN_PLAN_H */

@@ -80,12 +80,8 @@ static mloda_status match_group(planner *pl, int64_t node, mloda_error *err)
         else
             drop_parsed(grp, parsed);
         if (st != MLODA_OK) {
-            if (why.code != MLODA_OK)
-                return mloda_error_set(err, st, why.subject[0] ? why.subject : f->name, "%s",
-                                       why.message);
-            return mloda_error_set(err, st, f->name,
-                                   "feature group '%s' failed while matching '%s'", grp->name,
-                                   f->name);
+            (void)mloda_plugin_failure(&why, st, "match", grp->name, f->name);
+            return mloda_error_pass(err, &why);
         }
         if (m) {
             if (n_found < 2)
@@ -126,8 +122,21 @@ static const mloda_options *input_options(const planner *pl, const mloda_input_s
 static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
 {
     const mloda_feature_group *g = &pl->plan->groups[pl->plan->nodes[node].group];
+    const char *fname = pl->plan->nodes[node].feature.name; /* before nodes may move */
     mloda_inputs in = {0};
-    mloda_status st = g->inputs(g->user_data, &pl->plan->nodes[node].feature, &in, err);
+    mloda_error cb = MLODA_ERROR_INIT; /* the callback's own, so it can be inspected */
+    mloda_status st = g->inputs(g->user_data, &pl->plan->nodes[node].feature, &in, &cb);
+    if (in.has_empty_name) { /* even when the callback ignored the error it was given */
+        mloda_error_reset(&cb);
+        st = mloda_error_set(&cb, MLODA_ERR_PLUGIN, fname,
+                             "feature group '%s' listed an input with an empty name for "
+                             "feature '%s'",
+                             g->name, fname);
+    } else if (st != MLODA_OK) {
+        st = mloda_plugin_failure(&cb, st, "inputs", g->name, fname);
+    }
+    if (st != MLODA_OK)
+        (void)mloda_error_pass(err, &cb);
     if (st == MLODA_OK && in.n > 0) {
         pl->plan->nodes[node].inputs = mloda_calloc((size_t)in.n, sizeof(int64_t));
         if (pl->plan->nodes[node].inputs == NULL)

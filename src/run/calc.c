@@ -2,19 +2,49 @@
  * calc.c: what a group's calculate callback sees: the step's features, their bound
  * input columns (by precomputed node index, no name look-ups) and output slots.
  * Outputs are checked against the types declared at bind and the step's row count.
+ * Every misuse (a feature index out of range, a bad output) is also recorded in the
+ * calc's misuse slot, so the step fails with it even if calculate ignores the status.
  */
 #include "run/calc.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/util.h"
 
-static const plan_node *feature_node(const mloda_calc *c, int64_t i)
+static mloda_status misuse(const mloda_calc *c, const char *subject, mloda_error *err,
+                           const char *fmt, ...) MLODA_PRINTF(4, 5);
+
+/* Records a misuse of the calc API (first one wins) and reports it in err (may be NULL). */
+static mloda_status misuse(const mloda_calc *c, const char *subject, mloda_error *err,
+                           const char *fmt, ...)
+{
+    char msg[MLODA_ERROR_MESSAGE_MAX + 1]; /* longer than the message: error.c truncates */
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mloda_calc_misuse *m = c->misuse;
+    if (m != NULL && !atomic_exchange_explicit(&m->taken, true, memory_order_acq_rel))
+        (void)mloda_error_set(&m->err, MLODA_ERR_PLUGIN, subject, "%s", msg);
+    return mloda_error_set(err, MLODA_ERR_PLUGIN, subject, "%s", msg);
+}
+
+/* Feature i of the step; NULL (and a recorded misuse, reported in err) when i is out of
+ * range. fn names the API function the plugin called. */
+static const plan_node *feature_node(const mloda_calc *c, int64_t i, const char *fn,
+                                     mloda_error *err)
 {
     const plan_step *s = &c->run->plan->steps[c->step];
-    if (i < 0 || i >= s->n_features)
-        return NULL;
-    return &c->run->plan->nodes[s->features[i]];
+    if (i >= 0 && i < s->n_features)
+        return &c->run->plan->nodes[s->features[i]];
+    const char *first = s->n_features > 0 ? c->run->plan->nodes[s->features[0]].feature.name : "";
+    (void)misuse(c, first, err,
+                 "%s: feature index %lld is out of range; the step has %lld feature(s) "
+                 "(the first is '%s')",
+                 fn, (long long)i, (long long)s->n_features, first);
+    return NULL;
 }
 
 int64_t mloda_calc_n_features(const mloda_calc *c)
@@ -29,32 +59,32 @@ int64_t mloda_calc_n_rows(const mloda_calc *c)
 
 const mloda_feature *mloda_calc_feature(const mloda_calc *c, int64_t i)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, "mloda_calc_feature", NULL);
     return n == NULL ? NULL : &n->feature;
 }
 
 const void *mloda_calc_state(const mloda_calc *c, int64_t i)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, "mloda_calc_state", NULL);
     return n == NULL ? NULL : n->state;
 }
 
 mloda_type mloda_calc_output_type(const mloda_calc *c, int64_t i)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, "mloda_calc_output_type", NULL);
     return n == NULL ? MLODA_TYPE_INVALID : n->out_type;
 }
 
 int64_t mloda_calc_n_inputs(const mloda_calc *c, int64_t i)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, "mloda_calc_n_inputs", NULL);
     return n == NULL ? 0 : n->n_inputs;
 }
 
-static const node_out *input_out(const mloda_calc *c, int64_t i, int64_t j,
+static const node_out *input_out(const mloda_calc *c, int64_t i, int64_t j, const char *fn,
                                  const plan_node **out_node)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, fn, NULL);
     if (n == NULL || j < 0 || j >= n->n_inputs)
         return NULL;
     *out_node = &c->run->plan->nodes[n->inputs[j]];
@@ -66,7 +96,7 @@ static const node_out *input_out(const mloda_calc *c, int64_t i, int64_t j,
 int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int64_t j)
 {
     const plan_node *in = NULL;
-    const node_out *o = input_out(c, i, j, &in);
+    const node_out *o = input_out(c, i, j, "mloda_calc_input_n_columns", &in);
     if (o == NULL)
         return 0;
     return in->out_multi ? o->n : 1;
@@ -75,7 +105,7 @@ int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int64_t j)
 const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j, int64_t k)
 {
     const plan_node *in = NULL;
-    const node_out *o = input_out(c, i, j, &in);
+    const node_out *o = input_out(c, i, j, "mloda_calc_input", &in);
     if (o == NULL)
         return NULL;
     if (!in->out_multi)
@@ -86,7 +116,7 @@ const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j, 
 const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, int64_t k)
 {
     const plan_node *in = NULL;
-    const node_out *o = input_out(c, i, j, &in);
+    const node_out *o = input_out(c, i, j, "mloda_calc_input_suffix", &in);
     if (o == NULL)
         return NULL;
     if (!in->out_multi)
@@ -96,49 +126,47 @@ const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, i
 
 const mloda_column *mloda_calc_source_column(const mloda_calc *c, int64_t i)
 {
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
+    const plan_node *n = c == NULL ? NULL : feature_node(c, i, "mloda_calc_source_column", NULL);
     if (n == NULL || n->source_slot == MLODA_NO_INDEX)
         return NULL;
     return c->run->src_cols[n->source_slot];
 }
 
 static mloda_status check_output(const mloda_calc *c, const plan_node *n, const mloda_column *col,
-                                 mloda_error *err)
+                                 const char *fn, mloda_error *err)
 {
+    const char *f = n->feature.name;
     if (col == NULL)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature '%s': output column is NULL", n->feature.name);
+        return misuse(c, f, err, "%s: the output column of feature '%s' is NULL", fn, f);
     if (mloda_column_type(col) != n->out_type)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature '%s': output is %s but %s was declared", n->feature.name,
-                               mloda_type_name(mloda_column_type(col)),
-                               mloda_type_name(n->out_type));
+        return misuse(c, f, err, "%s: the output of feature '%s' is %s but %s was declared", fn,
+                      f, mloda_type_name(mloda_column_type(col)), mloda_type_name(n->out_type));
     if (!n->rows_change && mloda_column_n_rows(col) != c->n_rows)
-        return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                               "feature '%s': output has %lld rows, the step has %lld",
-                               n->feature.name, (long long)mloda_column_n_rows(col),
-                               (long long)c->n_rows);
+        return misuse(c, f, err, "%s: the output of feature '%s' has %lld rows, the step has %lld",
+                      fn, f, (long long)mloda_column_n_rows(col), (long long)c->n_rows);
     return MLODA_OK;
 }
 
 mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col, mloda_error *err)
 {
+    static const char fn[] = "mloda_calc_set_output";
     mloda_error_enter(err);
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
     mloda_status st = MLODA_OK;
-    if (n == NULL)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no feature %lld in this step",
-                             (long long)i);
+    const plan_node *n = NULL;
+    if (c == NULL)
+        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "%s: NULL calc", fn);
+    else if ((n = feature_node(c, i, fn, err)) == NULL)
+        st = MLODA_ERR_PLUGIN;
     else if (n->out_multi)
-        st = mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                             "feature '%s' declared several columns; use mloda_calc_add_output",
-                             n->feature.name);
+        st = misuse(c, n->feature.name, err,
+                    "%s: feature '%s' declared several columns; use mloda_calc_add_output", fn,
+                    n->feature.name);
     if (st == MLODA_OK)
-        st = check_output(c, n, col, err);
+        st = check_output(c, n, col, fn, err);
     node_out *o = st == MLODA_OK ? &c->run->outs[c->run->plan->steps[c->step].features[i]] : NULL;
     if (o != NULL && o->col != NULL)
-        st = mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                             "feature '%s': output set twice", n->feature.name);
+        st = misuse(c, n->feature.name, err, "%s: the output of feature '%s' was set twice", fn,
+                    n->feature.name);
     if (st != MLODA_OK) {
         mloda_column_release(col);
         return st;
@@ -174,18 +202,20 @@ static mloda_status push_multi(node_out *o, const char *suffix, mloda_column *co
 mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                    mloda_column *col, mloda_error *err)
 {
+    static const char fn[] = "mloda_calc_add_output";
     mloda_error_enter(err);
-    const plan_node *n = c == NULL ? NULL : feature_node(c, i);
     mloda_status st = MLODA_OK;
-    if (n == NULL)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no feature %lld in this step",
-                             (long long)i);
+    const plan_node *n = NULL;
+    if (c == NULL)
+        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "%s: NULL calc", fn);
+    else if ((n = feature_node(c, i, fn, err)) == NULL)
+        st = MLODA_ERR_PLUGIN;
     else if (!n->out_multi)
-        st = mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                             "feature '%s' declared one column; use mloda_calc_set_output",
-                             n->feature.name);
+        st = misuse(c, n->feature.name, err,
+                    "%s: feature '%s' declared one column; use mloda_calc_set_output", fn,
+                    n->feature.name);
     if (st == MLODA_OK)
-        st = check_output(c, n, col, err);
+        st = check_output(c, n, col, fn, err);
     if (st == MLODA_OK)
         st = push_multi(&c->run->outs[c->run->plan->steps[c->step].features[i]],
                         suffix == NULL ? "" : suffix, col, err);

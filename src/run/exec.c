@@ -166,11 +166,37 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
         const plan_node *n = &run->plan->nodes[st->features[k]];
         if (!n->out_multi && run->outs[st->features[k]].col == NULL)
             return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
-                                   "feature group '%s' returned no column for feature '%s'",
+                                   "feature group '%s': calculate returned MLODA_OK without "
+                                   "setting the output of feature '%s'",
                                    mloda_plan_step_name(run->plan, n->step),
                                    n->feature.name);
     }
     return MLODA_OK;
+}
+
+/* Calls the group's calculate for step s and applies plugin.h's rules to what it did: a
+ * misuse of the calc API (calc.c) fails the step even when calculate ignored the status it
+ * got; an unknown status or a failure without a message is reported as such
+ * (mloda_plugin_failure); after a success, whatever the plugin left in e is dropped and
+ * every single-column output must be set. */
+static mloda_status run_calculate(run_ctx *run, int64_t s, int64_t n_rows, mloda_error *e)
+{
+    const plan_step *st = &run->plan->steps[s];
+    const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
+    mloda_calc_misuse misuse;
+    atomic_init(&misuse.taken, false);
+    mloda_error_reset(&misuse.err);
+    mloda_calc calc = {run, s, n_rows, &misuse};
+    mloda_status rc = g->calculate(g->user_data, &calc, e);
+    if (misuse.err.code != MLODA_OK) {
+        *e = misuse.err;
+        return e->code;
+    }
+    if (rc != MLODA_OK)
+        return mloda_plugin_failure(e, rc, "calculate", g->name,
+                                    run->plan->nodes[st->features[0]].feature.name);
+    mloda_error_reset(e);
+    return check_outputs(run, st, e);
 }
 
 /* A step whose outputs change the row count: they must agree; their count becomes the row
@@ -209,11 +235,13 @@ static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_err
         (void)mloda_error_set(e, st, first, "calculation failed without a message");
     if (e->subject[0] == '\0')
         (void)snprintf(e->subject, sizeof e->subject, "%s", first);
-    char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix; truncated below */
-    (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %.100s)", e->message,
+    char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix */
+    (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %s)", e->message,
                    (long long)s, group);
-    memcpy(e->message, msg, sizeof e->message - 1);
-    e->message[sizeof e->message - 1] = '\0';
+    /* recorded again, so that error.c truncates it (never inside a UTF-8 sequence) */
+    const mloda_error was = *e;
+    mloda_error_reset(e);
+    (void)mloda_error_set_at(e, was.code, was.subject, was.position, "%s", msg);
 }
 
 static step_state compute_step(run_ctx *run, int64_t s)
@@ -227,16 +255,13 @@ static step_state compute_step(run_ctx *run, int64_t s)
         wrap_error(run, s, frc, &run->errors[s]);
         return STEP_FAILED;
     }
-    const mloda_feature_group *g = mloda_plan_step_group(run->plan, s);
     mloda_error *e = &run->errors[s];
-    mloda_calc calc = {run, s, st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain]};
+    const int64_t n_rows = st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain];
     mloda_status rc = mloda_plan_is_link_domain(run->plan, st->domain) ? mloda_run_gather_inputs(run, s, e)
                                                                        : MLODA_OK;
     if (rc == MLODA_OK)
-        rc = g->calculate(g->user_data, &calc, e);
-    if (rc == MLODA_OK)
-        rc = check_outputs(run, st, e);
-    int64_t out_rows = calc.n_rows;
+        rc = run_calculate(run, s, n_rows, e);
+    int64_t out_rows = n_rows;
     if (rc == MLODA_OK && st->out_domain != MLODA_NO_INDEX)
         rc = settle_out_rows(run, st, &out_rows, e);
     if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)

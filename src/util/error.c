@@ -91,7 +91,10 @@ static mloda_status error_vset(mloda_error *err, mloda_status code, const char *
     err->code = code;
     err->position = position;
     copy_one_line(err->subject, sizeof err->subject, subject);
-    char tmp[MLODA_ERROR_MESSAGE_MAX];
+    /* one byte more than the message holds: a text longer than the message then reaches
+     * copy_one_line still too long, so that it, not vsnprintf, truncates it (vsnprintf
+     * would cut inside a UTF-8 sequence) */
+    char tmp[MLODA_ERROR_MESSAGE_MAX + 1];
     if (fmt != NULL)
         (void)vsnprintf(tmp, sizeof tmp, fmt, ap);
     else

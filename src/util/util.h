@@ -33,6 +33,16 @@ static inline void mloda_error_enter(mloda_error *err)
         mloda_error_reset(err);
 }
 
+/* Hands an error recorded in a local object (one a callback was given, so that the engine
+ * can inspect it even when the caller passed no err) on to err, first error winning.
+ * Returns from->code. */
+static inline mloda_status mloda_error_pass(mloda_error *err, const mloda_error *from)
+{
+    if (err != NULL && err->code == MLODA_OK)
+        *err = *from;
+    return from->code;
+}
+
 #define MLODA_NOMEM(err, what) \
     mloda_error_set((err), MLODA_ERR_NOMEM, NULL, "out of memory allocating %s", (what))
 

@@ -1,7 +1,7 @@
 /*
  * encoding_cases.h: conformance case 051_multi_700_rows (grade, label encoder).
  * Generated once from request.json and expected.json (values mloda computed);
- * NULLV marks a null in double arrays, NULL in string arrays.
+ * these arrays hold no nulls.
  */
 #ifndef MLODA_TEST_ENCODING_CASES_H
 #define MLODA_TEST_ENCODING_CASES_H

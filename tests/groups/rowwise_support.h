@@ -1,7 +1,8 @@
 /*
  * rowwise_support.h: helpers for the tests of the row-wise families (imputation, scaling,
  * encoding): running named or option-configured features and comparing whole result
- * columns against expected values (NULLV / NULL mark expected nulls).
+ * columns against expected values (a validity mask marks expected nulls in float64 arrays,
+ * NULL in string arrays).
  */
 #ifndef MLODA_TEST_ROWWISE_SUPPORT_H
 #define MLODA_TEST_ROWWISE_SUPPORT_H
@@ -52,9 +53,10 @@ static inline mloda_status run_named(const mloda_registry *reg, const mloda_api_
     return st;
 }
 
-/* Expects column `name` to hold want[0..n) (NULLV = null; NaN never expected). */
-static inline void check_f64_col(const mloda_results *res, const char *name, const double *want,
-                                 int64_t n)
+/* Expects column `name` to hold want[0..n): null where valid[i] == 0, want[i] elsewhere
+ * (valid NULL: no nulls expected). */
+static inline void check_f64_col_valid(const mloda_results *res, const char *name,
+                                       const double *want, const uint8_t *valid, int64_t n)
 {
     const mloda_column *c = result_column(res, name);
     CHECK_MSG(c != NULL, "no column %s", name);
@@ -63,15 +65,24 @@ static inline void check_f64_col(const mloda_results *res, const char *name, con
     CHECK_MSG(mloda_column_n_rows(c) == n, "%s: %lld rows, want %lld", name,
               (long long)mloda_column_n_rows(c), (long long)n);
     for (int64_t i = 0; i < n && i < mloda_column_n_rows(c); i++) {
-        if (want[i] == NULLV) {
+        if (valid != NULL && !valid[i]) {
             CHECK_MSG(!mloda_column_is_valid(c, i), "%s[%lld] should be null, is %.17g", name,
                       (long long)i, num_at(c, i));
         } else {
+            CHECK_MSG(!is_null_slot(want[i]), "%s: want[%lld] is NULL_SLOT but its mask says "
+                      "valid", name, (long long)i);
             CHECK_MSG(mloda_column_is_valid(c, i) && test_close_(num_at(c, i), want[i]),
                       "%s[%lld] = %.17g (valid %d), want %.17g", name, (long long)i,
                       num_at(c, i), (int)mloda_column_is_valid(c, i), want[i]);
         }
     }
+}
+
+/* Expects column `name` to hold want[0..n), no nulls (NaN never expected). */
+static inline void check_f64_col(const mloda_results *res, const char *name, const double *want,
+                                 int64_t n)
+{
+    check_f64_col_valid(res, name, want, NULL, n);
 }
 
 static inline void check_str_col(const mloda_results *res, const char *name,

@@ -34,10 +34,11 @@ static void test_spec_worked_example(void)
 {
     /* v=[1.0, null, 4.0, 2.0], i=[1,2,3,4] (SPEC §6.1) */
     mloda_api_data *api = mloda_api_data_new();
-    const double v[] = {1.0, NULLV, 4.0, 2.0};
+    const double v[] = {1.0, NULL_SLOT, 4.0, 2.0};
+    const uint8_t v_valid[] = {1, 0, 1, 1};
     const int64_t iv[] = {1, 2, 3, 4};
     const char *names[] = {"v", "i"};
-    mloda_column *cols[] = {col_f64(v, 4), col_i64(iv, NULL, 4)};
+    mloda_column *cols[] = {col_f64_valid(v, v_valid, 4), col_i64(iv, NULL, 4)};
     api_add(api, "T", 2, names, cols);
     static const struct {
         const char *op;
@@ -98,34 +99,35 @@ static void test_edges(void)
     static const struct {
         const char *label;
         double v[4];
+        uint8_t valid[4]; /* 0 = null, for the first n rows */
         int64_t n;
         const char *op;
         double want; /* NaN = null */
     } cases[] = {
-        {"all null sum", {NULLV, NULLV}, 2, "sum", 0.0},
-        {"all null count", {NULLV, NULLV}, 2, "count", 0.0},
-        {"all null mean", {NULLV, NULLV}, 2, "mean", NAN},
-        {"all null max", {NULLV, NULLV}, 2, "max", NAN},
-        {"all null median", {NULLV, NULLV}, 2, "median", NAN},
-        {"one row std", {42}, 1, "std", NAN},
-        {"one row var", {42}, 1, "var", NAN},
-        {"one row median", {42}, 1, "median", 42},
-        {"NaN skipped sum", {1, NAN, 2}, 3, "sum", 3},
-        {"NaN skipped count", {1, NAN, 2}, 3, "count", 2},
-        {"NaN skipped min", {NAN, 5, 2}, 3, "min", 2},
-        {"NaN skipped median", {NAN, 5, 2, 9}, 4, "median", 5},
-        {"inf max", {1, INFINITY, 2}, 3, "max", INFINITY},
-        {"inf sum", {1, INFINITY, 2}, 3, "sum", INFINITY},
-        {"-inf min", {1, -INFINITY, 2}, 3, "min", -INFINITY},
-        {"inf - inf sum is NaN", {INFINITY, -INFINITY}, 2, "sum", NAN},
-        {"large magnitudes", {1e300, -1e300, 1}, 3, "mean", 1.0 / 3.0},
-        {"negatives median", {-5, -1, -3}, 3, "median", -3},
-        {"ties median", {2, 2, 2, 2}, 4, "median", 2},
-        {"huge values var", {1e150, -1e150}, 2, "var", 2e300},
+        {"all null sum", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, "sum", 0.0},
+        {"all null count", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, "count", 0.0},
+        {"all null mean", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, "mean", NAN},
+        {"all null max", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, "max", NAN},
+        {"all null median", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, "median", NAN},
+        {"one row std", {42}, {1}, 1, "std", NAN},
+        {"one row var", {42}, {1}, 1, "var", NAN},
+        {"one row median", {42}, {1}, 1, "median", 42},
+        {"NaN skipped sum", {1, NAN, 2}, {1, 1, 1}, 3, "sum", 3},
+        {"NaN skipped count", {1, NAN, 2}, {1, 1, 1}, 3, "count", 2},
+        {"NaN skipped min", {NAN, 5, 2}, {1, 1, 1}, 3, "min", 2},
+        {"NaN skipped median", {NAN, 5, 2, 9}, {1, 1, 1, 1}, 4, "median", 5},
+        {"inf max", {1, INFINITY, 2}, {1, 1, 1}, 3, "max", INFINITY},
+        {"inf sum", {1, INFINITY, 2}, {1, 1, 1}, 3, "sum", INFINITY},
+        {"-inf min", {1, -INFINITY, 2}, {1, 1, 1}, 3, "min", -INFINITY},
+        {"inf - inf sum is NaN", {INFINITY, -INFINITY}, {1, 1}, 2, "sum", NAN},
+        {"large magnitudes", {1e300, -1e300, 1}, {1, 1, 1}, 3, "mean", 1.0 / 3.0},
+        {"negatives median", {-5, -1, -3}, {1, 1, 1}, 3, "median", -3},
+        {"ties median", {2, 2, 2, 2}, {1, 1, 1, 1}, 4, "median", 2},
+        {"huge values var", {1e150, -1e150}, {1, 1}, 2, "var", 2e300},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
-        mloda_api_data *api = api_one_f64("T", "x", cases[k].v, cases[k].n);
+        mloda_api_data *api = api_one_f64_valid("T", "x", cases[k].v, cases[k].valid, cases[k].n);
         char name[64];
         snprintf(name, sizeof name, "x__%s_aggr", cases[k].op);
         mloda_type t;
@@ -208,8 +210,9 @@ static void test_text_bool_overflow(void)
 /* Option form and its errors (SPEC §1.6, §10.4). */
 static void test_option_form(void)
 {
-    const double v[] = {4.0, NULLV, 16.0, 10.0};
-    mloda_api_data *api = api_one_f64("T", "amount", v, 4);
+    const double v[] = {4.0, NULL_SLOT, 16.0, 10.0};
+    const uint8_t v_valid[] = {1, 0, 1, 1};
+    mloda_api_data *api = api_one_f64_valid("T", "amount", v, v_valid, 4);
     static const struct {
         const char *name, *type, *in;
         mloda_status st;

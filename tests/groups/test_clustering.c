@@ -29,13 +29,20 @@ static const int64_t WARD[5][25] = {
     /* k = 6 */ {0, 1, 0, 2, 3, 1, 3, 1, 2, 1, 0, 2, 2, 0, 0, 4, 5, 1, 0, 0, 2, 0, 0, 5, 1},
 };
 
-static mloda_api_data *xy_api(const double *x, const double *y, int64_t n)
+/* Columns x (null where x_valid[i] == 0; NULL: no nulls) and, unless NULL, y. */
+static mloda_api_data *xy_api_valid(const double *x, const uint8_t *x_valid, const double *y,
+                                    int64_t n)
 {
     mloda_api_data *api = mloda_api_data_new();
     const char *names[2] = {"x", "y"};
-    mloda_column *cols[2] = {col_f64(x, n), y != NULL ? col_f64(y, n) : NULL};
+    mloda_column *cols[2] = {col_f64_valid(x, x_valid, n), y != NULL ? col_f64(y, n) : NULL};
     api_add(api, "T", y != NULL ? 2 : 1, names, cols);
     return api;
+}
+
+static mloda_api_data *xy_api(const double *x, const double *y, int64_t n)
+{
+    return xy_api_valid(x, NULL, y, n);
 }
 
 /* Runs feature (options o, may be NULL); copies column col (default feature) as doubles. */
@@ -247,9 +254,12 @@ static void test_dbscan(void)
 static void test_nulls_chains_options(void)
 {
     double x[30], y[30], filled[30], a[30], b[30];
+    uint8_t x_valid[30];
     blobs(x, y, 30);
     memcpy(filled, x, sizeof x);
-    x[4] = NULLV;
+    memset(x_valid, 1, sizeof x_valid);
+    x[4] = NULL_SLOT; /* row 4 is null */
+    x_valid[4] = 0;
     x[9] = NAN;
     double mean = 0.0;
     for (int r = 0; r < 30; r++)
@@ -257,7 +267,7 @@ static void test_nulls_chains_options(void)
     mean /= 28.0;
     filled[4] = filled[9] = mean;
     mloda_error err = MLODA_ERROR_INIT;
-    mloda_api_data *api = xy_api(x, y, 30);
+    mloda_api_data *api = xy_api_valid(x, x_valid, y, 30);
     mloda_api_data *api2 = xy_api(filled, y, 30);
     static const char *const names[] = {"x&y__cluster_kmeans_3", "x&y__cluster_hierarchical_4",
                                         "x&y__cluster_kmeans_auto"};

@@ -19,13 +19,20 @@ static const double DIM1[5] = {2.0302464630372308, 0.9490091256358092, 0.0518853
 static const double DIM2[5] = {-0.762615382107388, 1.2505252233481359, -0.8159164572009143,
                                1.1972241482546082, -0.869217532294441};
 
-static mloda_api_data *xyz_api(const double *x, const double *y, const double *z, int64_t n)
+/* Columns x (null where x_valid[i] == 0; NULL: no nulls), y and z. */
+static mloda_api_data *xyz_api_valid(const double *x, const uint8_t *x_valid, const double *y,
+                                     const double *z, int64_t n)
 {
     mloda_api_data *api = mloda_api_data_new();
     const char *names[3] = {"x", "y", "z"};
-    mloda_column *cols[3] = {col_f64(x, n), col_f64(y, n), col_f64(z, n)};
+    mloda_column *cols[3] = {col_f64_valid(x, x_valid, n), col_f64(y, n), col_f64(z, n)};
     api_add(api, "T", 3, names, cols);
     return api;
+}
+
+static mloda_api_data *xyz_api(const double *x, const double *y, const double *z, int64_t n)
+{
+    return xyz_api_valid(x, NULL, y, z, n);
 }
 
 /* Runs feature (options o, may be NULL) and copies result column col into out. */
@@ -140,9 +147,10 @@ static void test_rank_one_and_constants(void)
 /* Nulls become the column mean before standardising; few rows; zero rows; ints. */
 static void test_nulls_and_small(void)
 {
-    const double xn[5] = {1, 2, NULLV, 4, 5}, xf[5] = {1, 2, 3, 4, 5};
+    const double xn[5] = {1, 2, NULL_SLOT, 4, 5}, xf[5] = {1, 2, 3, 4, 5};
+    const uint8_t xn_valid[5] = {1, 1, 0, 1, 1};
     const double zn[5] = {1, NAN, 1, 0, 1}, zf[5] = {1, 0.75, 1, 0, 1};
-    mloda_api_data *a = xyz_api(xn, SY, zn, 5), *b = xyz_api(xf, SY, zf, 5);
+    mloda_api_data *a = xyz_api_valid(xn, xn_valid, SY, zn, 5), *b = xyz_api(xf, SY, zf, 5);
     double ga[5], gb[5];
     mloda_error err = MLODA_ERROR_INIT;
     for (int d = 1; d <= 2; d++) {

@@ -19,15 +19,15 @@ static mloda_api_data *api_str(const char *col, const char *const *v, int64_t n)
     return api;
 }
 
-/* Checks F~0..F~(k-1) of a one-hot result against want[k][row] (0/1, NULLV for null) and
- * that F~k does not exist. */
+/* Checks F~0..F~(k-1) of a one-hot result against want[k][row] (0/1; null in every column
+ * where valid[row] == 0, NULL: no nulls) and that F~k does not exist. */
 static void check_onehot(const mloda_results *res, const char *f, int64_t k, int64_t n,
-                         const double want[][8])
+                         const double want[][8], const uint8_t *valid)
 {
     char name[128];
     for (int64_t j = 0; j < k; j++) {
         snprintf(name, sizeof name, "%s~%lld", f, (long long)j);
-        check_f64_col(res, name, want[j], n);
+        check_f64_col_valid(res, name, want[j], valid, n);
         CHECK_EQ_INT(col_type(res, name), MLODA_TYPE_FLOAT64);
     }
     snprintf(name, sizeof name, "%s~%lld", f, (long long)k);
@@ -45,7 +45,7 @@ static void test_spec_example(void)
     CHECK_OK(run_named(reg, api, names, NULL, 3, &res, &err), err);
     const double oh[3][8] = {{0, 1, 0, 0}, {0, 0, 0, 1}, {1, 0, 1, 0}};
     const double codes[] = {2, 0, 2, 1};
-    check_onehot(res, "c__onehot_encoded", 3, 4, oh);
+    check_onehot(res, "c__onehot_encoded", 3, 4, oh, NULL);
     check_f64_col(res, "c__label_encoded", codes, 4);
     check_f64_col(res, "c__ordinal_encoded", codes, 4);
     CHECK_EQ_INT(col_type(res, "c__label_encoded"), MLODA_TYPE_INT64);
@@ -70,7 +70,7 @@ static void test_cases036_037(void)
                              {0, 0, 1, 0, 0, 0, 1},
                              {1, 0, 0, 1, 0, 0, 0}};
     const double codes[] = {3, 0, 2, 3, 1, 0, 2};
-    check_onehot(res, "fruit__onehot_encoded", 4, 7, oh);
+    check_onehot(res, "fruit__onehot_encoded", 4, 7, oh, NULL);
     check_f64_col(res, "fruit__label_encoded", codes, 7);
     check_f64_col(res, "fruit__ordinal_encoded", codes, 7);
     mloda_results_free(res);
@@ -102,7 +102,7 @@ static void test_case038(void)
     const double oh[3][8] = {{0, 1, 0, 1, 0}, {1, 0, 0, 0, 1}, {0, 0, 1, 0, 0}};
     check_f64_col(res, names[0], codes, 5);
     check_f64_col(res, names[1], codes, 5);
-    check_onehot(res, names[2], 3, 5, oh);
+    check_onehot(res, names[2], 3, 5, oh, NULL);
     mloda_results_free(res);
     mloda_api_data_free(api);
 }
@@ -121,7 +121,7 @@ static void test_cases048_049(void)
     CHECK_OK(run_named(reg, api, names, o, 2, &res, &err), err);
     const double oh[3][8] = {{1, 0, 1, 0}, {0, 0, 0, 1}, {0, 1, 0, 0}};
     const double lbl[] = {0, 2, 0, 1};
-    check_onehot(res, "fruit_oh", 3, 4, oh);
+    check_onehot(res, "fruit_oh", 3, 4, oh, NULL);
     check_f64_col(res, "fruit_lbl", lbl, 4);
     mloda_results_free(res);
 
@@ -143,7 +143,7 @@ static void test_cases048_049(void)
     const double ord[] = {1, 0, 2, 0};
     const double oh49[3][8] = {{0, 1, 0, 1}, {1, 0, 0, 0}, {0, 0, 1, 0}};
     check_f64_col(res, n49[0], ord, 4);
-    check_onehot(res, n49[1], 3, 4, oh49);
+    check_onehot(res, n49[1], 3, 4, oh49, NULL);
     mloda_results_free(res);
     mloda_api_data_free(api);
 }
@@ -235,19 +235,21 @@ static void test_nulls_and_types(void)
                            "b__onehot_encoded"};
     mloda_results *res = NULL;
     CHECK_OK(run_named(reg, api, names, NULL, 7, &res, &err), err);
-    const double tl[] = {1, NULLV, 0, 1};
-    const double toh[2][8] = {{0, NULLV, 1, 0}, {1, NULLV, 0, 1}};
-    const double bl[] = {1, 0, NULLV, 1};
-    const double fl[] = {2, 0, NULLV, 1};
+    const double tl[] = {1, NULL_SLOT, 0, 1};
+    const uint8_t t_valid[] = {1, 0, 1, 1};
+    const double toh[2][8] = {{0, NULL_SLOT, 1, 0}, {1, NULL_SLOT, 0, 1}};
+    const double bl[] = {1, 0, NULL_SLOT, 1};
+    const double fl[] = {2, 0, NULL_SLOT, 1}; /* NaN is missing: null out */
+    const uint8_t row2_null[] = {1, 1, 0, 1};
     const double tsl[] = {2, 0, 1, 0};
-    const double boh[2][8] = {{0, 1, NULLV, 0}, {1, 0, NULLV, 1}};
-    check_f64_col(res, names[0], tl, 4);
-    check_f64_col(res, names[1], tl, 4);
-    check_onehot(res, names[2], 2, 4, toh);
-    check_f64_col(res, names[3], bl, 4);
-    check_f64_col(res, names[4], fl, 4);
+    const double boh[2][8] = {{0, 1, NULL_SLOT, 0}, {1, 0, NULL_SLOT, 1}};
+    check_f64_col_valid(res, names[0], tl, t_valid, 4);
+    check_f64_col_valid(res, names[1], tl, t_valid, 4);
+    check_onehot(res, names[2], 2, 4, toh, t_valid);
+    check_f64_col_valid(res, names[3], bl, bvalid, 4);
+    check_f64_col_valid(res, names[4], fl, row2_null, 4);
     check_f64_col(res, names[5], tsl, 4);
-    check_onehot(res, names[6], 2, 4, boh);
+    check_onehot(res, names[6], 2, 4, boh, bvalid);
     mloda_results_free(res);
     mloda_api_data_free(api);
 
@@ -268,7 +270,7 @@ static void test_nulls_and_types(void)
     TEST_CASE("signed zeros");
     CHECK_OK(run_named(reg, api, &zn, NULL, 1, &res, &err), err);
     const double zoh[2][8] = {{1, 1, 0}, {0, 0, 1}};
-    check_onehot(res, zn, 2, 3, zoh);
+    check_onehot(res, zn, 2, 3, zoh, NULL);
     mloda_results_free(res);
     mloda_api_data_free(api);
 }
@@ -283,9 +285,10 @@ static void test_edges(void)
     mloda_error err = MLODA_ERROR_INIT;
     TEST_CASE("all null");
     CHECK_OK(run_named(reg, api, names, NULL, 3, &res, &err), err);
-    const double nn[] = {NULLV, NULLV, NULLV};
-    check_f64_col(res, names[0], nn, 3);
-    check_f64_col(res, names[1], nn, 3);
+    const double nn[] = {NULL_SLOT, NULL_SLOT, NULL_SLOT};
+    const uint8_t nn_valid[] = {0, 0, 0};
+    check_f64_col_valid(res, names[0], nn, nn_valid, 3);
+    check_f64_col_valid(res, names[1], nn, nn_valid, 3);
     CHECK(result_column(res, "c__onehot_encoded~0") == NULL); /* no categories, no columns */
     mloda_results_free(res);
     mloda_api_data_free(api);
@@ -298,7 +301,7 @@ static void test_edges(void)
     const double oh[1][8] = {{1}};
     check_f64_col(res, names[0], zero, 1);
     check_f64_col(res, names[1], zero, 1);
-    check_onehot(res, names[2], 1, 1, oh);
+    check_onehot(res, names[2], 1, 1, oh, NULL);
     mloda_results_free(res);
     mloda_api_data_free(api);
 
@@ -347,18 +350,20 @@ static void test_chains(void)
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(run_named(reg, api, names, NULL, 7, &res, &err), err);
     const double imputed[2][8] = {{0, 0, 1, 0}, {1, 1, 0, 1}};
-    const double with_null[2][8] = {{0, NULLV, 1, 0}, {1, NULLV, 0, 1}};
-    check_onehot(res, names[0], 2, 4, imputed);
+    const double with_null[2][8] = {{0, NULL_SLOT, 1, 0}, {1, NULL_SLOT, 0, 1}};
+    const uint8_t row1_null[] = {1, 0, 1, 1};
+    check_onehot(res, names[0], 2, 4, imputed, NULL);
     check_f64_col(res, names[1], imputed[1], 4);
-    check_onehot(res, names[2], 2, 4, with_null);
-    check_onehot(res, names[3], 2, 4, with_null);
-    check_onehot(res, names[4], 2, 4, imputed);
+    check_onehot(res, names[2], 2, 4, with_null, row1_null);
+    check_onehot(res, names[3], 2, 4, with_null, row1_null);
+    check_onehot(res, names[4], 2, 4, imputed, NULL);
     /* labels [1, null, 0, 1]: mean 2/3, population std sqrt(2)/3 */
-    const double z[] = {0.70710678118654746, NULLV, -1.4142135623730951, 0.70710678118654746};
-    check_f64_col(res, names[5], z, 4);
+    const double z[] = {0.70710678118654746, NULL_SLOT, -1.4142135623730951,
+                        0.70710678118654746};
+    check_f64_col_valid(res, names[5], z, row1_null, 4);
     /* row-wise max over the one-hot columns; the null row has no values */
-    const double mx[] = {1, NULLV, 1, 1};
-    check_f64_col(res, names[6], mx, 4);
+    const double mx[] = {1, NULL_SLOT, 1, 1};
+    check_f64_col_valid(res, names[6], mx, row1_null, 4);
     mloda_results_free(res);
     mloda_api_data_free(api);
 }

@@ -270,11 +270,12 @@ static void test_scalar_columns(void)
 {
     mloda_api_data *api = mloda_api_data_new();
     const char *names[] = {"lat1", "lon1", "lat2", "lon2", "ix"};
-    const double lat1[] = {52.52, 0, NULLV}, lon1[] = {13.405, 0, 1};
+    const double lat1[] = {52.52, 0, NULL_SLOT}, lon1[] = {13.405, 0, 1};
+    const uint8_t lat1_valid[] = {1, 1, 0};
     const double lat2[] = {48.8566, 3, 1}, lon2[] = {2.3522, 4, 1};
     const int64_t ix[] = {0, 3, 7};
-    mloda_column *cols[] = {col_f64(lat1, 3), col_f64(lon1, 3), col_f64(lat2, 3),
-                            col_f64(lon2, 3), col_i64(ix, NULL, 3)};
+    mloda_column *cols[] = {col_f64_valid(lat1, lat1_valid, 3), col_f64(lon1, 3),
+                            col_f64(lat2, 3), col_f64(lon2, 3), col_i64(ix, NULL, 3)};
     api_add(api, "T", 5, names, cols);
     const double hav[] = {877.4633259175432, 555.8119416947138, X};
     TEST_CASE("four scalars, name form");

@@ -15,35 +15,44 @@ static mloda_api_data *api_f64(const char *col, const double *v, int64_t n)
     return api_one_f64("T", col, v, n);
 }
 
+static mloda_api_data *api_f64_valid(const char *col, const double *v, const uint8_t *valid,
+                                     int64_t n)
+{
+    return api_one_f64_valid("T", col, v, valid, n);
+}
+
 /* SPEC §6.2 worked example, v=[null,1,null,3,3,null,1,null], and the small examples. */
 static void test_spec_worked_example(void)
 {
-    const double v[] = {NULLV, 1, NULLV, 3, 3, NULLV, 1, NULLV};
-    mloda_api_data *api = api_f64("v", v, 8);
+    const double v[] = {NULL_SLOT, 1, NULL_SLOT, 3, 3, NULL_SLOT, 1, NULL_SLOT};
+    const uint8_t v_valid[] = {0, 1, 0, 1, 1, 0, 1, 0};
+    mloda_api_data *api = api_f64_valid("v", v, v_valid, 8);
     static const struct {
         const char *name;
         double want[8];
+        uint8_t valid[8];
     } cases[] = {
-        {"v__mean_imputed", {2, 1, 2, 3, 3, 2, 1, 2}},
-        {"v__median_imputed", {2, 1, 2, 3, 3, 2, 1, 2}},
-        {"v__mode_imputed", {1, 1, 1, 3, 3, 1, 1, 1}},
-        {"v__ffill_imputed", {NULLV, 1, 1, 3, 3, 3, 1, 1}},
-        {"v__bfill_imputed", {1, 1, 3, 3, 3, 1, 1, NULLV}},
+        {"v__mean_imputed", {2, 1, 2, 3, 3, 2, 1, 2}, {1, 1, 1, 1, 1, 1, 1, 1}},
+        {"v__median_imputed", {2, 1, 2, 3, 3, 2, 1, 2}, {1, 1, 1, 1, 1, 1, 1, 1}},
+        {"v__mode_imputed", {1, 1, 1, 3, 3, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}},
+        {"v__ffill_imputed", {NULL_SLOT, 1, 1, 3, 3, 3, 1, 1}, {0, 1, 1, 1, 1, 1, 1, 1}},
+        {"v__bfill_imputed", {1, 1, 3, 3, 3, 1, 1, NULL_SLOT}, {1, 1, 1, 1, 1, 1, 1, 0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].name);
         mloda_results *res = NULL;
         mloda_error err = MLODA_ERROR_INIT;
         CHECK_OK(run_named(reg, api, &cases[k].name, NULL, 1, &res, &err), err);
-        check_f64_col(res, cases[k].name, cases[k].want, 8);
+        check_f64_col_valid(res, cases[k].name, cases[k].want, cases[k].valid, 8);
         CHECK_EQ_INT(col_type(res, cases[k].name), MLODA_TYPE_FLOAT64);
         mloda_results_free(res);
     }
     mloda_api_data_free(api);
 
     /* mode ties go to the smallest value: [2,1,null] -> 1 */
-    const double t[] = {2, 1, NULLV};
-    api = api_f64("t", t, 3);
+    const double t[] = {2, 1, NULL_SLOT};
+    const uint8_t t_valid[] = {1, 1, 0};
+    api = api_f64_valid("t", t, t_valid, 3);
     const char *name = "t__mode_imputed";
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
@@ -72,8 +81,9 @@ static void test_spec_worked_example(void)
 /* Conformance 013: each method with leading and trailing nulls. */
 static void test_case013(void)
 {
-    const double v[] = {NULLV, NULLV, 12.0, 15.5, NULLV, 9.0, 9.0, NULLV};
-    mloda_api_data *api = api_f64("temp", v, 8);
+    const double v[] = {NULL_SLOT, NULL_SLOT, 12.0, 15.5, NULL_SLOT, 9.0, 9.0, NULL_SLOT};
+    const uint8_t v_valid[] = {0, 0, 1, 1, 0, 1, 1, 0};
+    mloda_api_data *api = api_f64_valid("temp", v, v_valid, 8);
     const char *names[] = {"temp",
                            "temp__mean_imputed",
                            "temp__median_imputed",
@@ -83,14 +93,16 @@ static void test_case013(void)
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(run_named(reg, api, names, NULL, 6, &res, &err), err);
-    const double bfill[] = {12.0, 12.0, 12.0, 15.5, 9.0, 9.0, 9.0, NULLV};
-    const double ffill[] = {NULLV, NULLV, 12.0, 15.5, 15.5, 9.0, 9.0, 9.0};
+    const double bfill[] = {12.0, 12.0, 12.0, 15.5, 9.0, 9.0, 9.0, NULL_SLOT};
+    const uint8_t bfill_valid[] = {1, 1, 1, 1, 1, 1, 1, 0};
+    const double ffill[] = {NULL_SLOT, NULL_SLOT, 12.0, 15.5, 15.5, 9.0, 9.0, 9.0};
+    const uint8_t ffill_valid[] = {0, 0, 1, 1, 1, 1, 1, 1};
     const double mean[] = {11.375, 11.375, 12.0, 15.5, 11.375, 9.0, 9.0, 11.375};
     const double median[] = {10.5, 10.5, 12.0, 15.5, 10.5, 9.0, 9.0, 10.5};
     const double mode[] = {9.0, 9.0, 12.0, 15.5, 9.0, 9.0, 9.0, 9.0};
-    check_f64_col(res, "temp", v, 8);
-    check_f64_col(res, "temp__bfill_imputed", bfill, 8);
-    check_f64_col(res, "temp__ffill_imputed", ffill, 8);
+    check_f64_col_valid(res, "temp", v, v_valid, 8);
+    check_f64_col_valid(res, "temp__bfill_imputed", bfill, bfill_valid, 8);
+    check_f64_col_valid(res, "temp__ffill_imputed", ffill, ffill_valid, 8);
     check_f64_col(res, "temp__mean_imputed", mean, 8);
     check_f64_col(res, "temp__median_imputed", median, 8);
     check_f64_col(res, "temp__mode_imputed", mode, 8);
@@ -101,10 +113,11 @@ static void test_case013(void)
 /* Conformance 014: constant, negative number and text (option form). */
 static void test_case014(void)
 {
-    const double p[] = {1013.2, NULLV, NULLV, 998.7};
+    const double p[] = {1013.2, NULL_SLOT, NULL_SLOT, 998.7};
+    const uint8_t p_valid[] = {1, 0, 0, 1};
     const char *r[] = {NULL, "north", "south", NULL};
     const char *cn[] = {"pressure", "region"};
-    mloda_column *cols[] = {col_f64(p, 4), col_str(r, 4)};
+    mloda_column *cols[] = {col_f64_valid(p, p_valid, 4), col_str(r, 4)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
     mloda_options *o[2] = {opts_str("imputation_method", "constant", "in_features", "pressure",
@@ -155,9 +168,10 @@ static void test_case016(void)
 {
     const int64_t rooms[] = {2, 0, 3, 3, 0, 6};
     const uint8_t rv[] = {1, 0, 1, 1, 0, 1};
-    const double blank[] = {NULLV, NULLV, NULLV, NULLV, NULLV, NULLV};
+    const double blank[] = {NULL_SLOT, NULL_SLOT, NULL_SLOT, NULL_SLOT, NULL_SLOT, NULL_SLOT};
+    const uint8_t blank_valid[] = {0, 0, 0, 0, 0, 0};
     const char *cn[] = {"rooms", "blank"};
-    mloda_column *cols[] = {col_i64(rooms, rv, 6), col_f64(blank, 6)};
+    mloda_column *cols[] = {col_i64(rooms, rv, 6), col_f64_valid(blank, blank_valid, 6)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
     const char *names[] = {"rooms__mean_imputed", "rooms__median_imputed", "rooms__mode_imputed",
@@ -177,7 +191,7 @@ static void test_case016(void)
     CHECK_EQ_INT(col_type(res, "rooms__mode_imputed"), MLODA_TYPE_INT64);
     for (int k = 3; k < 7; k++) {
         TEST_CASE("%s", names[k]);
-        check_f64_col(res, names[k], blank, 6);
+        check_f64_col_valid(res, names[k], blank, blank_valid, 6);
     }
     mloda_results_free(res);
     mloda_api_data_free(api);
@@ -186,7 +200,8 @@ static void test_case016(void)
 /* Conformance 017: 900 rows, mean/median/bfill/mode. */
 static void test_case017(void)
 {
-    mloda_api_data *api = api_f64("reading", c017_reading, C017_READING_N);
+    mloda_api_data *api = api_f64_valid("reading", c017_reading, c017_reading_valid,
+                                        C017_READING_N);
     const char *names[] = {"reading__mean_imputed", "reading__median_imputed",
                            "reading__bfill_imputed", "reading__mode_imputed"};
     mloda_results *res = NULL;
@@ -222,10 +237,12 @@ static void test_grouped_cases(void)
 {
     {
         TEST_CASE("018 mean and median by store");
-        const double sales[] = {10.0, NULLV, NULLV, 4.0, 6.0, NULLV, 8.0, NULLV, 2.0};
+        const double sales[] = {10.0, NULL_SLOT, NULL_SLOT, 4.0, 6.0,
+                                NULL_SLOT, 8.0, NULL_SLOT, 2.0};
+        const uint8_t sales_valid[] = {1, 0, 0, 1, 1, 0, 1, 0, 1};
         const char *store[] = {"s2", "s1", "s2", "s1", "s3", "s3", "s2", "s1", "s3"};
         const char *cn[] = {"sales", "store"};
-        mloda_column *cols[] = {col_f64(sales, 9), col_str(store, 9)};
+        mloda_column *cols[] = {col_f64_valid(sales, sales_valid, 9), col_str(store, 9)};
         mloda_api_data *api = mloda_api_data_new();
         api_add(api, "T", 2, cn, cols);
         const char *names[] = {"sales_g_mean", "sales_g_median"};
@@ -239,30 +256,34 @@ static void test_grouped_cases(void)
     }
     {
         TEST_CASE("019 mode, ffill, bfill by store");
-        const double sales[] = {10.0, NULLV, NULLV, 4.0, 6.0, NULLV, 8.0, NULLV, 2.0, 4.0};
+        const double sales[] = {10.0, NULL_SLOT, NULL_SLOT, 4.0, 6.0,
+                                NULL_SLOT, 8.0, NULL_SLOT, 2.0, 4.0};
+        const uint8_t sales_valid[] = {1, 0, 0, 1, 1, 0, 1, 0, 1, 1};
         const char *store[] = {"s2", "s1", "s2", "s1", "s3", "s3", "s2", "s1", "s3", "s1"};
         const char *cn[] = {"sales", "store"};
-        mloda_column *cols[] = {col_f64(sales, 10), col_str(store, 10)};
+        mloda_column *cols[] = {col_f64_valid(sales, sales_valid, 10), col_str(store, 10)};
         mloda_api_data *api = mloda_api_data_new();
         api_add(api, "T", 2, cn, cols);
         const char *names[] = {"sales_g_mode", "sales_g_ffill", "sales_g_bfill"};
         const char *methods[] = {"mode", "ffill", "bfill"};
         mloda_results *res = run_grouped(api, names, methods, 3, "sales", "store");
         const double bfill[] = {10.0, 4.0, 8.0, 4.0, 6.0, 2.0, 8.0, 4.0, 2.0, 4.0};
-        const double ffill[] = {10.0, NULLV, 10.0, 4.0, 6.0, 6.0, 8.0, 4.0, 2.0, 4.0};
+        const double ffill[] = {10.0, NULL_SLOT, 10.0, 4.0, 6.0, 6.0, 8.0, 4.0, 2.0, 4.0};
+        const uint8_t ffill_valid[] = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
         const double mode[] = {10.0, 4.0, 8.0, 4.0, 6.0, 2.0, 8.0, 4.0, 2.0, 4.0};
         check_f64_col(res, "sales_g_bfill", bfill, 10);
-        check_f64_col(res, "sales_g_ffill", ffill, 10);
+        check_f64_col_valid(res, "sales_g_ffill", ffill, ffill_valid, 10);
         check_f64_col(res, "sales_g_mode", mode, 10);
         mloda_results_free(res);
         mloda_api_data_free(api);
     }
     {
         TEST_CASE("020 constant ignores groups");
-        const double sales[] = {NULLV, 3.0, NULLV, 5.0};
+        const double sales[] = {NULL_SLOT, 3.0, NULL_SLOT, 5.0};
+        const uint8_t sales_valid[] = {0, 1, 0, 1};
         const char *store[] = {"a1", "a1", "b2", "b2"};
         const char *cn[] = {"sales", "store"};
-        mloda_column *cols[] = {col_f64(sales, 4), col_str(store, 4)};
+        mloda_column *cols[] = {col_f64_valid(sales, sales_valid, 4), col_str(store, 4)};
         mloda_api_data *api = mloda_api_data_new();
         api_add(api, "T", 2, cn, cols);
         mloda_options *o = opts_str("imputation_method", "constant", "in_features", "sales",
@@ -280,11 +301,13 @@ static void test_grouped_cases(void)
     }
     {
         TEST_CASE("021 two keys, all-null group falls back to the overall median");
-        const double level[] = {3.0, NULLV, 9.0, NULLV, NULLV, 1.0, 5.0, NULLV};
+        const double level[] = {3.0, NULL_SLOT, 9.0, NULL_SLOT, NULL_SLOT, 1.0, 5.0, NULL_SLOT};
+        const uint8_t level_valid[] = {1, 0, 1, 0, 0, 1, 1, 0};
         const char *site[] = {"k", "k", "k", "k", "m", "m", "m", "m"};
         const char *shift[] = {"day", "day", "night", "night", "day", "night", "night", "day"};
         const char *cn[] = {"level", "site", "shift"};
-        mloda_column *cols[] = {col_f64(level, 8), col_str(site, 8), col_str(shift, 8)};
+        mloda_column *cols[] = {col_f64_valid(level, level_valid, 8), col_str(site, 8),
+                                col_str(shift, 8)};
         mloda_api_data *api = mloda_api_data_new();
         api_add(api, "T", 3, cn, cols);
         const char *names[] = {"lvl_g2"};
@@ -302,11 +325,12 @@ static void test_grouped_cases(void)
 static void test_group_keys(void)
 {
     /* v=[1,null,5,null,7,null], g=[a,null,null,b,a,a] */
-    const double v[] = {1, NULLV, 5, NULLV, 7, NULLV};
+    const double v[] = {1, NULL_SLOT, 5, NULL_SLOT, 7, NULL_SLOT};
+    const uint8_t v_valid[] = {1, 0, 1, 0, 1, 0};
     const char *g[] = {"a", NULL, NULL, "b", "a", "a"};
     const int64_t k2[] = {1, 1, 1, 1, 2, 1};
     const char *cn[] = {"v", "g", "k2"};
-    mloda_column *cols[] = {col_f64(v, 6), col_str(g, 6), col_i64(k2, NULL, 6)};
+    mloda_column *cols[] = {col_f64_valid(v, v_valid, 6), col_str(g, 6), col_i64(k2, NULL, 6)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 3, cn, cols);
     const char *names[] = {"m", "md", "mo", "ff", "bf"};
@@ -318,13 +342,15 @@ static void test_group_keys(void)
     const double mean[] = {1, 5, 5, 13.0 / 3.0, 7, 4};
     const double median[] = {1, 5, 5, 5, 7, 4};
     const double mode[] = {1, 5, 5, 1, 7, 1};
-    const double ff[] = {1, NULLV, 5, NULLV, 7, 7};
-    const double bf[] = {1, 5, 5, NULLV, 7, NULLV};
+    const double ff[] = {1, NULL_SLOT, 5, NULL_SLOT, 7, 7};
+    const uint8_t ff_valid[] = {1, 0, 1, 0, 1, 1};
+    const double bf[] = {1, 5, 5, NULL_SLOT, 7, NULL_SLOT};
+    const uint8_t bf_valid[] = {1, 1, 1, 0, 1, 0};
     check_f64_col(res, "m", mean, 6);
     check_f64_col(res, "md", median, 6);
     check_f64_col(res, "mo", mode, 6);
-    check_f64_col(res, "ff", ff, 6);
-    check_f64_col(res, "bf", bf, 6);
+    check_f64_col_valid(res, "ff", ff, ff_valid, 6);
+    check_f64_col_valid(res, "bf", bf, bf_valid, 6);
     mloda_results_free(res);
 
     TEST_CASE("utf8 + int64 keys");
@@ -333,13 +359,15 @@ static void test_group_keys(void)
     const double mean2[] = {1, 5, 5, 13.0 / 3.0, 7, 1};
     const double median2[] = {1, 5, 5, 5, 7, 1};
     const double mode2[] = {1, 5, 5, 1, 7, 1};
-    const double ff2[] = {1, NULLV, 5, NULLV, 7, 1};
-    const double bf2[] = {1, 5, 5, NULLV, 7, NULLV};
+    const double ff2[] = {1, NULL_SLOT, 5, NULL_SLOT, 7, 1};
+    const uint8_t ff2_valid[] = {1, 0, 1, 0, 1, 1};
+    const double bf2[] = {1, 5, 5, NULL_SLOT, 7, NULL_SLOT};
+    const uint8_t bf2_valid[] = {1, 1, 1, 0, 1, 0};
     check_f64_col(res, "m", mean2, 6);
     check_f64_col(res, "md", median2, 6);
     check_f64_col(res, "mo", mode2, 6);
-    check_f64_col(res, "ff", ff2, 6);
-    check_f64_col(res, "bf", bf2, 6);
+    check_f64_col_valid(res, "ff", ff2, ff2_valid, 6);
+    check_f64_col_valid(res, "bf", bf2, bf2_valid, 6);
     mloda_results_free(res);
 
     TEST_CASE("group by the imputed column itself");
@@ -370,8 +398,9 @@ static void test_group_keys(void)
 /* Conformance 022, 023 and other chains across families. */
 static void test_chains(void)
 {
-    const double u[] = {4.0, NULLV, 1.0, NULLV, 9.0, 2.0};
-    mloda_api_data *api = api_f64("units", u, 6);
+    const double u[] = {4.0, NULL_SLOT, 1.0, NULL_SLOT, 9.0, 2.0};
+    const uint8_t u_valid[] = {1, 0, 1, 0, 1, 1};
+    mloda_api_data *api = api_f64_valid("units", u, u_valid, 6);
     const char *names[] = {"units__median_imputed__sum_aggr", "units__median_imputed__var_aggr",
                            "units", "units__bfill_imputed", "units__bfill_imputed__min_aggr",
                            "units__ffill_imputed__mean_imputed", "units__mean_imputed__max_aggr"};
@@ -387,7 +416,7 @@ static void test_chains(void)
     const double mx[] = {9, 9, 9, 9, 9, 9};
     check_f64_col(res, names[0], sum, 6);
     check_f64_col(res, names[1], var, 6);
-    check_f64_col(res, names[2], u, 6);
+    check_f64_col_valid(res, names[2], u, u_valid, 6);
     check_f64_col(res, names[3], bfill, 6);
     check_f64_col(res, names[4], mn, 6);
     check_f64_col(res, names[5], ffm, 6);
@@ -396,8 +425,9 @@ static void test_chains(void)
     mloda_api_data_free(api);
 
     /* SPEC §1.2: value__mean_imputed__sum_aggr on [1, null, 4] = 7.5 */
-    const double w[] = {1, NULLV, 4};
-    api = api_f64("value", w, 3);
+    const double w[] = {1, NULL_SLOT, 4};
+    const uint8_t w_valid[] = {1, 0, 1};
+    api = api_f64_valid("value", w, w_valid, 3);
     const char *n1 = "value__mean_imputed__sum_aggr";
     CHECK_OK(run_named(reg, api, &n1, NULL, 1, &res, &err), err);
     const double s75[] = {7.5, 7.5, 7.5};
@@ -409,10 +439,11 @@ static void test_chains(void)
 /* Conformance 046 (string form = option form) and 049 (price mean). */
 static void test_case046_049(void)
 {
-    const double level[] = {7.0, NULLV, 1.0, 2.0};
-    const double price[] = {9.5, NULLV, 3.0, 4.5};
+    const double level[] = {7.0, NULL_SLOT, 1.0, 2.0};
+    const double price[] = {9.5, NULL_SLOT, 3.0, 4.5};
+    const uint8_t valid[] = {1, 0, 1, 1};
     const char *cn[] = {"level", "price"};
-    mloda_column *cols[] = {col_f64(level, 4), col_f64(price, 4)};
+    mloda_column *cols[] = {col_f64_valid(level, valid, 4), col_f64_valid(price, valid, 4)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
     const char *names[] = {"level__median_imputed", "lvl_med", "price__mean_imputed"};
@@ -435,8 +466,9 @@ static void test_case046_049(void)
 /* Every method: the option form gives the string form's values. */
 static void test_option_form_equals_string_form(void)
 {
-    const double v[] = {NULLV, -2.5, 1e300, NULLV, -1e300, 3, 3, NULLV, 0.25};
-    mloda_api_data *api = api_f64("x", v, 9);
+    const double v[] = {NULL_SLOT, -2.5, 1e300, NULL_SLOT, -1e300, 3, 3, NULL_SLOT, 0.25};
+    const uint8_t v_valid[] = {0, 1, 1, 0, 1, 1, 1, 0, 1};
+    mloda_api_data *api = api_f64_valid("x", v, v_valid, 9);
     static const char *const methods[] = {"mean", "median", "mode", "ffill", "bfill", "constant"};
     for (int m = 0; m < 6; m++) {
         TEST_CASE("%s", methods[m]);
@@ -467,14 +499,15 @@ static void test_option_form_equals_string_form(void)
 /* Conformance 051 (700 rows, ffill and sum) and 052 (a session over four batches). */
 static void test_case051_052(void)
 {
-    mloda_api_data *api = api_f64("amount", c051_amount, C051_AMOUNT_N);
+    mloda_api_data *api = api_f64_valid("amount", c051_amount, c051_amount_valid, C051_AMOUNT_N);
     const char *names[] = {"amount", "amount__sum_aggr", "amount__ffill_imputed"};
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(run_named(reg, api, names, NULL, 3, &res, &err), err);
-    check_f64_col(res, "amount", c051_amount, C051_AMOUNT_N);
+    check_f64_col_valid(res, "amount", c051_amount, c051_amount_valid, C051_AMOUNT_N);
     check_f64_col(res, "amount__sum_aggr", c051_sum, C051_SUM_N);
-    check_f64_col(res, "amount__ffill_imputed", c051_ffill, C051_FFILL_N);
+    check_f64_col_valid(res, "amount__ffill_imputed", c051_ffill, c051_ffill_valid,
+                        C051_FFILL_N);
     mloda_results_free(res);
     mloda_api_data_free(api);
 
@@ -487,17 +520,20 @@ static void test_case051_052(void)
     CHECK_OK(mloda_prepare(reg, req, api, &s, &err), err);
     mloda_api_data_free(api);
     static const struct {
-        double in[6], med[6];
+        double in[6];
+        uint8_t in_valid[6];
+        double med[6];
         int64_t n;
     } batches[] = {
-        {{3.0, NULLV, 9.0}, {3.0, 6.0, 9.0}, 3},
-        {{NULLV, 4.0}, {4.0, 4.0}, 2},
-        {{1.0, 1.0, NULLV, 7.0, 2.0, NULLV}, {1.0, 1.0, 1.5, 7.0, 2.0, 1.5}, 6},
-        {{6.5}, {6.5}, 1},
+        {{3.0, NULL_SLOT, 9.0}, {1, 0, 1}, {3.0, 6.0, 9.0}, 3},
+        {{NULL_SLOT, 4.0}, {0, 1}, {4.0, 4.0}, 2},
+        {{1.0, 1.0, NULL_SLOT, 7.0, 2.0, NULL_SLOT}, {1, 1, 0, 1, 1, 0},
+         {1.0, 1.0, 1.5, 7.0, 2.0, 1.5}, 6},
+        {{6.5}, {1}, {6.5}, 1},
     };
     for (int b = 0; s != NULL && b < 4; b++) {
         TEST_CASE("052 batch %d", b);
-        api = api_f64("amount", batches[b].in, batches[b].n);
+        api = api_f64_valid("amount", batches[b].in, batches[b].in_valid, batches[b].n);
         CHECK_OK(mloda_session_run(s, api, &res, &err), err);
         check_f64_col(res, "amount__median_imputed", batches[b].med, batches[b].n);
         mloda_results_free(res);
@@ -511,35 +547,44 @@ static void test_case051_052(void)
  * negative values, even-count median. */
 static void test_edges(void)
 {
+    /* v_valid / want_valid: 1 = valid, 0 = null, for the first n rows */
     static const struct {
         const char *label, *method;
         double v[6];
+        uint8_t v_valid[6];
         int64_t n;
         double want[6];
+        uint8_t want_valid[6];
     } cases[] = {
-        {"one null row mean", "mean", {NULLV}, 1, {NULLV}},
-        {"one null row ffill", "ffill", {NULLV}, 1, {NULLV}},
-        {"one row", "median", {4}, 1, {4}},
-        {"NaN is missing (mean)", "mean", {1, NAN, 3}, 3, {1, 2, 3}},
-        {"NaN is missing (ffill)", "ffill", {1, NAN, 3}, 3, {1, 1, 3}},
-        {"NaN is missing (mode)", "mode", {NAN, 5, NAN, 5, 2}, 5, {5, 5, 5, 5, 2}},
-        {"negatives median even", "median", {-4, NULLV, -1, -2, -10}, 5, {-4, -3, -1, -2, -10}},
-        {"large magnitudes", "mean", {1e300, NULLV, -1e300, 3}, 4, {1e300, 1, -1e300, 3}},
-        {"mode all distinct -> smallest", "mode", {9, -3, NULLV, 4}, 4, {9, -3, -3, 4}},
-        {"mode -0.0 equals 0.0", "mode", {0.0, -0.0, NULLV, 7}, 4, {0, 0, 0, 7}},
-        {"bfill trailing", "bfill", {NULLV, 2, NULLV, NULLV}, 4, {2, 2, NULLV, NULLV}},
-        {"all NaN median", "median", {NAN, NAN}, 2, {NULLV, NULLV}},
+        {"one null row mean", "mean", {NULL_SLOT}, {0}, 1, {NULL_SLOT}, {0}},
+        {"one null row ffill", "ffill", {NULL_SLOT}, {0}, 1, {NULL_SLOT}, {0}},
+        {"one row", "median", {4}, {1}, 1, {4}, {1}},
+        {"NaN is missing (mean)", "mean", {1, NAN, 3}, {1, 1, 1}, 3, {1, 2, 3}, {1, 1, 1}},
+        {"NaN is missing (ffill)", "ffill", {1, NAN, 3}, {1, 1, 1}, 3, {1, 1, 3}, {1, 1, 1}},
+        {"NaN is missing (mode)", "mode", {NAN, 5, NAN, 5, 2}, {1, 1, 1, 1, 1}, 5,
+         {5, 5, 5, 5, 2}, {1, 1, 1, 1, 1}},
+        {"negatives median even", "median", {-4, NULL_SLOT, -1, -2, -10}, {1, 0, 1, 1, 1}, 5,
+         {-4, -3, -1, -2, -10}, {1, 1, 1, 1, 1}},
+        {"large magnitudes", "mean", {1e300, NULL_SLOT, -1e300, 3}, {1, 0, 1, 1}, 4,
+         {1e300, 1, -1e300, 3}, {1, 1, 1, 1}},
+        {"mode all distinct -> smallest", "mode", {9, -3, NULL_SLOT, 4}, {1, 1, 0, 1}, 4,
+         {9, -3, -3, 4}, {1, 1, 1, 1}},
+        {"mode -0.0 equals 0.0", "mode", {0.0, -0.0, NULL_SLOT, 7}, {1, 1, 0, 1}, 4,
+         {0, 0, 0, 7}, {1, 1, 1, 1}},
+        {"bfill trailing", "bfill", {NULL_SLOT, 2, NULL_SLOT, NULL_SLOT}, {0, 1, 0, 0}, 4,
+         {2, 2, NULL_SLOT, NULL_SLOT}, {1, 1, 0, 0}},
+        {"all NaN median", "median", {NAN, NAN}, {1, 1}, 2, {NULL_SLOT, NULL_SLOT}, {0, 0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
-        mloda_api_data *api = api_f64("x", cases[k].v, cases[k].n);
+        mloda_api_data *api = api_f64_valid("x", cases[k].v, cases[k].v_valid, cases[k].n);
         char name[64];
         snprintf(name, sizeof name, "x__%s_imputed", cases[k].method);
         const char *np = name;
         mloda_results *res = NULL;
         mloda_error err = MLODA_ERROR_INIT;
         CHECK_OK(run_named(reg, api, &np, NULL, 1, &res, &err), err);
-        check_f64_col(res, name, cases[k].want, cases[k].n);
+        check_f64_col_valid(res, name, cases[k].want, cases[k].want_valid, cases[k].n);
         mloda_results_free(res);
         mloda_api_data_free(api);
     }
@@ -665,10 +710,11 @@ static void test_types(void)
  * without or with an unfitting constant_value, wrong input type, bad group_by_features. */
 static void test_errors(void)
 {
-    const double v[] = {1, NULLV};
+    const double v[] = {1, NULL_SLOT};
+    const uint8_t v_valid[] = {1, 0};
     const char *s[] = {"a", NULL};
     const char *cn[] = {"x", "s"};
-    mloda_column *cols[] = {col_f64(v, 2), col_str(s, 2)};
+    mloda_column *cols[] = {col_f64_valid(v, v_valid, 2), col_str(s, 2)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
 
@@ -745,10 +791,11 @@ static void test_errors(void)
 /* Allocation failures anywhere in planning and computing surface as MLODA_ERR_NOMEM. */
 static void test_oom(void)
 {
-    const double v[] = {NULLV, 1, NULLV, 3, 3, NULLV, 1, 8};
+    const double v[] = {NULL_SLOT, 1, NULL_SLOT, 3, 3, NULL_SLOT, 1, 8};
+    const uint8_t v_valid[] = {0, 1, 0, 1, 1, 0, 1, 1};
     const char *g[] = {"a", "b", NULL, "a", "b", "b", "a", NULL};
     const char *cn[] = {"v", "g"};
-    mloda_column *cols[] = {col_f64(v, 8), col_str(g, 8)};
+    mloda_column *cols[] = {col_f64_valid(v, v_valid, 8), col_str(g, 8)};
     mloda_api_data *api = mloda_api_data_new();
     api_add(api, "T", 2, cn, cols);
     static const char *const methods[] = {"mean", "median", "mode", "ffill", "bfill", "constant"};

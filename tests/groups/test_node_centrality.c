@@ -19,8 +19,9 @@ static const char *const TYPES[5] = {"degree", "betweenness", "closeness", "eige
 
 /* ---------------------------------------------------------------- helpers */
 
-static mloda_api_data *edge_api(const char *const *src, const char *const *dst, const double *w,
-                                const char *const *node, int64_t n)
+static mloda_api_data *edge_api_valid(const char *const *src, const char *const *dst,
+                                      const double *w, const uint8_t *w_valid,
+                                      const char *const *node, int64_t n)
 {
     mloda_api_data *api = mloda_api_data_new();
     const char *names[4] = {"source", "target", "node", "w"};
@@ -30,10 +31,16 @@ static mloda_api_data *edge_api(const char *const *src, const char *const *dst, 
         cols[k++] = col_str(node, n);
     if (w != NULL) {
         names[k] = "w";
-        cols[k++] = col_f64(w, n);
+        cols[k++] = col_f64_valid(w, w_valid, n);
     }
     api_add(api, "E", k, names, cols);
     return api;
+}
+
+static mloda_api_data *edge_api(const char *const *src, const char *const *dst, const double *w,
+                                const char *const *node, int64_t n)
+{
+    return edge_api_valid(src, dst, w, NULL, node, n);
 }
 
 static mloda_options *cent_opts(bool directed, bool weighted, bool compat)
@@ -335,12 +342,13 @@ static void test_nulls_and_unknown_nodes(void)
     mloda_api_data_free(api);
 
     /* null and negative weights are errors naming the feature and the row */
-    const double bad_w[2][2] = {{1.0, NULLV}, {1.0, -2.0}};
+    const double bad_w[2][2] = {{1.0, NULL_SLOT}, {1.0, -2.0}};
+    const uint8_t bad_w_valid[2][2] = {{1, 0}, {1, 1}};
     const char *bad_msg[2] = {"row 1 is null", "row 1 is -2"};
     for (int k = 0; k < 2; k++) {
         TEST_CASE("bad weight %d", k);
         const char *s2[2] = {"a", "b"}, *d2[2] = {"b", "c"};
-        api = edge_api(s2, d2, bad_w[k], NULL, 2);
+        api = edge_api_valid(s2, d2, bad_w[k], bad_w_valid[k], NULL, 2);
         o = cent_opts(false, true, false);
         mloda_error e2 = MLODA_ERROR_INIT;
         CHECK_EQ_INT(run_one(api, "source__pagerank_centrality", o, got, 2, &e2),

@@ -10,10 +10,13 @@
 static mloda_registry *reg;
 
 /* Runs the four scalers over column x and checks them against want[scaler][row]. */
-static void check_scalers(const char *label, const double *x, int64_t n, const double want[4][10])
+/* Every scaler over x (x_valid: its validity mask, NULL = all valid) against want[k] (nulls
+ * where want_valid[i] == 0, the same rows for every scaler; NULL = none). */
+static void check_scalers(const char *label, const double *x, const uint8_t *x_valid, int64_t n,
+                          const double want[4][10], const uint8_t *want_valid)
 {
     static const char *const kinds[] = {"standard", "minmax", "robust", "normalizer"};
-    mloda_api_data *api = api_one_f64("T", "x", x, n);
+    mloda_api_data *api = api_one_f64_valid("T", "x", x, x_valid, n);
     for (int k = 0; k < 4; k++) {
         TEST_CASE("%s: %s", label, kinds[k]);
         char name[64];
@@ -22,7 +25,7 @@ static void check_scalers(const char *label, const double *x, int64_t n, const d
         mloda_results *res = NULL;
         mloda_error err = MLODA_ERROR_INIT;
         CHECK_OK(run_named(reg, api, &np, NULL, 1, &res, &err), err);
-        check_f64_col(res, name, want[k], n);
+        check_f64_col_valid(res, name, want[k], want_valid, n);
         CHECK_EQ_INT(col_type(res, name), MLODA_TYPE_FLOAT64);
         mloda_results_free(res);
     }
@@ -39,7 +42,7 @@ static void test_spec_worked_example(void)
         {-0.5, -0.16666666666666666, 0.16666666666666666, 2.5},
         {1, 1, 1, 1},
     };
-    check_scalers("w", w, 4, want);
+    check_scalers("w", w, NULL, 4, want, NULL);
 
     const int64_t iv[] = {1, 2, 3};
     const char *cn[] = {"i"};
@@ -70,7 +73,7 @@ static void test_case034(void)
          5.142857142857143, -0.4369747899159664},
         {-1.0, 1.0, 0.0, 1.0, 1.0, -1.0},
     };
-    check_scalers("034", w, 6, want);
+    check_scalers("034", w, NULL, 6, want, NULL);
 }
 
 /* Conformance 035: int column and a constant column (zero spread counts as 1). */
@@ -188,25 +191,30 @@ static void test_cases051_054(void)
 static void test_nulls_and_edges(void)
 {
     {
-        const double x[] = {1, NULLV, 3};
-        const double want[4][10] = {{-1, NULLV, 1}, {0, NULLV, 1}, {-1, NULLV, 1}, {1, NULLV, 1}};
-        check_scalers("null in the middle", x, 3, want);
+        const double x[] = {1, NULL_SLOT, 3};
+        const uint8_t valid[] = {1, 0, 1};
+        const double want[4][10] = {{-1, NULL_SLOT, 1}, {0, NULL_SLOT, 1}, {-1, NULL_SLOT, 1},
+                                    {1, NULL_SLOT, 1}};
+        check_scalers("null in the middle", x, valid, 3, want, valid);
     }
     {
         const double x[] = {NAN, 2, 4};
-        const double want[4][10] = {{NULLV, -1, 1}, {NULLV, 0, 1}, {NULLV, -1, 1}, {NULLV, 1, 1}};
-        check_scalers("NaN is missing", x, 3, want);
+        const double want[4][10] = {{NULL_SLOT, -1, 1}, {NULL_SLOT, 0, 1}, {NULL_SLOT, -1, 1},
+                                    {NULL_SLOT, 1, 1}};
+        const uint8_t want_valid[] = {0, 1, 1};
+        check_scalers("NaN is missing", x, NULL, 3, want, want_valid);
     }
     {
-        const double x[] = {NULLV, NULLV};
-        const double want[4][10] = {{NULLV, NULLV}, {NULLV, NULLV}, {NULLV, NULLV},
-                                    {NULLV, NULLV}};
-        check_scalers("all null", x, 2, want);
+        const double x[] = {NULL_SLOT, NULL_SLOT};
+        const uint8_t valid[] = {0, 0};
+        const double want[4][10] = {{NULL_SLOT, NULL_SLOT}, {NULL_SLOT, NULL_SLOT},
+                                    {NULL_SLOT, NULL_SLOT}, {NULL_SLOT, NULL_SLOT}};
+        check_scalers("all null", x, valid, 2, want, valid);
     }
     {
         const double x[] = {-5};
         const double want[4][10] = {{0}, {0}, {0}, {-1}};
-        check_scalers("one row", x, 1, want);
+        check_scalers("one row", x, NULL, 1, want, NULL);
     }
     {
         /* n=10: Q1 at position 2.25 -> 3.25, Q3 at 6.75 -> 7.75, median 5.5, IQR 4.5 */
@@ -220,7 +228,7 @@ static void test_nulls_and_edges(void)
              2.5 / 4.5, -0.5 / 4.5},
             {1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
         };
-        check_scalers("quantile interpolation", x, 10, want);
+        check_scalers("quantile interpolation", x, NULL, 10, want, NULL);
     }
     {
         /* normalizer: sign; a norm below 10 eps divides by 1 (sklearn); huge values do
@@ -243,7 +251,7 @@ static void test_nulls_and_edges(void)
                                     {1, 0, 0.5},
                                     {1, -1, 0},
                                     {1, -1, 0}};
-        check_scalers("large magnitudes", x, 3, want);
+        check_scalers("large magnitudes", x, NULL, 3, want, NULL);
     }
 
     /* zero rows */
@@ -276,14 +284,14 @@ static void test_int_and_bool(void)
                            "b__standard_scaled"};
     mloda_results *res = NULL;
     CHECK_OK(run_named(reg, api, names, NULL, 4, &res, &err), err);
-    const double mm[] = {0, NULLV, 1.0 / 3, 1};
+    const double mm[] = {0, NULL_SLOT, 1.0 / 3, 1};
     /* present values 10, 20, 40: median 20, Q1 15, Q3 30 */
-    const double rb[] = {-10.0 / 15, NULLV, 0, 20.0 / 15};
+    const double rb[] = {-10.0 / 15, NULL_SLOT, 0, 20.0 / 15};
     const double bmm[] = {1, 0, 1, 1};
     const double bsd[] = {0.57735026918962584, -1.7320508075688772, 0.57735026918962584,
                           0.57735026918962584};
-    check_f64_col(res, names[0], mm, 4);
-    check_f64_col(res, names[1], rb, 4);
+    check_f64_col_valid(res, names[0], mm, valid, 4); /* null where i is */
+    check_f64_col_valid(res, names[1], rb, valid, 4);
     check_f64_col(res, names[2], bmm, 4);
     check_f64_col(res, names[3], bsd, 4);
     mloda_results_free(res);
@@ -293,8 +301,9 @@ static void test_int_and_bool(void)
 /* The option form gives the string form's values for every scaler. */
 static void test_option_form_equals_string_form(void)
 {
-    const double x[] = {4, NULLV, -2.5, 8, 1e3, 0};
-    mloda_api_data *api = api_one_f64("T", "x", x, 6);
+    const double x[] = {4, NULL_SLOT, -2.5, 8, 1e3, 0};
+    const uint8_t x_valid[] = {1, 0, 1, 1, 1, 1};
+    mloda_api_data *api = api_one_f64_valid("T", "x", x, x_valid, 6);
     static const char *const kinds[] = {"standard", "minmax", "robust", "normalizer"};
     for (int k = 0; k < 4; k++) {
         TEST_CASE("%s", kinds[k]);
@@ -354,8 +363,9 @@ static void test_errors(void)
 
 static void test_oom(void)
 {
-    const double x[] = {4, NULLV, -2.5, 8, 1e3, 0, 7, 7};
-    mloda_api_data *api = api_one_f64("T", "x", x, 8);
+    const double x[] = {4, NULL_SLOT, -2.5, 8, 1e3, 0, 7, 7};
+    const uint8_t x_valid[] = {1, 0, 1, 1, 1, 1, 1, 1};
+    mloda_api_data *api = api_one_f64_valid("T", "x", x, x_valid, 8);
     const char *names[] = {"x__standard_scaled", "x__minmax_scaled", "x__robust_scaled",
                            "x__normalizer_scaled", "x__robust_scaled__max_aggr"};
     oom_walk(reg, api, names, NULL, 5);

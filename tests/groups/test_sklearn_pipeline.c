@@ -47,30 +47,33 @@ static void test_single_column(void)
     static const struct {
         const char *label, *pipe;
         double x[6];
+        uint8_t x_valid[6]; /* 0 = null */
         int64_t n;
         double want[6];
     } cases[] = {
         /* SPEC §6.9, observed in mloda */
-        {"spec scaling", "scaling", {1, 1.1, 0.9, 5, 5.2, 4.9}, 6,
+        {"spec scaling", "scaling", {1, 1.1, 0.9, 5, 5.2, 4.9}, {1, 1, 1, 1, 1, 1}, 6,
          {-0.9986367657761315, -0.9491175873078935, -1.0481559442443695, 0.9821303729533851,
           1.0811687298898611, 0.9326111944851474}},
         /* SPEC §6.9: mloda gives [-1,-1,1]; C imputes the mean before scaling */
-        {"spec preprocessing", "preprocessing", {1, NULLV, 3}, 3, {-1, 0, 1}},
-        {"scaling null stays null", "scaling", {1, NULLV, 3}, 3, {-1, NAN, 1}},
-        {"imputation", "imputation", {1, NULLV, 3}, 3, {1, 2, 3}},
-        {"NaN is missing", "imputation", {NAN, 4, 8}, 3, {6, 4, 8}},
-        {"constant: scale 1", "scaling", {5, 5, 5}, 3, {0, 0, 0}},
-        {"constant 0.1: rounding is no variance", "scaling", {0.1, 0.1, 0.1}, 3, {0, 0, 0}},
-        {"negatives", "scaling", {-3, -1}, 2, {-1, 1}},
-        {"large magnitudes", "preprocessing", {1e150, NULLV, 3e150}, 3, {-1, 0, 1}},
-        {"one row", "scaling", {42}, 1, {0}},
-        {"all null scaling", "scaling", {NULLV, NULLV}, 2, {NAN, NAN}},
-        {"all null imputation", "imputation", {NULLV, NULLV}, 2, {NAN, NAN}},
-        {"all null preprocessing", "preprocessing", {NULLV, NULLV}, 2, {NAN, NAN}},
+        {"spec preprocessing", "preprocessing", {1, NULL_SLOT, 3}, {1, 0, 1}, 3, {-1, 0, 1}},
+        {"scaling null stays null", "scaling", {1, NULL_SLOT, 3}, {1, 0, 1}, 3, {-1, NAN, 1}},
+        {"imputation", "imputation", {1, NULL_SLOT, 3}, {1, 0, 1}, 3, {1, 2, 3}},
+        {"NaN is missing", "imputation", {NAN, 4, 8}, {1, 1, 1}, 3, {6, 4, 8}},
+        {"constant: scale 1", "scaling", {5, 5, 5}, {1, 1, 1}, 3, {0, 0, 0}},
+        {"constant 0.1: rounding is no variance", "scaling", {0.1, 0.1, 0.1}, {1, 1, 1}, 3,
+         {0, 0, 0}},
+        {"negatives", "scaling", {-3, -1}, {1, 1}, 2, {-1, 1}},
+        {"large magnitudes", "preprocessing", {1e150, NULL_SLOT, 3e150}, {1, 0, 1}, 3, {-1, 0, 1}},
+        {"one row", "scaling", {42}, {1}, 1, {0}},
+        {"all null scaling", "scaling", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
+        {"all null imputation", "imputation", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
+        {"all null preprocessing", "preprocessing", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
-        mloda_api_data *api = api_one_f64("T", "x", cases[k].x, cases[k].n);
+        mloda_api_data *api =
+            api_one_f64_valid("T", "x", cases[k].x, cases[k].x_valid, cases[k].n);
         char name[64];
         snprintf(name, sizeof name, "x__sklearn_pipeline_%s", cases[k].pipe);
         double got[6];
@@ -104,9 +107,10 @@ static void test_single_column(void)
 static void test_several_inputs(void)
 {
     mloda_api_data *api = mloda_api_data_new();
-    const double a[4] = {1, NULLV, 3, 5}, b[4] = {NULLV, 2, 4, 6};
+    const double a[4] = {1, NULL_SLOT, 3, 5}, b[4] = {NULL_SLOT, 2, 4, 6};
+    const uint8_t a_valid[4] = {1, 0, 1, 1}, b_valid[4] = {0, 1, 1, 1};
     const char *names[2] = {"a", "b"};
-    mloda_column *cols[2] = {col_f64(a, 4), col_f64(b, 4)};
+    mloda_column *cols[2] = {col_f64_valid(a, a_valid, 4), col_f64_valid(b, b_valid, 4)};
     api_add(api, "T", 2, names, cols);
     static const struct {
         const char *pipe;
@@ -212,9 +216,10 @@ static void test_errors(void)
 static void test_alloc_failures(void)
 {
     mloda_api_data *api = mloda_api_data_new();
-    const double a[4] = {1, NULLV, 3, 5}, b[4] = {NULLV, 2, 4, 6};
+    const double a[4] = {1, NULL_SLOT, 3, 5}, b[4] = {NULL_SLOT, 2, 4, 6};
+    const uint8_t a_valid[4] = {1, 0, 1, 1}, b_valid[4] = {0, 1, 1, 1};
     const char *names[2] = {"a", "b"};
-    mloda_column *cols[2] = {col_f64(a, 4), col_f64(b, 4)};
+    mloda_column *cols[2] = {col_f64_valid(a, a_valid, 4), col_f64_valid(b, b_valid, 4)};
     api_add(api, "T", 2, names, cols);
     const char *feats[2] = {"a,b__sklearn_pipeline_preprocessing", "a__sklearn_pipeline_scaling"};
     mloda_request *req = request_of(feats, 2);

@@ -51,13 +51,14 @@ static mloda_column *col_ts(const char *const *iso, int64_t n, mloda_time_unit u
     return c;
 }
 
-/* Table T with a float64 value column and a timestamp column. */
-static mloda_api_data *api_tw(const char *vname, const double *v, const char *tname,
-                              const char *const *ts, int64_t n)
+/* Table T with a float64 value column (null where valid[i] == 0; valid NULL: no nulls) and
+ * a timestamp column. */
+static mloda_api_data *api_tw(const char *vname, const double *v, const uint8_t *valid,
+                              const char *tname, const char *const *ts, int64_t n)
 {
     mloda_api_data *api = mloda_api_data_new();
     const char *names[] = {vname, tname};
-    mloda_column *cols[] = {col_f64(v, n), col_ts(ts, n, MLODA_TIME_MICRO)};
+    mloda_column *cols[] = {col_f64_valid(v, valid, n), col_ts(ts, n, MLODA_TIME_MICRO)};
     api_add(api, "T", 2, names, cols);
     return api;
 }
@@ -129,8 +130,9 @@ static void test_spec_worked_example(void)
 {
     const char *ts[] = {"2023-01-03T00:00:00", "2023-01-01T00:00:00", "2023-01-02T00:00:00",
                         "2023-01-02T00:00:00", "2023-01-06T00:00:00"};
-    const double v[] = {10, 1, 2, NULLV, 5};
-    mloda_api_data *api = api_tw("v", v, "reference_time", ts, 5);
+    const double v[] = {10, 1, 2, NULL_SLOT, 5};
+    const uint8_t v_valid[] = {1, 1, 1, 0, 1};
+    mloda_api_data *api = api_tw("v", v, v_valid, "reference_time", ts, 5);
     static const struct {
         const char *f;
         double want[5];
@@ -176,8 +178,9 @@ static void test_case027(void)
     const char *ts[] = {"2023-03-04T06:00:00", "2023-03-01T06:00:00", "2023-03-02T06:00:00",
                         "2023-03-02T06:00:00", "2023-03-07T06:00:00", "2023-03-04T06:00:00",
                         "2023-03-08T06:00:00"};
-    const double v[] = {10.0, 1.0, 2.0, NULLV, 5.0, 7.5, 3.0};
-    mloda_api_data *api = api_tw("load", v, "reference_time", ts, 7);
+    const double v[] = {10.0, 1.0, 2.0, NULL_SLOT, 5.0, 7.5, 3.0};
+    const uint8_t v_valid[] = {1, 1, 1, 0, 1, 1, 1};
+    mloda_api_data *api = api_tw("load", v, v_valid, "reference_time", ts, 7);
     static const struct {
         const char *f;
         double want[7];
@@ -211,7 +214,7 @@ static void test_cases028_032(void)
         const char *ts[] = {"2023-05-01T00:00:00", "2023-05-01T00:10:00", "2023-05-01T00:20:00",
                             "2023-05-01T05:59:00", "2023-05-01T06:10:00", "2023-05-01T13:00:00"};
         const double v[] = {1.0, 2.0, 4.0, 8.0, 16.0, 32.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 6);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 6);
         const double cnt[] = {1.0, 2.0, 2.0, 1.0, 2.0, 1.0};
         const double mx[] = {1.0, 2.0, 4.0, 8.0, 16.0, 32.0};
         const double sm[] = {1.0, 3.0, 7.0, 15.0, 28.0, 32.0};
@@ -227,7 +230,7 @@ static void test_cases028_032(void)
         const char *ts[] = {"2023-07-04T12:00:00", "2023-07-04T12:00:45", "2023-07-04T12:01:30",
                             "2023-07-04T12:01:31", "2023-07-04T12:03:00"};
         const double v[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 5);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 5);
         const double last[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
         const double sm[] = {1.0, 11.0, 110.0, 1110.0, 11000.0};
         TEST_CASE("029 last 90 second");
@@ -241,7 +244,7 @@ static void test_cases028_032(void)
                             "2023-02-28T00:00:00", "2023-03-05T00:00:00", "2023-08-30T00:00:00",
                             "2023-12-31T23:59:00"};
         const double v[] = {3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 7);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 7);
         const double mx[] = {3.0, 3.0, 4.0, 4.0, 5.0, 9.0, 9.0};
         const double mean[] = {3.0, 2.0, 2.6666666666666665, 2.25, 2.75, 9.0, 2.0};
         const double sm[] = {3.0, 4.0, 5.0, 1.0, 6.0, 9.0, 2.0};
@@ -257,7 +260,7 @@ static void test_cases028_032(void)
         const char *ts[] = {"2023-03-10T06:00:00", "2023-03-11T06:00:00", "2023-03-12T06:00:00",
                             "2023-03-14T06:00:00", "2023-03-20T06:00:00"};
         const double v[] = {4.0, 8.0, 1.0, 3.0, 6.0};
-        mloda_api_data *api = api_tw("load", v, "event_ts", ts, 5);
+        mloda_api_data *api = api_tw("load", v, NULL, "event_ts", ts, 5);
         const double med[] = {4.0, 6.0, 4.0, 2.0, 6.0};
         mloda_options *o = window_options("median", 3, "day", "load", "event_ts");
         mloda_request *req = mloda_request_new();
@@ -286,7 +289,7 @@ static void test_cases028_032(void)
         const char *ts[] = {"2023-11-05T23:15:00", "2023-11-06T08:00:30", "2023-11-06T23:14:59",
                             "2023-11-07T23:15:00"};
         const double v[] = {2.0, 4.0, 8.0, 16.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 4);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 4);
         const char *feats[] = {"reference_time", "load", "load__std_1_day_window"};
         mloda_request *req = request_of(feats, 3);
         mloda_results *res = NULL;
@@ -311,8 +314,9 @@ static void test_case026(void)
 {
     const char *ts[] = {"2023-03-01T06:00:00", "2023-03-02T06:00:00", "2023-03-03T06:00:00",
                         "2023-03-05T06:00:00", "2023-03-06T06:00:00", "2023-03-09T06:00:00"};
-    const double filled[] = {NULLV, 2.0, 2.0, 6.0, 6.0, 1.0};
-    mloda_api_data *api = api_tw("units_filled", filled, "reference_time", ts, 6);
+    const double filled[] = {NULL_SLOT, 2.0, 2.0, 6.0, 6.0, 1.0};
+    const uint8_t filled_valid[] = {0, 1, 1, 1, 1, 1};
+    mloda_api_data *api = api_tw("units_filled", filled, filled_valid, "reference_time", ts, 6);
     const double cnt[] = {0.0, 1.0, 2.0, 2.0, 2.0, 1.0};
     const double mean[] = {X, 2.0, 2.0, 4.0, 6.0, 1.0};
     TEST_CASE("026 count");
@@ -321,8 +325,9 @@ static void test_case026(void)
     check_feature(api, "units_filled__mean_3_day_window", mean, 6);
     mloda_api_data_free(api);
     /* the case itself: the imputation chained in front of the window */
-    const double units[] = {NULLV, 2.0, NULLV, 6.0, NULLV, 1.0};
-    api = api_tw("units", units, "reference_time", ts, 6);
+    const double units[] = {NULL_SLOT, 2.0, NULL_SLOT, 6.0, NULL_SLOT, 1.0};
+    const uint8_t units_valid[] = {0, 1, 0, 1, 0, 1};
+    api = api_tw("units", units, units_valid, "reference_time", ts, 6);
     TEST_CASE("026 chain count");
     check_feature(api, "units__ffill_imputed__count_3_day_window", cnt, 6);
     TEST_CASE("026 chain mean");
@@ -333,12 +338,14 @@ static void test_case026(void)
 /* Conformance 033: 400 rows, random times with two ties, nulls. */
 static void test_case033(void)
 {
-    mloda_api_data *api = api_tw("load", c033_load, "reference_time", c033_time, C033_N);
+    mloda_api_data *api = api_tw("load", c033_load, c033_load_valid, "reference_time", c033_time,
+                                 C033_N);
     double want[C033_N];
     for (int k = 0; k < 3; k++) {
         const double *src = k == 0 ? c033_mean_5_day : k == 1 ? c033_min_12_hour : c033_first_2_day;
+        const uint8_t *valid = k == 2 ? c033_first_2_day_valid : NULL;
         for (int i = 0; i < C033_N; i++)
-            want[i] = src[i] == NULLV ? NAN : src[i];
+            want[i] = valid != NULL && !valid[i] ? NAN : src[i]; /* check_col: NaN = null */
         const char *f = k == 0   ? "load__mean_5_day_window"
                         : k == 1 ? "load__min_12_hour_window"
                                  : "load__first_2_day_window";
@@ -355,7 +362,7 @@ static void test_cases047_050(void)
     {
         const char *ts[] = {"2023-03-01T06:00:00", "2023-03-02T06:00:00", "2023-03-04T06:00:00"};
         const double v[] = {1.0, 2.0, 3.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 3);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 3);
         mloda_options *o = window_options("sum", 36, "hour", NULL, NULL);
         const char *in = "load";
         (void)mloda_options_set_string_list(o, MLODA_CONTEXT, "in_features", 1, &in, NULL);
@@ -376,7 +383,7 @@ static void test_cases047_050(void)
         const char *ts[] = {"2023-03-03T06:00:00", "2023-03-01T06:00:00", "2023-03-02T06:00:00",
                             "2023-03-06T06:00:00"};
         const double v[] = {4.0, 1.0, 2.0, 8.0};
-        mloda_api_data *api = api_tw("load", v, "reference_time", ts, 4);
+        mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 4);
         const char *feats[] = {"load__sum_3_day_window", "load__median_aggr"};
         mloda_request *req = request_of(feats, 2);
         mloda_results *res = NULL;
@@ -397,34 +404,43 @@ static void test_case053_stream(void)
 {
     const char *ts0[] = {"2023-03-01T06:00:00"};
     const double v0[] = {1.0};
-    mloda_api_data *example = api_tw("load", v0, "reference_time", ts0, 1);
+    mloda_api_data *example = api_tw("load", v0, NULL, "reference_time", ts0, 1);
     const char *feats[] = {"load__max_2_day_window", "load__count_2_day_window"};
     mloda_request *req = request_of(feats, 2);
     mloda_session *session = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_prepare(reg, req, example, &session, &err), err);
+    static const uint8_t second_null[] = {1, 0};
     static const struct {
         int64_t n;
         const char *ts[4];
         double v[4], mx[4], cnt[4];
+        const uint8_t *v_valid; /* NULL: no nulls */
     } batches[] = {
         {3,
          {"2023-03-03T06:00:00", "2023-03-01T06:00:00", "2023-03-02T06:00:00"},
          {5.0, 2.0, 7.0},
          {7.0, 2.0, 7.0},
-         {2.0, 1.0, 2.0}},
-        {2, {"2023-03-10T06:00:00", "2023-03-11T06:00:00"}, {1.0, NULLV}, {1.0, 1.0}, {1.0, 1.0}},
+         {2.0, 1.0, 2.0},
+         NULL},
+        {2,
+         {"2023-03-10T06:00:00", "2023-03-11T06:00:00"},
+         {1.0, NULL_SLOT},
+         {1.0, 1.0},
+         {1.0, 1.0},
+         second_null},
         {4,
          {"2023-03-20T06:00:00", "2023-03-21T06:00:00", "2023-03-23T06:00:00",
           "2023-03-23T06:00:00"},
          {3.0, 9.0, 4.0, 4.0},
          {3.0, 9.0, 4.0, 4.0},
-         {1.0, 2.0, 1.0, 2.0}},
+         {1.0, 2.0, 1.0, 2.0},
+         NULL},
     };
     for (int b = 0; session != NULL && b < 3; b++) {
         TEST_CASE("053 batch %d", b);
-        mloda_api_data *api = api_tw("load", batches[b].v, "reference_time", batches[b].ts,
-                                     batches[b].n);
+        mloda_api_data *api = api_tw("load", batches[b].v, batches[b].v_valid, "reference_time",
+                                     batches[b].ts, batches[b].n);
         mloda_results *res = NULL;
         mloda_error_reset(&err);
         CHECK_OK(mloda_session_run(session, api, &res, &err), err);
@@ -443,129 +459,137 @@ static void test_case053_stream(void)
 /* Nulls, NaN, all-null, one row, ties, negatives, large magnitudes (hand-checked). */
 static void test_edges(void)
 {
+    static const uint8_t all_null[] = {0, 0, 0}, second_null[] = {1, 0, 1, 1},
+                         third_null[] = {1, 1, 0};
     static const struct {
         const char *label, *f;
         int64_t n;
         double v[6];
         const char *ts[6];
         double want[6];
+        const uint8_t *v_valid; /* NULL: no nulls */
     } cases[] = {
         {"all null sum",
          "x__sum_1_day_window",
          3,
-         {NULLV, NULLV, NULLV},
+         {NULL_SLOT, NULL_SLOT, NULL_SLOT},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {X, X, X}},
+         {X, X, X},
+         all_null},
         {"all null count",
          "x__count_1_day_window",
          3,
-         {NULLV, NULLV, NULLV},
+         {NULL_SLOT, NULL_SLOT, NULL_SLOT},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {0, 0, 0}},
+         {0, 0, 0},
+         all_null},
         {"all null first",
          "x__first_1_day_window",
          2,
-         {NULLV, NULLV},
+         {NULL_SLOT, NULL_SLOT},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00"},
-         {X, X}},
+         {X, X},
+         all_null},
         {"all null median",
          "x__median_1_day_window",
          2,
-         {NULLV, NULLV},
+         {NULL_SLOT, NULL_SLOT},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00"},
-         {X, X}},
-        {"one row sum", "x__sum_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {42}},
-        {"one row std", "x__std_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {X}},
-        {"one row median", "x__median_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {42}},
+         {X, X},
+         all_null},
+        {"one row sum", "x__sum_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {42}, NULL},
+        {"one row std", "x__std_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {X}, NULL},
+        {"one row median", "x__median_1_day_window", 1, {42}, {"2023-01-01T00:00:00"}, {42}, NULL},
         {"NaN is missing",
          "x__mean_1_day_window",
          3,
          {1, NAN, 3},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {1, 1, 2}},
+         {1, 1, 2}, NULL},
         {"NaN first",
          "x__first_1_day_window",
          3,
          {NAN, 2, 3},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {X, X, X}},
+         {X, X, X}, NULL},
         {"null in the middle min",
          "x__min_1_day_window",
          4,
-         {5, NULLV, 7, 1},
+         {5, NULL_SLOT, 7, 1},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00",
           "2023-01-03T00:00:00"},
-         {5, 5, 5, 1}},
+         {5, 5, 5, 1},
+         second_null},
         {"three ties sum",
          "x__sum_1_hour_window",
          4,
          {1, 2, 4, 8},
          {"2023-01-01T00:00:00", "2023-01-01T00:00:00", "2023-01-01T00:00:00",
           "2023-01-01T00:30:00"},
-         {1, 3, 7, 15}},
+         {1, 3, 7, 15}, NULL},
         {"ties last",
          "x__last_1_hour_window",
          3,
          {1, 2, 4},
          {"2023-01-01T00:00:00", "2023-01-01T00:00:00", "2023-01-01T00:00:00"},
-         {1, 2, 4}},
+         {1, 2, 4}, NULL},
         {"ties first unsorted",
          "x__first_1_hour_window",
          4,
          {9, 1, 2, 4},
          {"2023-01-01T05:00:00", "2023-01-01T00:00:00", "2023-01-01T00:00:00",
           "2023-01-01T00:00:00"},
-         {9, 1, 1, 1}},
+         {9, 1, 1, 1}, NULL},
         {"window edge excluded",
          "x__sum_1_hour_window",
          3,
          {1, 2, 4},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T01:59:59"},
-         {1, 2, 6}},
+         {1, 2, 6}, NULL},
         {"negatives mean",
          "x__mean_1_day_window",
          3,
          {-1, -2, -6},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {-1, -1.5, -3}},
+         {-1, -1.5, -3}, NULL},
         {"negatives median",
          "x__median_1_day_window",
          4,
          {-5, -1, -3, -10},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00",
           "2023-01-01T03:00:00"},
-         {-5, -3, -3, -4}},
+         {-5, -3, -3, -4}, NULL},
         {"negatives max",
          "x__max_1_day_window",
          3,
          {-5, -1, -3},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {-5, -1, -1}},
+         {-5, -1, -1}, NULL},
         {"large magnitudes sum",
          "x__sum_1_day_window",
          3,
          {1e300, -1e300, 1},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {1e300, 0, 1}},
+         {1e300, 0, 1}, NULL},
         {"large magnitudes var",
          "x__var_1_day_window",
          2,
          {1e150, -1e150},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00"},
-         {X, 2e300}},
+         {X, 2e300}, NULL},
         {"constant values var is exactly 0",
          "x__var_1_day_window",
          4,
          {0.1, 0.1, 0.1, 0.1},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00",
           "2023-01-01T03:00:00"},
-         {X, 0, 0, 0}},
+         {X, 0, 0, 0}, NULL},
         {"constant values mean is exact",
          "x__mean_1_day_window",
          3,
          {0.1, 0.1, 0.1},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {0.1, 0.1, 0.1}},
+         {0.1, 0.1, 0.1}, NULL},
         {"sliding out then in",
          "x__std_2_hour_window",
          6,
@@ -573,49 +597,51 @@ static void test_edges(void)
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00",
           "2023-01-02T00:00:00", "2023-01-02T01:00:00", "2023-01-02T02:00:00"},
          {X, 0.7071067811865476, 0.7071067811865476, X, 7.0710678118654755,
-          7.0710678118654755}},
+          7.0710678118654755}, NULL},
         {"even median slides",
          "x__median_2_hour_window",
          5,
          {4, 1, 3, 2, 100},
          {"2023-01-01T00:00:00", "2023-01-01T00:30:00", "2023-01-01T01:00:00",
           "2023-01-01T01:30:00", "2023-01-01T02:15:00"},
-         {4, 2.5, 3, 2.5, 2.5}},
+         {4, 2.5, 3, 2.5, 2.5}, NULL},
         /* pandas' rolling turns +-inf into NaN, except for count */
         {"infinite value max is skipped",
          "x__max_1_day_window",
          3,
          {1, INFINITY, 2},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {1, 1, 2}},
+         {1, 1, 2}, NULL},
         {"infinite value sum is skipped",
          "x__sum_1_day_window",
          3,
          {-INFINITY, INFINITY, 2},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {X, X, 2}},
+         {X, X, 2}, NULL},
         {"infinite value last is null",
          "x__last_1_day_window",
          2,
          {1, INFINITY},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00"},
-         {1, X}},
+         {1, X}, NULL},
         {"infinite value is counted",
          "x__count_1_day_window",
          3,
-         {1, INFINITY, NULLV},
+         {1, INFINITY, NULL_SLOT},
          {"2023-01-01T00:00:00", "2023-01-01T01:00:00", "2023-01-01T02:00:00"},
-         {1, 2, 2}},
+         {1, 2, 2},
+         third_null},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
-        mloda_api_data *api = api_tw("x", cases[k].v, "reference_time", cases[k].ts, cases[k].n);
+        mloda_api_data *api =
+            api_tw("x", cases[k].v, cases[k].v_valid, "reference_time", cases[k].ts, cases[k].n);
         check_feature(api, cases[k].f, cases[k].want, cases[k].n);
         mloda_api_data_free(api);
     }
     /* zero rows */
     TEST_CASE("zero rows");
-    mloda_api_data *api = api_tw("x", NULL, "reference_time", NULL, 0);
+    mloda_api_data *api = api_tw("x", NULL, NULL, "reference_time", NULL, 0);
     const char *feats[] = {"x__sum_1_day_window", "x__median_1_day_window", "x__std_1_day_window"};
     mloda_request *req = request_of(feats, 3);
     mloda_results *res = NULL;
@@ -667,17 +693,19 @@ static void test_brute_force(void)
 {
     enum { N = 300 };
     static double v[N];
+    static uint8_t valid[N];
     static int64_t t[N];
     uint64_t seed = 12345;
     for (int i = 0; i < N; i++) {
         seed = seed * 6364136223846793005u + 1442695040888963407u;
         int r = (int)(seed >> 33);
-        v[i] = r % 11 == 0 ? NULLV : (double)(r % 2001 - 1000) / 7.0 + 1e6 * (i % 3 == 0);
+        valid[i] = r % 11 != 0;
+        v[i] = valid[i] ? (double)(r % 2001 - 1000) / 7.0 + 1e6 * (i % 3 == 0) : NULL_SLOT;
         t[i] = (int64_t)((seed >> 20) % 200) * 3600 * 1000000; /* many ties */
     }
     mloda_api_data *api = mloda_api_data_new();
     const char *names[] = {"x", "reference_time"};
-    mloda_column *cols[2] = {col_f64(v, N), NULL};
+    mloda_column *cols[2] = {col_f64_valid(v, valid, N), NULL};
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MICRO, N, t, NULL, &cols[1], &err), err);
     api_add(api, "T", 2, names, cols);
@@ -708,7 +736,7 @@ static void test_brute_force(void)
                 if (t[row] - t[rj] < (int64_t)10 * 3600 * 1000000) {
                     if (first < 0)
                         first = rj;
-                    if (v[rj] != NULLV)
+                    if (valid[rj])
                         w[m++] = v[rj];
                 }
             }
@@ -739,8 +767,8 @@ static void test_brute_force(void)
             case 5: r = m > 0 ? mn : NAN; break;
             case 6: r = m > 0 ? mx : NAN; break;
             case 7: r = m; break;
-            case 8: r = v[first] == NULLV ? NAN : v[first]; break;
-            default: r = v[row] == NULLV ? NAN : v[row]; break;
+            case 8: r = valid[first] ? v[first] : NAN; break;
+            default: r = valid[row] ? v[row] : NAN; break;
             }
             want[row] = r;
         }
@@ -776,8 +804,9 @@ static void test_option_form(void)
 {
     const char *ts[] = {"2023-01-03T00:00:00", "2023-01-01T00:00:00", "2023-01-02T00:00:00",
                         "2023-01-02T00:00:00", "2023-01-06T00:00:00"};
-    const double v[] = {10, 1, 2, NULLV, 5};
-    mloda_api_data *api = api_tw("v", v, "reference_time", ts, 5);
+    const double v[] = {10, 1, 2, NULL_SLOT, 5};
+    const uint8_t v_valid[] = {1, 1, 1, 0, 1};
+    mloda_api_data *api = api_tw("v", v, v_valid, "reference_time", ts, 5);
     static const struct {
         const char *name, *fn;
         int64_t size;
@@ -844,7 +873,7 @@ static void test_bad_names(void)
 {
     const char *ts[] = {"2023-03-01T06:00:00"};
     const double v[] = {1.0};
-    mloda_api_data *api = api_tw("load", v, "reference_time", ts, 1);
+    mloda_api_data *api = api_tw("load", v, NULL, "reference_time", ts, 1);
     static const struct {
         const char *f, *msg1, *msg2;
     } cases[] = {
@@ -923,8 +952,9 @@ static void test_chains(void)
 {
     const char *ts[] = {"2023-01-03T00:00:00", "2023-01-01T00:00:00", "2023-01-02T00:00:00",
                         "2023-01-02T00:00:00", "2023-01-06T00:00:00"};
-    const double v[] = {10, 1, 2, NULLV, 5};
-    mloda_api_data *api = api_tw("v", v, "reference_time", ts, 5);
+    const double v[] = {10, 1, 2, NULL_SLOT, 5};
+    const uint8_t v_valid[] = {1, 1, 1, 0, 1};
+    mloda_api_data *api = api_tw("v", v, v_valid, "reference_time", ts, 5);
     const double mx[] = {12, 12, 12, 12, 12};
     TEST_CASE("v__sum_2_day_window__max_aggr");
     check_feature(api, "v__sum_2_day_window__max_aggr", mx, 5);
@@ -950,8 +980,9 @@ static void test_oom(void)
 {
     const char *ts[] = {"2023-01-03T00:00:00", "2023-01-01T00:00:00", "2023-01-02T00:00:00",
                         "2023-01-02T00:00:00", "2023-01-06T00:00:00"};
-    const double v[] = {10, 1, 2, NULLV, 5};
-    mloda_api_data *api = api_tw("v", v, "reference_time", ts, 5);
+    const double v[] = {10, 1, 2, NULL_SLOT, 5};
+    const uint8_t v_valid[] = {1, 1, 1, 0, 1};
+    mloda_api_data *api = api_tw("v", v, v_valid, "reference_time", ts, 5);
     const char *feats[] = {"v__sum_2_day_window", "v__median_2_day_window",
                            "v__std_1_week_window", "v__first_2_day_window"};
     mloda_request *req = request_of(feats, 4);

@@ -13,9 +13,10 @@ static const char *const FEATS[] = {"v", "w", "v__sum_aggr", "v__median_aggr",
 static mloda_api_data *sample(void)
 {
     mloda_api_data *api = mloda_api_data_new();
-    const double v[] = {1, 2, 3, 4}, w[] = {4, 3, NULLV, 1};
+    const double v[] = {1, 2, 3, 4}, w[] = {4, 3, NULL_SLOT, 1};
+    const uint8_t w_valid[] = {1, 1, 0, 1};
     const char *names[] = {"v", "w"};
-    mloda_column *cols[] = {col_f64(v, 4), col_f64(w, 4)};
+    mloda_column *cols[] = {col_f64(v, 4), col_f64_valid(w, w_valid, 4)};
     api_add(api, "T", 2, names, cols);
     return api;
 }

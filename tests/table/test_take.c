@@ -6,8 +6,9 @@ static void test_take_types(void)
     const int64_t idx[] = {2, -1, 0, 2};
     mloda_error err = MLODA_ERROR_INIT;
     /* float64 with a null source row */
-    const double f[] = {1.5, NULLV, 3.5};
-    mloda_column *cf = col_f64(f, 3), *out = NULL;
+    const double f[] = {1.5, NULL_SLOT, 3.5};
+    const uint8_t f_valid[] = {1, 0, 1};
+    mloda_column *cf = col_f64_valid(f, f_valid, 3), *out = NULL;
     CHECK_OK(mloda_column_take(cf, 4, idx, &out, &err), err);
     CHECK_EQ_INT(mloda_column_n_rows(out), 4);
     CHECK_CLOSE(num_at(out, 0), 3.5);
