@@ -36,6 +36,7 @@
 #include "groups/linalg.h"
 #include "groups/ols.h"
 #include "groups/time_units.h"
+#include "util/calendar.h"
 #include "util/util.h"
 
 enum { ALGO_LINEAR = 0, ALGO_N = 7 };
@@ -351,36 +352,6 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 
 /* ---------------------------------------------------------------- calendar */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Howard Hinnant's days <-> civil date algorithms (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* sin/cos of 2*pi*k/period for the small periods, computed as numpy does:
  * ((2 * pi) * k) / period. */
 typedef struct trig_tables {
@@ -424,15 +395,11 @@ typedef struct fc_clock {
 static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 {
     int64_t y = 0, m = 0, d = 0;
-    civil_from_days(day, &y, &m, &d);
-    int64_t dow = floor_div(day + 3, 7);
-    dow = day + 3 - dow * 7; /* Monday 0; 1970-01-01 was a Thursday */
+    mloda_civil_from_days(day, &y, &m, &d);
+    int64_t dow = mloda_weekday(day); /* Monday 0 */
     int64_t quarter = (m - 1) / 3 + 1;
-    int64_t doy = day - days_from_civil(y, 1, 1) + 1;
-    /* ISO week: the week of the Thursday of this Monday-based week */
-    int64_t thu = day - dow + 3, ty = 0, tm = 0, td = 0;
-    civil_from_days(thu, &ty, &tm, &td);
-    int64_t week = (thu - days_from_civil(ty, 1, 1)) / 7 + 1;
+    int64_t doy = day - mloda_days_from_civil(y, 1, 1) + 1;
+    int64_t week = mloda_iso_week(day);
     dc->valid = true;
     dc->day = day;
     dc->f[1] = (double)dow;
@@ -454,7 +421,7 @@ static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 /* The 17 time features of time t in mloda's column order. */
 static void time_features(const fc_clock *ck, day_cache *dc, int64_t t, double *x)
 {
-    int64_t day = floor_div(t, ck->per_day);
+    int64_t day = mloda_floor_div(t, ck->per_day);
     int64_t hour = (t - day * ck->per_day) / ck->per_hour;
     if (!dc->valid || dc->day != day)
         fill_day(dc, &ck->trig, day);
