@@ -37,6 +37,7 @@
 #include "groups/ols.h"
 #include "groups/time_units.h"
 #include "util/calendar.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 enum { ALGO_LINEAR = 0, ALGO_N = 7 };
@@ -610,18 +611,6 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
 
 /* ---------------------------------------------------------------- calculate */
 
-typedef struct fc_pair {
-    int64_t t, row;
-} fc_pair;
-
-static int cmp_pair(const void *a, const void *b)
-{
-    const fc_pair *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row); /* ties keep row order: a stable sort */
-}
-
 /* Row r of a numeric column as a double; NaN for null. */
 static double value_at(const mloda_column *c, const double *f, const int64_t *iv, int64_t r)
 {
@@ -664,7 +653,7 @@ static mloda_status column_of(const double *v, int64_t n, mloda_column **out, ml
 
 /* Scratch of one calculate call. */
 typedef struct fc_scratch {
-    fc_pair *pairs;
+    mloda_i64_pair *pairs; /* (time, row) */
     int64_t *times;
     double *vals, *out, *lo, *hi;
     double x[BLK * MAX_P], y[BLK];
@@ -697,11 +686,16 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     for (int64_t r = 1; r < n && sorted; r++)
         sorted = t[r - 1] <= t[r];
     for (int64_t r = 0; r < n; r++)
-        sc->pairs[r] = (fc_pair){t[r], r};
-    if (!sorted)
-        qsort(sc->pairs, (size_t)n, sizeof *sc->pairs, cmp_pair);
+        sc->pairs[r] = (mloda_i64_pair){t[r], r};
+    if (!sorted) { /* stable: ties in time keep row order */
+        mloda_i64_pair *tmp = mloda_malloc((size_t)n * sizeof *tmp);
+        if (tmp == NULL)
+            return MLODA_NOMEM(err, "forecast scratch");
+        mloda_sort_i64_pairs(sc->pairs, tmp, n);
+        mloda_free(tmp);
+    }
     for (int64_t k = 0; k < n; k++) {
-        sc->times[k] = sc->pairs[k].t;
+        sc->times[k] = sc->pairs[k].key;
         sc->vals[k] = value_at(vc, fv, iv, sc->pairs[k].row);
     }
 

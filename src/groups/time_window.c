@@ -10,7 +10,7 @@
  * Every output is float64; a NaN result is written as null.
  *
  * Kernels (all over the time-sorted sequence, window [start[k], k]):
- *   sort       stable merge sort of (time, row) pairs; input already in time order (one
+ *   sort       util's stable sort of (time, row) pairs; input already in time order (one
  *              checking pass) is used as it is: no permutation, no gather of the values
  *              (a float64 column without nulls is read directly), results written
  *              straight into the output column instead of scattered back;
@@ -32,6 +32,7 @@
 
 #include "groups/groups.h"
 #include "groups/time_units.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 typedef enum tw_fn {
@@ -330,87 +331,6 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
-/* ---------------------------------------------------------------- sorting */
-
-/*
- * Stable sorts of (key, row) pairs, keys kept next to their rows so that merging reads
- * memory in order: insertion sort of runs of 32, then bottom-up merges. tmp has n slots.
- */
-typedef struct i64_pair {
-    int64_t key, row;
-} i64_pair;
-
-typedef struct f64_pair {
-    double key;
-    int64_t row;
-} f64_pair;
-
-enum { RUN = 32 };
-
-static void sort_i64_pairs(i64_pair *p, i64_pair *tmp, int64_t n)
-{
-    for (int64_t lo = 0; lo < n; lo += RUN) {
-        int64_t hi = lo + RUN < n ? lo + RUN : n;
-        for (int64_t i = lo + 1; i < hi; i++) {
-            i64_pair x = p[i];
-            int64_t j = i;
-            for (; j > lo && x.key < p[j - 1].key; j--)
-                p[j] = p[j - 1];
-            p[j] = x;
-        }
-    }
-    i64_pair *a = p, *b = tmp;
-    for (int64_t w = RUN; w < n; w *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * w) {
-            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int64_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
-            while (i < mid)
-                b[o++] = a[i++];
-            while (j < hi)
-                b[o++] = a[j++];
-        }
-        i64_pair *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != p)
-        memcpy(p, a, (size_t)n * sizeof *p);
-}
-
-static void sort_f64_pairs(f64_pair *p, f64_pair *tmp, int64_t n)
-{
-    for (int64_t lo = 0; lo < n; lo += RUN) {
-        int64_t hi = lo + RUN < n ? lo + RUN : n;
-        for (int64_t i = lo + 1; i < hi; i++) {
-            f64_pair x = p[i];
-            int64_t j = i;
-            for (; j > lo && x.key < p[j - 1].key; j--)
-                p[j] = p[j - 1];
-            p[j] = x;
-        }
-    }
-    f64_pair *a = p, *b = tmp;
-    for (int64_t w = RUN; w < n; w *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * w) {
-            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int64_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
-            while (i < mid)
-                b[o++] = a[i++];
-            while (j < hi)
-                b[o++] = a[j++];
-        }
-        f64_pair *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != p)
-        memcpy(p, a, (size_t)n * sizeof *p);
-}
-
 /* ---------------------------------------------------------------- kernels */
 
 /*
@@ -629,8 +549,8 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
                                mloda_error *err)
 {
     size_t rows = (size_t)(n > 0 ? n : 1);
-    f64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
-    f64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    mloda_f64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    mloda_f64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
     int64_t *rank = mloda_malloc(rows * sizeof *rank);
     int64_t *bit = mloda_calloc(rows + 1, sizeof *bit);
     double *sorted = mloda_malloc(rows * sizeof *sorted);
@@ -643,9 +563,9 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
     for (int64_t i = 0; i < n; i++) {
         rank[i] = 0; /* 0: null */
         if (v[i] == v[i])
-            pairs[m++] = (f64_pair){v[i], i};
+            pairs[m++] = (mloda_f64_pair){v[i], i};
     }
-    sort_f64_pairs(pairs, tmp, m);
+    mloda_sort_f64_pairs(pairs, tmp, m);
     for (int64_t r = 0; r < m; r++) {
         rank[pairs[r].row] = r + 1;
         sorted[r] = pairs[r].key;
@@ -750,8 +670,8 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
     size_t rows = (size_t)(n > 0 ? n : 1);
     o->perm = mloda_malloc(rows * sizeof *o->perm);
     o->own_times = mloda_malloc(rows * sizeof *o->own_times);
-    i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
-    i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    mloda_i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    mloda_i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
     if (o->perm == NULL || o->own_times == NULL || pairs == NULL || tmp == NULL) {
         mloda_free(o->perm);
         mloda_free(o->own_times);
@@ -761,8 +681,8 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
     }
     s->n_orders++;
     for (int64_t i = 0; i < n; i++)
-        pairs[i] = (i64_pair){t[i], i};
-    sort_i64_pairs(pairs, tmp, n);
+        pairs[i] = (mloda_i64_pair){t[i], i};
+    mloda_sort_i64_pairs(pairs, tmp, n);
     for (int64_t i = 0; i < n; i++) {
         o->perm[i] = pairs[i].row;
         o->own_times[i] = pairs[i].key;
