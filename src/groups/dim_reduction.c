@@ -296,9 +296,7 @@ static mloda_status dr_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
         mloda_status st = run_feature(calc, i, err);
         if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s",
-                               mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
             return st;
         }
     }

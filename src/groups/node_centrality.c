@@ -1076,8 +1076,8 @@ static mloda_status cent_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         mloda_free(sc);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
-            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, name);
     }
     graph_reset(&g);
     return st;

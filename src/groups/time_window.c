@@ -876,8 +876,8 @@ static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
             st = one_feature(calc, i, &s, &out, err);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
-            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, name);
     }
     for (int64_t k = 0; k < s.n_orders; k++) {
         mloda_free(s.orders[k].perm);
