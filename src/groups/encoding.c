@@ -140,7 +140,7 @@ static mloda_status clear_missing(mloda_column_builder *b, const cats *c, int64_
     MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
     for (int64_t r = 0; r < n; r++) {
         if (c->code[r] < 0)
-            bits[r >> 3] &= (uint8_t)~(1u << (r & 7));
+            mloda_bitmap_set(bits, r, false);
     }
     return MLODA_OK;
 }

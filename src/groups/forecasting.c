@@ -641,7 +641,7 @@ static mloda_status column_of(const double *v, int64_t n, mloda_column **out, ml
     if (st == MLODA_OK && any_null) {
         for (int64_t i = 0; i < n; i++) {
             if (isnan(v[i]))
-                bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+                mloda_bitmap_set(bits, i, false);
         }
     }
     if (st != MLODA_OK) {

@@ -260,7 +260,7 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, mloda_column 
         st = mloda_column_builder_validity(b, &bits, err);
         for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
             if (d[r] != d[r])
-                bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+                mloda_bitmap_set(bits, r, false);
         }
     }
     if (st != MLODA_OK) {

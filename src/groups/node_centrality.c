@@ -1038,7 +1038,7 @@ static mloda_status map_rows(const graph *g, const mloda_column *node, const dou
         st = mloda_column_builder_validity(b, &bits, err);
         for (int64_t r = 0; st == MLODA_OK && r < rows; r++) {
             if (row_node(g, node, r, rows) < 0)
-                bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+                mloda_bitmap_set(bits, r, false);
         }
     }
     if (st != MLODA_OK) {

@@ -27,11 +27,6 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
-static inline bool bit_at(const uint8_t *bits, int64_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
-}
-
 static uint64_t hash_bytes(const char *s, int64_t len)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)len;
@@ -111,7 +106,7 @@ static void key_col_init(key_col *k, const mloda_column *c)
 
 static inline bool key_missing(const key_col *k, int64_t r)
 {
-    if (k->valid != NULL && !bit_at(k->valid, r))
+    if (k->valid != NULL && !mloda_bitmap_get(k->valid, r))
         return true;
     return k->type == MLODA_TYPE_FLOAT64 && k->f64[r] != k->f64[r];
 }
@@ -125,7 +120,7 @@ static inline bool key_equal(const key_col *k, int64_t a, int64_t b)
     case MLODA_TYPE_FLOAT64:
         return k->f64[a] == k->f64[b]; /* -0.0 == 0.0 */
     case MLODA_TYPE_BOOL:
-        return bit_at(k->bits, a) == bit_at(k->bits, b);
+        return mloda_bitmap_get(k->bits, a) == mloda_bitmap_get(k->bits, b);
     case MLODA_TYPE_UTF8: {
         int32_t la = k->off[a + 1] - k->off[a], lb = k->off[b + 1] - k->off[b];
         return la == lb && (la == 0 || memcmp(k->data + k->off[a], k->data + k->off[b],
@@ -148,7 +143,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
     case MLODA_TYPE_TIMESTAMP: {
         const int64_t *x = mloda_column_int64(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH : mix64((uint64_t)x[r])));
             if (skip != NULL)
                 skip[r] |= miss;
@@ -159,7 +154,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
         const double *x = mloda_column_float64(col);
         for (int64_t r = 0; r < n; r++) {
             double v = x[r] == 0.0 ? 0.0 : x[r]; /* -0.0 hashes as 0.0 */
-            bool miss = (valid != NULL && !bit_at(valid, r)) || v != v;
+            bool miss = (valid != NULL && !mloda_bitmap_get(valid, r)) || v != v;
             uint64_t bits;
             memcpy(&bits, &v, sizeof bits);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH : mix64(bits)));
@@ -171,8 +166,8 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
     case MLODA_TYPE_BOOL: {
         const uint8_t *b = mloda_column_bool_bits(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
-            h[r] = mix64(h[r] + (miss ? MISSING_HASH : bit_at(b, r) ? 0xB5u : 0x3Au));
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
+            h[r] = mix64(h[r] + (miss ? MISSING_HASH : mloda_bitmap_get(b, r) ? 0xB5u : 0x3Au));
             if (skip != NULL)
                 skip[r] |= miss;
         }
@@ -182,7 +177,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
         const int32_t *off = mloda_column_utf8_offsets(col);
         const char *data = mloda_column_utf8_data(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH
                                       : hash_bytes(data + off[r], (int64_t)off[r + 1] - off[r])));
             if (skip != NULL)

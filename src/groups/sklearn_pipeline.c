@@ -242,7 +242,7 @@ static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n,
         st = mloda_column_builder_validity(b, &bits, err);
     for (int64_t r = 0; st == MLODA_OK && any_null && r < n; r++) {
         if (isnan(pipe_value(kind, x[r], fitted, mean, scale)))
-            bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+            mloda_bitmap_set(bits, r, false);
     }
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);

@@ -745,7 +745,7 @@ static bool normalize_ascii_block(const int32_t *in_off, const unsigned char *in
 {
     size_t a = (size_t)in_off[r0], len = (size_t)(in_off[r1] - in_off[r0]);
     for (int64_t r = r0; valid != NULL && r < r1; r++) {
-        if (!((valid[r >> 3] >> (r & 7)) & 1) && in_off[r + 1] != in_off[r])
+        if (!mloda_bitmap_get(valid, r) && in_off[r + 1] != in_off[r])
             return false;
     }
     if (!tbuf_reserve(data, len)) {
@@ -789,7 +789,7 @@ static mloda_status clean_rows(const tc_state *state, const stop_set *stops,
                 continue;
             }
         }
-        if (valid == NULL || (valid[r >> 3] >> (r & 7)) & 1) { /* null stays null (§10.12) */
+        if (valid == NULL || mloda_bitmap_get(valid, r)) { /* null stays null (§10.12) */
             const unsigned char *cur = in_data + in_off[r];
             size_t cur_len = (size_t)(in_off[r + 1] - in_off[r]);
             int which = 0;

@@ -803,7 +803,7 @@ static mloda_status nan_to_null(mloda_column_builder *b, const double *restrict 
     MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
     for (int64_t i = 0; i < n; i++) {
         if (x[i] != x[i])
-            bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
+            mloda_bitmap_set(bits, i, false);
     }
     return MLODA_OK;
 }

@@ -57,7 +57,7 @@ static bool key_hash(const key_view *kv, int64_t r, uint64_t *out)
 {
     uint64_t h = 1469598103934665603ULL;
     if (kv->i64 != NULL) {
-        if (kv->valid != NULL && !((kv->valid[r >> 3] >> (r & 7)) & 1))
+        if (kv->valid != NULL && !mloda_bitmap_get(kv->valid, r))
             return false;
         *out = mix(h, (uint64_t)kv->i64[r]);
         return true;
