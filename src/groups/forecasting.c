@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "groups/ols.h"
@@ -623,32 +624,12 @@ static double value_at(const mloda_column *c, const double *f, const int64_t *iv
 static mloda_status column_of(const double *v, int64_t n, mloda_column **out, mloda_error *err)
 {
     mloda_column_builder *b = NULL;
-    void *buf = NULL;
+    double *dst = NULL;
     *out = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &buf, err);
-    uint8_t *bits = NULL;
-    bool any_null = false;
-    if (st == MLODA_OK) {
-        double *dst = buf;
-        for (int64_t i = 0; i < n; i++) {
-            dst[i] = v[i];
-            any_null |= isnan(v[i]);
-        }
-    }
-    if (st == MLODA_OK && any_null)
-        st = mloda_column_builder_validity(b, &bits, err);
-    if (st == MLODA_OK && any_null) {
-        for (int64_t i = 0; i < n; i++) {
-            if (isnan(v[i]))
-                mloda_bitmap_set(bits, i, false);
-        }
-    }
-    if (st != MLODA_OK) {
-        mloda_column_builder_free(b);
-        return st;
-    }
-    return mloda_column_builder_finish(b, out, err);
+    MLODA_TRY(mloda_f64_out_start(n, &b, &dst, err));
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = v[i];
+    return mloda_f64_out_finish(b, dst, n, out, err);
 }
 
 /* Scratch of one calculate call. */

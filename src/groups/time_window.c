@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/groups.h"
 #include "groups/time_units.h"
 #include "util/sort.h"
@@ -790,24 +791,6 @@ static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const tw_order *o, uint6
     }
 }
 
-/* Clears the validity bit of every NaN value of x (NaN results are null). */
-static mloda_status nan_to_null(mloda_column_builder *b, const double *restrict x, int64_t n,
-                                mloda_error *err)
-{
-    int64_t nans = 0;
-    for (int64_t i = 0; i < n; i++)
-        nans += x[i] != x[i];
-    if (nans == 0)
-        return MLODA_OK;
-    uint8_t *bits = NULL;
-    MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
-    for (int64_t i = 0; i < n; i++) {
-        if (x[i] != x[i])
-            mloda_bitmap_set(bits, i, false);
-    }
-    return MLODA_OK;
-}
-
 static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s,
                                 mloda_column **out, mloda_error *err)
 {
@@ -837,23 +820,18 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     if (o->perm != NULL && s->r == NULL && (s->r = mloda_malloc(rows * sizeof *s->r)) == NULL)
         return MLODA_NOMEM(err, "time window scratch");
     mloda_column_builder *b = NULL;
-    void *values = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
-    double *x = values;
-    if (st == MLODA_OK)
-        st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
-    if (st == MLODA_OK && o->perm != NULL) {
-        for (int64_t k = 0; k < n; k++)
-            x[o->perm[k]] = s->r[k];
-    }
-    if (st == MLODA_OK)
-        st = nan_to_null(b, x, n, err);
+    double *x = NULL;
+    MLODA_TRY(mloda_f64_out_start(n, &b, &x, err));
+    mloda_status st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);
         return st;
     }
-    return mloda_column_builder_finish(b, out, err);
+    if (o->perm != NULL) {
+        for (int64_t k = 0; k < n; k++)
+            x[o->perm[k]] = s->r[k];
+    }
+    return mloda_f64_out_finish(b, x, n, out, err); /* NaN results are null */
 }
 
 static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
