@@ -199,14 +199,6 @@ void mloda_row_groups_reset(row_groups *g)
     memset(g, 0, sizeof *g);
 }
 
-static void *alloc_n(int64_t n, size_t elem)
-{
-    size_t bytes = 0;
-    if (!mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
-        return NULL;
-    return mloda_malloc(bytes);
-}
-
 typedef struct slot {
     uint64_t hash;
     int64_t group; /* -1: empty */
@@ -215,7 +207,7 @@ typedef struct slot {
 /* A table of `cap` empty slots. */
 static slot *slots_new(int64_t cap)
 {
-    slot *t = alloc_n(cap, sizeof *t);
+    slot *t = mloda_malloc_n(cap, sizeof *t);
     for (int64_t i = 0; t != NULL && i < cap; i++)
         t[i].group = -1;
     return t;
@@ -251,13 +243,13 @@ mloda_status mloda_row_groups_build(const mloda_column *const *keys, int64_t n_k
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "%lld rows cannot be grouped",
                                (long long)n_rows);
     out->n_rows = n_rows;
-    out->id = alloc_n(n_rows, sizeof(int64_t));
-    out->first = alloc_n(n_rows, sizeof(int64_t));
-    out->size = alloc_n(n_rows, sizeof(int64_t));
+    out->id = mloda_malloc_n(n_rows, sizeof(int64_t));
+    out->first = mloda_malloc_n(n_rows, sizeof(int64_t));
+    out->size = mloda_malloc_n(n_rows, sizeof(int64_t));
     uint64_t *h = mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof *h);
     uint8_t *skip = skip_missing ? mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), 1) : NULL;
     key_col kc_local[4];
-    key_col *kc = n_keys <= 4 ? kc_local : alloc_n(n_keys, sizeof *kc);
+    key_col *kc = n_keys <= 4 ? kc_local : mloda_malloc_n(n_keys, sizeof *kc);
     int64_t cap = 64;
     slot *table = slots_new(cap);
     mloda_status st = MLODA_OK;
@@ -326,7 +318,7 @@ mloda_status mloda_rows_sort_by_value(const mloda_column *col, int64_t *rows, in
 {
     if (n < 2)
         return MLODA_OK;
-    int64_t *tmp = alloc_n(n, sizeof *tmp);
+    int64_t *tmp = mloda_malloc_n(n, sizeof *tmp);
     if (tmp == NULL)
         return MLODA_NOMEM(err, "sorting categories");
     sort_rows(rows, tmp, n, col);
