@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "groups/groups.h"
+#include "util/bytes.h"
 #include "util/util.h"
 
 typedef enum cent_type {
@@ -246,11 +247,7 @@ static int cmp_value(const nkey *a, const nkey *b, bool text)
 {
     if (!text)
         return (a->iv > b->iv) - (a->iv < b->iv);
-    int64_t m = a->len < b->len ? a->len : b->len;
-    int c = m > 0 ? memcmp(a->s, b->s, (size_t)m) : 0;
-    if (c != 0)
-        return c;
-    return (a->len > b->len) - (a->len < b->len);
+    return mloda_bytes_cmp(a->s, a->len, b->s, b->len);
 }
 
 static int cmp_int_key(const void *x, const void *y)

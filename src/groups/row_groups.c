@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
 #include "util/sort.h"
 #include "util/util.h"
 
@@ -71,11 +72,7 @@ int mloda_row_value_cmp(const mloda_column *col, int64_t a, int64_t b)
         int64_t la = 0, lb = 0;
         const char *sa = mloda_column_utf8_at(col, a, &la);
         const char *sb = mloda_column_utf8_at(col, b, &lb);
-        int64_t m = la < lb ? la : lb;
-        int c = m > 0 ? memcmp(sa, sb, (size_t)m) : 0; /* byte order = code point order */
-        if (c != 0)
-            return c;
-        return (la > lb) - (la < lb);
+        return mloda_bytes_cmp(sa, la, sb, lb); /* byte order = code point order */
     }
     default:
         return 0;
