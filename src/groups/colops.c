@@ -94,3 +94,15 @@ mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values,
     }
     return mloda_column_builder_finish(b, out, err);
 }
+
+mloda_status mloda_each_feature(mloda_calc *calc, mloda_feature_work work, mloda_error *err)
+{
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        const mloda_status st = work(calc, i, err);
+        if (st != MLODA_OK) {
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            return st;
+        }
+    }
+    return MLODA_OK;
+}

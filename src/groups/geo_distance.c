@@ -255,21 +255,17 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, mloda_column 
     return mloda_f64_out_finish(b, d, n, out, err); /* NaN (a missing coordinate) -> null */
 }
 
+static mloda_status geo_feature(mloda_calc *calc, int64_t i, mloda_error *err)
+{
+    mloda_column *out = NULL;
+    MLODA_TRY(one_feature(calc, i, &out, err));
+    return mloda_calc_set_output(calc, i, out, err);
+}
+
 static mloda_status geo_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
-        mloda_column *out = NULL;
-        mloda_status st = one_feature(calc, i, &out, err);
-        if (st == MLODA_OK)
-            st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK) {
-            mloda_error_default_subject(err, name);
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, geo_feature, err);
 }
 
 const mloda_feature_group mloda_group_geo_distance = {

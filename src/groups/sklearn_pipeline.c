@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "util/util.h"
@@ -288,14 +289,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 static mloda_status pipe_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = run_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, run_feature, err);
 }
 
 const mloda_feature_group mloda_group_sklearn_pipeline = {
