@@ -439,28 +439,27 @@ typedef struct span {
     size_t a, b;
 } span;
 
+/* The first byte at or after i that starts a character whose being a space is `space`
+ * (n when there is none). */
+static size_t skip_to(const unsigned char *s, size_t n, size_t i, bool space)
+{
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (is_space(cp) == space)
+            break;
+        i += l;
+    }
+    return i;
+}
+
 /* The next run at or after byte `from` into *w (w->a == n when there is none); returns
  * where to continue. */
 static size_t next_word(const unsigned char *s, size_t n, size_t from, span *w)
 {
-    size_t i = from;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (!is_space(cp))
-            break;
-        i += l;
-    }
-    w->a = i;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (is_space(cp))
-            break;
-        i += l;
-    }
-    w->b = i;
-    return i;
+    w->a = skip_to(s, n, from, false);
+    w->b = skip_to(s, n, w->a, true);
+    return w->b;
 }
 
 /* The stopwords in an open-addressing hash set, built once per calculate call (the
@@ -572,14 +571,7 @@ static size_t url_at(const unsigned char *s, size_t n)
                                                 : 0;
     if (lit == 0 || lit >= n)
         return 0;
-    size_t i = lit;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (is_space(cp))
-            break;
-        i += l;
-    }
+    size_t i = skip_to(s, n, lit, true);
     return i > lit ? i : 0;
 }
 
