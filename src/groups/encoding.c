@@ -265,7 +265,7 @@ static mloda_status enc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
                 st = mloda_calc_set_output(calc, i, out, err);
         }
         if (st != MLODA_OK)
-            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
     }
     for (int64_t k = 0; k < n_cache; k++)
         mloda_free(cache[k].code);
