@@ -242,7 +242,9 @@ static mloda_status gather_values(const mloda_column *col, int64_t count, double
     for (int64_t i = 0; i < n && k < count; i++) {
         if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
-        double d = f != NULL ? f[i] : x != NULL ? (double)x[i] : (mloda_bitmap_get(b, i) ? 1.0 : 0.0);
+        double d = f != NULL   ? f[i]
+                   : x != NULL ? (double)x[i]
+                               : (mloda_bitmap_get(b, i) ? 1.0 : 0.0);
         if (d == d)
             v[k++] = d;
     }

@@ -535,7 +535,8 @@ static mloda_status impute_constant(const imp_state *s, const mloda_column *col,
             const uint8_t *x = mloda_column_bool_bits(col);
             uint8_t *o = buf;
             for (int64_t r = 0; r < n; r++) {
-                bool v = (valid == NULL || mloda_bitmap_get(valid, r)) ? mloda_bitmap_get(x, r) : s->cv_bool;
+                bool v = (valid == NULL || mloda_bitmap_get(valid, r)) ? mloda_bitmap_get(x, r)
+                                                                      : s->cv_bool;
                 mloda_bitmap_set(o, r, v);
             }
         }
