@@ -13,6 +13,17 @@ void mloda_io_slots_stop(io_column_slots *s)
     s->reading = false;
 }
 
+mloda_status mloda_io_slots_end_read(io_column_slots *s, const mloda_error *row_err,
+                                     mloda_error *err)
+{
+    if (row_err->code == MLODA_OK)
+        return MLODA_OK;
+    mloda_io_slots_stop(s);
+    if (err != NULL && err->code == MLODA_OK)
+        *err = *row_err;
+    return row_err->code;
+}
+
 void mloda_io_slots_reset(io_column_slots *s)
 {
     mloda_io_slots_stop(s);

@@ -37,6 +37,11 @@ mloda_status mloda_io_slots_select(io_column_slots *s, int64_t n_source,
 void mloda_io_slots_start(io_column_slots *s, const char *table, const char *origin);
 /** Drops the rows the readers hold. */
 void mloda_io_slots_stop(io_column_slots *s);
+/** Ends a read whose rows failed with row_err (first error of the read; MLODA_OK: none):
+ *  on a failure the readers stop and row_err goes to err (first error wins). Returns
+ *  row_err's code. */
+mloda_status mloda_io_slots_end_read(io_column_slots *s, const mloda_error *row_err,
+                                     mloda_error *err);
 /** The rows read as one column per slot (new references into out[0..n_slots)), readers
  *  stopped; with nothing read, empty columns of the wanted types. On failure every out[k]
  *  is NULL. */

@@ -224,13 +224,7 @@ mloda_status mloda_io_csv_table_read(io_csv_table *t, int64_t max_rows, bool dra
             break;
     }
     *out_rows = rows;
-    if (row_err.code != MLODA_OK) {
-        mloda_io_slots_stop(&t->slots);
-        if (err != NULL && err->code == MLODA_OK)
-            *err = row_err;
-        return row_err.code;
-    }
-    return MLODA_OK;
+    return mloda_io_slots_end_read(&t->slots, &row_err, err);
 }
 
 mloda_status mloda_io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err)

@@ -160,13 +160,7 @@ mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, i
             break;
     }
     *out_rows = rows;
-    if (row_err.code != MLODA_OK) {
-        mloda_io_slots_stop(&r->slots);
-        if (err != NULL && err->code == MLODA_OK)
-            *err = row_err;
-        return row_err.code;
-    }
-    return MLODA_OK;
+    return mloda_io_slots_end_read(&r->slots, &row_err, err);
 }
 
 mloda_status mloda_io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err)

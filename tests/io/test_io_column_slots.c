@@ -87,9 +87,44 @@ static void test_finish_and_batch(void)
     mloda_io_slots_reset(&s);
 }
 
+static void test_end_read(void)
+{
+    static const char *const source[] = {"x"};
+    const io_coltype types[] = {{MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND}};
+    static const struct {
+        mloda_status row, before; /* row_err's code; err's code before the call */
+        mloda_status ret, after;
+        bool reading;
+    } cases[] = {
+        {MLODA_OK, MLODA_OK, MLODA_OK, MLODA_OK, true},
+        {MLODA_ERR_PARSE, MLODA_OK, MLODA_ERR_PARSE, MLODA_ERR_PARSE, false},
+        {MLODA_ERR_PARSE, MLODA_ERR_IO, MLODA_ERR_PARSE, MLODA_ERR_IO, false}, /* first wins */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("case %zu", i);
+        io_column_slots s = {0};
+        mloda_error err = MLODA_ERROR_INIT, row_err = MLODA_ERROR_INIT;
+        int64_t missing = 0;
+        CHECK_OK(mloda_io_slots_select(&s, 1, source, 1, source, types, "columns", &missing,
+                                       &err),
+                 err);
+        mloda_io_slots_start(&s, "T", "the test");
+        CHECK_OK(mloda_io_colreader_text(&s.readers[0], "7", 1, &err), err);
+        if (cases[i].row != MLODA_OK)
+            (void)mloda_error_set(&row_err, cases[i].row, "x", "bad row");
+        if (cases[i].before != MLODA_OK)
+            (void)mloda_error_set(&err, cases[i].before, NULL, "earlier");
+        CHECK_EQ_INT(mloda_io_slots_end_read(&s, &row_err, &err), cases[i].ret);
+        CHECK_EQ_INT(err.code, cases[i].after);
+        CHECK(s.reading == cases[i].reading);
+        mloda_io_slots_reset(&s);
+    }
+}
+
 int main(void)
 {
     RUN(test_select);
     RUN(test_finish_and_batch);
+    RUN(test_end_read);
     return TEST_SUMMARY();
 }
