@@ -1,6 +1,6 @@
 /*
  * name.c: feature-name chain grammar (see name.h). Pure functions over borrowed strings;
- * nothing here allocates except mloda_name_distance's small stack rows.
+ * nothing here allocates.
  */
 #include "feature/name.h"
 
@@ -79,29 +79,4 @@ bool mloda_name_part(const char *source, size_t len, size_t k, const char **out_
         }
     }
     return false;
-}
-
-size_t mloda_name_distance(const char *a, const char *b, size_t cap)
-{
-    enum { MAXLEN = 64 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= MAXLEN || lb >= MAXLEN)
-        return cap;
-    size_t diff = la > lb ? la - lb : lb - la;
-    if (diff >= cap)
-        return cap;
-    size_t prev[MAXLEN + 1], cur[MAXLEN + 1];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            size_t m = sub < del ? sub : del;
-            cur[j] = m < ins ? m : ins;
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
-    }
-    return prev[lb] < cap ? prev[lb] : cap;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "mloda/base.h"
+#include "util/edit_distance.h"
 
 /** Checks the chain grammar of name at every level. Errors: MLODA_ERR_PARSE with subject =
  *  name, position = byte offset of the problem, and a message saying what is empty. */
@@ -29,8 +30,11 @@ size_t mloda_name_count_parts(const char *source, size_t len);
 bool mloda_name_part(const char *source, size_t len, size_t k, const char **out_start,
                      size_t *out_len);
 
-/** Levenshtein distance between a and b, capped at cap (returns cap when >= cap). Used for
- *  "did you mean" suggestions at prepare time. */
-size_t mloda_name_distance(const char *a, const char *b, size_t cap);
+/** Levenshtein distance between a and b, capped at cap (returns cap when >= cap): util's
+ *  mloda_edit_distance. Used for "did you mean" suggestions at prepare time. */
+static inline size_t mloda_name_distance(const char *a, const char *b, size_t cap)
+{
+    return mloda_edit_distance(a, b, cap);
+}
 
 #endif /* MLODA_FEATURE_NAME_H */

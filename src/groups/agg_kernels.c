@@ -13,11 +13,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
-
-static inline bool bit_at(const uint8_t *bits, int64_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
-}
+#include "util/bytes.h"
 
 /* ---------------------------------------------------------------- float64 */
 
@@ -43,7 +39,7 @@ static void f64_pass1(const double *restrict x, const uint8_t *restrict valid, i
     }
     for (; i < n; i++) {
         double v = x[i];
-        bool ok = (valid == NULL || bit_at(valid, i)) && v == v;
+        bool ok = (valid == NULL || mloda_bitmap_get(valid, i)) && v == v;
         sum[0] += ok ? v : 0.0;
         cnt[0] += ok;
         mn[0] = (ok && v < mn[0]) ? v : mn[0];
@@ -70,7 +66,7 @@ static double f64_m2(const double *restrict x, const uint8_t *restrict valid, in
     }
     for (; i < n; i++) {
         double d = x[i] - mean;
-        bool ok = (valid == NULL || bit_at(valid, i)) && x[i] == x[i];
+        bool ok = (valid == NULL || mloda_bitmap_get(valid, i)) && x[i] == x[i];
         acc[0] += ok ? d * d : 0.0;
     }
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
@@ -85,7 +81,7 @@ static void i64_pass1(const int64_t *restrict x, const uint8_t *restrict valid, 
     bool overflow = false;
     double dsum = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        if (valid != NULL && !bit_at(valid, i))
+        if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
         int64_t v = x[i];
         overflow |= __builtin_add_overflow(isum, v, &isum);
@@ -107,7 +103,7 @@ static double i64_m2(const int64_t *restrict x, const uint8_t *restrict valid, i
 {
     double acc = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        if (valid != NULL && !bit_at(valid, i))
+        if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
         double d = (double)x[i] - mean;
         acc += d * d;
@@ -122,10 +118,10 @@ static void bool_pass1(const uint8_t *restrict bits, const uint8_t *restrict val
 {
     int64_t cnt = 0, ones = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (valid != NULL && !bit_at(valid, i))
+        if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
         cnt++;
-        ones += bit_at(bits, i);
+        ones += mloda_bitmap_get(bits, i);
     }
     s->count = cnt;
     s->isum = ones;
@@ -138,9 +134,9 @@ static double bool_m2(const uint8_t *bits, const uint8_t *valid, int64_t n, doub
 {
     double acc = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        if (valid != NULL && !bit_at(valid, i))
+        if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
-        double d = (bit_at(bits, i) ? 1.0 : 0.0) - mean;
+        double d = (mloda_bitmap_get(bits, i) ? 1.0 : 0.0) - mean;
         acc += d * d;
     }
     return acc;
@@ -153,11 +149,7 @@ static int cmp_utf8(const mloda_column *col, int64_t a, int64_t b)
     int64_t la = 0, lb = 0;
     const char *sa = mloda_column_utf8_at(col, a, &la);
     const char *sb = mloda_column_utf8_at(col, b, &lb);
-    int64_t m = la < lb ? la : lb;
-    int c = m > 0 ? memcmp(sa, sb, (size_t)m) : 0; /* byte order = code point order */
-    if (c != 0)
-        return c;
-    return (la > lb) - (la < lb);
+    return mloda_bytes_cmp(sa, la, sb, lb);
 }
 
 static void utf8_pass1(const mloda_column *col, agg_stats *s)
@@ -248,9 +240,11 @@ static mloda_status gather_values(const mloda_column *col, int64_t count, double
     const int64_t *x = mloda_column_int64(col);
     const uint8_t *b = mloda_column_bool_bits(col);
     for (int64_t i = 0; i < n && k < count; i++) {
-        if (valid != NULL && !bit_at(valid, i))
+        if (valid != NULL && !mloda_bitmap_get(valid, i))
             continue;
-        double d = f != NULL ? f[i] : x != NULL ? (double)x[i] : (bit_at(b, i) ? 1.0 : 0.0);
+        double d = f != NULL   ? f[i]
+                   : x != NULL ? (double)x[i]
+                               : (mloda_bitmap_get(b, i) ? 1.0 : 0.0);
         if (d == d)
             v[k++] = d;
     }

@@ -396,8 +396,7 @@ static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
         if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+            mloda_error_default_subject(err, name);
             return st;
         }
     }

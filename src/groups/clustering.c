@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
@@ -113,14 +114,6 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 }
 
 /* ---------------------------------------------------------------- helpers */
-
-static void *alloc_n(int64_t n, size_t elem)
-{
-    size_t bytes = 0;
-    if (n < 0 || !mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
-        return NULL;
-    return mloda_malloc(bytes);
-}
 
 /* splitmix64: a small, well-mixed generator; the seed makes every run identical. */
 static uint64_t rng_next(uint64_t *state)
@@ -320,12 +313,12 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
 {
     int64_t n = m->n;
     km_work w = {0};
-    w.centers = alloc_n(k * m->p, sizeof *w.centers);
-    w.old = alloc_n(k * m->p, sizeof *w.old);
-    w.closest = alloc_n(n, sizeof *w.closest);
-    w.cum = alloc_n(n, sizeof *w.cum);
-    w.labels = alloc_n(n, sizeof *w.labels);
-    w.counts = alloc_n(k, sizeof *w.counts);
+    w.centers = mloda_malloc_n(k * m->p, sizeof *w.centers);
+    w.old = mloda_malloc_n(k * m->p, sizeof *w.old);
+    w.closest = mloda_malloc_n(n, sizeof *w.closest);
+    w.cum = mloda_malloc_n(n, sizeof *w.cum);
+    w.labels = mloda_malloc_n(n, sizeof *w.labels);
+    w.counts = mloda_malloc_n(k, sizeof *w.counts);
     mloda_status st = MLODA_OK;
     if (w.centers == NULL || w.old == NULL || w.closest == NULL || w.cum == NULL ||
         w.labels == NULL || w.counts == NULL) {
@@ -395,9 +388,9 @@ static double ward_dist(const double *cent, const int64_t *size, int64_t p, int6
 static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *err)
 {
     int64_t n = m->n, p = m->p;
-    double *cent = alloc_n(n * p, sizeof *cent);
-    int64_t *size = alloc_n(n, sizeof *size), *chain = alloc_n(n, sizeof *chain);
-    bool *active = alloc_n(n, sizeof *active);
+    double *cent = mloda_malloc_n(n * p, sizeof *cent);
+    int64_t *size = mloda_malloc_n(n, sizeof *size), *chain = mloda_malloc_n(n, sizeof *chain);
+    bool *active = mloda_malloc_n(n, sizeof *active);
     mloda_status st = MLODA_OK;
     if (cent == NULL || size == NULL || chain == NULL || active == NULL) {
         st = MLODA_NOMEM(err, "Ward linkage work space");
@@ -478,9 +471,9 @@ static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mlod
 {
     enum { MIN_SAMPLES = 5 };
     int64_t n = m->n;
-    bool *core = alloc_n(n, sizeof *core);
-    int64_t *stack = alloc_n(n * 1 + 1, sizeof *stack);
-    bool *queued = alloc_n(n, sizeof *queued);
+    bool *core = mloda_malloc_n(n, sizeof *core);
+    int64_t *stack = mloda_malloc_n(n * 1 + 1, sizeof *stack);
+    bool *queued = mloda_malloc_n(n, sizeof *queued);
     if (core == NULL || stack == NULL || queued == NULL) {
         mloda_free(core);
         mloda_free(stack);
@@ -539,8 +532,8 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
     int64_t n = m->n, width = 0;
     for (int64_t t = 0; t < n_lab; t++)
         width += c[t];
-    double *sum = alloc_n(width, sizeof *sum);
-    int64_t *cnt = alloc_n(width, sizeof *cnt), *base = alloc_n(n_lab, sizeof *base);
+    double *sum = mloda_malloc_n(width, sizeof *sum);
+    int64_t *cnt = mloda_malloc_n(width, sizeof *cnt), *base = mloda_malloc_n(n_lab, sizeof *base);
     if (sum == NULL || cnt == NULL || base == NULL) {
         mloda_free(sum);
         mloda_free(cnt);
@@ -602,10 +595,11 @@ static mloda_status auto_k(const la_matrix *m, algo a, int64_t *out_k, mloda_err
     if (hi < 2)
         return MLODA_OK;
     int64_t n_lab = hi - 1;
-    int64_t *labels = alloc_n(n_lab * n, sizeof *labels), *c = alloc_n(n_lab, sizeof *c);
-    int64_t *map = alloc_n(n, sizeof *map), *ks = alloc_n(n_lab, sizeof *ks);
-    double *score = alloc_n(n_lab, sizeof *score);
-    merge *merges = a == A_KMEANS ? NULL : alloc_n(n, sizeof *merges);
+    int64_t *labels = mloda_malloc_n(n_lab * n, sizeof *labels);
+    int64_t *c = mloda_malloc_n(n_lab, sizeof *c);
+    int64_t *map = mloda_malloc_n(n, sizeof *map), *ks = mloda_malloc_n(n_lab, sizeof *ks);
+    double *score = mloda_malloc_n(n_lab, sizeof *score);
+    merge *merges = a == A_KMEANS ? NULL : mloda_malloc_n(n, sizeof *merges);
     mloda_status st = MLODA_OK;
     if (labels == NULL || c == NULL || map == NULL || ks == NULL || score == NULL ||
         (a != A_KMEANS && merges == NULL)) {
@@ -650,8 +644,8 @@ static mloda_status labels_for_k(const la_matrix *m, algo a, int64_t k, int64_t 
 {
     if (a == A_KMEANS)
         return kmeans(m, k, labels, err);
-    merge *merges = alloc_n(m->n, sizeof *merges);
-    int64_t *parent = alloc_n(m->n, sizeof *parent);
+    merge *merges = mloda_malloc_n(m->n, sizeof *merges);
+    int64_t *parent = mloda_malloc_n(m->n, sizeof *parent);
     mloda_status st = merges == NULL || parent == NULL ? MLODA_NOMEM(err, "Ward linkage")
                                                        : ward_tree(m, merges, err);
     if (st == MLODA_OK)
@@ -672,11 +666,11 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         MLODA_TRY(mloda_column_from_int64(n, labels, NULL, &col, err));
         return mloda_calc_set_output(calc, i, col, err);
     }
-    double *buf = alloc_n(n, sizeof *buf);
+    double *buf = mloda_malloc_n(n, sizeof *buf);
     int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c;
-    double *cent = alloc_n(width * m->p, sizeof *cent);
-    int64_t *count = alloc_n(width, sizeof *count);
-    double *dist = alloc_n(n * width, sizeof *dist);
+    double *cent = mloda_malloc_n(width * m->p, sizeof *cent);
+    int64_t *count = mloda_malloc_n(width, sizeof *count);
+    double *dist = mloda_malloc_n(n * width, sizeof *dist);
     mloda_status st = MLODA_OK;
     if (buf == NULL || cent == NULL || count == NULL || dist == NULL) {
         st = MLODA_NOMEM(err, "cluster probabilities");
@@ -733,8 +727,8 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     MLODA_TRY(mloda_la_gather(calc, i, &m, err));
     mloda_la_impute_standardise(&m);
     int64_t n = m.n, k = s->k;
-    int64_t *labels = alloc_n(n, sizeof *labels);
-    int64_t *map = alloc_n(n + 1, sizeof *map);
+    int64_t *labels = mloda_malloc_n(n, sizeof *labels);
+    int64_t *map = mloda_malloc_n(n + 1, sizeof *map);
     mloda_status st = MLODA_OK;
     int64_t c = 0;
     if (labels == NULL || map == NULL) {
@@ -773,16 +767,7 @@ done:
 static mloda_status clu_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = run_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s",
-                               mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, run_feature, err);
 }
 
 const mloda_feature_group mloda_group_clustering = {

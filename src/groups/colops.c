@@ -6,11 +6,6 @@
 
 #include "util/util.h"
 
-static inline bool bit_at(const uint8_t *bits, int64_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
-}
-
 bool mloda_column_has_missing(const mloda_column *col)
 {
     if (mloda_column_n_nulls(col) > 0)
@@ -52,11 +47,11 @@ mloda_status mloda_column_as_f64(const mloda_column *col, const double **values,
     } else {
         const uint8_t *b = mloda_column_bool_bits(col);
         for (int64_t i = 0; i < n; i++)
-            v[i] = bit_at(b, i) ? 1.0 : 0.0;
+            v[i] = mloda_bitmap_get(b, i) ? 1.0 : 0.0;
     }
     if (valid != NULL) {
         for (int64_t i = 0; i < n; i++)
-            v[i] = bit_at(valid, i) ? v[i] : NAN;
+            v[i] = mloda_bitmap_get(valid, i) ? v[i] : NAN;
     }
     *values = v;
     *owned = v;
@@ -94,8 +89,20 @@ mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values,
         }
         for (int64_t i = 0; i < n; i++) {
             if (values[i] != values[i])
-                bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+                mloda_bitmap_set(bits, i, false);
         }
     }
     return mloda_column_builder_finish(b, out, err);
+}
+
+mloda_status mloda_each_feature(mloda_calc *calc, mloda_feature_work work, mloda_error *err)
+{
+    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+        const mloda_status st = work(calc, i, err);
+        if (st != MLODA_OK) {
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            return st;
+        }
+    }
+    return MLODA_OK;
 }

@@ -1,7 +1,8 @@
 /*
- * colops.h: small column operations shared by the row-wise families (imputation,
- * scaling, encoding): reading a numeric column as doubles with NaN for missing values,
- * and float64 outputs whose NaN results become nulls. (Gathering rows: mloda_column_take.)
+ * colops.h: small column operations shared by the families: reading a numeric column as
+ * doubles with NaN for missing values, float64 outputs whose NaN results become nulls,
+ * and the calculate loop of families whose features are computed one by one. (Gathering
+ * rows: mloda_column_take.)
  */
 #ifndef MLODA_GROUPS_COLOPS_H
 #define MLODA_GROUPS_COLOPS_H
@@ -26,5 +27,13 @@ mloda_status mloda_f64_out_start(int64_t n, mloda_column_builder **b, double **v
 /** Finishes b (consumed) whose buffer is values[0..n): NaN rows become nulls. */
 mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
                             mloda_column **out, mloda_error *err);
+
+/** A family's work on feature i of calc: computes it and sets its output. */
+typedef mloda_status (*mloda_feature_work)(mloda_calc *calc, int64_t i, mloda_error *err);
+
+/** The calculate callback's body for features computed one by one: work on each feature
+ *  of calc in order. The first failure stops; an error without a subject then names its
+ *  feature (mloda_error_default_subject). */
+mloda_status mloda_each_feature(mloda_calc *calc, mloda_feature_work work, mloda_error *err);
 
 #endif /* MLODA_GROUPS_COLOPS_H */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
@@ -149,16 +150,7 @@ done:
 static mloda_status dr_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = run_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s",
-                               mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, run_feature, err);
 }
 
 const mloda_feature_group mloda_group_dim_reduction = {

@@ -136,7 +136,7 @@ static mloda_status clear_missing(mloda_column_builder *b, const cats *c, int64_
     MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
     for (int64_t r = 0; r < n; r++) {
         if (c->code[r] < 0)
-            bits[r >> 3] &= (uint8_t)~(1u << (r & 7));
+            mloda_bitmap_set(bits, r, false);
     }
     return MLODA_OK;
 }
@@ -261,7 +261,7 @@ static mloda_status enc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
                 st = mloda_calc_set_output(calc, i, out, err);
         }
         if (st != MLODA_OK)
-            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, i)));
     }
     for (int64_t k = 0; k < n_cache; k++)
         mloda_free(cache[k].code);

@@ -13,7 +13,7 @@ static mloda_status finish_fixed(mloda_column_builder *b, int64_t n, bool is_nul
             mloda_column_builder_free(b);
             return st;
         }
-        memset(bits, 0, (size_t)((n + 7) / 8));
+        memset(bits, 0, (size_t)mloda_bitmap_n_bytes(n));
     }
     return mloda_column_builder_finish(b, out, err);
 }
@@ -67,7 +67,7 @@ mloda_status mloda_fill_bool(int64_t n, bool v, bool is_null, mloda_column **out
     if (st != MLODA_OK)
         return st;
     if (v)
-        memset(values, 0xff, (size_t)((n + 7) / 8));
+        memset(values, 0xff, (size_t)mloda_bitmap_n_bytes(n));
     return finish_fixed(b, n, is_null, out, err);
 }
 

@@ -32,11 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
 #include "groups/ols.h"
 #include "groups/time_units.h"
+#include "util/calendar.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 enum { ALGO_LINEAR = 0, ALGO_N = 7 };
@@ -143,36 +146,6 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 
 /* ---------------------------------------------------------------- calendar */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Howard Hinnant's days <-> civil date algorithms (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* sin/cos of 2*pi*k/period for the small periods, computed as numpy does:
  * ((2 * pi) * k) / period. */
 typedef struct trig_tables {
@@ -216,15 +189,11 @@ typedef struct fc_clock {
 static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 {
     int64_t y = 0, m = 0, d = 0;
-    civil_from_days(day, &y, &m, &d);
-    int64_t dow = floor_div(day + 3, 7);
-    dow = day + 3 - dow * 7; /* Monday 0; 1970-01-01 was a Thursday */
+    mloda_civil_from_days(day, &y, &m, &d);
+    int64_t dow = mloda_weekday(day); /* Monday 0 */
     int64_t quarter = (m - 1) / 3 + 1;
-    int64_t doy = day - days_from_civil(y, 1, 1) + 1;
-    /* ISO week: the week of the Thursday of this Monday-based week */
-    int64_t thu = day - dow + 3, ty = 0, tm = 0, td = 0;
-    civil_from_days(thu, &ty, &tm, &td);
-    int64_t week = (thu - days_from_civil(ty, 1, 1)) / 7 + 1;
+    int64_t doy = day - mloda_days_from_civil(y, 1, 1) + 1;
+    int64_t week = mloda_iso_week(day);
     dc->valid = true;
     dc->day = day;
     dc->f[1] = (double)dow;
@@ -246,7 +215,7 @@ static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 /* The 17 time features of time t in mloda's column order. */
 static void time_features(const fc_clock *ck, day_cache *dc, int64_t t, double *x)
 {
-    int64_t day = floor_div(t, ck->per_day);
+    int64_t day = mloda_floor_div(t, ck->per_day);
     int64_t hour = (t - day * ck->per_day) / ck->per_hour;
     if (!dc->valid || dc->day != day)
         fill_day(dc, &ck->trig, day);
@@ -435,18 +404,6 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
 
 /* ---------------------------------------------------------------- calculate */
 
-typedef struct fc_pair {
-    int64_t t, row;
-} fc_pair;
-
-static int cmp_pair(const void *a, const void *b)
-{
-    const fc_pair *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row); /* ties keep row order: a stable sort */
-}
-
 /* Row r of a numeric column as a double; NaN for null. */
 static double value_at(const mloda_column *c, const double *f, const int64_t *iv, int64_t r)
 {
@@ -459,37 +416,17 @@ static double value_at(const mloda_column *c, const double *f, const int64_t *iv
 static mloda_status column_of(const double *v, int64_t n, mloda_column **out, mloda_error *err)
 {
     mloda_column_builder *b = NULL;
-    void *buf = NULL;
+    double *dst = NULL;
     *out = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &buf, err);
-    uint8_t *bits = NULL;
-    bool any_null = false;
-    if (st == MLODA_OK) {
-        double *dst = buf;
-        for (int64_t i = 0; i < n; i++) {
-            dst[i] = v[i];
-            any_null |= isnan(v[i]);
-        }
-    }
-    if (st == MLODA_OK && any_null)
-        st = mloda_column_builder_validity(b, &bits, err);
-    if (st == MLODA_OK && any_null) {
-        for (int64_t i = 0; i < n; i++) {
-            if (isnan(v[i]))
-                bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
-        }
-    }
-    if (st != MLODA_OK) {
-        mloda_column_builder_free(b);
-        return st;
-    }
-    return mloda_column_builder_finish(b, out, err);
+    MLODA_TRY(mloda_f64_out_start(n, &b, &dst, err));
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = v[i];
+    return mloda_f64_out_finish(b, dst, n, out, err);
 }
 
 /* Scratch of one calculate call. */
 typedef struct fc_scratch {
-    fc_pair *pairs;
+    mloda_i64_pair *pairs; /* (time, row) */
     int64_t *times;
     double *vals, *out, *lo, *hi;
     double x[BLK * MAX_P], y[BLK];
@@ -522,11 +459,16 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     for (int64_t r = 1; r < n && sorted; r++)
         sorted = t[r - 1] <= t[r];
     for (int64_t r = 0; r < n; r++)
-        sc->pairs[r] = (fc_pair){t[r], r};
-    if (!sorted)
-        qsort(sc->pairs, (size_t)n, sizeof *sc->pairs, cmp_pair);
+        sc->pairs[r] = (mloda_i64_pair){t[r], r};
+    if (!sorted) { /* stable: ties in time keep row order */
+        mloda_i64_pair *tmp = mloda_malloc((size_t)n * sizeof *tmp);
+        if (tmp == NULL)
+            return MLODA_NOMEM(err, "forecast scratch");
+        mloda_sort_i64_pairs(sc->pairs, tmp, n);
+        mloda_free(tmp);
+    }
     for (int64_t k = 0; k < n; k++) {
-        sc->times[k] = sc->pairs[k].t;
+        sc->times[k] = sc->pairs[k].key;
         sc->vals[k] = value_at(vc, fv, iv, sc->pairs[k].row);
     }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "util/util.h"
@@ -199,47 +200,26 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, mloda_column 
         v.x[k] = mloda_column_int64(v.cols[k]);
     }
     mloda_column_builder *b = NULL;
-    void *values = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
-    double *d = values;
-    bool any_null = false;
-    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+    double *d = NULL;
+    MLODA_TRY(mloda_f64_out_start(n, &b, &d, err));
+    for (int64_t r = 0; r < n; r++) {
         double c[4];
         d[r] = coords_at(&v, r, c) ? distance(t, c[0], c[1], c[2], c[3]) : NAN;
-        any_null = any_null || d[r] != d[r];
     }
-    if (st == MLODA_OK && any_null) {
-        uint8_t *bits = NULL;
-        st = mloda_column_builder_validity(b, &bits, err);
-        for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
-            if (d[r] != d[r])
-                bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
-        }
-    }
-    if (st != MLODA_OK) {
-        mloda_column_builder_free(b);
-        return st;
-    }
-    return mloda_column_builder_finish(b, out, err);
+    return mloda_f64_out_finish(b, d, n, out, err); /* NaN (a missing coordinate) -> null */
+}
+
+static mloda_status geo_feature(mloda_calc *calc, int64_t i, mloda_error *err)
+{
+    mloda_column *out = NULL;
+    MLODA_TRY(one_feature(calc, i, &out, err));
+    return mloda_calc_set_output(calc, i, out, err);
 }
 
 static mloda_status geo_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
-        mloda_column *out = NULL;
-        mloda_status st = one_feature(calc, i, &out, err);
-        if (st == MLODA_OK)
-            st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s", name);
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, geo_feature, err);
 }
 
 const mloda_feature_group mloda_group_geo_distance = {

@@ -153,9 +153,11 @@ double mloda_la_row_dist2(const la_matrix *m, int64_t r, int64_t s)
     return d;
 }
 
-/* Rotates columns a and b (n values each) so that they become orthogonal. Returns false
- * when they already are, to machine precision. */
-static bool orthogonalise(double *a, double *b, int64_t n)
+/* Rotates columns a and b (n values each) so that they become orthogonal, and the columns
+ * va and vb (n_v values each) by the same rotation. Returns false when a and b already are
+ * orthogonal, to machine precision. */
+static bool rotate_pair(double *restrict a, double *restrict b, int64_t n, double *restrict va,
+                        double *restrict vb, int64_t n_v)
 {
     double alpha = 0.0, beta = 0.0, gamma = 0.0;
     for (int64_t r = 0; r < n; r++) {
@@ -173,17 +175,23 @@ static bool orthogonalise(double *a, double *b, int64_t n)
         a[r] = c * x - s * y;
         b[r] = s * x + c * y;
     }
+    for (int64_t r = 0; r < n_v; r++) {
+        double x = va[r], y = vb[r];
+        va[r] = c * x - s * y;
+        vb[r] = s * x + c * y;
+    }
     return true;
 }
 
-void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
+void mloda_la_jacobi(double *x, int64_t n, int64_t p, double *v, int64_t n_v, int max_sweeps,
+                     double *sv)
 {
-    int64_t n = m->n, p = m->p;
-    for (int sweep = 0; sweep < 60; sweep++) {
+    for (int sweep = 0; sweep < max_sweeps; sweep++) {
         bool rotated = false;
         for (int64_t i = 0; i < p; i++) {
             for (int64_t j = i + 1; j < p; j++)
-                rotated |= orthogonalise(m->x + i * n, m->x + j * n, n);
+                rotated |= rotate_pair(x + i * n, x + j * n, n, v != NULL ? v + i * n_v : NULL,
+                                       v != NULL ? v + j * n_v : NULL, v != NULL ? n_v : 0);
         }
         if (!rotated)
             break;
@@ -191,9 +199,15 @@ void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
     for (int64_t k = 0; k < p; k++) {
         double s = 0.0;
         for (int64_t r = 0; r < n; r++)
-            s += m->x[k * n + r] * m->x[k * n + r];
+            s += x[k * n + r] * x[k * n + r];
         sv[k] = sqrt(s);
     }
+}
+
+void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
+{
+    const int64_t p = m->p;
+    mloda_la_jacobi(m->x, m->n, p, NULL, 0, 60, sv);
     /* stable insertion sort, decreasing singular value */
     for (int64_t k = 0; k < p; k++) {
         int64_t j = k;

@@ -52,6 +52,17 @@ double mloda_la_scale_of(double mean, double var, int64_t n);
 void mloda_la_impute_standardise(la_matrix *m);
 
 /**
+ * One-sided Jacobi (Hestenes) rotations in place: plane rotations of pairs of the p
+ * columns of x (column-major, n values each) until every pair is orthogonal to machine
+ * precision, at most max_sweeps sweeps over all pairs. v (p columns of n_v values, or
+ * NULL) gets the same rotations: starting from the identity it becomes V, with
+ * x_before * V = x_after. sv[k] is the norm of column k afterwards (its singular value).
+ * Shared by PCA (mloda_la_svd_jacobi) and least squares (groups/ols).
+ */
+void mloda_la_jacobi(double *x, int64_t n, int64_t p, double *v, int64_t n_v, int max_sweeps,
+                     double *sv);
+
+/**
  * One-sided Jacobi (Hestenes) SVD of m in place: plane rotations of column pairs until
  * every pair is orthogonal to machine precision. Afterwards column k of m is u_k * s_k of
  * the thin SVD of the original m (for a centred m: the principal-component scores),

@@ -483,11 +483,6 @@ static mloda_status fill_sources(const mloda_column *col, bool forward, const ro
     return MLODA_OK;
 }
 
-static inline bool bit_at(const uint8_t *bits, int64_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
-}
-
 /* constant: missing rows get s's constant_value; no nulls remain. */
 static mloda_status impute_constant(const imp_state *s, const mloda_column *col, int64_t n,
                                     mloda_column **out, mloda_error *err)
@@ -518,7 +513,7 @@ static mloda_status impute_constant(const imp_state *s, const mloda_column *col,
                                                  "the filled text column exceeds 2 GiB")
                                : mloda_column_builder_reserve(b, n, bytes, err);
         for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
-            if (valid != NULL && !bit_at(valid, r))
+            if (valid != NULL && !mloda_bitmap_get(valid, r))
                 st = mloda_column_builder_append_utf8(b, s->cv_str, s->cv_len, err);
             else
                 st = mloda_column_builder_append_utf8(b, data + off[r],
@@ -531,13 +526,14 @@ static mloda_status impute_constant(const imp_state *s, const mloda_column *col,
             const int64_t *restrict x = mloda_column_int64(col);
             int64_t *restrict o = buf, c = s->cv_int;
             for (int64_t r = 0; r < n; r++)
-                o[r] = (valid == NULL || bit_at(valid, r)) ? x[r] : c;
+                o[r] = (valid == NULL || mloda_bitmap_get(valid, r)) ? x[r] : c;
         } else if (st == MLODA_OK) { /* bool, rows start zeroed */
             const uint8_t *x = mloda_column_bool_bits(col);
             uint8_t *o = buf;
             for (int64_t r = 0; r < n; r++) {
-                bool v = (valid == NULL || bit_at(valid, r)) ? bit_at(x, r) : s->cv_bool;
-                o[r >> 3] |= (uint8_t)((unsigned)v << (r & 7));
+                bool v = (valid == NULL || mloda_bitmap_get(valid, r)) ? mloda_bitmap_get(x, r)
+                                                                      : s->cv_bool;
+                mloda_bitmap_set(o, r, v);
             }
         }
     }
@@ -629,14 +625,7 @@ static mloda_status impute_feature(mloda_calc *calc, int64_t i, mloda_error *err
 static mloda_status imp_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = impute_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, impute_feature, err);
 }
 
 const mloda_feature_group mloda_group_missing_values = {

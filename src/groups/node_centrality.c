@@ -32,6 +32,7 @@
 
 #include "groups/family.h"
 #include "groups/groups.h"
+#include "util/bytes.h"
 #include "util/util.h"
 
 typedef enum cent_type {
@@ -156,11 +157,7 @@ static int cmp_value(const nkey *a, const nkey *b, bool text)
 {
     if (!text)
         return (a->iv > b->iv) - (a->iv < b->iv);
-    int64_t m = a->len < b->len ? a->len : b->len;
-    int c = m > 0 ? memcmp(a->s, b->s, (size_t)m) : 0;
-    if (c != 0)
-        return c;
-    return (a->len > b->len) - (a->len < b->len);
+    return mloda_bytes_cmp(a->s, a->len, b->s, b->len);
 }
 
 static int cmp_int_key(const void *x, const void *y)
@@ -223,14 +220,6 @@ static void graph_reset(graph *g)
 }
 
 /* n elements of size elem (at least one, so that 0 rows still allocate). */
-static void *alloc_n(int64_t n, size_t elem)
-{
-    size_t bytes = 0;
-    if (n < 0 || !mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
-        return NULL;
-    return mloda_malloc(bytes);
-}
-
 static uint64_t key_hash(const nkey *k, bool text)
 {
     uint64_t h = 0;
@@ -262,7 +251,7 @@ static bool node_table_grow(node_table *t, bool text)
 {
     if (t->n == t->cap) {
         int64_t cap = t->cap * 2;
-        nkey *nodes = alloc_n(cap, sizeof *nodes);
+        nkey *nodes = mloda_malloc_n(cap, sizeof *nodes);
         if (nodes == NULL)
             return false;
         memcpy(nodes, t->nodes, (size_t)t->n * sizeof *nodes);
@@ -272,7 +261,7 @@ static bool node_table_grow(node_table *t, bool text)
     }
     if (2 * (t->n + 1) > t->mask + 1) { /* load at most one half */
         int64_t slots = 2 * (t->mask + 1);
-        int64_t *slot = alloc_n(slots, sizeof *slot);
+        int64_t *slot = mloda_malloc_n(slots, sizeof *slot);
         if (slot == NULL)
             return false;
         memset(slot, 0, (size_t)slots * sizeof *slot);
@@ -321,9 +310,9 @@ static mloda_status assign_nodes(graph *g, const mloda_column *src, const mloda_
 {
     enum { FIRST_SLOTS = 1024 };
     node_table t = {NULL, FIRST_SLOTS - 1, NULL, 0, FIRST_SLOTS / 2};
-    t.slot = alloc_n(FIRST_SLOTS, sizeof *t.slot);
-    t.nodes = alloc_n(t.cap, sizeof *t.nodes);
-    g->ep = alloc_n(2 * rows, sizeof *g->ep);
+    t.slot = mloda_malloc_n(FIRST_SLOTS, sizeof *t.slot);
+    t.nodes = mloda_malloc_n(t.cap, sizeof *t.nodes);
+    g->ep = mloda_malloc_n(2 * rows, sizeof *g->ep);
     mloda_status st = MLODA_OK;
     if (t.slot == NULL || t.nodes == NULL || g->ep == NULL)
         st = MLODA_NOMEM(err, "graph nodes");
@@ -396,8 +385,8 @@ static mloda_status weight_at(const mloda_column *wc, int64_t r, const char *nam
 static mloda_status build_edges(graph *g, const mloda_column *wc, int64_t rows, const char *name,
                                 mloda_error *err)
 {
-    entry *e = alloc_n(2 * rows, sizeof *e), *tmp = alloc_n(2 * rows, sizeof *tmp);
-    int64_t *count = alloc_n(g->n + 1, sizeof *count);
+    entry *e = mloda_malloc_n(2 * rows, sizeof *e), *tmp = mloda_malloc_n(2 * rows, sizeof *tmp);
+    int64_t *count = mloda_malloc_n(g->n + 1, sizeof *count);
     if (e == NULL || tmp == NULL || count == NULL) {
         mloda_free(e);
         mloda_free(tmp);
@@ -434,12 +423,12 @@ static mloda_status build_edges(graph *g, const mloda_column *wc, int64_t rows, 
             e[m++] = e[k];
     }
     int64_t n = g->n;
-    g->off = alloc_n(n + 1, sizeof *g->off);
-    g->ioff = alloc_n(n + 1, sizeof *g->ioff);
-    g->adj = alloc_n(m, sizeof *g->adj);
-    g->iadj = alloc_n(m, sizeof *g->iadj);
-    g->w = alloc_n(m, sizeof *g->w);
-    g->iw = alloc_n(m, sizeof *g->iw);
+    g->off = mloda_malloc_n(n + 1, sizeof *g->off);
+    g->ioff = mloda_malloc_n(n + 1, sizeof *g->ioff);
+    g->adj = mloda_malloc_n(m, sizeof *g->adj);
+    g->iadj = mloda_malloc_n(m, sizeof *g->iadj);
+    g->w = mloda_malloc_n(m, sizeof *g->w);
+    g->iw = mloda_malloc_n(m, sizeof *g->iw);
     if (g->off == NULL || g->ioff == NULL || g->adj == NULL || g->iadj == NULL ||
         g->w == NULL || g->iw == NULL) {
         mloda_free(e);
@@ -458,7 +447,7 @@ static mloda_status build_edges(graph *g, const mloda_column *wc, int64_t rows, 
         g->ioff[u + 1] += g->ioff[u];
     }
     /* transpose by counting sort: stable, so in-lists are sorted by source */
-    int64_t *fill = alloc_n(n, sizeof *fill);
+    int64_t *fill = mloda_malloc_n(n, sizeof *fill);
     if (fill == NULL) {
         mloda_free(e);
         return MLODA_NOMEM(err, "graph edges");
@@ -531,15 +520,15 @@ static mloda_status sp_init(sp_work *w, const graph *g, mloda_error *err)
 {
     int64_t n = g->n, m = g->off[n];
     memset(w, 0, sizeof *w);
-    w->dist = alloc_n(n, sizeof *w->dist);
-    w->sigma = alloc_n(n, sizeof *w->sigma);
-    w->delta = alloc_n(n, sizeof *w->delta);
-    w->order = alloc_n(n, sizeof *w->order);
-    w->pred_off = alloc_n(n + 1, sizeof *w->pred_off);
-    w->preds = alloc_n(m, sizeof *w->preds);
-    w->npred = alloc_n(n, sizeof *w->npred);
-    w->done = alloc_n(n, sizeof *w->done);
-    w->heap = alloc_n(m + 1, sizeof *w->heap);
+    w->dist = mloda_malloc_n(n, sizeof *w->dist);
+    w->sigma = mloda_malloc_n(n, sizeof *w->sigma);
+    w->delta = mloda_malloc_n(n, sizeof *w->delta);
+    w->order = mloda_malloc_n(n, sizeof *w->order);
+    w->pred_off = mloda_malloc_n(n + 1, sizeof *w->pred_off);
+    w->preds = mloda_malloc_n(m, sizeof *w->preds);
+    w->npred = mloda_malloc_n(n, sizeof *w->npred);
+    w->done = mloda_malloc_n(n, sizeof *w->done);
+    w->heap = mloda_malloc_n(m + 1, sizeof *w->heap);
     if (w->dist == NULL || w->sigma == NULL || w->delta == NULL || w->order == NULL ||
         w->pred_off == NULL || w->preds == NULL || w->npred == NULL || w->done == NULL ||
         w->heap == NULL) {
@@ -882,7 +871,7 @@ static mloda_status scores(const graph *g, const cent_state *s, double *out, con
     }
     case C_EIGENVECTOR:
     case C_PAGERANK: {
-        double *tmp = alloc_n(n, sizeof *tmp), *outw = alloc_n(n, sizeof *outw);
+        double *tmp = mloda_malloc_n(n, sizeof *tmp), *outw = mloda_malloc_n(n, sizeof *outw);
         if (tmp == NULL || outw == NULL)
             st = MLODA_NOMEM(err, "centrality work space");
         else if (s->type == C_EIGENVECTOR)
@@ -948,7 +937,7 @@ static mloda_status map_rows(const graph *g, const mloda_column *node, const dou
         st = mloda_column_builder_validity(b, &bits, err);
         for (int64_t r = 0; st == MLODA_OK && r < rows; r++) {
             if (row_node(g, node, r, rows) < 0)
-                bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+                mloda_bitmap_set(bits, r, false);
         }
     }
     if (st != MLODA_OK) {
@@ -975,7 +964,7 @@ static mloda_status cent_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         if (g.off == NULL || g.cols[0] != src || g.cols[1] != dst || g.cols[2] != wc ||
             g.directed != s->directed)
             st = graph_build(&g, src, dst, wc, s->directed, rows, name, err);
-        double *sc = st == MLODA_OK ? alloc_n(g.n, sizeof *sc) : NULL;
+        double *sc = st == MLODA_OK ? mloda_malloc_n(g.n, sizeof *sc) : NULL;
         if (st == MLODA_OK && sc == NULL)
             st = MLODA_NOMEM(err, "centrality scores");
         if (st == MLODA_OK)
@@ -986,8 +975,8 @@ static mloda_status cent_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         mloda_free(sc);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
-            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, name);
     }
     graph_reset(&g);
     return st;

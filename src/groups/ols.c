@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "groups/linalg.h"
 #include "util/util.h"
 
 enum { BLOCK = 128 }; /* new rows folded in per QR pass */
@@ -122,34 +123,6 @@ void mloda_ols_add_rows(ols_acc *a, const double *x, const double *y, int64_t b)
     a->n_rows += b;
 }
 
-/* Rotates columns i and j of a (and of v) until they are orthogonal; false when they
- * already are to machine precision. Columns have n values. */
-static bool rotate_pair(double *restrict ai, double *restrict aj, double *restrict vi,
-                        double *restrict vj, int64_t n)
-{
-    double alpha = 0.0, beta = 0.0, gamma = 0.0;
-    for (int64_t r = 0; r < n; r++) {
-        alpha += ai[r] * ai[r];
-        beta += aj[r] * aj[r];
-        gamma += ai[r] * aj[r];
-    }
-    if (gamma == 0.0 || fabs(gamma) <= DBL_EPSILON * sqrt(alpha) * sqrt(beta))
-        return false;
-    double zeta = (beta - alpha) / (2.0 * gamma);
-    double t = (zeta >= 0.0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(1.0 + zeta * zeta));
-    double c = 1.0 / sqrt(1.0 + t * t), sn = c * t;
-    for (int64_t r = 0; r < n; r++) {
-        double x = ai[r], y = aj[r];
-        ai[r] = c * x - sn * y;
-        aj[r] = sn * x + c * y;
-        x = vi[r];
-        y = vj[r];
-        vi[r] = c * x - sn * y;
-        vj[r] = sn * x + c * y;
-    }
-    return true;
-}
-
 mloda_status mloda_ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_error *err)
 {
     const int64_t p = a->p, q = a->q;
@@ -167,23 +140,10 @@ mloda_status mloda_ols_solve(ols_acc *a, double *coef, int64_t *rank, mloda_erro
         }
         z[j] = j < a->r0 ? a->w[j * q + p] : 0.0;
     }
-    for (int sweep = 0; sweep < 80; sweep++) {
-        bool rotated = false;
-        for (int64_t i = 0; i < p; i++) {
-            for (int64_t j = i + 1; j < p; j++)
-                rotated |= rotate_pair(m + i * p, m + j * p, v + i * p, v + j * p, p);
-        }
-        if (!rotated)
-            break;
-    }
+    mloda_la_jacobi(m, p, p, v, p, 80, a->s);
     double smax = 0.0;
-    for (int64_t k = 0; k < p; k++) {
-        double s2 = 0.0;
-        for (int64_t r = 0; r < p; r++)
-            s2 += m[k * p + r] * m[k * p + r];
-        a->s[k] = sqrt(s2);
+    for (int64_t k = 0; k < p; k++)
         smax = a->s[k] > smax ? a->s[k] : smax;
-    }
     double dim = (double)(a->n_rows > p ? a->n_rows : p);
     double tol = smax * DBL_EPSILON * dim;
     memset(coef, 0, (size_t)p * sizeof *coef);

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 #define MISSING_HASH 0x2545F4914F6CDD1Du
@@ -24,11 +26,6 @@ static inline uint64_t mix64(uint64_t x)
     x *= 0x94d049bb133111ebu;
     x ^= x >> 31;
     return x;
-}
-
-static inline bool bit_at(const uint8_t *bits, int64_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
 }
 
 static uint64_t hash_bytes(const char *s, int64_t len)
@@ -75,11 +72,7 @@ int mloda_row_value_cmp(const mloda_column *col, int64_t a, int64_t b)
         int64_t la = 0, lb = 0;
         const char *sa = mloda_column_utf8_at(col, a, &la);
         const char *sb = mloda_column_utf8_at(col, b, &lb);
-        int64_t m = la < lb ? la : lb;
-        int c = m > 0 ? memcmp(sa, sb, (size_t)m) : 0; /* byte order = code point order */
-        if (c != 0)
-            return c;
-        return (la > lb) - (la < lb);
+        return mloda_bytes_cmp(sa, la, sb, lb); /* byte order = code point order */
     }
     default:
         return 0;
@@ -110,7 +103,7 @@ static void key_col_init(key_col *k, const mloda_column *c)
 
 static inline bool key_missing(const key_col *k, int64_t r)
 {
-    if (k->valid != NULL && !bit_at(k->valid, r))
+    if (k->valid != NULL && !mloda_bitmap_get(k->valid, r))
         return true;
     return k->type == MLODA_TYPE_FLOAT64 && k->f64[r] != k->f64[r];
 }
@@ -124,7 +117,7 @@ static inline bool key_equal(const key_col *k, int64_t a, int64_t b)
     case MLODA_TYPE_FLOAT64:
         return k->f64[a] == k->f64[b]; /* -0.0 == 0.0 */
     case MLODA_TYPE_BOOL:
-        return bit_at(k->bits, a) == bit_at(k->bits, b);
+        return mloda_bitmap_get(k->bits, a) == mloda_bitmap_get(k->bits, b);
     case MLODA_TYPE_UTF8: {
         int32_t la = k->off[a + 1] - k->off[a], lb = k->off[b + 1] - k->off[b];
         return la == lb && (la == 0 || memcmp(k->data + k->off[a], k->data + k->off[b],
@@ -147,7 +140,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
     case MLODA_TYPE_TIMESTAMP: {
         const int64_t *x = mloda_column_int64(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH : mix64((uint64_t)x[r])));
             if (skip != NULL)
                 skip[r] |= miss;
@@ -158,7 +151,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
         const double *x = mloda_column_float64(col);
         for (int64_t r = 0; r < n; r++) {
             double v = x[r] == 0.0 ? 0.0 : x[r]; /* -0.0 hashes as 0.0 */
-            bool miss = (valid != NULL && !bit_at(valid, r)) || v != v;
+            bool miss = (valid != NULL && !mloda_bitmap_get(valid, r)) || v != v;
             uint64_t bits;
             memcpy(&bits, &v, sizeof bits);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH : mix64(bits)));
@@ -170,8 +163,8 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
     case MLODA_TYPE_BOOL: {
         const uint8_t *b = mloda_column_bool_bits(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
-            h[r] = mix64(h[r] + (miss ? MISSING_HASH : bit_at(b, r) ? 0xB5u : 0x3Au));
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
+            h[r] = mix64(h[r] + (miss ? MISSING_HASH : mloda_bitmap_get(b, r) ? 0xB5u : 0x3Au));
             if (skip != NULL)
                 skip[r] |= miss;
         }
@@ -181,7 +174,7 @@ static mloda_status hash_column(const mloda_column *col, int64_t n, uint64_t *re
         const int32_t *off = mloda_column_utf8_offsets(col);
         const char *data = mloda_column_utf8_data(col);
         for (int64_t r = 0; r < n; r++) {
-            bool miss = valid != NULL && !bit_at(valid, r);
+            bool miss = valid != NULL && !mloda_bitmap_get(valid, r);
             h[r] = mix64(h[r] + (miss ? MISSING_HASH
                                       : hash_bytes(data + off[r], (int64_t)off[r + 1] - off[r])));
             if (skip != NULL)
@@ -203,14 +196,6 @@ void mloda_row_groups_reset(row_groups *g)
     memset(g, 0, sizeof *g);
 }
 
-static void *alloc_n(int64_t n, size_t elem)
-{
-    size_t bytes = 0;
-    if (!mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
-        return NULL;
-    return mloda_malloc(bytes);
-}
-
 typedef struct slot {
     uint64_t hash;
     int64_t group; /* -1: empty */
@@ -219,7 +204,7 @@ typedef struct slot {
 /* A table of `cap` empty slots. */
 static slot *slots_new(int64_t cap)
 {
-    slot *t = alloc_n(cap, sizeof *t);
+    slot *t = mloda_malloc_n(cap, sizeof *t);
     for (int64_t i = 0; t != NULL && i < cap; i++)
         t[i].group = -1;
     return t;
@@ -255,13 +240,13 @@ mloda_status mloda_row_groups_build(const mloda_column *const *keys, int64_t n_k
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "%lld rows cannot be grouped",
                                (long long)n_rows);
     out->n_rows = n_rows;
-    out->id = alloc_n(n_rows, sizeof(int64_t));
-    out->first = alloc_n(n_rows, sizeof(int64_t));
-    out->size = alloc_n(n_rows, sizeof(int64_t));
+    out->id = mloda_malloc_n(n_rows, sizeof(int64_t));
+    out->first = mloda_malloc_n(n_rows, sizeof(int64_t));
+    out->size = mloda_malloc_n(n_rows, sizeof(int64_t));
     uint64_t *h = mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof *h);
     uint8_t *skip = skip_missing ? mloda_calloc((size_t)(n_rows > 0 ? n_rows : 1), 1) : NULL;
     key_col kc_local[4];
-    key_col *kc = n_keys <= 4 ? kc_local : alloc_n(n_keys, sizeof *kc);
+    key_col *kc = n_keys <= 4 ? kc_local : mloda_malloc_n(n_keys, sizeof *kc);
     int64_t cap = 64;
     slot *table = slots_new(cap);
     mloda_status st = MLODA_OK;
@@ -316,33 +301,24 @@ mloda_status mloda_row_groups_build(const mloda_column *const *keys, int64_t n_k
     return st;
 }
 
+static inline bool value_less(const mloda_column *col, int64_t a, int64_t b)
+{
+    return mloda_row_value_cmp(col, a, b) < 0;
+}
+
+/* a comparison goes through the column's type and costs more than moving a row: short
+ * insertion runs (8: as fast as plain merging for utf8, faster for numbers) */
+MLODA_STABLE_SORT_DEFINE_RUN(sort_rows, int64_t, const mloda_column *, value_less, 8)
+
 mloda_status mloda_rows_sort_by_value(const mloda_column *col, int64_t *rows, int64_t n,
-                                mloda_error *err)
+                                      mloda_error *err)
 {
     if (n < 2)
         return MLODA_OK;
-    int64_t *tmp = alloc_n(n, sizeof *tmp);
+    int64_t *tmp = mloda_malloc_n(n, sizeof *tmp);
     if (tmp == NULL)
         return MLODA_NOMEM(err, "sorting categories");
-    /* bottom-up merge sort: stable, O(n log n) comparisons, no comparator context needed */
-    int64_t *src = rows, *dst = tmp;
-    for (int64_t w = 1; w < n; w *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * w) {
-            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int64_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                dst[k++] = mloda_row_value_cmp(col, src[j], src[i]) < 0 ? src[j++] : src[i++];
-            while (i < mid)
-                dst[k++] = src[i++];
-            while (j < hi)
-                dst[k++] = src[j++];
-        }
-        int64_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != rows)
-        memcpy(rows, src, (size_t)n * sizeof *rows);
+    sort_rows(rows, tmp, n, col);
     mloda_free(tmp);
     return MLODA_OK;
 }

@@ -360,14 +360,7 @@ static mloda_status scale_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 static mloda_status scale_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = scale_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            mloda_family_name_error(err, mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, scale_feature, err);
 }
 
 const mloda_feature_group mloda_group_scaling = {

@@ -155,8 +155,7 @@ static mloda_status simple_calculate(void *ud, mloda_calc *calc, mloda_error *er
         else
             mloda_column_release(out);
         if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s", mloda_feature_name(f));
+            mloda_error_default_subject(err, mloda_feature_name(f));
             return st;
         }
     }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
@@ -187,7 +188,7 @@ static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n,
         st = mloda_column_builder_validity(b, &bits, err);
     for (int64_t r = 0; st == MLODA_OK && any_null && r < n; r++) {
         if (isnan(pipe_value(kind, x[r], fitted, mean, scale)))
-            bits[r >> 3] = (uint8_t)(bits[r >> 3] & ~(1u << (r & 7)));
+            mloda_bitmap_set(bits, r, false);
     }
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);
@@ -233,16 +234,7 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
 static mloda_status pipe_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        mloda_status st = run_feature(calc, i, err);
-        if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s",
-                               mloda_feature_name(mloda_calc_feature(calc, i)));
-            return st;
-        }
-    }
-    return MLODA_OK;
+    return mloda_each_feature(calc, run_feature, err);
 }
 
 const mloda_feature_group mloda_group_sklearn_pipeline = {

@@ -435,28 +435,27 @@ typedef struct span {
     size_t a, b;
 } span;
 
+/* The first byte at or after i that starts a character whose being a space is `space`
+ * (n when there is none). */
+static size_t skip_to(const unsigned char *s, size_t n, size_t i, bool space)
+{
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_next(s + i, n - i, &cp);
+        if (is_space(cp) == space)
+            break;
+        i += l;
+    }
+    return i;
+}
+
 /* The next run at or after byte `from` into *w (w->a == n when there is none); returns
  * where to continue. */
 static size_t next_word(const unsigned char *s, size_t n, size_t from, span *w)
 {
-    size_t i = from;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (!is_space(cp))
-            break;
-        i += l;
-    }
-    w->a = i;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (is_space(cp))
-            break;
-        i += l;
-    }
-    w->b = i;
-    return i;
+    w->a = skip_to(s, n, from, false);
+    w->b = skip_to(s, n, w->a, true);
+    return w->b;
 }
 
 /* The stopwords in an open-addressing hash set, built once per calculate call (the
@@ -568,14 +567,7 @@ static size_t url_at(const unsigned char *s, size_t n)
                                                 : 0;
     if (lit == 0 || lit >= n)
         return 0;
-    size_t i = lit;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = utf8_next(s + i, n - i, &cp);
-        if (is_space(cp))
-            break;
-        i += l;
-    }
+    size_t i = skip_to(s, n, lit, true);
     return i > lit ? i : 0;
 }
 
@@ -741,7 +733,7 @@ static bool normalize_ascii_block(const int32_t *in_off, const unsigned char *in
 {
     size_t a = (size_t)in_off[r0], len = (size_t)(in_off[r1] - in_off[r0]);
     for (int64_t r = r0; valid != NULL && r < r1; r++) {
-        if (!((valid[r >> 3] >> (r & 7)) & 1) && in_off[r + 1] != in_off[r])
+        if (!mloda_bitmap_get(valid, r) && in_off[r + 1] != in_off[r])
             return false;
     }
     if (!tbuf_reserve(data, len)) {
@@ -785,7 +777,7 @@ static mloda_status clean_rows(const tc_state *state, const stop_set *stops,
                 continue;
             }
         }
-        if (valid == NULL || (valid[r >> 3] >> (r & 7)) & 1) { /* null stays null (§10.12) */
+        if (valid == NULL || mloda_bitmap_get(valid, r)) { /* null stays null (§10.12) */
             const unsigned char *cur = in_data + in_off[r];
             size_t cur_len = (size_t)(in_off[r + 1] - in_off[r]);
             int which = 0;
@@ -863,8 +855,8 @@ static mloda_status tc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         st = one_feature(calc, i, &stops, bufs, &out, err);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
-            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, name);
     }
     for (int k = 0; k < 3; k++)
         mloda_free(bufs[k].p);

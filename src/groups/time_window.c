@@ -10,7 +10,7 @@
  * Every output is float64; a NaN result is written as null.
  *
  * Kernels (all over the time-sorted sequence, window [start[k], k]):
- *   sort       stable merge sort of (time, row) pairs; input already in time order (one
+ *   sort       util's stable sort of (time, row) pairs; input already in time order (one
  *              checking pass) is used as it is: no permutation, no gather of the values
  *              (a float64 column without nulls is read directly), results written
  *              straight into the output column instead of scattered back;
@@ -30,9 +30,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/time_units.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 typedef enum tw_fn {
@@ -133,87 +135,6 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     int64_t per = UNIT_SECONDS[v->num[P_UNIT]], size = v->num[P_SIZE];
     s->span_seconds = size > INT64_MAX / per ? INT64_MAX : size * per;
     return mloda_bind_set_state(ctx, s, mloda_free, err);
-}
-
-/* ---------------------------------------------------------------- sorting */
-
-/*
- * Stable sorts of (key, row) pairs, keys kept next to their rows so that merging reads
- * memory in order: insertion sort of runs of 32, then bottom-up merges. tmp has n slots.
- */
-typedef struct i64_pair {
-    int64_t key, row;
-} i64_pair;
-
-typedef struct f64_pair {
-    double key;
-    int64_t row;
-} f64_pair;
-
-enum { RUN = 32 };
-
-static void sort_i64_pairs(i64_pair *p, i64_pair *tmp, int64_t n)
-{
-    for (int64_t lo = 0; lo < n; lo += RUN) {
-        int64_t hi = lo + RUN < n ? lo + RUN : n;
-        for (int64_t i = lo + 1; i < hi; i++) {
-            i64_pair x = p[i];
-            int64_t j = i;
-            for (; j > lo && x.key < p[j - 1].key; j--)
-                p[j] = p[j - 1];
-            p[j] = x;
-        }
-    }
-    i64_pair *a = p, *b = tmp;
-    for (int64_t w = RUN; w < n; w *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * w) {
-            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int64_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
-            while (i < mid)
-                b[o++] = a[i++];
-            while (j < hi)
-                b[o++] = a[j++];
-        }
-        i64_pair *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != p)
-        memcpy(p, a, (size_t)n * sizeof *p);
-}
-
-static void sort_f64_pairs(f64_pair *p, f64_pair *tmp, int64_t n)
-{
-    for (int64_t lo = 0; lo < n; lo += RUN) {
-        int64_t hi = lo + RUN < n ? lo + RUN : n;
-        for (int64_t i = lo + 1; i < hi; i++) {
-            f64_pair x = p[i];
-            int64_t j = i;
-            for (; j > lo && x.key < p[j - 1].key; j--)
-                p[j] = p[j - 1];
-            p[j] = x;
-        }
-    }
-    f64_pair *a = p, *b = tmp;
-    for (int64_t w = RUN; w < n; w *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * w) {
-            int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int64_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
-            while (i < mid)
-                b[o++] = a[i++];
-            while (j < hi)
-                b[o++] = a[j++];
-        }
-        f64_pair *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != p)
-        memcpy(p, a, (size_t)n * sizeof *p);
 }
 
 /* ---------------------------------------------------------------- kernels */
@@ -434,8 +355,8 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
                                mloda_error *err)
 {
     size_t rows = (size_t)(n > 0 ? n : 1);
-    f64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
-    f64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    mloda_f64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    mloda_f64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
     int64_t *rank = mloda_malloc(rows * sizeof *rank);
     int64_t *bit = mloda_calloc(rows + 1, sizeof *bit);
     double *sorted = mloda_malloc(rows * sizeof *sorted);
@@ -448,9 +369,9 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
     for (int64_t i = 0; i < n; i++) {
         rank[i] = 0; /* 0: null */
         if (v[i] == v[i])
-            pairs[m++] = (f64_pair){v[i], i};
+            pairs[m++] = (mloda_f64_pair){v[i], i};
     }
-    sort_f64_pairs(pairs, tmp, m);
+    mloda_sort_f64_pairs(pairs, tmp, m);
     for (int64_t r = 0; r < m; r++) {
         rank[pairs[r].row] = r + 1;
         sorted[r] = pairs[r].key;
@@ -555,8 +476,8 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
     size_t rows = (size_t)(n > 0 ? n : 1);
     o->perm = mloda_malloc(rows * sizeof *o->perm);
     o->own_times = mloda_malloc(rows * sizeof *o->own_times);
-    i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
-    i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
+    mloda_i64_pair *pairs = mloda_malloc(rows * sizeof *pairs);
+    mloda_i64_pair *tmp = mloda_malloc(rows * sizeof *tmp);
     if (o->perm == NULL || o->own_times == NULL || pairs == NULL || tmp == NULL) {
         mloda_free(o->perm);
         mloda_free(o->own_times);
@@ -566,8 +487,8 @@ static mloda_status order_for(tw_scratch *s, const mloda_column *ref, int64_t n,
     }
     s->n_orders++;
     for (int64_t i = 0; i < n; i++)
-        pairs[i] = (i64_pair){t[i], i};
-    sort_i64_pairs(pairs, tmp, n);
+        pairs[i] = (mloda_i64_pair){t[i], i};
+    mloda_sort_i64_pairs(pairs, tmp, n);
     for (int64_t i = 0; i < n; i++) {
         o->perm[i] = pairs[i].row;
         o->own_times[i] = pairs[i].key;
@@ -675,24 +596,6 @@ static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const tw_order *o, uint6
     }
 }
 
-/* Clears the validity bit of every NaN value of x (NaN results are null). */
-static mloda_status nan_to_null(mloda_column_builder *b, const double *restrict x, int64_t n,
-                                mloda_error *err)
-{
-    int64_t nans = 0;
-    for (int64_t i = 0; i < n; i++)
-        nans += x[i] != x[i];
-    if (nans == 0)
-        return MLODA_OK;
-    uint8_t *bits = NULL;
-    MLODA_TRY(mloda_column_builder_validity(b, &bits, err));
-    for (int64_t i = 0; i < n; i++) {
-        if (x[i] != x[i])
-            bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
-    }
-    return MLODA_OK;
-}
-
 static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s,
                                 mloda_column **out, mloda_error *err)
 {
@@ -722,23 +625,18 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     if (o->perm != NULL && s->r == NULL && (s->r = mloda_malloc(rows * sizeof *s->r)) == NULL)
         return MLODA_NOMEM(err, "time window scratch");
     mloda_column_builder *b = NULL;
-    void *values = NULL;
-    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
-    mloda_status st = mloda_column_builder_resize_uninit(b, n, &values, err);
-    double *x = values;
-    if (st == MLODA_OK)
-        st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
-    if (st == MLODA_OK && o->perm != NULL) {
-        for (int64_t k = 0; k < n; k++)
-            x[o->perm[k]] = s->r[k];
-    }
-    if (st == MLODA_OK)
-        st = nan_to_null(b, x, n, err);
+    double *x = NULL;
+    MLODA_TRY(mloda_f64_out_start(n, &b, &x, err));
+    mloda_status st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);
         return st;
     }
-    return mloda_column_builder_finish(b, out, err);
+    if (o->perm != NULL) {
+        for (int64_t k = 0; k < n; k++)
+            x[o->perm[k]] = s->r[k];
+    }
+    return mloda_f64_out_finish(b, x, n, out, err); /* NaN results are null */
 }
 
 static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
@@ -761,8 +659,8 @@ static mloda_status tw_calculate(void *ud, mloda_calc *calc, mloda_error *err)
             st = one_feature(calc, i, &s, &out, err);
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK && err != NULL && err->subject[0] == '\0')
-            (void)snprintf(err->subject, sizeof err->subject, "%s", name);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, name);
     }
     for (int64_t k = 0; k < s.n_orders; k++) {
         mloda_free(s.orders[k].perm);

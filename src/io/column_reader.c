@@ -132,8 +132,8 @@ static mloda_status widen_to_float(io_column_reader *r, mloda_error *err)
         st = mloda_column_builder_validity(r->b, &old_bits, err);
         if (st == MLODA_OK)
             st = mloda_column_builder_validity(f, &new_bits, err);
-        for (int64_t k = 0; st == MLODA_OK && k < (n + 7) / 8; k++)
-            new_bits[k] &= old_bits[k];
+        if (st == MLODA_OK)
+            mloda_bitmap_and(new_bits, new_bits, old_bits, n);
     }
     if (st != MLODA_OK) {
         mloda_column_builder_free(f);
@@ -386,7 +386,7 @@ static mloda_status finish_all_null(io_column_reader *r, mloda_column **out, mlo
         uint8_t *bits = NULL;
         MLODA_TRY(mloda_column_builder_resize(r->b, n, &values, err));
         MLODA_TRY(mloda_column_builder_validity(r->b, &bits, err));
-        memset(bits, 0, (size_t)((n + 7) / 8));
+        memset(bits, 0, (size_t)mloda_bitmap_n_bytes(n));
     }
     mloda_column_builder *b = r->b;
     r->b = NULL;

@@ -30,40 +30,13 @@ typedef struct csv_source {
 /* The header, then the schema's columns of the table that it has. */
 static mloda_status select_columns(csv_source *s, mloda_error *err)
 {
+    int64_t n = 0;
     MLODA_TRY(mloda_io_csv_table_header(&s->csv, false, err));
-    const int64_t n = mloda_io_schema_n_columns(s->schema, s->table);
-    s->names = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->names);
-    s->types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->types);
-    if (s->names == NULL || s->types == NULL)
-        return MLODA_NOMEM(err, "CSV columns");
-    for (int64_t k = 0; k < n; k++)
-        s->names[k] = mloda_io_schema_column(s->schema, s->table, k, &s->types[k]);
+    MLODA_TRY(mloda_io_schema_columns(s->schema, s->table, &s->names, &s->types, &n,
+                                      "CSV columns", err));
     MLODA_TRY(mloda_io_csv_table_select(&s->csv, n, s->names, s->types, false, err));
     s->selected = true;
     return MLODA_OK;
-}
-
-static mloda_status build_batch(csv_source *s, mloda_api_data **out, mloda_error *err)
-{
-    const int64_t n = s->csv.n_slots;
-    mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
-    if (cols == NULL)
-        return MLODA_NOMEM(err, "CSV columns");
-    mloda_status st = mloda_io_csv_table_finish(&s->csv, cols, err);
-    *out = st == MLODA_OK ? mloda_api_data_new() : NULL;
-    if (st == MLODA_OK && *out == NULL)
-        st = MLODA_NOMEM(err, "api_data");
-    if (st == MLODA_OK)
-        st = mloda_api_data_add_columns(*out, s->table, n, s->csv.columns,
-                                        (const mloda_column *const *)cols, err);
-    for (int64_t k = 0; k < n; k++)
-        mloda_column_release(cols[k]);
-    mloda_free(cols);
-    if (st != MLODA_OK) {
-        mloda_api_data_free(*out);
-        *out = NULL;
-    }
-    return st;
 }
 
 static mloda_status csv_next(io_source *base, mloda_api_data **out, io_batch_info *info,
@@ -83,7 +56,8 @@ static mloda_status csv_next(io_source *base, mloda_api_data **out, io_batch_inf
     }
     if (st != MLODA_OK || rows == 0)
         return st;
-    return build_batch(s, out, err);
+    return mloda_io_slots_batch(&s->csv.slots, s->csv.table, s->csv.origin, "CSV columns", out,
+                                err);
 }
 
 static void csv_free(io_source *base)

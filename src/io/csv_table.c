@@ -1,7 +1,7 @@
 /*
  * csv_table.c: a CSV file with a header -> typed columns (see csv_table.h).
  *
- * Invariants: slot[i] is -1 or < n_slots for every header field i; readers are initialised
+ * Invariants: the slots' source columns are the header fields; their readers are started
  * (reading) between the first row of a _read and the next _finish or failure, and empty
  * otherwise.
  */
@@ -35,31 +35,9 @@ mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const ch
     return mloda_io_csv_reader_init(&t->rd, t->fd, t->name, err);
 }
 
-static void reset_readers(io_csv_table *t)
-{
-    if (t->readers != NULL)
-        for (int64_t k = 0; k < t->n_slots; k++)
-            mloda_io_colreader_reset(&t->readers[k]);
-    t->reading = false;
-}
-
-static void drop_selection(io_csv_table *t)
-{
-    reset_readers(t);
-    mloda_free(t->slot);
-    mloda_free((void *)t->columns);
-    mloda_free(t->types);
-    mloda_free(t->readers);
-    t->slot = NULL;
-    t->columns = NULL;
-    t->types = NULL;
-    t->readers = NULL;
-    t->n_slots = 0;
-}
-
 void mloda_io_csv_table_reset(io_csv_table *t)
 {
-    drop_selection(t);
+    mloda_io_slots_reset(&t->slots);
     for (int64_t i = 0; t->header != NULL && i < t->n_header; i++)
         mloda_free(t->header[i]);
     mloda_free(t->header);
@@ -184,42 +162,13 @@ mloda_status mloda_io_csv_table_infer(io_csv_table *t, int64_t max_rows, io_colt
 mloda_status mloda_io_csv_table_select(io_csv_table *t, int64_t n, const char *const *names,
                                  const io_coltype *types, bool require, mloda_error *err)
 {
-    drop_selection(t);
-    const size_t nh = (size_t)(t->n_header > 0 ? t->n_header : 1);
-    const size_t nn = (size_t)(n > 0 ? n : 1);
-    t->slot = mloda_malloc(nh * sizeof *t->slot);
-    t->columns = mloda_calloc(nn, sizeof *t->columns);
-    t->types = mloda_calloc(nn, sizeof *t->types);
-    t->readers = mloda_calloc(nn, sizeof *t->readers);
-    int64_t *field_of = mloda_malloc(nn * sizeof *field_of); /* name -> header field or -1 */
-    if (t->slot == NULL || t->columns == NULL || t->types == NULL || t->readers == NULL ||
-        field_of == NULL) {
-        mloda_free(field_of);
-        return MLODA_NOMEM(err, "CSV columns"); /* the rest is freed by _reset */
-    }
-    mloda_strmap index = {0}; /* header name -> field */
-    mloda_status st = MLODA_OK;
-    for (int64_t i = 0; st == MLODA_OK && i < t->n_header; i++) {
-        int64_t first = 0;
-        t->slot[i] = -1;
-        if (!mloda_strmap_get(&index, t->header[i], &first)) /* repeated: the first wins */
-            st = mloda_strmap_put(&index, t->header[i], i, err);
-    }
-    for (int64_t k = 0; st == MLODA_OK && k < n; k++) {
-        field_of[k] = -1;
-        if (mloda_strmap_get(&index, names[k], &field_of[k]) && t->slot[field_of[k]] < 0) {
-            t->slot[field_of[k]] = t->n_slots;
-            t->columns[t->n_slots] = names[k];
-            t->types[t->n_slots] = types[k];
-            t->n_slots++;
-        } else if (require) {
-            st = mloda_error_set(err, MLODA_ERR_SCHEMA, names[k],
-                                 "%s: the header has no column '%s'", t->name, names[k]);
-        }
-    }
-    mloda_free(field_of);
-    mloda_strmap_reset(&index);
-    return st;
+    int64_t missing = -1;
+    MLODA_TRY(mloda_io_slots_select(&t->slots, t->n_header, (const char *const *)t->header, n,
+                                    names, types, "CSV columns", &missing, err));
+    if (require && missing >= 0)
+        return mloda_error_set(err, MLODA_ERR_SCHEMA, names[missing],
+                               "%s: the header has no column '%s'", t->name, names[missing]);
+    return MLODA_OK;
 }
 
 /* One data record into the column readers. */
@@ -228,9 +177,9 @@ static mloda_status take_record(io_csv_table *t, mloda_error *err)
     if (t->rd.n_fields != t->n_header)
         return field_count_error(t, err);
     for (int64_t i = 0; i < t->n_header; i++) {
-        if (t->slot[i] < 0)
+        if (t->slots.slot[i] < 0)
             continue;
-        io_column_reader *r = &t->readers[t->slot[i]];
+        io_column_reader *r = &t->slots.readers[t->slots.slot[i]];
         size_t len = 0;
         const char *text = mloda_io_csv_field(&t->rd, i, &len);
         const bool empty_string = len == 0 && t->rd.quoted[i] && r->want.type == MLODA_TYPE_UTF8;
@@ -254,11 +203,7 @@ mloda_status mloda_io_csv_table_read(io_csv_table *t, int64_t max_rows, bool dra
     *out_first_line = 0;
     if (t->n_header == 0)
         return MLODA_OK;
-    if (!t->reading) {
-        for (int64_t k = 0; k < t->n_slots; k++)
-            mloda_io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
-        t->reading = true;
-    }
+    mloda_io_slots_start(&t->slots, t->table, t->origin);
     mloda_error row_err = MLODA_ERROR_INIT;
     int64_t rows = 0;
     while (rows < max_rows) {
@@ -279,30 +224,10 @@ mloda_status mloda_io_csv_table_read(io_csv_table *t, int64_t max_rows, bool dra
             break;
     }
     *out_rows = rows;
-    if (row_err.code != MLODA_OK) {
-        reset_readers(t);
-        if (err != NULL && err->code == MLODA_OK)
-            *err = row_err;
-        return row_err.code;
-    }
-    return MLODA_OK;
+    return mloda_io_slots_end_read(&t->slots, &row_err, err);
 }
 
 mloda_status mloda_io_csv_table_finish(io_csv_table *t, mloda_column **out, mloda_error *err)
 {
-    mloda_status st = MLODA_OK;
-    for (int64_t k = 0; k < t->n_slots; k++)
-        out[k] = NULL;
-    if (!t->reading) /* nothing read: empty columns of the wanted types */
-        for (int64_t k = 0; k < t->n_slots; k++)
-            mloda_io_colreader_init(&t->readers[k], t->table, t->columns[k], &t->types[k], t->origin);
-    for (int64_t k = 0; k < t->n_slots && st == MLODA_OK; k++)
-        st = mloda_io_colreader_finish(&t->readers[k], &out[k], err);
-    reset_readers(t);
-    if (st != MLODA_OK)
-        for (int64_t k = 0; k < t->n_slots; k++) {
-            mloda_column_release(out[k]);
-            out[k] = NULL;
-        }
-    return st;
+    return mloda_io_slots_finish(&t->slots, t->table, t->origin, out, err);
 }

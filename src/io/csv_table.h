@@ -11,7 +11,7 @@
 #ifndef MLODA_IO_CSV_TABLE_H
 #define MLODA_IO_CSV_TABLE_H
 
-#include "io/column_reader.h"
+#include "io/column_slots.h"
 #include "io/csv_reader.h"
 
 typedef struct io_csv_table {
@@ -23,12 +23,7 @@ typedef struct io_csv_table {
     bool header_read;
     int64_t n_header;          /* fields per record; 0: the file is empty */
     char **header;             /* owned: header names (NUL-terminated copies) */
-    int64_t *slot;             /* owned: header field -> slot, or -1 (not wanted) */
-    int64_t n_slots;
-    const char **columns;      /* borrowed from _select's caller: slot -> column name */
-    io_coltype *types;         /* owned: slot -> wanted type */
-    io_column_reader *readers; /* owned: slot -> reader of the rows being read */
-    bool reading;              /* readers hold rows */
+    io_column_slots slots;     /* the wanted columns; source columns: the header fields */
 } io_csv_table;
 
 /** Opens path. what names the file's role in the "cannot open" message ("batches", "CSV

@@ -32,7 +32,6 @@ bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t
 /** Writes value (a count of unit) as "YYYY-MM-DDTHH:MM:SS[.fff...]" into buf (NUL-terminated,
  *  truncated to cap); returns the length written. A fraction appears only when non-zero. */
 size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit);
-void mloda_io_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
 /* ---------------------------------------------------------------- column types */
 

@@ -11,7 +11,7 @@
 
 static bool bit_set(const uint8_t *bits, int64_t i)
 {
-    return bits == NULL || (bits[i >> 3] >> (i & 7)) & 1;
+    return bits == NULL || mloda_bitmap_get(bits, i);
 }
 
 /* float64 values, the hot path of aggregation results: room for the longest text of

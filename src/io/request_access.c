@@ -173,18 +173,9 @@ static mloda_status add_file(access *a, const io_jt *f, int64_t index, mloda_err
     const char *src = a->ctx->source;
     const io_jt *path = f, *name = NULL, *format = NULL;
     if (f->kind == IO_JT_OBJECT) {
-        for (int64_t i = 0; i < f->n; i++) {
-            const char *key = f->items[i]->key;
-            if (strcmp(key, "path") != 0 && strcmp(key, "name") != 0 &&
-                strcmp(key, "format") != 0) {
-                const char *near = mloda_io_closest(key, file_keys, 3);
-                return mloda_io_jt_error(src, f->items[i], MLODA_ERR_PARSE, key, err,
-                                   "data_access file %lld: unknown key '%s'%s%s%s; the keys are "
-                                   "\"path\", \"name\" and \"format\"",
-                                   (long long)index, key, near ? " (did you mean '" : "",
-                                   near ? near : "", near ? "'?)" : "");
-            }
-        }
+        char what[64];
+        (void)snprintf(what, sizeof what, "data_access file %lld", (long long)index);
+        MLODA_TRY(mloda_io_jt_check_keys(src, f, what, file_keys, 3, err));
         path = mloda_io_jt_get(f, "path");
         name = mloda_io_jt_get(f, "name");
         format = mloda_io_jt_get(f, "format");
@@ -324,20 +315,9 @@ static mloda_status add_sqlite(access *a, const io_jt *s, int64_t index, mloda_e
                            "data_access sqlite %lld: a database table is an object {\"path\": "
                            "..., \"table\": ..., \"name\": ...}, found %s",
                            (long long)index, mloda_io_jt_kind_text(s->kind));
-    for (int64_t i = 0; i < s->n; i++) {
-        const char *key = s->items[i]->key;
-        size_t k = 0;
-        while (k < 3 && strcmp(key, sqlite_keys[k]) != 0)
-            k++;
-        if (k == 3) {
-            const char *near = mloda_io_closest(key, sqlite_keys, 3);
-            return mloda_io_jt_error(src, s->items[i], MLODA_ERR_PARSE, key, err,
-                               "data_access sqlite %lld: unknown key '%s'%s%s%s; the keys are "
-                               "\"path\", \"table\" and \"name\"",
-                               (long long)index, key, near ? " (did you mean '" : "",
-                               near ? near : "", near ? "'?)" : "");
-        }
-    }
+    char what[64];
+    (void)snprintf(what, sizeof what, "data_access sqlite %lld", (long long)index);
+    MLODA_TRY(mloda_io_jt_check_keys(src, s, what, sqlite_keys, 3, err));
     for (size_t k = 0; k < 3; k++) {
         const io_jt *v = mloda_io_jt_get(s, sqlite_keys[k]);
         if ((v == NULL && k < 2) ||

@@ -11,6 +11,10 @@
 
 /** The closest of choices to word (small edit distance), or NULL. */
 const char *mloda_io_closest(const char *word, const char *const *choices, size_t n);
+/** Every key of the object obj is one of allowed[0..n), else MLODA_ERR_PARSE at that key:
+ *  "<what>: unknown key 'k' (did you mean 'K'?); the keys are \"a\", \"b\" and \"c\"". */
+mloda_status mloda_io_jt_check_keys(const char *source, const io_jt *obj, const char *what,
+                                    const char *const *allowed, size_t n, mloda_error *err);
 
 /** Sets err to "source: line L, column C: <message>" for node (subject may be NULL). */
 mloda_status mloda_io_jt_error(const char *source, const io_jt *node, mloda_status code,

@@ -12,32 +12,6 @@
 
 #include "util/util.h"
 
-/* Every key of obj is one of allowed, else an error naming it and the closest one. */
-static mloda_status check_keys(const char *source, const io_jt *obj, const char *what,
-                               const char *const *allowed, size_t n, mloda_error *err)
-{
-    for (int64_t i = 0; i < obj->n; i++) {
-        const char *key = obj->items[i]->key;
-        size_t k = 0;
-        while (k < n && strcmp(key, allowed[k]) != 0)
-            k++;
-        if (k < n)
-            continue;
-        char list[200] = "";
-        for (size_t j = 0; j < n; j++) {
-            const size_t len = strlen(list);
-            (void)snprintf(list + len, sizeof list - len, "%s\"%s\"",
-                           j == 0 ? "" : j + 1 == n ? " and " : ", ", allowed[j]);
-        }
-        const char *near = mloda_io_closest(key, allowed, n);
-        return mloda_io_jt_error(source, obj->items[i], MLODA_ERR_PARSE, key, err,
-                           "%s: unknown key '%s'%s%s%s; the keys are %s", what, key,
-                           near ? " (did you mean '" : "", near ? near : "",
-                           near ? "'?)" : "", list);
-    }
-    return MLODA_OK;
-}
-
 static bool is_name(const io_jt *node)
 {
     return node != NULL && node->kind == IO_JT_STRING && node->len > 0 &&
@@ -99,7 +73,7 @@ static mloda_status link_side(const char *source, const io_jt *link, const char 
                            "%s: \"%s\" must be an object {\"table\": \"Name\", \"on\": "
                            "[\"column\", ...]}%s",
                            what, key, side == NULL ? " (it is missing)" : "");
-    MLODA_TRY(check_keys(source, side, where, side_keys, 2, err));
+    MLODA_TRY(mloda_io_jt_check_keys(source, side, where, side_keys, 2, err));
     MLODA_TRY(need_name(source, side, "table", where, table, err));
     return key_columns(source, mloda_io_jt_get(side, "on"), where, on, n_on, err);
 }
@@ -116,7 +90,7 @@ static mloda_status add_link(const char *source, const io_jt *link, int64_t inde
                            "%s: a link is an object {\"type\": ..., \"left\": {...}, "
                            "\"right\": {...}}, found %s",
                            what, mloda_io_jt_kind_text(link->kind));
-    MLODA_TRY(check_keys(source, link, what, link_keys, 4, err));
+    MLODA_TRY(mloda_io_jt_check_keys(source, link, what, link_keys, 4, err));
     const char *type = NULL, *left = NULL, *right = NULL;
     const char **lon = NULL, **ron = NULL;
     int64_t n_left = 0, n_right = 0;
@@ -166,7 +140,7 @@ static mloda_status add_filter(const char *source, const io_jt *f, int64_t index
                            "%s: a filter is an object {\"column\": ..., \"type\": ..., "
                            "\"params\": {...}}, found %s",
                            what, mloda_io_jt_kind_text(f->kind));
-    MLODA_TRY(check_keys(source, f, what, filter_keys, 3, err));
+    MLODA_TRY(mloda_io_jt_check_keys(source, f, what, filter_keys, 3, err));
     const char *column = NULL, *type = NULL;
     MLODA_TRY(need_name(source, f, "column", what, &column, err));
     MLODA_TRY(need_name(source, f, "type", what, &type, err));

@@ -20,6 +20,45 @@ const char *mloda_io_errno_text(int errnum, char *buf, size_t cap)
     return buf;
 }
 
+mloda_status mloda_io_schema_columns(const io_schema *schema, const char *table,
+                                     const char ***out_names, io_coltype **out_types,
+                                     int64_t *out_n, const char *what, mloda_error *err)
+{
+    const int64_t n = mloda_io_schema_n_columns(schema, table);
+    *out_n = n;
+    *out_names = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof **out_names);
+    *out_types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof **out_types);
+    if (*out_names == NULL || *out_types == NULL)
+        return MLODA_NOMEM(err, what);
+    for (int64_t k = 0; k < n; k++)
+        (*out_names)[k] = mloda_io_schema_column(schema, table, k, &(*out_types)[k]);
+    return MLODA_OK;
+}
+
+mloda_status mloda_io_slots_batch(io_column_slots *slots, const char *table, const char *origin,
+                                  const char *what, mloda_api_data **out, mloda_error *err)
+{
+    *out = NULL;
+    const int64_t n = slots->n_slots;
+    mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
+    if (cols == NULL)
+        return MLODA_NOMEM(err, what);
+    mloda_status st = mloda_io_slots_finish(slots, table, origin, cols, err);
+    if (st == MLODA_OK && (*out = mloda_api_data_new()) == NULL)
+        st = MLODA_NOMEM(err, "api_data");
+    if (st == MLODA_OK)
+        st = mloda_api_data_add_columns(*out, table, n, slots->columns,
+                                        (const mloda_column *const *)cols, err);
+    for (int64_t k = 0; k < n; k++)
+        mloda_column_release(cols[k]);
+    mloda_free(cols);
+    if (st != MLODA_OK) {
+        mloda_api_data_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 void mloda_io_info_set_file(io_batch_info *info, const char *name)
 {
     (void)snprintf(info->file, sizeof info->file, "%s", name);

@@ -7,6 +7,7 @@
 #define MLODA_IO_SOURCE_H
 
 #include "io/api_reader.h"
+#include "io/column_slots.h"
 #include "io/io.h"
 #include "io/json_events.h"
 
@@ -53,6 +54,17 @@ mloda_status mloda_io_sqlite_source_open(const char *path, const io_schema *sche
  *  *out is a copy. Errors: MLODA_ERR_INVALID_ARG naming what is missing. */
 mloda_status mloda_io_pick_table(const io_schema *schema, const char *wanted, const char *what,
                            char **out, mloda_error *err);
+/** The columns of `table` as the schema states them: *out_names (borrowed from the schema)
+ *  and *out_types, new arrays of *out_n entries (free both with mloda_free, also after a
+ *  failure). Errors: MLODA_ERR_NOMEM naming `what`. */
+mloda_status mloda_io_schema_columns(const io_schema *schema, const char *table,
+                                     const char ***out_names, io_coltype **out_types,
+                                     int64_t *out_n, const char *what, mloda_error *err);
+/** One batch of CSV or SQL rows: the rows the readers of `slots` hold, finished (table and
+ *  origin name them in messages), as a new api_data of one table `table`. *out is NULL on
+ *  failure. Errors: those of mloda_io_slots_finish; MLODA_ERR_NOMEM naming `what`. */
+mloda_status mloda_io_slots_batch(io_column_slots *slots, const char *table, const char *origin,
+                                  const char *what, mloda_api_data **out, mloda_error *err);
 /** Copies name into info->file (truncating). */
 void mloda_io_info_set_file(io_batch_info *info, const char *name);
 

@@ -1,8 +1,7 @@
 /*
  * sql_reader.c: SQLite query rows -> typed columns (see sql_reader.h).
  *
- * Invariants: slot[i] is -1 or < n_slots for every result column i; readers hold rows
- * only while `reading`.
+ * Invariants: the slots' source columns are the result columns of the statement.
  */
 #include "io/sql_reader.h"
 
@@ -51,31 +50,9 @@ mloda_status mloda_io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error
                            r->name, sqlite3_errmsg(r->db), sql);
 }
 
-static void reset_readers(io_sql_reader *r)
-{
-    if (r->readers != NULL)
-        for (int64_t k = 0; k < r->n_slots; k++)
-            mloda_io_colreader_reset(&r->readers[k]);
-    r->reading = false;
-}
-
-static void drop_selection(io_sql_reader *r)
-{
-    reset_readers(r);
-    mloda_free(r->slot);
-    mloda_free((void *)r->columns);
-    mloda_free(r->types);
-    mloda_free(r->readers);
-    r->slot = NULL;
-    r->columns = NULL;
-    r->types = NULL;
-    r->readers = NULL;
-    r->n_slots = 0;
-}
-
 void mloda_io_sql_reset(io_sql_reader *r)
 {
-    drop_selection(r);
+    mloda_io_slots_reset(&r->slots);
     (void)sqlite3_finalize(r->stmt);
     (void)sqlite3_close(r->db);
     mloda_free(r->name);
@@ -85,40 +62,24 @@ void mloda_io_sql_reset(io_sql_reader *r)
 mloda_status mloda_io_sql_select(io_sql_reader *r, int64_t n, const char *const *names,
                            const io_coltype *types, bool require, mloda_error *err)
 {
-    drop_selection(r);
+    mloda_io_slots_reset(&r->slots);
     r->n_result = sqlite3_column_count(r->stmt);
-    const size_t nr = (size_t)(r->n_result > 0 ? r->n_result : 1);
-    const size_t nn = (size_t)(n > 0 ? n : 1);
-    r->slot = mloda_malloc(nr * sizeof *r->slot);
-    r->columns = mloda_calloc(nn, sizeof *r->columns);
-    r->types = mloda_calloc(nn, sizeof *r->types);
-    r->readers = mloda_calloc(nn, sizeof *r->readers);
-    if (r->slot == NULL || r->columns == NULL || r->types == NULL || r->readers == NULL)
-        return MLODA_NOMEM(err, "SQL columns"); /* freed by _reset */
-    mloda_strmap index = {0}; /* result column name -> position (the first wins) */
+    const char **result = mloda_calloc((size_t)(r->n_result > 0 ? r->n_result : 1),
+                                       sizeof *result);
+    if (result == NULL)
+        return MLODA_NOMEM(err, "SQL columns");
     mloda_status st = MLODA_OK;
-    for (int i = 0; st == MLODA_OK && i < r->n_result; i++) {
-        const char *name = sqlite3_column_name(r->stmt, i);
-        int64_t first = 0;
-        r->slot[i] = -1;
-        if (name == NULL)
+    for (int i = 0; st == MLODA_OK && i < r->n_result; i++)
+        if ((result[i] = sqlite3_column_name(r->stmt, i)) == NULL)
             st = MLODA_NOMEM(err, "a column name");
-        else if (!mloda_strmap_get(&index, name, &first))
-            st = mloda_strmap_put(&index, name, i, err);
-    }
-    for (int64_t k = 0; st == MLODA_OK && k < n; k++) {
-        int64_t at = -1;
-        if (mloda_strmap_get(&index, names[k], &at) && r->slot[at] < 0) {
-            r->slot[at] = r->n_slots;
-            r->columns[r->n_slots] = names[k];
-            r->types[r->n_slots] = types[k];
-            r->n_slots++;
-        } else if (require) {
-            st = mloda_error_set(err, MLODA_ERR_SCHEMA, names[k],
-                                 "%s: the query returns no column '%s'", r->name, names[k]);
-        }
-    }
-    mloda_strmap_reset(&index);
+    int64_t missing = -1;
+    if (st == MLODA_OK)
+        st = mloda_io_slots_select(&r->slots, r->n_result, result, n, names, types,
+                                   "SQL columns", &missing, err);
+    mloda_free((void *)result);
+    if (st == MLODA_OK && require && missing >= 0)
+        st = mloda_error_set(err, MLODA_ERR_SCHEMA, names[missing],
+                             "%s: the query returns no column '%s'", r->name, names[missing]);
     return st;
 }
 
@@ -151,9 +112,9 @@ static mloda_status take_value(io_sql_reader *r, int i, io_column_reader *c, mlo
 static mloda_status take_row(io_sql_reader *r, mloda_error *err)
 {
     for (int i = 0; i < r->n_result; i++) {
-        if (r->slot[i] < 0)
+        if (r->slots.slot[i] < 0)
             continue;
-        const mloda_status st = take_value(r, i, &r->readers[r->slot[i]], err);
+        const mloda_status st = take_value(r, i, &r->slots.readers[r->slots.slot[i]], err);
         if (st != MLODA_OK) {
             char where[300];
             (void)snprintf(where, sizeof where, "%s: result row %lld: ", r->name,
@@ -165,15 +126,6 @@ static mloda_status take_row(io_sql_reader *r, mloda_error *err)
     return MLODA_OK;
 }
 
-static void start_readers(io_sql_reader *r)
-{
-    if (r->reading)
-        return;
-    for (int64_t k = 0; k < r->n_slots; k++)
-        mloda_io_colreader_init(&r->readers[k], r->table, r->columns[k], &r->types[k], r->origin);
-    r->reading = true;
-}
-
 mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, int64_t *out_rows,
                          int64_t *out_first_row, mloda_error *err)
 {
@@ -181,7 +133,7 @@ mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, i
     *out_first_row = 0;
     if (r->done)
         return MLODA_OK;
-    start_readers(r);
+    mloda_io_slots_start(&r->slots, r->table, r->origin);
     mloda_error row_err = MLODA_ERROR_INIT;
     int64_t rows = 0;
     while (rows < max_rows) {
@@ -192,7 +144,7 @@ mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, i
         }
         if (rc != SQLITE_ROW) {
             r->done = true;
-            reset_readers(r);
+            mloda_io_slots_stop(&r->slots);
             *out_rows = rows;
             return mloda_error_set(err, MLODA_ERR_IO, r->name,
                                    "%s: the query failed at row %lld: %s", r->name,
@@ -208,30 +160,12 @@ mloda_status mloda_io_sql_read(io_sql_reader *r, int64_t max_rows, bool drain, i
             break;
     }
     *out_rows = rows;
-    if (row_err.code != MLODA_OK) {
-        reset_readers(r);
-        if (err != NULL && err->code == MLODA_OK)
-            *err = row_err;
-        return row_err.code;
-    }
-    return MLODA_OK;
+    return mloda_io_slots_end_read(&r->slots, &row_err, err);
 }
 
 mloda_status mloda_io_sql_finish(io_sql_reader *r, mloda_column **out, mloda_error *err)
 {
-    mloda_status st = MLODA_OK;
-    for (int64_t k = 0; k < r->n_slots; k++)
-        out[k] = NULL;
-    start_readers(r); /* nothing read: empty columns of the wanted types */
-    for (int64_t k = 0; k < r->n_slots && st == MLODA_OK; k++)
-        st = mloda_io_colreader_finish(&r->readers[k], &out[k], err);
-    reset_readers(r);
-    if (st != MLODA_OK)
-        for (int64_t k = 0; k < r->n_slots; k++) {
-            mloda_column_release(out[k]);
-            out[k] = NULL;
-        }
-    return st;
+    return mloda_io_slots_finish(&r->slots, r->table, r->origin, out, err);
 }
 
 mloda_status mloda_io_sql_quote(mloda_buf *b, const char *name, mloda_error *err)

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "io/column_reader.h"
+#include "io/column_slots.h"
 
 typedef struct io_sql_reader {
     sqlite3 *db;               /* owned */
@@ -23,12 +23,7 @@ typedef struct io_sql_reader {
     const char *table;         /* borrowed: table name for messages */
     const char *origin;        /* borrowed: where the wanted types come from */
     int n_result;              /* result columns */
-    int64_t *slot;             /* owned: result column -> slot, or -1 */
-    int64_t n_slots;
-    const char **columns;      /* borrowed from _select's caller: slot -> name */
-    io_coltype *types;         /* owned: slot -> wanted type */
-    io_column_reader *readers; /* owned */
-    bool reading;              /* readers hold rows */
+    io_column_slots slots;     /* the wanted columns; source columns: the result columns */
     int64_t n_rows;            /* rows stepped so far */
     bool done;                 /* the query has no more rows */
 } io_sql_reader;

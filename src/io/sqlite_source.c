@@ -29,29 +29,6 @@ typedef struct sqlite_source {
     int64_t n_batches;
 } sqlite_source;
 
-static mloda_status build_batch(sqlite_source *s, mloda_api_data **out, mloda_error *err)
-{
-    const int64_t n = s->sql.n_slots;
-    mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
-    if (cols == NULL)
-        return MLODA_NOMEM(err, "SQL columns");
-    mloda_status st = mloda_io_sql_finish(&s->sql, cols, err);
-    *out = st == MLODA_OK ? mloda_api_data_new() : NULL;
-    if (st == MLODA_OK && *out == NULL)
-        st = MLODA_NOMEM(err, "api_data");
-    if (st == MLODA_OK)
-        st = mloda_api_data_add_columns(*out, s->table, n, s->sql.columns,
-                                        (const mloda_column *const *)cols, err);
-    for (int64_t k = 0; k < n; k++)
-        mloda_column_release(cols[k]);
-    mloda_free(cols);
-    if (st != MLODA_OK) {
-        mloda_api_data_free(*out);
-        *out = NULL;
-    }
-    return st;
-}
-
 static mloda_status sqlite_next(io_source *base, mloda_api_data **out, io_batch_info *info,
                                 mloda_error *err)
 {
@@ -66,7 +43,8 @@ static mloda_status sqlite_next(io_source *base, mloda_api_data **out, io_batch_
     }
     if (st != MLODA_OK || rows == 0)
         return st;
-    return build_batch(s, out, err);
+    return mloda_io_slots_batch(&s->sql.slots, s->sql.table, s->sql.origin, "SQL columns", out,
+                                err);
 }
 
 static void sqlite_free(io_source *base)
@@ -90,13 +68,9 @@ static mloda_status open_query(sqlite_source *s, const char *path, const char *s
     if (sqlite3_stmt_readonly(s->sql.stmt) == 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "--sql must be a query that only reads (a SELECT)");
-    const int64_t n = mloda_io_schema_n_columns(schema, s->table);
-    s->names = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->names);
-    s->types = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *s->types);
-    if (s->names == NULL || s->types == NULL)
-        return MLODA_NOMEM(err, "SQL columns");
-    for (int64_t k = 0; k < n; k++)
-        s->names[k] = mloda_io_schema_column(schema, s->table, k, &s->types[k]);
+    int64_t n = 0;
+    MLODA_TRY(mloda_io_schema_columns(schema, s->table, &s->names, &s->types, &n, "SQL columns",
+                                      err));
     return mloda_io_sql_select(&s->sql, n, s->names, s->types, false, err);
 }
 

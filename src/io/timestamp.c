@@ -14,30 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/calendar.h"
 #include "util/iso8601.h"
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Civil date of a day count since 1970-01-01, on 400-year eras (146097 days), whose
- * periodicity keeps the arithmetic exact for any int64 day. */
-void mloda_io_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
-{
-    const int64_t z = days + 719468;
-    const int64_t era = floor_div(z, 146097);
-    const int64_t day_of_era = z - era * 146097;
-    const int64_t year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 -
-                                              year_of_era / 100);
-    const int64_t mp = (5 * day_of_year + 2) / 153;
-    *day = (int)(day_of_year - (153 * mp + 2) / 5 + 1);
-    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *year = year_of_era + era * 400 + (*month <= 2 ? 1 : 0);
-}
 
 bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros)
 {
@@ -74,16 +52,15 @@ size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit
     int64_t frac = value % per_second;
     if (frac < 0)
         frac += per_second;
-    const int64_t secs = floor_div(value, per_second);
+    const int64_t secs = mloda_floor_div(value, per_second);
     int64_t in_day = secs % 86400;
     if (in_day < 0)
         in_day += 86400;
-    const int64_t days = floor_div(secs, 86400);
-    int64_t year = 0;
-    int month = 0, day = 0;
-    mloda_io_civil_from_days(days, &year, &month, &day);
-    int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)year, month, day,
-                     (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60));
+    const int64_t days = mloda_floor_div(secs, 86400);
+    int64_t year = 0, month = 0, day = 0;
+    mloda_civil_from_days(days, &year, &month, &day);
+    int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)year, (int)month,
+                     (int)day, (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60));
     if (n >= 0 && frac != 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, ".%0*lld", frac_digits, (long long)frac);
     if (n < 0)

@@ -190,7 +190,7 @@ static bool eval_numeric_range(const plan_filter *f, const mloda_column *col, ui
     }
     const uint8_t *valid = mloda_column_validity(col);
     for (int64_t i = 0; valid != NULL && i < n; i++)
-        keep[i] &= (uint8_t)((valid[i >> 3] >> (i & 7)) & 1);
+        keep[i] &= (uint8_t)mloda_bitmap_get(valid, i);
     return true;
 }
 

@@ -18,6 +18,7 @@
 
 #include "run/run.h"
 #include "table/table_layer.h"
+#include "util/sort.h"
 #include "util/util.h"
 
 typedef struct key_view {
@@ -55,7 +56,7 @@ static bool key_hash(const key_view *kv, int64_t r, uint64_t *out)
 {
     uint64_t h = 1469598103934665603ULL;
     if (kv->i64 != NULL) {
-        if (kv->valid != NULL && !((kv->valid[r >> 3] >> (r & 7)) & 1))
+        if (kv->valid != NULL && !mloda_bitmap_get(kv->valid, r))
             return false;
         *out = mix(h, (uint64_t)kv->i64[r]);
         return true;
@@ -440,13 +441,13 @@ typedef struct timed_row {
     int64_t row;
 } timed_row;
 
-static int cmp_timed(const void *a, const void *b)
+static inline bool earlier(const void *ctx, timed_row x, timed_row y)
 {
-    const timed_row *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row);
+    (void)ctx;
+    return x.t < y.t;
 }
+
+MLODA_STABLE_SORT_DEFINE(sort_timed, timed_row, const void *, earlier)
 
 /* Sorts rows[0..n) by (time, row): ties keep row order, so backward picks the last. */
 static mloda_status sort_by_time(const mloda_column *rt, int64_t *rows, int64_t n,
@@ -454,17 +455,17 @@ static mloda_status sort_by_time(const mloda_column *rt, int64_t *rows, int64_t 
 {
     if (n < 2)
         return MLODA_OK;
-    timed_row *tmp = mloda_malloc((size_t)n * sizeof *tmp);
-    if (tmp == NULL)
+    timed_row *tr = mloda_malloc(2 * (size_t)n * sizeof *tr); /* the rows, then scratch */
+    if (tr == NULL)
         return MLODA_NOMEM(err, "an asof join");
     for (int64_t i = 0; i < n; i++) {
         bool ok = true;
-        tmp[i] = (timed_row){time_at(rt, rows[i], &ok), rows[i]};
+        tr[i] = (timed_row){time_at(rt, rows[i], &ok), rows[i]};
     }
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_timed);
+    sort_timed(tr, tr + n, n, NULL); /* stable; rows come in increasing order */
     for (int64_t i = 0; i < n; i++)
-        rows[i] = tmp[i].row;
-    mloda_free(tmp);
+        rows[i] = tr[i].row;
+    mloda_free(tr);
     return MLODA_OK;
 }
 

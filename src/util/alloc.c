@@ -110,6 +110,14 @@ bool mloda_mul_size(size_t a, size_t b, size_t *out)
     return true;
 }
 
+void *mloda_malloc_n(int64_t n, size_t elem)
+{
+    size_t bytes = 0;
+    if (n < 0 || !mloda_mul_size((size_t)(n > 0 ? n : 1), elem, &bytes))
+        return NULL;
+    return mloda_malloc(bytes);
+}
+
 bool mloda_add_size(size_t a, size_t b, size_t *out)
 {
     if (a > SIZE_MAX - b)

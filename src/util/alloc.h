@@ -24,6 +24,11 @@ char *mloda_strdup(const char *s);
 /** Copy of len bytes plus a NUL. */
 char *mloda_strndup(const char *s, size_t len);
 
+/** An array of n elements of elem bytes each (room for one when n is 0, so that the result
+ *  is a valid pointer); NULL when n < 0, when the size overflows or memory runs out. Free
+ *  with mloda_free. */
+void *mloda_malloc_n(int64_t n, size_t elem);
+
 /** a * b into *out; false on overflow. */
 bool mloda_mul_size(size_t a, size_t b, size_t *out);
 /** a + b into *out; false on overflow. */

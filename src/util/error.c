@@ -1,9 +1,12 @@
-/* error.c: the public error object and status names (see mloda/base.h). */
+/* error.c: the public error object and status names (see mloda/base.h), and the internal
+ * error helpers of util.h. */
 #include "mloda/base.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/util.h"
 
 const char *mloda_status_name(mloda_status status)
 {
@@ -121,4 +124,10 @@ mloda_status mloda_error_set_at(mloda_error *err, mloda_status code, const char 
     mloda_status st = error_vset(err, code, subject, position, fmt, ap);
     va_end(ap);
     return st;
+}
+
+void mloda_error_default_subject(mloda_error *err, const char *subject)
+{
+    if (err != NULL && err->subject[0] == '\0')
+        (void)snprintf(err->subject, sizeof err->subject, "%s", subject);
 }

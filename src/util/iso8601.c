@@ -3,29 +3,7 @@
 
 #include <stdio.h>
 
-int64_t mloda_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    /* Howard Hinnant's days-from-civil, proleptic Gregorian */
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
+#include "util/calendar.h"
 
 /* Reads exactly n digits at s[*i]; false if any is not a digit. */
 static bool digits(const char *s, size_t len, size_t *i, int n, int64_t *out)
@@ -48,17 +26,9 @@ static bool expect(const char *s, size_t len, size_t *i, char c)
     return true;
 }
 
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 static bool valid_date(int64_t y, int64_t m, int64_t d)
 {
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    return d <= mdays[m - 1] + (m == 2 && is_leap(y));
+    return d >= 1 && d <= mloda_days_in_month(y, m); /* 0 days for a month out of range */
 }
 
 /* Optional ".fff..." fraction in microseconds. */
@@ -141,7 +111,7 @@ size_t mloda_iso8601_format(int64_t micros, char *buf, size_t cap)
         days--;
     }
     int64_t y = 0, m = 0, d = 0;
-    civil_from_days(days, &y, &m, &d);
+    mloda_civil_from_days(days, &y, &m, &d);
     int64_t secs = rem / 1000000, us = rem % 1000000;
     int n = snprintf(buf, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", (long long)y,
                      (long long)m, (long long)d, (long long)(secs / 3600),

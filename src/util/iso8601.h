@@ -1,6 +1,7 @@
 /*
  * iso8601.h: ISO 8601 date-times <-> microseconds since the Unix epoch (UTC, no zone
  * kept), for timestamp parameters and timestamp text. Locale-independent, reentrant.
+ * The calendar arithmetic underneath is util/calendar.h.
  */
 #ifndef MLODA_UTIL_ISO8601_H
 #define MLODA_UTIL_ISO8601_H
@@ -20,8 +21,5 @@ bool mloda_iso8601_parse(const char *s, size_t len, int64_t *out_micros);
 /** Writes "YYYY-MM-DDTHH:MM:SS" plus ".ffffff" (trailing zeros trimmed) when the fraction
  *  is not zero; buf needs 32 bytes. Returns the length. */
 size_t mloda_iso8601_format(int64_t micros, char *buf, size_t cap);
-
-/** Days since 1970-01-01 of a proleptic Gregorian date. */
-int64_t mloda_days_from_civil(int64_t y, int64_t m, int64_t d);
 
 #endif /* MLODA_UTIL_ISO8601_H */

@@ -43,6 +43,11 @@ static inline mloda_status mloda_error_pass(mloda_error *err, const mloda_error 
     return from->code;
 }
 
+/* Names `subject` (a feature, column or source) as the error's subject when the failure
+ * left it empty: the innermost message wins, and the caller that knows what the failing
+ * work was about fills in the subject on the way out. err may be NULL. */
+void mloda_error_default_subject(mloda_error *err, const char *subject);
+
 #define MLODA_NOMEM(err, what) \
     mloda_error_set((err), MLODA_ERR_NOMEM, NULL, "out of memory allocating %s", (what))
 
