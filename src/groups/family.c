@@ -513,9 +513,3 @@ const mloda_family_values *mloda_family_of(const mloda_feature *f)
 {
     return mloda_feature_parsed(f);
 }
-
-void mloda_family_name_error(mloda_error *err, const char *name)
-{
-    if (err != NULL && err->code != MLODA_OK && err->subject[0] == '\0')
-        (void)snprintf(err->subject, sizeof err->subject, "%s", name);
-}

@@ -86,7 +86,4 @@ void mloda_family_parsed_free(void *user_data, void *parsed);
 /** The values match attached to f (never NULL for a feature the family matched). */
 const mloda_family_values *mloda_family_of(const mloda_feature *f);
 
-/** Sets err's subject to name when the error has no subject yet (calculate failures). */
-void mloda_family_name_error(mloda_error *err, const char *name);
-
 #endif /* MLODA_GROUPS_FAMILY_H */

@@ -32,7 +32,6 @@ mloda_status mloda_plugin_failure(mloda_error *e, mloda_status rc, const char *c
                                "feature group '%s': %s returned %s without a message (feature "
                                "'%s')",
                                group, callback, mloda_status_name(rc), feature);
-    if (e->subject[0] == '\0')
-        (void)snprintf(e->subject, sizeof e->subject, "%s", feature);
+    mloda_error_default_subject(e, feature);
     return e->code;
 }

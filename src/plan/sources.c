@@ -68,8 +68,7 @@ mloda_status mloda_planner_add_sources(planner *pl, const mloda_api_data *exampl
             st = mloda_error_set(err, MLODA_ERR_PLUGIN, prov->name,
                                  "data source '%s' gave no schema", prov->name);
         if (st != MLODA_OK) {
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s", prov->name);
+            mloda_error_default_subject(err, prov->name);
             return st;
         }
         MLODA_TRY(add_one_source(pl, prov->name, schema, prov, err));
@@ -129,8 +128,7 @@ mloda_status mloda_planner_read_sources(planner *pl, mloda_error *err)
         mloda_free((void *)names);
         if (st != MLODA_OK) {
             mloda_table_release(data);
-            if (err != NULL && err->subject[0] == '\0')
-                (void)snprintf(err->subject, sizeof err->subject, "%s", prov->name);
+            mloda_error_default_subject(err, prov->name);
             return st;
         }
         p->sources[s].data = data;

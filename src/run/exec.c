@@ -233,8 +233,7 @@ static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_err
                                              : group;
     if (e->code == MLODA_OK)
         (void)mloda_error_set(e, st, first, "calculation failed without a message");
-    if (e->subject[0] == '\0')
-        (void)snprintf(e->subject, sizeof e->subject, "%s", first);
+    mloda_error_default_subject(e, first);
     char msg[MLODA_ERROR_MESSAGE_MAX + 160]; /* room for the suffix */
     (void)snprintf(msg, sizeof msg, "%s (step %lld, feature group %s)", e->message,
                    (long long)s, group);
