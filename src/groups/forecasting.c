@@ -140,7 +140,7 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     s->horizon = v->num[P_HORIZON];
     s->ci = v->num[P_CI] != 0;
     /* at most 31,536,000 s * 10^9: fits in int64 */
-    s->step = UNIT_SECONDS[s->unit] * mloda_timestamp_per_second(mloda_bind_input_time_unit(ctx, 1));
+    s->step = UNIT_SECONDS[s->unit] * mloda_ticks_per_second(mloda_bind_input_time_unit(ctx, 1));
     return mloda_bind_set_state(ctx, s, mloda_free, err);
 }
 
@@ -473,7 +473,7 @@ static mloda_status forecast_one(mloda_calc *calc, int64_t i, fc_scratch *sc, ml
     }
 
     fc_series s = {.n = n, .t = sc->times, .v = sc->vals};
-    int64_t ps = mloda_timestamp_per_second(mloda_column_time_unit(rc));
+    int64_t ps = mloda_ticks_per_second(mloda_column_time_unit(rc));
     s.clock.per_day = 86400 * ps;
     s.clock.per_hour = 3600 * ps;
     trig_init(&s.clock.trig);

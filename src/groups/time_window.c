@@ -608,7 +608,7 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     const mloda_column *ref = mloda_calc_input(calc, i, 1, 0);
     const tw_order *o = NULL;
     MLODA_TRY(order_for(s, ref, n, name, state->ref_name, &o, err));
-    uint64_t per = (uint64_t)mloda_timestamp_per_second(mloda_column_time_unit(ref));
+    uint64_t per = (uint64_t)mloda_ticks_per_second(mloda_column_time_unit(ref));
     uint64_t secs = (uint64_t)state->span_seconds;
     uint64_t span = secs > UINT64_MAX / per ? UINT64_MAX : secs * per;
 

@@ -25,29 +25,10 @@ bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t
     return mloda_iso8601_parse(s, len, out_micros);
 }
 
-static int64_t unit_per_second(mloda_time_unit unit, int *out_digits)
-{
-    switch (unit) {
-    case MLODA_TIME_MILLI:
-        *out_digits = 3;
-        return 1000;
-    case MLODA_TIME_MICRO:
-        *out_digits = 6;
-        return 1000000;
-    case MLODA_TIME_NANO:
-        *out_digits = 9;
-        return 1000000000;
-    case MLODA_TIME_SECOND:
-    default:
-        *out_digits = 0;
-        return 1;
-    }
-}
-
 size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
 {
-    int frac_digits = 0;
-    const int64_t per_second = unit_per_second(unit, &frac_digits);
+    const int frac_digits = mloda_tick_digits(unit);
+    const int64_t per_second = mloda_ticks_per_second(unit);
     /* remainders first: multiplying the quotient back could overflow near INT64_MIN */
     int64_t frac = value % per_second;
     if (frac < 0)

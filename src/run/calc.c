@@ -147,27 +147,43 @@ static mloda_status check_output(const mloda_calc *c, const plan_node *n, const 
     return MLODA_OK;
 }
 
+/* What set_output and add_output check first: the feature exists, declared the form of
+ * output the call gives (one column or several), and col fits its declaration. Returns the
+ * feature's output slot, or NULL with the error recorded. */
+static node_out *output_slot(mloda_calc *c, int64_t i, bool multi, const mloda_column *col,
+                             const char *fn, mloda_status *st, mloda_error *err)
+{
+    const plan_node *n = NULL;
+    *st = MLODA_OK;
+    if (c == NULL)
+        *st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "%s: NULL calc", fn);
+    else if ((n = feature_node(c, i, fn, err)) == NULL)
+        *st = MLODA_ERR_PLUGIN;
+    else if (n->out_multi != multi)
+        *st = misuse(c, n->feature.name, err,
+                     multi ? "%s: feature '%s' declared one column; use mloda_calc_set_output"
+                           : "%s: feature '%s' declared several columns; use "
+                             "mloda_calc_add_output",
+                     fn, n->feature.name);
+    if (*st == MLODA_OK)
+        *st = check_output(c, n, col, fn, err);
+    if (*st != MLODA_OK)
+        return NULL;
+    node_out *o = &c->run->outs[c->run->plan->steps[c->step].features[i]];
+    if (!multi && o->col != NULL) {
+        *st = misuse(c, n->feature.name, err, "%s: the output of feature '%s' was set twice", fn,
+                     n->feature.name);
+        return NULL;
+    }
+    return o;
+}
+
 mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_column *col, mloda_error *err)
 {
-    static const char fn[] = "mloda_calc_set_output";
     mloda_error_enter(err);
     mloda_status st = MLODA_OK;
-    const plan_node *n = NULL;
-    if (c == NULL)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "%s: NULL calc", fn);
-    else if ((n = feature_node(c, i, fn, err)) == NULL)
-        st = MLODA_ERR_PLUGIN;
-    else if (n->out_multi)
-        st = misuse(c, n->feature.name, err,
-                    "%s: feature '%s' declared several columns; use mloda_calc_add_output", fn,
-                    n->feature.name);
-    if (st == MLODA_OK)
-        st = check_output(c, n, col, fn, err);
-    node_out *o = st == MLODA_OK ? &c->run->outs[c->run->plan->steps[c->step].features[i]] : NULL;
-    if (o != NULL && o->col != NULL)
-        st = misuse(c, n->feature.name, err, "%s: the output of feature '%s' was set twice", fn,
-                    n->feature.name);
-    if (st != MLODA_OK) {
+    node_out *o = output_slot(c, i, false, col, "mloda_calc_set_output", &st, err);
+    if (o == NULL) {
         mloda_column_release(col);
         return st;
     }
@@ -202,23 +218,11 @@ static mloda_status push_multi(node_out *o, const char *suffix, mloda_column *co
 mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                    mloda_column *col, mloda_error *err)
 {
-    static const char fn[] = "mloda_calc_add_output";
     mloda_error_enter(err);
     mloda_status st = MLODA_OK;
-    const plan_node *n = NULL;
-    if (c == NULL)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "%s: NULL calc", fn);
-    else if ((n = feature_node(c, i, fn, err)) == NULL)
-        st = MLODA_ERR_PLUGIN;
-    else if (!n->out_multi)
-        st = misuse(c, n->feature.name, err,
-                    "%s: feature '%s' declared one column; use mloda_calc_set_output", fn,
-                    n->feature.name);
-    if (st == MLODA_OK)
-        st = check_output(c, n, col, fn, err);
-    if (st == MLODA_OK)
-        st = push_multi(&c->run->outs[c->run->plan->steps[c->step].features[i]],
-                        suffix == NULL ? "" : suffix, col, err);
+    node_out *o = output_slot(c, i, true, col, "mloda_calc_add_output", &st, err);
+    if (o != NULL)
+        st = push_multi(o, suffix == NULL ? "" : suffix, col, err);
     if (st != MLODA_OK)
         mloda_column_release(col);
     return st;

@@ -50,3 +50,33 @@ int64_t mloda_days_in_month(int64_t y, int64_t m)
         return 0;
     return mdays[m - 1] + (m == 2 && mloda_is_leap_year(y));
 }
+
+int64_t mloda_ticks_per_second(mloda_time_unit unit)
+{
+    switch (unit) {
+    case MLODA_TIME_MILLI:
+        return 1000;
+    case MLODA_TIME_MICRO:
+        return 1000000;
+    case MLODA_TIME_NANO:
+        return 1000000000;
+    case MLODA_TIME_SECOND:
+    default:
+        return 1;
+    }
+}
+
+int mloda_tick_digits(mloda_time_unit unit)
+{
+    switch (unit) {
+    case MLODA_TIME_MILLI:
+        return 3;
+    case MLODA_TIME_MICRO:
+        return 6;
+    case MLODA_TIME_NANO:
+        return 9;
+    case MLODA_TIME_SECOND:
+    default:
+        return 0;
+    }
+}

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mloda/table.h"
+
 /** a / b rounded towards minus infinity (Python's //); b != 0. Inline: per-row paths
  *  (timestamp -> day) call it. */
 static inline int64_t mloda_floor_div(int64_t a, int64_t b)
@@ -36,5 +38,10 @@ bool mloda_is_leap_year(int64_t y);
 
 /** Days in month m (1..12) of year y; 0 when m is out of range. */
 int64_t mloda_days_in_month(int64_t y, int64_t m);
+
+/** Ticks of a timestamp column per second: 1, 1000, 10^6 or 10^9. */
+int64_t mloda_ticks_per_second(mloda_time_unit unit);
+/** Fraction digits of one tick: 0, 3, 6 or 9. */
+int mloda_tick_digits(mloda_time_unit unit);
 
 #endif /* MLODA_UTIL_CALENDAR_H */
