@@ -180,7 +180,7 @@ MLODA_API mloda_status mloda_column_builder_resize_uninit(mloda_column_builder *
 MLODA_API mloda_status mloda_column_builder_validity(mloda_column_builder *b, uint8_t **out_bits,
                                                      mloda_error *err);
 /**
- * Turns the builder into an immutable column (null_count computed). Consumes the builder
+ * Turns the builder into an immutable column (its null count computed). Consumes the builder
  * whether it succeeds or not. *out is NULL on failure.
  */
 MLODA_API mloda_status mloda_column_builder_finish(mloda_column_builder *b, mloda_column **out,
