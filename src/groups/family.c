@@ -39,22 +39,26 @@ static int param_index(const mloda_family_spec *spec, const char *key, size_t le
     return -1;
 }
 
-/* Splits the pattern into parts; returns the count (patterns are static and well formed:
- * a reference to an unknown parameter is a programming error caught by the tests). */
+/* Splits the pattern into parts; returns the count, or -1 for a malformed pattern (an
+ * unclosed brace, a reference to an unknown parameter, too many parts: a programming error
+ * in a family's table, which then matches nothing; tests/groups/test_family.c checks it). */
 static int split_pattern(const mloda_family_spec *spec, part *parts)
 {
     int n = 0;
-    for (const char *p = spec->pattern; *p != '\0' && n < MAX_PARTS;) {
+    for (const char *p = spec->pattern; *p != '\0'; n++) {
+        if (n == MAX_PARTS)
+            return -1;
         if (*p == '{') {
             const char *close = strchr(p, '}');
-            if (close == NULL)
-                break;
-            parts[n++] = (part){NULL, 0, param_index(spec, p + 1, (size_t)(close - p - 1))};
+            int param = close == NULL ? -1 : param_index(spec, p + 1, (size_t)(close - p - 1));
+            if (param < 0)
+                return -1;
+            parts[n] = (part){NULL, 0, param};
             p = close + 1;
         } else {
             const char *brace = strchr(p, '{');
             size_t len = brace != NULL ? (size_t)(brace - p) : strlen(p);
-            parts[n++] = (part){p, len, -1};
+            parts[n] = (part){p, len, -1};
             p += len;
         }
     }
@@ -435,13 +439,15 @@ mloda_status mloda_family_read(const mloda_family_spec *spec, const mloda_featur
                                mloda_family_values *out, bool *found, mloda_error *why)
 {
     part parts[MAX_PARTS];
-    int n_parts = split_pattern(spec, parts);
+    int n_parts = spec->n_params <= MLODA_FAMILY_MAX_PARAMS ? split_pattern(spec, parts) : -1;
     const char *name = mloda_feature_name(f);
     const char *suffix = mloda_feature_chain_suffix(f);
     const mloda_options *o = mloda_feature_options(f);
     field_text fields[MLODA_FAMILY_MAX_PARAMS] = {{NULL, 0}};
     memset(out, 0, sizeof *out);
     *found = false;
+    if (n_parts < 0)
+        return MLODA_OK; /* a malformed family table matches nothing */
 
     bool reads = suffix != NULL && read_suffix(spec, parts, n_parts, suffix, false, fields);
     bool looks = !reads && suffix != NULL && looks_like(parts, n_parts, suffix);
