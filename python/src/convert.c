@@ -902,6 +902,16 @@ static int table_from_dict(PyObject *dict, const char *tname, mloda_api_data *a,
         }
         i++;
     }
+    for (Py_ssize_t j = 1; rc == 0 && j < i; j++) {
+        if (mloda_column_n_rows(cols[j]) != mloda_column_n_rows(cols[0])) {
+            PyErr_Format(PyExc_ValueError,
+                         "api_data['%s']: columns have different lengths: '%s' has %lld rows "
+                         "but '%s' has %lld (all columns of a table must have the same length)",
+                         tname, names[0], (long long)mloda_column_n_rows(cols[0]), names[j],
+                         (long long)mloda_column_n_rows(cols[j]));
+            rc = -1;
+        }
+    }
     if (rc == 0) {
         mloda_error err = MLODA_ERROR_INIT;
         mloda_status st;

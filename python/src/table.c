@@ -75,7 +75,7 @@ static PyObject *column_buffer_new(const mloda_column *col)
     const char *fmt = "d";
     if (t == MLODA_TYPE_INT64 || t == MLODA_TYPE_TIMESTAMP) {
         buf = mloda_column_int64(col);
-        fmt = "q";
+        fmt = sizeof(long) == 8 ? "l" : "q"; /* numpy reads "l" as int64 ("q": longlong) */
     } else if (t == MLODA_TYPE_FLOAT64 || t == MLODA_TYPE_FLOAT64_LIST) {
         buf = mloda_column_float64(col);
     } else {
