@@ -26,6 +26,54 @@ static int raise_engine(const mloda_error *err)
     return -1;
 }
 
+/* Calls a producer's release callback. With the GIL held, a pending Python exception is
+ * kept aside meanwhile: a producer written in Python (or calling into it) must not run
+ * with an exception set. Without the GIL (a pool thread dropping the last column) the
+ * producer takes the GIL itself if it needs it. */
+static void release_array(struct ArrowArray *a)
+{
+    if (a->release == NULL)
+        return;
+    if (mc_py_alive() && PyGILState_Check()) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        a->release(a);
+        PyErr_Restore(t, v, tb);
+    } else {
+        a->release(a);
+    }
+}
+
+static void release_schema(struct ArrowSchema *s)
+{
+    if (s->release == NULL)
+        return;
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb); /* called with the GIL held only */
+    s->release(s);
+    PyErr_Restore(t, v, tb);
+}
+
+static void release_stream(struct ArrowArrayStream *s)
+{
+    if (s->release == NULL)
+        return;
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    s->release(s);
+    PyErr_Restore(t, v, tb);
+}
+
+/* Drops a reference to the capsules: their destructors may run producer code, which must
+ * not see the exception this call may be raising. */
+static void decref_keep_error(PyObject *o)
+{
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    Py_XDECREF(o);
+    PyErr_Restore(t, v, tb);
+}
+
 /* ---------------------------------------------------------------- shared parent */
 
 typedef struct parent {
@@ -37,8 +85,7 @@ static void parent_release(parent *p)
 {
     if (atomic_fetch_sub(&p->refs, 1) != 1)
         return;
-    if (p->arr.release != NULL)
-        p->arr.release(&p->arr); /* the producer may need the GIL: it takes it itself */
+    release_array(&p->arr); /* the producer may need the GIL: it takes it itself */
     free(p);
 }
 
@@ -86,7 +133,7 @@ static int convert_other(struct ArrowArray *a, const char *format, const char *w
     bool is_int = strlen(f) == 1 && strchr("csCSIL", f[0]) != NULL;
     bool is_date = strcmp(f, "tdD") == 0 || strcmp(f, "tdm") == 0;
     if (!is_large && !is_int && !is_date) {
-        a->release(a);
+        release_array(a);
         PyErr_Format(PyExc_TypeError,
                      "%s: Arrow format '%s' is not supported (numbers, bools, strings, "
                      "timestamps, dates and fixed-size lists of float64 are)",
@@ -94,7 +141,7 @@ static int convert_other(struct ArrowArray *a, const char *format, const char *w
         return -1;
     }
     if (a->n_buffers < (is_large ? 3 : 2)) {
-        a->release(a);
+        release_array(a);
         PyErr_Format(PyExc_ValueError, "%s: Arrow array of format '%s' lacks buffers", where,
                      format);
         return -1;
@@ -137,7 +184,7 @@ static int convert_other(struct ArrowArray *a, const char *format, const char *w
             uint64_t u = ((const uint64_t *)p)[j];
             if (u > (uint64_t)INT64_MAX) {
                 mloda_column_builder_free(b);
-                a->release(a);
+                release_array(a);
                 PyErr_Format(PyExc_OverflowError, "%s: row %lld holds %llu, beyond int64", where,
                              (long long)i, (unsigned long long)u);
                 return -1;
@@ -151,7 +198,7 @@ static int convert_other(struct ArrowArray *a, const char *format, const char *w
         }
         st = mloda_column_builder_append_int64(b, v, &err);
     }
-    a->release(a);
+    release_array(a);
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);
         return raise_engine(&err);
@@ -184,20 +231,20 @@ static int import_struct(struct ArrowArray *a, const struct ArrowSchema *schema,
 {
     *out = NULL;
     if (schema->format == NULL || strcmp(schema->format, "+s") != 0) {
-        a->release(a);
+        release_array(a);
         PyErr_Format(PyExc_TypeError,
                      "%s: an Arrow table must be a struct array (format '+s'), got format '%s'",
                      where, schema->format != NULL ? schema->format : "");
         return -1;
     }
     if (a->n_children != schema->n_children) {
-        a->release(a);
+        release_array(a);
         PyErr_Format(PyExc_ValueError, "%s: Arrow array and schema differ in child count", where);
         return -1;
     }
     parent *p = malloc(sizeof *p);
     if (p == NULL) {
-        a->release(a);
+        release_array(a);
         PyErr_NoMemory();
         return -1;
     }
@@ -295,7 +342,7 @@ int mc_arrow_column_from_py(PyObject *obj, const char *where, mloda_column **out
     int rc = take_array(pair, where, &schema, &arr);
     if (rc == 0)
         rc = import_one(&arr, schema, where, out);
-    Py_DECREF(pair); /* releases the schema */
+    decref_keep_error(pair); /* releases the schema */
     return rc < 0 ? -1 : 1;
 }
 
@@ -464,7 +511,7 @@ static int table_from_stream(PyObject *capsule, const char *where, mloda_table *
     if (s.get_schema(&s, &schema) != 0) {
         const char *e = s.get_last_error(&s);
         PyErr_Format(PyExc_ValueError, "%s: Arrow stream schema: %s", where, e != NULL ? e : "failed");
-        s.release(&s);
+        release_stream(&s);
         return -1;
     }
     mloda_table **ts = NULL;
@@ -487,7 +534,7 @@ static int table_from_stream(PyObject *capsule, const char *where, mloda_table *
             cap = cap == 0 ? 4 : cap * 2;
             mloda_table **g = realloc(ts, (size_t)cap * sizeof *g);
             if (g == NULL) {
-                a.release(&a);
+                release_array(&a);
                 PyErr_NoMemory();
                 rc = -1;
                 break;
@@ -512,9 +559,8 @@ static int table_from_stream(PyObject *capsule, const char *where, mloda_table *
     for (int64_t i = 0; i < n; i++)
         mloda_table_release(ts[i]);
     free(ts);
-    if (schema.release != NULL)
-        schema.release(&schema);
-    s.release(&s);
+    release_schema(&schema);
+    release_stream(&s);
     return rc;
 }
 
@@ -525,7 +571,7 @@ int mc_arrow_table_from_py(PyObject *obj, const char *where, mloda_table **out)
     PyObject *cap = call_export(obj, "__arrow_c_stream__", &absent);
     if (cap != NULL) {
         int rc = table_from_stream(cap, where, out);
-        Py_DECREF(cap);
+        decref_keep_error(cap);
         return rc < 0 ? -1 : 1;
     }
     if (!absent)
@@ -538,7 +584,7 @@ int mc_arrow_table_from_py(PyObject *obj, const char *where, mloda_table **out)
     int rc = take_array(pair, where, &schema, &arr);
     if (rc == 0)
         rc = import_struct(&arr, schema, where, out);
-    Py_DECREF(pair);
+    decref_keep_error(pair);
     return rc < 0 ? -1 : 1;
 }
 

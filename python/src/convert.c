@@ -61,8 +61,11 @@ static void lent_release(struct ArrowArray *a)
             h->child.release(&h->child);
         if (mc_py_alive()) {
             PyGILState_STATE g = PyGILState_Ensure();
+            PyObject *t, *v, *tb;
+            PyErr_Fetch(&t, &v, &tb); /* may run while an error is being raised */
             PyBuffer_Release(&h->view);
             Py_XDECREF(h->keep);
+            PyErr_Restore(t, v, tb);
             PyGILState_Release(g);
         }
         free(h->validity);
@@ -835,7 +838,8 @@ static int column_direct(PyObject *obj, const char *where, bool tagged_ok, mloda
                      where, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (PyObject_CheckBuffer(obj)) {
+    /* numpy's masked arrays export their data without the mask: the Python layer reads them */
+    if (PyObject_CheckBuffer(obj) && !is_type_named(obj, "MaskedArray")) {
         int rc = from_buffer(obj, NULL, 1, NULL, where, out);
         if (rc != 0)
             return rc;
@@ -868,8 +872,7 @@ int mc_column_from_py(PyObject *obj, const char *where, mloda_column **out)
 
 /* ---------------------------------------------------------------- tables and api_data */
 
-static int table_from_dict(PyObject *dict, const char *tname, mloda_api_data *a,
-                           mloda_table **out)
+static int table_from_dict(PyObject *dict, const char *tname, mloda_table **out)
 {
     Py_ssize_t n = PyDict_Size(dict);
     const char **names = calloc((size_t)n + 1, sizeof *names);
@@ -914,15 +917,9 @@ static int table_from_dict(PyObject *dict, const char *tname, mloda_api_data *a,
     }
     if (rc == 0) {
         mloda_error err = MLODA_ERROR_INIT;
-        mloda_status st;
-        if (a != NULL) {
-            st = mloda_api_data_add_columns(a, tname, i, names, (const mloda_column *const *)cols,
-                                            &err);
-        } else {
-            int64_t rows = i > 0 ? mloda_column_n_rows(cols[0]) : 0;
-            st = mloda_table_new(rows, i, names, (const mloda_column *const *)cols, out, &err);
-        }
-        if (st != MLODA_OK) {
+        int64_t rows = i > 0 ? mloda_column_n_rows(cols[0]) : 0;
+        if (mloda_table_new(rows, i, names, (const mloda_column *const *)cols, out, &err) !=
+            MLODA_OK) {
             if (err.code == MLODA_ERR_SCHEMA || err.code == MLODA_ERR_DUPLICATE)
                 PyErr_Format(PyExc_ValueError, "api_data['%s']: %s", tname, err.message);
             else
@@ -937,56 +934,126 @@ static int table_from_dict(PyObject *dict, const char *tname, mloda_api_data *a,
     return rc;
 }
 
-/* A table value into `a` under tname (a != NULL), or into *out. */
-static int table_value(PyObject *obj, const char *tname, mloda_api_data *a, mloda_table **out)
+/*
+ * Gives the columns of *t the types the session was prepared with where that is a
+ * widening (int64 -> float64), a change of time unit, or an all-null or empty column (as
+ * `mloda stream` does with its batches). tschema: {column: (type, list_size, unit)}.
+ * Other differences are left for the engine to report.
+ */
+static int coerce_table(mloda_table **t, PyObject *tschema)
 {
-    if (PyDict_Check(obj))
-        return table_from_dict(obj, tname, a, out);
-    char where[300];
-    (void)snprintf(where, sizeof where, "api_data['%s']", tname);
-    mloda_table *t = NULL;
-    /* pandas' own Arrow export needs pyarrow: DataFrames go through the Python layer */
-    PyObject *mod = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
-    const char *m = mod != NULL && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
-    bool is_pandas = m != NULL && strncmp(m, "pandas", 6) == 0;
-    Py_XDECREF(mod);
-    PyErr_Clear();
-    int rc = is_pandas ? 0 : mc_arrow_table_from_py(obj, where, &t);
-    if (rc < 0)
-        return -1;
-    if (rc == 0) {
-        PyObject *d = mc_call_hook(MC_HOOK_CONVERT_TABLE, Py_BuildValue("(Os)", obj, where));
-        if (d == NULL)
-            return -1;
-        if (!PyDict_Check(d)) {
-            Py_DECREF(d);
-            PyErr_Format(PyExc_TypeError,
-                         "%s: expected a dict of columns, a pandas DataFrame or an Arrow table, "
-                         "got %.80s",
-                         where, Py_TYPE(obj)->tp_name);
-            return -1;
+    int64_t n = mloda_table_n_columns(*t);
+    mloda_column **cols = NULL;
+    const char **names = NULL;
+    int rc = 0;
+    for (int64_t i = 0; rc == 0 && i < n; i++) {
+        const mloda_column *c = mloda_table_column(*t, i);
+        PyObject *spec = PyDict_GetItemString(tschema, mloda_table_column_name(*t, i));
+        int type = 0, ls = 0, unit = 0;
+        if (spec == NULL || !PyArg_ParseTuple(spec, "iii", &type, &ls, &unit)) {
+            PyErr_Clear();
+            continue;
         }
-        rc = table_from_dict(d, tname, a, out);
-        Py_DECREF(d);
-        return rc;
+        if (type == (int)mloda_column_type(c) &&
+            (type != MLODA_TYPE_TIMESTAMP || unit == (int)mloda_column_time_unit(c)) &&
+            (type != MLODA_TYPE_FLOAT64_LIST || ls == mloda_column_list_size(c)))
+            continue;
+        mc_target target = {(mloda_type)type, ls, (mloda_time_unit)unit};
+        mloda_column *converted = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        if (mc_column_coerce(c, &target, &converted, &err) < 0) {
+            (void)mc_raise(&err);
+            rc = -1;
+            break;
+        }
+        if (converted == NULL)
+            continue;
+        if (cols == NULL) {
+            cols = calloc((size_t)n, sizeof *cols);
+            names = calloc((size_t)n, sizeof *names);
+            if (cols == NULL || names == NULL) {
+                mloda_column_release(converted);
+                PyErr_NoMemory();
+                rc = -1;
+                break;
+            }
+            for (int64_t k = 0; k < n; k++) {
+                cols[k] = mloda_column_retain(mloda_table_column(*t, k));
+                names[k] = mloda_table_column_name(*t, k);
+            }
+        }
+        mloda_column_release(cols[i]);
+        cols[i] = converted;
     }
-    if (a == NULL) {
-        *out = t;
-        return 0;
+    if (rc == 0 && cols != NULL) {
+        mloda_table *t2 = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        if (mloda_table_new(mloda_table_n_rows(*t), n, names, (const mloda_column *const *)cols,
+                            &t2, &err) != MLODA_OK) {
+            (void)mc_raise(&err);
+            rc = -1;
+        } else {
+            mloda_table_release(*t);
+            *t = t2;
+        }
     }
-    mloda_error err = MLODA_ERROR_INIT;
-    mloda_status st = mloda_api_data_add(a, tname, t, &err);
-    mloda_table_release(t);
-    return st == MLODA_OK ? 0 : raise_engine(&err);
+    for (int64_t k = 0; cols != NULL && k < n; k++)
+        mloda_column_release(cols[k]);
+    free(cols);
+    free(names);
+    return rc;
+}
+
+/* One table value (dict of columns, DataFrame, Arrow table) into *out. */
+static int table_value(PyObject *obj, const char *tname, PyObject *tschema, mloda_table **out)
+{
+    *out = NULL;
+    int rc;
+    if (PyDict_Check(obj)) {
+        rc = table_from_dict(obj, tname, out);
+    } else {
+        char where[300];
+        (void)snprintf(where, sizeof where, "api_data['%s']", tname);
+        /* pandas' own Arrow export needs pyarrow: DataFrames go through the Python layer */
+        PyObject *mod = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
+        const char *m = mod != NULL && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
+        bool is_pandas = m != NULL && strncmp(m, "pandas", 6) == 0;
+        Py_XDECREF(mod);
+        PyErr_Clear();
+        rc = is_pandas ? 0 : mc_arrow_table_from_py(obj, where, out);
+        if (rc == 0) {
+            PyObject *d = mc_call_hook(MC_HOOK_CONVERT_TABLE, Py_BuildValue("(Os)", obj, where));
+            if (d == NULL)
+                return -1;
+            if (!PyDict_Check(d)) {
+                Py_DECREF(d);
+                PyErr_Format(PyExc_TypeError,
+                             "%s: expected a dict of columns, a pandas DataFrame or an Arrow "
+                             "table, got %.80s",
+                             where, Py_TYPE(obj)->tp_name);
+                return -1;
+            }
+            rc = table_from_dict(d, tname, out);
+            Py_DECREF(d);
+        } else {
+            rc = rc < 0 ? -1 : 0;
+        }
+    }
+    if (rc == 0 && tschema != NULL && PyDict_Check(tschema) && coerce_table(out, tschema) < 0)
+        rc = -1;
+    if (rc < 0) {
+        mloda_table_release(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int mc_table_from_py(PyObject *obj, const char *where, mloda_table **out)
 {
-    *out = NULL;
     return table_value(obj, where, NULL, out);
 }
 
-int mc_api_data_from_py(PyObject *dict, mloda_api_data **out)
+int mc_api_data_from_py(PyObject *dict, PyObject *schema, mloda_api_data **out)
 {
     *out = NULL;
     if (!PyDict_Check(dict)) {
@@ -1010,13 +1077,44 @@ int mc_api_data_from_py(PyObject *dict, mloda_api_data **out)
             return -1;
         }
         const char *tname = PyUnicode_AsUTF8(key);
-        if (tname == NULL || table_value(value, tname, a, NULL) < 0) {
+        PyObject *tschema = schema != NULL ? PyDict_GetItem(schema, key) : NULL;
+        mloda_table *t = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        if (tname == NULL || table_value(value, tname, tschema, &t) < 0) {
             mloda_api_data_free(a);
             return -1;
+        }
+        mloda_status st = mloda_api_data_add(a, tname, t, &err);
+        mloda_table_release(t);
+        if (st != MLODA_OK) {
+            mloda_api_data_free(a);
+            return raise_engine(&err);
         }
     }
     *out = a;
     return 0;
+}
+
+PyObject *mc_api_data_schema(const mloda_api_data *a)
+{
+    PyObject *schema = PyDict_New();
+    for (int64_t i = 0; schema != NULL && a != NULL && i < mloda_api_data_n_tables(a); i++) {
+        const mloda_table *t = mloda_api_data_table(a, i);
+        PyObject *cols = PyDict_New();
+        for (int64_t k = 0; cols != NULL && k < mloda_table_n_columns(t); k++) {
+            const mloda_column *c = mloda_table_column(t, k);
+            PyObject *spec = Py_BuildValue("(iii)", (int)mloda_column_type(c),
+                                           (int)mloda_column_list_size(c),
+                                           (int)mloda_column_time_unit(c));
+            if (spec == NULL || PyDict_SetItemString(cols, mloda_table_column_name(t, k), spec) < 0)
+                Py_CLEAR(cols);
+            Py_XDECREF(spec);
+        }
+        if (cols == NULL || PyDict_SetItemString(schema, mloda_api_data_table_name(a, i), cols) < 0)
+            Py_CLEAR(schema);
+        Py_XDECREF(cols);
+    }
+    return schema;
 }
 
 /* ---------------------------------------------------------------- options */
@@ -1203,7 +1301,7 @@ int mc_column_coerce(const mloda_column *col, const mc_target *t, mloda_column *
         *out = mloda_column_retain(col);
         return 0;
     }
-    if (n > 0 && mloda_column_n_nulls(col) == n)
+    if (n == 0 || mloda_column_n_nulls(col) == n) /* empty or all-null: any type will do */
         return mc_null_column(t, n, out, err) == MLODA_OK ? 0 : -1;
     if (t->type == MLODA_TYPE_FLOAT64 && (have == MLODA_TYPE_INT64 || have == MLODA_TYPE_BOOL)) {
         double *v = malloc(n > 0 ? (size_t)n * sizeof *v : 1);

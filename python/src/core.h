@@ -112,8 +112,12 @@ typedef struct mc_target {
  * exception set. Needs the GIL.
  */
 int mc_column_from_py(PyObject *obj, const char *where, mloda_column **out);
-/* api_data from {table: {column: values} | DataFrame | Arrow table}. -1 on error. */
-int mc_api_data_from_py(PyObject *dict, mloda_api_data **out);
+/* api_data from {table: {column: values} | DataFrame | Arrow table}. schema (may be NULL):
+ * {table: {column: (type, list_size, unit)}} of the prepared session; columns are widened
+ * to it where that loses nothing (see coerce_table). -1 on error. */
+int mc_api_data_from_py(PyObject *dict, PyObject *schema, mloda_api_data **out);
+/* The schema of api_data in the form mc_api_data_from_py takes. */
+PyObject *mc_api_data_schema(const mloda_api_data *a);
 /* One table-like value (dict of columns, DataFrame, Arrow table) into a table. */
 int mc_table_from_py(PyObject *obj, const char *where, mloda_table **out);
 /* Options from dicts (either may be None/NULL). -1 on error. */

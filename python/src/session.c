@@ -458,7 +458,8 @@ PyTypeObject mc_Stream_Type = {
 
 typedef struct {
     PyObject_HEAD
-    mloda_session *s; /* owned */
+    mloda_session *s;  /* owned */
+    PyObject *schema;  /* owned: types of the prepared example, for batch widening */
 } session_obj;
 
 static void session_dealloc(PyObject *self)
@@ -468,15 +469,16 @@ static void session_dealloc(PyObject *self)
         mloda_session_free(o->s); /* does not wait; may release Python states (GIL held) */
         mc_live_add(MC_LIVE_SESSIONS, -1);
     }
+    Py_XDECREF(o->schema);
     Py_TYPE(self)->tp_free(self);
 }
 
-static int batch_arg(PyObject *api_data, mloda_api_data **out)
+static int batch_arg(PyObject *api_data, PyObject *schema, mloda_api_data **out)
 {
     *out = NULL;
     if (api_data == Py_None)
         return 0;
-    return mc_api_data_from_py(api_data, out);
+    return mc_api_data_from_py(api_data, schema, out);
 }
 
 static PyObject *results_list(mloda_results *res)
@@ -499,7 +501,7 @@ static PyObject *session_run(PyObject *self, PyObject *api_data)
 {
     session_obj *o = (session_obj *)self;
     mloda_api_data *a = NULL;
-    if (batch_arg(api_data, &a) < 0)
+    if (batch_arg(api_data, o->schema, &a) < 0)
         return NULL;
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
@@ -517,7 +519,7 @@ static PyObject *session_stream_run(PyObject *self, PyObject *api_data)
 {
     session_obj *o = (session_obj *)self;
     mloda_api_data *a = NULL;
-    if (batch_arg(api_data, &a) < 0)
+    if (batch_arg(api_data, o->schema, &a) < 0)
         return NULL;
     mloda_stream *s = NULL;
     mloda_error err = MLODA_ERROR_INIT;
@@ -614,7 +616,7 @@ static PyObject *session_bench_c(PyObject *self, PyObject *args)
         return NULL;
     session_obj *o = (session_obj *)self;
     mloda_api_data *a = NULL;
-    if (batch_arg(api_data, &a) < 0)
+    if (batch_arg(api_data, o->schema, &a) < 0)
         return NULL;
     int64_t *ns = calloc((size_t)(n > 0 ? n : 1), sizeof *ns);
     if (ns == NULL) {
@@ -655,7 +657,7 @@ static PyObject *session_bench_c_first(PyObject *self, PyObject *args)
         return NULL;
     session_obj *o = (session_obj *)self;
     mloda_api_data *a = NULL;
-    if (batch_arg(api_data, &a) < 0)
+    if (batch_arg(api_data, o->schema, &a) < 0)
         return NULL;
     int64_t *ns = calloc((size_t)(n > 0 ? n : 1), sizeof *ns);
     if (ns == NULL) {
@@ -723,8 +725,13 @@ PyObject *mc_fn_prepare(PyObject *self, PyObject *args)
                           &api_data, &ctx))
         return NULL;
     mloda_api_data *a = NULL;
-    if (batch_arg(api_data, &a) < 0)
+    if (batch_arg(api_data, NULL, &a) < 0)
         return NULL;
+    PyObject *schema = mc_api_data_schema(a);
+    if (schema == NULL) {
+        mloda_api_data_free(a);
+        return NULL;
+    }
     mloda_session *s = NULL;
     mloda_error err = MLODA_ERROR_INIT;
     mloda_status st;
@@ -737,14 +744,18 @@ PyObject *mc_fn_prepare(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     mc_prepare_ctx_set(saved); /* a Python group may prepare a session inside its match */
     mloda_api_data_free(a);
-    if (st != MLODA_OK)
+    if (st != MLODA_OK) {
+        Py_DECREF(schema);
         return mc_raise(&err);
+    }
     session_obj *o = PyObject_New(session_obj, &mc_Session_Type);
     if (o == NULL) {
+        Py_DECREF(schema);
         mloda_session_free(s);
         return NULL;
     }
     o->s = s;
+    o->schema = schema;
     mc_live_add(MC_LIVE_SESSIONS, 1);
     return (PyObject *)o;
 }
