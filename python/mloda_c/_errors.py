@@ -117,7 +117,7 @@ def rewrap(exc, subject, message):
     text = f"{exc} ({where})"
     try:
         new = type(exc)(text)
-        if str(new) != text:
+        if new.args != (text,):
             raise TypeError
     except Exception:
         # an exception type with its own constructor: keep the object, add a note

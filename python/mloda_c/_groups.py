@@ -273,10 +273,11 @@ def group_bind(cls, name, group, context, inputs, ctx):
     hints = ctx.hints if ctx is not None else {}
     spec = hints.get(name)
     if spec is None:
-        dt = ctx.data_types.get(name) if ctx is not None else None
-        if dt is None:
-            dt = cls.return_data_type_rule(feature)
-        if dt is not None:
+        spec = ctx.data_types.get(name) if ctx is not None else None  # Feature(data_type=)
+        dt = cls.return_data_type_rule(feature) if spec is None else None
+        if spec is not None:
+            pass
+        elif dt is not None:
             if isinstance(dt, str):
                 dt = DataType(dt.upper())
             t, ls, unit = dt.engine_type()

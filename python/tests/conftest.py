@@ -39,8 +39,10 @@ def conformance_dir():
 
 @pytest.fixture(autouse=True)
 def _no_leaked_objects():
-    """Every test must leave no engine object alive once its own references are gone."""
+    """Every test must leave no engine object alive once its own references are gone (and
+    feature groups a test defines go with it)."""
     import mloda_c
+    gc.collect()
     yield
     gc.collect()
     live = mloda_c.live_objects()

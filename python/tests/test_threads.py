@@ -1,0 +1,100 @@
+"""Threads: 8 Python threads share one session (small batches on their own threads, large
+ones on the engine's pool, Python feature groups taking the GIL on pool workers), and the
+GIL is released while the engine computes."""
+import threading
+import time
+
+import numpy as np
+
+from mloda_c.provider import FeatureGroup
+from mloda_c.user import mloda
+
+
+class Squared(FeatureGroup):
+    """{x}__squared (numpy)."""
+
+    @classmethod
+    def match_feature_group_criteria(cls, feature_name, options, data_access_collection=None):
+        return str(feature_name).endswith("__squared")
+
+    def input_features(self, options, feature_name):
+        return {str(feature_name)[: -len("__squared")]}
+
+    @classmethod
+    def calculate_feature(cls, data, features):
+        return {str(f.name): data[str(f.name)[: -len("__squared")]] ** 2 for f in features}
+
+
+FEATURES = ["a__sum_aggr", "b__mean_aggr", "a__squared", "b__squared__sum_aggr", "a__std_aggr",
+            "b__standard_scaled", "a__mean_imputed"]
+
+
+def batch(n, seed):
+    rng = np.random.default_rng(seed)
+    return {"T": {"a": rng.random(n), "b": rng.random(n)}}
+
+
+def expected(data):
+    a, b = data["T"]["a"], data["T"]["b"]
+    return {"a__sum_aggr": a.sum(), "b__mean_aggr": b.mean(), "a__squared": a ** 2,
+            "b__squared__sum_aggr": (b ** 2).sum(), "a__std_aggr": a.std(ddof=1),
+            "b__standard_scaled": (b - b.mean()) / b.std(), "a__mean_imputed": a}
+
+
+def check(tables, want):
+    got = {}
+    for t in tables:
+        got.update(t.to_numpy())
+    for k, v in want.items():
+        assert np.allclose(got[k], v), k
+
+
+def test_eight_threads_share_one_session():
+    session = mloda.prepare(FEATURES, compute_frameworks=["MlodaCFrame"], api_data=batch(4, 0))
+    sizes = [3, 100, 20_000, 70_000]  # the last two exceed the inline threshold: pool steps
+    datas = {(k, n): batch(n, 10 * k + n) for k in range(8) for n in sizes}
+    wants = {key: expected(d) for key, d in datas.items()}
+    errors = []
+
+    def worker(k):
+        try:
+            for _ in range(3):
+                for n in sizes:
+                    if n % 2:
+                        check(list(session.stream_run(api_data=datas[(k, n)])), wants[(k, n)])
+                    else:
+                        check(session.run(api_data=datas[(k, n)]), wants[(k, n)])
+        except Exception as e:  # collected, asserted below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_the_gil_is_released_while_the_engine_computes():
+    data = batch(2_000_000, 7)
+    session = mloda.prepare(["a__median_aggr", "b__std_aggr", "a__standard_scaled"],
+                            compute_frameworks=["MlodaCFrame"], api_data=batch(4, 1))
+    done = threading.Event()
+    ticks = [0]
+
+    def count():
+        while not done.is_set():
+            ticks[0] += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    t0 = time.perf_counter()
+    start_ticks = ticks[0]
+    for _ in range(3):
+        session.run(api_data=data)
+    elapsed = time.perf_counter() - t0
+    during = ticks[0] - start_ticks
+    done.set()
+    counter.join()
+    # a thread holding the GIL for the whole run would leave the counter standing still
+    assert during > 1000, f"only {during} Python steps in {elapsed:.3f} s of engine work"
