@@ -117,7 +117,7 @@ static bool valid_at(const struct ArrowArray *a, int64_t i)
 {
     const uint8_t *v = a->null_count != 0 ? buf_u8(a, 0) : NULL;
     int64_t j = a->offset + i;
-    return v == NULL || ((v[j >> 3] >> (j & 7)) & 1u) != 0;
+    return v == NULL || mloda_bitmap_get(v, j);
 }
 
 /* Converted copy of a column of a format the engine does not import. a is released. */

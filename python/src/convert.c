@@ -94,7 +94,7 @@ static int bitmap_from_mask(const uint8_t *mask, Py_ssize_t stride, int64_t n,
     }
     for (int64_t i = 0; i < n; i++)
         if ((mask[i * stride] != 0) != nulls_are_set)
-            bits[i >> 3] = (uint8_t)(bits[i >> 3] | (1u << (i & 7)));
+            mloda_bitmap_set(bits, i, true);
     *out = bits;
     *n_nulls = nulls;
     return 0;
@@ -401,7 +401,9 @@ static int infer_sequence(const seq *s, const char *where, mloda_column **out)
         return build_strings(s, where, out);
 
     int64_t n = s->n;
-    size_t width = k == K_LIST ? (size_t)list_size * sizeof(double) : sizeof(int64_t);
+    size_t width = k == K_LIST ? (size_t)list_size * sizeof(double)
+                   : k == K_BOOL ? sizeof(bool)
+                                 : sizeof(int64_t);
     void *vals = malloc(n > 0 ? (size_t)n * width : 1);
     uint8_t *valid = malloc(n > 0 ? (size_t)n : 1);
     if (vals == NULL || valid == NULL) {
@@ -717,8 +719,8 @@ static int from_buffer(PyObject *obj, const uint8_t *valid, Py_ssize_t valid_str
             n_nulls = 0;
             for (int64_t i = 0; i < n; i++) {
                 if (x[i] == INT64_MIN)
-                    bits[i >> 3] = (uint8_t)(bits[i >> 3] & ~(1u << (i & 7)));
-                n_nulls += ((bits[i >> 3] >> (i & 7)) & 1u) == 0;
+                    mloda_bitmap_set(bits, i, false);
+                n_nulls += !mloda_bitmap_get(bits, i);
             }
         }
         char fmt[8];
@@ -745,7 +747,7 @@ static int from_buffer(PyObject *obj, const uint8_t *valid, Py_ssize_t valid_str
             return -1;
         }
         for (int64_t i = 0; i < n; i++)
-            vm[i] = (uint8_t)((bits[i >> 3] >> (i & 7)) & 1u);
+            vm[i] = mloda_bitmap_get(bits, i);
     }
     free(bits);
     int rc = copy_numeric(&v, k, n, vm, where, out);

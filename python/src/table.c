@@ -200,7 +200,7 @@ static PyObject *t_valid(PyObject *self, PyObject *arg)
     char *p = PyBytes_AS_STRING(b);
     const uint8_t *bits = mloda_column_validity(c);
     for (int64_t r = 0; r < n; r++)
-        p[r] = (char)((bits[r >> 3] >> (r & 7)) & 1u);
+        p[r] = (char)mloda_bitmap_get(bits, r);
     return b;
 }
 
@@ -222,7 +222,7 @@ static PyObject *t_bools(PyObject *self, PyObject *arg)
     char *p = PyBytes_AS_STRING(b);
     const uint8_t *bits = mloda_column_bool_bits(c);
     for (int64_t r = 0; r < n; r++)
-        p[r] = (char)((bits[r >> 3] >> (r & 7)) & 1u);
+        p[r] = (char)mloda_bitmap_get(bits, r);
     return b;
 }
 
