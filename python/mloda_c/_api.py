@@ -339,6 +339,7 @@ class mlodaAPI:
         plan order, one per result table."""
         if parallelization_modes is not _SYNC_SET:
             _check_modes(parallelization_modes)
+        self._last = None  # the previous results go now, not after this batch is computed
         for _ in range(_MAX_REPLANS):
             session = self._session
             try:

@@ -370,6 +370,12 @@ static void stream_close_now(stream_obj *o)
     o->s = NULL;
     if (s == NULL)
         return;
+    if (!mc_py_alive()) {
+        /* interpreter exit: a running Python step can no longer take the GIL, so waiting for
+         * it could hang; the process is ending, leave the stream to it */
+        mc_live_add(MC_LIVE_STREAMS, -1);
+        return;
+    }
     /* waits for running steps, and a running Python step needs the GIL */
     Py_BEGIN_ALLOW_THREADS
     mloda_stream_free(s);
@@ -379,12 +385,7 @@ static void stream_close_now(stream_obj *o)
 
 static void stream_dealloc(PyObject *self)
 {
-    stream_obj *o = (stream_obj *)self;
-    if (o->s != NULL && !mc_py_alive()) {
-        o->s = NULL; /* never block the interpreter's exit */
-    } else {
-        stream_close_now(o);
-    }
+    stream_close_now((stream_obj *)self);
     Py_TYPE(self)->tp_free(self);
 }
 

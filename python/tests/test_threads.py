@@ -98,3 +98,44 @@ def test_the_gil_is_released_while_the_engine_computes():
     counter.join()
     # a thread holding the GIL for the whole run would leave the counter standing still
     assert during > 1000, f"only {during} Python steps in {elapsed:.3f} s of engine work"
+
+
+def test_interpreter_exit_with_streams_running(tmp_path):
+    """A program that exits while Python feature groups still run on pool threads, with
+    sessions and half-read streams alive, ends normally (no hang, no crash)."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "exit_early.py"
+    script.write_text('''
+import time
+import numpy as np
+from mloda_c.provider import FeatureGroup
+from mloda_c.user import mloda
+
+class Slow(FeatureGroup):
+    @classmethod
+    def match_feature_group_criteria(cls, feature_name, options, data_access_collection=None):
+        return str(feature_name).endswith("__slow")
+    def input_features(self, options, feature_name):
+        return {str(feature_name)[:-6]}
+    @classmethod
+    def calculate_feature(cls, data, features):
+        time.sleep(0.3)
+        return {str(f.name): data[str(f.name)[:-6]] for f in features}
+
+api = {"T": {"a": np.random.rand(100_000), "b": np.random.rand(100_000)}}
+session = mloda.prepare(["a__slow", "b__slow", "a__sum_aggr"], compute_frameworks=["MlodaCFrame"],
+                        api_data=api)
+half_read = session.stream_run(api_data=api)
+print(next(half_read).column_names, flush=True)
+never_read = session.stream_run(api_data=api)
+time.sleep(0.05)
+print("exiting", flush=True)
+''')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    for _ in range(3):
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                           env=env)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.splitlines() == ["['a__sum_aggr']", "exiting"]
