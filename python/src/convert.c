@@ -214,11 +214,17 @@ static bool is_numpy_bool(PyObject *o)
     return is_type_named(o, "bool_") || is_type_named(o, "bool");
 }
 
-/* A list/tuple/1-D buffer of numbers: its length, or -1 when o is not one. */
+/* A list, tuple or 1-D numpy array of numbers (a geo point): its length, or -1. */
 static Py_ssize_t point_len(PyObject *o)
 {
     if (PyList_Check(o) || PyTuple_Check(o))
         return PySequence_Fast_GET_SIZE(o);
+    if (is_type_named(o, "ndarray") && PySequence_Check(o)) {
+        Py_ssize_t n = PySequence_Size(o);
+        if (n < 0)
+            PyErr_Clear(); /* a 0-d array: not a point */
+        return n;
+    }
     return -1;
 }
 

@@ -94,6 +94,7 @@ CASES = [
     ("bools", [True, False, None], [True, False, None]),
     ("strings", ["a", None, "ünï", ""], ["a", None, "ünï", ""]),
     ("points", [[1.0, 2.0], [3, 4], None], [[1.0, 2.0], [3.0, 4.0], None]),
+    ("points as numpy rows", [np.array([1.0, 2.0]), np.array([3, 4])], [[1.0, 2.0], [3.0, 4.0]]),
     ("all None", [None, None], [None, None]),
     ("empty", [], []),
     ("big ints become float", [1, 2 ** 70], [1.0, float(2 ** 70)]),
