@@ -139,3 +139,46 @@ print("exiting", flush=True)
                            env=env)
         assert p.returncode == 0, p.stderr
         assert p.stdout.splitlines() == ["['a__sum_aggr']", "exiting"]
+
+
+def test_sessions_prepared_on_eight_threads_at_once():
+    """Python groups' match/inputs/bind run during each prepare on its own thread: per-
+    prepare settings (learned types, frameworks) must not leak between concurrent prepares."""
+    errors = []
+
+    class Tagged(FeatureGroup):
+        """tag_{k}: a string column 'k:<n>' (its type is learned from the first run)."""
+
+        @classmethod
+        def match_feature_group_criteria(cls, feature_name, options, data_access_collection=None):
+            return str(feature_name).startswith("tag_")
+
+        def input_features(self, options, feature_name):
+            return {"a"}
+
+        @classmethod
+        def calculate_feature(cls, data, features):
+            return {str(f.name): [f"{str(f.name)[4:]}:{len(data['a'])}"] * len(data["a"]) for f in features}
+
+    def worker(k):
+        try:
+            fw = ["PythonDict", "MlodaCFrame"][k % 2]
+            for i in range(10):
+                n = 3 + i + k
+                api = {"T": {"a": np.arange(n, dtype=np.float64)}}
+                s = mloda.prepare([f"tag_{k}", "a__count_aggr"], compute_frameworks=[fw], api_data=api)
+                for r in s.run(api_data=api):
+                    d = r if fw == "PythonDict" else r.to_pydict()
+                    if f"tag_{k}" in d:
+                        assert d[f"tag_{k}"] == [f"{k}:{n}"] * n, d
+                    else:
+                        assert d == {"a__count_aggr": [n] * n}, d
+        except Exception as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
