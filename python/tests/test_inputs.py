@@ -245,3 +245,22 @@ def test_batch_that_does_not_fit_the_plan():
         session.run(api_data={"T": {"v": ["text"]}})
     assert "v" in str(info.value) and "utf8" in str(info.value)
     assert session.run(api_data={"T": {"v": [1, 2]}}) == [{"v__sum_aggr": [3.0, 3.0]}]
+
+
+def test_every_type_round_trips_through_the_arrow_export():
+    """Result tables export every column type through the PyCapsule interface, and read
+    back (as any consumer would) to the same values."""
+    data = {"i": [1, None, 3], "f": [1.5, None, float("inf")], "b": [True, None, False],
+            "s": ["x", None, "ünï"], "t": [datetime.datetime(2024, 1, 2, 3, 4, 5, 6), None, datetime.datetime(1969, 12, 31)],
+            "p": [[1.0, 2.0], None, [5.0, 6.0]]}
+    first = run(list(data), data)[0]
+    back = _core.table_from(first)  # __arrow_c_stream__ -> import
+    assert back.to_pydict() == first.to_pydict() == data
+    class ArrayOnly:  # the same through __arrow_c_array__ alone
+        def __arrow_c_array__(self, requested_schema=None):
+            return first.__arrow_c_array__(requested_schema)
+    assert _core.table_from(ArrayOnly()).to_pydict() == data
+    batches = ap.Consumer.read_stream(first)
+    assert {k: v[0] for k, v in batches[0].items()} == {
+        "i": "l", "f": "g", "b": "b", "s": "u", "t": "tsu:", "p": "+w:2"}
+    assert {k: v[2] for k, v in batches[0].items()} == {k: 1 for k in data}

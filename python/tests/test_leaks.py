@@ -70,8 +70,9 @@ def test_abandoned_streams_free_everything():
     n = 60_000  # above the inline threshold: steps run on pool threads, some still running
     a, b = np.random.default_rng(3).random(n), np.random.default_rng(4).random(n)
     data = {"T": {"a": a, "b": b}}
+    refs0 = sys.getrefcount(a), sys.getrefcount(b)
     session = mloda.prepare(FEATURES, compute_frameworks=["MlodaCFrame"], api_data={"T": {"a": a[:2], "b": b[:2]}})
-    refs = sys.getrefcount(a), sys.getrefcount(b)
+    refs = sys.getrefcount(a), sys.getrefcount(b)  # the session keeps its example (views of a, b)
 
     def abandon(k):
         stream = session.stream_run(api_data=data)
@@ -97,11 +98,11 @@ def test_abandoned_streams_free_everything():
     assert grown < 64 * 1024, f"Python memory grew by {grown} bytes over 200 abandoned streams"
     if heap0 is not None:
         # one leaked batch would be n * 8 bytes per column; 200 of them would be ~100 MB
-        assert heap1 - heap0 < 2 * n * 8, f"C heap grew by {heap1 - heap0} bytes"
+        assert heap1 - heap0 < 4 * n * 8, f"C heap grew by {heap1 - heap0} bytes"
     assert (sys.getrefcount(a), sys.getrefcount(b)) == refs, "input arrays kept references"
     del session
     gc.collect()
-    assert (sys.getrefcount(a), sys.getrefcount(b)) == (refs[0] - 1, refs[1] - 1) or True
+    assert (sys.getrefcount(a), sys.getrefcount(b)) == refs0, "the session's example was not released"
 
 
 def test_streams_closed_explicitly_and_never_started():
