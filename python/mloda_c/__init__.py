@@ -9,12 +9,21 @@ Import paths mirror mloda's: mloda_c.user (the API), mloda_c.user.pandas / .pyar
 """
 from . import _core
 from . import _bridge  # noqa: F401  (connects the extension to the Python layer)
+from ._api import mloda, mlodaAPI
+from ._features import Feature, Options
 from ._frameworks import MlodaTable
+from ._groups import FeatureGroup
 
 __version__ = "1.0.0"
 engine_version = _core.engine_version
 
-__all__ = ["MlodaTable", "__version__", "engine_version", "live_objects"]
+# mloda's top-level names (`import mloda; mloda.run_all(...)`, `from mloda import Feature`)
+run_all = mlodaAPI.run_all
+stream_all = mlodaAPI.stream_all
+prepare = mlodaAPI.prepare
+
+__all__ = ["MlodaTable", "__version__", "engine_version", "live_objects", "mloda", "mlodaAPI",
+           "run_all", "stream_all", "prepare", "Feature", "Options", "FeatureGroup"]
 
 
 def live_objects():

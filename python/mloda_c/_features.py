@@ -546,12 +546,16 @@ class PluginCollector:
             return False
         return self.enabled is None or bool(names & self.enabled)
 
+    @staticmethod
+    def _builtin(g):
+        return g if isinstance(g, str) else getattr(g, "builtin_name", None)
+
     def builtin_selection(self, builtin_names):
         """(enabled names or None, disabled names) of the built-in groups."""
-        disabled = sorted(n for n in self.disabled if isinstance(n, str) and n in builtin_names)
+        disabled = sorted({self._builtin(n) for n in self.disabled} & set(builtin_names))
         enabled = None
         if self.enabled is not None:
-            named = {n for n in self.enabled if isinstance(n, str) and n in builtin_names}
+            named = {self._builtin(n) for n in self.enabled} & set(builtin_names)
             if named:
                 enabled = sorted(named | {"ApiInputDataFeature"})
         return enabled, disabled

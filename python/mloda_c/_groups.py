@@ -23,7 +23,14 @@ from ._features import DataType, Feature, FeatureName, Options, _plain
 from ._frameworks import PREFERENCE, framework_name
 
 
-class DataCreator:
+class BaseInputData:
+    """Base of a feature group's input data (mloda.provider.BaseInputData)."""
+
+    def matches(self, feature_name, options=None, data_access_collection=None):
+        return False
+
+
+class DataCreator(BaseInputData):
     """The input data of a root feature group that creates its data itself:
     ``input_data()`` returns DataCreator({"col_a", "col_b"}), and calculate_feature(None,
     features) returns those columns (any row count)."""

@@ -282,3 +282,18 @@ def test_extra_parameters_are_accepted():
                       function_extender=set(), copy_features=False, strict_type_enforcement=True,
                       parallelization_modes={ParallelizationMode.MULTIPROCESSING})
     assert r == [{"value": [10.5, 11.2]}]
+
+
+def test_top_level_names_as_mloda():
+    # `import mloda; mloda.run_all(...)`, `from mloda import FeatureGroup, Feature, Options`
+    assert mloda_c.run_all(["value"], compute_frameworks=["PythonDict"], api_data=SENSOR) == \
+        [{"value": [10.5, 11.2]}]
+    from mloda_c import Feature as F, FeatureGroup, Options as O  # noqa: F401
+    from mloda_c.provider import ApiDataFeatureGroup, BaseInputData, DataCreator
+    assert issubclass(DataCreator, BaseInputData)
+    from mloda_c.user import PluginCollector
+    only_api = PluginCollector.enabled_feature_groups({ApiDataFeatureGroup})
+    assert mloda.run_all(["value"], compute_frameworks=["PythonDict"], api_data=SENSOR,
+                         plugin_collector=only_api) == [{"value": [10.5, 11.2]}]
+    with pytest.raises(FeatureResolutionError):
+        mloda.run_all(["value__sum_aggr"], api_data=SENSOR, plugin_collector=only_api)
