@@ -8,7 +8,10 @@
  * ("[mloda_c#17] ..."); mc_raise on the calling thread takes it back and re-raises it
  * with its own type. When two groups of one run fail at once the engine reports only the
  * first error; the other's exception is overwritten after MC_STASH_SLOTS more failures,
- * so the ring never grows.
+ * so the ring never grows and keeps little alive (an exception's traceback may hold a
+ * batch's columns). A reported exception is taken back at once by the caller, so the ring
+ * only has to outlast the failures of the runs in flight; should it be overwritten even so,
+ * the caller still gets the engine's error, which names the exception type and message.
  */
 #include "core.h"
 
@@ -30,7 +33,7 @@ int mc_py_alive(void)
 
 /* ---------------------------------------------------------------- stash */
 
-enum { MC_STASH_SLOTS = 64 };
+enum { MC_STASH_SLOTS = 16 };
 static struct {
     long long token;
     PyObject *exc; /* owned */
