@@ -85,8 +85,12 @@ class MlodaIOError(OSError):
     position = -1
 
 
+_TOKEN_RE = re.compile(r"\[mloda_c#\d+\] ")
+
+
 def make_error(code, subject, message, position):
     """Hook: the exception for an engine error."""
+    message = _TOKEN_RE.sub("", message)  # a feature group's exception no longer stashed
     if code == "MLODA_ERR_NOMEM":
         return MemoryError(message)
     if code == "MLODA_ERR_IO":
