@@ -4,19 +4,17 @@
  * mapping, live-object counters and the module table.
  *
  * Exception stash: a Python feature group may fail on a pool worker. Its exception is
- * kept in a small ring (under the GIL) and the engine error carries the ring token
+ * kept in the stash (under the GIL) and the engine error carries its token
  * ("[mloda_c#17] ..."); mc_raise on the calling thread takes it back and re-raises it
- * with its own type. When two groups of one run fail at once the engine reports only the
- * first error; the other's exception is overwritten after MC_STASH_SLOTS more failures,
- * so the ring never grows and keeps little alive (an exception's traceback may hold a
- * batch's columns). A reported exception is taken back at once by the caller, so the ring
- * only has to outlast the failures of the runs in flight; should it be overwritten even so,
- * the caller still gets the engine's error, which names the exception type and message.
+ * with its own type (a _TypeRetry this way tells the session to plan again). When two
+ * groups of one run fail at once the engine reports only the first error; the other's
+ * exception stays until it is MC_STASH_SECONDS old (see stash_trim).
  */
 #include "core.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 PyObject *mc_hooks[MC_HOOK_COUNT];
 PyTypeObject *mc_table_type;
@@ -33,40 +31,83 @@ int mc_py_alive(void)
 
 /* ---------------------------------------------------------------- stash */
 
-enum { MC_STASH_SLOTS = 16 };
-static struct {
-    long long token;
-    PyObject *exc; /* owned */
-} stash[MC_STASH_SLOTS];
+/* token -> (exception, time stashed); guarded by the GIL. A reported exception is taken back
+ * by its caller as soon as the run returns; entries nobody takes (a second failure in the
+ * same run: the engine reports the first) go after MC_STASH_SECONDS, or the oldest first
+ * beyond MC_STASH_MAX entries, so the stash stays small without losing an exception that a
+ * caller is still about to take. */
+enum { MC_STASH_MAX = 1024, MC_STASH_SECONDS = 300 };
+static PyObject *stash;
 static long long stash_next = 1;
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Drops entries older than MC_STASH_SECONDS, and the oldest beyond MC_STASH_MAX. */
+static void stash_trim(void)
+{
+    double cutoff = now_seconds() - MC_STASH_SECONDS;
+    Py_ssize_t excess = PyDict_Size(stash) - MC_STASH_MAX;
+    PyObject *keys = PyDict_Keys(stash); /* in insertion order: oldest first */
+    for (Py_ssize_t i = 0; keys != NULL && i < PyList_GET_SIZE(keys); i++) {
+        PyObject *k = PyList_GET_ITEM(keys, i);
+        PyObject *entry = PyDict_GetItem(stash, k);
+        double t = entry != NULL ? PyFloat_AsDouble(PyTuple_GET_ITEM(entry, 1)) : 0.0;
+        if (t >= cutoff && excess <= 0)
+            break;
+        if (PyDict_DelItem(stash, k) < 0)
+            PyErr_Clear();
+        excess--;
+    }
+    Py_XDECREF(keys);
+}
+
+/* Takes the reference to exc; returns the token, or 0 when it could not be kept. */
 static long long stash_put(PyObject *exc)
 {
+    if (stash == NULL && (stash = PyDict_New()) == NULL) {
+        Py_DECREF(exc);
+        PyErr_Clear();
+        return 0;
+    }
+    stash_trim();
     long long token = stash_next++;
-    int slot = (int)(token % MC_STASH_SLOTS);
-    Py_XDECREF(stash[slot].exc);
-    stash[slot].exc = exc; /* reference taken over */
-    stash[slot].token = token;
+    PyObject *key = PyLong_FromLongLong(token);
+    PyObject *entry = Py_BuildValue("(Nd)", exc, now_seconds());
+    int rc = key != NULL && entry != NULL ? PyDict_SetItem(stash, key, entry) : -1;
+    Py_XDECREF(key);
+    Py_XDECREF(entry);
+    if (rc < 0) {
+        PyErr_Clear();
+        return 0;
+    }
     return token;
 }
 
 static PyObject *stash_take(long long token)
 {
-    int slot = (int)(token % MC_STASH_SLOTS);
-    if (token <= 0 || stash[slot].token != token || stash[slot].exc == NULL)
+    if (stash == NULL || token <= 0)
         return NULL;
-    PyObject *exc = stash[slot].exc;
-    stash[slot].exc = NULL;
-    stash[slot].token = 0;
+    PyObject *key = PyLong_FromLongLong(token);
+    PyObject *entry = key != NULL ? PyDict_GetItem(stash, key) : NULL; /* borrowed */
+    PyObject *exc = NULL;
+    if (entry != NULL) {
+        exc = PyTuple_GET_ITEM(entry, 0);
+        Py_INCREF(exc);
+        if (PyDict_DelItem(stash, key) < 0)
+            PyErr_Clear();
+    }
+    Py_XDECREF(key);
     return exc;
 }
 
 static int stash_count(void)
 {
-    int n = 0;
-    for (int i = 0; i < MC_STASH_SLOTS; i++)
-        n += stash[i].exc != NULL;
-    return n;
+    return stash != NULL ? (int)PyDict_Size(stash) : 0;
 }
 
 mloda_status mc_stash_error(mloda_error *err, mloda_status code, const char *subject,
@@ -89,7 +130,7 @@ mloda_status mc_stash_error(mloda_error *err, mloda_status code, const char *sub
     const char *tname = ((PyTypeObject *)type)->tp_name;
     Py_XDECREF(type);
     Py_XDECREF(tb);
-    long long token = stash_put(value); /* value's reference moves into the ring */
+    long long token = value != NULL ? stash_put(value) : 0; /* value's reference moves in */
     return mloda_error_set(err, code, subject, "[mloda_c#%lld] %s: %s: %s", token, what, tname,
                            text);
 }
@@ -193,10 +234,8 @@ static PyObject *clear_stash(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    for (int i = 0; i < MC_STASH_SLOTS; i++) {
-        Py_CLEAR(stash[i].exc);
-        stash[i].token = 0;
-    }
+    if (stash != NULL)
+        PyDict_Clear(stash);
     Py_RETURN_NONE;
 }
 
