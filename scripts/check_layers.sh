@@ -25,6 +25,17 @@ for dir in $layers; do
     done
 done
 [ "$failed" -eq 0 ] && passed=$((passed + 1))
+# The Python extension is a client of the public API only (DESIGN.md §2): python/src includes
+# <mloda/...> and its own headers, never the engine's internal ones.
+bad=$(grep -HnE '^#include' python/src/*.c python/src/*.h 2>/dev/null |
+      grep -vE '#include (<mloda/[a-z_]+\.h>|"core\.h"|<[A-Za-z0-9_./]+\.h>)' || true)
+bad2=$(grep -HnE '^#include <(util|table|feature|plan|run|groups|io|cli)/' python/src/*.[ch] 2>/dev/null || true)
+if [ -n "$bad$bad2" ]; then
+    echo "FAIL layers: the Python extension includes engine internals: $(echo "$bad$bad2" | head -n 3)"
+    failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
 lib=$(ls "$build"/libmloda.so* 2>/dev/null | head -n 1)
 if [ -n "$lib" ]; then
     extra=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -vE '^(mloda_|_init$|_fini$|_edata$|_end$|__bss_start$|__gcov|__llvm|mangle_path$)' || true)

@@ -78,6 +78,54 @@ if [ -x "$build/mloda" ] && [ -x "$root/tests/cli/run_golden.sh" ]; then
     count_line "$(grep -E '^# .*passed, [0-9]+ failed' <<<"$out" | tail -n 1)"
 fi
 
+# The Python package (python/tests, pytest) when the build has the extension (CMake option
+# MLODA_PYTHON): its passed/failed counts join the totals. In a sanitizer build the module
+# needs the sanitizer's runtime preloaded into the (uninstrumented) interpreter; LeakSanitizer
+# then reports Python's own allocations left at exit, so only reports that go through the
+# engine or the extension count as failures.
+if ls "$build"/python/mloda_c/_core*.so >/dev/null 2>&1; then
+    bdir=$(cd "$build" && pwd)
+    py=$(head -n 1 "$bdir/python/interpreter" 2>/dev/null || echo /usr/bin/python3)
+    preload=""
+    if grep -q '^MLODA_SANITIZE:STRING=address' "$bdir/CMakeCache.txt" 2>/dev/null; then
+        cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$bdir/CMakeCache.txt")
+        preload=$("${cc:-cc}" -print-file-name=libasan.so)
+    fi
+    out=$(cd "$bdir" && LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+          LSAN_OPTIONS=exitcode=0 \
+          PYTHONPATH="$bdir/python:$root/python/tests" MLODA_BIN="$bdir/mloda" PYTHONDONTWRITEBYTECODE=1 \
+          timeout 900 "$py" -m pytest -q -p no:cacheprovider "$root/python/tests" 2>&1)
+    rc=$?
+    summary=$(grep -E '^[0-9]+ (passed|failed|errors?)|^=+ .*(passed|failed|error)' <<<"$out" | tail -n 1)
+    grep -E '^(FAILED|ERROR) ' <<<"$out" | head -n 40
+    p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+')
+    f=0
+    for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$summary" | grep -oE '[0-9]+'); do
+        f=$((f + n))
+    done
+    if [ -z "$summary" ]; then
+        echo "FAIL python tests: pytest crashed or hung (exit $rc)"
+        tail -n 30 <<<"$out"
+        failed=$((failed + 1))
+    else
+        echo "# python: $summary"
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0}))
+        leaks=$(awk '/^(Direct|Indirect) leak/ {b = $0; keep = 0; next}
+                     b != "" && /mloda_|python\/src\// {keep = 1}
+                     b != "" && /^$/ {if (keep) print b; b = ""}' <<<"$out" | wc -l)
+        if [ "$leaks" -gt 0 ]; then
+            echo "FAIL python tests: $leaks leak report(s) through the engine or the extension"
+            grep -B2 -A12 -E '^(Direct|Indirect) leak' <<<"$out" | grep -E 'leak|mloda_|python/src' | head -n 30
+            failed=$((failed + 1))
+        elif [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+            echo "FAIL python tests: exit $rc after the tests (sanitizer report?)"
+            grep -E 'ERROR: |runtime error' <<<"$out" | head -n 10
+            failed=$((failed + 1))
+        fi
+    fi
+fi
+
 # The installed tree (cmake --install into a temporary prefix; examples built against it
 # with pkg-config and find_package): once, on the plain build.
 if [ "$label" = "dev" ]; then
