@@ -90,7 +90,9 @@ typedef struct mloda_feature_group {
     mloda_status (*match)(void *user_data, const mloda_feature *f, bool *out_match,
                           void **out_parsed, mloda_error *why);
 
-    /** Lists the input features of f with mloda_inputs_add (none for data sources). */
+    /** Lists the input features of f with mloda_inputs_add. A feature without inputs is a
+     *  root: its bind reads a data source (mloda_bind_use_source) or makes rows of its own
+     *  (mloda_bind_rows_change, a data creator); otherwise planning fails. */
     mloda_status (*inputs)(void *user_data, const mloda_feature *f, mloda_inputs *out,
                            mloda_error *err);
 

@@ -186,11 +186,12 @@ mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
         MLODA_TRY(declare(&ctx, in->out_type, in->out_list_size, in->out_unit, in->out_multi,
                           err));
     }
-    if (n->n_inputs == 0 && n->source == MLODA_NO_INDEX)
+    /* a root (no inputs) reads a data source or makes rows of its own (a data creator) */
+    if (n->n_inputs == 0 && n->source == MLODA_NO_INDEX && !n->rows_change)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
                                "feature group '%s' listed no inputs for feature '%s' and bound "
-                               "no data source (mloda_bind_use_source): it has no rows to "
-                               "compute on",
+                               "no data source (mloda_bind_use_source) nor rows of its own "
+                               "(mloda_bind_rows_change): it has no rows to compute on",
                                g->name, n->feature.name);
     if (!n->typed)
         return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
