@@ -3,9 +3,11 @@
 # Skips apt when every package is already installed.
 set -eu
 # g++, binutils (nm, readelf) and zlib1g-dev (sqlite3.pc's static -lz) serve the installed-tree
-# test (tests/install/run.sh).
+# test (tests/install/run.sh). libmicrohttpd-dev: `mloda serve`; curl, chromium and
+# chromium-driver: its tests (the dashboard in a real headless browser); wrk: its benchmark.
 pkgs="cmake ninja-build gcc g++ binutils clang libclang-rt-14-dev python3 pkg-config libpcre2-dev
-      libyajl-dev libsqlite3-dev zlib1g-dev sqlite3"
+      libyajl-dev libsqlite3-dev zlib1g-dev sqlite3 libmicrohttpd-dev curl chromium
+      chromium-driver wrk"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
