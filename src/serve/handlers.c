@@ -81,7 +81,7 @@ static void run_next_piece(serve_call *call)
     if (st != MLODA_OK) { /* a calculation failed: the answer ends with its record */
         call->code = err.code;
         call->stream_done = true;
-        wst = mloda_buf_puts(b, sse ? "event: error\ndata: " : "", &werr);
+        wst = mloda_buf_puts(b, sse ? "event: failed\ndata: " : "", &werr);
         if (wst == MLODA_OK)
             wst = mloda_io_write_json_error(b, -1, &err, &werr);
         if (wst == MLODA_OK)
@@ -206,7 +206,7 @@ static int64_t publish_error(serve_feed *f, int64_t batch, const mloda_error *e)
     mloda_buf b = {0};
     mloda_error werr = MLODA_ERROR_INIT;
     int64_t seq = -1;
-    if (mloda_buf_puts(&b, "event: error\ndata: ", &werr) == MLODA_OK &&
+    if (mloda_buf_puts(&b, "event: failed\ndata: ", &werr) == MLODA_OK &&
         mloda_io_write_json_error(&b, batch, e, &werr) == MLODA_OK &&
         mloda_buf_puts(&b, "\n\n", &werr) == MLODA_OK)
         seq = mloda_serve_feed_publish(f, b.data, b.len);
