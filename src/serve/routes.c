@@ -318,6 +318,11 @@ static enum MHD_Result begin(serve_call *call, struct MHD_Connection *c, const c
                                 "text/event-stream); Arrow IPC is not supported yet");
     if (!takes_body)
         return MHD_YES;
+    /* While a body is on its way, libmicrohttpd's idle timeout would close a stalled upload
+     * without an answer: it waits a little longer than the watchdog, which answers 408. */
+    (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                    (unsigned)srv->opts.timeout + 2u);
+    call->long_timeout = true;
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (type != NULL && strstr(type, "vnd.apache.arrow") != NULL) /* TODO(issue 13) */
         return mloda_serve_fail(call, c, 415, MLODA_ERR_INVALID_ARG, NULL,
@@ -502,7 +507,6 @@ static void log_line(serve_call *call, int64_t elapsed_ns, enum MHD_RequestTermi
 void mloda_serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     mloda_server *srv = cls;
     serve_call *call = *con_cls;
     if (call == NULL)
@@ -513,6 +517,9 @@ void mloda_serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cl
         call->status = 500; /* closed before any answer: counted as such */
     log_line(call, elapsed, toe);
     mloda_serve_count(srv, call, elapsed);
+    if (call->long_timeout && call->ep != SERVE_EP_FEED_GET) /* idle again: the usual timeout */
+        (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                        (unsigned)srv->opts.timeout);
     if (call->conn != NULL) /* the next request's deadline starts now */
         (void)mloda_serve_conn_enter(call->conn, SERVE_CONN_WAITING, mloda_serve_now_ns());
     atomic_fetch_sub(&srv->in_flight, 1);

@@ -226,6 +226,7 @@ typedef struct serve_call {
     bool answered;             /* a response was queued */
     bool holds_slot;
     bool body_too_large;
+    bool long_timeout;         /* the connection's idle timeout is raised during the upload */
     mloda_buf body;            /* owned */
     unsigned status;
     mloda_status code;         /* error code for logs and metrics; MLODA_OK */

@@ -11,8 +11,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,6 +621,44 @@ void mloda_server_stop_now(mloda_server *srv)
     atomic_store(&srv->stop_now, true);
 }
 
+static const char CLOSING_ANSWER[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    "Connection: close\r\nRetry-After: 1\r\nContent-Length: 102\r\n\r\n"
+    "{\"error\": {\"code\": \"MLODA_ERR_CANCELLED\", \"message\": \"the server is shutting "
+    "down\", \"feature\": null}}\n";
+
+/* Waits up to ms for fd to be readable and reads what is there; false at EOF or error. */
+static bool read_some(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, ms) <= 0)
+        return false;
+    char junk[4096];
+    return recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0;
+}
+
+/* Connections the kernel accepted before the listening socket closed but the daemon never
+ * took would be reset by the close, unanswered: each gets a 503 instead. Its request is read
+ * first (and after the answer, until the client closes), so that no unread data turns the
+ * close into a reset that could destroy the answer. */
+static void answer_backlog(int lfd)
+{
+    const int flags = fcntl(lfd, F_GETFL);
+    if (flags < 0 || fcntl(lfd, F_SETFL, flags | O_NONBLOCK) != 0)
+        return;
+    for (int n = 0; n < 4096; n++) {
+        const int fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            break;
+        (void)read_some(fd, 200);
+        (void)send(fd, CLOSING_ANSWER, sizeof CLOSING_ANSWER - 1, MSG_NOSIGNAL);
+        (void)shutdown(fd, SHUT_WR);
+        for (int k = 0; k < 16 && read_some(fd, 100); k++)
+            ;
+        close(fd);
+    }
+}
+
 void mloda_server_stop(mloda_server *srv)
 {
     if (srv == NULL || srv->stopped || srv->daemon == NULL)
@@ -627,8 +667,10 @@ void mloda_server_stop(mloda_server *srv)
     atomic_store(&srv->closing, true);
     /* No new connections: the listening socket is closed (new connects are refused). */
     const MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
+    if (lfd != MHD_INVALID_SOCKET) {
+        answer_backlog(lfd);
         close(lfd);
+    }
     for (int64_t i = 0; i < srv->n_entries; i++)
         mloda_serve_feed_close(&srv->entries[i]->feed);
     /* Drain: in-flight requests finish; every answer from now on says Connection: close, so
