@@ -21,7 +21,7 @@ enum { MAX_REQUESTS = 256 };
 typedef struct serve_args {
     const char *requests[MAX_REQUESTS];
     int n_requests;
-    const char *listen, *threads, *queue, *max_body, *max_conn, *timeout, *token_file;
+    const char *listen, *threads, *max_running, *queue, *max_body, *max_conn, *timeout, *token_file;
     bool quiet;
 } serve_args;
 
@@ -63,6 +63,7 @@ static int parse_serve_args(int argc, char **argv, serve_args *a)
     const cli_arg args[] = {
         {"--listen", "HOST:PORT", &a->listen, NULL},
         {"--threads", "N", &a->threads, NULL},
+        {"--max-running", "N", &a->max_running, NULL},
         {"--queue", "N", &a->queue, NULL},
         {"--max-body", "BYTES", &a->max_body, NULL},
         {"--max-connections", "N", &a->max_conn, NULL},
@@ -141,6 +142,11 @@ static int check_args(const serve_args *a, mloda_serve_options *o)
         if (!cli_parse_int("serve", "--threads", a->threads, 0, 1024, &v))
             return CLI_EXIT_USAGE;
         o->threads = v;
+    }
+    if (a->max_running != NULL) {
+        if (!cli_parse_int("serve", "--max-running", a->max_running, 1, 100000, &v))
+            return CLI_EXIT_USAGE;
+        o->max_running = v;
     }
     if (a->queue != NULL) {
         if (!cli_parse_int("serve", "--queue", a->queue, 1, 1000000, &v))

@@ -80,8 +80,9 @@ static const char groups_help[] =
 
 static const char serve_help[] =
     "usage: mloda serve --request NAME=FILE [--request NAME2=FILE2 ...] [--listen HOST:PORT]\n"
-    "                   [--threads N] [--queue N] [--max-body BYTES] [--max-connections N]\n"
-    "                   [--timeout S] [--token-file FILE] [--quiet]\n"
+    "                   [--threads N] [--max-running N] [--queue N] [--max-body BYTES]\n"
+    "                   [--max-connections N]"
+    " [--timeout S] [--token-file FILE] [--quiet]\n"
     "\n"
     "Prepares every request once, then serves them over HTTP until SIGTERM or SIGINT\n"
     "(in-flight requests finish; a second signal stops at once; exit 0).\n"
@@ -89,7 +90,9 @@ static const char serve_help[] =
     "  --request NAME=FILE  a request file served as NAME (FILE alone: named after the file)\n"
     "  --listen HOST:PORT   default 127.0.0.1:8080 (loopback); port 0 picks a free one\n"
     "  --threads N          the engine's thread pool, shared by every request (0 = one per\n"
-    "                       core); also how many requests compute at once\n"
+    "                       core)\n"
+    "  --max-running N      requests computing at once (default 4 per pool thread, at\n"
+    "                       least 16)\n"
     "  --queue N            requests that may wait for a compute slot (default 64; beyond:\n"
     "                       503)\n"
     "  --max-body BYTES     largest request body (default 16 MiB; beyond: 413)\n"

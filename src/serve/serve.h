@@ -31,8 +31,10 @@
 typedef struct mloda_serve_options {
     const char *listen;      /* "HOST:PORT", "[V6]:PORT" or "PORT"; NULL: 127.0.0.1:8080.
                                 Port 0 picks a free port (mloda_server_url tells which) */
-    int64_t threads;         /* workers of the engine's thread pool; 0: one per core. It is
-                                also how many requests compute at once */
+    int64_t threads;         /* workers of the engine's thread pool; 0: one per core */
+    int64_t max_running;     /* requests computing at once (each on its connection's thread;
+                                large batches also on the pool); 0: 4 per pool thread, at
+                                least 16 */
     int64_t queue;           /* requests that may wait for a compute slot; beyond: 503;
                                 0: 64 */
     int64_t max_body;        /* request body limit in bytes (413 beyond); 0: 16 MiB */

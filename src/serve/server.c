@@ -188,7 +188,8 @@ mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **ou
         o->timeout = DEFAULT_TIMEOUT;
     mloda_status st = MLODA_OK;
     if (o->threads < 0 || o->threads > 1024 || o->queue < 0 || o->queue > 1000000 ||
-        o->max_body < 0 || o->max_connections < 0 || o->max_connections > 100000 ||
+        o->max_body < 0 || o->max_running < 0 || o->max_running > 100000 ||
+        o->max_connections < 0 || o->max_connections > 100000 ||
         o->timeout < 0 || o->timeout > 86400)
         st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "a server setting is out of range");
     const char *listen = o->listen != NULL ? o->listen : "127.0.0.1:8080";
@@ -207,8 +208,13 @@ mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **ou
     o->token = NULL;
     if (st == MLODA_OK)
         st = mloda_pool_new(o->threads, &srv->pool, err);
+    /* More slots than cores: a request holds its slot for a few microseconds, and a holder
+     * that the scheduler preempts must not stall the others for a time slice. */
     if (st == MLODA_OK)
-        srv->n_slots = mloda_pool_n_threads(srv->pool);
+        srv->n_slots = o->max_running > 0 ? o->max_running
+                                          : 4 * mloda_pool_n_threads(srv->pool) > 16
+                                                ? 4 * mloda_pool_n_threads(srv->pool)
+                                                : 16;
     if (st != MLODA_OK) {
         mloda_server_free(srv);
         *out = NULL;

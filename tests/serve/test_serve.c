@@ -928,7 +928,7 @@ static void test_queue_full(void)
 {
     /* one compute slot, a queue of one: the third concurrent request gets 503 */
     h_server q;
-    const char *args[] = {"--request", req_arg("agg", agg_path()), "--threads", "1", "--queue", "1",
+    const char *args[] = {"--request", req_arg("agg", agg_path()), "--threads", "1", "--max-running", "1", "--queue", "1",
                           "--max-body", "64000000", "--timeout", "20", NULL};
     CHECK(h_start(&q, args));
     /* A streamed answer holds its slot until its last table is handed over: a client that
