@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Structural checks (STYLE.md §9, §11): no file includes a header of a higher layer
-# (util < table < feature < plan < run < groups < io < cli), the shared library exports
+# (util < table < feature < plan < run < groups < io < serve < cli), the shared library exports
 # only mloda_* symbols, and every global symbol of the static libraries has that prefix. Prints "# layers: N passed, N failed".
 #   scripts/check_layers.sh [BUILD_DIR]
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build}
-layers="util table feature plan run groups io cli"
+layers="util table feature plan run groups io serve cli"
 rank() { local i=0; for l in $layers; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo 99; }
 passed=0
 failed=0

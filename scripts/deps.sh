@@ -5,11 +5,13 @@ set -eu
 # g++, binutils (nm, readelf) and zlib1g-dev (sqlite3.pc's static -lz) serve the installed-tree
 # test (tests/install/run.sh). The Python package (python/): python3-dev builds the extension
 # (CMake option MLODA_PYTHON, or pip); numpy, pandas and pytest run its tests; pip,
-# setuptools, wheel and venv install it offline (README, "Python").
+# setuptools, wheel and venv install it offline (README, "Python"). libmicrohttpd-dev:
+# `mloda serve`; curl, chromium and chromium-driver: its tests (the dashboard in a real
+# headless browser); wrk: its benchmark.
 pkgs="cmake ninja-build gcc g++ binutils clang libclang-rt-14-dev python3 pkg-config libpcre2-dev
       libyajl-dev libsqlite3-dev zlib1g-dev sqlite3
       python3-dev python3-numpy python3-pandas python3-pytest python3-pip python3-setuptools
-      python3-wheel python3-venv"
+      python3-wheel python3-venv libmicrohttpd-dev curl chromium chromium-driver wrk"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

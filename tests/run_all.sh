@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of one build directory: unit and integration test programs, the
 # examples (output compared with tests/examples/*.expected) and, when the command exists,
-# the CLI golden tests and the conformance set (../shared/conformance beside the repo; a
+# the CLI golden tests, the dashboard's browser test and the conformance set (../shared/conformance beside the repo; a
 # line "SKIP conformance: ..." says why when it cannot run). Prints each program's lines and
 # ends with "<label>: N passed, N failed". Exit status 0 only if nothing failed.
 #   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance; LABEL dev:
@@ -123,6 +123,21 @@ if ls "$build"/python/mloda_c/_core*.so >/dev/null 2>&1; then
             grep -E 'ERROR: |runtime error' <<<"$out" | head -n 10
             failed=$((failed + 1))
         fi
+    fi
+fi
+
+# The `mloda serve` dashboard in a real browser (headless Chromium through chromedriver;
+# screenshot in BUILD/test-artifacts/): once, on the plain build.
+if [ "$label" = "dev" ] && [ -x "$build/mloda" ]; then
+    out=$(timeout 300 python3 "$root/tests/serve/test_dashboard.py" "$build" 2>&1)
+    grep -E '^FAIL' <<<"$out" | head -n 20
+    summary=$(grep -E '^# dashboard: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL dashboard test: no summary"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
     fi
 fi
 

@@ -13,6 +13,7 @@ static const char program_help[] =
     "  stream   prepare a request once, then compute every micro-batch of a source\n"
     "  explain  show the plan of a request without computing it\n"
     "  groups   list the feature groups with their names, patterns and options\n"
+    "  serve    serve prepared requests over HTTP (inference, live feeds, dashboard)\n"
     "\n"
     "options:\n"
     "  --help, -h   this text (mloda <command> --help for a command)\n"
@@ -77,6 +78,40 @@ static const char groups_help[] =
     "Lists every registered feature group: description, name patterns, options, example.\n"
     "  --search WORD   only the groups that mention WORD (any case)\n";
 
+static const char serve_help[] =
+    "usage: mloda serve --request NAME=FILE [--request NAME2=FILE2 ...] [--listen HOST:PORT]\n"
+    "                   [--threads N] [--max-running N] [--queue N] [--max-body BYTES]\n"
+    "                   [--max-connections N]"
+    " [--timeout S] [--token-file FILE] [--quiet]\n"
+    "\n"
+    "Prepares every request once, then serves them over HTTP until SIGTERM or SIGINT\n"
+    "(in-flight requests finish; a second signal stops at once; exit 0).\n"
+    "\n"
+    "  --request NAME=FILE  a request file served as NAME (FILE alone: named after the file)\n"
+    "  --listen HOST:PORT   default 127.0.0.1:8080 (loopback); port 0 picks a free one\n"
+    "  --threads N          the engine's thread pool, shared by every request (0 = one per\n"
+    "                       core)\n"
+    "  --max-running N      requests computing at once (default 4 per pool thread, at\n"
+    "                       least 16)\n"
+    "  --queue N            requests that may wait for a compute slot (default 64; beyond:\n"
+    "                       503)\n"
+    "  --max-body BYTES     largest request body (default 16 MiB; beyond: 413)\n"
+    "  --max-connections N  open connections served (default 256; beyond: 503)\n"
+    "  --timeout S          idle connections close, a request must arrive whole (else 408),\n"
+    "                       a stalled reader is dropped, after S seconds (default 10)\n"
+    "  --token-file FILE    require Authorization: Bearer <the file's first line> (or\n"
+    "                       ?access_token=) on every endpoint but / and /healthz\n"
+    "  --quiet              no log line per request on stderr\n"
+    "\n"
+    "endpoints:\n"
+    "  POST /v1/run/NAME    one api_data batch -> {\"tables\": [...]}; Accept:\n"
+    "                       application/x-ndjson or text/event-stream: each table as its\n"
+    "                       group completes\n"
+    "  POST /v1/feed/NAME   computes a batch and pushes its tables to the feed's subscribers\n"
+    "  GET  /v1/feed/NAME   server-sent events: one per result table, with batch and timing\n"
+    "  GET  /               the dashboard; GET /healthz; GET /metrics (Prometheus);\n"
+    "  GET  /v1/requests    served requests, features, inputs and plans; POST /v1/noop\n";
+
 void cli_print_help(FILE *fp, const char *cmd)
 {
     const char *text = program_help;
@@ -88,5 +123,7 @@ void cli_print_help(FILE *fp, const char *cmd)
         text = explain_help;
     else if (cmd != NULL && strcmp(cmd, "groups") == 0)
         text = groups_help;
+    else if (cmd != NULL && strcmp(cmd, "serve") == 0)
+        text = serve_help;
     (void)fputs(text, fp);
 }

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"stream", cli_cmd_stream},
     {"explain", cli_cmd_explain},
     {"groups", cli_cmd_groups},
+    {"serve", cli_cmd_serve},
 };
 
 int main(int argc, char **argv)
@@ -36,6 +37,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    return cli_usage_error(NULL, "unknown command '%s' (commands: run, stream, explain, groups)",
+    return cli_usage_error(NULL, "unknown command '%s' (commands: run, stream, explain, groups, serve)",
                            name);
 }

@@ -1,0 +1,93 @@
+/*
+ * test_serve_units.c: the server's small pieces, called directly: listen addresses, the
+ * constant-time token comparison, request names and log fields.
+ */
+#include "serve/serve.h"
+#include "test.h"
+
+static void test_parse_listen(void)
+{
+    static const struct { const char *in; bool ok; const char *host; int port; } cases[] = {
+        {"127.0.0.1:8080", true, "127.0.0.1", 8080},
+        {"8080", true, "127.0.0.1", 8080}, /* a bare port: loopback */
+        {"0", true, "127.0.0.1", 0},
+        {"localhost:1", true, "localhost", 1},
+        {"0.0.0.0:65535", true, "0.0.0.0", 65535},
+        {"[::1]:9000", true, "::1", 9000},
+        {"::1:9000", false, NULL, 0},      /* IPv6 needs brackets */
+        {"[::1]9000", false, NULL, 0},
+        {"127.0.0.1:65536", false, NULL, 0},
+        {"127.0.0.1:", false, NULL, 0},
+        {":8080", false, NULL, 0},
+        {"127.0.0.1:80a", false, NULL, 0},
+        {"127.0.0.1:-1", false, NULL, 0},
+        {"", false, NULL, 0},
+        {"nowhere", false, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("listen '%s'", cases[i].in);
+        char host[64] = "";
+        int port = -1;
+        const bool ok = mloda_serve_parse_listen(cases[i].in, host, sizeof host, &port);
+        CHECK_EQ_INT(ok, cases[i].ok);
+        if (ok && cases[i].ok) {
+            CHECK_STR(host, cases[i].host);
+            CHECK_EQ_INT(port, cases[i].port);
+        }
+    }
+}
+
+static void test_token_equal(void)
+{
+    static const struct { const char *given, *want; bool eq; } cases[] = {
+        {"abc", "abc", true},
+        {"abd", "abc", false},
+        {"ab", "abc", false},
+        {"abcd", "abc", false},
+        {"", "abc", false},
+        {"xbc", "abc", false},
+        {"ABC", "abc", false},
+        {"a-long_Token.42", "a-long_Token.42", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("token '%s' vs '%s'", cases[i].given, cases[i].want);
+        CHECK_EQ_INT(mloda_serve_token_equal(cases[i].given, strlen(cases[i].given), cases[i].want,
+                                             strlen(cases[i].want)),
+                     cases[i].eq);
+    }
+}
+
+static void test_names_and_log_fields(void)
+{
+    static const struct { const char *name; bool ok; } names[] = {
+        {"sensors", true}, {"a.b-c_D9", true}, {"", false}, {"a b", false}, {"a/b", false},
+        {"x%20", false}, {"01234567890123456789012345678901234567890123456789012345678901234", false},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        TEST_CASE("name '%s'", names[i].name);
+        CHECK_EQ_INT(mloda_serve_name_valid(names[i].name, strlen(names[i].name)), names[i].ok);
+    }
+    static const struct { const char *in; size_t max; const char *out; } fields[] = {
+        {"/v1/run/agg", 100, "/v1/run/agg"},
+        {"/a b", 100, "/a\\x20b"},
+        {"q\"\\\n", 100, "q\\x22\\x5c\\x0a"},
+        {"\xc3\xa9", 100, "\\xc3\\xa9"},
+        {"abcdef", 3, "abc..."},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        TEST_CASE("log field %zu", i);
+        mloda_buf b = {0};
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK(mloda_serve_log_field(&b, fields[i].in, fields[i].max, &err) == MLODA_OK);
+        CHECK_STR(b.data != NULL ? b.data : "", fields[i].out);
+        mloda_buf_reset(&b);
+    }
+}
+
+int main(void)
+{
+    RUN(test_parse_listen);
+    RUN(test_token_equal);
+    RUN(test_names_and_log_fields);
+    return TEST_SUMMARY();
+}
