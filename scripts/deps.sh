@@ -5,7 +5,7 @@ set -eu
 # g++, binutils (nm, readelf) and zlib1g-dev (sqlite3.pc's static -lz) serve the installed-tree
 # test (tests/install/run.sh).
 pkgs="cmake ninja-build gcc g++ binutils clang libclang-rt-14-dev python3 pkg-config libpcre2-dev
-      libyajl-dev libsqlite3-dev zlib1g-dev sqlite3"
+      libyajl-dev libsqlite3-dev libutf8proc-dev zlib1g-dev sqlite3"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
