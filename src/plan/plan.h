@@ -100,6 +100,10 @@ typedef struct plan_node {
     int64_t step;              /* step holding this node */
     int64_t slot;              /* position inside the step */
     int64_t request_pos;       /* position in the request, or MLODA_NO_INDEX */
+    int64_t select_of;         /* a requested selection F~k of a multi-column feature F: F's
+                                  node, whose result table returns the column; else
+                                  MLODA_NO_INDEX (see mloda_planner_build_results) */
+    const char *select_suffix; /* borrowed from feature.name: k, when select_of is set */
     int64_t *input_gather;     /* owned [n_inputs] or NULL: gather slot per input (inputs
                                   from a linked table, re-indexed to the joined rows), or
                                   MLODA_NO_INDEX */
@@ -123,8 +127,9 @@ typedef struct plan_step {
 
 typedef struct plan_result {
     int64_t step;
-    int64_t n_columns;         /* requested nodes of the step */
-    int64_t *nodes;            /* owned: requested nodes in output order */
+    int64_t n_columns;         /* requested nodes of the step, and requested selections of
+                                  its multi-column features (node.select_of) */
+    int64_t *nodes;            /* owned: those nodes in output order */
 } plan_result;
 
 typedef struct plan_source {
