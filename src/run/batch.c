@@ -118,8 +118,8 @@ static void check_type(problems *p, const plan_source *src, const plan_bind *b,
         problem(p, false, name,
                 "table '%s' column '%s' is %s but had no type when the session was prepared "
                 "(no rows, or only nulls) and the features reading it take it as different "
-                "types, so it must come empty or all null; give it a type in the prepared "
-                "data",
+                "types, so it must come empty or all null (state its type when preparing, "
+                "e.g. in the request's \"schema\")",
                 src->name, name, mloda_type_name(got));
         return;
     } else if (got != b->type) {
