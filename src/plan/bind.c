@@ -234,52 +234,85 @@ static void unbind(plan_node *n)
     n->rows_change = false;
 }
 
+static const mloda_type CANDIDATES[] = {MLODA_TYPE_FLOAT64,   MLODA_TYPE_UTF8,
+                                        MLODA_TYPE_FLOAT64_LIST, MLODA_TYPE_TIMESTAMP,
+                                        MLODA_TYPE_INT64,     MLODA_TYPE_BOOL};
+enum { N_CANDIDATES = (int)(sizeof CANDIDATES / sizeof CANDIDATES[0]) };
+
+/* Input offered as type t (INVALID: the input's own type). */
+static plan_adopt offer(mloda_type t, int32_t list_size, mloda_time_unit unit)
+{
+    return (plan_adopt){t, t == MLODA_TYPE_FLOAT64_LIST ? list_size : 0,
+                        t == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND, MLODA_NO_INDEX};
+}
+
+/* One trial bind; a type refusal is kept in *first (the first one) and returned; any other
+ * failure is passed to err. */
+static mloda_status try_bind(mloda_plan *plan, int64_t node, const plan_adopt *adopt,
+                             mloda_error *first, mloda_error *err)
+{
+    unbind(&plan->nodes[node]);
+    mloda_error e = MLODA_ERROR_INIT;
+    mloda_status st = bind_once(plan, node, adopt, &e);
+    if (st == MLODA_ERR_TYPE && first->code == MLODA_OK)
+        *first = e;
+    else if (st != MLODA_OK && st != MLODA_ERR_TYPE)
+        (void)mloda_error_pass(err, &e);
+    return st;
+}
+
 mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
 {
     plan_node *n = &plan->nodes[node];
-    int64_t first_null = MLODA_NO_INDEX;
+    int64_t first_null = MLODA_NO_INDEX, n_null = 0;
     int32_t list_size = 2;                 /* a geo point, unless another input says more */
     mloda_time_unit unit = MLODA_TIME_MICRO; /* as the request reader's timestamps */
     for (int64_t j = n->n_inputs - 1; j >= 0; j--) {
         const plan_node *in = &plan->nodes[n->inputs[j]];
-        if (in->out_type == MLODA_TYPE_NULL)
+        if (in->out_type == MLODA_TYPE_NULL) {
             first_null = j;
-        else if (in->out_type == MLODA_TYPE_FLOAT64_LIST)
+            n_null++;
+        } else if (in->out_type == MLODA_TYPE_FLOAT64_LIST) {
             list_size = in->out_list_size;
-        else if (in->out_type == MLODA_TYPE_TIMESTAMP)
+        } else if (in->out_type == MLODA_TYPE_TIMESTAMP) {
             unit = in->out_unit;
+        }
     }
     if (first_null == MLODA_NO_INDEX)
         return bind_once(plan, node, NULL, err);
-    static const mloda_type CANDIDATES[] = {MLODA_TYPE_FLOAT64,   MLODA_TYPE_UTF8,
-                                            MLODA_TYPE_FLOAT64_LIST, MLODA_TYPE_TIMESTAMP,
-                                            MLODA_TYPE_INT64,     MLODA_TYPE_BOOL};
     plan_adopt *adopt = mloda_calloc((size_t)n->n_inputs, sizeof *adopt);
     if (adopt == NULL)
         return MLODA_NOMEM(err, "input types");
     mloda_error first = MLODA_ERROR_INIT;
-    for (size_t c = 0; c < sizeof CANDIDATES / sizeof CANDIDATES[0]; c++) {
-        const mloda_type t = CANDIDATES[c];
-        for (int64_t j = 0; j < n->n_inputs; j++) {
-            const bool is_null = plan->nodes[n->inputs[j]].out_type == MLODA_TYPE_NULL;
-            adopt[j] = (plan_adopt){is_null ? t : MLODA_TYPE_INVALID,
-                                    t == MLODA_TYPE_FLOAT64_LIST ? list_size : 0,
-                                    t == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND,
-                                    MLODA_NO_INDEX};
+    /* every null-typed input as one candidate type, in the order of CANDIDATES; then (with
+     * several such inputs) from each of those starts, one input changed to another candidate
+     * (a time window over a value and a reference time that both have no type: float64 and
+     * timestamp) */
+    for (int phase = 0; phase < (n_null > 1 ? 2 : 1); phase++) {
+        for (int base = 0; base < N_CANDIDATES; base++) {
+            for (int64_t j = phase == 0 ? -1 : 0; j < (phase == 0 ? 0 : n->n_inputs); j++) {
+                if (j >= 0 && plan->nodes[n->inputs[j]].out_type != MLODA_TYPE_NULL)
+                    continue;
+                for (int c = 0; c < N_CANDIDATES; c++) {
+                    if ((j < 0) != (c == base))
+                        continue; /* phase 0: c is the base; phase 1: c differs from it */
+                    for (int64_t i = 0; i < n->n_inputs; i++)
+                        adopt[i] = offer(plan->nodes[n->inputs[i]].out_type == MLODA_TYPE_NULL
+                                             ? CANDIDATES[i == j ? c : base]
+                                             : MLODA_TYPE_INVALID,
+                                         list_size, unit);
+                    mloda_status st = try_bind(plan, node, adopt, &first, err);
+                    if (st == MLODA_OK) {
+                        n->adopt = adopt;
+                        return MLODA_OK;
+                    }
+                    if (st != MLODA_ERR_TYPE) { /* not a type refusal: the search ends */
+                        mloda_free(adopt);
+                        return st;
+                    }
+                }
+            }
         }
-        unbind(n);
-        mloda_error e = MLODA_ERROR_INIT;
-        mloda_status st = bind_once(plan, node, adopt, &e);
-        if (st == MLODA_OK) {
-            n->adopt = adopt;
-            return MLODA_OK;
-        }
-        if (st != MLODA_ERR_TYPE) { /* not a type refusal: the search ends */
-            mloda_free(adopt);
-            return mloda_error_pass(err, &e);
-        }
-        if (first.code == MLODA_OK)
-            first = e;
     }
     mloda_free(adopt);
     unbind(n);
