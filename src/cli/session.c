@@ -15,19 +15,17 @@
 static mloda_status settle_untyped(cli_session *cs, mloda_error *err)
 {
     io_schema *s = cs->req.schema;
-    for (int64_t i = 0; i < mloda_io_schema_n_tables(s); i++) {
-        const char *table = mloda_io_schema_table(s, i);
-        for (int64_t k = 0; k < mloda_io_schema_n_columns(s, table); k++) {
-            io_coltype t = {MLODA_TYPE_INVALID, 0, MLODA_TIME_MICRO};
-            const char *column = mloda_io_schema_column(s, table, k, &t);
-            mloda_error ignore = MLODA_ERROR_INIT; /* a column the plan does not read */
-            if (t.type != MLODA_TYPE_NULL ||
-                mloda_session_input_type(cs->session, table, column, &t.type, &t.list_size,
-                                         &t.unit, &ignore) != MLODA_OK ||
-                t.type == MLODA_TYPE_NULL)
-                continue;
-            MLODA_TRY(mloda_io_schema_set(s, table, column, &t, err));
-        }
+    for (int64_t i = 0; i < mloda_io_schema_n_entries(s); i++) { /* one pass: wide tables */
+        io_coltype t = {MLODA_TYPE_INVALID, 0, MLODA_TIME_MICRO};
+        const char *table = NULL;
+        const char *column = mloda_io_schema_entry(s, i, &table, &t);
+        mloda_error ignore = MLODA_ERROR_INIT; /* a column the plan does not read */
+        if (t.type != MLODA_TYPE_NULL ||
+            mloda_session_input_type(cs->session, table, column, &t.type, &t.list_size,
+                                     &t.unit, &ignore) != MLODA_OK ||
+            t.type == MLODA_TYPE_NULL)
+            continue;
+        MLODA_TRY(mloda_io_schema_set(s, table, column, &t, err));
     }
     return MLODA_OK;
 }

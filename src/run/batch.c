@@ -110,7 +110,10 @@ static void check_type(problems *p, const plan_source *src, const plan_bind *b,
     mloda_column *conv = NULL;
     if (got != b->type && (got == MLODA_TYPE_NULL ||
                            (b->type == MLODA_TYPE_NULL && mloda_column_n_nulls(c) == n))) {
-        *failed = mloda_column_new_nulls(b->type, b->list_size, b->unit, n, &conv, err);
+        /* a link's list column binds with list size 0 ("any"): its nulls take size 1 */
+        const int32_t ls = b->type == MLODA_TYPE_FLOAT64_LIST && b->list_size < 1 ? 1
+                                                                                 : b->list_size;
+        *failed = mloda_column_new_nulls(b->type, ls, b->unit, n, &conv, err);
     } else if (got != b->type && b->from_null && got == MLODA_TYPE_INT64 &&
                b->type == MLODA_TYPE_FLOAT64) {
         *failed = widen_to_f64(c, &conv, err);
