@@ -30,7 +30,8 @@
  *                    20 design columns in one pass into shifted sums and a Gram matrix,
  *                    scaled, solved by a 20 x 20 Jacobi eigen-decomposition with a rank cut
  *                    (fine for this data; it squares the condition number). The engine
- *                    generates the rows twice (statistics, then a Householder QR of the
+ *                    generates the rows three times (statistics, the scaled columns' means
+ *                    that LinearRegression centres on, then a Householder QR of the
  *                    non-constant columns), about 4x the floating-point work of a Gram.
  * Left out: clustering (k-means runs 10 seedings of Lloyd iterations, Ward and DBSCAN are
  * O(n^2): no single-pass floor exists).

@@ -3,8 +3,8 @@
 The extension is compiled from python/src/*.c against the public headers (include/mloda/),
 and the engine itself is compiled from the repository's src/ into the same shared object,
 with the engine's own flags (C11, hidden visibility, -O3 for the kernels), in parallel.
-Nothing is downloaded: Debian's gcc, python3-dev, pkg-config, libyajl-dev, libsqlite3-dev
-and libpcre2-dev are all it needs (scripts/deps.sh installs them).
+Nothing is downloaded: Debian's gcc, python3-dev, pkg-config, libyajl-dev, libsqlite3-dev,
+libpcre2-dev and libutf8proc-dev are all it needs (scripts/deps.sh installs them).
 
     pip install --no-build-isolation ./python
 
@@ -92,13 +92,13 @@ class BuildExt(build_ext):
 
 def extension():
     sources = sorted(glob.glob(os.path.join("src", "*.c")))
-    deps = ["yajl", "sqlite3", "libpcre2-8"]
+    deps = ["yajl", "sqlite3", "libpcre2-8", "libutf8proc"]
     if use_system_library():
         cflags = pkg_config(["--cflags", "mloda"], [])
         libs = pkg_config(["--libs", "mloda"], ["-lmloda"])
     else:
         cflags = ["-I" + os.path.join(ROOT, "include")]
-        libs = pkg_config(["--libs"] + deps, ["-lyajl", "-lsqlite3", "-lpcre2-8"])
+        libs = pkg_config(["--libs"] + deps, ["-lyajl", "-lsqlite3", "-lpcre2-8", "-lutf8proc"])
     libs += ["-lpthread", "-lm"]
     return Extension(
         "mloda_c._core",

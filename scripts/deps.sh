@@ -9,7 +9,7 @@ set -eu
 # `mloda serve`; curl, chromium and chromium-driver: its tests (the dashboard in a real
 # headless browser); wrk: its benchmark.
 pkgs="cmake ninja-build gcc g++ binutils clang libclang-rt-14-dev python3 pkg-config libpcre2-dev
-      libyajl-dev libsqlite3-dev zlib1g-dev sqlite3
+      libyajl-dev libsqlite3-dev libutf8proc-dev zlib1g-dev sqlite3
       python3-dev python3-numpy python3-pandas python3-pytest python3-pip python3-setuptools
       python3-wheel python3-venv libmicrohttpd-dev curl chromium chromium-driver wrk"
 missing=""

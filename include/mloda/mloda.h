@@ -303,6 +303,14 @@ MLODA_API mloda_status mloda_stream_all(const mloda_registry *registry,
  * types; the session keeps a reference to its tables (not a copy: columns are shared),
  * which mloda_session_run(session, NULL, ...) computes on again, as mloda's run() without
  * data does. The session keeps a reference to the registry.
+ * A column of MLODA_TYPE_NULL (no type evidence: no rows or only nulls) takes the type each
+ * feature reading it needs, as Arrow's null type would: the first of float64, utf8,
+ * float64_list (of the size the feature's other list inputs have, else 2), timestamp
+ * (microseconds, or the unit of its other timestamp inputs), int64 and bool that the
+ * feature's group accepts at bind; filters take the first type their parameters fit, link
+ * keys the other key's type (float64 when neither has one). The values stay null, so the
+ * results are nulls or zero rows, as mloda gives. mloda_session_input_type tells what
+ * batches may then bring.
  * out: new session (mloda_session_free), NULL on failure. Errors: as mloda_run_all's
  * planning errors.
  */
@@ -315,7 +323,8 @@ MLODA_API void mloda_session_free(mloda_session *session);
  * Runs the prepared plan on one micro-batch; results in plan order.
  * The batch is validated first: every table and column the plan reads must exist with the
  * prepared type (MLODA_ERR_SCHEMA / MLODA_ERR_TYPE naming table, column, expected and
- * actual type); extra tables and columns are ignored; row counts may change per batch.
+ * actual type; a null-typed column fits any type, see mloda_session_input_type); extra
+ * tables and columns are ignored; row counts may change per batch.
  * Thread safety: thread-safe; runs on one session may overlap. The session stays usable
  * after any error.
  */
@@ -380,6 +389,23 @@ MLODA_API bool mloda_session_step_is_requested(const mloda_session *session, int
                                                int64_t k);
 /** Number of result tables a run of this session returns. */
 MLODA_API int64_t mloda_session_n_results(const mloda_session *session);
+
+/**
+ * The type batches must give column `column` of table `table` (an api_data table or a data
+ * source) for this session: its type in the example passed to mloda_prepare; for a column
+ * of MLODA_TYPE_NULL there (no rows, or only nulls), the type its readers (features,
+ * filters, link keys) all took it as, or MLODA_TYPE_NULL when they took different types
+ * (then batches must bring it empty or all null). A column of the null type, or one whose
+ * rows are all null, fits any prepared type; a column prepared without a type that its
+ * readers took as float64 also accepts int64 values (widened).
+ * out_list_size (FLOAT64_LIST) and out_unit (TIMESTAMP) may be NULL.
+ * Errors: MLODA_ERR_SCHEMA when the session reads no such column, MLODA_ERR_INVALID_ARG.
+ * Thread safety: thread-safe.
+ */
+MLODA_API mloda_status mloda_session_input_type(const mloda_session *session, const char *table,
+                                                const char *column, mloda_type *out_type,
+                                                int32_t *out_list_size,
+                                                mloda_time_unit *out_unit, mloda_error *err);
 
 #ifdef __cplusplus
 }

@@ -101,6 +101,12 @@ typedef struct mloda_feature_group {
      * input types (MLODA_ERR_TYPE naming the feature), declares the output with
      * mloda_bind_output*, and may attach per-feature state. When NULL the output is one
      * column of input 0's type.
+     * Inputs with no type evidence (MLODA_TYPE_NULL: empty or all-null columns) are never
+     * shown as such: bind is called again with them offered as float64, utf8,
+     * float64_list, timestamp, int64 and bool in turn until it accepts one (a failure with
+     * MLODA_ERR_TYPE means "not this type"; any other failure ends the search); what the
+     * failed calls declared and attached is discarded. calculate then gets all-null
+     * columns of the type accepted.
      */
     mloda_status (*bind)(void *user_data, mloda_bind *ctx, mloda_error *err);
 
@@ -175,7 +181,7 @@ MLODA_API mloda_time_unit mloda_bind_input_time_unit(const mloda_bind *ctx, int6
 /** true when input j has several columns (F~0, F~1, ...), e.g. a one-hot encoding. */
 MLODA_API bool mloda_bind_input_is_multi(const mloda_bind *ctx, int64_t j);
 
-/** Declares the feature's single output column. */
+/** Declares the feature's single output column (any type but MLODA_TYPE_NULL). */
 MLODA_API mloda_status mloda_bind_output(mloda_bind *ctx, mloda_type type, int32_t list_size,
                                          mloda_time_unit unit, mloda_error *err);
 /** Declares a multi-column output (F~suffix columns, count known only at run time), all of

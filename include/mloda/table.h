@@ -37,6 +37,9 @@ typedef enum mloda_type {
     MLODA_TYPE_UTF8 = 4,
     MLODA_TYPE_TIMESTAMP = 5,     /* int64 count of time_unit since the Unix epoch, no zone */
     MLODA_TYPE_FLOAT64_LIST = 6,  /* fixed-size list of float64 (geo points, vectors) */
+    MLODA_TYPE_NULL = 7,          /* no type evidence: every row is null (Arrow's null type,
+                                     format "n"); an input column of this type takes the type
+                                     each feature that reads it needs (see mloda_prepare) */
 } mloda_type;
 
 typedef enum mloda_time_unit {
@@ -46,7 +49,7 @@ typedef enum mloda_time_unit {
     MLODA_TIME_NANO = 3,
 } mloda_time_unit;
 
-/** "int64", "float64", "bool", "utf8", "timestamp", "float64_list", "invalid". */
+/** "int64", "float64", "bool", "utf8", "timestamp", "float64_list", "null", "invalid". */
 MLODA_API const char *mloda_type_name(mloda_type type);
 
 typedef struct mloda_column mloda_column;
@@ -126,7 +129,8 @@ MLODA_API void mloda_column_release(mloda_column *col);
 /* ---------------------------------------------------------------- columns: building */
 
 /**
- * New empty builder for a column of `type`.
+ * New empty builder for a column of `type` (any type but MLODA_TYPE_NULL: see
+ * mloda_column_new_nulls).
  * list_size  values per row for FLOAT64_LIST (>= 1); ignored otherwise.
  * unit       time unit for TIMESTAMP; ignored otherwise.
  * Errors: MLODA_ERR_INVALID_ARG (bad type or list_size, out NULL), MLODA_ERR_NOMEM.
@@ -210,6 +214,17 @@ MLODA_API mloda_status mloda_column_from_float64_list(int32_t list_size, int64_t
                                                       mloda_error *err);
 
 /**
+ * New column of n_rows rows, every one null, of any type: MLODA_TYPE_NULL (Arrow's null
+ * type: no values at all) or a concrete type (list_size and unit as for
+ * mloda_column_builder_new). Null-typed columns cannot be built with a builder.
+ * Errors: MLODA_ERR_INVALID_ARG (bad type, list_size or unit, n_rows < 0, out NULL),
+ * MLODA_ERR_RANGE, MLODA_ERR_NOMEM.
+ */
+MLODA_API mloda_status mloda_column_new_nulls(mloda_type type, int32_t list_size,
+                                              mloda_time_unit unit, int64_t n_rows,
+                                              mloda_column **out, mloda_error *err);
+
+/**
  * New column holding rows indices[0..n_indices) of col, in that order (a gather); an index
  * of -1 gives a null row. Every index must be -1 or within [0, n_rows).
  * Errors: MLODA_ERR_RANGE naming the first bad index (position = its place), MLODA_ERR_NOMEM.
@@ -256,13 +271,15 @@ MLODA_API void mloda_table_release(mloda_table *t);
  * Both structs are filled on success and must be released by the consumer; on failure
  * they are left released (release == NULL).
  * Formats: int64 "l", float64 "g", bool "b", utf8 "u", timestamp "tss:"/"tsm:"/"tsu:"/"tsn:",
- * fixed-size list "+w:N" with one float64 child "g".
+ * fixed-size list "+w:N" with one float64 child "g", null "n" (no buffers; null_count =
+ * length).
  */
 MLODA_API mloda_status mloda_column_export(const mloda_column *col, const char *name,
                                            struct ArrowArray *out_array,
                                            struct ArrowSchema *out_schema, mloda_error *err);
 /**
- * Imports an Arrow array. Takes ownership of *array (its release is set to NULL; the
+ * Imports an Arrow array (the formats mloda_column_export writes, plus int32 "i" and
+ * float32 "f", widened; null "n" becomes MLODA_TYPE_NULL). Takes ownership of *array (its release is set to NULL; the
  * producer's release runs once, after the last column using it is released). The schema
  * is only read (the caller still releases it). Sliced arrays (offset != 0) are supported.
  * On failure *array is released (ownership was taken all the same).

@@ -8,6 +8,28 @@
 
 #include <string.h>
 
+/* Columns of the request's api_data without a type (no rows, or only nulls) take the type
+ * the prepared session reads them as, so that batches are read as that type (numbers into
+ * a float64 column, ...); a column its features take as different types stays untyped and
+ * batches must bring it empty or all null. */
+static mloda_status settle_untyped(cli_session *cs, mloda_error *err)
+{
+    io_schema *s = cs->req.schema;
+    for (int64_t i = 0; i < mloda_io_schema_n_entries(s); i++) { /* one pass: wide tables */
+        io_coltype t = {MLODA_TYPE_INVALID, 0, MLODA_TIME_MICRO};
+        const char *table = NULL;
+        const char *column = mloda_io_schema_entry(s, i, &table, &t);
+        mloda_error ignore = MLODA_ERROR_INIT; /* a column the plan does not read */
+        if (t.type != MLODA_TYPE_NULL ||
+            mloda_session_input_type(cs->session, table, column, &t.type, &t.list_size,
+                                     &t.unit, &ignore) != MLODA_OK ||
+            t.type == MLODA_TYPE_NULL)
+            continue;
+        MLODA_TRY(mloda_io_schema_set(s, table, column, &t, err));
+    }
+    return MLODA_OK;
+}
+
 int cli_session_open(cli_session *cs, const char *request_path, int64_t threads)
 {
     memset(cs, 0, sizeof *cs);
@@ -29,6 +51,8 @@ int cli_session_open(cli_session *cs, const char *request_path, int64_t threads)
     }
     if (st == MLODA_OK)
         st = mloda_prepare(cs->reg, cs->req.request, cs->req.api_data, &cs->session, &err);
+    if (st == MLODA_OK)
+        st = settle_untyped(cs, &err);
     mloda_pool_free(pool); /* the session keeps its own reference */
     if (st == MLODA_OK)
         return CLI_EXIT_OK;

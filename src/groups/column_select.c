@@ -1,7 +1,9 @@
 /*
  * column_select.c: `F~k` selects one column of a multi-column feature F (a one-hot
  * encoding's F~2, a projection's F~dim1), SPEC.md §1.4 and §10.16. The selection shares
- * the column of F; F's own columns are not returned unless requested.
+ * the column of F; F's own columns are not returned unless requested. A requested F~k is
+ * returned in F's result table (the planner's rule, plan/steps.c), so this group's steps
+ * serve the features that read F~k.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,7 +99,8 @@ const mloda_feature_group mloda_group_column_select = {
     .abi_version = MLODA_FEATURE_GROUP_ABI,
     .name = "MultiColumnSelection",
     .description = "Selects one column F~k of a multi-column feature F (one-hot encodings, "
-                   "projections, cluster probabilities).",
+                   "projections, cluster probabilities); a requested F~k is returned in the "
+                   "table of the group that computes F, once (also when F is requested).",
     .version = "1",
     .patterns = "{feature}~{column}",
     .options_doc = "",

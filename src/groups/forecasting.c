@@ -14,7 +14,12 @@
  *      month/12 and quarter/4, is_weekend, then the lags (the value k rows earlier);
  *      rows with a missing target or lag are dropped (pandas' dropna);
  *   4. StandardScaler (population std; a constant column is divided by 1), then
- *      LinearRegression: centre, minimum-norm least squares (ols.h), intercept;
+ *      LinearRegression: centre the scaled columns on their computed means (X_offset) and
+ *      the targets, minimum-norm least squares (ols.h), intercept ybar - X_offset . coef.
+ *      A column whose training values differ only by rounding (cos of Tuesday and of
+ *      Sunday, sin of quarters 2 and 4) is not constant by sklearn's rule, so it is scaled
+ *      to unit spread from that rounding; what it adds then hangs on the last bits of the
+ *      sums, and there the forecast can differ from mloda's in the last digits or more;
  *   5. the forecast rows are last time + k units (month = 30 days, year = 365 days). Their
  *      time features advance, but their lags do NOT: every forecast row uses the last
  *      observed values (lag l = the value l rows before the end), as mloda's
@@ -288,11 +293,11 @@ static int64_t next_block(const fc_series *s, day_cache *dc, int64_t *cursor, do
     return b;
 }
 
-/* The fitted model: scaled = (x - mean) / scale, prediction = scaled . coef + ybar. */
+/* The fitted model: scaled = (x - mean) / scale, prediction = scaled . coef + intercept. */
 typedef struct fc_model {
     int64_t m, rank;
     double mean[MAX_P], scale[MAX_P], coef[MAX_P];
-    double ybar, resid_std;
+    double ybar, intercept, resid_std;
 } fc_model;
 
 static void scale_row(const fc_model *md, int64_t p, double *row)
@@ -306,18 +311,22 @@ static double predict(const fc_model *md, int64_t p, const double *scaled)
     double r = 0.0;
     for (int64_t j = 0; j < p; j++)
         r += scaled[j] * md->coef[j];
-    return r + md->ybar;
+    return r + md->intercept;
 }
 
 /*
  * Fits the model on the training rows: StandardScaler statistics, LinearRegression's
  * centring, minimum-norm least squares, and the residual std when bounds are wanted. The
- * design rows are regenerated in blocks for each pass (two passes, three with bounds), so
+ * design rows are regenerated in blocks for each pass (three passes, four with bounds), so
  * the design matrix is never held whole. The statistics pass shifts every column by the
  * first training row and applies sklearn's corrected formula, var = (S2 - S1^2/m) / m over
  * the shifted values: a constant column stays exactly constant (scale 1), and the shift
- * keeps the sums small. The scaled columns then have mean 0 up to rounding, which is what
- * LinearRegression's X_offset removes; it is taken as 0.
+ * keeps the sums small. The scaled columns have mean 0 only up to the rounding of
+ * (x - mean) / scale, which is large where the mean is large against the spread (a year
+ * column, close lag values): LinearRegression subtracts their computed means (X_offset)
+ * before solving, and so does the second pass here. Without it a few training rows are
+ * not exactly rank-deficient after centring, and the rounding left in them passes the
+ * rank cut as a spurious direction (two training rows gave a rank of 2, not 1).
  */
 static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *y, fc_model *md,
                         mloda_error *err)
@@ -359,6 +368,21 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
         if (s2[j] != 0.0)
             active[pa++] = j;
     }
+    /* X_offset: the means of the scaled active columns, as computed */
+    double xoff[MAX_P] = {0};
+    cur = 0;
+    while (pa > 0 && (b = next_block(s, &dc, &cur, x, y)) > 0) {
+        for (int64_t r = 0; r < b; r++) {
+            const double *row = x + r * p;
+            for (int64_t a = 0; a < pa; a++) {
+                int64_t j = active[a];
+                xoff[a] += (row[j] - md->mean[j]) / md->scale[j];
+            }
+        }
+    }
+    for (int64_t a = 0; a < pa; a++)
+        xoff[a] /= (double)m;
+    md->intercept = md->ybar;
     mloda_status st = MLODA_OK;
     if (pa > 0) {
         ols_acc *acc = NULL;
@@ -371,7 +395,7 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
                 double *dst = x + r * pa; /* compacted in place: dst never passes row */
                 for (int64_t a = 0; a < pa; a++) {
                     int64_t j = active[a];
-                    dst[a] = (row[j] - md->mean[j]) / md->scale[j];
+                    dst[a] = (row[j] - md->mean[j]) / md->scale[j] - xoff[a];
                 }
                 y[r] -= md->ybar;
             }
@@ -379,8 +403,10 @@ static mloda_status fit(const fc_series *s, bool want_resid, double *x, double *
         }
         st = mloda_ols_solve(acc, coef, &md->rank, err);
         mloda_ols_free(acc);
-        for (int64_t a = 0; a < pa; a++)
+        for (int64_t a = 0; a < pa; a++) {
             md->coef[active[a]] = coef[a];
+            md->intercept -= xoff[a] * coef[a];
+        }
     }
     if (st != MLODA_OK || !want_resid)
         return st;

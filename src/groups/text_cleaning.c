@@ -4,8 +4,8 @@
  * in_features), SPEC.md §6.6. The operations run in list order on each row's text:
  *
  *   normalize             Python's str.lower(), Unicode NFKD, combining marks dropped,
- *                         character by character from the table in text_fold.c (ranges
- *                         listed there; other characters are kept as they are);
+ *                         for every script (utf8proc's Unicode tables; see
+ *                         mloda_text_fold_char);
  *   remove_stopwords      words (split at whitespace) whose lowercase form is in NLTK's
  *                         English list (NLTK 3.8, 179 words) are dropped; the rest are
  *                         joined with single spaces;
@@ -24,8 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "groups/groups.h"
-#include "groups/text_fold.h"
 #include "util/util.h"
 
 typedef enum tc_op {
@@ -306,25 +307,41 @@ static bool is_punct(unsigned char c)
            (c >= 0x7B && c <= 0x7E);
 }
 
-/* A letter with case, for the final-sigma rule: ASCII letters and the letters of the
- * Latin, Greek and Cyrillic blocks the fold table covers (an approximation of Unicode's
- * Cased property). */
+/* Unicode's Cased property, as Python's final-sigma rule uses it: a letter of category Lu,
+ * Ll or Lt, or any character with a case mapping (utf8proc has no Other_Lowercase /
+ * Other_Uppercase, so modifier letters such as U+02B0 without a mapping count as uncased). */
 static bool is_cased(uint32_t cp)
 {
     if (cp < 0x80)
         return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-    return (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
-           (cp >= 0x386 && cp <= 0x3FF && cp != 0x387) || (cp >= 0x400 && cp <= 0x481) ||
-           (cp >= 0x48A && cp <= 0x4FF) || (cp >= 0x1E00 && cp <= 0x1FFF);
+    const utf8proc_int32_t c = (utf8proc_int32_t)cp; /* cp <= 0x10FFFF */
+    utf8proc_category_t cat = utf8proc_category(c);
+    return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL ||
+           cat == UTF8PROC_CATEGORY_LT || utf8proc_tolower(c) != c || utf8proc_toupper(c) != c;
 }
 
-static bool is_combining(uint32_t cp)
+/* Unicode's Case_Ignorable: categories Mn, Me, Cf, Lm, Sk and the Word_Break classes
+ * MidLetter, MidNumLet and Single_Quote. */
+static bool is_case_ignorable(uint32_t cp)
 {
-    return cp >= 0x300 && cp <= 0x36F && cp != 0x34F;
+    static const uint32_t MID[] = {0x27,   0x2E,   0x3A,   0xB7,   0x387,  0x55F,
+                                   0x5F4,  0x2018, 0x2019, 0x2024, 0x2027, 0xFE13,
+                                   0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A};
+    for (size_t k = 0; k < sizeof MID / sizeof MID[0]; k++) {
+        if (cp == MID[k])
+            return true;
+    }
+    if (cp < 0x80)
+        return cp == '^' || cp == '`'; /* Sk */
+    utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+    return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME ||
+           cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_LM ||
+           cat == UTF8PROC_CATEGORY_SK;
 }
 
 /* Python's lower() gives 'ς' for a capital sigma that ends a word: preceded by a cased
- * letter and not followed by one (combining marks skipped both ways). */
+ * letter and not followed by one, case-ignorable characters skipped both ways
+ * (Unicode's Final_Sigma condition, as CPython's handle_capital_sigma). */
 static bool final_sigma(const unsigned char *s, size_t n, size_t at, size_t len)
 {
     bool before = false;
@@ -334,7 +351,7 @@ static bool final_sigma(const unsigned char *s, size_t n, size_t at, size_t len)
             j--;
         uint32_t cp;
         (void)utf8_next(s + j, n - j, &cp);
-        if (!is_combining(cp)) {
+        if (!is_case_ignorable(cp)) {
             before = is_cased(cp);
             break;
         }
@@ -345,18 +362,85 @@ static bool final_sigma(const unsigned char *s, size_t n, size_t at, size_t len)
     for (size_t i = at + len; i < n;) {
         uint32_t cp;
         size_t l = utf8_next(s + i, n - i, &cp);
-        if (!is_combining(cp))
+        if (!is_case_ignorable(cp))
             return !is_cased(cp);
         i += l;
     }
     return true;
 }
 
-/* ---------------------------------------------------------------- operations */
+/* Bytes at most one code point folds to (U+FDFA, 3 bytes, gives 18 code points in 33
+ * bytes under NFKD), per input byte: FOLD_MAX_GROWTH (test_text_cleaning checks every code
+ * point). */
+enum { FOLD_MAX_GROWTH = 11, FOLD_MAX_CPS = 32 };
 
-/* normalize writes at most this many bytes per input byte (U+2057, 3 bytes, folds to four
- * primes, 12 bytes; checked over the whole table by the test); an ASCII byte gives one. */
-enum { FOLD_MAX_GROWTH = 4 };
+/* UTF-8 of cp (a valid scalar value) into d; returns its length. */
+static size_t utf8_put(uint32_t cp, char *d)
+{
+    if (cp < 0x80) {
+        d[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = (char)(0xC0 | (cp >> 6));
+        d[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = (char)(0xE0 | (cp >> 12));
+        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | (cp >> 18));
+    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * normalize for one non-ASCII code point, into d (at most FOLD_MAX_GROWTH bytes per byte of
+ * cp's UTF-8); returns the bytes written. Python's str.lower() (full lowercasing: utf8proc's
+ * per-code-point mapping plus SpecialCasing's one unconditional rule, U+0130 -> i + U+0307;
+ * final sigma is decided by the caller), then NFKD (utf8proc: full compatibility
+ * decomposition, Hangul syllables included), then every code point whose canonical
+ * combining class is not 0 dropped (unicodedata.combining). Working per code point gives
+ * what Python gives for the whole string: lowercasing is per code point but for final
+ * sigma, decompositions do not reach across characters, and NFKD's canonical reordering
+ * only moves the marks that are dropped.
+ */
+size_t mloda_text_fold_char(uint32_t cp, bool final_sigma_here, char *d)
+{
+    utf8proc_int32_t lower[2];
+    int n_lower = 1;
+    if (cp == 0x130) { /* SpecialCasing: İ lowercases to i + combining dot above */
+        lower[0] = 'i';
+        lower[1] = 0x307;
+        n_lower = 2;
+    } else if (cp == 0x3A3 && final_sigma_here) {
+        lower[0] = 0x3C2;
+    } else {
+        lower[0] = utf8proc_tolower((utf8proc_int32_t)cp); /* cp <= 0x10FFFF */
+    }
+    size_t len = 0;
+    for (int k = 0; k < n_lower; k++) {
+        utf8proc_int32_t dec[FOLD_MAX_CPS];
+        utf8proc_ssize_t n_dec = utf8proc_decompose_char(
+            lower[k], dec, FOLD_MAX_CPS, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, NULL);
+        if (n_dec < 0 || n_dec > FOLD_MAX_CPS) { /* cannot happen: 18 is Unicode's longest */
+            dec[0] = lower[k];
+            n_dec = 1;
+        }
+        for (utf8proc_ssize_t j = 0; j < n_dec; j++) {
+            if (utf8proc_get_property(dec[j])->combining_class == 0)
+                len += utf8_put((uint32_t)dec[j], d + len); /* a scalar value */
+        }
+    }
+    return len;
+}
+
+/* ---------------------------------------------------------------- operations */
 
 enum { WORD = 8 };
 static const uint64_t ONES = 0x0101010101010101u, HIGHS = 0x8080808080808080u;
@@ -414,17 +498,11 @@ static void op_normalize(const unsigned char *s, size_t n, tbuf *out)
             break;
         uint32_t cp;
         size_t l = utf8_decode(s + i, n - i, &cp);
-        const char *to = NULL;
-        size_t to_len = l;
-        if (cp == 0x3A3 && final_sigma(s, n, i, l)) {
-            to = "\xCF\x82"; /* ς */
-        } else if (cp != NOT_UTF8) {
-            to = mloda_text_fold_lookup(cp);
+        if (cp == NOT_UTF8) { /* kept as it is */
+            *d++ = (char)s[i];
+        } else {
+            d += mloda_text_fold_char(cp, cp == 0x3A3 && final_sigma(s, n, i, l), d);
         }
-        if (to != NULL)
-            to_len = strlen(to);
-        memcpy(d, to != NULL ? to : (const char *)s + i, to_len);
-        d += to_len;
         i += l;
     }
     out->len = (size_t)(d - out->p);
@@ -875,12 +953,10 @@ const mloda_feature_group mloda_group_text_cleaning = {
         "whitespace), normalize_whitespace (collapse and trim), remove_urls (http(s)://..., "
         "www...., then e-mail addresses). Differences from mloda: null stays null (mloda "
         "writes 'None'); remove_stopwords always uses its built-in list (mloda needs NLTK "
-        "and silently does nothing without it); normalize covers ASCII, Latin-1, Latin "
-        "Extended-A/-B/Additional, Greek, Cyrillic, punctuation, super/subscripts, letterlike "
-        "symbols, number forms, enclosed alphanumerics, ligatures and fullwidth ASCII, and "
-        "keeps other characters as they are (Python would also lowercase and decompose "
-        "them, e.g. Armenian or Hangul); Greek final sigma uses an approximate word-end "
-        "test; the input must be a text column (mloda converts other types with str()).",
+        "and silently does nothing without it); normalize covers all of Unicode with "
+        "utf8proc's tables (Python's str.lower and NFKD; the Unicode version is utf8proc's, "
+        "Python's may be older); the input must be a text column (mloda converts other types "
+        "with str()).",
     .version = "1",
     .patterns = "{in}__cleaned_text (with option cleaning_operations)",
     .options_doc = "cleaning_operations: ordered list of normalize|remove_stopwords|"

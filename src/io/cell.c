@@ -102,6 +102,7 @@ mloda_status mloda_io_cell_json(mloda_buf *out, const mloda_column *col, int64_t
         return put_timestamp(out, col, i, true, err);
     case MLODA_TYPE_FLOAT64_LIST:
         return put_list(out, col, i, false, err);
+    case MLODA_TYPE_NULL: /* every row is null: answered above */
     case MLODA_TYPE_INVALID:
         break;
     }

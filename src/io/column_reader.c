@@ -19,7 +19,7 @@ void mloda_io_colreader_init(io_column_reader *r, const char *table, const char 
     memset(r, 0, sizeof *r);
     r->table = table;
     r->column = column;
-    if (want != NULL)
+    if (want != NULL && want->type != MLODA_TYPE_NULL) /* no type known: infer */
         r->want = *want;
     r->want_origin = want_origin != NULL ? want_origin : "the schema";
 }
@@ -369,28 +369,13 @@ mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, ml
                      what);
 }
 
-/* A column of nulls only: the wanted type, else float64 (as pandas reads an all-None
- * column). */
+/* A column of nulls only: the wanted type, else the null type (no type evidence; each
+ * feature that reads it takes it as the type it needs, as Arrow's null type). */
 static mloda_status finish_all_null(io_column_reader *r, mloda_column **out, mloda_error *err)
 {
-    mloda_type type = r->want.type != MLODA_TYPE_INVALID ? r->want.type : MLODA_TYPE_FLOAT64;
-    int32_t list_size = r->want.list_size > 0 ? r->want.list_size : 1;
-    MLODA_TRY(mloda_column_builder_new(type, list_size, MLODA_TIME_MICRO, &r->b, err));
-    const int64_t n = r->n_rows;
-    r->n_rows = 0;
-    if (type == MLODA_TYPE_UTF8) {
-        for (int64_t i = 0; i < n; i++)
-            MLODA_TRY(mloda_column_builder_append_null(r->b, err));
-    } else if (n > 0) {
-        void *values = NULL;
-        uint8_t *bits = NULL;
-        MLODA_TRY(mloda_column_builder_resize(r->b, n, &values, err));
-        MLODA_TRY(mloda_column_builder_validity(r->b, &bits, err));
-        memset(bits, 0, (size_t)mloda_bitmap_n_bytes(n));
-    }
-    mloda_column_builder *b = r->b;
-    r->b = NULL;
-    return mloda_column_builder_finish(b, out, err);
+    const mloda_type type = r->want.type != MLODA_TYPE_INVALID ? r->want.type : MLODA_TYPE_NULL;
+    const int32_t list_size = r->want.list_size > 0 ? r->want.list_size : 1;
+    return mloda_column_new_nulls(type, list_size, MLODA_TIME_MICRO, r->n_rows, out, err);
 }
 
 mloda_status mloda_io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err)

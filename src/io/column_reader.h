@@ -7,7 +7,8 @@
  * naming table, column and row. Without one the type is inferred: integers -> int64, any
  * float -> float64 (earlier integers widened), true/false -> bool, strings -> utf8 or, when
  * every string is an ISO 8601 date-time, timestamp (microseconds), lists of n numbers ->
- * fixed-size list of n float64; nulls anywhere; only nulls (or no rows) -> float64.
+ * fixed-size list of n float64; nulls anywhere; only nulls (or no rows) -> the null type
+ * (MLODA_TYPE_NULL). A wanted type of MLODA_TYPE_NULL means "infer" too.
  * Internal to src/io.
  */
 #ifndef MLODA_IO_COLUMN_READER_H
@@ -64,7 +65,8 @@ mloda_status mloda_io_colreader_text(io_column_reader *r, const char *text, size
  * for the type. Rules: only integers -> int64; numbers with at least one float -> float64;
  * only true/false (any case) -> bool; only ISO 8601 date-times -> timestamp; anything else
  * -> utf8. Empty values are nulls and NaN/NA/null/none count as nulls next to numbers;
- * only nulls -> float64 (as an all-null JSON column). mloda_io_colreader_text then reads every
+ * only nulls -> float64 (a sample says too little for the null type: later rows may hold
+ * numbers). mloda_io_colreader_text then reads every
  * value the sample allowed as that type. Zero-initialise before the first value.
  */
 typedef struct io_text_infer {

@@ -66,6 +66,11 @@ int64_t mloda_io_schema_n_columns(const io_schema *s, const char *table);
 const char *mloda_io_schema_column(const io_schema *s, const char *table, int64_t k,
                              io_coltype *out_type);
 int64_t mloda_io_schema_n_tables(const io_schema *s);
+/** Every (table, column) recorded, in the order recorded: entry i's column (borrowed, NULL
+ *  when out of range), its table (borrowed) and type. */
+int64_t mloda_io_schema_n_entries(const io_schema *s);
+const char *mloda_io_schema_entry(const io_schema *s, int64_t i, const char **out_table,
+                                  io_coltype *out_type);
 const char *mloda_io_schema_table(const io_schema *s, int64_t i);
 
 /* ---------------------------------------------------------------- the request */

@@ -54,8 +54,11 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
     }
     st = mloda_io_json_rows_finish(r, cols, err);
     for (int64_t k = 0; k < n && st == MLODA_OK; k++) {
-        /* INVALID: an unreadable column (objects), left out of the schema */
+        /* INVALID: an unreadable column (objects), left out of the schema; only nulls in
+         * the sample: float64, as for CSV (later rows may hold numbers) */
         types[k].type = cols[k] != NULL ? mloda_column_type(cols[k]) : MLODA_TYPE_INVALID;
+        if (types[k].type == MLODA_TYPE_NULL)
+            types[k].type = MLODA_TYPE_FLOAT64;
         types[k].list_size = cols[k] != NULL ? mloda_column_list_size(cols[k]) : 0;
         types[k].unit = MLODA_TIME_MICRO;
     }

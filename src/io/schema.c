@@ -186,6 +186,21 @@ mloda_status mloda_io_schema_add_api_data(io_schema *s, const mloda_api_data *ap
     return MLODA_OK;
 }
 
+int64_t mloda_io_schema_n_entries(const io_schema *s)
+{
+    return s == NULL ? 0 : s->n;
+}
+
+const char *mloda_io_schema_entry(const io_schema *s, int64_t i, const char **out_table,
+                                  io_coltype *out_type)
+{
+    if (s == NULL || i < 0 || i >= s->n)
+        return NULL;
+    *out_table = s->entries[i].table;
+    *out_type = s->entries[i].type;
+    return s->entries[i].column;
+}
+
 int64_t mloda_io_schema_n_columns(const io_schema *s, const char *table)
 {
     int64_t n = 0;

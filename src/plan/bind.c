@@ -34,6 +34,13 @@ static const plan_node *input_node(const mloda_bind *ctx, int64_t j)
     return &ctx->plan->nodes[n->inputs[j]];
 }
 
+/* The type input j is offered as when it is null-typed; NULL for a typed input. */
+static const plan_adopt *offered(const mloda_bind *ctx, int64_t j)
+{
+    return ctx->adopt != NULL && ctx->adopt[j].type != MLODA_TYPE_INVALID ? &ctx->adopt[j]
+                                                                           : NULL;
+}
+
 const mloda_feature *mloda_bind_feature(const mloda_bind *ctx)
 {
     return ctx == NULL ? NULL : &ctx->plan->nodes[ctx->node].feature;
@@ -53,19 +60,25 @@ const char *mloda_bind_input_name(const mloda_bind *ctx, int64_t j)
 mloda_type mloda_bind_input_type(const mloda_bind *ctx, int64_t j)
 {
     const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
-    return in == NULL ? MLODA_TYPE_INVALID : in->out_type;
+    if (in == NULL)
+        return MLODA_TYPE_INVALID;
+    return offered(ctx, j) != NULL ? offered(ctx, j)->type : in->out_type;
 }
 
 int32_t mloda_bind_input_list_size(const mloda_bind *ctx, int64_t j)
 {
     const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
-    return in == NULL ? 0 : in->out_list_size;
+    if (in == NULL)
+        return 0;
+    return offered(ctx, j) != NULL ? offered(ctx, j)->list_size : in->out_list_size;
 }
 
 mloda_time_unit mloda_bind_input_time_unit(const mloda_bind *ctx, int64_t j)
 {
     const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
-    return in == NULL ? MLODA_TIME_SECOND : in->out_unit;
+    if (in == NULL)
+        return MLODA_TIME_SECOND;
+    return offered(ctx, j) != NULL ? offered(ctx, j)->unit : in->out_unit;
 }
 
 bool mloda_bind_input_is_multi(const mloda_bind *ctx, int64_t j)
@@ -74,15 +87,16 @@ bool mloda_bind_input_is_multi(const mloda_bind *ctx, int64_t j)
     return in != NULL && in->out_multi;
 }
 
+/* Declares the node's output; the null type only for a data source's column (allow_null). */
 static mloda_status declare(mloda_bind *ctx, mloda_type type, int32_t list_size,
-                            mloda_time_unit unit, bool multi, mloda_error *err)
+                            mloda_time_unit unit, bool multi, bool allow_null, mloda_error *err)
 {
     if (ctx == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
     plan_node *n = &ctx->plan->nodes[ctx->node];
     const char *group = ctx->plan->groups[n->group].name;
-    if (type < MLODA_TYPE_INT64 || type > MLODA_TYPE_FLOAT64_LIST ||
-        (type == MLODA_TYPE_FLOAT64_LIST && list_size < 1))
+    if (type < MLODA_TYPE_INT64 || (type > MLODA_TYPE_FLOAT64_LIST && !allow_null) ||
+        type > MLODA_TYPE_NULL || (type == MLODA_TYPE_FLOAT64_LIST && list_size < 1))
         return misuse(ctx, n->feature.name, err,
                       "feature group '%s' declared output type %d (list size %d) for feature "
                       "'%s', which is not a column type",
@@ -103,14 +117,14 @@ mloda_status mloda_bind_output(mloda_bind *ctx, mloda_type type, int32_t list_si
                                mloda_time_unit unit, mloda_error *err)
 {
     mloda_error_enter(err);
-    return declare(ctx, type, list_size, unit, false, err);
+    return declare(ctx, type, list_size, unit, false, false, err);
 }
 
 mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type, int32_t list_size,
                                      mloda_time_unit unit, mloda_error *err)
 {
     mloda_error_enter(err);
-    return declare(ctx, type, list_size, unit, true, err);
+    return declare(ctx, type, list_size, unit, true, false, err);
 }
 
 mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const char *column,
@@ -133,7 +147,7 @@ mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const 
                                column);
     const mloda_column *col = mloda_table_column(schema, c);
     MLODA_TRY(declare(ctx, mloda_column_type(col), mloda_column_list_size(col),
-                      mloda_column_time_unit(col), false, err));
+                      mloda_column_time_unit(col), false, true, err));
     n->source_column = mloda_strdup(column);
     if (n->source_column == NULL)
         return MLODA_NOMEM(err, "a column name");
@@ -167,11 +181,13 @@ mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state, void (*free_fn)(
     return MLODA_OK;
 }
 
-mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
+/* One bind of node with null-typed inputs offered as `adopt` (NULL: none). */
+static mloda_status bind_once(mloda_plan *plan, int64_t node, const plan_adopt *adopt,
+                              mloda_error *err)
 {
     plan_node *n = &plan->nodes[node];
     const mloda_feature_group *g = &plan->groups[n->group];
-    mloda_bind ctx = {plan, node, MLODA_ERROR_INIT};
+    mloda_bind ctx = {plan, node, adopt, MLODA_ERROR_INIT};
     if (g->bind != NULL) {
         mloda_error cb = MLODA_ERROR_INIT; /* the callback's own, so it can be inspected */
         mloda_status st = g->bind(g->user_data, &ctx, &cb);
@@ -183,8 +199,11 @@ mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
         }
     } else if (n->n_inputs > 0) {
         const plan_node *in = &plan->nodes[n->inputs[0]];
-        MLODA_TRY(declare(&ctx, in->out_type, in->out_list_size, in->out_unit, in->out_multi,
-                          err));
+        const plan_adopt *a = adopt != NULL && adopt[0].type != MLODA_TYPE_INVALID ? &adopt[0]
+                                                                                   : NULL;
+        MLODA_TRY(declare(&ctx, a != NULL ? a->type : in->out_type,
+                          a != NULL ? a->list_size : in->out_list_size,
+                          a != NULL ? a->unit : in->out_unit, in->out_multi, false, err));
     }
     /* a root (no inputs) reads a data source or makes rows of its own (a data creator) */
     if (n->n_inputs == 0 && n->source == MLODA_NO_INDEX && !n->rows_change)
@@ -199,4 +218,161 @@ mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
                                "must call mloda_bind_output, _output_multi or _use_source)",
                                g->name, n->feature.name);
     return MLODA_OK;
+}
+
+/* Forgets what a failed bind left on the node: its declared output and its state. */
+static void unbind(plan_node *n)
+{
+    if (n->state_free != NULL)
+        n->state_free(n->state);
+    n->state = NULL;
+    n->state_free = NULL;
+    n->typed = false;
+    n->out_type = MLODA_TYPE_INVALID;
+    n->out_list_size = 0;
+    n->out_unit = MLODA_TIME_SECOND;
+    n->out_multi = false;
+    n->rows_change = false;
+}
+
+static const mloda_type CANDIDATES[] = {MLODA_TYPE_FLOAT64,   MLODA_TYPE_UTF8,
+                                        MLODA_TYPE_FLOAT64_LIST, MLODA_TYPE_TIMESTAMP,
+                                        MLODA_TYPE_INT64,     MLODA_TYPE_BOOL};
+enum { N_CANDIDATES = (int)(sizeof CANDIDATES / sizeof CANDIDATES[0]) };
+
+/* Input offered as type t (INVALID: the input's own type). */
+static plan_adopt offer(mloda_type t, int32_t list_size, mloda_time_unit unit)
+{
+    return (plan_adopt){t, t == MLODA_TYPE_FLOAT64_LIST ? list_size : 0,
+                        t == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND, MLODA_NO_INDEX};
+}
+
+/* One trial bind; a type refusal is kept in *first (the first one) and returned; any other
+ * failure is passed to err. */
+static mloda_status try_bind(mloda_plan *plan, int64_t node, const plan_adopt *adopt,
+                             mloda_error *first, mloda_error *err)
+{
+    unbind(&plan->nodes[node]);
+    mloda_error e = MLODA_ERROR_INIT;
+    mloda_status st = bind_once(plan, node, adopt, &e);
+    if (st == MLODA_ERR_TYPE && first->code == MLODA_OK)
+        *first = e;
+    else if (st != MLODA_OK && st != MLODA_ERR_TYPE)
+        (void)mloda_error_pass(err, &e);
+    return st;
+}
+
+mloda_status mloda_bind_node(mloda_plan *plan, int64_t node, mloda_error *err)
+{
+    plan_node *n = &plan->nodes[node];
+    int64_t first_null = MLODA_NO_INDEX, n_null = 0;
+    int32_t list_size = 2;                 /* a geo point, unless another input says more */
+    mloda_time_unit unit = MLODA_TIME_MICRO; /* as the request reader's timestamps */
+    for (int64_t j = n->n_inputs - 1; j >= 0; j--) {
+        const plan_node *in = &plan->nodes[n->inputs[j]];
+        if (in->out_type == MLODA_TYPE_NULL) {
+            first_null = j;
+            n_null++;
+        } else if (in->out_type == MLODA_TYPE_FLOAT64_LIST) {
+            list_size = in->out_list_size;
+        } else if (in->out_type == MLODA_TYPE_TIMESTAMP) {
+            unit = in->out_unit;
+        }
+    }
+    if (first_null == MLODA_NO_INDEX)
+        return bind_once(plan, node, NULL, err);
+    plan_adopt *adopt = mloda_calloc((size_t)n->n_inputs, sizeof *adopt);
+    if (adopt == NULL)
+        return MLODA_NOMEM(err, "input types");
+    mloda_error first = MLODA_ERROR_INIT;
+    /* every null-typed input as one candidate type, in the order of CANDIDATES; then (with
+     * several such inputs) from each of those starts, one input changed to another candidate
+     * (a time window over a value and a reference time that both have no type: float64 and
+     * timestamp) */
+    for (int phase = 0; phase < (n_null > 1 ? 2 : 1); phase++) {
+        for (int base = 0; base < N_CANDIDATES; base++) {
+            for (int64_t j = phase == 0 ? -1 : 0; j < (phase == 0 ? 0 : n->n_inputs); j++) {
+                if (j >= 0 && plan->nodes[n->inputs[j]].out_type != MLODA_TYPE_NULL)
+                    continue;
+                for (int c = 0; c < N_CANDIDATES; c++) {
+                    if ((j < 0) != (c == base))
+                        continue; /* phase 0: c is the base; phase 1: c differs from it */
+                    for (int64_t i = 0; i < n->n_inputs; i++)
+                        adopt[i] = offer(plan->nodes[n->inputs[i]].out_type == MLODA_TYPE_NULL
+                                             ? CANDIDATES[i == j ? c : base]
+                                             : MLODA_TYPE_INVALID,
+                                         list_size, unit);
+                    mloda_status st = try_bind(plan, node, adopt, &first, err);
+                    if (st == MLODA_OK) {
+                        n->adopt = adopt;
+                        return MLODA_OK;
+                    }
+                    if (st != MLODA_ERR_TYPE) { /* not a type refusal: the search ends */
+                        mloda_free(adopt);
+                        return st;
+                    }
+                }
+            }
+        }
+    }
+    mloda_free(adopt);
+    unbind(n);
+    const plan_node *in = &plan->nodes[n->inputs[first_null]];
+    return mloda_error_set(err, MLODA_ERR_TYPE, n->feature.name,
+                           "feature '%s': column '%s' has no type (no rows, or only nulls) and "
+                           "feature group '%s' takes it as none of float64, utf8, "
+                           "float64_list, timestamp, int64, bool (as float64: %s)",
+                           n->feature.name, in->feature.name, plan->groups[n->group].name,
+                           first.message);
+}
+
+static bool same_adopt(const plan_adopt *a, const plan_adopt *b)
+{
+    return a->type == b->type && a->list_size == b->list_size && a->unit == b->unit;
+}
+
+void mloda_bind_settle_nulls(mloda_plan *p)
+{
+    for (int64_t s = 0; s < p->n_nodes; s++) {
+        plan_node *src = &p->nodes[s];
+        if (src->out_type != MLODA_TYPE_NULL)
+            continue;
+        const plan_adopt *t = NULL;
+        bool agree = true;
+        for (int64_t i = 0; i < p->n_nodes && agree; i++) {
+            const plan_node *n = &p->nodes[i];
+            for (int64_t j = 0; j < n->n_inputs && agree; j++) {
+                if (n->inputs[j] != s || n->adopt == NULL)
+                    continue;
+                agree = t == NULL || same_adopt(t, &n->adopt[j]);
+                t = t == NULL ? &n->adopt[j] : t;
+            }
+        }
+        if (t == NULL || !agree)
+            continue;
+        src->out_type = t->type;
+        src->out_list_size = t->list_size;
+        src->out_unit = t->unit;
+        for (int64_t i = 0; i < p->n_nodes; i++) {
+            plan_node *n = &p->nodes[i];
+            for (int64_t j = 0; j < n->n_inputs; j++) {
+                if (n->inputs[j] == s && n->adopt != NULL)
+                    n->adopt[j].type = MLODA_TYPE_INVALID; /* the column comes as T */
+            }
+        }
+    }
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        plan_node *n = &p->nodes[i];
+        bool any = false;
+        for (int64_t j = 0; n->adopt != NULL && j < n->n_inputs; j++) {
+            if (n->adopt[j].type != MLODA_TYPE_INVALID) {
+                n->adopt[j].slot = p->n_adopts++;
+                any = true;
+            }
+        }
+        if (!any) {
+            mloda_free(n->adopt);
+            n->adopt = NULL;
+        }
+    }
 }

@@ -337,6 +337,59 @@ static mloda_status describe(plan_filter *f, const char *type, const mloda_optio
     return st;
 }
 
+static void value_reset(filter_value *v)
+{
+    mloda_free(v->s);
+    v->s = NULL;
+}
+
+/* Frees what a failed compile_params left in f (values, regex) and clears them. */
+static void params_reset(plan_filter *f)
+{
+    if (f->hi.v.s != f->lo.v.s)
+        value_reset(&f->hi.v);
+    value_reset(&f->lo.v);
+    pcre2_code_free(f->regex);
+    f->regex = NULL;
+    for (int64_t k = 0; k < f->n_values; k++)
+        value_reset(&f->values[k]);
+    mloda_free(f->values);
+    f->values = NULL;
+    f->n_values = 0;
+    memset(&f->lo, 0, sizeof f->lo);
+    memset(&f->hi, 0, sizeof f->hi);
+}
+
+/* A filter on a column of the null type (no type evidence) takes the first of float64,
+ * utf8, timestamp, int64 and bool that its parameters fit; nulls never pass, so it keeps no
+ * row until batches bring values of that type. */
+static mloda_status compile_untyped(plan_filter *f, const char *type, const mloda_options *p,
+                                    mloda_error *err)
+{
+    static const mloda_type CANDIDATES[] = {MLODA_TYPE_FLOAT64, MLODA_TYPE_UTF8,
+                                            MLODA_TYPE_TIMESTAMP, MLODA_TYPE_INT64,
+                                            MLODA_TYPE_BOOL};
+    mloda_error first = MLODA_ERROR_INIT;
+    for (size_t c = 0; c < sizeof CANDIDATES / sizeof CANDIDATES[0]; c++) {
+        f->col_type = CANDIDATES[c];
+        f->unit = CANDIDATES[c] == MLODA_TYPE_TIMESTAMP ? MLODA_TIME_MICRO : MLODA_TIME_SECOND;
+        mloda_error e = MLODA_ERROR_INIT;
+        mloda_status st = compile_params(f, type, p, &e);
+        if (st == MLODA_OK)
+            return MLODA_OK;
+        params_reset(f);
+        if (st != MLODA_ERR_TYPE)
+            return mloda_error_pass(err, &e);
+        if (first.code == MLODA_OK)
+            first = e;
+    }
+    f->col_type = MLODA_TYPE_NULL;
+    return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
+                           "%s filter on '%s': the column has no type (no rows, or only nulls) "
+                           "and the parameters fit none (as float64: %s)",
+                           type, f->column, first.message);
+}
+
 static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf, plan_filter *f,
                                 mloda_error *err)
 {
@@ -353,7 +406,10 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     f->kind = KINDS[k].kind;
     MLODA_TRY(locate_column(plan, f, err));
     MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
-    MLODA_TRY(compile_params(f, rf->type, rf->params, err));
+    if (f->col_type == MLODA_TYPE_NULL)
+        MLODA_TRY(compile_untyped(f, rf->type, rf->params, err));
+    else
+        MLODA_TRY(compile_params(f, rf->type, rf->params, err));
     if (f->kind == FILTER_EQUAL)
         f->hi = f->lo; /* shares the value: freed once, through lo */
     return describe(f, rf->type, rf->params, err);
@@ -371,12 +427,6 @@ mloda_status mloda_filter_compile_all(mloda_plan *plan, const mloda_request *req
         MLODA_TRY(compile_one(plan, &req->filters[i], &plan->filters[i], err));
     }
     return MLODA_OK;
-}
-
-static void value_reset(filter_value *v)
-{
-    mloda_free(v->s);
-    v->s = NULL;
 }
 
 void mloda_filter_free_all(mloda_plan *plan)

@@ -81,10 +81,22 @@ static mloda_status add_row_cols(mloda_plan *plan, plan_link *k, mloda_error *er
     return MLODA_OK;
 }
 
+/* Two columns matched against each other. A column of the null type (no type evidence)
+ * takes the other's type, float64 when both have none: null keys never match, so what
+ * matters is that batches bringing values of that type fit. */
 static mloda_status check_pair(const mloda_plan *plan, int64_t first, const char *type,
                                mloda_error *err)
 {
-    const plan_link_col *a = &plan->link_cols[first], *b = &plan->link_cols[first + 1];
+    plan_link_col *a = &plan->link_cols[first], *b = &plan->link_cols[first + 1];
+    if (a->type == MLODA_TYPE_NULL && b->type == MLODA_TYPE_NULL)
+        a->type = b->type = MLODA_TYPE_FLOAT64;
+    if (a->type == MLODA_TYPE_NULL) {
+        a->type = b->type;
+        a->unit = b->unit;
+    } else if (b->type == MLODA_TYPE_NULL) {
+        b->type = a->type;
+        b->unit = a->unit;
+    }
     if (a->type != b->type || (a->type == MLODA_TYPE_TIMESTAMP && a->unit != b->unit))
         return mloda_error_set(err, MLODA_ERR_TYPE, a->column,
                                "%s link: key '%s' of '%s' is %s but '%s' of '%s' is %s", type,
@@ -140,13 +152,13 @@ static mloda_status asof_params(mloda_plan *plan, plan_link *k, const mloda_requ
     int64_t first = plan->n_link_cols;
     MLODA_TRY(add_col(plan, k->left, lt, "asof", err));
     MLODA_TRY(add_col(plan, k->right, rt, "asof", err));
+    MLODA_TRY(check_pair(plan, first, "asof", err));
     const plan_link_col *a = &plan->link_cols[first];
     if (a->type != MLODA_TYPE_INT64 && a->type != MLODA_TYPE_FLOAT64 &&
         a->type != MLODA_TYPE_TIMESTAMP)
         return mloda_error_set(err, MLODA_ERR_TYPE, lt,
                                "asof time column '%s' is %s (int64, float64 or timestamp needed)",
                                lt, mloda_type_name(a->type));
-    MLODA_TRY(check_pair(plan, first, "asof", err));
     if (a->type == MLODA_TYPE_TIMESTAMP && k->has_tolerance) {
         static const double per_second[] = {1.0, 1e3, 1e6, 1e9};
         k->tolerance *= per_second[a->unit];

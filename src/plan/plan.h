@@ -79,6 +79,16 @@ struct mloda_request {
 
 #define MLODA_NO_INDEX (-1)
 
+/* The type a feature takes an input of the null type as (no type evidence at prepare: an
+ * empty or all-null column), chosen at bind (bind.c); runs hand the feature an all-null
+ * column of this type (calc.c). */
+typedef struct plan_adopt {
+    mloda_type type;           /* MLODA_TYPE_INVALID: the input keeps its own type */
+    int32_t list_size;
+    mloda_time_unit unit;
+    int64_t slot;              /* the run's column for this input (run_ctx.adopted) */
+} plan_adopt;
+
 typedef struct plan_node {
     mloda_feature feature;     /* owned: name, options, chain parts */
     int64_t group;             /* registry index */
@@ -100,9 +110,14 @@ typedef struct plan_node {
     int64_t step;              /* step holding this node */
     int64_t slot;              /* position inside the step */
     int64_t request_pos;       /* position in the request, or MLODA_NO_INDEX */
+    int64_t select_of;         /* a requested selection F~k of a multi-column feature F: F's
+                                  node, whose result table returns the column; else
+                                  MLODA_NO_INDEX (see mloda_planner_build_results) */
+    const char *select_suffix; /* borrowed from feature.name: k, when select_of is set */
     int64_t *input_gather;     /* owned [n_inputs] or NULL: gather slot per input (inputs
                                   from a linked table, re-indexed to the joined rows), or
                                   MLODA_NO_INDEX */
+    plan_adopt *adopt;         /* owned [n_inputs] or NULL: types taken by null-typed inputs */
 } plan_node;
 
 typedef struct plan_step {
@@ -123,8 +138,9 @@ typedef struct plan_step {
 
 typedef struct plan_result {
     int64_t step;
-    int64_t n_columns;         /* requested nodes of the step */
-    int64_t *nodes;            /* owned: requested nodes in output order */
+    int64_t n_columns;         /* requested nodes of the step, and requested selections of
+                                  its multi-column features (node.select_of) */
+    int64_t *nodes;            /* owned: those nodes in output order */
 } plan_result;
 
 typedef struct plan_source {
@@ -240,6 +256,8 @@ typedef struct plan_bind {
     mloda_type type;
     int32_t list_size;
     mloda_time_unit unit;
+    bool from_null;            /* the prepared column had the null type (no type evidence):
+                                  `type` is what its readers took it as */
     const char *role;          /* for messages: "", " (filtered on)", " (a link key)" */
 } plan_bind;
 
@@ -279,6 +297,8 @@ typedef struct mloda_plan {
     plan_bind *binds;          /* owned: what runs bind from each batch: the source slots,
                                   then one per filter, then one per link column */
     int64_t n_binds;
+    int64_t n_adopts;          /* inputs that runs hand over as all-null columns of the type
+                                  their feature took (plan_adopt.slot) */
     int64_t threads;           /* most steps of one run at once: 0 = no cap, 1 = inline */
     mloda_column_ordering ordering;
     mloda_on_error on_error;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan/bind.h"
 #include "plan/filter.h"
 #include "plan/link.h"
 #include "plan/planner.h"
@@ -61,6 +62,7 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     MLODA_TRY_GOTO(st, mloda_planner_add_row_ids(&pl, err), fail);
     MLODA_TRY_GOTO(st, mloda_link_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_resolve_all(&pl, err), fail);
+    mloda_bind_settle_nulls(p);
     MLODA_TRY_GOTO(st, mloda_planner_build_steps(&pl, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_build_results(p, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_build_binds(p, err), fail);
@@ -85,6 +87,7 @@ void mloda_plan_free(mloda_plan *p)
         mloda_feature_reset(&n->feature);
         mloda_free(n->inputs);
         mloda_free(n->input_gather);
+        mloda_free(n->adopt);
         mloda_free(n->source_column);
     }
     mloda_free(p->nodes);

@@ -47,6 +47,7 @@ static mloda_status new_node(planner *pl, const char *name, const mloda_options 
     memset(n, 0, sizeof *n);
     n->group = n->source = n->domain = n->step = n->source_slot = MLODA_NO_INDEX;
     n->request_pos = MLODA_NO_INDEX;
+    n->select_of = MLODA_NO_INDEX;
     pl->resolving[idx] = true;
     *out = idx;
     return mloda_feature_init(&n->feature, name, opts, &pl->plan->source_set, err);

@@ -197,8 +197,10 @@ mloda_status mloda_planner_add_row_ids(planner *pl, mloda_error *err)
 static plan_bind bind_of(const mloda_plan *p, int64_t source, const char *column, mloda_type type,
                          int32_t list_size, mloda_time_unit unit, const char *role)
 {
-    return (plan_bind){source, column, mloda_table_column_index(p->sources[source].schema, column),
-                       type, list_size, unit, role};
+    const mloda_table *schema = p->sources[source].schema;
+    const int64_t c = mloda_table_column_index(schema, column);
+    const bool from_null = mloda_column_type(mloda_table_column(schema, c)) == MLODA_TYPE_NULL;
+    return (plan_bind){source, column, c, type, list_size, unit, from_null, role};
 }
 
 mloda_status mloda_planner_build_binds(mloda_plan *p, mloda_error *err)

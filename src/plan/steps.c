@@ -3,7 +3,8 @@
  * keyed by (group, group options, row domain, parent steps); steps are created in walking
  * order, so every step's parents have smaller indices (plan order is topological). FILTER
  * and JOIN steps come before the steps that read their rows. Result tables are the steps
- * holding requested features, their columns in request order.
+ * holding requested features (or the multi-column features of requested selections F~k),
+ * their columns in request order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,42 +201,127 @@ done:
     return st;
 }
 
+/* Sorts nodes[0..n) by their position in the request (positions are distinct). */
+typedef struct pos_node {
+    int64_t pos, node;
+} pos_node;
+
+static int cmp_pos(const void *a, const void *b)
+{
+    int64_t x = ((const pos_node *)a)->pos, y = ((const pos_node *)b)->pos;
+    return (x > y) - (x < y);
+}
+
+static void sort_by_request_pos(const mloda_plan *p, int64_t *nodes, int64_t n)
+{
+    bool sorted = true;
+    for (int64_t i = 1; i < n && sorted; i++)
+        sorted = p->nodes[nodes[i - 1]].request_pos < p->nodes[nodes[i]].request_pos;
+    if (sorted)
+        return;
+    pos_node small[64];
+    pos_node *tmp = n <= 64 ? small : mloda_malloc((size_t)n * sizeof *tmp);
+    if (tmp == NULL) { /* insertion sort in place: no memory needed */
+        for (int64_t i = 1; i < n; i++) {
+            int64_t v = nodes[i], j = i;
+            while (j > 0 && p->nodes[nodes[j - 1]].request_pos > p->nodes[v].request_pos) {
+                nodes[j] = nodes[j - 1];
+                j--;
+            }
+            nodes[j] = v;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        tmp[i] = (pos_node){p->nodes[nodes[i]].request_pos, nodes[i]};
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_pos);
+    for (int64_t i = 0; i < n; i++)
+        nodes[i] = tmp[i].node;
+    if (tmp != small)
+        mloda_free(tmp);
+}
+
+/*
+ * A requested feature F~k whose only input is the multi-column feature F (named F, same
+ * rows) is column k of F: it is returned in the result table of F's step (mloda puts the
+ * `~k` columns in the encoding group's table), taken from F's output when that table is
+ * assembled, and only once when F itself is requested too (F's columns include it). Its
+ * own selection step still computes it for the features that read it.
+ */
+static void mark_selection(mloda_plan *p, plan_node *n)
+{
+    if (n->request_pos == MLODA_NO_INDEX || n->n_inputs != 1 || n->out_multi || n->rows_change)
+        return;
+    const plan_node *in = &p->nodes[n->inputs[0]];
+    size_t len = strlen(in->feature.name);
+    if (!in->out_multi || in->domain != n->domain ||
+        strncmp(n->feature.name, in->feature.name, len) != 0 || n->feature.name[len] != '~' ||
+        n->feature.name[len + 1] == '\0')
+        return;
+    n->select_of = n->inputs[0];
+    n->select_suffix = n->feature.name + len + 1;
+}
+
+/* The step whose result table returns requested node n. */
+static int64_t result_step(const mloda_plan *p, const plan_node *n)
+{
+    return n->select_of != MLODA_NO_INDEX ? p->nodes[n->select_of].step : n->step;
+}
+
+/* true when requested node n is part of step s's result table: its own feature, or a
+ * selection whose multi-column feature is there and not requested itself. */
+static bool in_result(const mloda_plan *p, const plan_node *n, int64_t s)
+{
+    if (n->request_pos == MLODA_NO_INDEX || result_step(p, n) != s)
+        return false;
+    return n->select_of == MLODA_NO_INDEX ||
+           p->nodes[n->select_of].request_pos == MLODA_NO_INDEX;
+}
+
 mloda_status mloda_planner_build_results(mloda_plan *p, mloda_error *err)
 {
+    for (int64_t i = 0; i < p->n_nodes; i++)
+        mark_selection(p, &p->nodes[i]);
     int64_t n_res = 0;
+    for (int64_t i = 0; i < p->n_nodes; i++) { /* mark the steps that return something */
+        const plan_node *n = &p->nodes[i];
+        if (n->request_pos != MLODA_NO_INDEX)
+            p->steps[result_step(p, n)].result = 0;
+    }
     for (int64_t s = 0; s < p->n_steps; s++) {
-        for (int64_t k = 0; k < p->steps[s].n_features; k++) {
-            if (p->nodes[p->steps[s].features[k]].request_pos != MLODA_NO_INDEX) {
-                p->steps[s].result = n_res++;
-                break;
-            }
-        }
+        if (p->steps[s].result != MLODA_NO_INDEX)
+            p->steps[s].result = n_res++;
     }
     p->results = mloda_calloc((size_t)(n_res == 0 ? 1 : n_res), sizeof *p->results);
     if (p->results == NULL)
         return MLODA_NOMEM(err, "result tables");
+    p->n_results = n_res;
     for (int64_t s = 0; s < p->n_steps; s++) {
-        const plan_step *st = &p->steps[s];
-        if (st->result == MLODA_NO_INDEX)
-            continue;
-        plan_result *r = &p->results[p->n_results++];
-        r->step = s;
-        r->nodes = mloda_calloc((size_t)st->n_features, sizeof *r->nodes);
-        if (r->nodes == NULL)
-            return MLODA_NOMEM(err, "result tables");
-        for (int64_t k = 0; k < st->n_features; k++) {
-            if (p->nodes[st->features[k]].request_pos != MLODA_NO_INDEX)
-                r->nodes[r->n_columns++] = st->features[k];
-        }
-        /* request order (insertion sort: a step holds few features) */
-        for (int64_t i = 1; i < r->n_columns; i++) {
-            int64_t v = r->nodes[i], j = i;
-            while (j > 0 && p->nodes[r->nodes[j - 1]].request_pos > p->nodes[v].request_pos) {
-                r->nodes[j] = r->nodes[j - 1];
-                j--;
-            }
-            r->nodes[j] = v;
-        }
+        if (p->steps[s].result != MLODA_NO_INDEX)
+            p->results[p->steps[s].result].step = s;
     }
+    /* columns: count per table, then fill, one pass over the nodes each */
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        const plan_node *n = &p->nodes[i];
+        if (n->request_pos != MLODA_NO_INDEX && in_result(p, n, result_step(p, n)))
+            p->results[p->steps[result_step(p, n)].result].n_columns++;
+    }
+    for (int64_t r = 0; r < n_res; r++) {
+        plan_result *res = &p->results[r];
+        res->nodes = mloda_calloc((size_t)(res->n_columns > 0 ? res->n_columns : 1),
+                                  sizeof *res->nodes);
+        if (res->nodes == NULL)
+            return MLODA_NOMEM(err, "result tables");
+        res->n_columns = 0;
+    }
+    for (int64_t i = 0; i < p->n_nodes; i++) {
+        const plan_node *n = &p->nodes[i];
+        if (n->request_pos == MLODA_NO_INDEX || !in_result(p, n, result_step(p, n)))
+            continue;
+        plan_result *res = &p->results[p->steps[result_step(p, n)].result];
+        res->nodes[res->n_columns++] = i;
+    }
+    for (int64_t r = 0; r < n_res; r++) /* request order */
+        sort_by_request_pos(p, p->results[r].nodes, p->results[r].n_columns);
     return MLODA_OK;
 }

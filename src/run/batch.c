@@ -65,23 +65,86 @@ static mloda_column *bind_column(const mloda_plan *plan, const plan_bind *b, con
     return ids;
 }
 
+/* int64 values as float64 (NaN-free: nulls keep their validity). */
+static mloda_status widen_to_f64(const mloda_column *col, mloda_column **out, mloda_error *err)
+{
+    const int64_t n = mloda_column_n_rows(col);
+    const int64_t *iv = mloda_column_int64(col);
+    mloda_column_builder *b = NULL;
+    void *vals = NULL;
+    MLODA_TRY(mloda_column_builder_new(MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &b, err));
+    mloda_status st = mloda_column_builder_resize(b, n, &vals, err);
+    uint8_t *bits = NULL;
+    if (st == MLODA_OK && mloda_column_validity(col) != NULL)
+        st = mloda_column_builder_validity(b, &bits, err);
+    if (st != MLODA_OK) {
+        mloda_column_builder_free(b);
+        return st;
+    }
+    double *d = vals;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)iv[i];
+    if (bits != NULL)
+        memcpy(bits, mloda_column_validity(col), (size_t)mloda_bitmap_n_bytes(n));
+    return mloda_column_builder_finish(b, out, err);
+}
+
+/*
+ * Checks the batch's column of bind b against the prepared type; *col may be replaced by a
+ * converted column (reference moved). The rules (README, "Columns with no type"):
+ *   - the prepared type: as it is;
+ *   - a null-typed column (no values): all-null column of the prepared type;
+ *   - a column prepared null-typed (its readers took it as different types): any column
+ *     whose rows are all null (or none), as null-typed;
+ *   - a column prepared without a type that its readers all took as float64: int64 values
+ *     are widened (as the request reader widens integers in a float column).
+ * Anything else is a problem naming table, column and both types. *failed: out of memory.
+ */
 static void check_type(problems *p, const plan_source *src, const plan_bind *b,
-                       const mloda_column *col)
+                       mloda_column **col, mloda_status *failed, mloda_error *err)
 {
     const char *name = b->column;
-    mloda_type got = mloda_column_type(col);
-    if (got != b->type) {
+    const mloda_column *c = *col;
+    mloda_type got = mloda_column_type(c);
+    const int64_t n = mloda_column_n_rows(c);
+    mloda_column *conv = NULL;
+    if (got != b->type && (got == MLODA_TYPE_NULL ||
+                           (b->type == MLODA_TYPE_NULL && mloda_column_n_nulls(c) == n))) {
+        /* a link's list column binds with list size 0 ("any"): its nulls take size 1 */
+        const int32_t ls = b->type == MLODA_TYPE_FLOAT64_LIST && b->list_size < 1 ? 1
+                                                                                 : b->list_size;
+        *failed = mloda_column_new_nulls(b->type, ls, b->unit, n, &conv, err);
+    } else if (got != b->type && b->from_null && got == MLODA_TYPE_INT64 &&
+               b->type == MLODA_TYPE_FLOAT64) {
+        *failed = widen_to_f64(c, &conv, err);
+    } else if (got != b->type && b->type == MLODA_TYPE_NULL) {
         problem(p, false, name,
-                "table '%s' column '%s' is %s but was %s when the session was prepared",
-                src->name, name, mloda_type_name(got), mloda_type_name(b->type));
+                "table '%s' column '%s' is %s but had no type when the session was prepared "
+                "(no rows, or only nulls) and the features reading it take it as different "
+                "types, so it must come empty or all null (state its type when preparing, "
+                "e.g. in the request's \"schema\")",
+                src->name, name, mloda_type_name(got));
+        return;
+    } else if (got != b->type) {
+        problem(p, false, name,
+                "table '%s' column '%s' is %s but was %s when the session was prepared%s",
+                src->name, name, mloda_type_name(got), mloda_type_name(b->type),
+                b->from_null ? " (it had no type then: its features took it as that)" : "");
+        return;
     } else if (got == MLODA_TYPE_FLOAT64_LIST && b->list_size > 0 &&
-               mloda_column_list_size(col) != b->list_size) {
+               mloda_column_list_size(c) != b->list_size) {
         problem(p, false, name, "table '%s' column '%s' holds lists of %d values but %d when prepared",
-                src->name, name, (int)mloda_column_list_size(col), (int)b->list_size);
-    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(col) != b->unit) {
+                src->name, name, (int)mloda_column_list_size(c), (int)b->list_size);
+        return;
+    } else if (got == MLODA_TYPE_TIMESTAMP && mloda_column_time_unit(c) != b->unit) {
         problem(p, false, name,
                 "table '%s' column '%s' has another timestamp unit than when prepared", src->name,
                 name);
+        return;
+    }
+    if (conv != NULL) {
+        mloda_column_release(*col);
+        *col = conv;
     }
 }
 
@@ -128,7 +191,7 @@ mloda_status mloda_run_bind_batch(run_ctx *run, const mloda_api_data *batch, mlo
                         b->column, b->role);
             continue;
         }
-        check_type(&p, src, b, col);
+        check_type(&p, src, b, &col, &failed, err);
         run->bound[k] = col;
     }
     if (failed != MLODA_OK)

@@ -108,9 +108,38 @@ const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j, 
     const node_out *o = input_out(c, i, j, "mloda_calc_input", &in);
     if (o == NULL)
         return NULL;
+    const plan_node *n = &c->run->plan->nodes[c->run->plan->steps[c->step].features[i]];
+    if (n->adopt != NULL && n->adopt[j].type != MLODA_TYPE_INVALID) /* a null-typed input */
+        return k == 0 ? c->run->adopted[n->adopt[j].slot] : NULL;
     if (!in->out_multi)
         return k == 0 ? o->col : NULL;
     return (k < 0 || k >= o->n) ? NULL : o->cols[k];
+}
+
+mloda_status mloda_calc_adopt_inputs(run_ctx *run, int64_t s, mloda_error *err)
+{
+    const plan_step *st = &run->plan->steps[s];
+    for (int64_t k = 0; k < st->n_features; k++) {
+        const plan_node *n = &run->plan->nodes[st->features[k]];
+        for (int64_t j = 0; n->adopt != NULL && j < n->n_inputs; j++) {
+            const plan_adopt *a = &n->adopt[j];
+            if (a->type == MLODA_TYPE_INVALID)
+                continue;
+            const node_out *o = n->input_gather != NULL && n->input_gather[j] != MLODA_NO_INDEX
+                                    ? &run->gathered[n->input_gather[j]]
+                                    : &run->outs[n->inputs[j]];
+            mloda_column_release(run->adopted[a->slot]); /* a run computes a step once */
+            run->adopted[a->slot] = NULL;
+            if (mloda_column_type(o->col) == a->type) {
+                run->adopted[a->slot] = mloda_column_retain(o->col);
+                continue;
+            }
+            MLODA_TRY(mloda_column_new_nulls(a->type, a->list_size, a->unit,
+                                             mloda_column_n_rows(o->col),
+                                             &run->adopted[a->slot], err));
+        }
+    }
+    return MLODA_OK;
 }
 
 const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, int64_t k)

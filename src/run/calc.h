@@ -21,6 +21,10 @@ struct mloda_calc {
                                   record a bad index */
 };
 
+/** Makes the all-null columns that step s's features read for their null-typed inputs
+ *  (run_ctx.adopted), before its calculate. Errors: MLODA_ERR_NOMEM. */
+mloda_status mloda_calc_adopt_inputs(run_ctx *run, int64_t s, mloda_error *err);
+
 /** Releases every output of node (used when its step fails, and at run end). */
 void mloda_node_out_reset(node_out *o);
 

@@ -22,8 +22,8 @@
 /* ---------------------------------------------------------------- allocation */
 
 typedef struct layout {
-    size_t bound, batch_tables, link_rows, gathered, domain_rows, outs, pending, state, errors,
-        tables, tasks, done, total;
+    size_t bound, batch_tables, link_rows, gathered, domain_rows, outs, adopted, pending, state,
+        errors, tables, tasks, done, total;
 } layout;
 
 static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
@@ -44,6 +44,7 @@ static bool compute_layout(const mloda_plan *p, layout *l)
            place(&c, (size_t)p->n_gathers, sizeof(node_out), &l->gathered) &&
            place(&c, (size_t)p->n_domains, sizeof(int64_t), &l->domain_rows) &&
            place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
+           place(&c, (size_t)p->n_adopts, sizeof(mloda_column *), &l->adopted) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
            place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->state) &&
            place(&c, (size_t)p->n_steps, sizeof(mloda_error), &l->errors) &&
@@ -90,6 +91,7 @@ mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, 
     run->gathered = (node_out *)(void *)(block + l.gathered);
     run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
     run->outs = (node_out *)(void *)(block + l.outs);
+    run->adopted = (mloda_column **)(void *)(block + l.adopted);
     run->pending = (atomic_int *)(void *)(block + l.pending);
     run->state = (atomic_int *)(void *)(block + l.state);
     run->errors = (mloda_error *)(void *)(block + l.errors);
@@ -138,6 +140,8 @@ void mloda_run_free(run_ctx *run)
         mloda_node_out_reset(&run->gathered[g]);
     for (int64_t n = 0; n < p->n_nodes; n++)
         mloda_node_out_reset(&run->outs[n]);
+    for (int64_t a = 0; a < p->n_adopts; a++)
+        mloda_column_release(run->adopted[a]);
     for (int64_t r = 0; r < p->n_results; r++)
         mloda_table_release(run->tables[r]);
     if (run->use_pool) {
@@ -258,6 +262,8 @@ static step_state compute_step(run_ctx *run, int64_t s)
     const int64_t n_rows = st->domain == MLODA_NO_INDEX ? 0 : run->domain_rows[st->domain];
     mloda_status rc = mloda_plan_is_link_domain(run->plan, st->domain) ? mloda_run_gather_inputs(run, s, e)
                                                                        : MLODA_OK;
+    if (rc == MLODA_OK)
+        rc = mloda_calc_adopt_inputs(run, s, e);
     if (rc == MLODA_OK)
         rc = run_calculate(run, s, n_rows, e);
     int64_t out_rows = n_rows;

@@ -1,7 +1,8 @@
 /*
  * result.c: assembles a step's result table from its requested features' outputs:
  * request order (a multi-column feature F contributes F~suffix columns in the order the
- * group produced them), or alphabetical when the request says so (SPEC.md §4).
+ * group produced them; a requested selection F~k of F is F's column k, at its own place
+ * unless F is requested too), or alphabetical when the request says so (SPEC.md §4).
  * Columns are shared by reference, never copied.
  */
 #include "run/result.h"
@@ -28,7 +29,7 @@ static int64_t count_columns(const run_ctx *run, const plan_result *r)
     int64_t n = 0;
     for (int64_t k = 0; k < r->n_columns; k++) {
         const plan_node *node = &run->plan->nodes[r->nodes[k]];
-        n += node->out_multi ? run->outs[r->nodes[k]].n : 1;
+        n += node->out_multi && node->select_of == MLODA_NO_INDEX ? run->outs[r->nodes[k]].n : 1;
     }
     return n;
 }
@@ -41,6 +42,21 @@ static mloda_status collect(const run_ctx *run, const plan_result *r, named_col 
     for (int64_t k = 0; k < r->n_columns; k++) {
         const plan_node *node = &run->plan->nodes[r->nodes[k]];
         const node_out *o = &run->outs[r->nodes[k]];
+        if (node->select_of != MLODA_NO_INDEX) { /* column k of F's output */
+            const node_out *of = &run->outs[node->select_of];
+            int64_t j = 0;
+            while (j < of->n && strcmp(of->suffixes[j], node->select_suffix) != 0)
+                j++;
+            if (j == of->n)
+                return mloda_error_set(err, MLODA_ERR_COMPUTE, node->feature.name,
+                                       "'%s' has no column ~%s in this batch (it has %lld "
+                                       "columns)",
+                                       node->feature.name, node->select_suffix,
+                                       (long long)of->n);
+            cols[i].name = node->feature.name;
+            cols[i++].col = of->cols[j];
+            continue;
+        }
         if (!node->out_multi) {
             cols[i].name = node->feature.name;
             cols[i++].col = o->col;

@@ -62,6 +62,9 @@ struct run_ctx {
     node_out *gathered;       /* [n_gathers] inputs gathered to joined rows */
     int64_t *domain_rows;     /* [n_domains]: tables, then links */
     node_out *outs;           /* [n_nodes] */
+    mloda_column **adopted;   /* [n_adopts] owned: null-typed inputs as all-null columns of
+                                 the type their feature took (plan_adopt), made by the step
+                                 that reads them */
     atomic_int *pending;      /* [n_steps] parents not finished yet */
     atomic_int *state;        /* [n_steps] step_state */
     mloda_error *errors;      /* [n_steps] written by the step's runner */

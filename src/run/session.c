@@ -333,3 +333,37 @@ int64_t mloda_session_n_results(const mloda_session *session)
 {
     return session == NULL ? 0 : session->plan->n_results;
 }
+
+mloda_status mloda_session_input_type(const mloda_session *session, const char *table,
+                                      const char *column, mloda_type *out_type,
+                                      int32_t *out_list_size, mloda_time_unit *out_unit,
+                                      mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (session == NULL || table == NULL || column == NULL || out_type == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "mloda_session_input_type needs a session, a table, a column "
+                               "and out_type");
+    const mloda_plan *p = session->plan;
+    const plan_bind *found = NULL;
+    bool agree = true;
+    for (int64_t k = 0; k < p->n_binds; k++) {
+        const plan_bind *b = &p->binds[k];
+        if (strcmp(p->sources[b->source].name, table) != 0 || strcmp(b->column, column) != 0)
+            continue;
+        if (found != NULL && (b->type != found->type || b->list_size != found->list_size ||
+                              b->unit != found->unit))
+            agree = false; /* readers that differ: only nulls fit them all */
+        if (found == NULL)
+            found = b;
+    }
+    if (found == NULL)
+        return mloda_error_set(err, MLODA_ERR_SCHEMA, column,
+                               "the session reads no column '%s' of table '%s'", column, table);
+    *out_type = agree ? found->type : MLODA_TYPE_NULL;
+    if (out_list_size != NULL)
+        *out_list_size = agree ? found->list_size : 0;
+    if (out_unit != NULL)
+        *out_unit = agree ? found->unit : MLODA_TIME_SECOND;
+    return MLODA_OK;
+}

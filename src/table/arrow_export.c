@@ -86,6 +86,8 @@ static mloda_status export_column_array(const mloda_column *col, struct ArrowArr
         child->length = col->length * col->list_size;
         child->n_buffers = 2;
         ((array_private *)child->private_data)->buffers[1] = col->values;
+    } else if (col->type == MLODA_TYPE_NULL) {
+        out->n_buffers = 0; /* Arrow's null layout has no buffers */
     } else {
         out->n_buffers = col->type == MLODA_TYPE_UTF8 ? 3 : 2;
         p->buffers[1] = col->values;
@@ -181,6 +183,8 @@ static const char *column_format(const mloda_column *col, char *buf, size_t cap)
     case MLODA_TYPE_FLOAT64_LIST:
         (void)snprintf(buf, cap, "+w:%d", (int)col->list_size);
         return buf;
+    case MLODA_TYPE_NULL:
+        return "n";
     case MLODA_TYPE_INVALID:
         break;
     }

@@ -79,6 +79,7 @@ typedef enum fmt_kind {
     FMT_INT32,
     FMT_FLOAT32,
     FMT_STRUCT,
+    FMT_NULL,
 } fmt_kind;
 
 typedef struct fmt_info {
@@ -111,7 +112,7 @@ static fmt_info parse_format(const char *f)
         fmt_kind kind;
     } simple[] = {
         {"l", FMT_INT64}, {"g", FMT_FLOAT64}, {"b", FMT_BOOL},  {"u", FMT_UTF8},
-        {"i", FMT_INT32}, {"f", FMT_FLOAT32}, {"+s", FMT_STRUCT},
+        {"i", FMT_INT32}, {"f", FMT_FLOAT32}, {"+s", FMT_STRUCT}, {"n", FMT_NULL},
     };
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         if (strcmp(f, simple[i].format) == 0) {
@@ -475,6 +476,15 @@ static mloda_status import_list(mloda_column *c, const node *nd, int32_t list_si
     return nan_child_nulls(c, &child, child.length, borrowed, err);
 }
 
+/* Arrow's null type: no buffers (some producers pass one, the unused validity slot) and
+ * every row null. */
+static mloda_status import_null(mloda_column *c, const node *nd, mloda_error *err)
+{
+    const int64_t n_buffers = nd->array->n_buffers == 1 ? 1 : 0;
+    MLODA_TRY(check_shape(nd, n_buffers, 0, err));
+    return mloda_column_init_null(c, nd->length, err);
+}
+
 /* ---------------------------------------------------------------- columns */
 
 static mloda_status import_node(import_holder *h, const node *nd, mloda_column **out,
@@ -518,11 +528,14 @@ static mloda_status import_node(import_holder *h, const node *nd, mloda_column *
         c->type = MLODA_TYPE_FLOAT64_LIST;
         st = import_list(c, nd, f.list_size, &borrowed, err);
         break;
+    case FMT_NULL:
+        st = import_null(c, nd, err);
+        break;
     case FMT_STRUCT:
     case FMT_UNSUPPORTED:
         st = mloda_error_set(err, MLODA_ERR_TYPE, nd->name,
                              "column '%s' has Arrow format '%s', which is not supported "
-                             "(supported: l g b u i f tss: tsm: tsu: tsn: +w:N of g)",
+                             "(supported: l g b u i f tss: tsm: tsu: tsn: +w:N of g, n)",
                              nd->name, nd->schema->format);
         break;
     }

@@ -59,6 +59,7 @@ static bool values_bytes(const mloda_column_builder *b, int64_t rows, size_t *ou
         return mloda_add_i64(rows, 1, &n_offsets) &&
                mloda_elems_bytes(n_offsets, sizeof(int32_t), out);
     }
+    case MLODA_TYPE_NULL: /* not built by builders: mloda_column_new_nulls */
     case MLODA_TYPE_INVALID:
         break;
     }
@@ -189,6 +190,9 @@ mloda_status mloda_column_builder_new(mloda_type type, int32_t list_size, mloda_
     if (out == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "out is NULL");
     *out = NULL;
+    if (type == MLODA_TYPE_NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "null columns have no builder: use mloda_column_new_nulls");
     if (!is_valid_type(type))
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "unknown column type %d",
                                (int)type);

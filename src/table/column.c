@@ -24,6 +24,8 @@ const char *mloda_type_name(mloda_type type)
         return "timestamp";
     case MLODA_TYPE_FLOAT64_LIST:
         return "float64_list";
+    case MLODA_TYPE_NULL:
+        return "null";
     case MLODA_TYPE_INVALID:
         break;
     }

@@ -140,3 +140,64 @@ fail:
     mloda_column_builder_free(b);
     return st;
 }
+
+mloda_status mloda_column_init_null(mloda_column *c, int64_t n_rows, mloda_error *err)
+{
+    size_t bytes = 0;
+    if (!mloda_i64_to_size(mloda_bitmap_n_bytes(n_rows), &bytes))
+        return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "%lld rows are too many",
+                               (long long)n_rows);
+    c->type = MLODA_TYPE_NULL;
+    c->length = n_rows;
+    c->null_count = n_rows;
+    void *values = mloda_column_buffer_new(0);
+    void *bits = n_rows > 0 ? mloda_column_buffer_new(bytes) : NULL; /* zeroed: all null */
+    c->owned[0] = values;
+    c->owned[1] = bits;
+    if (values == NULL || (n_rows > 0 && bits == NULL))
+        return MLODA_NOMEM(err, "a null column");
+    c->values = values;
+    c->validity = bits;
+    return MLODA_OK;
+}
+
+mloda_status mloda_column_new_nulls(mloda_type type, int32_t list_size, mloda_time_unit unit,
+                                    int64_t n_rows, mloda_column **out, mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || n_rows < 0)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                               "mloda_column_new_nulls needs out and n_rows >= 0");
+    if (type == MLODA_TYPE_NULL) {
+        mloda_column *c = mloda_column_alloc();
+        if (c == NULL)
+            return MLODA_NOMEM(err, "a null column");
+        mloda_status st = mloda_column_init_null(c, n_rows, err);
+        if (st != MLODA_OK) {
+            mloda_column_destroy(c);
+            return st;
+        }
+        *out = c;
+        return MLODA_OK;
+    }
+    mloda_column_builder *b = NULL;
+    MLODA_TRY(mloda_column_builder_new(type, list_size, unit, &b, err));
+    mloda_status st = MLODA_OK;
+    if (type == MLODA_TYPE_UTF8) {
+        MLODA_TRY_GOTO(st, mloda_column_builder_reserve(b, n_rows, 0, err), fail);
+        for (int64_t i = 0; i < n_rows; i++)
+            MLODA_TRY_GOTO(st, mloda_column_builder_append_null(b, err), fail);
+    } else if (n_rows > 0) {
+        void *values = NULL;
+        uint8_t *bits = NULL;
+        MLODA_TRY_GOTO(st, mloda_column_builder_resize(b, n_rows, &values, err), fail);
+        MLODA_TRY_GOTO(st, mloda_column_builder_validity(b, &bits, err), fail);
+        memset(bits, 0, (size_t)mloda_bitmap_n_bytes(n_rows)); /* fits: resize succeeded */
+    }
+    return mloda_column_builder_finish(b, out, err);
+fail:
+    mloda_column_builder_free(b);
+    return st;
+}

@@ -57,6 +57,10 @@ mloda_column *mloda_column_alloc(void);
  *  For the last release and for columns that failed half-way through being built. */
 void mloda_column_destroy(mloda_column *c);
 
+/** Turns zeroed column c (from mloda_column_alloc) into n_rows rows of the null type: an
+ *  all-zero validity bitmap (none for 0 rows) and an empty values buffer, both owned. */
+mloda_status mloda_column_init_null(mloda_column *c, int64_t n_rows, mloda_error *err);
+
 /** A zero-filled, 64-byte aligned buffer of at least `bytes` bytes (padded to 64); NULL
  *  when out of memory. Free with mloda_free. */
 void *mloda_column_buffer_new(size_t bytes);

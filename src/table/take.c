@@ -110,6 +110,8 @@ static mloda_status take_bits_and_validity(const mloda_column *c, const int64_t 
 static mloda_status take(const mloda_column *col, const int64_t *indices, int64_t n,
                          bool any_missing, mloda_column **out, mloda_error *err)
 {
+    if (col->type == MLODA_TYPE_NULL) /* every row null, whatever the indices */
+        return mloda_column_new_nulls(MLODA_TYPE_NULL, 0, MLODA_TIME_SECOND, n, out, err);
     mloda_column_builder *b = NULL;
     MLODA_TRY(mloda_column_builder_new(col->type, col->list_size, col->unit, &b, err));
     mloda_status st = MLODA_OK;

@@ -447,6 +447,105 @@ static void test_oom(void)
     mloda_api_data_free(api);
 }
 
+/* The tables of one run as "Group: col, col | Group: col" (request order of columns). */
+static void tables_text(const mloda_results *res, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int64_t t = 0; t < mloda_results_n_tables(res); t++) {
+        const mloda_table *tab = mloda_results_table(res, t);
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s:", t ? " | " : "",
+                                 mloda_table_group_name(tab));
+        for (int64_t c = 0; c < mloda_table_n_columns(tab) && used < cap; c++)
+            used += (size_t)snprintf(buf + used, cap - used, "%s %s", c ? "," : "",
+                                     mloda_table_column_name(tab, c));
+        if (used >= cap)
+            return;
+    }
+}
+
+/* Issue 15: a selection F~k is a column of F's table (the encoding group's), once, in
+ * request order; F requested too gives F's columns once. mloda: the ~k columns appear in
+ * the encoding group's table. Values: categories [blue, green, red] of c (sorted). */
+static void test_selection_tables(void)
+{
+    const char *c[] = {"red", "blue", "red", "green"};
+    mloda_api_data *api = api_str("c", c, 4);
+    static const struct {
+        const char *label;
+        const char *features[4];
+        int64_t n;
+        bool alphabetical;
+        const char *want;
+    } cases[] = {
+        {"selection with another encoding",
+         {"c__onehot_encoded~0", "c__ordinal_encoded"}, 2, false,
+         "EncodingFeatureGroup: c__onehot_encoded~0, c__ordinal_encoded"},
+        {"request order kept", {"c__ordinal_encoded", "c__onehot_encoded~2"}, 2, false,
+         "EncodingFeatureGroup: c__ordinal_encoded, c__onehot_encoded~2"},
+        {"feature and its selection: once", {"c__onehot_encoded", "c__onehot_encoded~1"}, 2,
+         false, "EncodingFeatureGroup: c__onehot_encoded~0, c__onehot_encoded~1, c__onehot_encoded~2"},
+        {"selection first, then the feature", {"c__onehot_encoded~1", "c__onehot_encoded"}, 2,
+         false, "EncodingFeatureGroup: c__onehot_encoded~0, c__onehot_encoded~1, c__onehot_encoded~2"},
+        {"two selections and a label", {"c__onehot_encoded~2", "c__label_encoded", "c__onehot_encoded~0"},
+         3, false,
+         "EncodingFeatureGroup: c__onehot_encoded~2, c__label_encoded, c__onehot_encoded~0"},
+        {"alphabetical", {"c__onehot_encoded~2", "c__label_encoded", "c__onehot_encoded~0"}, 3, true,
+         "EncodingFeatureGroup: c__label_encoded, c__onehot_encoded~0, c__onehot_encoded~2"},
+        {"a selection read by an aggregation is not returned",
+         {"c__onehot_encoded~2__sum_aggr", "c__label_encoded"}, 2, false,
+         "EncodingFeatureGroup: c__label_encoded | AggregatedFeatureGroup: c__onehot_encoded~2__sum_aggr"},
+        {"a requested selection read by an aggregation",
+         {"c__onehot_encoded~2", "c__onehot_encoded~2__sum_aggr"}, 2, false,
+         "EncodingFeatureGroup: c__onehot_encoded~2 | AggregatedFeatureGroup: c__onehot_encoded~2__sum_aggr"},
+        {"with the input column", {"c", "c__onehot_encoded~1"}, 2, false,
+         "ApiInputDataFeature: c | EncodingFeatureGroup: c__onehot_encoded~1"},
+    };
+    const double oh[3][4] = {{0, 1, 0, 0}, {0, 0, 0, 1}, {1, 0, 1, 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].label);
+        mloda_request *req = request_of(cases[k].features, cases[k].n);
+        if (cases[k].alphabetical)
+            (void)mloda_request_set_column_ordering(req, MLODA_ORDER_ALPHABETICAL, NULL);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+        char got[512];
+        tables_text(res, got, sizeof got);
+        CHECK_MSG(strcmp(got, cases[k].want) == 0, "tables '%s', want '%s'", got, cases[k].want);
+        for (int j = 0; j < 3; j++) {
+            char name[40];
+            (void)snprintf(name, sizeof name, "c__onehot_encoded~%d", j);
+            const mloda_column *col = result_column(res, name);
+            for (int64_t r = 0; col != NULL && r < 4; r++)
+                CHECK_CLOSE(num_at(col, r), oh[j][r]);
+        }
+        mloda_results_free(res);
+        mloda_request_free(req);
+    }
+
+    TEST_CASE("a batch without the selected column: an error naming the selection");
+    const char *names[] = {"c__onehot_encoded~2", "c__ordinal_encoded"};
+    mloda_request *req = request_of(names, 2);
+    mloda_session *session = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_prepare(reg, req, api, &session, &err), err);
+    const char *two[] = {"blue", "green"}; /* categories blue, green: no ~2 */
+    mloda_api_data *batch = api_str("c", two, 2);
+    mloda_results *res = NULL;
+    CHECK(mloda_session_run(session, batch, &res, &err) == MLODA_ERR_COMPUTE);
+    CHECK_CONTAINS(err.message, "has no column ~2");
+    CHECK(strcmp(err.subject, "c__onehot_encoded~2") == 0);
+    CHECK(res == NULL);
+    mloda_results_free(res);
+    CHECK_OK(mloda_session_run(session, api, &res, &err), err); /* the session goes on */
+    mloda_results_free(res);
+    mloda_api_data_free(batch);
+    mloda_session_free(session);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -454,6 +553,7 @@ int main(void)
     RUN(test_cases036_037);
     RUN(test_case038);
     RUN(test_cases048_049);
+    RUN(test_selection_tables);
     RUN(test_case025);
     RUN(test_cases051_054);
     RUN(test_nulls_and_types);

@@ -63,6 +63,13 @@ fi
 export PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 version=$(pkg-config --modversion mloda)
 read -ra pc_cflags <<<"$(pkg-config --cflags mloda)"
+# mloda.pc names every library libmloda.a links (the static builds below need them)
+requires=$(pkg-config --print-requires-private mloda | awk '{print $1}' | sort | tr '\n' ' ')
+if [ "$requires" = "libpcre2-8 libutf8proc sqlite3 yajl " ]; then
+    pass "mloda.pc requires (private) $requires"
+else
+    fail "mloda.pc: Requires.private is '$requires', want libpcre2-8 libutf8proc sqlite3 yajl"
+fi
 soname=$(readelf -d "$libdir/libmloda.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libmloda.so.${version%%.*}" ] && [ -e "$libdir/$soname" ]; then
     pass "libmloda.so has SONAME $soname, installed as a link"

@@ -42,8 +42,8 @@ static void test_inference(void)
         {"[\"2024-01-01\", \"2024-01-02\"]", MLODA_TYPE_UTF8, 2, 0, 0},
         {"[[1, 2], null, [3.5, 4]]", MLODA_TYPE_FLOAT64_LIST, 3, 1, 2},
         {"[[1, 2, 3]]", MLODA_TYPE_FLOAT64_LIST, 1, 0, 3},
-        {"[null, null]", MLODA_TYPE_FLOAT64, 2, 2, 0},
-        {"[]", MLODA_TYPE_FLOAT64, 0, 0, 0},
+        {"[null, null]", MLODA_TYPE_NULL, 2, 2, 0},
+        {"[]", MLODA_TYPE_NULL, 0, 0, 0},
         {"[99999999999999999999]", MLODA_TYPE_FLOAT64, 1, 0, 0},
         {"[1, 99999999999999999999]", MLODA_TYPE_FLOAT64, 2, 0, 0},
         {"[-9223372036854775808, 9223372036854775807]", MLODA_TYPE_INT64, 2, 0, 0},
@@ -187,6 +187,63 @@ static void test_errors(void)
     }
 }
 
+/* Issue 15's settled rule: a column mixing text and numbers is an error naming the table,
+ * the column and the row, in the request, in a batch typed by a schema, after leading
+ * nulls, and where the schema has no type for the column (the null type: infer). */
+static void test_mixed_values(void)
+{
+    io_schema *schema = mloda_io_schema_new();
+    mloda_error err = MLODA_ERROR_INIT;
+    const io_coltype none = {MLODA_TYPE_NULL, 0, MLODA_TIME_MICRO};
+    const io_coltype f64 = {MLODA_TYPE_FLOAT64, 0, MLODA_TIME_MICRO};
+    CHECK_OK(mloda_io_schema_set(schema, "Sales", "untyped", &none, &err), err);
+    CHECK_OK(mloda_io_schema_set(schema, "Sales", "amount", &f64, &err), err);
+    static const struct {
+        const char *text;
+        bool with_schema;
+        const char *column, *words;
+    } cases[] = {
+        {"{\"Sales\": {\"amount\": [1, \"two\"]}}", false, "amount",
+         "table 'Sales', column 'amount', row 1: found the string \"two\" in a column whose "
+         "earlier values are int64"},
+        {"{\"Sales\": {\"note\": [\"a\", 2.5]}}", false, "note",
+         "table 'Sales', column 'note', row 1: found the float 2.5 in a column whose earlier "
+         "values are utf8"},
+        {"{\"Sales\": {\"note\": [null, null, \"a\", 3]}}", false, "note",
+         "table 'Sales', column 'note', row 3: found the integer 3"},
+        {"{\"Sales\": {\"amount\": [1.5, \"x\"]}}", true, "amount",
+         "table 'Sales', column 'amount', row 1: expected float64 (as in the prepared request), found "
+         "the string \"x\""},
+        {"{\"Sales\": {\"untyped\": [7, \"x\"]}}", true, "untyped",
+         "table 'Sales', column 'untyped', row 1: found the string \"x\" in a column whose "
+         "earlier values are int64"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%s", cases[i].text);
+        mloda_api_data *a = NULL;
+        mloda_error_reset(&err);
+        CHECK_EQ_INT(mloda_io_api_data_parse(cases[i].text, strlen(cases[i].text),
+                                             cases[i].with_schema ? schema : NULL, "b", 1, 0,
+                                             &a, &err),
+                     MLODA_ERR_TYPE);
+        CHECK(a == NULL);
+        CHECK_CONTAINS(err.message, cases[i].words);
+        CHECK_STR(err.subject, cases[i].column);
+    }
+    TEST_CASE("a schema entry of the null type: values are inferred");
+    const char *ok = "{\"Sales\": {\"untyped\": [1, null, 2]}}";
+    mloda_api_data *a = NULL;
+    CHECK_OK(mloda_io_api_data_parse(ok, strlen(ok), schema, "b", 1, 0, &a, &err), err);
+    CHECK_EQ_INT(mloda_column_type(column_of(a, "Sales", "untyped")), MLODA_TYPE_INT64);
+    mloda_api_data_free(a);
+    const char *empty = "{\"Sales\": {\"untyped\": [null], \"amount\": [null]}}";
+    CHECK_OK(mloda_io_api_data_parse(empty, strlen(empty), schema, "b", 1, 0, &a, &err), err);
+    CHECK_EQ_INT(mloda_column_type(column_of(a, "Sales", "untyped")), MLODA_TYPE_NULL);
+    CHECK_EQ_INT(mloda_column_type(column_of(a, "Sales", "amount")), MLODA_TYPE_FLOAT64);
+    mloda_api_data_free(a);
+    mloda_io_schema_free(schema);
+}
+
 /* Feeding one byte at a time gives the same data and the same error positions. */
 static void test_chunked(void)
 {
@@ -300,6 +357,7 @@ int main(void)
     RUN(test_values);
     RUN(test_schema_conform);
     RUN(test_errors);
+    RUN(test_mixed_values);
     RUN(test_chunked);
     RUN(test_positions);
     return TEST_SUMMARY();

@@ -58,6 +58,67 @@ static void test_json(void)
     mloda_table_release(t);
 }
 
+/* Issue 15's settled rule: an infinite result (a sum past DBL_MAX, computed by the engine)
+ * is null in JSON, which has no infinity, "inf" in CSV and text, and stays infinite in the
+ * binary form (the Arrow export's float64 buffer). A null-typed column writes nulls. */
+static void test_infinity_and_null_type(void)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    const double v[] = {1e308, 1e308, -1e308};
+    mloda_column *cols[2] = {NULL, NULL};
+    (void)mloda_column_from_float64(3, v, NULL, &cols[0], &err);
+    (void)mloda_column_new_nulls(MLODA_TYPE_NULL, 0, MLODA_TIME_SECOND, 3, &cols[1], &err);
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[] = {"v", "gap"};
+    CHECK_OK(mloda_api_data_add_columns(api, "T", 2, names, (const mloda_column *const *)cols,
+                                        &err),
+             err);
+    mloda_registry *reg = mloda_registry_default();
+    mloda_request *req = mloda_request_new();
+    (void)mloda_request_add(req, "v__max_aggr", NULL, NULL);
+    (void)mloda_request_add(req, "v__sum_aggr", NULL, NULL); /* 1e308 + 1e308 overflows */
+    (void)mloda_request_add(req, "gap", NULL, NULL);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    const mloda_table *agg = mloda_results_table(res, 1);
+    const mloda_table *gap = mloda_results_table(res, 0);
+    CHECK(agg != NULL && mloda_table_n_columns(agg) == 2);
+    CHECK(gap != NULL && mloda_table_column_index(gap, "gap") == 0);
+    mloda_buf b = {0};
+    CHECK_OK(mloda_io_write_json_table(&b, agg, -1, false, &err), err);
+    CHECK_STR(b.data, "{\"group\": \"AggregatedFeatureGroup\", \"columns\": {"
+                      "\"v__max_aggr\": [1e+308, 1e+308, 1e+308], "
+                      "\"v__sum_aggr\": [null, null, null]}}");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_csv_table(&b, agg, -1, &err), err);
+    CHECK_CONTAINS(b.data, "1e+308,inf\n");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_text_table(&b, agg, -1, &err), err);
+    CHECK_CONTAINS(b.data, "inf");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_json_table(&b, gap, -1, false, &err), err);
+    CHECK_STR(b.data, "{\"group\": \"ApiInputDataFeature\", \"columns\": {"
+                      "\"gap\": [null, null, null]}}");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_csv_table(&b, gap, -1, &err), err);
+    CHECK_STR(b.data, "gap\n\n\n\n");
+    mloda_buf_reset(&b);
+    struct ArrowArray a;
+    struct ArrowSchema s;
+    CHECK_OK(mloda_table_export(agg, &a, &s, &err), err);
+    const double *sums = a.children[1]->buffers[1];
+    CHECK(isinf(sums[0]) && sums[0] > 0 && isinf(sums[2]));
+    CHECK_EQ_INT(a.children[1]->null_count, 0);
+    a.release(&a);
+    s.release(&s);
+    mloda_results_free(res);
+    mloda_request_free(req);
+    mloda_registry_free(reg);
+    mloda_api_data_free(api);
+    mloda_column_release(cols[0]);
+    mloda_column_release(cols[1]);
+}
+
 static void test_json_error(void)
 {
     mloda_buf b = {0};
@@ -182,6 +243,7 @@ int main(void)
     RUN(test_double_text);
     RUN(test_json);
     RUN(test_json_error);
+    RUN(test_infinity_and_null_type);
     RUN(test_csv);
     RUN(test_text);
     RUN(test_format_names);

@@ -163,6 +163,45 @@ static void test_orders_and_sides(void)
     mloda_api_data_free(api);
 }
 
+/* Issue 15's settled rule: inner and left joins keep the left row order even when
+ * duplicate keys interleave (pandas' documented order; pandas 1.5 groups the rows by key:
+ * p_b p_c r_b r_c q_a s_a). Each left row expands to its matches in right order, whichever
+ * side the hash is built on. */
+static void test_interleaved_duplicate_keys(void)
+{
+    static const struct {
+        const char *label;
+        int64_t n_left, n_right;
+        int64_t aid[5], cid[5];
+        const char *inner[8], *left[9];
+    } cases[] = {
+        {"left bigger", 4, 3, {1, 2, 1, 2}, {2, 1, 1},
+         {"p_b", "p_c", "q_a", "r_b", "r_c", "s_a", NULL},
+         {"p_b", "p_c", "q_a", "r_b", "r_c", "s_a", NULL}},
+        {"right bigger", 3, 5, {1, 2, 1}, {2, 1, 1, 2, 9},
+         {"p_b", "p_c", "q_a", "q_d", "r_b", "r_c", NULL},
+         {"p_b", "p_c", "q_a", "q_d", "r_b", "r_c", NULL}},
+        {"unmatched rows between", 5, 2, {3, 1, 4, 1, 3}, {3, 1},
+         {"p_a", "q_b", "s_b", "t_a", NULL},
+         {"p_a", "q_b", "r_nan", "s_b", "t_a", NULL}},
+    };
+    const char *aval[] = {"p", "q", "r", "s", "t"}, *cval[] = {"a", "b", "c", "d", "e"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].label);
+        mloda_api_data *api = mloda_api_data_new();
+        const char *ln[] = {"aid", "aval"}, *rn[] = {"cid", "cval"};
+        mloda_column *lc[] = {col_i64(cases[k].aid, NULL, cases[k].n_left),
+                              col_str(aval, cases[k].n_left)};
+        mloda_column *rc[] = {col_i64(cases[k].cid, NULL, cases[k].n_right),
+                              col_str(cval, cases[k].n_right)};
+        api_add(api, "A", 2, ln, lc);
+        api_add(api, "C", 2, rn, rc);
+        check_rows(api, "inner", cases[k].inner);
+        check_rows(api, "left", cases[k].left);
+        mloda_api_data_free(api);
+    }
+}
+
 /* Multi-column keys, null keys never match, an empty side. */
 static void test_multi_key_nulls_empty(void)
 {
@@ -340,6 +379,7 @@ int main(void)
     (void)mloda_registry_add(reg, &concat_group, NULL);
     RUN(test_observed_join_types);
     RUN(test_orders_and_sides);
+    RUN(test_interleaved_duplicate_keys);
     RUN(test_multi_key_nulls_empty);
     RUN(test_asof);
     RUN(test_chain_filter_explain);

@@ -100,6 +100,7 @@ static void check_same_column(const mloda_column *got, const mloda_column *want,
             CHECK(g != NULL && w != NULL && gl == wl && memcmp(g, w, (size_t)gl) == 0);
             break;
         }
+        case MLODA_TYPE_NULL: /* never valid */
         case MLODA_TYPE_INVALID:
             CHECK(false);
             break;
