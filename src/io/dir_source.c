@@ -88,11 +88,13 @@ static mloda_status enqueue(dir_source *s, const char *name, mloda_error *err)
     return mloda_strmap_put(&s->known, name, 1, err);
 }
 
-/* Sorts the names not yet taken from the queue. */
+/* Sorts the names not yet taken from the queue (qsort's array must not be NULL, even
+ * for zero names: an empty directory has no queue yet). */
 static void sort_pending(dir_source *s)
 {
-    qsort(s->queue + s->next_file, (size_t)(s->n_queue - s->next_file), sizeof *s->queue,
-          compare_names);
+    if (s->n_queue - s->next_file > 1)
+        qsort(s->queue + s->next_file, (size_t)(s->n_queue - s->next_file), sizeof *s->queue,
+              compare_names);
 }
 
 static bool is_regular(const dir_source *s, const char *name)
