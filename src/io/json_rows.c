@@ -303,6 +303,7 @@ mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_row
     if (st == MLODA_OK)
         mloda_io_json_parser_allow_many(&p);
     bool any = false; /* a non-blank byte was fed: an empty file is zero rows */
+    bool started = false;
     while (st == MLODA_OK) {
         const ssize_t got = read(fd, buf, READ_CHUNK);
         if (got < 0 && errno == EINTR)
@@ -318,8 +319,14 @@ mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_row
                 st = mloda_io_json_parser_finish(&p, &perr);
             break;
         }
-        any = any || !all_blank(buf, (size_t)got);
-        st = mloda_io_json_parser_feed(&p, buf, (size_t)got, &perr);
+        size_t skip = 0; /* a byte-order mark at the start of the file */
+        if (!started && mloda_io_has_bom(buf, (size_t)got)) {
+            skip = 3;
+            mloda_io_json_parser_skip(&p, skip);
+        }
+        started = true;
+        any = any || !all_blank(buf + skip, (size_t)got - skip);
+        st = mloda_io_json_parser_feed(&p, buf + skip, (size_t)got - skip, &perr);
     }
     if (r->state == IO_ROWS_STOP) {
         st = MLODA_OK;

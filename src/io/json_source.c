@@ -33,6 +33,7 @@ typedef struct json_source {
     int64_t line_start; /* absolute offset where that line starts */
     bool eof;
     bool io_failed;
+    bool bom_checked; /* a byte-order mark at the start of the input is skipped */
     int64_t n_batches;
     /* the document being read */
     io_batch_parser bp;
@@ -129,6 +130,11 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
             if (s->eof)
                 return s->bp.active || s->failed ? end_document(s, out, err) : MLODA_OK;
             MLODA_TRY(fill(s, err));
+            if (!s->bom_checked && s->buf_byte == 0 && mloda_io_has_bom(s->buf, s->end)) {
+                s->pos = 3;
+                s->line_start = 3;
+            }
+            s->bom_checked = true;
             continue;
         }
         const char *nl =

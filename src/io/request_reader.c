@@ -167,11 +167,12 @@ static bool is_blank(const char *text, size_t len)
     return true;
 }
 
+/* text starts at byte `skipped` of the source (after a byte-order mark). */
 static mloda_status parse_pass(request_reader *r, const char *text, size_t len,
-                               const char *source, mloda_error *err)
+                               int64_t skipped, const char *source, mloda_error *err)
 {
     io_json_parser p;
-    MLODA_TRY(mloda_io_json_parser_init(&p, request_event, r, source, 1, 0, err));
+    MLODA_TRY(mloda_io_json_parser_init(&p, request_event, r, source, 1, skipped, err));
     mloda_status st = mloda_io_json_parser_feed(&p, text, len, err);
     if (st == MLODA_OK)
         st = mloda_io_json_parser_finish(&p, err);
@@ -191,15 +192,15 @@ static bool mentions_schema(const char *text, size_t len)
     return false;
 }
 
-static mloda_status read_schema(const char *text, size_t len, const char *source,
-                                io_schema *schema, mloda_error *err)
+static mloda_status read_schema(const char *text, size_t len, int64_t skipped,
+                                const char *source, io_schema *schema, mloda_error *err)
 {
     if (!mentions_schema(text, len))
         return MLODA_OK;
     request_reader r;
     memset(&r, 0, sizeof r);
     r.schema_only = true;
-    mloda_status st = parse_pass(&r, text, len, source, err);
+    mloda_status st = parse_pass(&r, text, len, skipped, source, err);
     if (st == MLODA_OK && r.trees[RQ_SCHEMA] != NULL)
         st = mloda_io_build_schema(source, r.trees[RQ_SCHEMA], schema, err);
     reader_reset(&r);
@@ -249,6 +250,12 @@ mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char 
     memset(out, 0, sizeof *out);
     if (source == NULL)
         source = "request";
+    int64_t skipped = 0; /* a UTF-8 byte-order mark (editors on Windows write one) */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+        skipped = 3;
+    }
     if (is_blank(text, len))
         return mloda_error_set(err, MLODA_ERR_PARSE, source,
                                "%s is empty: a request is a JSON object {\"features\": [...], "
@@ -257,12 +264,12 @@ mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char 
     out->schema = mloda_io_schema_new();
     if (out->schema == NULL)
         return MLODA_NOMEM(err, "a schema");
-    mloda_status st = read_schema(text, len, source, out->schema, err);
+    mloda_status st = read_schema(text, len, skipped, source, out->schema, err);
     request_reader r;
     memset(&r, 0, sizeof r);
     mloda_io_api_reader_init(&r.api, out->schema, "the request's \"schema\"", "\"api_data\"");
     if (st == MLODA_OK)
-        st = parse_pass(&r, text, len, source, err);
+        st = parse_pass(&r, text, len, skipped, source, err);
     if (st == MLODA_OK)
         st = build_request(&r, source, base_dir, out, err);
     reader_reset(&r);
