@@ -69,6 +69,33 @@ static void excerpt(char *buf, size_t cap, const char *text, size_t len)
         memcpy(buf + n, "...", 4);
 }
 
+typedef enum value_kind { VK_INTEGER, VK_FLOAT, VK_NUMBER, VK_STRING, VK_QUOTED } value_kind;
+
+/* How a value shows in a message: "the float 2.5", "the string \"abc\"", or (VK_QUOTED)
+ * "\"abc\"". Data that a source read (hide_values) never shows: only its kind and size
+ * ("a float", "a string of 3 bytes"), so that an error cannot leak a file's contents. */
+static void value_text(const io_column_reader *r, value_kind kind, const char *text,
+                       size_t len, char *buf, size_t cap)
+{
+    static const char *const kinds[] = {"the integer", "the float", "the number", "the string"};
+    static const char *const hidden[] = {"an integer", "a float", "a number"};
+    if (r->hide_values) {
+        if (kind == VK_STRING || kind == VK_QUOTED)
+            (void)snprintf(buf, cap, "a string of %zu byte%s", len, len == 1 ? "" : "s");
+        else
+            (void)snprintf(buf, cap, "%s", hidden[kind]);
+        return;
+    }
+    char shown[48];
+    excerpt(shown, sizeof shown, text, len);
+    if (kind == VK_QUOTED)
+        (void)snprintf(buf, cap, "\"%s\"", shown);
+    else if (kind == VK_STRING)
+        (void)snprintf(buf, cap, "%s \"%s\"", kinds[kind], shown);
+    else
+        (void)snprintf(buf, cap, "%s %s", kinds[kind], shown);
+}
+
 static void type_text(mloda_type type, int32_t list_size, char *buf, size_t cap)
 {
     const io_coltype t = {type, list_size, MLODA_TIME_MICRO};
@@ -82,8 +109,9 @@ static mloda_status mismatch(const io_column_reader *r, const char *found, mloda
     if (r->want.type != MLODA_TYPE_INVALID) {
         type_text(r->want.type, r->want.list_size, want, sizeof want);
         /* the common surprise: an example column of whole numbers, then a batch of floats */
-        const bool int_got_float =
-            r->want.type == MLODA_TYPE_INT64 && strncmp(found, "the float", 9) == 0;
+        const bool int_got_float = r->want.type == MLODA_TYPE_INT64 &&
+                                   (strncmp(found, "the float", 9) == 0 ||
+                                    strcmp(found, "a float") == 0);
         return col_error(r, MLODA_ERR_TYPE, err, "expected %s (as in %s), found %s%s", want,
                          r->want_origin, found,
                          int_got_float ? "; to read floats, declare the column float64 in the "
@@ -171,12 +199,10 @@ mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *e
 }
 
 /* "the integer 12" / "the float 1.5" for messages. */
-static void number_found(const io_number *num, const char *text, size_t len, char *found,
-                         size_t cap)
+static void number_found(const io_column_reader *r, const io_number *num, const char *text,
+                         size_t len, char *found, size_t cap)
 {
-    char shown[48];
-    excerpt(shown, sizeof shown, text, len);
-    (void)snprintf(found, cap, "%s %s", num->is_int ? "the integer" : "the float", shown);
+    value_text(r, num->is_int ? VK_INTEGER : VK_FLOAT, text, len, found, cap);
 }
 
 /* The column type a number goes into: the wanted type, or the inferred one (int64 until
@@ -198,15 +224,15 @@ static mloda_status number_target(io_column_reader *r, const io_number *num, con
               (want == MLODA_TYPE_INT64 && !num->is_int);
     }
     if (bad) {
-        number_found(num, text, len, found, sizeof found);
+        number_found(r, num, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
     if (want == MLODA_TYPE_INT64 && num->int_overflow) {
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
+        char shown[64];
+        value_text(r, VK_INTEGER, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_RANGE, err,
-                         "the integer %s does not fit in the int64 column (declare the "
-                         "column float64 in the request's \"schema\" to read such numbers)",
+                         "%s does not fit in the int64 column (declare the column float64 in "
+                         "the request's \"schema\" to read such numbers)",
                          shown);
     }
     if (r->kind == MLODA_TYPE_INVALID)
@@ -223,10 +249,9 @@ mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, si
     if (!mloda_io_number_parse(text, len, &num)) {
         if (num.nomem)
             return MLODA_NOMEM(err, "a number");
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
-        return col_error(r, MLODA_ERR_RANGE, err, "the number %s is out of range for float64",
-                         shown);
+        char shown[64];
+        value_text(r, VK_NUMBER, text, len, shown, sizeof shown);
+        return col_error(r, MLODA_ERR_RANGE, err, "%s is out of range for float64", shown);
     }
     MLODA_TRY(number_target(r, &num, text, len, err));
     if (r->kind == MLODA_TYPE_INT64)
@@ -253,10 +278,10 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
 {
     int64_t micros = 0;
     if (!mloda_io_iso_parse(text, len, true, &micros)) {
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
+        char shown[64];
+        value_text(r, VK_QUOTED, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_TYPE, err,
-                         "\"%s\" is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]); "
+                         "%s is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]); "
                          "the column is timestamp as in %s",
                          shown, r->want_origin);
     }
@@ -277,9 +302,8 @@ mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, si
         return string_as_timestamp(r, text, len, err);
     if ((want != MLODA_TYPE_INVALID && want != MLODA_TYPE_UTF8) ||
         (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_UTF8)) {
-        char found[64], shown[48];
-        excerpt(shown, sizeof shown, text, len);
-        (void)snprintf(found, sizeof found, "the string \"%s\"", shown);
+        char found[72];
+        value_text(r, VK_STRING, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
     if (r->kind == MLODA_TYPE_INVALID) {
@@ -359,6 +383,14 @@ mloda_status mloda_io_colreader_list_end(io_column_reader *r, mloda_error *err)
     MLODA_TRY(mloda_column_builder_append_list(r->b, r->list_vals, err));
     r->n_rows++;
     return MLODA_OK;
+}
+
+mloda_status mloda_io_colreader_bad_text(io_column_reader *r, size_t bad, mloda_error *err)
+{
+    return col_error(r, MLODA_ERR_PARSE, err,
+                     "invalid UTF-8 at byte %zu of the text (an overlong form, a surrogate, a "
+                     "code point above U+10FFFF or a stray byte); text must be UTF-8",
+                     bad + 1);
 }
 
 mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err)

@@ -106,6 +106,7 @@ mloda_status mloda_io_csv_source_open(const char *path, const io_schema *schema,
     s->csv.fd = -1;
     mloda_status st = mloda_io_csv_table_open(&s->csv, path, "batches", NULL, "the prepared request",
                                         err);
+    mloda_io_csv_table_limits(&s->csv, &opts->limits);
     if (st == MLODA_OK)
         st = mloda_io_pick_table(schema, opts->table, path, &s->table, err);
     s->csv.table = s->table;

@@ -186,7 +186,8 @@ static mloda_status open_next_file(dir_source *s, mloda_error *err)
                                mloda_io_errno_text(errno, why, sizeof why));
     }
     mloda_status st =
-        mloda_io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema, &s->cur, err);
+        mloda_io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema, &s->opts,
+                                  &s->cur, err);
     if (st != MLODA_OK) {
         (void)close(fd);
         return st;

@@ -37,9 +37,11 @@ void mloda_io_batch_parser_reset(io_batch_parser *bp);
 
 /** A source of JSON batches read from fd: one batch per non-blank line, or, when
  *  whole_document, the whole input as one batch. own_fd closes fd on free. name is
- *  copied. */
+ *  copied. opts (may be NULL; borrowed, must outlive the source): max_line_bytes caps a
+ *  line (a whole document), stop ends a read interrupted by a signal. */
 mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
-                                 const io_schema *schema, io_source **out, mloda_error *err);
+                                 const io_schema *schema, const io_source_options *opts,
+                                 io_source **out, mloda_error *err);
 mloda_status mloda_io_dir_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err);
