@@ -50,6 +50,23 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_arg *args, 
 bool cli_parse_int(const char *cmd, const char *opt, const char *text, long long min,
                    long long max, long long *out);
 bool cli_parse_seconds(const char *cmd, const char *opt, const char *text, double *out);
+/** A size in bytes: a whole number >= 1 with an optional K, M or G (powers of 1024), or
+ *  "none" (no cap: -1). Prints the problem and returns false otherwise. */
+bool cli_parse_bytes(const char *cmd, const char *opt, const char *text, int64_t *out);
+
+/* ---------------------------------------------------------------- input options */
+
+/** The options of run, stream and explain that say what input may be read (README,
+ *  "Limits and safety"): the data root and the caps. Values are borrowed from argv. */
+typedef struct cli_input {
+    const char *data_root, *max_request, *max_line, *max_field, *max_header;
+} cli_input;
+
+#define CLI_INPUT_ARGS(in)                                             {"--data-root", "DIR", &(in)->data_root, NULL},                    {"--max-request-bytes", "N", &(in)->max_request, NULL},            {"--max-line-bytes", "N", &(in)->max_line, NULL},                  {"--max-field-bytes", "N", &(in)->max_field, NULL},                {"--max-header-bytes", "N", &(in)->max_header, NULL}
+
+/** Checks the values (the data root must be a directory) into *out. Prints a usage error
+ *  and returns false on a bad one. */
+bool cli_input_options(const char *cmd, const cli_input *in, io_request_options *out);
 /** Prints "mloda CMD: <message>\n(see mloda CMD --help)" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MLODA_PRINTF(2, 3);
 
@@ -92,10 +109,11 @@ typedef struct cli_session {
     mloda_session *session; /* owned */
 } cli_session;
 
-/** Reads the request, applies --threads (threads < 0: leave the default; > 1: a pool of that
- *  many workers) and prepares it.
+/** Reads the request (as opts says: data root, caps), applies --threads (threads < 0: leave
+ *  the default; > 1: a pool of that many workers) and prepares it.
  *  On failure prints the error and returns the exit code (cs is left empty). */
-int cli_session_open(cli_session *cs, const char *request_path, int64_t threads);
+int cli_session_open(cli_session *cs, const char *request_path, const io_request_options *opts,
+                     int64_t threads);
 void cli_session_close(cli_session *cs);
 
 #endif /* MLODA_CLI_CLI_H */

@@ -9,9 +9,11 @@
 int cli_cmd_explain(int argc, char **argv)
 {
     const char *request = NULL, *format_text = NULL;
+    cli_input in = {0};
     const cli_arg args[] = {
         {"--request", "FILE", &request, NULL},
         {"--format", "text|json", &format_text, NULL},
+        CLI_INPUT_ARGS(&in),
     };
     int code = cli_parse_args("explain", argc, argv, args, sizeof args / sizeof args[0]);
     if (code != CLI_EXIT_OK)
@@ -25,8 +27,11 @@ int cli_cmd_explain(int argc, char **argv)
         return cli_usage_error("explain", "--format must be text or json, not '%s'",
                                format_text);
 
+    io_request_options opts;
+    if (!cli_input_options("explain", &in, &opts))
+        return CLI_EXIT_USAGE;
     cli_session cs;
-    code = cli_session_open(&cs, request, -1);
+    code = cli_session_open(&cs, request, &opts, -1);
     if (code != CLI_EXIT_OK)
         return code;
     char *text = NULL;

@@ -26,6 +26,7 @@ typedef struct stream_args {
     const char *request, *batches, *format, *threads, *on_error, *watch_timeout, *record;
     const char *table, *batch_rows, *sql;
     bool watch;
+    cli_input in;
 } stream_args;
 
 static void print_warning(void *ctx, const char *message)
@@ -38,7 +39,9 @@ static void print_warning(void *ctx, const char *message)
 static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_error *err)
 {
     char where[400];
-    if (strstr(err->message, info->file) != NULL) /* a parse error already says where */
+    if (info->index < 0) /* before any batch (a bad CSV header): the message says where */
+        where[0] = '\0';
+    else if (strstr(err->message, info->file) != NULL) /* a parse error already says where */
         (void)snprintf(where, sizeof where, "batch %lld", (long long)info->index);
     else
         (void)snprintf(where, sizeof where, "batch %lld (%s, line %lld)",
@@ -94,7 +97,7 @@ static int stream_loop(stream_cmd *c)
 }
 
 static int check_args(const stream_args *a, io_format *format, long long *threads,
-                      io_source_options *opts, bool *skip)
+                      io_request_options *ropts, io_source_options *opts, bool *skip)
 {
     if (a->request == NULL)
         return cli_usage_error("stream", "--request FILE is required");
@@ -126,6 +129,12 @@ static int check_args(const stream_args *a, io_format *format, long long *thread
     opts->batch_rows = rows;
     if (strcmp(a->batches, "-") == 0 && strcmp(a->request, "-") == 0)
         return cli_usage_error("stream", "--request and --batches cannot both read stdin");
+    if (a->watch && (strcmp(a->batches, "-") == 0 || a->sql != NULL))
+        return cli_usage_error("stream", "--watch needs a directory for --batches, not %s",
+                               a->sql != NULL ? "a SQLite query" : "stdin");
+    if (!cli_input_options("stream", &a->in, ropts))
+        return CLI_EXIT_USAGE;
+    opts->limits = ropts->limits; /* batches: the same line, field and header caps */
     return CLI_EXIT_OK;
 }
 
@@ -144,6 +153,7 @@ static int parse_stream_args(int argc, char **argv, stream_args *a)
         {"--table", "NAME", &a->table, NULL},
         {"--batch-rows", "N", &a->batch_rows, NULL},
         {"--sql", "QUERY", &a->sql, NULL},
+        CLI_INPUT_ARGS(&a->in),
     };
     return cli_parse_args("stream", argc, argv, args, sizeof args / sizeof args[0]);
 }
@@ -157,12 +167,13 @@ int cli_cmd_stream(int argc, char **argv)
     io_format format = IO_FORMAT_NDJSON;
     long long threads = -1;
     io_source_options opts;
+    io_request_options ropts;
     stream_cmd c;
     memset(&c, 0, sizeof c);
-    code = check_args(&a, &format, &threads, &opts, &c.skip);
+    code = check_args(&a, &format, &threads, &ropts, &opts, &c.skip);
     if (code != CLI_EXIT_OK)
         return code;
-    code = cli_session_open(&c.cs, a.request, (int64_t)threads);
+    code = cli_session_open(&c.cs, a.request, &ropts, (int64_t)threads);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_error err = MLODA_ERROR_INIT;

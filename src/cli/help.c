@@ -65,6 +65,18 @@ static const char stream_help[] =
     "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
     "is widened and a column of nulls takes the prepared type.\n";
 
+static const char input_help[] =
+    "\n"
+    "What may be read (see README, \"Limits and safety\"):\n"
+    "  --data-root DIR        files of the request's \"data_access\" must lie inside DIR\n"
+    "                         (relative paths start there; links and .. that lead out,\n"
+    "                         FIFOs and devices are refused)\n"
+    "  --max-request-bytes N  largest request (default 256M)\n"
+    "  --max-line-bytes N     longest NDJSON line: a batch, a data-source row (256M)\n"
+    "  --max-field-bytes N    longest CSV field (16M)\n"
+    "  --max-header-bytes N   longest CSV header line (16M)\n"
+    "                         N: bytes, with K, M or G; none: no cap\n";
+
 static const char explain_help[] =
     "usage: mloda explain --request FILE [--format text|json]\n"
     "\n"
@@ -89,4 +101,6 @@ void cli_print_help(FILE *fp, const char *cmd)
     else if (cmd != NULL && strcmp(cmd, "groups") == 0)
         text = groups_help;
     (void)fputs(text, fp);
+    if (text == run_help || text == stream_help || text == explain_help)
+        (void)fputs(input_help, fp);
 }
