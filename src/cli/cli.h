@@ -70,6 +70,21 @@ bool cli_input_options(const char *cmd, const cli_input *in, io_request_options 
 /** Prints "mloda CMD: <message>\n(see mloda CMD --help)" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MLODA_PRINTF(2, 3);
 
+/* ---------------------------------------------------------------- signals */
+
+/** Handlers for SIGINT, SIGTERM, SIGHUP (signals.c): the first sets a flag, the second ends
+ *  the process at once. Call when results are about to be written. */
+void cli_signals_install(void);
+/** The signal caught so far, 0 for none. */
+int cli_signal_caught(void);
+/** For io_source_options.stop: a signal was caught. */
+bool cli_stop_requested(void *ctx);
+/** 128 + the signal caught (130 SIGINT, 143 SIGTERM, 129 SIGHUP); CLI_EXIT_OK for none. */
+int cli_signal_exit_code(void);
+/** Writes all of data to fd, resuming after EINTR and short writes; false on an error
+ *  (errno set). */
+bool cli_write_all(int fd, const char *data, size_t len);
+
 /* ---------------------------------------------------------------- errors */
 
 /** Prints "mloda: [prefix: ]message" on stderr (adding the subject when the message does

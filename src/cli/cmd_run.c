@@ -45,9 +45,14 @@ int cli_cmd_run(int argc, char **argv)
         return code;
     mloda_results *res = NULL;
     mloda_error err = MLODA_ERROR_INIT;
+    cli_signals_install(); /* a signal now: the results are written whole, or not at all */
     const mloda_status st = mloda_session_run(cs.session, cs.req.api_data, &res, &err);
-    if (st == MLODA_OK) {
+    if (st == MLODA_OK && cli_signal_caught() != 0) {
+        code = cli_signal_exit_code(); /* caught while computing: nothing is written */
+    } else if (st == MLODA_OK) {
         code = write_results(res, format);
+        if (code == CLI_EXIT_OK)
+            code = cli_signal_exit_code();
     } else {
         cli_report(NULL, &err);
         code = cli_exit_code(st, CLI_EXIT_BATCH);

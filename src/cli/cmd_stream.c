@@ -8,6 +8,9 @@
  * stderr. With --on-error stop (default) the command ends there with exit code 1 and
  * nothing of the failing batch after the error; with skip it writes
  * {"batch": i, "error": {...}} in the batch's place on stdout and goes on.
+ *
+ * SIGINT, SIGTERM, SIGHUP (signals.c): the batch being computed is finished and written,
+ * the source records what is done, and the command exits with 128 + the signal number.
  */
 #include "cli/cli.h"
 
@@ -74,14 +77,27 @@ static bool run_batch(stream_cmd *c, const mloda_api_data *api, const io_batch_i
     return st == MLODA_OK || batch_failed(c, info, &err);
 }
 
+/* A signal ends the stream between batches: what is done is recorded. */
+static int stop_on_signal(stream_cmd *c)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    if (mloda_io_source_commit(c->src, &err) != MLODA_OK)
+        cli_report(NULL, &err);
+    return cli_signal_exit_code();
+}
+
 /* Reads and computes batches until the source ends or something stops the stream. */
 static int stream_loop(stream_cmd *c)
 {
     for (;;) {
+        if (cli_signal_caught() != 0)
+            return stop_on_signal(c);
         mloda_api_data *api = NULL;
         io_batch_info info;
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st = mloda_io_source_next(c->src, &api, &info, &err);
+        if (st == MLODA_ERR_CANCELLED && cli_signal_caught() != 0)
+            return stop_on_signal(c); /* a wait for input was interrupted */
         if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM || (st == MLODA_OK && api == NULL)) {
             if (st != MLODA_OK)
                 cli_report(NULL, &err);
@@ -119,6 +135,7 @@ static int check_args(const stream_args *a, io_format *format, long long *thread
     opts->table = a->table;
     opts->sql = a->sql;
     opts->warn = print_warning;
+    opts->stop = cli_stop_requested;
     if (a->watch_timeout != NULL &&
         !cli_parse_seconds("stream", "--watch-timeout", a->watch_timeout, &opts->watch_timeout))
         return CLI_EXIT_USAGE;
@@ -184,6 +201,7 @@ int cli_cmd_stream(int argc, char **argv)
         return cli_exit_code(st, st == MLODA_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_IO);
     }
     cli_output_init(&c.out, format, stdout);
+    cli_signals_install();
     code = stream_loop(&c);
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
         code = CLI_EXIT_IO;

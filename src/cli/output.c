@@ -35,8 +35,9 @@ static bool flush_buf(cli_output *o)
 {
     if (o->failed)
         return false;
+    /* write(2) itself, so that a signal cannot cut a line (stdio gives up on EINTR) */
     const size_t len = o->buf.len;
-    if ((len > 0 && fwrite(o->buf.data, 1, len, o->fp) != len) || fflush(o->fp) != 0) {
+    if (fflush(o->fp) != 0 || (len > 0 && !cli_write_all(fileno(o->fp), o->buf.data, len))) {
         o->failed = true;
         char why[128];
         (void)fprintf(stderr, "mloda: cannot write the output: %s\n",

@@ -223,6 +223,14 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
  */
 mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
                             mloda_error *err);
+/**
+ * Says, without asking for another batch, that every batch returned so far is fully
+ * processed: a directory source appends to its record the files all of whose batches were
+ * returned (the file being read too, when only blanks are left in it). For a command that
+ * ends early (a signal), so that a restart neither loses nor repeats a file.
+ * Other sources: nothing to do. Errors: MLODA_ERR_IO (the record cannot be written).
+ */
+mloda_status mloda_io_source_commit(io_source *src, mloda_error *err);
 void mloda_io_source_free(io_source *src);
 
 /* ---------------------------------------------------------------- writers */

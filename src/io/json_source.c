@@ -179,6 +179,25 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
     }
 }
 
+mloda_status mloda_io_json_source_at_end(io_source *base, bool *out, mloda_error *err)
+{
+    json_source *s = (json_source *)base;
+    *out = false;
+    if (s->bp.active || s->failed)
+        return MLODA_OK;
+    for (;;) {
+        while (s->pos < s->end && is_space(s->buf[s->pos]))
+            s->pos++; /* blanks only: no document starts, lines need no count */
+        if (s->pos < s->end)
+            return MLODA_OK;
+        if (s->eof) {
+            *out = true;
+            return MLODA_OK;
+        }
+        MLODA_TRY(fill(s, err));
+    }
+}
+
 static void json_free(io_source *base)
 {
     json_source *s = (json_source *)base;

@@ -132,6 +132,11 @@ mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch
     return src->next(src, out, info, err);
 }
 
+mloda_status mloda_io_source_commit(io_source *src, mloda_error *err)
+{
+    return src->commit != NULL ? src->commit(src, err) : MLODA_OK;
+}
+
 void mloda_io_source_free(io_source *src)
 {
     if (src != NULL)

@@ -464,7 +464,7 @@ static int64_t drain_source(io_source *src, int64_t *n_rows, mloda_error *first_
 {
     int64_t failed = 0;
     *n_rows = 0;
-    for (int guard = 0; guard < 1000; guard++) {
+    for (long guard = 0; guard < 1000000; guard++) {
         mloda_api_data *a = NULL;
         io_batch_info info;
         mloda_error err = MLODA_ERROR_INIT;
@@ -815,6 +815,188 @@ static void test_sqlite_statements_and_text(void)
     mloda_source_reset(&prov);
 }
 
+/* ---------------------------------------------------------------- watched directories */
+
+typedef struct warnings {
+    int n;
+    char last[600];
+} warnings;
+
+static void collect_warning(void *ctx, const char *message)
+{
+    warnings *w = ctx;
+    w->n++;
+    (void)snprintf(w->last, sizeof w->last, "%s", message);
+}
+
+/* issue 16 #6: a file that vanished before it was read ended the watcher (exit 4, even
+ * with --on-error skip). It is skipped with a warning, and a new file of that name later
+ * is read. */
+static void test_dir_file_vanishes(void)
+{
+    char d[512], p[512];
+    path_of(d, sizeof d, "vanish");
+    CHECK(mkdir(d, 0755) == 0);
+    write_file("vanish/a.json", "{\"T\": {\"a\": [1]}}", 17);
+    write_file("vanish/b.json", "{\"T\": {\"a\": [2]}}", 17);
+    warnings w = {0, ""};
+    const io_source_options opts = {.warn = collect_warning, .warn_ctx = &w};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    CHECK(unlink(path_of(p, sizeof p, "vanish/a.json")) == 0); /* listed, then gone */
+    int64_t rows = 0;
+    mloda_error first = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(drain_source(src, &rows, &first), 0);
+    CHECK_EQ_INT(rows, 1); /* b.json */
+    CHECK_EQ_INT(w.n, 1);
+    CHECK_CONTAINS(w.last, "vanish/a.json: it was removed before it could be read");
+    mloda_io_source_free(src);
+}
+
+/* issue 16 #6: a deleted watched directory waited for ever; now the source ends with an
+ * I/O error (exit 4 in the command). */
+static void test_dir_deleted_while_watched(void)
+{
+    char d[512];
+    path_of(d, sizeof d, "gone");
+    CHECK(mkdir(d, 0755) == 0);
+    char rec[512];
+    path_of(rec, sizeof rec, "gone.record");
+    const io_source_options opts = {.watch = true, .record = rec};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    CHECK(rmdir(d) == 0);
+    mloda_api_data *a = NULL;
+    io_batch_info info;
+    CHECK_EQ_INT(mloda_io_source_next(src, &a, &info, &err), MLODA_ERR_IO);
+    CHECK_CONTAINS(err.message, "was deleted or moved away");
+    mloda_io_source_free(src);
+}
+
+/* issue 16 #6: `--record /dev/full` spun (reading zeros for ever); a record that is not a
+ * regular file is refused when the source opens. */
+static void test_dir_record_must_be_a_file(void)
+{
+    char d[512];
+    path_of(d, sizeof d, "recdir");
+    CHECK(mkdir(d, 0755) == 0);
+    const char *records[] = {"/dev/full", "/dev/zero", scratch_dir};
+    for (int i = 0; i < 3; i++) {
+        TEST_CASE("%s", records[i]);
+        const io_source_options opts = {.record = records[i]};
+        io_source *src = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_io_source_open(d, NULL, &opts, &src, &err), MLODA_ERR_IO);
+        CHECK_CONTAINS(err.message, "is not a regular file");
+        CHECK(src == NULL);
+    }
+    /* a record in a directory that does not exist: the first write fails clearly */
+    write_file("recdir/a.json", "{\"T\": {\"a\": [1]}}", 17);
+    const io_source_options opts = {.record = "/nonexistent/dir/record"};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    int64_t rows = 0;
+    mloda_error first = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(drain_source(src, &rows, &first), 1);
+    CHECK_EQ_INT(first.code, MLODA_ERR_IO);
+    CHECK_CONTAINS(first.message, "cannot write the processed-files record");
+    mloda_io_source_free(src);
+}
+
+/* mloda_io_source_commit (a command ending on a signal): a file whose last batch was
+ * returned is recorded without asking for another batch; one with batches left is not. */
+static void test_dir_commit(void)
+{
+    char d[512], rec[512];
+    path_of(d, sizeof d, "commit");
+    path_of(rec, sizeof rec, "commit.record");
+    CHECK(mkdir(d, 0755) == 0);
+    write_file("commit/a.ndjson", "{\"T\": {\"a\": [1]}}\n{\"T\": {\"a\": [2]}}\n\n  \n", 40);
+    write_file("commit/b.ndjson", "{\"T\": {\"a\": [3]}}\n{\"T\": {\"a\": [4]}}\n", 36);
+    const io_source_options opts = {.record = rec};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    for (int k = 0; k < 3; k++) { /* a.ndjson's two batches and b.ndjson's first */
+        mloda_api_data *a = NULL;
+        io_batch_info info;
+        CHECK_OK(mloda_io_source_next(src, &a, &info, &err), err);
+        CHECK(a != NULL);
+        mloda_api_data_free(a);
+        if (k == 1) { /* a.ndjson has only blanks left: commit records it */
+            CHECK_OK(mloda_io_source_commit(src, &err), err);
+        }
+    }
+    CHECK_OK(mloda_io_source_commit(src, &err), err); /* b.ndjson still has a batch */
+    mloda_io_source_free(src);
+    char text[256] = "";
+    FILE *f = fopen(rec, "r");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        const size_t n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        (void)fclose(f);
+    }
+    CHECK_STR(text, "a.ndjson\n");
+    /* other sources have nothing to commit */
+    write_file("plain.ndjson", "{\"T\": {\"a\": [1]}}\n", 18);
+    char p[512];
+    CHECK_OK(mloda_io_source_open(path_of(p, sizeof p, "plain.ndjson"), NULL, NULL, &src, &err), err);
+    CHECK_OK(mloda_io_source_commit(src, &err), err);
+    mloda_io_source_free(src);
+}
+
+/* issue 16 #6: 20,001 files moved into a watched directory, 8,193 processed, exit 0: the
+ * kernel's event queue overflowed. Now the overflow lists the directory again (with a
+ * warning) and every file is read. The files arrive while nobody reads the events. */
+static void test_dir_watch_overflow(void)
+{
+    long queue = 16384;
+    FILE *q = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+    if (q != NULL) {
+        if (fscanf(q, "%ld", &queue) != 1)
+            queue = 16384;
+        (void)fclose(q);
+    }
+    if (queue > 100000) {
+        printf("  (skipped: max_queued_events %ld is too large to overflow quickly)\n", queue);
+        return;
+    }
+    const long n = queue + 500;
+    char d[512], stage[512];
+    path_of(d, sizeof d, "flood");
+    path_of(stage, sizeof stage, "flood_stage");
+    CHECK(mkdir(d, 0755) == 0 && mkdir(stage, 0755) == 0);
+    char rec[512];
+    path_of(rec, sizeof rec, "flood.record");
+    warnings w = {0, ""};
+    const io_source_options opts = {.watch = true, .watch_timeout = 0.5, .record = rec,
+                                    .warn = collect_warning, .warn_ctx = &w};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    write_file("flood_stage/one.json", "{\"T\": {\"a\": [1]}}", 17);
+    char one[600], tmp[600];
+    (void)snprintf(one, sizeof one, "%s/one.json", stage);
+    (void)snprintf(tmp, sizeof tmp, "%s/tmp.json", stage);
+    for (long i = 0; i < n; i++) { /* a hard link made elsewhere, moved in: IN_MOVED_TO */
+        char to[600];
+        (void)snprintf(to, sizeof to, "%s/f%06ld.json", d, i);
+        CHECK(link(one, tmp) == 0);
+        CHECK(rename(tmp, to) == 0);
+    }
+    int64_t rows = 0;
+    mloda_error first = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(drain_source(src, &rows, &first), 0);
+    CHECK_EQ_INT(rows, n);
+    CHECK(w.n >= 1);
+    CHECK_CONTAINS(w.last, "listed again so that none is missed");
+    mloda_io_source_free(src);
+}
+
 int main(void)
 {
     make_scratch();
@@ -834,6 +1016,11 @@ int main(void)
     RUN(test_line_caps);
     RUN(test_request_cap);
     RUN(test_sqlite_statements_and_text);
+    RUN(test_dir_file_vanishes);
+    RUN(test_dir_deleted_while_watched);
+    RUN(test_dir_record_must_be_a_file);
+    RUN(test_dir_commit);
+    RUN(test_dir_watch_overflow);
     remove_scratch();
     return TEST_SUMMARY();
 }
