@@ -14,12 +14,13 @@
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    (void)fprintf(stderr, "mloda%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
-    (void)vfprintf(stderr, fmt, ap);
+    (void)vsnprintf(text, sizeof text, fmt, ap); /* may quote argv: escaped when printed */
     va_end(ap);
-    (void)fprintf(stderr, "\n(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
+    cli_eprintf("mloda%s%s: %s\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "", text);
+    (void)fprintf(stderr, "(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
                   cmd != NULL ? cmd : "");
     return CLI_EXIT_USAGE;
 }

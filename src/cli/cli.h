@@ -87,6 +87,9 @@ bool cli_write_all(int fd, const char *data, size_t len);
 
 /* ---------------------------------------------------------------- errors */
 
+/** printf to stderr, with control characters and bytes that are not UTF-8 escaped
+ *  (mloda_text_visible) but for a final line end; flushes. Lines up to 2 KiB. */
+void cli_eprintf(const char *fmt, ...) MLODA_PRINTF(1, 2);
 /** Prints "mloda: [prefix: ]message" on stderr (adding the subject when the message does
  *  not name it). */
 void cli_report(const char *prefix, const mloda_error *e);

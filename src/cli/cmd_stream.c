@@ -35,7 +35,7 @@ typedef struct stream_args {
 static void print_warning(void *ctx, const char *message)
 {
     (void)ctx;
-    (void)fprintf(stderr, "mloda: warning: %s\n", message);
+    cli_eprintf("mloda: warning: %s\n", message);
 }
 
 /* Reports a failed batch; returns false when the stream must stop. */
@@ -206,8 +206,8 @@ int cli_cmd_stream(int argc, char **argv)
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
         code = CLI_EXIT_IO;
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
-        (void)fprintf(stderr, "mloda: note: %s holds no batches\n",
-                      strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
+        cli_eprintf("mloda: note: %s holds no batches\n",
+                    strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
     mloda_io_source_free(c.src);
     cli_session_close(&c.cs);
     return code;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/utf8.h"
+
 bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out)
 {
     if (text == NULL) {
@@ -117,8 +119,11 @@ bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e)
         case IO_FORMAT_CSV:
             return true; /* CSV has no place for it: stderr tells */
         case IO_FORMAT_TABLE:
-            st = mloda_buf_printf(&o->buf, &err, "batch %lld: error: %s\n", (long long)batch,
-                                  e->message);
+            st = mloda_buf_printf(&o->buf, &err, "batch %lld: error: ", (long long)batch);
+            if (st == MLODA_OK) /* text for a terminal: nothing raw */
+                st = mloda_buf_put_visible(&o->buf, e->message, strlen(e->message), &err);
+            if (st == MLODA_OK)
+                st = mloda_buf_putc(&o->buf, '\n', &err);
             break;
         }
     }
