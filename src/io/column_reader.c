@@ -22,6 +22,7 @@ void mloda_io_colreader_init(io_column_reader *r, const char *table, const char 
     if (want != NULL)
         r->want = *want;
     r->want_origin = want_origin != NULL ? want_origin : "the schema";
+    r->ts_bad_row = -1;
 }
 
 void mloda_io_colreader_reset(io_column_reader *r)
@@ -281,8 +282,8 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
         char shown[64];
         value_text(r, VK_QUOTED, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_TYPE, err,
-                         "%s is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]); "
-                         "the column is timestamp as in %s",
+                         "%s is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM], "
+                         "years 0000-9999 in UTC); the column is timestamp as in %s",
                          shown, r->want_origin);
     }
     if (r->kind == MLODA_TYPE_INVALID)
@@ -290,6 +291,56 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
     MLODA_TRY(mloda_column_builder_append_int64(r->b, micros, err));
     r->n_rows++;
     return MLODA_OK;
+}
+
+/* "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM" at the start: meant as a date-time. */
+static bool shaped_like_datetime(const char *s, size_t len)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd";
+    if (len < sizeof shape - 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        const char want = shape[i];
+        const bool ok = want == 'd'   ? s[i] >= '0' && s[i] <= '9'
+                        : want == 'T' ? s[i] == 'T' || s[i] == ' '
+                                      : s[i] == want;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Inference: the date-time rule (see column_reader.h's ts_* fields) for one string. */
+static mloda_status check_datetime_rule(io_column_reader *r, const char *text, size_t len,
+                                        mloda_error *err)
+{
+    int64_t micros = 0;
+    if (r->ts_plain)
+        return MLODA_OK;
+    const bool ok = mloda_io_iso_parse(text, len, false, &micros);
+    if (!ok && !shaped_like_datetime(text, len)) {
+        r->ts_plain = true; /* genuinely text: no complaint */
+        return MLODA_OK;
+    }
+    if (!ok && r->ts_bad_row < 0) {
+        r->ts_bad_row = r->n_rows;
+        r->ts_bad_len = len;
+        excerpt(r->ts_bad_text, sizeof r->ts_bad_text, text, len);
+    }
+    r->ts_ok += ok;
+    if (r->ts_ok == 0 || r->ts_bad_row < 0)
+        return MLODA_OK;
+    char shown[64];
+    if (r->hide_values)
+        (void)snprintf(shown, sizeof shown, "a string of %zu bytes", r->ts_bad_len);
+    else
+        (void)snprintf(shown, sizeof shown, "\"%s\"", r->ts_bad_text);
+    return mloda_error_set(err, MLODA_ERR_TYPE, r->column,
+                           "table '%s', column '%s', row %lld: %s is not a valid date-time "
+                           "(YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM], years 0000-9999 in UTC), but "
+                           "other rows of the column are date-times; fix the value, or declare "
+                           "the column \"utf8\" in the request's \"schema\" to read it as text",
+                           r->table, r->column, (long long)r->ts_bad_row, shown);
 }
 
 mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
@@ -306,6 +357,8 @@ mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, si
         value_text(r, VK_STRING, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
+    if (want == MLODA_TYPE_INVALID)
+        MLODA_TRY(check_datetime_rule(r, text, len, err));
     if (r->kind == MLODA_TYPE_INVALID) {
         if (want == MLODA_TYPE_UTF8)
             MLODA_TRY(start_builder(r, MLODA_TYPE_UTF8, 0, err));

@@ -26,6 +26,14 @@ typedef struct io_column_reader {
     mloda_column_builder *b; /* owned; NULL while kind is INVALID */
     mloda_column_builder *ts; /* owned: inferred utf8 column read as timestamps too */
     bool ts_failed;          /* a string was not a date-time: the column stays utf8 */
+    /* inference: a string shaped like a date-time that is not a valid one, in a column
+     * whose other strings are date-times, is an error naming its row, not a silent utf8
+     * column (README, "Request") */
+    int64_t ts_ok;           /* strings read as date-times */
+    bool ts_plain;           /* a string not shaped like a date-time: the column is text */
+    int64_t ts_bad_row;      /* first row with a bad date-time; -1: none */
+    char ts_bad_text[48];    /* its excerpt, for the message */
+    size_t ts_bad_len;
     int64_t n_rows;
     int64_t n_nulls;
     bool in_list;

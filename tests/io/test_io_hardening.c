@@ -997,6 +997,107 @@ static void test_dir_watch_overflow(void)
     mloda_io_source_free(src);
 }
 
+/* ---------------------------------------------------------------- timestamps */
+
+/* issue 16 #7: offsets pushed timestamps out of 0000-9999 and they were written as
+ * "10000-..." / "-001-...". Such text is not read as a date-time; values a calculation
+ * puts there are written in ISO 8601's expanded form (sign, six or more year digits). */
+static void test_timestamp_years(void)
+{
+    static const struct {
+        const char *text;
+        bool ok;
+        int64_t micros;
+    } parse[] = {
+        {"0000-01-01T00:00:00", true, -62167219200000000LL},
+        {"9999-12-31T23:59:59.999999", true, 253402300799999999LL},
+        {"9999-12-31T23:30:00-01:00", false, 0}, /* 10000-01-01T00:30:00 UTC */
+        {"0000-01-01T00:30:00+01:00", false, 0}, /* -0001-12-31T23:30:00 UTC */
+        {"9999-12-31T22:30:00-01:00", true, 253402299000000000LL}, /* 23:30 UTC */
+    };
+    for (size_t i = 0; i < sizeof parse / sizeof parse[0]; i++) {
+        TEST_CASE("parse %s", parse[i].text);
+        int64_t v = 0;
+        CHECK(mloda_io_iso_parse(parse[i].text, strlen(parse[i].text), false, &v) == parse[i].ok);
+        if (parse[i].ok)
+            CHECK_EQ_INT(v, parse[i].micros);
+    }
+    static const struct {
+        int64_t value;
+        mloda_time_unit unit;
+        const char *text;
+    } fmt[] = {
+        {253402300799999999LL, MLODA_TIME_MICRO, "9999-12-31T23:59:59.999999"},
+        {253402302600000000LL, MLODA_TIME_MICRO, "+010000-01-01T00:30:00"},
+        {-62167219200000000LL, MLODA_TIME_MICRO, "0000-01-01T00:00:00"},
+        {-62167305600000000LL, MLODA_TIME_MICRO, "-000001-12-31T00:00:00"},
+        /* numpy's datetime64[us] maximum: 294247-01-10T04:00:54.775807 */
+        {INT64_MAX, MLODA_TIME_MICRO, "+294247-01-10T04:00:54.775807"},
+        /* more digits where needed: numpy's datetime64[ms] maximum is
+         * 292278994-08-17T07:12:55.807, so INT64_MAX / 1000 seconds is that second */
+        {INT64_MAX / 1000, MLODA_TIME_SECOND, "+292278994-08-17T07:12:55"},
+    };
+    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+        TEST_CASE("format %s", fmt[i].text);
+        char buf[64];
+        const size_t n = mloda_io_iso_format(buf, sizeof buf, fmt[i].value, fmt[i].unit);
+        CHECK_STR(buf, fmt[i].text);
+        CHECK_EQ_INT(n, strlen(fmt[i].text));
+    }
+}
+
+/* issue 16 #9: an unparsable date turned the column into text silently, and a later error
+ * did not name the row. A string shaped like a date-time that is not one, in a column
+ * whose other strings are date-times, is now an error naming table, column and row. */
+static void test_inferred_bad_datetime(void)
+{
+    static const struct {
+        const char *name, *values;
+        mloda_status st;
+        mloda_type type;
+        const char *msg;
+    } cases[] = {
+        {"month 13 after a good one", "[\"2024-01-01T00:00:00\", \"2024-13-01T00:00:00\"]",
+         MLODA_ERR_TYPE, MLODA_TYPE_INVALID, "column 'c', row 1: \"2024-13-01T00:00:00\""},
+        {"bad one first", "[\"2024-02-30 10:00\", null, \"2024-01-01 10:00\"]", MLODA_ERR_TYPE,
+         MLODA_TYPE_INVALID, "row 0: \"2024-02-30 10:00\" is not a valid date-time"},
+        {"pushed past year 9999", "[\"2024-01-01T00:00:00\", \"9999-12-31T23:30:00-01:00\"]",
+         MLODA_ERR_TYPE, MLODA_TYPE_INVALID, "row 1:"},
+        {"all good", "[\"2024-01-01T00:00:00\", \"2024-01-02 00:00Z\"]", MLODA_OK,
+         MLODA_TYPE_TIMESTAMP, NULL},
+        {"text column", "[\"2024-01-01T00:00:00\", \"hello\", \"2024-13-01T00:00:00\"]", MLODA_OK,
+         MLODA_TYPE_UTF8, NULL},
+        {"bare dates stay text", "[\"2024-01-01\", \"2024-13-01\"]", MLODA_OK, MLODA_TYPE_UTF8,
+         NULL},
+        {"only bad date-times", "[\"2024-13-01T00:00:00\"]", MLODA_OK, MLODA_TYPE_UTF8, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%s", cases[i].name);
+        char text[256];
+        (void)snprintf(text, sizeof text, "{\"T\": {\"c\": %s}}", cases[i].values);
+        mloda_api_data *a = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        const mloda_status st = mloda_io_api_data_parse(text, strlen(text), NULL, "b", 1, 0, &a, &err);
+        CHECK_MSG(st == cases[i].st, "%s: %s", mloda_status_name(st), err.message);
+        if (cases[i].msg != NULL) {
+            CHECK_CONTAINS(err.message, cases[i].msg);
+            CHECK_CONTAINS(err.message, "table 'T'");
+        }
+        if (a != NULL)
+            CHECK_EQ_INT(mloda_column_type(mloda_table_column(mloda_api_data_table(a, 0), 0)),
+                         cases[i].type);
+        mloda_api_data_free(a);
+    }
+    /* the request's api_data, the same rule */
+    const char *req = "{\"features\": [\"t\"], \"api_data\": {\"T\": {\"t\": [\"2024-01-01T00:00:00\","
+                      " \"2024-02-30T00:00:00\"]}}}";
+    io_request r;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(mloda_io_request_parse(req, strlen(req), "req.json", &r, &err), MLODA_ERR_TYPE);
+    CHECK_CONTAINS(err.message, "req.json: line 1");
+    CHECK_CONTAINS(err.message, "column 't', row 1");
+}
+
 int main(void)
 {
     make_scratch();
@@ -1021,6 +1122,8 @@ int main(void)
     RUN(test_dir_record_must_be_a_file);
     RUN(test_dir_commit);
     RUN(test_dir_watch_overflow);
+    RUN(test_timestamp_years);
+    RUN(test_inferred_bad_datetime);
     remove_scratch();
     return TEST_SUMMARY();
 }
