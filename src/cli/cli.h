@@ -105,6 +105,7 @@ typedef struct cli_output {
     mloda_buf buf;   /* owned scratch text */
     int64_t n_items; /* objects written (json array separators, csv/table spacing) */
     bool failed;     /* a write failed: stop */
+    int fail_code;   /* then: CLI_EXIT_IO (cannot write) or CLI_EXIT_INTERNAL (no memory) */
 } cli_output;
 
 /** The format named by text, or the default (table on a terminal, else ndjson) when
@@ -118,6 +119,9 @@ bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch);
 bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e);
 /** Closes the output (the json array's bracket) and frees the scratch text. */
 bool cli_output_end(cli_output *o);
+/** The exit code for a failed output: CLI_EXIT_IO, or CLI_EXIT_INTERNAL when memory ran
+ *  out formatting it. */
+int cli_output_exit_code(const cli_output *o);
 
 /* ---------------------------------------------------------------- session */
 

@@ -12,7 +12,7 @@ static int write_results(const mloda_results *res, io_format format)
     for (int64_t i = 0; ok && i < mloda_results_n_tables(res); i++)
         ok = cli_output_table(&out, mloda_results_table(res, i), -1);
     ok = cli_output_end(&out) && ok;
-    return ok ? CLI_EXIT_OK : CLI_EXIT_IO;
+    return ok ? CLI_EXIT_OK : cli_output_exit_code(&out);
 }
 
 int cli_cmd_run(int argc, char **argv)

@@ -23,6 +23,7 @@ typedef struct stream_cmd {
     bool skip;
     int64_t n_batches;
     int64_t n_failed;
+    mloda_status stop_status; /* why a failed batch stopped the stream */
 } stream_cmd;
 
 typedef struct stream_args {
@@ -51,6 +52,7 @@ static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_e
                        (long long)info->index, info->file, (long long)info->line);
     cli_report(where, err);
     c->n_failed++;
+    c->stop_status = err->code;
     if (!c->skip)
         return false;
     return cli_output_error(&c->out, info->index, err);
@@ -107,8 +109,9 @@ static int stream_loop(stream_cmd *c)
         const bool go_on = st == MLODA_OK ? run_batch(c, api, &info)
                                           : batch_failed(c, &info, &err);
         mloda_api_data_free(api);
-        if (!go_on)
-            return c->out.failed ? CLI_EXIT_IO : CLI_EXIT_BATCH;
+        if (!go_on) /* out of memory is exit 5 (README), even in the middle of a batch */
+            return c->out.failed ? cli_output_exit_code(&c->out)
+                                 : cli_exit_code(c->stop_status, CLI_EXIT_BATCH);
     }
 }
 
@@ -204,7 +207,7 @@ int cli_cmd_stream(int argc, char **argv)
     cli_signals_install();
     code = stream_loop(&c);
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
-        code = CLI_EXIT_IO;
+        code = cli_output_exit_code(&c.out);
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
         cli_eprintf("mloda: note: %s holds no batches\n",
                     strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);

@@ -41,6 +41,7 @@ static bool flush_buf(cli_output *o)
     const size_t len = o->buf.len;
     if (fflush(o->fp) != 0 || (len > 0 && !cli_write_all(fileno(o->fp), o->buf.data, len))) {
         o->failed = true;
+        o->fail_code = CLI_EXIT_IO;
         char why[128];
         (void)fprintf(stderr, "mloda: cannot write the output: %s\n",
                       mloda_io_errno_text(errno, why, sizeof why));
@@ -70,6 +71,8 @@ static bool finish_item(cli_output *o, mloda_status st, const mloda_error *err)
     if (st != MLODA_OK) {
         cli_report("writing the output", err);
         o->failed = true;
+        o->fail_code = cli_exit_code(st, CLI_EXIT_IO);
+        o->buf.len = 0; /* the item's text so far is dropped: no cut line */
         return false;
     }
     o->n_items++;
@@ -130,12 +133,22 @@ bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e)
     return finish_item(o, st, &err);
 }
 
+int cli_output_exit_code(const cli_output *o)
+{
+    return o->failed ? o->fail_code : CLI_EXIT_OK;
+}
+
 bool cli_output_end(cli_output *o)
 {
     bool ok = !o->failed;
     if (ok && o->format == IO_FORMAT_JSON) {
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st = mloda_buf_puts(&o->buf, o->n_items == 0 ? "[]\n" : "\n]\n", &err);
+        if (st != MLODA_OK) {
+            cli_report("writing the output", &err);
+            o->failed = true;
+            o->fail_code = cli_exit_code(st, CLI_EXIT_IO);
+        }
         ok = st == MLODA_OK && flush_buf(o);
     }
     mloda_buf_reset(&o->buf);
