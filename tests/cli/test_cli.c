@@ -249,6 +249,88 @@ static void test_commands_under_allocation_failures(void)
         walk_case(&cases[i]);
 }
 
+/* Every kind of command-line mistake: exit 2 and a message naming the option. */
+static void test_usage(void)
+{
+    char req[512], file[512];
+    (void)snprintf(req, sizeof req, "%s/req.json", dir);
+    (void)snprintf(file, sizeof file, "%s/rows.csv", dir);
+    const struct {
+        int (*cmd)(int, char **);
+        const char *args[12];
+        int code;
+        const char *words;
+    } cases[] = {
+        {cli_cmd_run, {"run", "--request"}, 2, "--request needs a value (--request FILE)"},
+        {cli_cmd_run, {"run", "--request="}, 2, "--request needs a non-empty value"},
+        {cli_cmd_run, {"run", "--request", req, "--request", req}, 2, "--request is given twice"},
+        {cli_cmd_run, {"run", "req.json"}, 2, "unexpected argument 'req.json' (options start with --)"},
+        {cli_cmd_run, {"run", "--reqest", req}, 2, "unknown option '--reqest' (did you mean --request?)"},
+        {cli_cmd_run, {"run", "--zz"}, 2, "unknown option '--zz'"},
+        {cli_cmd_run, {"run", "-x"}, 2, "unknown option '-x'"},
+        {cli_cmd_run, {"run"}, 2, "--request FILE is required"},
+        {cli_cmd_run, {"run", "--request=", req}, 2, "needs a non-empty value"},
+        {cli_cmd_run, {"run", "--request", req, "--threads", "x"}, 2, "--threads must be a whole number from 0 to 1024, not 'x'"},
+        {cli_cmd_run, {"run", "--request", req, "--threads", "2000"}, 2, "--threads must be"},
+        {cli_cmd_run, {"run", "--request", req, "--threads", "-1"}, 2, "--threads must be"},
+        {cli_cmd_run, {"run", "--request", req, "--threads", "99999999999999999999"}, 2, "--threads must be"},
+        {cli_cmd_run, {"run", "--request", req, "--threads", "3x"}, 2, "--threads must be"},
+        {cli_cmd_run, {"run", "--request", req, "--format", "xml"}, 2, "--format must be ndjson, json, csv or table, not 'xml'"},
+        {cli_cmd_run, {"run", "--request", req, "--data-root", file}, 2, "--data-root must name a directory"},
+        {cli_cmd_run, {"run", "--request", req, "--max-request-bytes", "12KB"}, 2, "--max-request-bytes must be a number of bytes"},
+        {cli_cmd_run, {"run", "--request", req, "--max-line-bytes", "0"}, 2, "--max-line-bytes must be"},
+        {cli_cmd_run, {"run", "--request", req, "--max-field-bytes", "99999999999G"}, 2, "--max-field-bytes must be"},
+        {cli_cmd_run, {"run", "--request", req, "--max-header-bytes", "k"}, 2, "--max-header-bytes must be"},
+        {cli_cmd_run, {"run", "--request", req, "--max-header-bytes", "-5"}, 2, "--max-header-bytes must be"},
+        {cli_cmd_run, {"run", "--request", req, "--max-line-bytes=1k", "--max-field-bytes", "2m",
+                       "--max-header-bytes", "1G", "--max-request-bytes", "none"}, 0, ""},
+        {cli_cmd_run, {"run", "--request", req, "--max-line-bytes", "7", "--max-field-bytes", "3M",
+                       "--max-header-bytes", "5g", "--max-request-bytes", "9K"}, 0, ""},
+        {cli_cmd_run, {"run", "--help"}, 0, ""},
+        {cli_cmd_stream, {"stream", "--request", req}, 2, "--batches FILE|-|DIR is required"},
+        {cli_cmd_stream, {"stream", "--batches", "-"}, 2, "--request FILE is required"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch=yes"}, 2, "--watch takes no value"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch", "--watch"}, 2, "--watch is given twice"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", file, "--sql", "select 1", "--watch"}, 2, "--watch needs a directory for --batches, not a SQLite query"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch-timeout", "0"}, 2, "--watch-timeout must be a number of seconds above 0, not '0'"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch-timeout", "inf"}, 2, "--watch-timeout must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch-timeout", "2e6"}, 2, "--watch-timeout must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch-timeout", "1s"}, 2, "--watch-timeout must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--watch-timeout", "1e999"}, 2, "--watch-timeout must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--batch-rows", "0"}, 2, "--batch-rows must be a whole number from 1"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--on-error", "retry"}, 2, "--on-error must be stop or skip, not 'retry'"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--format", "yaml"}, 2, "--format must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--threads", "z"}, 2, "--threads must be"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "-", "--max-line-bytes", "z"}, 2, "--max-line-bytes must be"},
+        {cli_cmd_stream, {"stream", "--request", "-", "--batches", "-"}, 2, "cannot both read stdin"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", "/nonexistent/x.ndjson"}, 4, "cannot open batches /nonexistent/x.ndjson"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", file, "--watch"}, 2, "--watch needs a directory"},
+        {cli_cmd_stream, {"stream", "--request", req, "--batches", file, "--table", "Nope"}, 2, "table 'Nope' is not in the request's api_data"},
+        {cli_cmd_explain, {"explain"}, 2, "--request FILE is required"},
+        {cli_cmd_explain, {"explain", "--request", req, "--format", "dot"}, 2, "--format must be text or json, not 'dot'"},
+        {cli_cmd_explain, {"explain", "--request", req, "--data-root", "/nonexistent"}, 2, "--data-root must name a directory"},
+        {cli_cmd_explain, {"explain", "--bogus"}, 2, "unknown option '--bogus'"},
+        {cli_cmd_explain, {"explain", "--request", req, "--format", "text"}, 0, ""},
+        {cli_cmd_explain, {"explain", "--help"}, 0, ""},
+        {cli_cmd_groups, {"groups", "--format", "csv"}, 2, "--format must be text or json, not 'csv'"},
+        {cli_cmd_groups, {"groups", "--search", "no-such-word-anywhere"}, 0, "no feature group mentions 'no-such-word-anywhere'"},
+        {cli_cmd_groups, {"groups", "--search", "no-such-word", "--format", "json"}, 0, "no feature group mentions"},
+        {cli_cmd_groups, {"groups", "--format", "text", "--search", "MEAN"}, 0, ""},
+        {cli_cmd_groups, {"groups", "--help"}, 0, ""},
+        {cli_cmd_groups, {"groups", "--serch", "x"}, 2, "did you mean --search?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%s %s %s", cases[i].args[0], cases[i].args[1] != NULL ? cases[i].args[1] : "",
+                  cases[i].args[2] != NULL ? cases[i].args[2] : "");
+        run_result r = run_cmd(cases[i].cmd, cases[i].args, NULL, NULL);
+        CHECK_MSG(r.code == cases[i].code, "exit %d: %s", r.code, r.err);
+        CHECK_MSG(r.err != NULL && strstr(r.err, cases[i].words) != NULL, "stderr: %s", r.err);
+        if (cases[i].code == CLI_EXIT_USAGE) /* every line says which program */
+            CHECK(r.err != NULL && strncmp(r.err, "mloda", 5) == 0);
+        result_free(&r);
+    }
+}
+
 /* Output that cannot be written (/dev/full): exit 4 with a message, for every command. */
 static void test_unwritable_output(void)
 {
@@ -331,6 +413,7 @@ int main(void)
     make_inputs();
     RUN(test_commands_under_allocation_failures);
     RUN(test_unwritable_output);
+    RUN(test_usage);
     RUN(test_write_all);
     RUN(test_signal_flag); /* last: it leaves the flag set */
     char cmd[400];
