@@ -31,6 +31,13 @@ static const char ASOF_FLOAT[] =
 static const char ASOF_TIME[] =
     "{\"A\": {\"t\": [\"2024-01-01T00:00:05\", \"2024-01-01T00:00:01\"], \"a\": [[0, 0], [1, 0]]},"
     " \"C\": {\"u\": [\"2024-01-01T00:00:00\", \"2024-01-01T00:00:04\"], \"c\": [[0, 100], [0, 200]]}}";
+static const char MIXED[] =
+    "{\"A\": {\"k\": [1, 1, 2, 1], \"t\": [1, 5, 10, 4], \"ts\": [\"2024-01-01T00:00:00\","
+    " \"2024-01-01T00:00:05\", \"2024-01-01T00:00:10\", \"2024-01-01T00:00:04\"],"
+    " \"s\": [\"a\", \"b\", \"c\", \"d\"], \"a\": [[0, 0], [1, 0], [2, 0], [3, 0]]},"
+    " \"C\": {\"k2\": [1, 1, 2], \"u\": [0, 4, 11], \"us\": [\"2024-01-01T00:00:00\","
+    " \"2024-01-01T00:00:04\", \"2024-01-01T00:00:11\"], \"s2\": [\"a\", \"b\", \"c\"],"
+    " \"c\": [[0, 100], [0, 200], [0, 300]]}}";
 static const char DUPS[] =
     "{\"A\": {\"k\": [1, 1, 2], \"a\": [[1, 0], [1, 0], [2, 0]]}, \"C\": {\"k\": [1], \"c\": [[0, 1]]}}";
 
@@ -73,6 +80,33 @@ static const struct {
     {ASOF_FLOAT, ASOF_LINK("\"direction\": \"backward\""), "100,201", NULL},
     {ASOF_TIME, "{\"type\": \"asof\", \"left\": {\"table\": \"A\"}, \"right\": {\"table\": \"C\"},"
                 " \"params\": {\"left_time_column\": \"t\", \"right_time_column\": \"u\"}}", "200,101", NULL},
+    /* timestamp times with a tolerance in seconds (5 s): as the integer times above */
+    {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"ts\","
+            " \"right_time_column\": \"us\", \"tolerance\": 5}}", "100,201,null,203", NULL},
+    /* refusals at planning, each naming what is wrong */
+    {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"t\"}}",
+     NULL, "asof link needs parameters left_time_column and right_time_column"},
+    {MIXED, ASOF_LINK("\"direction\": \"sideways\""), NULL, "asof direction 'sideways' is not backward, forward or nearest"},
+    {MIXED, ASOF_LINK("\"tolerance\": -1"), NULL, "asof tolerance must be a number >= 0"},
+    {MIXED, ASOF_LINK("\"tolerance\": \"x\""), NULL, "asof tolerance must be a number >= 0"},
+    {MIXED, ASOF_LINK("\"allow_exact_matches\": 1"), NULL, "asof allow_exact_matches must be true or false"},
+    {MIXED, ASOF_LINK("\"bogus\": 1"), NULL, "asof link has unknown parameter 'bogus'"},
+    {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"t\","
+            " \"right_time_column\": \"us\"}}", NULL, "key 't' of 'A' is int64 but 'us' of 'C' is timestamp"},
+    {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"s\","
+            " \"right_time_column\": \"s2\"}}", NULL, "asof time column 's' is utf8"},
+    {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"nope\","
+            " \"right_time_column\": \"u\"}}", NULL, "table 'A' has no column 'nope'"},
+    {MIXED, "{\"type\": \"left\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"direction\": \"backward\"}}",
+     NULL, "left link takes no parameters (only asof does)"},
+    {MIXED, "{\"type\": \"left\", \"left\": {\"table\": \"A\"}, \"right\": {\"table\": \"C\"}}", NULL,
+     "left link of 'A' and 'C' needs key columns"},
+    {MIXED, "{\"type\": \"left\", \"left\": {\"table\": \"A\", \"on\": \"k\"}, \"right\": {\"table\": \"Nope\","
+            " \"on\": \"k2\"}}", NULL, "names table 'Nope', which neither api_data nor a data source has"},
+    {MIXED, "{\"type\": \"left\", " SIDES("\"a\"", "\"c\"") "}", NULL, "list column 'a' cannot be a key"},
+    {MIXED, "{\"type\": \"left\", " SIDES("\"zz\"", "\"k2\"") "}", NULL, "table 'A' has no column 'zz'"},
+    {MIXED, "{\"type\": \"left\", \"left\": {\"table\": \"A\", \"on\": \"k\"}, \"right\": {\"table\": \"A\","
+            " \"on\": \"k\"}}", NULL, "left link joins table 'A' with itself"},
     {DUPS, "{\"type\": \"append\", \"left\": {\"table\": \"A\"}, \"right\": {\"table\": \"C\"}}", "null,null,null,null", NULL},
     {DUPS, "{\"type\": \"union\", \"left\": {\"table\": \"A\"}, \"right\": {\"table\": \"C\"}}", "null,null,null", NULL},
 };
