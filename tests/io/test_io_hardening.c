@@ -1098,6 +1098,40 @@ static void test_inferred_bad_datetime(void)
     CHECK_CONTAINS(err.message, "column 't', row 1");
 }
 
+/* A directory's odd entries: a directory named like a batch file, hidden files, a record
+ * with blank lines, and a file that became a directory after it was listed. */
+static void test_dir_odd_entries(void)
+{
+    char d[512], p[512], rec[512];
+    path_of(d, sizeof d, "odd");
+    CHECK(mkdir(d, 0755) == 0);
+    CHECK(mkdir(path_of(p, sizeof p, "odd/sub.json"), 0755) == 0); /* not a file: ignored */
+    write_file("odd/.hidden.json", "{\"T\": {\"a\": [9]}}", 17);
+    write_file("odd/a.json", "{\"T\": {\"a\": [1]}}", 17);
+    write_file("odd/b.ndjson", "{\"T\": {\"a\": [2]}}\n", 18);
+    write_file("odd/c.json", "{\"T\": {\"a\": [3]}}", 17);
+    write_file("odd/json", "{}", 2); /* the suffix alone is not a batch file name */
+    path_of(rec, sizeof rec, "odd.record");
+    write_file("odd.record", "\n\nb.ndjson\r\n\n", 13); /* b is done already */
+    warnings w = {0, ""};
+    const io_source_options opts = {.record = rec, .warn = collect_warning, .warn_ctx = &w};
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_source_open(d, NULL, &opts, &src, &err), err);
+    /* c.json turns into a directory after the listing */
+    CHECK(unlink(path_of(p, sizeof p, "odd/c.json")) == 0);
+    CHECK(mkdir(p, 0755) == 0);
+    int64_t rows = 0;
+    mloda_error first = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(drain_source(src, &rows, &first), 1);
+    CHECK_EQ_INT(rows, 1); /* a.json only */
+    CHECK_EQ_INT(first.code, MLODA_ERR_IO);
+    CHECK_CONTAINS(first.message, "c.json: not a regular file any more");
+    CHECK_EQ_INT(w.n, 1);
+    CHECK_CONTAINS(w.last, "odd/json: not a .json or .ndjson file");
+    mloda_io_source_free(src);
+}
+
 int main(void)
 {
     make_scratch();
@@ -1121,6 +1155,7 @@ int main(void)
     RUN(test_dir_deleted_while_watched);
     RUN(test_dir_record_must_be_a_file);
     RUN(test_dir_commit);
+    RUN(test_dir_odd_entries);
     RUN(test_dir_watch_overflow);
     RUN(test_timestamp_years);
     RUN(test_inferred_bad_datetime);
