@@ -222,6 +222,15 @@ static void test_commands_under_allocation_failures(void)
     const cli_case cases[] = {
         {"groups text", cli_cmd_groups, {"groups", "--search", "aggr"}, NULL, true, false},
         {"groups json", cli_cmd_groups, {"groups", "--format", "json"}, NULL, true, false},
+        /* other subsets move the points where the text grows */
+        {"groups window", cli_cmd_groups, {"groups", "--search", "window"}, NULL, true, false},
+        {"groups encod json", cli_cmd_groups, {"groups", "--search", "encod", "--format", "json"}, NULL, true, false},
+        {"groups cluster", cli_cmd_groups, {"groups", "--search", "cluster"}, NULL, true, false},
+        {"groups geo json", cli_cmd_groups, {"groups", "--search", "geo", "--format", "json"}, NULL, true, false},
+        {"groups text", cli_cmd_groups, {"groups", "--search", "text"}, NULL, true, false},
+        {"groups centrality json", cli_cmd_groups, {"groups", "--search", "centrality", "--format", "json"}, NULL, true, false},
+        {"groups impute", cli_cmd_groups, {"groups", "--search", "imput"}, NULL, true, false},
+        {"groups forecast json", cli_cmd_groups, {"groups", "--search", "forecast", "--format", "json"}, NULL, true, false},
         {"run ndjson", cli_cmd_run, {"run", "--request", req, "--format", "ndjson", "--threads", "1"}, NULL, true, false},
         {"run json", cli_cmd_run, {"run", "--request", req, "--format", "json", "--threads", "1"}, NULL, false, false},
         {"run csv", cli_cmd_run, {"run", "--request", req, "--format", "csv", "--threads", "1"}, NULL, true, false},
