@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(fds[1]);
     io_schema *schema = fixed_schema();
     io_source *src = NULL;
-    if (schema != NULL && mloda_io_json_source_open(fds[0], true, "fuzz", false, schema, &src, NULL) ==
+    if (schema != NULL && mloda_io_json_source_open(fds[0], true, "fuzz", false, schema, NULL, &src, NULL) ==
                               MLODA_OK) {
         for (int n = 0; n < 100000; n++) {
             mloda_api_data *api = NULL;

@@ -38,6 +38,31 @@
  *     DECIMAL) -> float64; no declared type -> from the stored values of the first
  *     `infer_rows` rows. BLOB columns are left out of the schema.
  *
+ * Data root (mloda_source_options.data_root; the command's --data-root): for a service
+ * that reads requests from others, which must not read /etc/shadow through data_access.
+ * With a root, a relative path starts at the root, and the path resolved with realpath
+ * (every symbolic link and ".." followed) must lie inside the root, else the planning call
+ * fails with MLODA_ERR_IO "... is outside the data root" (the root is not named); the file
+ * is opened with O_NOFOLLOW and checked again once open. With or without a root, only a
+ * regular file is read: it is opened with O_NONBLOCK and checked with fstat, so a FIFO,
+ * /dev/zero or a directory is an MLODA_ERR_IO naming what it is instead of a hang or an
+ * endless read; SQLite databases are checked the same way and opened with
+ * SQLITE_OPEN_NOFOLLOW.
+ *
+ * Limits: an NDJSON line longer than max_line_bytes, a CSV field longer than
+ * max_field_bytes, a header longer than max_header_bytes, or a data row with more fields
+ * than the header, is an MLODA_ERR_PARSE (MLODA_ERR_SCHEMA for the field count) naming the
+ * file, the line and the limit, found before more than the limit is held in memory.
+ *
+ * Error messages quote column names, never values read from a source: a value that does
+ * not fit its column is described by its kind and size ("a string of 12 bytes").
+ *
+ * Text must be UTF-8 (strict: no overlong forms, surrogates or code points above
+ * U+10FFFF): CSV fields, NDJSON text and SQLite TEXT values that are not are an
+ * MLODA_ERR_PARSE naming the file, line and field (or table, column and row); nothing is
+ * replaced. A UTF-8 byte-order mark at the start of a file is skipped. CSV lines may end
+ * in LF, CRLF or CR alone (as Python's csv module reads them).
+ *
  * Linking: these functions are part of libmloda like the rest of the API (pkg-config
  * --libs mloda, or find_package(mloda) and the target mloda::mloda).
  *
@@ -78,10 +103,19 @@ typedef struct mloda_source_options {
                                               < 0 = every row */
     int32_t busy_timeout_ms;               /* SQLite: how long to wait for a lock held by a
                                               writer: 0 = 1000 ms, < 0 = do not wait */
+    /* Appended later: a caller built with the smaller struct gets their defaults. */
+    const char *data_root;                 /* NULL: read the path as given. Otherwise the
+                                              source reads only a file inside this directory:
+                                              see "Data root" above. Copied. */
+    int64_t max_line_bytes;                /* NDJSON: longest line (one row): 0 = 256 MiB,
+                                              < 0 = no cap */
+    int64_t max_field_bytes;               /* CSV: longest field: 0 = 16 MiB, < 0 = no cap */
+    int64_t max_header_bytes;              /* CSV: longest header line: 0 = 16 MiB, < 0 = no
+                                              cap */
 } mloda_source_options;
 
 /**
- * A CSV file (RFC 4180: comma-separated, "" inside quotes, LF or CRLF line ends, a header
+ * A CSV file (RFC 4180: comma-separated, "" inside quotes, LF, CRLF or CR line ends, a header
  * line of unique non-empty column names, UTF-8 with an optional byte-order mark).
  *
  * path  the file; copied.
@@ -91,12 +125,14 @@ typedef struct mloda_source_options {
  * out   filled with a provider whose user_data the caller owns until
  *       mloda_request_add_source succeeds (see mloda_source_reset). On failure *out is
  *       zeroed.
- * Errors here: MLODA_ERR_INVALID_ARG (NULL or empty path, empty name, a stated type that is
- * not a column type, list_size < 1 for a list, options of an unknown abi_version or a
- * struct_size too small), MLODA_ERR_NOMEM.
- * Errors when planned: MLODA_ERR_IO (cannot open or read: naming the file), MLODA_ERR_PARSE
- * (bad header: empty file, empty or repeated column name; bad quote: file, line, field),
- * MLODA_ERR_SCHEMA (a row with another number of fields than the header: file and line;
+ * Errors here: MLODA_ERR_INVALID_ARG (NULL or empty path, empty name, empty data_root, a
+ * stated type that is not a column type, list_size < 1 for a list, options of an unknown
+ * abi_version or a struct_size too small), MLODA_ERR_NOMEM.
+ * Errors when planned: MLODA_ERR_IO (cannot open or read, not a regular file, outside the
+ * data root: naming the file), MLODA_ERR_PARSE (bad header: empty file, empty or repeated
+ * column name, longer than max_header_bytes; bad quote, invalid UTF-8, a field longer than
+ * max_field_bytes: file, line, field), MLODA_ERR_SCHEMA (a row with another number of
+ * fields than the header: file and line;
  * a stated type for a column the header lacks), MLODA_ERR_TYPE / MLODA_ERR_RANGE (a value
  * that does not fit its column: file, line, column, row).
  * Thread safety: thread-safe.
@@ -112,9 +148,9 @@ MLODA_API mloda_status mloda_source_init_csv(const char *path, const char *name,
  * appear only later are ignored; a key missing from a row is null there.
  * Parameters, ownership and thread safety as mloda_source_init_csv (name NULL: the file
  * stem).
- * Errors when planned: MLODA_ERR_IO; MLODA_ERR_PARSE (malformed JSON, a line that is not
- * an object, two objects on one line, a key repeated within a row: file, line, column and
- * byte); MLODA_ERR_TYPE / _RANGE (a value that does not fit its column, an object as a
+ * Errors when planned: MLODA_ERR_IO (as CSV); MLODA_ERR_PARSE (malformed JSON, invalid
+ * UTF-8, a line that is not an object, two objects on one line, a key repeated within a
+ * row, a line longer than max_line_bytes: file, line, column and byte); MLODA_ERR_TYPE / _RANGE (a value that does not fit its column, an object as a
  * value: file, line, column name and row).
  */
 MLODA_API mloda_status mloda_source_init_ndjson(const char *path, const char *name,
@@ -130,9 +166,10 @@ MLODA_API mloda_status mloda_source_init_ndjson(const char *path, const char *na
  * table name (NULL: the table's name); copied. opts: may be NULL (busy_timeout_ms applies).
  * Errors here: MLODA_ERR_INVALID_ARG (NULL or empty db_path or table, empty name, bad
  * stated type), MLODA_ERR_NOMEM.
- * Errors when planned: MLODA_ERR_IO (the database cannot be opened, is not a database, is
- * locked beyond the busy timeout, or a query fails: naming the file and the SQLite
- * message), MLODA_ERR_SCHEMA (no such table: naming it and the closest existing table),
+ * Errors when planned: MLODA_ERR_IO (the database cannot be opened, is not a database or
+ * not a regular file, lies outside the data root, is locked beyond the busy timeout, or a
+ * query fails: naming the file and the SQLite message), MLODA_ERR_PARSE (a TEXT value that
+ * is not UTF-8: file, table, column, row), MLODA_ERR_SCHEMA (no such table: naming it and the closest existing table),
  * MLODA_ERR_TYPE / _RANGE (a value that does not fit its column: file, table, column, row).
  */
 MLODA_API mloda_status mloda_source_init_sqlite(const char *db_path, const char *table,

@@ -10,15 +10,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    (void)fprintf(stderr, "mloda%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
-    (void)vfprintf(stderr, fmt, ap);
+    (void)vsnprintf(text, sizeof text, fmt, ap); /* may quote argv: escaped when printed */
     va_end(ap);
-    (void)fprintf(stderr, "\n(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
+    cli_eprintf("mloda%s%s: %s\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "", text);
+    (void)fprintf(stderr, "(see: mloda%s%s --help)\n", cmd != NULL ? " " : "",
                   cmd != NULL ? cmd : "");
     return CLI_EXIT_USAGE;
 }
@@ -127,4 +129,52 @@ bool cli_parse_seconds(const char *cmd, const char *opt, const char *text, doubl
     }
     *out = v;
     return true;
+}
+
+bool cli_parse_bytes(const char *cmd, const char *opt, const char *text, int64_t *out)
+{
+    if (strcmp(text, "none") == 0) {
+        *out = -1;
+        return true;
+    }
+    char *end = NULL;
+    errno = 0;
+    const long long v = strtoll(text, &end, 10);
+    int shift = 0;
+    if (end != NULL && end != text && end[0] != '\0' && end[1] == '\0')
+        shift = end[0] == 'K' || end[0] == 'k'   ? 10
+                : end[0] == 'M' || end[0] == 'm' ? 20
+                : end[0] == 'G' || end[0] == 'g' ? 30
+                                                 : -1;
+    if (errno != 0 || end == text || shift < 0 || (shift == 0 && *end != '\0') || v < 1 ||
+        v > (INT64_MAX >> shift)) {
+        cli_usage_error(cmd, "%s must be a number of bytes >= 1 (with K, M or G for KiB, MiB, "
+                             "GiB) or none, not '%s'",
+                        opt, text);
+        return false;
+    }
+    *out = (int64_t)v << shift;
+    return true;
+}
+
+bool cli_input_options(const char *cmd, const cli_input *in, io_request_options *out)
+{
+    memset(out, 0, sizeof *out);
+    if (in->data_root != NULL) {
+        struct stat sb;
+        if (stat(in->data_root, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            cli_usage_error(cmd, "--data-root must name a directory, not '%s'", in->data_root);
+            return false;
+        }
+        out->data_root = in->data_root;
+    }
+    io_limits *l = &out->limits;
+    return (in->max_request == NULL ||
+            cli_parse_bytes(cmd, "--max-request-bytes", in->max_request, &l->max_request_bytes)) &&
+           (in->max_line == NULL ||
+            cli_parse_bytes(cmd, "--max-line-bytes", in->max_line, &l->max_line_bytes)) &&
+           (in->max_field == NULL ||
+            cli_parse_bytes(cmd, "--max-field-bytes", in->max_field, &l->max_field_bytes)) &&
+           (in->max_header == NULL ||
+            cli_parse_bytes(cmd, "--max-header-bytes", in->max_header, &l->max_header_bytes));
 }

@@ -51,11 +51,46 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_arg *args, 
 bool cli_parse_int(const char *cmd, const char *opt, const char *text, long long min,
                    long long max, long long *out);
 bool cli_parse_seconds(const char *cmd, const char *opt, const char *text, double *out);
+/** A size in bytes: a whole number >= 1 with an optional K, M or G (powers of 1024), or
+ *  "none" (no cap: -1). Prints the problem and returns false otherwise. */
+bool cli_parse_bytes(const char *cmd, const char *opt, const char *text, int64_t *out);
+
+/* ---------------------------------------------------------------- input options */
+
+/** The options of run, stream and explain that say what input may be read (README,
+ *  "Limits and safety"): the data root and the caps. Values are borrowed from argv. */
+typedef struct cli_input {
+    const char *data_root, *max_request, *max_line, *max_field, *max_header;
+} cli_input;
+
+#define CLI_INPUT_ARGS(in)                                             {"--data-root", "DIR", &(in)->data_root, NULL},                    {"--max-request-bytes", "N", &(in)->max_request, NULL},            {"--max-line-bytes", "N", &(in)->max_line, NULL},                  {"--max-field-bytes", "N", &(in)->max_field, NULL},                {"--max-header-bytes", "N", &(in)->max_header, NULL}
+
+/** Checks the values (the data root must be a directory) into *out. Prints a usage error
+ *  and returns false on a bad one. */
+bool cli_input_options(const char *cmd, const cli_input *in, io_request_options *out);
 /** Prints "mloda CMD: <message>\n(see mloda CMD --help)" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MLODA_PRINTF(2, 3);
 
+/* ---------------------------------------------------------------- signals */
+
+/** Handlers for SIGINT, SIGTERM, SIGHUP (signals.c): the first sets a flag, the second ends
+ *  the process at once. Call when results are about to be written. */
+void cli_signals_install(void);
+/** The signal caught so far, 0 for none. */
+int cli_signal_caught(void);
+/** For io_source_options.stop: a signal was caught. */
+bool cli_stop_requested(void *ctx);
+/** 128 + the signal caught (130 SIGINT, 143 SIGTERM, 129 SIGHUP); CLI_EXIT_OK for none. */
+int cli_signal_exit_code(void);
+/** Writes all of data to fd, resuming after EINTR and short writes; false on an error
+ *  (errno set). */
+bool cli_write_all(int fd, const char *data, size_t len);
+
 /* ---------------------------------------------------------------- errors */
 
+/** printf to stderr, with control characters and bytes that are not UTF-8 escaped
+ *  (mloda_text_visible) but for a final line end; flushes. Lines up to 2 KiB. */
+void cli_eprintf(const char *fmt, ...) MLODA_PRINTF(1, 2);
 /** Prints "mloda: [prefix: ]message" on stderr (adding the subject when the message does
  *  not name it). */
 void cli_report(const char *prefix, const mloda_error *e);
@@ -71,6 +106,7 @@ typedef struct cli_output {
     mloda_buf buf;   /* owned scratch text */
     int64_t n_items; /* objects written (json array separators, csv/table spacing) */
     bool failed;     /* a write failed: stop */
+    int fail_code;   /* then: CLI_EXIT_IO (cannot write) or CLI_EXIT_INTERNAL (no memory) */
 } cli_output;
 
 /** The format named by text, or the default (table on a terminal, else ndjson) when
@@ -84,6 +120,9 @@ bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch);
 bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e);
 /** Closes the output (the json array's bracket) and frees the scratch text. */
 bool cli_output_end(cli_output *o);
+/** The exit code for a failed output: CLI_EXIT_IO, or CLI_EXIT_INTERNAL when memory ran
+ *  out formatting it. */
+int cli_output_exit_code(const cli_output *o);
 
 /* ---------------------------------------------------------------- session */
 
@@ -93,10 +132,11 @@ typedef struct cli_session {
     mloda_session *session; /* owned */
 } cli_session;
 
-/** Reads the request, applies --threads (threads < 0: leave the default; > 1: a pool of that
- *  many workers) and prepares it.
+/** Reads the request (as opts says: data root, caps), applies --threads (threads < 0: leave
+ *  the default; > 1: a pool of that many workers) and prepares it.
  *  On failure prints the error and returns the exit code (cs is left empty). */
-int cli_session_open(cli_session *cs, const char *request_path, int64_t threads);
+int cli_session_open(cli_session *cs, const char *request_path, const io_request_options *opts,
+                     int64_t threads);
 void cli_session_close(cli_session *cs);
 
 #endif /* MLODA_CLI_CLI_H */

@@ -127,7 +127,7 @@ static int list_groups(const mloda_registry *reg, const char *word, bool json)
         (void)fprintf(stderr, "mloda: cannot write the output\n");
         code = CLI_EXIT_IO;
     } else if (shown == 0 && word != NULL) {
-        (void)fprintf(stderr, "mloda: note: no feature group mentions '%s'\n", word);
+        cli_eprintf("mloda: note: no feature group mentions '%s'\n", word);
     }
     mloda_buf_reset(&b);
     return code;

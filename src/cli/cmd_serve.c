@@ -23,6 +23,7 @@ typedef struct serve_args {
     int n_requests;
     const char *listen, *threads, *max_running, *queue, *max_body, *max_conn, *timeout, *token_file;
     bool quiet;
+    cli_input in; /* --data-root and the request reader's caps */
 } serve_args;
 
 static void print_note(void *ctx, const char *message)
@@ -70,6 +71,7 @@ static int parse_serve_args(int argc, char **argv, serve_args *a)
         {"--timeout", "SECONDS", &a->timeout, NULL},
         {"--token-file", "FILE", &a->token_file, NULL},
         {"--quiet", NULL, NULL, &a->quiet},
+        CLI_INPUT_ARGS(&a->in),
         {"--request", "NAME=FILE", NULL, NULL}, /* for "did you mean"; taken out above */
     };
     const int code = cli_parse_args("serve", n_rest, rest, args, sizeof args / sizeof args[0]);
@@ -173,6 +175,11 @@ static int check_args(const serve_args *a, mloda_serve_options *o)
     if (a->listen != NULL && !mloda_serve_parse_listen(a->listen, host, sizeof host, &port))
         return cli_usage_error("serve", "--listen must be HOST:PORT, [IPv6]:PORT or PORT, not '%s'",
                                a->listen);
+    io_request_options ro;
+    if (!cli_input_options("serve", &a->in, &ro))
+        return CLI_EXIT_USAGE;
+    o->data_root = ro.data_root;
+    o->limits = ro.limits;
     o->listen = a->listen;
     o->quiet = a->quiet;
     o->log_fd = STDERR_FILENO;

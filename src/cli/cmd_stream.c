@@ -8,6 +8,9 @@
  * stderr. With --on-error stop (default) the command ends there with exit code 1 and
  * nothing of the failing batch after the error; with skip it writes
  * {"batch": i, "error": {...}} in the batch's place on stdout and goes on.
+ *
+ * SIGINT, SIGTERM, SIGHUP (signals.c): the batch being computed is finished and written,
+ * the source records what is done, and the command exits with 128 + the signal number.
  */
 #include "cli/cli.h"
 
@@ -20,31 +23,36 @@ typedef struct stream_cmd {
     bool skip;
     int64_t n_batches;
     int64_t n_failed;
+    mloda_status stop_status; /* why a failed batch stopped the stream */
 } stream_cmd;
 
 typedef struct stream_args {
     const char *request, *batches, *format, *threads, *on_error, *watch_timeout, *record;
     const char *table, *batch_rows, *sql;
     bool watch;
+    cli_input in;
 } stream_args;
 
 static void print_warning(void *ctx, const char *message)
 {
     (void)ctx;
-    (void)fprintf(stderr, "mloda: warning: %s\n", message);
+    cli_eprintf("mloda: warning: %s\n", message);
 }
 
 /* Reports a failed batch; returns false when the stream must stop. */
 static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_error *err)
 {
     char where[400];
-    if (strstr(err->message, info->file) != NULL) /* a parse error already says where */
+    if (info->index < 0) /* before any batch (a bad CSV header): the message says where */
+        where[0] = '\0';
+    else if (strstr(err->message, info->file) != NULL) /* a parse error already says where */
         (void)snprintf(where, sizeof where, "batch %lld", (long long)info->index);
     else
         (void)snprintf(where, sizeof where, "batch %lld (%s, line %lld)",
                        (long long)info->index, info->file, (long long)info->line);
     cli_report(where, err);
     c->n_failed++;
+    c->stop_status = err->code;
     if (!c->skip)
         return false;
     return cli_output_error(&c->out, info->index, err);
@@ -71,14 +79,27 @@ static bool run_batch(stream_cmd *c, const mloda_api_data *api, const io_batch_i
     return st == MLODA_OK || batch_failed(c, info, &err);
 }
 
+/* A signal ends the stream between batches: what is done is recorded. */
+static int stop_on_signal(stream_cmd *c)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    if (mloda_io_source_commit(c->src, &err) != MLODA_OK)
+        cli_report(NULL, &err);
+    return cli_signal_exit_code();
+}
+
 /* Reads and computes batches until the source ends or something stops the stream. */
 static int stream_loop(stream_cmd *c)
 {
     for (;;) {
+        if (cli_signal_caught() != 0)
+            return stop_on_signal(c);
         mloda_api_data *api = NULL;
         io_batch_info info;
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st = mloda_io_source_next(c->src, &api, &info, &err);
+        if (st == MLODA_ERR_CANCELLED && cli_signal_caught() != 0)
+            return stop_on_signal(c); /* a wait for input was interrupted */
         if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM || (st == MLODA_OK && api == NULL)) {
             if (st != MLODA_OK)
                 cli_report(NULL, &err);
@@ -88,13 +109,14 @@ static int stream_loop(stream_cmd *c)
         const bool go_on = st == MLODA_OK ? run_batch(c, api, &info)
                                           : batch_failed(c, &info, &err);
         mloda_api_data_free(api);
-        if (!go_on)
-            return c->out.failed ? CLI_EXIT_IO : CLI_EXIT_BATCH;
+        if (!go_on) /* out of memory is exit 5 (README), even in the middle of a batch */
+            return c->out.failed ? cli_output_exit_code(&c->out)
+                                 : cli_exit_code(c->stop_status, CLI_EXIT_BATCH);
     }
 }
 
 static int check_args(const stream_args *a, io_format *format, long long *threads,
-                      io_source_options *opts, bool *skip)
+                      io_request_options *ropts, io_source_options *opts, bool *skip)
 {
     if (a->request == NULL)
         return cli_usage_error("stream", "--request FILE is required");
@@ -116,6 +138,7 @@ static int check_args(const stream_args *a, io_format *format, long long *thread
     opts->table = a->table;
     opts->sql = a->sql;
     opts->warn = print_warning;
+    opts->stop = cli_stop_requested;
     if (a->watch_timeout != NULL &&
         !cli_parse_seconds("stream", "--watch-timeout", a->watch_timeout, &opts->watch_timeout))
         return CLI_EXIT_USAGE;
@@ -126,6 +149,12 @@ static int check_args(const stream_args *a, io_format *format, long long *thread
     opts->batch_rows = rows;
     if (strcmp(a->batches, "-") == 0 && strcmp(a->request, "-") == 0)
         return cli_usage_error("stream", "--request and --batches cannot both read stdin");
+    if (a->watch && (strcmp(a->batches, "-") == 0 || a->sql != NULL))
+        return cli_usage_error("stream", "--watch needs a directory for --batches, not %s",
+                               a->sql != NULL ? "a SQLite query" : "stdin");
+    if (!cli_input_options("stream", &a->in, ropts))
+        return CLI_EXIT_USAGE;
+    opts->limits = ropts->limits; /* batches: the same line, field and header caps */
     return CLI_EXIT_OK;
 }
 
@@ -144,6 +173,7 @@ static int parse_stream_args(int argc, char **argv, stream_args *a)
         {"--table", "NAME", &a->table, NULL},
         {"--batch-rows", "N", &a->batch_rows, NULL},
         {"--sql", "QUERY", &a->sql, NULL},
+        CLI_INPUT_ARGS(&a->in),
     };
     return cli_parse_args("stream", argc, argv, args, sizeof args / sizeof args[0]);
 }
@@ -157,12 +187,13 @@ int cli_cmd_stream(int argc, char **argv)
     io_format format = IO_FORMAT_NDJSON;
     long long threads = -1;
     io_source_options opts;
+    io_request_options ropts;
     stream_cmd c;
     memset(&c, 0, sizeof c);
-    code = check_args(&a, &format, &threads, &opts, &c.skip);
+    code = check_args(&a, &format, &threads, &ropts, &opts, &c.skip);
     if (code != CLI_EXIT_OK)
         return code;
-    code = cli_session_open(&c.cs, a.request, (int64_t)threads);
+    code = cli_session_open(&c.cs, a.request, &ropts, (int64_t)threads);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_error err = MLODA_ERROR_INIT;
@@ -173,12 +204,13 @@ int cli_cmd_stream(int argc, char **argv)
         return cli_exit_code(st, st == MLODA_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_IO);
     }
     cli_output_init(&c.out, format, stdout);
+    cli_signals_install();
     code = stream_loop(&c);
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
-        code = CLI_EXIT_IO;
+        code = cli_output_exit_code(&c.out);
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
-        (void)fprintf(stderr, "mloda: note: %s holds no batches\n",
-                      strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
+        cli_eprintf("mloda: note: %s holds no batches\n",
+                    strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);
     mloda_io_source_free(c.src);
     cli_session_close(&c.cs);
     return code;

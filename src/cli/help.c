@@ -66,6 +66,18 @@ static const char stream_help[] =
     "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
     "is widened and a column of nulls takes the prepared type.\n";
 
+static const char input_help[] =
+    "\n"
+    "What may be read (see README, \"Limits and safety\"):\n"
+    "  --data-root DIR        files of the request's \"data_access\" must lie inside DIR\n"
+    "                         (relative paths start there; links and .. that lead out,\n"
+    "                         FIFOs and devices are refused)\n"
+    "  --max-request-bytes N  largest request (default 256M)\n"
+    "  --max-line-bytes N     longest NDJSON line: a batch, a data-source row (256M)\n"
+    "  --max-field-bytes N    longest CSV field (16M)\n"
+    "  --max-header-bytes N   longest CSV header line (16M)\n"
+    "                         N: bytes, with K, M or G; none: no cap\n";
+
 static const char explain_help[] =
     "usage: mloda explain --request FILE [--format text|json]\n"
     "\n"
@@ -83,6 +95,8 @@ static const char serve_help[] =
     "                   [--threads N] [--max-running N] [--queue N] [--max-body BYTES]\n"
     "                   [--max-connections N]"
     " [--timeout S] [--token-file FILE] [--quiet]\n"
+    "                   [--data-root DIR] [--max-request-bytes N] [--max-line-bytes N]\n"
+    "                   [--max-field-bytes N] [--max-header-bytes N]\n"
     "\n"
     "Prepares every request once, then serves them over HTTP until SIGTERM or SIGINT\n"
     "(in-flight requests finish; a second signal stops at once; exit 0).\n"
@@ -102,6 +116,9 @@ static const char serve_help[] =
     "  --token-file FILE    require Authorization: Bearer <the file's first line> (or\n"
     "                       ?access_token=) on every endpoint but / and /healthz\n"
     "  --quiet              no log line per request on stderr\n"
+    "  --data-root DIR      files a request's data_access may read: only below DIR (paths\n"
+    "                       relative to it); default: each request file's own directory\n"
+    "  --max-*-bytes N      the request reader's caps, as for mloda run\n"
     "\n"
     "endpoints:\n"
     "  POST /v1/run/NAME    one api_data batch -> {\"tables\": [...]}; Accept:\n"
@@ -126,4 +143,6 @@ void cli_print_help(FILE *fp, const char *cmd)
     else if (cmd != NULL && strcmp(cmd, "serve") == 0)
         text = serve_help;
     (void)fputs(text, fp);
+    if (text == run_help || text == stream_help || text == explain_help)
+        (void)fputs(input_help, fp);
 }

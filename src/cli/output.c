@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/utf8.h"
+
 bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out)
 {
     if (text == NULL) {
@@ -35,9 +37,11 @@ static bool flush_buf(cli_output *o)
 {
     if (o->failed)
         return false;
+    /* write(2) itself, so that a signal cannot cut a line (stdio gives up on EINTR) */
     const size_t len = o->buf.len;
-    if ((len > 0 && fwrite(o->buf.data, 1, len, o->fp) != len) || fflush(o->fp) != 0) {
+    if (fflush(o->fp) != 0 || (len > 0 && !cli_write_all(fileno(o->fp), o->buf.data, len))) {
         o->failed = true;
+        o->fail_code = CLI_EXIT_IO;
         char why[128];
         (void)fprintf(stderr, "mloda: cannot write the output: %s\n",
                       mloda_io_errno_text(errno, why, sizeof why));
@@ -67,6 +71,8 @@ static bool finish_item(cli_output *o, mloda_status st, const mloda_error *err)
     if (st != MLODA_OK) {
         cli_report("writing the output", err);
         o->failed = true;
+        o->fail_code = cli_exit_code(st, CLI_EXIT_IO);
+        o->buf.len = 0; /* the item's text so far is dropped: no cut line */
         return false;
     }
     o->n_items++;
@@ -116,12 +122,20 @@ bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e)
         case IO_FORMAT_CSV:
             return true; /* CSV has no place for it: stderr tells */
         case IO_FORMAT_TABLE:
-            st = mloda_buf_printf(&o->buf, &err, "batch %lld: error: %s\n", (long long)batch,
-                                  e->message);
+            st = mloda_buf_printf(&o->buf, &err, "batch %lld: error: ", (long long)batch);
+            if (st == MLODA_OK) /* text for a terminal: nothing raw */
+                st = mloda_buf_put_visible(&o->buf, e->message, strlen(e->message), &err);
+            if (st == MLODA_OK)
+                st = mloda_buf_putc(&o->buf, '\n', &err);
             break;
         }
     }
     return finish_item(o, st, &err);
+}
+
+int cli_output_exit_code(const cli_output *o)
+{
+    return o->failed ? o->fail_code : CLI_EXIT_OK;
 }
 
 bool cli_output_end(cli_output *o)
@@ -130,6 +144,11 @@ bool cli_output_end(cli_output *o)
     if (ok && o->format == IO_FORMAT_JSON) {
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st = mloda_buf_puts(&o->buf, o->n_items == 0 ? "[]\n" : "\n]\n", &err);
+        if (st != MLODA_OK) {
+            cli_report("writing the output", &err);
+            o->failed = true;
+            o->fail_code = cli_exit_code(st, CLI_EXIT_IO);
+        }
         ok = st == MLODA_OK && flush_buf(o);
     }
     mloda_buf_reset(&o->buf);

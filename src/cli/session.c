@@ -30,14 +30,15 @@ static mloda_status settle_untyped(cli_session *cs, mloda_error *err)
     return MLODA_OK;
 }
 
-int cli_session_open(cli_session *cs, const char *request_path, int64_t threads)
+int cli_session_open(cli_session *cs, const char *request_path, const io_request_options *opts,
+                     int64_t threads)
 {
     memset(cs, 0, sizeof *cs);
     mloda_error err = MLODA_ERROR_INIT;
     mloda_pool *pool = NULL;
-    mloda_status st = mloda_io_request_read_file(request_path, &cs->req, &err);
+    mloda_status st = mloda_io_request_read_file(request_path, opts, &cs->req, &err);
     for (int64_t i = 0; st == MLODA_OK && i < cs->req.n_notes; i++)
-        (void)fprintf(stderr, "mloda: note: %s\n", cs->req.notes[i]);
+        cli_eprintf("mloda: note: %s\n", cs->req.notes[i]);
     if (st == MLODA_OK && threads >= 0)
         st = mloda_request_set_threads(cs->req.request, threads, &err);
     if (st == MLODA_OK && threads > 1) /* --threads N: a pool of N workers for this command */

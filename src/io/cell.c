@@ -93,10 +93,10 @@ mloda_status mloda_io_cell_json(mloda_buf *out, const mloda_column *col, int64_t
     case MLODA_TYPE_BOOL:
         return mloda_column_bool_at(col, i) ? mloda_buf_append(out, "true", 4, err)
                                             : mloda_buf_append(out, "false", 5, err);
-    case MLODA_TYPE_UTF8: {
+    case MLODA_TYPE_UTF8: { /* a valid row: the text is there (maybe empty) */
         int64_t len = 0;
         const char *s = mloda_column_utf8_at(col, i, &len);
-        return mloda_buf_json_string(out, s != NULL ? s : "", (size_t)len, err);
+        return mloda_buf_json_string(out, s, (size_t)len, err);
     }
     case MLODA_TYPE_TIMESTAMP:
         return put_timestamp(out, col, i, true, err);
@@ -123,10 +123,10 @@ mloda_status mloda_io_cell_plain(mloda_buf *out, const mloda_column *col, int64_
             return mloda_buf_puts(out, v > 0 ? "inf" : "-inf", err);
         return mloda_io_put_double(out, v, err);
     }
-    case MLODA_TYPE_UTF8: {
+    case MLODA_TYPE_UTF8: { /* a valid row: the text is there (maybe empty) */
         int64_t len = 0;
         const char *s = mloda_column_utf8_at(col, i, &len);
-        return mloda_buf_append(out, s != NULL ? s : "", (size_t)len, err);
+        return mloda_buf_append(out, s, (size_t)len, err);
     }
     case MLODA_TYPE_TIMESTAMP:
         return put_timestamp(out, col, i, false, err);

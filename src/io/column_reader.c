@@ -22,6 +22,7 @@ void mloda_io_colreader_init(io_column_reader *r, const char *table, const char 
     if (want != NULL && want->type != MLODA_TYPE_NULL) /* no type known: infer */
         r->want = *want;
     r->want_origin = want_origin != NULL ? want_origin : "the schema";
+    r->ts_bad_row = -1;
 }
 
 void mloda_io_colreader_reset(io_column_reader *r)
@@ -69,6 +70,33 @@ static void excerpt(char *buf, size_t cap, const char *text, size_t len)
         memcpy(buf + n, "...", 4);
 }
 
+typedef enum value_kind { VK_INTEGER, VK_FLOAT, VK_NUMBER, VK_STRING, VK_QUOTED } value_kind;
+
+/* How a value shows in a message: "the float 2.5", "the string \"abc\"", or (VK_QUOTED)
+ * "\"abc\"". Data that a source read (hide_values) never shows: only its kind and size
+ * ("a float", "a string of 3 bytes"), so that an error cannot leak a file's contents. */
+static void value_text(const io_column_reader *r, value_kind kind, const char *text,
+                       size_t len, char *buf, size_t cap)
+{
+    static const char *const kinds[] = {"the integer", "the float", "the number", "the string"};
+    static const char *const hidden[] = {"an integer", "a float", "a number"};
+    if (r->hide_values) {
+        if (kind == VK_STRING || kind == VK_QUOTED)
+            (void)snprintf(buf, cap, "a string of %zu byte%s", len, len == 1 ? "" : "s");
+        else
+            (void)snprintf(buf, cap, "%s", hidden[kind]);
+        return;
+    }
+    char shown[48];
+    excerpt(shown, sizeof shown, text, len);
+    if (kind == VK_QUOTED)
+        (void)snprintf(buf, cap, "\"%s\"", shown);
+    else if (kind == VK_STRING)
+        (void)snprintf(buf, cap, "%s \"%s\"", kinds[kind], shown);
+    else
+        (void)snprintf(buf, cap, "%s %s", kinds[kind], shown);
+}
+
 static void type_text(mloda_type type, int32_t list_size, char *buf, size_t cap)
 {
     const io_coltype t = {type, list_size, MLODA_TIME_MICRO};
@@ -82,8 +110,9 @@ static mloda_status mismatch(const io_column_reader *r, const char *found, mloda
     if (r->want.type != MLODA_TYPE_INVALID) {
         type_text(r->want.type, r->want.list_size, want, sizeof want);
         /* the common surprise: an example column of whole numbers, then a batch of floats */
-        const bool int_got_float =
-            r->want.type == MLODA_TYPE_INT64 && strncmp(found, "the float", 9) == 0;
+        const bool int_got_float = r->want.type == MLODA_TYPE_INT64 &&
+                                   (strncmp(found, "the float", 9) == 0 ||
+                                    strcmp(found, "a float") == 0);
         return col_error(r, MLODA_ERR_TYPE, err, "expected %s (as in %s), found %s%s", want,
                          r->want_origin, found,
                          int_got_float ? "; to read floats, declare the column float64 in the "
@@ -171,12 +200,10 @@ mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *e
 }
 
 /* "the integer 12" / "the float 1.5" for messages. */
-static void number_found(const io_number *num, const char *text, size_t len, char *found,
-                         size_t cap)
+static void number_found(const io_column_reader *r, const io_number *num, const char *text,
+                         size_t len, char *found, size_t cap)
 {
-    char shown[48];
-    excerpt(shown, sizeof shown, text, len);
-    (void)snprintf(found, cap, "%s %s", num->is_int ? "the integer" : "the float", shown);
+    value_text(r, num->is_int ? VK_INTEGER : VK_FLOAT, text, len, found, cap);
 }
 
 /* The column type a number goes into: the wanted type, or the inferred one (int64 until
@@ -198,15 +225,15 @@ static mloda_status number_target(io_column_reader *r, const io_number *num, con
               (want == MLODA_TYPE_INT64 && !num->is_int);
     }
     if (bad) {
-        number_found(num, text, len, found, sizeof found);
+        number_found(r, num, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
     if (want == MLODA_TYPE_INT64 && num->int_overflow) {
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
+        char shown[64];
+        value_text(r, VK_INTEGER, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_RANGE, err,
-                         "the integer %s does not fit in the int64 column (declare the "
-                         "column float64 in the request's \"schema\" to read such numbers)",
+                         "%s does not fit in the int64 column (declare the column float64 in "
+                         "the request's \"schema\" to read such numbers)",
                          shown);
     }
     if (r->kind == MLODA_TYPE_INVALID)
@@ -223,10 +250,9 @@ mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, si
     if (!mloda_io_number_parse(text, len, &num)) {
         if (num.nomem)
             return MLODA_NOMEM(err, "a number");
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
-        return col_error(r, MLODA_ERR_RANGE, err, "the number %s is out of range for float64",
-                         shown);
+        char shown[64];
+        value_text(r, VK_NUMBER, text, len, shown, sizeof shown);
+        return col_error(r, MLODA_ERR_RANGE, err, "%s is out of range for float64", shown);
     }
     MLODA_TRY(number_target(r, &num, text, len, err));
     if (r->kind == MLODA_TYPE_INT64)
@@ -253,11 +279,11 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
 {
     int64_t micros = 0;
     if (!mloda_io_iso_parse(text, len, true, &micros)) {
-        char shown[48];
-        excerpt(shown, sizeof shown, text, len);
+        char shown[64];
+        value_text(r, VK_QUOTED, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_TYPE, err,
-                         "\"%s\" is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]); "
-                         "the column is timestamp as in %s",
+                         "%s is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM], "
+                         "years 0000-9999 in UTC); the column is timestamp as in %s",
                          shown, r->want_origin);
     }
     if (r->kind == MLODA_TYPE_INVALID)
@@ -265,6 +291,56 @@ static mloda_status string_as_timestamp(io_column_reader *r, const char *text, s
     MLODA_TRY(mloda_column_builder_append_int64(r->b, micros, err));
     r->n_rows++;
     return MLODA_OK;
+}
+
+/* "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM" at the start: meant as a date-time. */
+static bool shaped_like_datetime(const char *s, size_t len)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd";
+    if (len < sizeof shape - 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        const char want = shape[i];
+        const bool ok = want == 'd'   ? s[i] >= '0' && s[i] <= '9'
+                        : want == 'T' ? s[i] == 'T' || s[i] == ' '
+                                      : s[i] == want;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Inference: the date-time rule (see column_reader.h's ts_* fields) for one string. */
+static mloda_status check_datetime_rule(io_column_reader *r, const char *text, size_t len,
+                                        mloda_error *err)
+{
+    int64_t micros = 0;
+    if (r->ts_plain)
+        return MLODA_OK;
+    const bool ok = mloda_io_iso_parse(text, len, false, &micros);
+    if (!ok && !shaped_like_datetime(text, len)) {
+        r->ts_plain = true; /* genuinely text: no complaint */
+        return MLODA_OK;
+    }
+    if (!ok && r->ts_bad_row < 0) {
+        r->ts_bad_row = r->n_rows;
+        r->ts_bad_len = len;
+        excerpt(r->ts_bad_text, sizeof r->ts_bad_text, text, len);
+    }
+    r->ts_ok += ok;
+    if (r->ts_ok == 0 || r->ts_bad_row < 0)
+        return MLODA_OK;
+    char shown[64];
+    if (r->hide_values)
+        (void)snprintf(shown, sizeof shown, "a string of %zu bytes", r->ts_bad_len);
+    else
+        (void)snprintf(shown, sizeof shown, "\"%s\"", r->ts_bad_text);
+    return mloda_error_set(err, MLODA_ERR_TYPE, r->column,
+                           "table '%s', column '%s', row %lld: %s is not a valid date-time "
+                           "(YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM], years 0000-9999 in UTC), but "
+                           "other rows of the column are date-times; fix the value, or declare "
+                           "the column \"utf8\" in the request's \"schema\" to read it as text",
+                           r->table, r->column, (long long)r->ts_bad_row, shown);
 }
 
 mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
@@ -277,11 +353,12 @@ mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, si
         return string_as_timestamp(r, text, len, err);
     if ((want != MLODA_TYPE_INVALID && want != MLODA_TYPE_UTF8) ||
         (r->kind != MLODA_TYPE_INVALID && r->kind != MLODA_TYPE_UTF8)) {
-        char found[64], shown[48];
-        excerpt(shown, sizeof shown, text, len);
-        (void)snprintf(found, sizeof found, "the string \"%s\"", shown);
+        char found[72];
+        value_text(r, VK_STRING, text, len, found, sizeof found);
         return mismatch(r, found, err);
     }
+    if (want == MLODA_TYPE_INVALID)
+        MLODA_TRY(check_datetime_rule(r, text, len, err));
     if (r->kind == MLODA_TYPE_INVALID) {
         if (want == MLODA_TYPE_UTF8)
             MLODA_TRY(start_builder(r, MLODA_TYPE_UTF8, 0, err));
@@ -359,6 +436,14 @@ mloda_status mloda_io_colreader_list_end(io_column_reader *r, mloda_error *err)
     MLODA_TRY(mloda_column_builder_append_list(r->b, r->list_vals, err));
     r->n_rows++;
     return MLODA_OK;
+}
+
+mloda_status mloda_io_colreader_bad_text(io_column_reader *r, size_t bad, mloda_error *err)
+{
+    return col_error(r, MLODA_ERR_PARSE, err,
+                     "invalid UTF-8 at byte %zu of the text (an overlong form, a surrogate, a "
+                     "code point above U+10FFFF or a stray byte); text must be UTF-8",
+                     bad + 1);
 }
 
 mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err)

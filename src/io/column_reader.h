@@ -21,11 +21,20 @@ typedef struct io_column_reader {
     const char *column;      /* borrowed, for messages */
     io_coltype want;         /* type INVALID: infer */
     const char *want_origin; /* "the prepared request", for messages */
+    bool hide_values;        /* messages never quote a value (data read from a source) */
     mloda_type kind;         /* type being built; INVALID while only nulls were seen */
     int32_t list_size;       /* FLOAT64_LIST rows */
     mloda_column_builder *b; /* owned; NULL while kind is INVALID */
     mloda_column_builder *ts; /* owned: inferred utf8 column read as timestamps too */
     bool ts_failed;          /* a string was not a date-time: the column stays utf8 */
+    /* inference: a string shaped like a date-time that is not a valid one, in a column
+     * whose other strings are date-times, is an error naming its row, not a silent utf8
+     * column (README, "Request") */
+    int64_t ts_ok;           /* strings read as date-times */
+    bool ts_plain;           /* a string not shaped like a date-time: the column is text */
+    int64_t ts_bad_row;      /* first row with a bad date-time; -1: none */
+    char ts_bad_text[48];    /* its excerpt, for the message */
+    size_t ts_bad_len;
     int64_t n_rows;
     int64_t n_nulls;
     bool in_list;
@@ -78,6 +87,9 @@ void mloda_io_text_infer_add(io_text_infer *t, const char *text, size_t len);
 void mloda_io_text_infer_add_string(io_text_infer *t);
 io_coltype mloda_io_text_infer_type(const io_text_infer *t);
 
+/** A text value that is not UTF-8 (its first bad byte at offset bad): MLODA_ERR_PARSE
+ *  naming table, column and row. */
+mloda_status mloda_io_colreader_bad_text(io_column_reader *r, size_t bad, mloda_error *err);
 /** A value the reader cannot take (what = "an object", "null inside a list", ...). */
 mloda_status mloda_io_colreader_reject(io_column_reader *r, const char *what, mloda_error *err);
 /** Rows read so far. */

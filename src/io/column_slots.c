@@ -31,7 +31,9 @@ void mloda_io_slots_reset(io_column_slots *s)
     mloda_free((void *)s->columns);
     mloda_free(s->types);
     mloda_free(s->readers);
+    const bool hide = s->hide_values; /* a setting of the reader, not of the choice */
     memset(s, 0, sizeof *s);
+    s->hide_values = hide;
 }
 
 mloda_status mloda_io_slots_select(io_column_slots *s, int64_t n_source,
@@ -76,8 +78,10 @@ void mloda_io_slots_start(io_column_slots *s, const char *table, const char *ori
 {
     if (s->reading)
         return;
-    for (int64_t k = 0; k < s->n_slots; k++)
+    for (int64_t k = 0; k < s->n_slots; k++) {
         mloda_io_colreader_init(&s->readers[k], table, s->columns[k], &s->types[k], origin);
+        s->readers[k].hide_values = s->hide_values;
+    }
     s->reading = true;
 }
 

@@ -19,6 +19,7 @@ typedef struct io_column_slots {
     io_coltype *types;         /* owned: slot -> wanted type */
     io_column_reader *readers; /* owned: slot -> reader of the rows being read */
     bool reading;              /* readers hold rows */
+    bool hide_values;          /* the readers' messages never quote values (a data source) */
 } io_column_slots;
 
 /**
@@ -47,7 +48,7 @@ mloda_status mloda_io_slots_end_read(io_column_slots *s, const mloda_error *row_
  *  is NULL. */
 mloda_status mloda_io_slots_finish(io_column_slots *s, const char *table, const char *origin,
                                    mloda_column **out, mloda_error *err);
-/** Frees the choice; s is zeroed. */
+/** Frees the choice; s is zeroed but for hide_values. */
 void mloda_io_slots_reset(io_column_slots *s);
 
 #endif /* MLODA_IO_COLUMN_SLOTS_H */

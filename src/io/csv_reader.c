@@ -1,7 +1,9 @@
 /*
  * csv_reader.c: byte stream -> CSV records (see csv_reader.h). A small state machine over
  * a read buffer; the current record's fields are copied into one growable buffer with
- * their end offsets, so a field may cross read-buffer boundaries.
+ * their end offsets, so a field may cross read-buffer boundaries. The caps are checked as
+ * each byte or field is added, so a file without a line end cannot grow the buffer past
+ * them; a finished record is checked for UTF-8 in one pass.
  */
 #include "io/csv_reader.h"
 
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/io.h"
+#include "util/utf8.h"
 #include "util/util.h"
 
 #define CSV_CHUNK 65536
@@ -66,8 +69,24 @@ static mloda_status fill(io_csv_reader *r, mloda_error *err)
     }
 }
 
+/* The record's text so far (a separator counts as a byte) within max_record_bytes. */
+static mloda_status check_record_size(const io_csv_reader *r, mloda_error *err)
+{
+    if (r->max_record_bytes > 0 && (int64_t)r->fields.len + r->n_fields >= r->max_record_bytes)
+        return mloda_error_set(err, MLODA_ERR_PARSE, r->name,
+                               "%s: line %lld: %s is longer than %lld bytes (the limit %s)",
+                               r->name, (long long)r->record_line, r->record_what,
+                               (long long)r->max_record_bytes, r->record_limit);
+    return MLODA_OK;
+}
+
 static mloda_status end_field(io_csv_reader *r, bool quoted, mloda_error *err)
 {
+    MLODA_TRY(check_record_size(r, err));
+    if (r->max_fields > 0 && r->n_fields >= r->max_fields)
+        return mloda_error_set(err, MLODA_ERR_SCHEMA, r->name,
+                               "%s: line %lld: more fields than the header's %lld",
+                               r->name, (long long)r->record_line, (long long)r->max_fields);
     if (r->n_fields == r->cap_fields) {
         const int64_t cap = r->cap_fields == 0 ? 16 : r->cap_fields * 2;
         size_t *ends = mloda_realloc(r->ends, (size_t)cap * sizeof *ends);
@@ -83,6 +102,31 @@ static mloda_status end_field(io_csv_reader *r, bool quoted, mloda_error *err)
     r->ends[r->n_fields] = r->fields.len;
     r->quoted[r->n_fields] = quoted;
     r->n_fields++;
+    r->field_start = r->fields.len;
+    return MLODA_OK;
+}
+
+/* One byte of field text, within the caps. */
+static mloda_status put_byte(io_csv_reader *r, char c, mloda_error *err)
+{
+    if (r->max_field_bytes > 0 && (int64_t)(r->fields.len - r->field_start) >= r->max_field_bytes)
+        return mloda_error_set(err, MLODA_ERR_PARSE, r->name,
+                               "%s: line %lld, field %lld: a field longer than %lld bytes (the "
+                               "limit max_field_bytes; mloda --max-field-bytes)",
+                               r->name, (long long)r->line, (long long)r->n_fields + 1,
+                               (long long)r->max_field_bytes);
+    MLODA_TRY(check_record_size(r, err));
+    return mloda_buf_putc(&r->fields, c, err);
+}
+
+/* The end of a record: its line end is c (LF or CR). */
+static mloda_status end_record(io_csv_reader *r, bool quoted, char c, bool *done,
+                               mloda_error *err)
+{
+    r->after_cr = c == '\r'; /* the line end is taken even when the field fails */
+    r->line++;
+    MLODA_TRY(end_field(r, quoted, err));
+    *done = true;
     return MLODA_OK;
 }
 
@@ -103,11 +147,32 @@ static mloda_status skip_line(io_csv_reader *r, mloda_error *err)
             continue;
         }
         const char c = r->buf[r->pos++];
-        if (c == '\n') {
+        if (c == '\n' || c == '\r') {
             r->line++;
+            r->after_cr = c == '\r';
             return MLODA_OK;
         }
     }
+}
+
+/* Invalid UTF-8 in the record just read: an error naming its line and field. */
+static mloda_status check_utf8(io_csv_reader *r, mloda_error *err)
+{
+    const size_t bad = mloda_utf8_valid_prefix(r->fields.data != NULL ? r->fields.data : "",
+                                               r->fields.len);
+    if (bad == r->fields.len)
+        return MLODA_OK;
+    int64_t field = 0, line = r->record_line;
+    while (field < r->n_fields && r->ends[field] <= bad)
+        field++;
+    for (size_t i = 0; i < bad; i++) /* line ends inside quoted fields */
+        line += r->fields.data[i] == '\n';
+    const size_t start = field > 0 ? r->ends[field - 1] : 0;
+    return mloda_error_set(err, MLODA_ERR_PARSE, r->name,
+                           "%s: line %lld, field %lld: invalid UTF-8 at byte %zu of the field "
+                           "(an overlong form, a surrogate, a code point above U+10FFFF or a "
+                           "stray byte); text must be UTF-8",
+                           r->name, (long long)line, (long long)field + 1, bad - start + 1);
 }
 
 /* One byte of the record; *done when the record ended. */
@@ -122,19 +187,24 @@ static mloda_status step(io_csv_reader *r, csv_state *st, char c, bool *done, ml
         *st = CSV_UNQUOTED;
         return step(r, st, c, done, err);
     case CSV_UNQUOTED:
-        if (c == ',' || c == '\n') {
-            MLODA_TRY(end_field(r, false, err));
+    case CSV_QUOTE_IN_QUOTED:
+        if (*st == CSV_QUOTE_IN_QUOTED && c == '"') {
+            *st = CSV_QUOTED;
+            return put_byte(r, '"', err);
+        }
+        if (c == ',') {
+            MLODA_TRY(end_field(r, *st == CSV_QUOTE_IN_QUOTED, err));
             *st = CSV_FIELD_START;
-            *done = c == '\n';
-            r->line += *done;
             return MLODA_OK;
         }
+        if (c == '\n' || c == '\r') /* LF, CR, or the CR of CRLF */
+            return end_record(r, *st == CSV_QUOTE_IN_QUOTED, c, done, err);
+        if (*st == CSV_QUOTE_IN_QUOTED)
+            return bad_quote(r, "text after the closing quote of a field", err);
         if (c == '"')
             return bad_quote(r, "a quote inside an unquoted field (quote the whole field and "
                                 "double the quote: \"a\"\"b\")", err);
-        if (c == '\r')
-            return MLODA_OK; /* CRLF: the LF ends the record */
-        return mloda_buf_putc(&r->fields, c, err);
+        return put_byte(r, c, err);
     case CSV_QUOTED:
         if (c == '"') {
             *st = CSV_QUOTE_IN_QUOTED;
@@ -142,22 +212,7 @@ static mloda_status step(io_csv_reader *r, csv_state *st, char c, bool *done, ml
         }
         if (c == '\n')
             r->line++;
-        return mloda_buf_putc(&r->fields, c, err);
-    case CSV_QUOTE_IN_QUOTED:
-        if (c == '"') {
-            *st = CSV_QUOTED;
-            return mloda_buf_putc(&r->fields, '"', err);
-        }
-        if (c == ',' || c == '\n') {
-            MLODA_TRY(end_field(r, true, err));
-            *st = CSV_FIELD_START;
-            *done = c == '\n';
-            r->line += *done;
-            return MLODA_OK;
-        }
-        if (c == '\r')
-            return MLODA_OK;
-        return bad_quote(r, "text after the closing quote of a field", err);
+        return put_byte(r, c, err);
     }
     return MLODA_OK;
 }
@@ -166,10 +221,13 @@ mloda_status mloda_io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *
 {
     *got = false;
     r->fields.len = 0;
+    r->field_start = 0;
     r->n_fields = 0;
     r->record_line = r->line;
     csv_state st = CSV_FIELD_START;
     bool any = false, done = false;
+    bool skip_lf = r->after_cr; /* the LF of a CRLF whose CR ended the last record */
+    r->after_cr = false;
     while (!done) {
         if (r->pos == r->end) {
             if (!r->eof)
@@ -189,14 +247,19 @@ mloda_status mloda_io_csv_reader_next(io_csv_reader *r, bool *got, mloda_error *
             continue;
         }
         const char c = r->buf[r->pos++];
+        if (skip_lf) {
+            skip_lf = false;
+            if (c == '\n')
+                continue;
+        }
         any = true;
         const mloda_status s = step(r, &st, c, &done, err);
         if (s != MLODA_OK) {
-            if (c != '\n')
+            if (c != '\n' && c != '\r')
                 (void)skip_line(r, NULL);
             return s;
         }
     }
     *got = true;
-    return MLODA_OK;
+    return check_utf8(r, err);
 }

@@ -6,7 +6,8 @@
  *
  * A bad row (bad quote, wrong field count, a value that does not fit its column) fails
  * the batch it belongs to: the rest of that batch's rows are still consumed, so the next
- * batch starts where it would have, and no good batch before or after is lost.
+ * batch starts where it would have, and no good batch before or after is lost. A bad
+ * header (a repeated or empty name) is reported once and ends the source.
  */
 #include "io/source.h"
 
@@ -24,6 +25,7 @@ typedef struct csv_source {
     const char **names; /* borrowed from the schema: the table's columns */
     io_coltype *types;  /* owned */
     bool selected;
+    bool bad_header; /* the header failed: no row can be read, the source has ended */
     int64_t n_batches;
 } csv_source;
 
@@ -44,8 +46,17 @@ static mloda_status csv_next(io_source *base, mloda_api_data **out, io_batch_inf
 {
     csv_source *s = (csv_source *)base;
     *out = NULL;
-    if (!s->selected)
-        MLODA_TRY(select_columns(s, err));
+    if (s->bad_header)
+        return MLODA_OK;
+    if (!s->selected) {
+        const mloda_status st = select_columns(s, err);
+        s->bad_header = st != MLODA_OK;
+        if (st != MLODA_OK) {
+            mloda_io_info_set_file(info, s->csv.name);
+            info->line = 1;
+            return st;
+        }
+    }
     int64_t rows = 0, first_line = 0;
     const mloda_status st =
         mloda_io_csv_table_read(&s->csv, s->batch_rows, true, &rows, &first_line, err);
@@ -106,6 +117,7 @@ mloda_status mloda_io_csv_source_open(const char *path, const io_schema *schema,
     s->csv.fd = -1;
     mloda_status st = mloda_io_csv_table_open(&s->csv, path, "batches", NULL, "the prepared request",
                                         err);
+    mloda_io_csv_table_limits(&s->csv, &opts->limits);
     if (st == MLODA_OK)
         st = mloda_io_pick_table(schema, opts->table, path, &s->table, err);
     s->csv.table = s->table;

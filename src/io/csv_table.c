@@ -16,23 +16,41 @@
 #include "io/json_events.h"
 #include "util/util.h"
 
-mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const char *what,
-                               const char *table, const char *origin, mloda_error *err)
+mloda_status mloda_io_csv_table_open_fd(io_csv_table *t, int fd, const char *path,
+                                        const char *table, const char *origin,
+                                        mloda_error *err)
 {
     memset(t, 0, sizeof *t);
-    t->fd = -1;
+    t->fd = fd;
     t->table = table;
     t->origin = origin;
-    t->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (t->fd < 0) {
-        char why[128];
-        return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open %s %s: %s", what, path,
-                               mloda_io_errno_text(errno, why, sizeof why));
-    }
+    mloda_io_csv_table_limits(t, NULL);
     t->name = mloda_strdup(path);
     if (t->name == NULL)
         return MLODA_NOMEM(err, "a file name");
     return mloda_io_csv_reader_init(&t->rd, t->fd, t->name, err);
+}
+
+mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const char *what,
+                               const char *table, const char *origin, mloda_error *err)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        char why[128];
+        memset(t, 0, sizeof *t);
+        t->fd = -1;
+        return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open %s %s: %s", what, path,
+                               mloda_io_errno_text(errno, why, sizeof why));
+    }
+    return mloda_io_csv_table_open_fd(t, fd, path, table, origin, err);
+}
+
+void mloda_io_csv_table_limits(io_csv_table *t, const io_limits *limits)
+{
+    t->max_field_bytes = mloda_io_cap(limits != NULL ? limits->max_field_bytes : 0,
+                                      MLODA_IO_DEFAULT_MAX_FIELD_BYTES);
+    t->max_header_bytes = mloda_io_cap(limits != NULL ? limits->max_header_bytes : 0,
+                                       MLODA_IO_DEFAULT_MAX_HEADER_BYTES);
 }
 
 void mloda_io_csv_table_reset(io_csv_table *t)
@@ -81,17 +99,22 @@ static mloda_status check_header(const io_csv_table *t, mloda_error *err)
     return st;
 }
 
-mloda_status mloda_io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err)
+mloda_status mloda_io_csv_table_header(io_csv_table *t, bool need_header, mloda_error *err)
 {
     if (t->header_read)
         return MLODA_OK;
     bool got = false;
-    MLODA_TRY(mloda_io_csv_reader_next(&t->rd, &got, err));
+    t->rd.max_record_bytes = t->max_header_bytes == INT64_MAX ? 0 : t->max_header_bytes;
+    t->rd.record_what = "the header line";
+    t->rd.record_limit = "max_header_bytes; mloda --max-header-bytes";
+    const mloda_status st = mloda_io_csv_reader_next(&t->rd, &got, err);
+    t->rd.max_record_bytes = 0;
     t->header_read = true;
+    MLODA_TRY(st);
     if (!got)
-        return strict ? header_error(t, NULL, err, "the file is empty (a CSV source needs a "
-                                                   "header line naming its columns)")
-                      : MLODA_OK;
+        return need_header ? header_error(t, NULL, err, "the file is empty (a CSV source needs "
+                                                        "a header line naming its columns)")
+                           : MLODA_OK;
     t->header = mloda_calloc((size_t)t->rd.n_fields, sizeof *t->header);
     if (t->header == NULL)
         return MLODA_NOMEM(err, "CSV columns");
@@ -109,7 +132,10 @@ mloda_status mloda_io_csv_table_header(io_csv_table *t, bool strict, mloda_error
         memcpy(t->header[i], field, len);
         t->header[i][len] = '\0';
     }
-    return strict ? check_header(t, err) : MLODA_OK;
+    /* data rows: no more fields than the header, each within its cap */
+    t->rd.max_fields = t->n_header;
+    t->rd.max_field_bytes = t->max_field_bytes == INT64_MAX ? 0 : t->max_field_bytes;
+    return check_header(t, err);
 }
 
 static mloda_status field_count_error(const io_csv_table *t, mloda_error *err)

@@ -24,6 +24,8 @@ typedef struct io_csv_table {
     int64_t n_header;          /* fields per record; 0: the file is empty */
     char **header;             /* owned: header names (NUL-terminated copies) */
     io_column_slots slots;     /* the wanted columns; source columns: the header fields */
+    int64_t max_field_bytes;   /* caps (INT64_MAX: none) */
+    int64_t max_header_bytes;
 } io_csv_table;
 
 /** Opens path. what names the file's role in the "cannot open" message ("batches", "CSV
@@ -31,13 +33,22 @@ typedef struct io_csv_table {
  *  request"). Errors: MLODA_ERR_IO, MLODA_ERR_NOMEM. t is reset-able after any failure. */
 mloda_status mloda_io_csv_table_open(io_csv_table *t, const char *path, const char *what,
                                const char *table, const char *origin, mloda_error *err);
+/** As _open for a file already open (fd, owned by t from now on, also after a failure);
+ *  path names it in messages. */
+mloda_status mloda_io_csv_table_open_fd(io_csv_table *t, int fd, const char *path,
+                                        const char *table, const char *origin,
+                                        mloda_error *err);
+/** The caps (io_limits: max_header_bytes, max_field_bytes; 0 default, < 0 none); data
+ *  rows are also held to the header's number of fields. Call before _header. */
+void mloda_io_csv_table_limits(io_csv_table *t, const io_limits *limits);
 /**
- * Reads the header line (once; a UTF-8 byte-order mark is dropped). strict: an empty file,
- * an empty or repeated column name is an MLODA_ERR_PARSE naming file and column; otherwise
- * an empty file has no columns and a repeated name keeps its first field.
- * Errors: MLODA_ERR_PARSE (bad quote in the header), MLODA_ERR_IO, MLODA_ERR_NOMEM.
+ * Reads the header line (once; a UTF-8 byte-order mark is dropped). An empty or repeated
+ * column name is an MLODA_ERR_PARSE naming file and column. need_header: an empty file
+ * is one too; otherwise an empty file has no columns (and no rows).
+ * Errors: MLODA_ERR_PARSE (bad quote, invalid UTF-8, longer than max_header_bytes),
+ * MLODA_ERR_IO, MLODA_ERR_NOMEM.
  */
-mloda_status mloda_io_csv_table_header(io_csv_table *t, bool strict, mloda_error *err);
+mloda_status mloda_io_csv_table_header(io_csv_table *t, bool need_header, mloda_error *err);
 /**
  * Infers the type of every header column from the next max_rows data rows (< 0: all rows;
  * see io_text_infer). out has n_header entries. Errors: as _read, for those rows.

@@ -24,6 +24,52 @@
 /** strerror_r into buf (thread-safe); returns buf. */
 const char *mloda_io_errno_text(int errnum, char *buf, size_t cap);
 
+/* ---------------------------------------------------------------- limits */
+
+/** Caps on what one piece of input may hold, so that no input grows memory without bound
+ *  (README, "Limits and safety"). Each field: 0 = the default below, < 0 = no cap. */
+typedef struct io_limits {
+    int64_t max_request_bytes; /* a request text (--max-request-bytes) */
+    int64_t max_line_bytes;    /* an NDJSON line: a batch line, a data-source row, or a whole
+                                  .json batch file (--max-line-bytes) */
+    int64_t max_field_bytes;   /* a CSV field (--max-field-bytes) */
+    int64_t max_header_bytes;  /* a CSV header line (--max-header-bytes) */
+} io_limits;
+
+#define MLODA_IO_DEFAULT_MAX_REQUEST_BYTES (256LL << 20)
+#define MLODA_IO_DEFAULT_MAX_LINE_BYTES (256LL << 20)
+#define MLODA_IO_DEFAULT_MAX_FIELD_BYTES (16LL << 20)
+#define MLODA_IO_DEFAULT_MAX_HEADER_BYTES (16LL << 20)
+
+/** A cap as used: `value` when > 0, `def` when 0, INT64_MAX (none) when < 0. */
+int64_t mloda_io_cap(int64_t value, int64_t def);
+
+/* ---------------------------------------------------------------- files a request names */
+
+/**
+ * The data-root rule for files that a request names (data_access), so that a request can
+ * read only what the operator allows (README, "Limits and safety"; `mloda serve` applies
+ * it by default):
+ *   root NULL: any path, as given.
+ *   root set:  a relative path starts at root; the path, resolved with realpath (every
+ *              symbolic link and ".." followed), must lie inside root; else
+ *              MLODA_ERR_IO "... is outside the data root" (the root itself is not named).
+ * Either way only a regular file is read (fstat), opened with O_NONBLOCK so that a FIFO or
+ * a device cannot block the open, and (under a root) with O_NOFOLLOW, so that a link put in
+ * place after the check is refused too.
+ * what names the file's role in messages ("CSV data source"). *out_fd is the open file,
+ * -1 on failure. Errors: MLODA_ERR_IO naming the path as given.
+ */
+mloda_status mloda_io_open_data_file(const char *root, const char *path, const char *what,
+                                     int *out_fd, mloda_error *err);
+/**
+ * The same check for a file opened by name elsewhere (SQLite) or a folder to list
+ * (is_dir): *out_path is a new string (mloda_free) to open, the real path under a root or
+ * the path as given without one; the file must be a regular file (a directory for is_dir).
+ */
+mloda_status mloda_io_data_path(const char *root, const char *path, const char *what,
+                                bool is_dir, char **out_path, mloda_error *err);
+
 /* ---------------------------------------------------------------- timestamps */
 
 /** Parses an ISO 8601 date-time into microseconds since the epoch (UTC when an offset is
@@ -75,6 +121,12 @@ const char *mloda_io_schema_table(const io_schema *s, int64_t i);
 
 /* ---------------------------------------------------------------- the request */
 
+/** How a request is read. Zeroed memory (or NULL) is the default. */
+typedef struct io_request_options {
+    const char *data_root; /* see mloda_io_open_data_file; NULL: none */
+    io_limits limits;      /* max_request_bytes for the text; the rest for its data sources */
+} io_request_options;
+
 /** A parsed request file. */
 typedef struct io_request {
     mloda_request *request;   /* owned: features, options, settings, links, filters, sources */
@@ -98,17 +150,20 @@ mloda_status mloda_io_request_parse(const char *text, size_t len, const char *so
                               mloda_error *err);
 /**
  * As mloda_io_request_parse, also with "links", "filters", "row_id_column" and "data_access"
- * (see README, "The mloda command"). Relative data_access paths start at base_dir (NULL:
- * the working directory); folders are listed here, files are opened when the request is
- * planned. Errors: as mloda_io_request_parse, plus MLODA_ERR_IO (a folder cannot be listed),
+ * (see README, "The mloda command"). Relative data_access paths start at the data root
+ * when opts names one, else at base_dir (NULL: the working directory); folders are listed
+ * here, files are opened when the request is planned (opts: may be NULL). Errors: as mloda_io_request_parse, plus MLODA_ERR_IO (a folder cannot be listed),
  * MLODA_ERR_DUPLICATE (two sources with one table name).
  */
 mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char *source,
-                                 const char *base_dir, io_request *out, mloda_error *err);
+                                 const char *base_dir, const io_request_options *opts,
+                                 io_request *out, mloda_error *err);
 /** Reads and parses a request file ("-" reads stdin) with mloda_io_request_parse_in, relative
- *  paths starting at the file's directory. Errors: as mloda_io_request_parse_in, plus MLODA_ERR_IO
- *  when the file cannot be read. */
-mloda_status mloda_io_request_read_file(const char *path, io_request *out, mloda_error *err);
+ *  paths starting at the file's directory (at the data root when opts names one).
+ *  Errors: as mloda_io_request_parse_in, plus MLODA_ERR_IO when the file cannot be read or
+ *  holds more than max_request_bytes. */
+mloda_status mloda_io_request_read_file(const char *path, const io_request_options *opts,
+                                        io_request *out, mloda_error *err);
 void mloda_io_request_reset(io_request *r);
 
 /* ---------------------------------------------------------------- batches */
@@ -141,9 +196,16 @@ typedef struct io_source_options {
                              file; <= 0 waits forever */
     const char *record;  /* directory: processed-files record; NULL = DIR/.mloda-processed
                             (used with watch, or when set) */
+    io_limits limits;    /* max_line_bytes (NDJSON, .json), max_field_bytes and
+                            max_header_bytes (CSV) */
     /* Called with a one-line note the caller may show (a skipped file); may be NULL. */
     void (*warn)(void *ctx, const char *message);
     void *warn_ctx;
+    /* Asked when a wait for input is interrupted by a signal (stdin, a pipe, a watched
+     * directory): true ends the source's next() with MLODA_ERR_CANCELLED. May be NULL
+     * (such a wait just goes on). */
+    bool (*stop)(void *ctx);
+    void *stop_ctx;
 } io_source_options;
 
 /**
@@ -151,7 +213,7 @@ typedef struct io_source_options {
  * files in name order (a .json file is one batch, an .ndjson file one batch per non-blank
  * line); a file ending in .csv is CSV; opts->sql set means path is a SQLite database;
  * anything else is an NDJSON file. schema (borrowed, must outlive the source) types every
- * column it knows.
+ * column it knows. opts (may be NULL) is borrowed too and must outlive the source.
  * Errors: MLODA_ERR_IO (cannot open), MLODA_ERR_INVALID_ARG (missing options), NOMEM.
  */
 mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
@@ -166,6 +228,14 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
  */
 mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
                             mloda_error *err);
+/**
+ * Says, without asking for another batch, that every batch returned so far is fully
+ * processed: a directory source appends to its record the files all of whose batches were
+ * returned (the file being read too, when only blanks are left in it). For a command that
+ * ends early (a signal), so that a restart neither loses nor repeats a file.
+ * Other sources: nothing to do. Errors: MLODA_ERR_IO (the record cannot be written).
+ */
+mloda_status mloda_io_source_commit(io_source *src, mloda_error *err);
 void mloda_io_source_free(io_source *src);
 
 /* ---------------------------------------------------------------- writers */

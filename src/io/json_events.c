@@ -6,6 +6,12 @@
  * yajl. String validation (UTF-8) stays on. Line numbers are counted lazily: only the
  * bytes up to the position asked for are scanned, once, so a parse that asks nothing
  * costs nothing extra.
+ *
+ * yajl's own UTF-8 check lets overlong forms and encoded surrogates through, and its
+ * decoder turns "\ud800" into '?' and "\udc00" into invalid UTF-8. So every chunk is
+ * checked first (check_text): strict UTF-8 and surrogate escapes in pairs. Only the bytes
+ * before a bad one reach yajl, so a syntax error earlier in the text is still the one
+ * reported.
  */
 #include "io/json_events.h"
 
@@ -104,6 +110,18 @@ void mloda_io_json_parser_allow_many(io_json_parser *p)
         (void)yajl_config(p->yajl, yajl_allow_multiple_values, 1);
 }
 
+void mloda_io_json_parser_skip(io_json_parser *p, size_t n)
+{
+    if (p->line_start_byte == p->chunk_byte) /* columns count from after the skipped bytes */
+        p->line_start_byte += (int64_t)n;
+    p->chunk_byte += (int64_t)n;
+}
+
+bool mloda_io_has_bom(const char *data, size_t len)
+{
+    return len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
+}
+
 void mloda_io_json_parser_reset(io_json_parser *p)
 {
     if (p->yajl != NULL)
@@ -153,6 +171,110 @@ void mloda_io_error_prefix(mloda_error *err, const char *text)
     memmove(err->message + lt, err->message, lm);
     memcpy(err->message, text, lt);
     err->message[lt + lm] = '\0';
+}
+
+static int hex_value(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A complete \uXXXX escape: surrogates must pair up. Returns NULL or why not, with *at the
+ * absolute offset of the escape to blame. */
+static const char *escape_done(io_json_parser *p, int64_t *at)
+{
+    const uint32_t v = p->hex;
+    if (p->high != 0) {
+        p->high = 0;
+        *at = p->char_at;
+        if (v < 0xDC00 || v > 0xDFFF)
+            return "a \\u escape of a high surrogate (\\uD800..\\uDBFF) must be followed by "
+                   "one of a low surrogate (\\uDC00..\\uDFFF)";
+        return NULL;
+    }
+    if (v >= 0xD800 && v <= 0xDBFF) {
+        p->high = v;
+        p->high_at = p->char_at;
+    } else if (v >= 0xDC00 && v <= 0xDFFF) {
+        *at = p->char_at;
+        return "a \\u escape of a low surrogate (\\uDC00..\\uDFFF) without the high one "
+               "before it";
+    }
+    return NULL;
+}
+
+static const char *const lone_high =
+    "a \\u escape of a high surrogate (\\uD800..\\uDBFF) without the low one after it";
+
+/* Checks data[0..len) as text (see the file comment), carrying state over chunks.
+ * Returns len, or the offset of the byte where the text went wrong with *why set and *at
+ * the absolute offset of the character or escape to blame (maybe in an earlier chunk, and
+ * then on the same line: neither holds a line end). Backslashes are only valid inside
+ * strings, so escapes are followed without tracking quotes (yajl rejects a backslash
+ * anywhere else). */
+static size_t check_text(io_json_parser *p, const char *data, size_t len, const char **why,
+                         int64_t *at)
+{
+    for (size_t i = 0; i < len; i++) {
+        const uint8_t c = (uint8_t)data[i];
+        const int64_t here = p->chunk_byte + (int64_t)i;
+        if (p->high != 0 && (p->esc == 0 ? c != '\\' : p->esc == 1 && c != 'u')) {
+            *why = lone_high;
+            *at = p->high_at;
+            return i;
+        }
+        if (p->utf8.need > 0 || c >= 0x80) {
+            if (p->utf8.need == 0)
+                p->char_at = here;
+            if (!mloda_utf8_step(&p->utf8, c)) {
+                *why = "invalid UTF-8 (an overlong form, a surrogate, a code point above "
+                       "U+10FFFF or a stray byte); text must be UTF-8";
+                *at = p->char_at;
+                return i;
+            }
+            continue;
+        }
+        if (p->esc == 0) {
+            if (c == '\\') {
+                p->esc = 1;
+                p->char_at = here;
+            }
+        } else if (p->esc == 1) {
+            p->esc = c == 'u' ? 2 : 0;
+            p->hex = 0;
+        } else {
+            const int h = hex_value(c);
+            if (h < 0) { /* not an escape yajl accepts: its error will say so */
+                p->esc = 0;
+                continue;
+            }
+            p->hex = p->hex * 16 + (uint32_t)h;
+            if (++p->esc == 6) {
+                p->esc = 0;
+                if ((*why = escape_done(p, at)) != NULL)
+                    return i;
+            }
+        }
+    }
+    return len;
+}
+
+/* An error about the text at absolute offset `at` (lines are counted up to it when it lies
+ * in the chunk being fed). */
+static mloda_status fail_at_offset(io_json_parser *p, int64_t at, const char *why,
+                                   mloda_error *err)
+{
+    if (at > p->chunk_byte)
+        scan_lines(p, (size_t)(at - p->chunk_byte));
+    return mloda_error_set_at(err, MLODA_ERR_PARSE, NULL, at,
+                              "%s: line %lld, column %lld (byte %lld): %s", p->source,
+                              (long long)p->line, (long long)(at - p->line_start_byte + 1),
+                              (long long)at, why);
 }
 
 /* yajl's own message ("parse error: premature EOF") in friendlier words. */
@@ -223,10 +345,16 @@ mloda_status mloda_io_json_parser_feed(io_json_parser *p, const char *data, size
     p->err = err;
     p->chunk = data;
     p->scanned = 0;
-    const yajl_status ys = yajl_parse(p->yajl, (const unsigned char *)data, len);
+    const char *why = NULL;
+    int64_t at = 0;
+    const size_t good = check_text(p, data, len, &why, &at);
+    const yajl_status ys =
+        good > 0 ? yajl_parse(p->yajl, (const unsigned char *)data, good) : yajl_status_ok;
     mloda_status st = MLODA_OK;
     if (ys != yajl_status_ok)
-        st = fail_at_position(p, ys, data, len, err);
+        st = fail_at_position(p, ys, data, good, err);
+    else if (good < len)
+        st = fail_at_offset(p, at, why, err);
     else
         scan_lines(p, len);
     p->chunk_byte += (int64_t)len;
@@ -245,6 +373,8 @@ mloda_status mloda_io_json_parser_finish(io_json_parser *p, mloda_error *err)
     mloda_status st = MLODA_OK;
     if (ys != yajl_status_ok)
         st = fail_at_position(p, ys, "", 0, err);
+    /* a character or surrogate pair cut at the end is inside an unclosed string, which
+     * yajl has just reported */
     p->err = NULL;
     return st;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "mloda/base.h"
+#include "util/utf8.h"
 
 typedef enum io_json_kind {
     IO_JSON_NULL,
@@ -51,6 +52,14 @@ struct io_json_parser {
     int64_t chunk_byte;      /* absolute offset of chunk[0] */
     int64_t line;            /* line of chunk[scanned] */
     int64_t line_start_byte; /* absolute offset of that line's first byte */
+    /* the text check (README, "Text"): raw bytes are strict UTF-8, and \u escapes of
+     * surrogates come in high-low pairs; state carried across chunks */
+    mloda_utf8_state utf8;   /* the character being read */
+    uint8_t esc;             /* 0: plain; 1: after a backslash; 2..5: \u hex digit k-2 */
+    uint32_t hex;            /* the \u value read so far */
+    uint32_t high;           /* a high surrogate waiting for its low half; 0: none */
+    int64_t char_at;         /* absolute offset of the escape or character being read */
+    int64_t high_at;         /* absolute offset of the high surrogate's escape */
 };
 
 /** Prepares a parser; positions start at first_line / first_byte. */
@@ -60,9 +69,17 @@ mloda_status mloda_io_json_parser_init(io_json_parser *p, io_json_handler handle
 /** Accepts any number of top-level values one after the other (NDJSON rows read by one
  *  parser); call right after _init. */
 void mloda_io_json_parser_allow_many(io_json_parser *p);
-/** Parses the next chunk of the document. */
+/** Parses the next chunk of the document. Besides JSON syntax it checks the text: bytes
+ *  that are not strict UTF-8 (overlong forms, surrogates, beyond U+10FFFF, stray bytes) and
+ *  \u escapes of unpaired surrogates ("\ud800", "\udc00") are MLODA_ERR_PARSE errors with
+ *  line, column and byte, never replaced. */
 mloda_status mloda_io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
                                  mloda_error *err);
+/** Counts n bytes of the input as read without parsing them (a byte-order mark at the
+ *  start of a line: positions after it stay right). */
+void mloda_io_json_parser_skip(io_json_parser *p, size_t n);
+/** true when data[0..len) starts with the UTF-8 byte-order mark EF BB BF. */
+bool mloda_io_has_bom(const char *data, size_t len);
 /** Ends the document (a truncated one is an error). */
 mloda_status mloda_io_json_parser_finish(io_json_parser *p, mloda_error *err);
 void mloda_io_json_parser_reset(io_json_parser *p);

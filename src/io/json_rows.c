@@ -107,6 +107,7 @@ mloda_status mloda_io_json_rows_add_column(io_json_rows *r, const char *column,
     r->last_row[k] = -1;
     r->unreadable[k] = false;
     mloda_io_colreader_init(&r->readers[k], r->table, copy, &r->types[k], r->origin);
+    r->readers[k].hide_values = true; /* NDJSON rows are a data source's: never quoted */
     r->n_slots++;
     MLODA_TRY(mloda_strmap_put(&r->index, copy, k, err));
     for (int64_t i = 0; i < r->n_rows; i++) /* a key first seen in a later row */
@@ -289,8 +290,32 @@ static bool all_blank(const char *s, size_t len)
     return true;
 }
 
+/* Counts the bytes of the line being read over data[0..len); false when one passes cap
+ * (*line is then the line). */
+static bool lines_fit(int64_t *line_bytes, int64_t *line, const char *data, size_t len,
+                      int64_t cap)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        const size_t seg = nl != NULL ? (size_t)(nl - (data + i)) : len - i;
+        if ((int64_t)seg > cap - *line_bytes)
+            return false;
+        if (nl == NULL) {
+            *line_bytes += (int64_t)seg;
+            break;
+        }
+        *line_bytes = 0;
+        (*line)++;
+        i += seg + 1;
+    }
+    return true;
+}
+
 mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err)
 {
+    const int64_t cap = mloda_io_cap(r->max_line_bytes, MLODA_IO_DEFAULT_MAX_LINE_BYTES);
+    int64_t line_bytes = 0, line = 1;
     r->max_rows = max_rows;
     if (max_rows == 0)
         return MLODA_OK;
@@ -303,6 +328,7 @@ mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_row
     if (st == MLODA_OK)
         mloda_io_json_parser_allow_many(&p);
     bool any = false; /* a non-blank byte was fed: an empty file is zero rows */
+    bool started = false;
     while (st == MLODA_OK) {
         const ssize_t got = read(fd, buf, READ_CHUNK);
         if (got < 0 && errno == EINTR)
@@ -318,8 +344,21 @@ mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_row
                 st = mloda_io_json_parser_finish(&p, &perr);
             break;
         }
-        any = any || !all_blank(buf, (size_t)got);
-        st = mloda_io_json_parser_feed(&p, buf, (size_t)got, &perr);
+        size_t skip = 0; /* a byte-order mark at the start of the file */
+        if (!started && mloda_io_has_bom(buf, (size_t)got)) {
+            skip = 3;
+            mloda_io_json_parser_skip(&p, skip);
+        }
+        started = true;
+        if (!lines_fit(&line_bytes, &line, buf + skip, (size_t)got - skip, cap)) {
+            st = mloda_error_set(err, MLODA_ERR_PARSE, r->name,
+                                 "%s: line %lld: longer than %lld bytes (the limit "
+                                 "max_line_bytes; mloda --max-line-bytes)",
+                                 r->name, (long long)line, (long long)cap);
+            break;
+        }
+        any = any || !all_blank(buf + skip, (size_t)got - skip);
+        st = mloda_io_json_parser_feed(&p, buf + skip, (size_t)got - skip, &perr);
     }
     if (r->state == IO_ROWS_STOP) {
         st = MLODA_OK;

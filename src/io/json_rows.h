@@ -46,6 +46,7 @@ typedef struct io_json_rows {
     int64_t skip_depth;
     int64_t last_line; /* line where the previous row ended */
     mloda_buf key;     /* scratch: the current key, NUL-terminated */
+    int64_t max_line_bytes; /* cap on one line (one row); 0: the default */
     const char *const *stated_names; /* borrowed: types for keys found while inferring */
     const io_coltype *stated_types;
     int64_t n_stated;
@@ -66,7 +67,7 @@ void mloda_io_json_rows_stated(io_json_rows *r, int64_t n, const char *const *na
  * Reads rows from fd until its end, or until max_rows rows (< 0: no limit).
  * Errors: MLODA_ERR_IO (reading, naming the file); MLODA_ERR_PARSE (malformed JSON, a line
  * that is not an object, two objects on one line, a repeated key: file, line, column and
- * byte); MLODA_ERR_TYPE / _RANGE (a value that does not fit: also table, column, row).
+ * byte; a line longer than max_line_bytes: file and line); MLODA_ERR_TYPE / _RANGE (a value that does not fit: also table, column, row).
  */
 mloda_status mloda_io_json_rows_read_fd(io_json_rows *r, int fd, int64_t max_rows, mloda_error *err);
 /** One column per slot (new references in out[0..n_slots); NULL for an unreadable

@@ -33,12 +33,16 @@ typedef struct json_source {
     int64_t line_start; /* absolute offset where that line starts */
     bool eof;
     bool io_failed;
+    bool bom_checked; /* a byte-order mark at the start of the input is skipped */
     int64_t n_batches;
     /* the document being read */
     io_batch_parser bp;
     bool failed;          /* the current document has an error: skip to its end */
     mloda_error doc_err;  /* that error */
     int64_t doc_line;     /* line where the document starts */
+    int64_t doc_bytes;    /* bytes of it fed so far */
+    int64_t max_bytes;    /* cap on one document (a line, or a whole .json file) */
+    const io_source_options *opts; /* borrowed: the stop callback; may be NULL */
 } json_source;
 
 static bool is_space(char c)
@@ -52,8 +56,12 @@ static mloda_status fill(json_source *s, mloda_error *err)
     s->pos = s->end = 0;
     for (;;) {
         const ssize_t got = read(s->fd, s->buf, READ_CHUNK);
-        if (got < 0 && errno == EINTR)
+        if (got < 0 && errno == EINTR) {
+            if (s->opts != NULL && s->opts->stop != NULL && s->opts->stop(s->opts->stop_ctx))
+                return mloda_error_set(err, MLODA_ERR_CANCELLED, s->name,
+                                       "reading %s was interrupted", s->name);
             continue;
+        }
         if (got < 0) {
             char why[128];
             s->io_failed = true;
@@ -73,6 +81,7 @@ static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_er
     s->failed = false;
     mloda_error_reset(&s->doc_err);
     s->doc_line = s->line;
+    s->doc_bytes = 0;
     info->index = s->n_batches++;
     info->line = s->line;
     mloda_io_info_set_file(info, s->name);
@@ -86,8 +95,21 @@ static mloda_status begin_document(json_source *s, io_batch_info *info, mloda_er
 
 static void feed(json_source *s, size_t seg_end)
 {
-    if (!s->failed && seg_end > s->pos)
-        s->failed = mloda_io_batch_parser_feed(&s->bp, s->buf + s->pos, seg_end - s->pos,
+    if (s->failed || seg_end <= s->pos)
+        return;
+    const int64_t n = (int64_t)(seg_end - s->pos);
+    if (n > s->max_bytes - s->doc_bytes) { /* the rest of it is skipped unread */
+        s->failed = true;
+        (void)mloda_error_set(&s->doc_err, MLODA_ERR_PARSE, s->name,
+                              "%s: line %lld: %s longer than %lld bytes (the limit "
+                              "max_line_bytes; mloda --max-line-bytes)",
+                              s->name, (long long)s->doc_line,
+                              s->whole_document ? "a batch file" : "a batch line",
+                              (long long)s->max_bytes);
+        return;
+    }
+    s->doc_bytes += n;
+    s->failed = mloda_io_batch_parser_feed(&s->bp, s->buf + s->pos, seg_end - s->pos,
                                          &s->doc_err) != MLODA_OK;
 }
 
@@ -129,6 +151,11 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
             if (s->eof)
                 return s->bp.active || s->failed ? end_document(s, out, err) : MLODA_OK;
             MLODA_TRY(fill(s, err));
+            if (!s->bom_checked && s->buf_byte == 0 && mloda_io_has_bom(s->buf, s->end)) {
+                s->pos = 3;
+                s->line_start = 3;
+            }
+            s->bom_checked = true;
             continue;
         }
         const char *nl =
@@ -152,6 +179,25 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
     }
 }
 
+mloda_status mloda_io_json_source_at_end(io_source *base, bool *out, mloda_error *err)
+{
+    json_source *s = (json_source *)base;
+    *out = false;
+    if (s->bp.active || s->failed)
+        return MLODA_OK;
+    for (;;) {
+        while (s->pos < s->end && is_space(s->buf[s->pos]))
+            s->pos++; /* blanks only: no document starts, lines need no count */
+        if (s->pos < s->end)
+            return MLODA_OK;
+        if (s->eof) {
+            *out = true;
+            return MLODA_OK;
+        }
+        MLODA_TRY(fill(s, err));
+    }
+}
+
 static void json_free(io_source *base)
 {
     json_source *s = (json_source *)base;
@@ -164,7 +210,8 @@ static void json_free(io_source *base)
 }
 
 mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
-                                 const io_schema *schema, io_source **out, mloda_error *err)
+                                 const io_schema *schema, const io_source_options *opts,
+                                 io_source **out, mloda_error *err)
 {
     *out = NULL;
     json_source *s = mloda_calloc(1, sizeof *s);
@@ -176,6 +223,9 @@ mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bo
     s->own_fd = own_fd;
     s->whole_document = whole_document;
     s->schema = schema;
+    s->opts = opts;
+    s->max_bytes = mloda_io_cap(opts != NULL ? opts->limits.max_line_bytes : 0,
+                                MLODA_IO_DEFAULT_MAX_LINE_BYTES);
     s->line = 1;
     s->name = mloda_strdup(name);
     s->buf = mloda_malloc(READ_CHUNK);

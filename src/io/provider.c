@@ -25,6 +25,7 @@ static void provider_free(void *ud)
     mloda_free(p->path);
     mloda_free(p->name);
     mloda_free(p->db_table);
+    mloda_free(p->data_root);
     mloda_free(p);
 }
 
@@ -126,6 +127,9 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
                                "the name of source %s is empty", path);
     mloda_source_options o;
     MLODA_TRY(read_options(opts, &o, err));
+    if (o.data_root != NULL && o.data_root[0] == '\0')
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
+                               "source %s: data_root is empty (NULL means none)", path);
     io_provider *p = mloda_calloc(1, sizeof *p);
     if (p == NULL)
         return MLODA_NOMEM(err, "a data source");
@@ -137,7 +141,12 @@ static mloda_status make(io_provider_kind kind, const char *path, const char *db
                                            : mloda_io_file_stem(path);
     p->infer_rows = o.infer_rows == 0 ? DEFAULT_INFER_ROWS : o.infer_rows;
     p->busy_ms = o.busy_timeout_ms == 0 ? DEFAULT_BUSY_MS : o.busy_timeout_ms;
-    if (p->path == NULL || p->name == NULL || (db_table != NULL && p->db_table == NULL)) {
+    p->data_root = o.data_root != NULL ? mloda_strdup(o.data_root) : NULL;
+    p->limits.max_line_bytes = o.max_line_bytes;
+    p->limits.max_field_bytes = o.max_field_bytes;
+    p->limits.max_header_bytes = o.max_header_bytes;
+    if (p->path == NULL || p->name == NULL || (db_table != NULL && p->db_table == NULL) ||
+        (o.data_root != NULL && p->data_root == NULL)) {
         provider_free(p);
         return MLODA_NOMEM(err, "a data source");
     }

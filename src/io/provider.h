@@ -26,6 +26,8 @@ typedef struct io_provider {
     int64_t n_types;
     int64_t infer_rows; /* < 0: every row */
     int busy_ms;
+    char *data_root;    /* owned; NULL: none (mloda_io_open_data_file) */
+    io_limits limits;   /* line, field and header caps (0: default, < 0: none) */
     char origin[160];   /* "the schema of source 'x' (...)": for value messages */
 } io_provider;
 

@@ -11,13 +11,24 @@
 #include "io/csv_table.h"
 #include "util/util.h"
 
+/* Opens the file under the data-root rule (a regular file, inside the root when there is
+ * one) with the provider's caps. */
+static mloda_status open_table(const io_provider *p, io_csv_table *t, mloda_error *err)
+{
+    int fd = -1;
+    MLODA_TRY(mloda_io_open_data_file(p->data_root, p->path, "CSV data source", &fd, err));
+    MLODA_TRY(mloda_io_csv_table_open_fd(t, fd, p->path, p->name, p->origin, err));
+    mloda_io_csv_table_limits(t, &p->limits);
+    t->slots.hide_values = true; /* messages never quote a data source's values */
+    return mloda_io_csv_table_header(t, true, err);
+}
+
 /* Opens the file and types every header column: inferred, then the stated types. */
 static mloda_status header_types(const io_provider *p, io_csv_table *t, io_coltype **out,
                                  mloda_error *err)
 {
     *out = NULL;
-    MLODA_TRY(mloda_io_csv_table_open(t, p->path, "CSV data source", p->name, p->origin, err));
-    MLODA_TRY(mloda_io_csv_table_header(t, true, err));
+    MLODA_TRY(open_table(p, t, err));
     io_coltype *types = mloda_calloc((size_t)t->n_header, sizeof *types);
     if (types == NULL)
         return MLODA_NOMEM(err, "CSV columns");
@@ -79,9 +90,7 @@ static mloda_status read_columns(const io_provider *p, int64_t n, const char *co
     mloda_status st = cols != NULL ? MLODA_OK : MLODA_NOMEM(err, "CSV columns");
     int64_t rows = 0, first_line = 0;
     if (st == MLODA_OK)
-        st = mloda_io_csv_table_open(&t, p->path, "CSV data source", p->name, p->origin, err);
-    if (st == MLODA_OK)
-        st = mloda_io_csv_table_header(&t, true, err);
+        st = open_table(p, &t, err);
     if (st == MLODA_OK)
         st = mloda_io_csv_table_select(&t, n, columns, want, true, err);
     if (st == MLODA_OK)

@@ -15,14 +15,10 @@
 #include "io/json_rows.h"
 #include "util/util.h"
 
+/* The file under the data-root rule: a regular file, inside the root when there is one. */
 static mloda_status open_file(const io_provider *p, int *fd, mloda_error *err)
 {
-    *fd = open(p->path, O_RDONLY | O_CLOEXEC);
-    if (*fd >= 0)
-        return MLODA_OK;
-    char why[128];
-    return mloda_error_set(err, MLODA_ERR_IO, p->path, "cannot open NDJSON data source %s: %s",
-                           p->path, mloda_io_errno_text(errno, why, sizeof why));
+    return mloda_io_open_data_file(p->data_root, p->path, "NDJSON data source", fd, err);
 }
 
 /* The columns and their types: keys of the sample rows, then stated columns it lacks.
@@ -32,6 +28,7 @@ static mloda_status infer(const io_provider *p, io_json_rows *r, io_coltype **ou
 {
     *out_types = NULL;
     mloda_io_json_rows_init(r, p->path, p->name, p->origin, true);
+    r->max_line_bytes = p->limits.max_line_bytes;
     mloda_io_json_rows_stated(r, p->n_types, (const char *const *)p->type_names, p->types);
     int fd = -1;
     MLODA_TRY(open_file(p, &fd, err));
@@ -101,6 +98,7 @@ static mloda_status read_rows(const io_provider *p, int64_t n, const char *const
 {
     io_json_rows r;
     mloda_io_json_rows_init(&r, p->path, p->name, p->origin, false);
+    r.max_line_bytes = p->limits.max_line_bytes;
     mloda_column **cols = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *cols);
     mloda_status st = cols != NULL ? MLODA_OK : MLODA_NOMEM(err, "NDJSON columns");
     for (int64_t k = 0; k < n && st == MLODA_OK; k++)

@@ -161,7 +161,8 @@ static mloda_status table_schema(const io_provider *p, io_sql_reader *r, sql_sch
                                  mloda_error *err)
 {
     memset(s, 0, sizeof *s);
-    MLODA_TRY(mloda_io_sql_open(r, p->path, p->busy_ms, p->name, p->origin, err));
+    MLODA_TRY(mloda_io_sql_open_data(r, p->data_root, p->path, p->busy_ms, p->name, p->origin,
+                                      err));
     mloda_buf q = {0};
     mloda_status st = mloda_buf_puts(&q, "PRAGMA table_info(", err);
     if (st == MLODA_OK)

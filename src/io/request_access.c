@@ -63,11 +63,13 @@ static file_kind kind_of(const char *path)
     return KIND_UNKNOWN;
 }
 
-/* path relative to the request's directory (absolute paths and no directory: as given). */
+/* path relative to the request's directory (absolute paths and no directory: as given).
+ * Under a data root paths stay as written: the sources resolve them against the root. */
 static char *resolve(const access *a, const char *path)
 {
     const char *base = a->ctx->base_dir;
-    if (path[0] == '/' || base == NULL || base[0] == '\0' || strcmp(base, ".") == 0)
+    if (path[0] == '/' || a->ctx->data_root != NULL || base == NULL || base[0] == '\0' ||
+        strcmp(base, ".") == 0)
         return mloda_strdup(path);
     const size_t n = strlen(base) + strlen(path) + 2;
     char *s = mloda_malloc(n);
@@ -148,7 +150,17 @@ static mloda_status add_source(access *a, const io_jt *node, io_provider_kind ki
         st = claim_name(a, node, table_name, path, err);
     if (st == MLODA_OK)
         st = stated_types(a, table_name, &types, &n_types, err);
-    mloda_source_options opts = {sizeof opts, MLODA_SOURCE_OPTIONS_ABI, types, n_types, a->infer_rows, 0};
+    const io_limits *lim = a->ctx->limits;
+    mloda_source_options opts = {sizeof opts,
+                                 MLODA_SOURCE_OPTIONS_ABI,
+                                 types,
+                                 n_types,
+                                 a->infer_rows,
+                                 0,
+                                 a->ctx->data_root,
+                                 lim != NULL ? lim->max_line_bytes : 0,
+                                 lim != NULL ? lim->max_field_bytes : 0,
+                                 lim != NULL ? lim->max_header_bytes : 0};
     mloda_source_provider p = {0};
     if (st == MLODA_OK)
         st = kind == IO_PROVIDER_CSV      ? mloda_source_init_csv(path, table_name, &opts, &p, err)
@@ -228,20 +240,28 @@ static mloda_status note(access *a, const char *dir, const char *file, const cha
     return mloda_io_request_note(a->ctx->out, text, err);
 }
 
-/* The folder's files in name order: sources for the known kinds, notes for the rest. */
-static mloda_status scan_folder(access *a, const io_jt *node, const char *dir, char **names,
-                                int64_t n, mloda_error *err)
+/* The folder's files in name order: sources for the known kinds, notes for the rest.
+ * listed: the directory to look in (its real path under a data root); dir: the folder as
+ * the sources name it. Under a data root an entry that is a symbolic link is never
+ * followed (the sources open their files with O_NOFOLLOW too). */
+static mloda_status scan_folder(access *a, const io_jt *node, const char *listed,
+                                const char *dir, char **names, int64_t n, mloda_error *err)
 {
     if (n > 1)
         qsort(names, (size_t)n, sizeof *names, compare_names);
     mloda_status st = MLODA_OK;
+    const bool rooted = a->ctx->data_root != NULL;
     for (int64_t i = 0; i < n && st == MLODA_OK; i++) {
-        char full[4096];
+        char seen[4096], full[4096];
         struct stat sb;
+        (void)snprintf(seen, sizeof seen, "%s/%s", listed, names[i]);
         (void)snprintf(full, sizeof full, "%s/%s", dir, names[i]);
-        if (stat(full, &sb) != 0)
+        if ((rooted ? lstat(seen, &sb) : stat(seen, &sb)) != 0)
             continue; /* gone since the listing */
-        if (S_ISDIR(sb.st_mode))
+        if (S_ISLNK(sb.st_mode))
+            st = note(a, dir, names[i], "a symbolic link (not followed under a data root)",
+                      err);
+        else if (S_ISDIR(sb.st_mode))
             st = note(a, dir, names[i], "a directory (folders are not searched recursively)",
                       err);
         else if (kind_of(names[i]) == KIND_UNKNOWN || !S_ISREG(sb.st_mode))
@@ -267,18 +287,24 @@ static mloda_status add_folder(access *a, const io_jt *f, int64_t index, mloda_e
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
         dir[--len] = '\0';
-    DIR *d = opendir(dir);
+    char *listed = NULL; /* under a data root: the folder's real path, checked */
+    mloda_status st = MLODA_OK;
+    if (a->ctx->data_root != NULL)
+        st = mloda_io_data_path(a->ctx->data_root, dir, "data_access folder", true, &listed,
+                                err);
+    DIR *d = st == MLODA_OK ? opendir(listed != NULL ? listed : dir) : NULL;
     if (d == NULL) {
         char why[128];
-        const mloda_status st =
-            mloda_io_jt_error(a->ctx->source, f, MLODA_ERR_IO, dir, err, "cannot list folder %s: %s",
-                        dir, mloda_io_errno_text(errno, why, sizeof why));
+        if (st == MLODA_OK)
+            st = mloda_io_jt_error(a->ctx->source, f, MLODA_ERR_IO, dir, err,
+                                   "cannot list folder %s: %s", dir,
+                                   mloda_io_errno_text(errno, why, sizeof why));
+        mloda_free(listed);
         mloda_free(dir);
         return st;
     }
     char **names = NULL;
     int64_t n = 0, cap = 0;
-    mloda_status st = MLODA_OK;
     for (struct dirent *e = readdir(d); e != NULL && st == MLODA_OK; e = readdir(d)) {
         if (e->d_name[0] == '.')
             continue; /* hidden files, "." and ".." */
@@ -297,10 +323,11 @@ static mloda_status add_folder(access *a, const io_jt *f, int64_t index, mloda_e
     }
     (void)closedir(d);
     if (st == MLODA_OK)
-        st = scan_folder(a, f, dir, names, n, err);
+        st = scan_folder(a, f, listed != NULL ? listed : dir, dir, names, n, err);
     for (int64_t i = 0; i < n; i++)
         mloda_free(names[i]);
     mloda_free(names);
+    mloda_free(listed);
     mloda_free(dir);
     return st;
 }

@@ -58,6 +58,9 @@ typedef struct io_access_ctx {
     const char *base_dir;    /* directory of the request file; NULL: the working directory */
     const io_schema *schema; /* stated column types by table name */
     io_request *out;         /* gets the notes */
+    const char *data_root;   /* NULL: none; else relative paths start here, and nothing
+                                outside it is read (mloda_io_open_data_file) */
+    const io_limits *limits; /* passed on to every source */
 } io_access_ctx;
 
 /** "data_access": {"files": [...], "folders": [...], "sqlite": [...], "infer_rows": N}:

@@ -167,11 +167,12 @@ static bool is_blank(const char *text, size_t len)
     return true;
 }
 
+/* text starts at byte `skipped` of the source (after a byte-order mark). */
 static mloda_status parse_pass(request_reader *r, const char *text, size_t len,
-                               const char *source, mloda_error *err)
+                               int64_t skipped, const char *source, mloda_error *err)
 {
     io_json_parser p;
-    MLODA_TRY(mloda_io_json_parser_init(&p, request_event, r, source, 1, 0, err));
+    MLODA_TRY(mloda_io_json_parser_init(&p, request_event, r, source, 1, skipped, err));
     mloda_status st = mloda_io_json_parser_feed(&p, text, len, err);
     if (st == MLODA_OK)
         st = mloda_io_json_parser_finish(&p, err);
@@ -191,15 +192,15 @@ static bool mentions_schema(const char *text, size_t len)
     return false;
 }
 
-static mloda_status read_schema(const char *text, size_t len, const char *source,
-                                io_schema *schema, mloda_error *err)
+static mloda_status read_schema(const char *text, size_t len, int64_t skipped,
+                                const char *source, io_schema *schema, mloda_error *err)
 {
     if (!mentions_schema(text, len))
         return MLODA_OK;
     request_reader r;
     memset(&r, 0, sizeof r);
     r.schema_only = true;
-    mloda_status st = parse_pass(&r, text, len, source, err);
+    mloda_status st = parse_pass(&r, text, len, skipped, source, err);
     if (st == MLODA_OK && r.trees[RQ_SCHEMA] != NULL)
         st = mloda_io_build_schema(source, r.trees[RQ_SCHEMA], schema, err);
     reader_reset(&r);
@@ -207,7 +208,8 @@ static mloda_status read_schema(const char *text, size_t len, const char *source
 }
 
 static mloda_status build_request(request_reader *r, const char *source, const char *base_dir,
-                                  io_request *out, mloda_error *err)
+                                  const io_request_options *opts, io_request *out,
+                                  mloda_error *err)
 {
     if (r->trees[RQ_FEATURES] == NULL)
         return mloda_error_set(err, MLODA_ERR_PARSE, "features",
@@ -227,7 +229,8 @@ static mloda_status build_request(request_reader *r, const char *source, const c
     if (r->trees[RQ_ROW_ID] != NULL)
         MLODA_TRY(mloda_io_build_row_id(source, r->trees[RQ_ROW_ID], out->request, err));
     if (r->trees[RQ_DATA_ACCESS] != NULL) {
-        const io_access_ctx ctx = {source, base_dir, out->schema, out};
+        const io_access_ctx ctx = {source, base_dir, out->schema, out, opts->data_root,
+                                   &opts->limits};
         MLODA_TRY(mloda_io_build_data_access(&ctx, r->trees[RQ_DATA_ACCESS], out->request, err));
     }
     out->api_data = r->api_data != NULL ? r->api_data : mloda_api_data_new();
@@ -240,15 +243,25 @@ static mloda_status build_request(request_reader *r, const char *source, const c
 mloda_status mloda_io_request_parse(const char *text, size_t len, const char *source, io_request *out,
                               mloda_error *err)
 {
-    return mloda_io_request_parse_in(text, len, source, NULL, out, err);
+    return mloda_io_request_parse_in(text, len, source, NULL, NULL, out, err);
 }
 
 mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char *source,
-                                 const char *base_dir, io_request *out, mloda_error *err)
+                                 const char *base_dir, const io_request_options *opts,
+                                 io_request *out, mloda_error *err)
 {
+    static const io_request_options defaults = {NULL, {0, 0, 0, 0}};
     memset(out, 0, sizeof *out);
+    if (opts == NULL)
+        opts = &defaults;
     if (source == NULL)
         source = "request";
+    int64_t skipped = 0; /* a UTF-8 byte-order mark (editors on Windows write one) */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+        skipped = 3;
+    }
     if (is_blank(text, len))
         return mloda_error_set(err, MLODA_ERR_PARSE, source,
                                "%s is empty: a request is a JSON object {\"features\": [...], "
@@ -257,14 +270,14 @@ mloda_status mloda_io_request_parse_in(const char *text, size_t len, const char 
     out->schema = mloda_io_schema_new();
     if (out->schema == NULL)
         return MLODA_NOMEM(err, "a schema");
-    mloda_status st = read_schema(text, len, source, out->schema, err);
+    mloda_status st = read_schema(text, len, skipped, source, out->schema, err);
     request_reader r;
     memset(&r, 0, sizeof r);
     mloda_io_api_reader_init(&r.api, out->schema, "the request's \"schema\"", "\"api_data\"");
     if (st == MLODA_OK)
-        st = parse_pass(&r, text, len, source, err);
+        st = parse_pass(&r, text, len, skipped, source, err);
     if (st == MLODA_OK)
-        st = build_request(&r, source, base_dir, out, err);
+        st = build_request(&r, source, base_dir, opts, out, err);
     reader_reset(&r);
     if (st != MLODA_OK)
         mloda_io_request_reset(out);
@@ -295,34 +308,53 @@ void mloda_io_request_reset(io_request *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Reads all of fd into b. */
-static mloda_status read_all(int fd, const char *path, mloda_buf *b, mloda_error *err)
+/* Reads all of fd into b, at most max bytes (/dev/zero, a runaway pipe: an error, not a
+ * growing buffer). */
+static mloda_status read_all(int fd, const char *path, int64_t max, mloda_buf *b,
+                             mloda_error *err)
 {
     for (;;) {
         MLODA_TRY(mloda_buf_reserve(b, 65536, err));
-        const ssize_t got = read(fd, b->data + b->len, b->cap - b->len - 1);
+        size_t room = b->cap - b->len - 1;
+        if ((int64_t)b->len + (int64_t)room > max) /* one byte past the cap tells */
+            room = (size_t)(max - (int64_t)b->len) + 1;
+        const ssize_t got = read(fd, b->data + b->len, room);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0)
+        if (got < 0) {
+            char why[128];
             return mloda_error_set(err, MLODA_ERR_IO, path, "cannot read %s: %s", path,
-                                   strerror(errno));
+                                   mloda_io_errno_text(errno, why, sizeof why));
+        }
         if (got == 0)
             return MLODA_OK;
         b->len += (size_t)got;
         b->data[b->len] = '\0';
+        if ((int64_t)b->len > max)
+            return mloda_error_set(err, MLODA_ERR_IO, path,
+                                   "request %s is larger than %lld bytes (the limit "
+                                   "max_request_bytes; mloda --max-request-bytes)",
+                                   path, (long long)max);
     }
 }
 
-mloda_status mloda_io_request_read_file(const char *path, io_request *out, mloda_error *err)
+mloda_status mloda_io_request_read_file(const char *path, const io_request_options *opts,
+                                        io_request *out, mloda_error *err)
 {
+    static const io_request_options defaults = {NULL, {0, 0, 0, 0}};
     memset(out, 0, sizeof *out);
+    if (opts == NULL)
+        opts = &defaults;
     const bool is_stdin = strcmp(path, "-") == 0;
     const int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open request %s: %s", path,
                                strerror(errno));
     mloda_buf text = {0};
-    mloda_status st = read_all(fd, is_stdin ? "stdin" : path, &text, err);
+    mloda_status st = read_all(fd, is_stdin ? "stdin" : path,
+                               mloda_io_cap(opts->limits.max_request_bytes,
+                                            MLODA_IO_DEFAULT_MAX_REQUEST_BYTES),
+                               &text, err);
     if (!is_stdin)
         (void)close(fd);
     char *dir = NULL; /* relative data_access paths start at the request's directory */
@@ -339,7 +371,7 @@ mloda_status mloda_io_request_read_file(const char *path, io_request *out, mloda
     }
     if (st == MLODA_OK)
         st = mloda_io_request_parse_in(text.data != NULL ? text.data : "", text.len,
-                                 is_stdin ? "stdin" : path, dir, out, err);
+                                 is_stdin ? "stdin" : path, dir, opts, out, err);
     mloda_free(dir);
     mloda_buf_reset(&text);
     return st;

@@ -79,7 +79,8 @@ static bool ends_with(const char *s, const char *suffix)
     return true;
 }
 
-static mloda_status open_json_file(const char *path, const io_schema *schema, io_source **out,
+static mloda_status open_json_file(const char *path, const io_schema *schema,
+                                   const io_source_options *opts, io_source **out,
                                    mloda_error *err)
 {
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -89,7 +90,7 @@ static mloda_status open_json_file(const char *path, const io_schema *schema, io
                                mloda_io_errno_text(errno, why, sizeof why));
     }
     const mloda_status st =
-        mloda_io_json_source_open(fd, true, path, ends_with(path, ".json"), schema, out, err);
+        mloda_io_json_source_open(fd, true, path, ends_with(path, ".json"), schema, opts, out, err);
     if (st != MLODA_OK)
         (void)close(fd);
     return st;
@@ -105,7 +106,8 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
     if (opts->sql != NULL)
         return mloda_io_sqlite_source_open(path, schema, opts, out, err);
     if (strcmp(path, "-") == 0)
-        return mloda_io_json_source_open(STDIN_FILENO, false, "stdin", false, schema, out, err);
+        return mloda_io_json_source_open(STDIN_FILENO, false, "stdin", false, schema, opts, out,
+                                         err);
     struct stat st;
     if (stat(path, &st) != 0) {
         char why[128];
@@ -119,7 +121,7 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
                                "--watch needs a directory, and %s is not one", path);
     if (ends_with(path, ".csv"))
         return mloda_io_csv_source_open(path, schema, opts, out, err);
-    return open_json_file(path, schema, out, err);
+    return open_json_file(path, schema, opts, out, err);
 }
 
 mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch_info *info,
@@ -128,6 +130,11 @@ mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch
     memset(info, 0, sizeof *info);
     info->index = -1;
     return src->next(src, out, info, err);
+}
+
+mloda_status mloda_io_source_commit(io_source *src, mloda_error *err)
+{
+    return src->commit != NULL ? src->commit(src, err) : MLODA_OK;
 }
 
 void mloda_io_source_free(io_source *src)

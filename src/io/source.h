@@ -15,6 +15,8 @@ struct io_source {
     mloda_status (*next)(io_source *src, mloda_api_data **out, io_batch_info *info,
                          mloda_error *err);
     void (*free)(io_source *src);
+    /* optional (mloda_io_source_commit): record what the batches so far finished */
+    mloda_status (*commit)(io_source *src, mloda_error *err);
 };
 
 /** One api_data document fed in chunks (a line of NDJSON, a .json file). */
@@ -37,9 +39,14 @@ void mloda_io_batch_parser_reset(io_batch_parser *bp);
 
 /** A source of JSON batches read from fd: one batch per non-blank line, or, when
  *  whole_document, the whole input as one batch. own_fd closes fd on free. name is
- *  copied. */
+ *  copied. opts (may be NULL; borrowed, must outlive the source): max_line_bytes caps a
+ *  line (a whole document), stop ends a read interrupted by a signal. */
 mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bool whole_document,
-                                 const io_schema *schema, io_source **out, mloda_error *err);
+                                 const io_schema *schema, const io_source_options *opts,
+                                 io_source **out, mloda_error *err);
+/** A JSON source (from mloda_io_json_source_open) has no batch left: only blanks remain up
+ *  to the end of its input (read on to tell, so only for files). Errors: MLODA_ERR_IO. */
+mloda_status mloda_io_json_source_at_end(io_source *src, bool *out, mloda_error *err);
 mloda_status mloda_io_dir_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err);

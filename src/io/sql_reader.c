@@ -9,23 +9,46 @@
 #include <string.h>
 
 #include "io/json_events.h"
+#include "util/utf8.h"
 #include "util/util.h"
 
-mloda_status mloda_io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
-                         const char *origin, mloda_error *err)
+/* Opens `file` (named `path` in messages). */
+static mloda_status open_db(io_sql_reader *r, const char *path, const char *file, int flags,
+                            int busy_ms, const char *table, const char *origin,
+                            mloda_error *err)
 {
-    memset(r, 0, sizeof *r);
     r->table = table;
     r->origin = origin;
     r->name = mloda_strdup(path);
     if (r->name == NULL)
         return MLODA_NOMEM(err, "a path");
-    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(file, &r->db, SQLITE_OPEN_READONLY | flags, NULL) != SQLITE_OK)
         return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open SQLite database %s: %s",
                                path, r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory");
     if (busy_ms > 0)
         (void)sqlite3_busy_timeout(r->db, busy_ms);
     return MLODA_OK;
+}
+
+mloda_status mloda_io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
+                         const char *origin, mloda_error *err)
+{
+    memset(r, 0, sizeof *r);
+    return open_db(r, path, path, 0, busy_ms, table, origin, err);
+}
+
+mloda_status mloda_io_sql_open_data(io_sql_reader *r, const char *data_root, const char *path,
+                                    int busy_ms, const char *table, const char *origin,
+                                    mloda_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->slots.hide_values = true;
+    char *file = NULL;
+    MLODA_TRY(mloda_io_data_path(data_root, path, "SQLite database", false, &file, err));
+    const mloda_status st =
+        open_db(r, path, file, SQLITE_OPEN_NOFOLLOW, busy_ms, table, origin, err);
+    mloda_free(file);
+    return st;
 }
 
 bool mloda_io_sql_is_locked(const io_sql_reader *r)
@@ -40,8 +63,25 @@ mloda_status mloda_io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error
     r->stmt = NULL;
     r->n_rows = 0;
     r->done = false;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &r->stmt, NULL) == SQLITE_OK)
-        return MLODA_OK;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &r->stmt, &tail) == SQLITE_OK) {
+        /* a second statement would be ignored: say so instead (spaces, comments and ';'
+         * prepare to no statement) */
+        sqlite3_stmt *next = NULL;
+        const int rc = tail != NULL && *tail != '\0'
+                           ? sqlite3_prepare_v2(r->db, tail, -1, &next, NULL)
+                           : SQLITE_OK;
+        (void)sqlite3_finalize(next);
+        if (next == NULL && rc == SQLITE_OK && r->stmt != NULL)
+            return MLODA_OK;
+        const bool empty = r->stmt == NULL;
+        (void)sqlite3_finalize(r->stmt);
+        r->stmt = NULL;
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, r->name,
+                               "%s: the query must be one SQL statement; %s (query: %s)",
+                               r->name, empty ? "it has none" : "found more after the first",
+                               sql);
+    }
     if (mloda_io_sql_is_locked(r))
         return mloda_error_set(err, MLODA_ERR_IO, r->name,
                                "%s: the database is locked by another connection (%s)", r->name,
@@ -102,7 +142,11 @@ static mloda_status take_value(io_sql_reader *r, int i, io_column_reader *c, mlo
         const int len = sqlite3_column_bytes(r->stmt, i);
         if (text == NULL && sqlite3_errcode(r->db) == SQLITE_NOMEM)
             return MLODA_NOMEM(err, "a SQLite value");
-        return mloda_io_colreader_text(c, text != NULL ? (const char *)text : "", (size_t)len, err);
+        const char *t = text != NULL ? (const char *)text : "";
+        const size_t bad = mloda_utf8_valid_prefix(t, (size_t)len); /* SQLite never checks */
+        if (bad < (size_t)len)
+            return mloda_io_colreader_bad_text(c, bad, err);
+        return mloda_io_colreader_text(c, t, (size_t)len, err);
     }
     default:
         return mloda_io_colreader_reject(c, "a BLOB", err);

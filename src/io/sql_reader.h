@@ -35,8 +35,18 @@ typedef struct io_sql_reader {
  */
 mloda_status mloda_io_sql_open(io_sql_reader *r, const char *path, int busy_ms, const char *table,
                          const char *origin, mloda_error *err);
-/** Prepares sql (replacing an earlier statement). Errors: MLODA_ERR_IO "PATH: the query
- *  cannot run: MESSAGE (query: SQL)", or "PATH is locked ..." when a writer holds it. */
+/**
+ * As _open for a data source that a request names: the file must be a regular file (and
+ * lie inside data_root when it is not NULL, see mloda_io_open_data_file); it is opened
+ * with SQLITE_OPEN_NOFOLLOW, and messages never quote its values.
+ */
+mloda_status mloda_io_sql_open_data(io_sql_reader *r, const char *data_root, const char *path,
+                                    int busy_ms, const char *table, const char *origin,
+                                    mloda_error *err);
+/** Prepares sql (replacing an earlier statement); it must be one statement (text after it
+ *  other than spaces, comments and ';' is refused). Errors: MLODA_ERR_IO "PATH: the query
+ *  cannot run: MESSAGE (query: SQL)", or "PATH is locked ..." when a writer holds it;
+ *  MLODA_ERR_INVALID_ARG for a second statement. */
 mloda_status mloda_io_sql_prepare(io_sql_reader *r, const char *sql, mloda_error *err);
 /** True when the last failure was SQLITE_BUSY / SQLITE_LOCKED. */
 bool mloda_io_sql_is_locked(const io_sql_reader *r);

@@ -62,9 +62,7 @@ static mloda_status open_query(sqlite_source *s, const char *path, const char *s
 {
     MLODA_TRY(mloda_io_sql_open(&s->sql, path, BUSY_TIMEOUT_MS, s->table, "the prepared request",
                           err));
-    MLODA_TRY(mloda_io_sql_prepare(&s->sql, sql, err));
-    if (s->sql.stmt == NULL)
-        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path, "--sql holds no statement");
+    MLODA_TRY(mloda_io_sql_prepare(&s->sql, sql, err)); /* one statement, not empty */
     if (sqlite3_stmt_readonly(s->sql.stmt) == 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "--sql must be a query that only reads (a SELECT)");

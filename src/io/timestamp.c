@@ -8,6 +8,13 @@
  * with as many digits as the unit has (6 for microseconds, like Python's isoformat) only
  * when the sub-second part is non-zero; it works in the column's own unit, so nanosecond
  * and second timestamps print exactly.
+ *
+ * Years 0000-9999 (README, "Text"): a text whose UTC value falls outside them (an offset
+ * pushing 9999-12-31T23:30:00-01:00 into year 10000) is not read as a date-time. A value
+ * outside them that a calculation made (or an Arrow producer sent) is written in the
+ * expanded form of ISO 8601 that JavaScript's toISOString uses: a sign and six or more
+ * year digits, +010000-01-01T00:30:00 and -000001-12-31T00:00:00, never "10000-" or
+ * "-001-".
  */
 #include "io/io.h"
 
@@ -17,12 +24,20 @@
 #include "util/calendar.h"
 #include "util/iso8601.h"
 
+/* 0000-01-01T00:00:00 and 10000-01-01T00:00:00 in microseconds */
+#define FIRST_MICROS (-62167219200LL * 1000000LL)
+#define END_MICROS (253402300800LL * 1000000LL)
+
 bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t *out_micros)
 {
     /* a bare date is "YYYY-MM-DD": exactly 10 bytes */
     if (len <= 10 && !allow_date_only)
         return false;
-    return mloda_iso8601_parse(s, len, out_micros);
+    int64_t v = 0;
+    if (!mloda_iso8601_parse(s, len, &v) || v < FIRST_MICROS || v >= END_MICROS)
+        return false;
+    *out_micros = v;
+    return true;
 }
 
 size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
@@ -40,8 +55,11 @@ size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit
     const int64_t days = mloda_floor_div(secs, 86400);
     int64_t year = 0, month = 0, day = 0;
     mloda_civil_from_days(days, &year, &month, &day);
-    int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)year, (int)month,
-                     (int)day, (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60));
+    const bool expanded = year < 0 || year > 9999;
+    int n = snprintf(buf, cap, expanded ? "%+07lld-%02d-%02dT%02d:%02d:%02d"
+                                        : "%04lld-%02d-%02dT%02d:%02d:%02d",
+                     (long long)year, (int)month, (int)day, (int)(in_day / 3600),
+                     (int)(in_day / 60 % 60), (int)(in_day % 60));
     if (n >= 0 && frac != 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, ".%0*lld", frac_digits, (long long)frac);
     if (n < 0)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/io.h"
 #include "mloda/mloda.h"
 #include "util/buf.h"
 
@@ -44,6 +45,9 @@ typedef struct mloda_serve_options {
                                 (else 408), a stalled reader is dropped; 0: 10 */
     const char *token;       /* bearer token required by every endpoint but / and /healthz;
                                 NULL: none. Copied */
+    const char *data_root;   /* files a served request may read (its data_access): only below
+                                this directory; NULL: each request file's own directory */
+    io_limits limits;        /* caps of the request reader (zero fields: its defaults) */
     bool quiet;              /* no per-request log lines */
     int log_fd;              /* where log lines go (stderr: 2) */
     /* One-line notes for the user (skipped data files of a request); may be NULL. */
@@ -58,7 +62,8 @@ typedef struct mloda_server mloda_server;
 mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **out,
                               mloda_error *err);
 /**
- * Reads the request file and prepares it on the server's pool, served as NAME
+ * Reads the request file (its data files only below the data root: opts->data_root, or the
+ * request file's own directory) and prepares it on the server's pool, served as NAME
  * (letters, digits, '_', '-', '.'; at most 64). Errors: those of mloda_io_request_read_file
  * and mloda_prepare (the request file's problem, as `mloda run` reports it),
  * MLODA_ERR_INVALID_ARG (bad name), MLODA_ERR_DUPLICATE (name served twice).

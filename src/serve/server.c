@@ -7,6 +7,7 @@
  * Invariants: sessions and the request list are immutable once started; every counter
  * shared by connection threads is atomic or guarded by the mutex its field names.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "serve/serve_internal.h"
 
 #include <arpa/inet.h>
@@ -304,6 +305,23 @@ static void entry_free(serve_entry *e)
     mloda_free(e);
 }
 
+/* The directory a request file names (its path up to the last '/', or "."), resolved: a
+ * new string, or NULL when it does not resolve. (The file itself is the reader's to open
+ * and report.) */
+static char *request_dir(const char *request_path)
+{
+    const char *slash = strrchr(request_path, '/');
+    char *named = slash == NULL ? mloda_strdup(".")
+                                : mloda_strndup(request_path, slash == request_path
+                                                                  ? 1
+                                                                  : (size_t)(slash - request_path));
+    char *real = named != NULL ? realpath(named, NULL) : NULL; /* libc's malloc */
+    mloda_free(named);
+    char *dir = real != NULL ? mloda_strdup(real) : NULL;
+    free(real);
+    return dir;
+}
+
 mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *request_path,
                               mloda_error *err)
 {
@@ -334,12 +352,21 @@ mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *r
                                       : mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory");
     if (st == MLODA_OK)
         st = mloda_serve_feed_init(&e->feed, err);
-    /* TODO(issue 16): once the io layer has --data-root, pass the server's data root to the
-     * request reader here (by default the request file's own directory), so that a served
-     * request reads data files only below it. HTTP bodies are api_data only (never
-     * data_access), so only the operator's request files name files today. */
+    /* A served request reads data files only below the data root: the server's, or by
+     * default its own file's directory (HTTP bodies are api_data only, never data_access). */
+    char *own_dir = NULL;
+    io_request_options ro = {srv->opts.data_root, srv->opts.limits};
+    if (st == MLODA_OK && ro.data_root == NULL) {
+        own_dir = request_dir(request_path);
+        st = own_dir != NULL ? MLODA_OK : mloda_error_set(err, MLODA_ERR_IO, request_path,
+                                                           "cannot resolve the directory of "
+                                                           "request file %s",
+                                                           request_path);
+        ro.data_root = own_dir;
+    }
     if (st == MLODA_OK)
-        st = mloda_io_request_read_file(request_path, &e->req, err);
+        st = mloda_io_request_read_file(request_path, &ro, &e->req, err);
+    mloda_free(own_dir);
     for (int64_t i = 0; st == MLODA_OK && i < e->req.n_notes; i++)
         if (srv->opts.note != NULL)
             srv->opts.note(srv->opts.note_ctx, e->req.notes[i]);

@@ -89,9 +89,9 @@ void mloda_bitmap_copy(uint8_t *dst, const uint8_t *src, int64_t src_offset, int
 
 void mloda_bitmap_and(uint8_t *dst, const uint8_t *a, const uint8_t *b, int64_t n_bits)
 {
-    const int64_t n_bytes = mloda_bitmap_n_bytes(n_bits);
-    if (n_bytes <= 0)
+    if (n_bits <= 0) /* a negative count would make one byte and a negative shift */
         return;
+    const int64_t n_bytes = mloda_bitmap_n_bytes(n_bits);
     if (a == NULL && b == NULL) {
         memset(dst, 0xff, (size_t)n_bytes);
     } else if (a == NULL || b == NULL) {

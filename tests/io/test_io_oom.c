@@ -64,7 +64,7 @@ static void test_request_links_walk(void)
         io_request r;
         mloda_error err = MLODA_ERROR_INIT;
         const mloda_status st =
-            mloda_io_request_parse_in(REQUEST_LINKS, strlen(REQUEST_LINKS), "req", "base", &r, &err);
+            mloda_io_request_parse_in(REQUEST_LINKS, strlen(REQUEST_LINKS), "req", "base", NULL, &r, &err);
         const bool injected = mloda_test_alloc_failed();
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("allocation %ld: %.200s", n, err.message);

@@ -155,7 +155,7 @@ static const src_case cases[] = {
      "v=1|2", MLODA_OK, {NULL}},
     {"csv a float after the sample", CSV, "late_float.csv", "v,w\n1,a\n2,b\n2.5,c\n", NULL, 2,
      NULL, "v:int64,w:utf8", {"v", "w"}, NULL, MLODA_ERR_TYPE,
-     {"late_float.csv: line 4", "column 'v'", "the float 2.5"}},
+     {"late_float.csv: line 4", "column 'v'", "found a float;"}},
     {"csv stated type for a missing column", CSV, "stated_missing.csv", "v\n1\n", NULL, 0, "x",
      NULL, {NULL}, NULL, MLODA_ERR_SCHEMA, {"stated for column 'x'", "stated_missing.csv"}},
     {"csv empty file", CSV, "empty.csv", "", NULL, 0, NULL, NULL, {NULL}, NULL, MLODA_ERR_PARSE,
@@ -204,7 +204,7 @@ static const src_case cases[] = {
      {NULL}, NULL, MLODA_ERR_PARSE, {"trunc.ndjson", "end of input"}},
     {"ndjson a string after the sample", NDJSON, "late_str.ndjson",
      "{\"v\": 1}\n{\"v\": 2}\n{\"v\": \"x\"}\n", NULL, 2, NULL, "v:int64", {"v"}, NULL,
-     MLODA_ERR_TYPE, {"late_str.ndjson: line 3", "column 'v', row 2", "the string \"x\""}},
+     MLODA_ERR_TYPE, {"late_str.ndjson: line 3", "column 'v', row 2", "found a string of 1 byte"}},
     {"ndjson missing file", NDJSON, "nothing.ndjson", NULL, NULL, 0, NULL, NULL, {NULL}, NULL,
      MLODA_ERR_IO, {"cannot open NDJSON data source", "nothing.ndjson"}},
     /* ---- SQLite */
@@ -233,7 +233,7 @@ static const src_case cases[] = {
      {"shop2.db has no table 'customer'", "did you mean 'customers'"}},
     {"sqlite value of the wrong type", SQLITE, "wrong.db",
      "create table t(n integer); insert into t values (1), ('abc');", "t", 0, NULL, "n:int64",
-     {"n"}, NULL, MLODA_ERR_TYPE, {"wrong.db: result row 2", "column 'n'", "\"abc\""}},
+     {"n"}, NULL, MLODA_ERR_TYPE, {"wrong.db: result row 2", "column 'n'", "found a string of 3 bytes"}},
     {"sqlite missing database", SQLITE, "no_such.db", NULL, "t", 0, NULL, NULL, {NULL}, NULL,
      MLODA_ERR_IO, {"cannot open SQLite database", "no_such.db"}},
     {"sqlite not a database", SQLITE, "text.db", NULL, "t", 0, NULL, NULL, {NULL}, NULL,
@@ -244,8 +244,12 @@ static void make_source(const src_case *c, mloda_source_provider *p, mloda_error
                         mloda_status *st)
 {
     const mloda_source_column_type stated = {c->stated, MLODA_TYPE_FLOAT64, 0};
-    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, c->stated != NULL ? &stated : NULL,
-                                    c->stated != NULL ? 1 : 0, c->infer_rows, -1};
+    const mloda_source_options o = {.struct_size = sizeof o,
+                                    .abi_version = MLODA_SOURCE_OPTIONS_ABI,
+                                    .types = c->stated != NULL ? &stated : NULL,
+                                    .n_types = c->stated != NULL ? 1 : 0,
+                                    .infer_rows = c->infer_rows,
+                                    .busy_timeout_ms = -1};
     if (c->kind == SQLITE) {
         if (c->content != NULL)
             sql_exec(c->file, c->content);
@@ -341,7 +345,8 @@ static void test_names_and_arguments(void)
     mloda_error_reset(&err);
     CHECK_EQ_INT(mloda_source_init_csv("data/", NULL, NULL, &p, &err), MLODA_ERR_INVALID_ARG);
     const mloda_source_column_type bad = {"v", MLODA_TYPE_FLOAT64_LIST, 0};
-    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, &bad, 1, 0, 0};
+    const mloda_source_options o = {.struct_size = sizeof o, .abi_version = MLODA_SOURCE_OPTIONS_ABI,
+                                    .types = &bad, .n_types = 1};
     mloda_error_reset(&err);
     CHECK_EQ_INT(mloda_source_init_ndjson("a.ndjson", NULL, &o, &p, &err), MLODA_ERR_INVALID_ARG);
     CHECK(p.user_data == NULL);
@@ -356,7 +361,8 @@ static void test_locked_database(void)
     CHECK(sqlite3_open(path_of("locked.db"), &writer) == SQLITE_OK);
     CHECK(sqlite3_exec(writer, "begin exclusive; insert into t values (2);", NULL, NULL, NULL) ==
           SQLITE_OK);
-    const mloda_source_options o = {sizeof o, MLODA_SOURCE_OPTIONS_ABI, NULL, 0, 0, -1};
+    const mloda_source_options o = {.struct_size = sizeof o, .abi_version = MLODA_SOURCE_OPTIONS_ABI,
+                                    .busy_timeout_ms = -1};
     mloda_source_provider p;
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_source_init_sqlite(path_of("locked.db"), "t", NULL, &o, &p, &err), err);

@@ -171,7 +171,7 @@ static void test_errors(void)
         {"{\"\": {}}", MLODA_ERR_PARSE, "table name must be non-empty"},
         {"{\"T\": {\"\": [1]}}", MLODA_ERR_PARSE, "column name must be non-empty"},
         {"{\"T\": {\"a\\u0000b\": [1]}}", MLODA_ERR_PARSE, "without NUL"},
-        {"{\"T\": {\"c\": [\"\xff\"]}}", MLODA_ERR_PARSE, "UTF8"},
+        {"{\"T\": {\"c\": [\"\xff\"]}}", MLODA_ERR_PARSE, "UTF-8"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TEST_CASE("%s", cases[i].text);

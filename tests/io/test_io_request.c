@@ -109,10 +109,10 @@ static void test_read_file_errors(void)
 {
     io_request r;
     mloda_error err = MLODA_ERROR_INIT;
-    CHECK(mloda_io_request_read_file("/nonexistent/req.json", &r, &err) == MLODA_ERR_IO);
+    CHECK(mloda_io_request_read_file("/nonexistent/req.json", NULL, &r, &err) == MLODA_ERR_IO);
     CHECK_CONTAINS(err.message, "/nonexistent/req.json");
     mloda_error_reset(&err);
-    CHECK(mloda_io_request_read_file("/", &r, &err) == MLODA_ERR_IO);
+    CHECK(mloda_io_request_read_file("/", NULL, &r, &err) == MLODA_ERR_IO);
 }
 
 int main(void)

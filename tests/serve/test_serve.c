@@ -1106,6 +1106,54 @@ static void test_startup(void)
     h_free(&b);
 }
 
+/* A served request reads data files only below its own directory, or below --data-root
+ * (paths are relative to the root): a request in reqs/ naming ../outside.csv does not start
+ * by default; one naming outside.csv starts with the parent directory as the data root. */
+static void test_data_root(void)
+{
+    char sub[PATH_MAX], req[PATH_MAX], out[PATH_MAX];
+    h_join(sub, sizeof sub, h_tmpdir(), "/reqs");
+    (void)mkdir(sub, 0700);
+    (void)h_write_file("outside.csv", "w\n1\n2\n");
+    h_join(req, sizeof req, sub, "/outside.json");
+    FILE *fp = fopen(req, "w");
+    if (fp != NULL) {
+        (void)fputs("{\"features\": [\"w__sum_aggr\"], "
+                    "\"data_access\": {\"files\": [\"../outside.csv\"]}}\n", fp);
+        (void)fclose(fp);
+    }
+    h_join(out, sizeof out, h_tmpdir(), "/root.txt");
+    char cmd[PATH_MAX * 3];
+    (void)snprintf(cmd, sizeof cmd, "'%s/mloda' serve --request o='%s' --listen 127.0.0.1:0 2>'%s'",
+                   h_build_dir(), req, out);
+    int status = system(cmd);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 4);
+    char text[1024] = "";
+    fp = fopen(out, "r");
+    if (fp != NULL) {
+        (void)!fread(text, 1, sizeof text - 1, fp);
+        fclose(fp);
+    }
+    CHECK_CONTAINS(text, "outside the data root");
+    h_join(req, sizeof req, sub, "/outside.json");
+    fp = fopen(req, "w");
+    if (fp != NULL) {
+        (void)fputs("{\"features\": [\"w__sum_aggr\"], "
+                    "\"data_access\": {\"files\": [\"outside.csv\"]}}\n", fp);
+        (void)fclose(fp);
+    }
+    h_server b;
+    const char *args[] = {"--request", req, "--data-root", h_tmpdir(), "--quiet", NULL};
+    CHECK(h_start(&b, args));
+    h_resp r;
+    CHECK(h_do(b.port, "POST", "/v1/run/outside", NULL, "{}", &r));
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_CONTAINS(r.body != NULL ? r.body : "", "\"w__sum_aggr\": [3, 3]");
+    h_resp_free(&r);
+    CHECK_EQ_INT(h_stop(&b, SIGTERM, 30), 0);
+    h_free(&b);
+}
+
 static void test_main_stops_cleanly(void)
 {
     CHECK(main_up);
@@ -1128,6 +1176,7 @@ int main(void)
     RUN(test_feed_two_subscribers);
     RUN(test_logs);
     RUN(test_startup);
+    RUN(test_data_root);
     RUN(test_metrics_and_quiet);
     RUN(test_queue_full);
     RUN(test_sigterm_under_load);
