@@ -217,6 +217,9 @@ MLODA_API int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int
 /** Column k of input j of feature i (borrowed for the call). */
 MLODA_API const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j,
                                                int64_t k);
+/** Name of input feature j of feature i ("x" for x__sum_aggr), as mloda_bind_input_name;
+ *  NULL when i or j is out of range. Borrowed: valid while the session lives. */
+MLODA_API const char *mloda_calc_input_name(const mloda_calc *c, int64_t i, int64_t j);
 /** Suffix of column k of input j of feature i ("2" for F~2); "" for a single-column input
  *  or the base column of a multi-column one. Borrowed for the call. */
 MLODA_API const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j,

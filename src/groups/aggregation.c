@@ -153,8 +153,18 @@ static unsigned needs_of(agg_op op)
     return 0;
 }
 
+/* README "Numbers at the edges": a float64 result whose exact value is beyond DBL_MAX
+ * (finite inputs) is an error, not an inf that output formats would show as null. */
+static mloda_status overflow_error(mloda_error *err, const char *name, const char *what)
+{
+    return mloda_error_set(err, MLODA_ERR_RANGE, name,
+                           "feature '%s': the float64 %s overflows: its exact value is beyond "
+                           "+-1.8e308",
+                           name, what);
+}
+
 /* The broadcast output of one op from a column's statistics. */
-static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
+static mloda_status emit_column_wise(const char *name, const op_info *op, const mloda_column *in,
                                      const agg_stats *s, mloda_type out_type, int64_t n,
                                      mloda_column **out, mloda_error *err)
 {
@@ -164,6 +174,8 @@ static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
     case OP_COUNT:
         return mloda_fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->count, false, out, err);
     case OP_SUM:
+        if (s->sum_overflow)
+            return overflow_error(err, name, "sum");
         if (out_type == MLODA_TYPE_FLOAT64)
             return mloda_fill_float64(n, s->sum, false, out, err);
         if (s->isum_overflow)
@@ -189,12 +201,14 @@ static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
     }
     case OP_AVG:
     case OP_MEAN:
-        return mloda_fill_float64(n, none ? 0.0 : s->sum / (double)s->count, none, out, err);
+        return mloda_fill_float64(n, none ? 0.0 : s->mean, none, out, err);
     case OP_VAR:
     case OP_STD: {
         bool few = s->count < 2;
-        double var = few ? 0.0 : s->m2 / (double)(s->count - 1);
-        return mloda_fill_float64(n, op->op == OP_STD ? sqrt(var) : var, few, out, err);
+        if (op->op == OP_VAR && s->var_overflow)
+            return overflow_error(err, name, "variance");
+        return mloda_fill_float64(n, few ? 0.0 : op->op == OP_STD ? s->std : s->var, few, out,
+                                  err);
     }
     case OP_MEDIAN:
         return mloda_fill_float64(n, none ? 0.0 : s->median, none, out, err);
@@ -216,14 +230,19 @@ static bool value_at(const mloda_column *c, int64_t r, double *out)
     return *out == *out;
 }
 
-static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
+static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null, bool *overflow)
 {
-    double sum = 0.0, mn = INFINITY, mx = -INFINITY;
+    double mn = INFINITY, mx = -INFINITY;
     for (int64_t j = 0; j < k; j++) {
-        sum += v[j];
         mn = v[j] < mn ? v[j] : mn;
         mx = v[j] > mx ? v[j] : mx;
     }
+    double sum = 0.0, mean = NAN, var = NAN, std = NAN;
+    bool need_var = op == OP_VAR || op == OP_STD;
+    *overflow = false;
+    if (op != OP_MIN && op != OP_MAX && op != OP_MEDIAN && op != OP_COUNT)
+        mloda_agg_moments_of(v, k, need_var, &sum, &mean, &var, &std, overflow);
+    *overflow = *overflow && (op == OP_SUM || op == OP_VAR);
     *is_null = false;
     switch (op) {
     case OP_SUM:
@@ -240,19 +259,12 @@ static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
         *is_null = k == 0;
         return k == 0 ? 0.0 : mloda_agg_median_of(v, k);
     case OP_VAR:
-    case OP_STD: {
+    case OP_STD:
         *is_null = k < 2;
-        if (k < 2)
-            return 0.0;
-        double mean = sum / (double)k, m2 = 0.0;
-        for (int64_t j = 0; j < k; j++)
-            m2 += (v[j] - mean) * (v[j] - mean);
-        double var = m2 / (double)(k - 1);
-        return op == OP_STD ? sqrt(var) : var;
-    }
+        return k < 2 ? 0.0 : op == OP_STD ? std : var;
     default: /* avg, mean */
         *is_null = k == 0;
-        return k == 0 ? 0.0 : sum / (double)k;
+        return k == 0 ? 0.0 : mean;
     }
 }
 
@@ -312,9 +324,15 @@ static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *o
         int64_t k = 0;
         for (int64_t c = 0; c < width; c++)
             k += value_at(mloda_calc_input(calc, i, 0, c), r, &v[k]);
-        bool is_null = false;
-        double x = reduce_row(op->op, v, k, &is_null);
-        if (is_null)
+        bool is_null = false, overflow = false;
+        double x = reduce_row(op->op, v, k, &is_null, &overflow);
+        if (overflow)
+            st = mloda_error_set_at(err, MLODA_ERR_RANGE, NULL, r,
+                                    "feature '%s': the float64 %s of row %lld overflows: its "
+                                    "exact value is beyond +-1.8e308",
+                                    mloda_feature_name(mloda_calc_feature(calc, i)), op->name,
+                                    (long long)r);
+        else if (is_null)
             st = mloda_column_builder_append_null(b, err);
         else if (out_type == MLODA_TYPE_FLOAT64)
             st = mloda_column_builder_append_float64(b, x, err);
@@ -391,7 +409,7 @@ static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
             const agg_stats *s = NULL;
             st = stats_for(calc, in, cache, &n_cache, &s, err);
             if (st == MLODA_OK)
-                st = emit_column_wise(op, in, s, out_type, n, &out, err);
+                st = emit_column_wise(name, op, in, s, out_type, n, &out, err);
         }
         if (st == MLODA_OK)
             st = mloda_calc_set_output(calc, i, out, err);

@@ -213,7 +213,7 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
             run += w->closest[r];
             w->cum[r] = run;
         }
-        int64_t best = -1;
+        int64_t best = 0;
         double best_pot = INFINITY;
         for (int64_t t = 0; t < trials; t++) {
             double target = rng_uniform(rng) * pot;
@@ -231,7 +231,9 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
                 double d = mloda_la_row_dist2(m, r, lo);
                 cand_pot += d < w->closest[r] ? d : w->closest[r];
             }
-            if (cand_pot < best_pot) {
+            /* the first candidate is taken even when every potential is inf or NaN, so
+             * best is always a row */
+            if (t == 0 || cand_pot < best_pot) {
                 best_pot = cand_pot;
                 best = lo;
             }
@@ -329,7 +331,7 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
         for (int init = 0; init < 10; init++) {
             kmeans_pp(m, k, &rng, &w);
             double inertia = lloyd(m, k, &w);
-            if (inertia < best) {
+            if (init == 0 || inertia < best) { /* a NaN inertia still leaves labels */
                 best = inertia;
                 memcpy(labels, w.labels, (size_t)n * sizeof *labels);
             }
@@ -352,10 +354,14 @@ typedef struct merge {
     int64_t seq;
 } merge;
 
+/* By height, NaN last (a consistent order even then: qsort needs one), then by sequence. */
 static int cmp_merge(const void *x, const void *y)
 {
     const merge *a = x, *b = y;
-    if (a->h != b->h)
+    bool na = isnan(a->h), nb = isnan(b->h);
+    if (na != nb)
+        return na ? 1 : -1;
+    if (!na && a->h != b->h)
         return a->h < b->h ? -1 : 1;
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
@@ -423,6 +429,13 @@ static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *er
                 bd = d;
                 best = c;
             }
+        }
+        if (best < 0) {
+            /* a chain of one whose distances are all inf or NaN: no nearest neighbour was
+             * found; take the first other active cluster so the chain stays on clusters */
+            for (best = 0; best < n && (!active[best] || best == top); best++)
+                ;
+            bd = ward_dist(cent, size, p, top, best);
         }
         if (best != prev) {
             chain[len++] = best;

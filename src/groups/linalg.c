@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/agg_kernels.h"
 #include "util/util.h"
 
 mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
@@ -80,6 +81,21 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
                                        name, (long long)col, mloda_type_name(mloda_column_type(c)));
             }
             copy_column(c, n, out->x + col * n);
+            for (int64_t r = 0; r < n; r++) {
+                double v = out->x[col * n + r];
+                if (isinf(v)) {
+                    const char *in = mloda_calc_input_name(calc, i, j);
+                    const char *sfx = mloda_calc_input_suffix(calc, i, j, k);
+                    mloda_la_matrix_reset(out);
+                    return mloda_error_set_at(err, MLODA_ERR_COMPUTE, name, r,
+                                              "feature '%s': input '%s%s%s' is %s in row %lld; "
+                                              "it needs finite numbers (nulls are imputed)",
+                                              name, in != NULL ? in : "?",
+                                              sfx != NULL && sfx[0] ? "~" : "",
+                                              sfx != NULL ? sfx : "", v > 0 ? "inf" : "-inf",
+                                              (long long)r);
+                }
+            }
         }
     }
     return MLODA_OK;
@@ -123,6 +139,14 @@ void mloda_la_impute_standardise(la_matrix *m)
 {
     for (int64_t j = 0; j < m->p; j++) {
         double *x = m->x + j * m->n;
+        /* huge or tiny values: scaled by a power of two first (exact; standardising is
+         * scale-invariant), so no square or sum below overflows or underflows */
+        double big = 0.0;
+        for (int64_t r = 0; r < m->n; r++)
+            big = fabs(x[r]) > big ? fabs(x[r]) : big; /* NaN skipped */
+        int shift = mloda_agg_shift_for(big);
+        for (int64_t r = 0; shift != 0 && r < m->n; r++)
+            x[r] = ldexp(x[r], shift); /* one step: 2^shift itself may not be a double */
         int64_t k = 0;
         double mean = 0.0, var = 0.0;
         mloda_la_moments(x, m->n, &k, &mean, &var);

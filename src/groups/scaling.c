@@ -203,6 +203,30 @@ static void fit_robust(double *w, int64_t c, double *median, double *q1, double 
 
 /* ---------------------------------------------------------------- transform */
 
+/* Values beyond 2^400 in magnitude: *v becomes a copy scaled by a power of two (exact), so
+ * that sums, squares and ranges do not overflow; standard, minmax and robust scaling give
+ * the same results for the scaled values. Smaller values are left alone (sklearn's
+ * thresholds for a zero spread are absolute). */
+static mloda_status huge_values_scaled(const double **v, double **owned, int64_t n,
+                                       mloda_error *err)
+{
+    double big = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        big = fabs((*v)[i]) > big ? fabs((*v)[i]) : big; /* NaN skipped */
+    if (!(big > 0x1p400) || isinf(big))
+        return MLODA_OK;
+    int shift = mloda_agg_shift_for(big);
+    if (*owned == NULL) {
+        *owned = mloda_malloc((size_t)n * sizeof **owned);
+        if (*owned == NULL)
+            return MLODA_NOMEM(err, "scaled values");
+    }
+    for (int64_t i = 0; i < n; i++)
+        (*owned)[i] = ldexp((*v)[i], shift);
+    *v = *owned;
+    return MLODA_OK;
+}
+
 /* Scales one column (standard, minmax, robust) into a new float64 column. */
 static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n,
                                  mloda_column **out, mloda_error *err)
@@ -210,8 +234,10 @@ static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n
     const double *v = NULL;
     double *owned = NULL, *o = NULL, *scratch = NULL;
     MLODA_TRY(mloda_column_as_f64(col, &v, &owned, err));
+    mloda_status st = huge_values_scaled(&v, &owned, n, err);
     mloda_column_builder *b = NULL;
-    mloda_status st = mloda_f64_out_start(n, &b, &o, err);
+    if (st == MLODA_OK)
+        st = mloda_f64_out_start(n, &b, &o, err);
     double shift = 0.0, div = 1.0; /* standard, robust: out = (x - shift) / div */
     double mul = 1.0, add = 0.0;    /* minmax: out = x * mul + add */
     bool none = false;

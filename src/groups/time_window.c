@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/agg_kernels.h"
 #include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
@@ -621,6 +622,24 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
         gather_values(val, o->perm, n, state->fn == FN_COUNT, s->v);
         v = s->v;
     }
+    /* huge values (sum, mean, var, std): pandas' online kernels run on the values scaled
+     * by a power of two, which is exact and keeps every running sum finite; the results
+     * are scaled back, and one whose exact value is beyond DBL_MAX is an error */
+    int shift = 0;
+    bool moments = state->fn != FN_COUNT && fused(state->fn);
+    if (moments) {
+        double big = 0.0;
+        for (int64_t k = 0; k < n; k++)
+            big = isfinite(v[k]) && fabs(v[k]) > big ? fabs(v[k]) : big;
+        shift = big > 0x1p400 ? mloda_agg_shift_for(big) : 0;
+    }
+    if (shift != 0) {
+        if (s->v == NULL && (s->v = mloda_malloc(rows * sizeof *s->v)) == NULL)
+            return MLODA_NOMEM(err, "time window scratch");
+        for (int64_t k = 0; k < n; k++)
+            s->v[k] = ldexp(v[k], shift); /* v may be s->v: in place is fine */
+        v = s->v;
+    }
     /* results: in time order straight into the column, or scattered back from s->r */
     if (o->perm != NULL && s->r == NULL && (s->r = mloda_malloc(rows * sizeof *s->r)) == NULL)
         return MLODA_NOMEM(err, "time window scratch");
@@ -635,6 +654,17 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     if (o->perm != NULL) {
         for (int64_t k = 0; k < n; k++)
             x[o->perm[k]] = s->r[k];
+    }
+    int back = state->fn == FN_VAR ? -2 * shift : -shift;
+    for (int64_t r = 0; shift != 0 && r < n; r++) {
+        x[r] = ldexp(x[r], back);
+        if (isinf(x[r])) {
+            mloda_column_builder_free(b);
+            return mloda_error_set_at(err, MLODA_ERR_RANGE, name, r,
+                                      "feature '%s': the float64 window %s of row %lld "
+                                      "overflows: its exact value is beyond +-1.8e308",
+                                      name, FN_NAMES[state->fn], (long long)r);
+        }
     }
     return mloda_f64_out_finish(b, x, n, out, err); /* NaN results are null */
 }

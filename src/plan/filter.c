@@ -30,18 +30,20 @@ static const struct {
 
 /* ---------------------------------------------------------------- comparisons */
 
+/* Integer against float comparisons are exact (mloda_cmp_i64_f64); compiled filters hold
+ * values of the column's own kind anyway (exact_bounds), these cover the rest. */
 int mloda_filter_compare_f64(double x, const filter_value *v)
 {
-    double y = v->is_int ? (double)v->i : v->d;
-    return (x > y) - (x < y);
+    if (v->is_int)
+        return x != x ? 0 : -mloda_cmp_i64_f64(v->i, x);
+    return (x > v->d) - (x < v->d);
 }
 
 int mloda_filter_compare_i64(int64_t x, const filter_value *v)
 {
     if (v->is_int)
         return (x > v->i) - (x < v->i);
-    double dx = (double)x;
-    return (dx > v->d) - (dx < v->d);
+    return mloda_cmp_i64_f64(x, v->d);
 }
 
 int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v)
@@ -297,6 +299,117 @@ static mloda_status compile_params(plan_filter *f, const char *type, const mloda
     return MLODA_OK;
 }
 
+/* ---------------------------------------------------------------- exact bounds */
+
+/*
+ * Makes every bound and value of the filter the column's own kind, with exactly the rows
+ * kept that exact comparison keeps: a float bound on an int64 column becomes the nearest
+ * integer on its side (x >= 2.5 is x >= 3; x <= 9007199254740992.0 stays that integer);
+ * an int bound on a float64 column that no double equals becomes the nearest double on
+ * its side (x >= 2^53 + 1 is x >= 2^53 + 2). A bound beyond every value of the column is
+ * dropped (it keeps every row) or makes the filter keep nothing (f->none); an equal or
+ * categorical value that no value of the column can equal is dropped. The batch loops then
+ * compare in the column's own type, which is exact.
+ */
+enum { KEEP_ALL = 0, KEEP_NONE = 1, KEEP_SOME = 2 };
+
+/* A float bound on an int64 column: lower (x >= d, or x > d) or upper (x <= d, x < d). */
+static int int_bound_of(double d, bool lower, bool exclusive, int64_t *out)
+{
+    if (d >= 9223372036854775808.0) /* above every int64 */
+        return lower ? KEEP_NONE : KEEP_ALL;
+    if (d < -9223372036854775808.0)
+        return lower ? KEEP_ALL : KEEP_NONE;
+    int64_t t = (int64_t)d;
+    double frac = d - (double)t;
+    if (lower) {
+        /* smallest integer that passes; t + 1 fits: d < 2^63 is at most 2^63 - 1024 */
+        *out = frac > 0.0 || (frac == 0.0 && exclusive) ? t + 1 : t;
+        return KEEP_SOME;
+    }
+    if (frac == 0.0 && exclusive && t == INT64_MIN)
+        return KEEP_NONE;
+    *out = frac < 0.0 || (frac == 0.0 && exclusive) ? t - 1 : t;
+    return KEEP_SOME;
+}
+
+/* An int bound on a float64 column (see above); returns the double bound, inclusive when
+ * *exclusive was cleared. */
+static double float_bound_of(int64_t i, bool lower, bool *exclusive)
+{
+    double d = (double)i;
+    int c = mloda_cmp_i64_f64(i, d);
+    if (c == 0)
+        return d;
+    *exclusive = false;
+    if (lower) /* the smallest double above i */
+        return c < 0 ? d : nextafter(d, INFINITY);
+    return c > 0 ? d : nextafter(d, -INFINITY); /* the largest double below i */
+}
+
+static void exact_bound(plan_filter *f, filter_bound *b, bool lower)
+{
+    if (!b->set)
+        return;
+    bool is_int_col = f->col_type == MLODA_TYPE_INT64 || f->col_type == MLODA_TYPE_TIMESTAMP;
+    if (is_int_col && !b->v.is_int) {
+        int64_t i = 0;
+        int keep = int_bound_of(b->v.d, lower, b->exclusive, &i);
+        b->set = keep != KEEP_ALL;
+        f->none |= keep == KEEP_NONE;
+        b->exclusive = false;
+        b->v.is_int = true;
+        b->v.i = i;
+        b->v.d = (double)i;
+    } else if (f->col_type == MLODA_TYPE_FLOAT64 && b->v.is_int) {
+        b->v.d = float_bound_of(b->v.i, lower, &b->exclusive);
+        b->v.is_int = false;
+    }
+}
+
+/* Equal and categorical values: converted to the column's kind, or false when no value of
+ * the column can equal v. */
+static bool exact_value(const plan_filter *f, filter_value *v)
+{
+    bool is_int_col = f->col_type == MLODA_TYPE_INT64 || f->col_type == MLODA_TYPE_TIMESTAMP;
+    if (is_int_col && !v->is_int) {
+        int64_t i = 0;
+        if (int_bound_of(v->d, true, false, &i) != KEEP_SOME || mloda_cmp_i64_f64(i, v->d) != 0)
+            return false;
+        v->is_int = true;
+        v->i = i;
+    } else if (f->col_type == MLODA_TYPE_FLOAT64 && v->is_int) {
+        double d = (double)v->i;
+        if (mloda_cmp_i64_f64(v->i, d) != 0)
+            return false;
+        v->is_int = false;
+        v->d = d;
+    }
+    return true;
+}
+
+static void exact_bounds(plan_filter *f)
+{
+    if (f->col_type != MLODA_TYPE_INT64 && f->col_type != MLODA_TYPE_TIMESTAMP &&
+        f->col_type != MLODA_TYPE_FLOAT64)
+        return;
+    if (f->kind == FILTER_EQUAL) {
+        f->none |= f->lo.set && !exact_value(f, &f->lo.v);
+        return;
+    }
+    if (f->kind == FILTER_IN) {
+        int64_t kept = 0;
+        for (int64_t k = 0; k < f->n_values; k++) {
+            if (exact_value(f, &f->values[k]))
+                f->values[kept++] = f->values[k]; /* numbers: nothing owned to free */
+        }
+        f->n_values = kept;
+        return;
+    }
+    exact_bound(f, &f->lo, true);
+    exact_bound(f, &f->hi, false);
+}
+
 /* ---------------------------------------------------------------- columns */
 
 static mloda_status locate_column(const mloda_plan *plan, plan_filter *f, mloda_error *err)
@@ -354,6 +467,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     MLODA_TRY(locate_column(plan, f, err));
     MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
     MLODA_TRY(compile_params(f, rf->type, rf->params, err));
+    exact_bounds(f);
     if (f->kind == FILTER_EQUAL)
         f->hi = f->lo; /* shares the value: freed once, through lo */
     return describe(f, rf->type, rf->params, err);

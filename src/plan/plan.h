@@ -181,6 +181,7 @@ typedef struct plan_filter {
     void *regex;           /* owned pcre2_code *, FILTER_REGEX */
     filter_value *values;  /* owned, FILTER_IN */
     int64_t n_values;
+    bool none;             /* no value of the column can pass (filter.c, exact_bounds) */
 } plan_filter;
 
 /** Compares row value x of a column of the filter's type with v: <0, 0, >0. */

@@ -113,6 +113,12 @@ const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j, 
     return (k < 0 || k >= o->n) ? NULL : o->cols[k];
 }
 
+const char *mloda_calc_input_name(const mloda_calc *c, int64_t i, int64_t j)
+{
+    const plan_node *in = NULL;
+    return input_out(c, i, j, "mloda_calc_input_name", &in) == NULL ? NULL : in->feature.name;
+}
+
 const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, int64_t k)
 {
     const plan_node *in = NULL;

@@ -197,6 +197,10 @@ static bool eval_numeric_range(const plan_filter *f, const mloda_column *col, ui
 static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, uint8_t *keep,
                                 int64_t n, mloda_error *err)
 {
+    if (f->none) {
+        memset(keep, 0, (size_t)n);
+        return MLODA_OK;
+    }
     if (f->kind == FILTER_REGEX)
         return eval_regex(f, col, keep, n, err);
     if (eval_numeric_range(f, col, keep, n))
@@ -257,7 +261,8 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
 static bool select_single(const plan_filter *f, const mloda_column *col, int64_t n,
                           int64_t *restrict idx, int64_t *kept)
 {
-    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX || mloda_column_validity(col) != NULL)
+    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX || f->none ||
+        mloda_column_validity(col) != NULL)
         return false;
     bool lo_ex = f->lo.set && f->lo.exclusive, hi_ex = f->hi.set && f->hi.exclusive;
     int64_t k = 0;
