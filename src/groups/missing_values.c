@@ -288,7 +288,8 @@ static void group_sums(const double *v, const int64_t *gid, int64_t n, int64_t n
             continue;
         int64_t g = gid != NULL ? gid[r] : 0;
         double t = sum[g] + x;
-        comp[g] += fabs(sum[g]) >= fabs(x) ? (sum[g] - t) + x : (x - t) + sum[g];
+        if (isfinite(t)) /* an infinite sum stays what IEEE makes it (inf - inf: NaN) */
+            comp[g] += fabs(sum[g]) >= fabs(x) ? (sum[g] - t) + x : (x - t) + sum[g];
         sum[g] = t;
         cnt[g]++;
     }

@@ -655,6 +655,41 @@ static void test_edges(void)
 }
 
 /* Integer and bool values, second/nanosecond timestamps, a window too large for int64. */
+/*
+ * Issue 16, finding 8: running sums of huge values overflowed (then inf - inf made every
+ * later window NaN, written as null). Values 1e308 on days 1..4 with a 2-day window: the
+ * sums of two are beyond DBL_MAX (an error naming the feature and row 1); means, stds and
+ * a window with one of them and smaller values are exact (by hand: mean of 1e308 and
+ * -1e308 is 0; std of [1e308, 1e308] is 0; sum of 1e308 and -1e308 + 5 rows).
+ */
+static void test_huge_values(void)
+{
+    const char *ts[4] = {"2024-01-01T00:00:00", "2024-01-02T00:00:00", "2024-01-03T00:00:00",
+                         "2024-01-04T00:00:00"};
+    const double v[4] = {1e308, 1e308, -1e308, 5};
+    mloda_api_data *api = api_tw("x", v, NULL, "reference_time", ts, 4);
+    const double mean[4] = {1e308, 1e308, 0, -5e307 + 2.5};
+    check_feature(api, "x__mean_2_day_window", mean, 4);
+    const double std[4] = {NAN, 0, 1.4142135623730951e308, 7.0710678118654761e307};
+    check_feature(api, "x__std_2_day_window", std, 4);
+    const double mx[4] = {1e308, 1e308, 1e308, 5};
+    check_feature(api, "x__max_2_day_window", mx, 4);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(run_status(api, "x__sum_2_day_window", NULL, &err), MLODA_ERR_RANGE);
+    CHECK_STR(err.subject, "x__sum_2_day_window");
+    CHECK_CONTAINS(err.message, "window sum of row 1 overflows");
+    CHECK_EQ_INT(err.position, 1);
+    CHECK_EQ_INT(run_status(api, "x__var_2_day_window", NULL, &err), MLODA_ERR_RANGE);
+    CHECK_CONTAINS(err.message, "window var of row 2 overflows");
+    mloda_api_data_free(api);
+    /* later windows are exact again once the huge values left them */
+    const double w[4] = {1e308, -1e308, 1, 2};
+    api = api_tw("x", w, NULL, "reference_time", ts, 4);
+    const double sum[4] = {1e308, 0, -1e308 + 1, 3};
+    check_feature(api, "x__sum_2_day_window", sum, 4);
+    mloda_api_data_free(api);
+}
+
 static void test_types_and_units(void)
 {
     const char *ts[] = {"2023-01-02T00:00:00", "2023-01-01T00:00:00", "2023-01-03T00:00:00"};
@@ -1018,6 +1053,7 @@ int main(void)
     RUN(test_cases047_050);
     RUN(test_case053_stream);
     RUN(test_edges);
+    RUN(test_huge_values);
     RUN(test_types_and_units);
     RUN(test_brute_force);
     RUN(test_option_form);

@@ -238,6 +238,95 @@ static void test_coarse_time_bounds(void)
     mloda_api_data_free(api);
 }
 
+/*
+ * Issue 16, finding 8: int64 columns against float bounds (and float64 columns against
+ * int64 bounds) compare exactly, never through a rounding conversion: 2^53 + 1 is not equal
+ * to 9007199254740992.0, although (double)(2^53 + 1) is. Rows kept as a bit mask over the
+ * column's rows, worked out by hand. Each filter runs alone and, with a null added, through
+ * the general (non fast path) loop.
+ */
+static void test_exact_int_float(void)
+{
+    const int64_t iv[5] = {9007199254740992, 9007199254740993, 1, INT64_MAX, INT64_MIN};
+    const double fv[5] = {9007199254740992.0, 9007199254740994.0, 1.0, 9223372036854775808.0,
+                          -9223372036854775808.0};
+    static const struct {
+        const char *label, *column, *type, *key;
+        bool is_float; /* the parameter: fp or ip */
+        double fp;
+        int64_t ip;
+        bool exclusive;
+        unsigned keep; /* bit r: row r kept */
+    } cases[] = {
+        {"int equal 2^53 (float)", "i", "equal", "value", true, 9007199254740992.0, 0, false, 1u},
+        {"int min 2^53 (float)", "i", "min", "value", true, 9007199254740992.0, 0, false, 0xbu},
+        {"int max 2^53 (float)", "i", "max", "value", true, 9007199254740992.0, 0, false, 0x15u},
+        {"int max 2^53 exclusive", "i", "max", "max", true, 9007199254740992.0, 0, true, 0x14u},
+        {"int min 1.5", "i", "min", "value", true, 1.5, 0, false, 0xbu},
+        {"int max 1.5", "i", "max", "value", true, 1.5, 0, false, 0x14u},
+        {"int equal 1.5", "i", "equal", "value", true, 1.5, 0, false, 0u},
+        {"int min 2^63", "i", "min", "value", true, 9223372036854775808.0, 0, false, 0u},
+        {"int max 2^63", "i", "max", "value", true, 9223372036854775808.0, 0, false, 0x1fu},
+        {"int max -2^63 exclusive", "i", "max", "max", true, -9223372036854775808.0, 0, true, 0u},
+        {"int max -1e300", "i", "max", "value", true, -1e300, 0, false, 0u},
+        {"int min -1e300", "i", "min", "value", true, -1e300, 0, false, 0x1fu},
+        {"float equal 2^53+1 (int)", "f", "equal", "value", false, 0, 9007199254740993, false, 0u},
+        {"float min 2^53+1 (int)", "f", "min", "value", false, 0, 9007199254740993, false, 0xau},
+        {"float max 2^53+1 (int)", "f", "max", "value", false, 0, 9007199254740993, false, 0x15u},
+        {"float max INT64_MAX (int)", "f", "max", "value", false, 0, INT64_MAX, false, 0x17u},
+        {"float equal INT64_MIN (int)", "f", "equal", "value", false, 0, INT64_MIN, false, 0x10u},
+    };
+    for (int with_null = 0; with_null < 2; with_null++) {
+        const uint8_t ivalid[6] = {1, 1, 1, 1, 1, 0};
+        mloda_api_data *api = mloda_api_data_new();
+        const char *names[2] = {"i", "f"};
+        int64_t iv6[6];
+        double fv6[6];
+        for (int r = 0; r < 5; r++) {
+            iv6[r] = iv[r];
+            fv6[r] = fv[r];
+        }
+        iv6[5] = 0;
+        fv6[5] = NULL_SLOT;
+        int64_t n = with_null ? 6 : 5;
+        mloda_column *cols[2] = {col_i64(iv6, with_null ? ivalid : NULL, n),
+                                 col_f64_valid(fv6, with_null ? ivalid : NULL, n)};
+        api_add(api, "T", 2, names, cols);
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            TEST_CASE("%s%s", cases[k].label, with_null ? " (with a null row)" : "");
+            const char *feats[2] = {"i", "f"};
+            mloda_request *req = request_of(feats, 2);
+            mloda_options *o = mloda_options_new();
+            if (cases[k].is_float)
+                (void)mloda_options_set_float(o, MLODA_CONTEXT, cases[k].key, cases[k].fp, NULL);
+            else
+                (void)mloda_options_set_int(o, MLODA_CONTEXT, cases[k].key, cases[k].ip, NULL);
+            if (cases[k].exclusive)
+                (void)mloda_options_set_bool(o, MLODA_CONTEXT, "max_exclusive", true, NULL);
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(mloda_request_add_filter(req, cases[k].type, cases[k].column, o, &err), err);
+            mloda_results *res = NULL;
+            CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+            const mloda_column *ci = result_column(res, "i");
+            int64_t kept = 0;
+            for (int r = 0; r < 5; r++)
+                kept += (cases[k].keep >> r) & 1u;
+            CHECK_EQ_INT(mloda_column_n_rows(ci), kept);
+            for (int r = 0, at = 0; ci != NULL && r < 5; r++) {
+                if (((cases[k].keep >> r) & 1u) == 0)
+                    continue;
+                CHECK_MSG(at < mloda_column_n_rows(ci) && mloda_column_int64(ci)[at] == iv[r],
+                          "kept row %d missing", r);
+                at++;
+            }
+            mloda_results_free(res);
+            mloda_options_free(o);
+            mloda_request_free(req);
+        }
+        mloda_api_data_free(api);
+    }
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -245,6 +334,7 @@ int main(void)
     RUN(test_combined_rowid_session);
     RUN(test_filter_pool);
     RUN(test_coarse_time_bounds);
+    RUN(test_exact_int_float);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
