@@ -216,7 +216,8 @@ static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 static void time_features(const fc_clock *ck, day_cache *dc, int64_t t, double *x)
 {
     int64_t day = mloda_floor_div(t, ck->per_day);
-    int64_t hour = (t - day * ck->per_day) / ck->per_hour;
+    int64_t rem = t % ck->per_day; /* t - day * per_day, which overflows near INT64_MIN */
+    int64_t hour = (rem < 0 ? rem + ck->per_day : rem) / ck->per_hour;
     if (!dc->valid || dc->day != day)
         fill_day(dc, &ck->trig, day);
     memcpy(x, dc->f, sizeof dc->f);

@@ -398,7 +398,9 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
             out[i] = NAN;
         } else {
             double hi = sorted[bit_kth(bit, m, nobs / 2, top) - 1];
-            out[i] = nobs % 2 == 1 ? hi : (hi + sorted[bit_kth(bit, m, nobs / 2 - 1, top) - 1]) / 2;
+            double lo = nobs % 2 == 1 ? hi : sorted[bit_kth(bit, m, nobs / 2 - 1, top) - 1];
+            double mid = (hi + lo) / 2; /* as the aggregate median: no overflow on the way */
+            out[i] = isfinite(mid) ? mid : lo / 2 + hi / 2;
         }
     }
 done:

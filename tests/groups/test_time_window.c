@@ -5,6 +5,8 @@
  * timestamp units, a brute-force cross-check on random data, the option form, chains and
  * errors.
  */
+#include <float.h>
+
 #include "support.h"
 #include "time_window_case033.h"
 #include "util/alloc.h"
@@ -674,6 +676,8 @@ static void test_huge_values(void)
     check_feature(api, "x__std_2_day_window", std, 4);
     const double mx[4] = {1e308, 1e308, 1e308, 5};
     check_feature(api, "x__max_2_day_window", mx, 4);
+    const double med[4] = {1e308, 1e308, 0, -5e307 + 2.5};
+    check_feature(api, "x__median_2_day_window", med, 4);
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_EQ_INT(run_status(api, "x__sum_2_day_window", NULL, &err), MLODA_ERR_RANGE);
     CHECK_STR(err.subject, "x__sum_2_day_window");
@@ -683,6 +687,10 @@ static void test_huge_values(void)
     CHECK_CONTAINS(err.message, "window var of row 2 overflows");
     mloda_api_data_free(api);
     /* later windows are exact again once the huge values left them */
+    const double dm[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    api = api_tw("x", dm, NULL, "reference_time", ts, 4);
+    check_feature(api, "x__median_2_day_window", dm, 4); /* (a + b) / 2 would be inf */
+    mloda_api_data_free(api);
     const double w[4] = {1e308, -1e308, 1, 2};
     api = api_tw("x", w, NULL, "reference_time", ts, 4);
     const double sum[4] = {1e308, 0, -1e308 + 1, 3};
