@@ -60,6 +60,22 @@ extern "C" {
 
 #define MLODA_FEATURE_GROUP_ABI 1u
 
+/**
+ * Limits on what one run may produce, set per request with mloda_request_set_limit
+ * (mloda.h) and read by feature groups with mloda_bind_limit / mloda_calc_limit before they
+ * allocate. A limit that would be exceeded is an MLODA_ERR_RANGE error naming the feature,
+ * the limit and how to raise it. Defaults protect a server from a small request asking for
+ * gigabytes.
+ */
+typedef enum mloda_limit {
+    MLODA_LIMIT_OUTPUT_CELLS = 0, /* rows x columns one run may compute, over every feature's
+                                     output (intermediate ones too) and every joined row;
+                                     default 100000000 (1e8: 800 MB of float64) */
+    MLODA_LIMIT_CATEGORIES = 1,   /* distinct values a one-hot encoding may turn into
+                                     columns; default 10000 */
+    MLODA_LIMIT_HORIZON = 2,      /* rows a forecast may append; default 10000000 (1e7) */
+} mloda_limit;
+
 typedef struct mloda_feature mloda_feature; /* a feature being planned */
 typedef struct mloda_inputs mloda_inputs;   /* collects a feature's input features */
 typedef struct mloda_bind mloda_bind;       /* prepare-time typing of one feature */
@@ -196,6 +212,9 @@ MLODA_API mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_ind
  * columns of the input's rows is an error at prepare.
  */
 MLODA_API mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err);
+/** The value of a limit for the request being planned (mloda_limit); groups whose output
+ *  size is known at prepare (a forecast's horizon) check it here. -1 for an unknown limit. */
+MLODA_API int64_t mloda_bind_limit(const mloda_bind *ctx, mloda_limit limit);
 /** Attaches per-feature state, read-only after prepare; free_fn (may be NULL) runs when
  *  the plan is freed, also if prepare fails later. */
 MLODA_API mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state,
@@ -237,9 +256,15 @@ MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_col
  *  a NULL or empty suffix names the column F itself (e.g. cluster labels next to F~0..). */
 MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                              mloda_column *col, mloda_error *err);
-/** true once the run was cancelled (stream freed early); long kernels should check it
- *  now and then and return MLODA_ERR_CANCELLED. */
+/** true once the run was cancelled (stream freed early) or has run past its batch timeout
+ *  (mloda_request_set_batch_timeout); long kernels should check it now and then (a few
+ *  times per millisecond is cheap: a flag and, with a timeout, the monotonic clock) and
+ *  return MLODA_ERR_CANCELLED. The engine then reports the timeout, naming the feature. */
 MLODA_API bool mloda_calc_is_cancelled(const mloda_calc *c);
+/** The value of a limit for this run (mloda_limit): kernels whose output size shows only
+ *  at run time (one-hot columns, cluster probabilities) compare it before allocating.
+ *  -1 for an unknown limit or a NULL calc. */
+MLODA_API int64_t mloda_calc_limit(const mloda_calc *c, mloda_limit limit);
 
 /* ---------------------------------------------------------------- simple groups */
 

@@ -26,7 +26,7 @@ int cli_cmd_explain(int argc, char **argv)
                                format_text);
 
     cli_session cs;
-    code = cli_session_open(&cs, request, -1);
+    code = cli_session_open(&cs, request, NULL);
     if (code != CLI_EXIT_OK)
         return code;
     char *text = NULL;

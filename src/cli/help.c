@@ -23,6 +23,8 @@ static const char program_help[] =
 
 static const char run_help[] =
     "usage: mloda run --request FILE [--format ndjson|json|csv|table] [--threads N]\n"
+    "                 [--batch-timeout S] [--max-output-cells N] [--max-categories N]\n"
+    "                 [--max-horizon N]\n"
     "\n"
     "Plans the request and computes it on the request's own \"api_data\".\n"
     "\n"
@@ -36,7 +38,12 @@ static const char run_help[] =
     "                   result table {\"group\": ..., \"columns\": {name: [values]}};\n"
     "                   json: one array of those; csv: a block per table;\n"
     "                   table: aligned text (default on a terminal)\n"
-    "  --threads N      worker threads (0 = one per core, 1 = no pool)\n";
+    "  --threads N      worker threads (0 = one per core, 1 = no pool)\n"
+    "  --batch-timeout S  stop a batch that runs longer than S seconds (fractions\n"
+    "                   allowed; default: no limit); it fails naming the feature\n"
+    "  --max-output-cells N  rows x columns a batch may compute (default 100000000)\n"
+    "  --max-categories N    columns a one-hot encoding may make (default 10000)\n"
+    "  --max-horizon N       rows a forecast may append (default 10000000)\n";
 
 static const char stream_help[] =
     "usage: mloda stream --request FILE --batches SOURCE [--format F] [--threads N]\n"
@@ -60,7 +67,8 @@ static const char stream_help[] =
     "  --table NAME      the api_data table that CSV or SQL rows fill\n"
     "  --batch-rows N    rows per batch for CSV and SQL sources (default 1000)\n"
     "  --sql QUERY       SELECT to run on the SQLite database SOURCE\n"
-    "  --format, --threads  as for mloda run\n"
+    "  --format, --threads, --batch-timeout, --max-output-cells, --max-categories,\n"
+    "  --max-horizon     as for mloda run (the timeout and limits hold per batch)\n"
     "\n"
     "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
     "is widened and a column of nulls takes the prepared type.\n";

@@ -190,6 +190,7 @@ typedef struct km_work {
     double *cum;      /* n: running sums of closest */
     int64_t *labels;  /* n */
     int64_t *counts;  /* k */
+    bool stop;        /* the run was cancelled or timed out: leave the loops */
 } km_work;
 
 /* sklearn's greedy k-means++: each new centre is the best of 2 + ln k candidates drawn in
@@ -207,7 +208,8 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
         w->closest[r] = dist2_center(m, r, w->centers);
         pot += w->closest[r];
     }
-    for (int64_t c = 1; c < k; c++) {
+    for (int64_t c = 1; c < k && !w->stop; c++) {
+        w->stop = mloda_calc_is_cancelled(m->calc);
         double run = 0.0;
         for (int64_t r = 0; r < n; r++) {
             run += w->closest[r];
@@ -287,7 +289,8 @@ static double lloyd(const la_matrix *m, int64_t k, km_work *w)
         w->labels[r] = -1;
     bool changed = false;
     double inertia = assign(m, k, w, &changed);
-    for (int it = 0; it < 300 && changed; it++) {
+    for (int it = 0; it < 300 && changed && !w->stop; it++) {
+        w->stop = mloda_calc_is_cancelled(m->calc);
         memcpy(w->old, w->centers, (size_t)(k * p) * sizeof *w->old);
         centroids(m, w->labels, k, w->centers, w->counts);
         /* an empty cluster takes the point farthest from its own centre */
@@ -328,7 +331,7 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
     } else {
         uint64_t rng = SEED;
         double best = INFINITY;
-        for (int init = 0; init < 10; init++) {
+        for (int init = 0; init < 10 && !w.stop; init++) {
             kmeans_pp(m, k, &rng, &w);
             double inertia = lloyd(m, k, &w);
             if (init == 0 || inertia < best) { /* a NaN inertia still leaves labels */
@@ -336,6 +339,8 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
                 memcpy(labels, w.labels, (size_t)n * sizeof *labels);
             }
         }
+        if (w.stop)
+            st = mloda_calc_check_stop(m->calc, err);
     }
     mloda_free(w.centers);
     mloda_free(w.old);
@@ -408,8 +413,10 @@ static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *er
         size[r] = 1;
         active[r] = true;
     }
-    int64_t n_merges = 0, len = 0;
+    int64_t n_merges = 0, len = 0, steps = 0;
     while (n_merges < n - 1) {
+        if (++steps % 64 == 0 && (st = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
+            goto done; /* each step scans n slots: O(n^2) in all */
         if (len == 0) {
             int64_t first = 0;
             while (!active[first])
@@ -480,56 +487,189 @@ static void ward_cut(const merge *merges, int64_t n, int64_t k, int64_t *parent,
 
 /* ---------------------------------------------------------------- DBSCAN */
 
+/*
+ * Neighbours within eps through a grid: each point's cell is floor(x / eps) in the first
+ * d = min(p, 3) columns, and the points sorted by cell. Two points within eps (over all p
+ * columns) are within eps in those d columns too, so they lie in the same or adjacent
+ * cells: a query scans the 3^d cells around a point and keeps those within eps by the exact
+ * test the brute force used (sqrt(dist2) <= eps), so the neighbour sets, and the labels,
+ * are the same. O(n log n) for the sort plus, per query, the points of 3^d cells: near
+ * O(n) for spread data, O(n^2) when every point is a neighbour of every other.
+ */
+enum { GRID_DIMS = 3 };
+
+typedef struct grid {
+    int64_t d;      /* dimensions of the cells */
+    int64_t *cell;  /* [n * d] cell of each point */
+    int64_t *order; /* [n] points sorted by cell */
+} grid;
+
+static int cmp_cells(const int64_t *a, const int64_t *b, int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        if (a[j] != b[j])
+            return a[j] < b[j] ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Heap sort of order[] by cell (no recursion, no allocation; ties in any order: queries
+ * read whole cells). */
+static void sift(grid *g, int64_t *o, int64_t root, int64_t len)
+{
+    for (;;) {
+        int64_t c = 2 * root + 1;
+        if (c >= len)
+            return;
+        if (c + 1 < len && cmp_cells(g->cell + o[c] * g->d, g->cell + o[c + 1] * g->d, g->d) < 0)
+            c++;
+        if (cmp_cells(g->cell + o[root] * g->d, g->cell + o[c] * g->d, g->d) >= 0)
+            return;
+        int64_t t = o[root];
+        o[root] = o[c];
+        o[c] = t;
+        root = c;
+    }
+}
+
+static mloda_status grid_build(const la_matrix *m, double eps, grid *g, mloda_error *err)
+{
+    int64_t n = m->n;
+    g->d = m->p < GRID_DIMS ? m->p : GRID_DIMS;
+    g->cell = mloda_malloc_n(n * (g->d > 0 ? g->d : 1), sizeof *g->cell);
+    g->order = mloda_malloc_n(n, sizeof *g->order);
+    if (g->cell == NULL || g->order == NULL)
+        return MLODA_NOMEM(err, "DBSCAN grid");
+    for (int64_t r = 0; r < n; r++) {
+        g->order[r] = r;
+        /* standardised values are finite and at most sqrt(n): the cells fit */
+        for (int64_t j = 0; j < g->d; j++)
+            g->cell[r * g->d + j] = (int64_t)floor(m->x[j * n + r] / eps);
+    }
+    for (int64_t r = n / 2 - 1; r >= 0; r--)
+        sift(g, g->order, r, n);
+    for (int64_t end = n - 1; end > 0; end--) {
+        int64_t t = g->order[0];
+        g->order[0] = g->order[end];
+        g->order[end] = t;
+        sift(g, g->order, 0, end);
+    }
+    return MLODA_OK;
+}
+
+static void grid_reset(grid *g)
+{
+    mloda_free(g->cell);
+    mloda_free(g->order);
+}
+
+/* First position in order[] whose cell is >= key (upper: > key). */
+static int64_t grid_bound(const grid *g, int64_t n, const int64_t *key, bool upper)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int c = cmp_cells(g->cell + g->order[mid] * g->d, key, g->d);
+        if (c < 0 || (upper && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Calls visit(ctx, s) for every point s within eps of point r (r itself included). */
+typedef void (*grid_visit)(void *ctx, int64_t s);
+
+static void grid_neighbours(const la_matrix *m, const grid *g, double eps, int64_t r,
+                            grid_visit visit, void *ctx)
+{
+    int64_t n = m->n, key[GRID_DIMS] = {0}, n_offsets = 1;
+    for (int64_t j = 0; j < g->d; j++)
+        n_offsets *= 3;
+    for (int64_t o = 0; o < n_offsets; o++) {
+        int64_t code = o;
+        for (int64_t j = 0; j < g->d; j++, code /= 3)
+            key[j] = g->cell[r * g->d + j] + code % 3 - 1;
+        int64_t a = grid_bound(g, n, key, false), b = grid_bound(g, n, key, true);
+        for (int64_t q = a; q < b; q++) {
+            int64_t s = g->order[q];
+            if (sqrt(mloda_la_row_dist2(m, r, s)) <= eps)
+                visit(ctx, s);
+        }
+    }
+}
+
+typedef struct db_work {
+    int64_t count;    /* neighbours counted */
+    int64_t *labels;
+    bool *queued;
+    int64_t *stack;
+    int64_t len;
+} db_work;
+
+static void count_one(void *ctx, int64_t s)
+{
+    (void)s;
+    ((db_work *)ctx)->count++;
+}
+
+static void push_unlabelled(void *ctx, int64_t v)
+{
+    db_work *w = ctx;
+    if (w->labels[v] == -1 && !w->queued[v]) {
+        w->queued[v] = true;
+        w->stack[w->len++] = v;
+    }
+}
+
 static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mloda_error *err)
 {
     enum { MIN_SAMPLES = 5 };
     int64_t n = m->n;
     bool *core = mloda_malloc_n(n, sizeof *core);
     int64_t *stack = mloda_malloc_n(n * 1 + 1, sizeof *stack);
-    bool *queued = mloda_malloc_n(n, sizeof *queued);
-    if (core == NULL || stack == NULL || queued == NULL) {
-        mloda_free(core);
-        mloda_free(stack);
-        mloda_free(queued);
-        return MLODA_NOMEM(err, "DBSCAN work space");
-    }
-    for (int64_t r = 0; r < n; r++) {
-        int64_t cnt = 0;
-        for (int64_t s = 0; s < n; s++)
-            cnt += sqrt(mloda_la_row_dist2(m, r, s)) <= eps;
-        core[r] = cnt >= MIN_SAMPLES;
+    bool *queued = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *queued);
+    grid g = {0};
+    mloda_status st = core == NULL || stack == NULL || queued == NULL
+                          ? MLODA_NOMEM(err, "DBSCAN work space")
+                          : grid_build(m, eps, &g, err);
+    db_work w = {0, labels, queued, stack, 0};
+    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        if (r % 256 == 0)
+            st = mloda_calc_check_stop(m->calc, err);
+        w.count = 0;
+        grid_neighbours(m, &g, eps, r, count_one, &w);
+        core[r] = w.count >= MIN_SAMPLES;
         labels[r] = -1;
     }
-    /* sklearn's dbscan_inner; a point is pushed at most once (queued) so the stack fits */
+    /* sklearn's dbscan_inner; a point is pushed at most once (queued) so the stack fits.
+     * Every point pushed is labelled before its cluster ends, so queued needs no reset. */
     int64_t label = 0;
-    for (int64_t i0 = 0; i0 < n; i0++) {
+    for (int64_t i0 = 0; st == MLODA_OK && i0 < n; i0++) {
         if (labels[i0] != -1 || !core[i0])
             continue;
-        for (int64_t r = 0; r < n; r++)
-            queued[r] = false;
-        int64_t len = 0, i = i0;
+        int64_t i = i0, done = 0;
+        w.len = 0;
         for (;;) {
             if (labels[i] == -1) {
                 labels[i] = label;
-                if (core[i]) {
-                    for (int64_t v = 0; v < n; v++) {
-                        if (labels[v] == -1 && !queued[v] && sqrt(mloda_la_row_dist2(m, i, v)) <= eps) {
-                            queued[v] = true;
-                            stack[len++] = v;
-                        }
-                    }
-                }
+                if (core[i])
+                    grid_neighbours(m, &g, eps, i, push_unlabelled, &w);
             }
-            if (len == 0)
+            if (++done % 256 == 0 && (st = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
                 break;
-            i = stack[--len];
+            if (w.len == 0)
+                break;
+            i = stack[--w.len];
         }
         label++;
     }
+    grid_reset(&g);
     mloda_free(core);
     mloda_free(stack);
     mloda_free(queued);
-    return MLODA_OK;
+    return st;
 }
 
 /* ---------------------------------------------------------------- silhouette, auto k */
@@ -563,7 +703,10 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
         for (int64_t r = 0; r < n; r++)
             cnt[base[t] + labels[t * n + r]]++;
     }
+    mloda_status rc = MLODA_OK;
     for (int64_t r = 0; r < n; r++) {
+        if (r % 16 == 0 && (rc = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
+            break; /* a row is n distances: O(n^2) in all */
         for (int64_t q = 0; q < width; q++)
             sum[q] = 0.0;
         for (int64_t s2 = 0; s2 < n; s2++) {
@@ -593,7 +736,7 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
     mloda_free(sum);
     mloda_free(cnt);
     mloda_free(base);
-    return MLODA_OK;
+    return rc;
 }
 
 /*
@@ -679,8 +822,12 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         MLODA_TRY(mloda_column_from_int64(n, labels, NULL, &col, err));
         return mloda_calc_set_output(calc, i, col, err);
     }
+    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c, cells = 0;
+    /* before allocating: k = n clusters would be n columns of n rows */
+    if (__builtin_mul_overflow(width + 1, n, &cells))
+        cells = INT64_MAX;
+    MLODA_TRY(mloda_calc_check_limit(calc, i, MLODA_LIMIT_OUTPUT_CELLS, cells, err));
     double *buf = mloda_malloc_n(n, sizeof *buf);
-    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c;
     double *cent = mloda_malloc_n(width * m->p, sizeof *cent);
     int64_t *count = mloda_malloc_n(width, sizeof *count);
     double *dist = mloda_malloc_n(n * width, sizeof *dist);

@@ -38,6 +38,7 @@
 #include "groups/linalg.h"
 #include "groups/ols.h"
 #include "groups/time_units.h"
+#include "plan/plan.h"
 #include "util/calendar.h"
 #include "util/sort.h"
 #include "util/util.h"
@@ -133,6 +134,13 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     MLODA_TRY(mloda_bind_rows_change(ctx, err));
+    int64_t max_h = mloda_bind_limit(ctx, MLODA_LIMIT_HORIZON);
+    if (v->num[P_HORIZON] > max_h) {
+        char what[MLODA_ERROR_SUBJECT_MAX + 16];
+        (void)snprintf(what, sizeof what, "feature '%s'", name);
+        return mloda_limit_exceeded(MLODA_LIMIT_HORIZON, max_h, v->num[P_HORIZON], name, what,
+                                    err);
+    }
     fc_state *s = mloda_malloc(sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "forecast state");
@@ -551,6 +559,11 @@ static mloda_status fc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     }
     if (nf == 0)
         return MLODA_OK;
+    /* n + horizon rows per output column, every feature: checked before allocating */
+    int64_t cells = 0;
+    if (__builtin_mul_overflow(n + s0->horizon, nf * (s0->ci ? 3 : 1), &cells))
+        cells = INT64_MAX;
+    MLODA_TRY(mloda_calc_check_limit(calc, 0, MLODA_LIMIT_OUTPUT_CELLS, cells, err));
     size_t rows = (size_t)(n > 0 ? n : 1), outs = 0;
     if (!mloda_mul_size(rows + (size_t)s0->horizon, sizeof(double), &outs))
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "forecast output too large");

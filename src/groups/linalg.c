@@ -70,6 +70,7 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
         return MLODA_NOMEM(err, "an input matrix");
     out->n = n;
     out->p = p;
+    out->calc = calc;
     int64_t col = 0;
     for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
         for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {

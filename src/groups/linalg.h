@@ -16,6 +16,8 @@ typedef struct la_matrix {
     int64_t n; /* rows */
     int64_t p; /* columns */
     double *x; /* owned; x[j * n + r] is row r of column j; NaN = missing */
+    const mloda_calc *calc; /* borrowed: the step it was gathered for (cancellation and
+                               batch timeout checks of long kernels); may be NULL */
 } la_matrix;
 
 /** true when the type can be read as numbers (int64, float64, bool). */

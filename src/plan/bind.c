@@ -34,6 +34,13 @@ static const plan_node *input_node(const mloda_bind *ctx, int64_t j)
     return &ctx->plan->nodes[n->inputs[j]];
 }
 
+int64_t mloda_bind_limit(const mloda_bind *ctx, mloda_limit limit)
+{
+    if (ctx == NULL || (int)limit < 0 || (int)limit >= MLODA_N_LIMITS)
+        return -1;
+    return ctx->plan->limits[limit];
+}
+
 const mloda_feature *mloda_bind_feature(const mloda_bind *ctx)
 {
     return ctx == NULL ? NULL : &ctx->plan->nodes[ctx->node].feature;

@@ -56,6 +56,19 @@ typedef struct mloda_request_link {
     mloda_options *params; /* owned; may be NULL */
 } mloda_request_link;
 
+/* mloda_limit values: their number, and each one's default and names for messages. */
+#define MLODA_N_LIMITS 3
+/** The default of limit l; -1 for an unknown one. */
+int64_t mloda_limit_default(mloda_limit l);
+/** How a message names limit l and its setting: "output cells", "--max-output-cells". */
+const char *mloda_limit_name(mloda_limit l);
+const char *mloda_limit_flag(mloda_limit l);
+const char *mloda_limit_enum_name(mloda_limit l);
+/** The MLODA_ERR_RANGE error of limit l (whose value is limit_value) exceeded by `value`
+ *  while computing `what` ("feature 'F'"): names both numbers and how to raise the limit. */
+mloda_status mloda_limit_exceeded(mloda_limit l, int64_t limit_value, int64_t value,
+                                  const char *subject, const char *what, mloda_error *err);
+
 struct mloda_request {
     mloda_request_item *items; /* owned */
     int64_t n, cap;
@@ -71,6 +84,8 @@ struct mloda_request {
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;
+    int64_t limits[MLODA_N_LIMITS]; /* 0 = the default (mloda_limit) */
+    int64_t batch_timeout_ms;       /* 0 = none */
 };
 
 #define MLODA_MAX_THREADS 1024
@@ -284,6 +299,8 @@ typedef struct mloda_plan {
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;
+    int64_t limits[MLODA_N_LIMITS]; /* resolved: defaults filled in */
+    int64_t batch_timeout_ms;       /* 0 = none */
 } mloda_plan;
 
 /** Builds the plan of request against the data sources of example (names, schemas).

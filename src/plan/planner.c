@@ -55,6 +55,10 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     p->ordering = request->ordering;
     p->on_error = request->on_error;
     p->inline_rows = request->inline_rows;
+    for (int l = 0; l < MLODA_N_LIMITS; l++)
+        p->limits[l] = request->limits[l] > 0 ? request->limits[l]
+                                              : mloda_limit_default((mloda_limit)l);
+    p->batch_timeout_ms = request->batch_timeout_ms;
     mloda_status st = MLODA_OK;
     MLODA_TRY_GOTO(st, mloda_planner_add_sources(&pl, example, err), fail);
     MLODA_TRY_GOTO(st, mloda_filter_compile_all(p, request, err), fail);
