@@ -224,7 +224,8 @@ static mloda_status compile_regex(plan_filter *f, const mloda_options *p, mloda_
                                   f->column, pattern, (size_t)offset, (const char *)msg);
     }
     f->regex = re;
-    return MLODA_OK;
+    f->pattern = mloda_strdup(pattern);
+    return f->pattern == NULL ? MLODA_NOMEM(err, "a regex filter") : MLODA_OK;
 }
 
 static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda_error *err)
@@ -503,6 +504,7 @@ void mloda_filter_free_all(mloda_plan *plan)
         if (f->kind != FILTER_EQUAL)
             value_reset(&f->hi.v);
         pcre2_code_free(f->regex);
+        mloda_free(f->pattern);
         for (int64_t k = 0; k < f->n_values; k++)
             value_reset(&f->values[k]);
         mloda_free(f->values);

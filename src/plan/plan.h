@@ -194,6 +194,7 @@ typedef struct plan_filter {
     mloda_time_unit unit;
     filter_bound lo, hi;   /* min, max, range, time_range; equal: lo == hi, inclusive */
     void *regex;           /* owned pcre2_code *, FILTER_REGEX */
+    char *pattern;         /* owned: its text, for messages */
     filter_value *values;  /* owned, FILTER_IN */
     int64_t n_values;
     bool none;             /* no value of the column can pass (filter.c, exact_bounds) */

@@ -327,6 +327,72 @@ static void test_exact_int_float(void)
     }
 }
 
+/*
+ * Issue 16, finding 4: an 8 KB request with (a+)+$ over 300 rows of 21 a's and a '!' took
+ * 58 s (every row just under PCRE2's default match limit of 10^7 steps). Now a row gets
+ * 10^4 + 100 steps per byte, then 10^6 more from a budget of 10^7 per filter: the 21 a's
+ * exceed even that at row 0 (a clear error at once); 13 a's need between 10^4 and 10^6
+ * steps, so the budget runs out after 10 rows; ordinary patterns over 40 KB texts pass.
+ */
+static void test_regex_limits(void)
+{
+    static const struct {
+        int n_a, n_rows, text_bytes;
+        mloda_status st;
+        const char *msg;
+        int64_t position;
+    } cases[] = {
+        {21, 300, 0, MLODA_ERR_COMPUTE, "at row 0: match limit exceeded", 0},
+        {13, 300, 0, MLODA_ERR_COMPUTE, "backtracks too much: at row 10", 10},
+        {4, 300, 0, MLODA_OK, NULL, -1},
+        {0, 50, 40000, MLODA_OK, NULL, -1},
+    };
+    char *buf = malloc(40010);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%d a's, %d rows, %d bytes", cases[k].n_a, cases[k].n_rows, cases[k].text_bytes);
+        const char **rows = calloc((size_t)cases[k].n_rows, sizeof *rows);
+        const char *pattern = "(a+)+$";
+        if (cases[k].text_bytes > 0) { /* abab...abxxxxx: an ordinary pattern, long text */
+            for (int i = 0; i < cases[k].text_bytes; i++)
+                buf[i] = i % 2 == 0 ? 'a' : 'b';
+            memcpy(buf + cases[k].text_bytes, "xxxxx", 6);
+            pattern = ".*x.*y|(ab)*x+$|b.*x";
+        } else {
+            memset(buf, 'a', (size_t)cases[k].n_a);
+            memcpy(buf + cases[k].n_a, "!", 2);
+        }
+        for (int r = 0; r < cases[k].n_rows; r++)
+            rows[r] = buf;
+        mloda_api_data *api = mloda_api_data_new();
+        const char *name = "s";
+        mloda_column *col = col_str(rows, cases[k].n_rows);
+        api_add(api, "T", 1, &name, &col);
+        mloda_request *req = request_of(&name, 1);
+        mloda_options *o = mloda_options_new();
+        (void)mloda_options_set_string(o, MLODA_CONTEXT, "value", pattern, NULL);
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(mloda_request_add_filter(req, "regex", "s", o, &err), err);
+        mloda_results *res = NULL;
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        CHECK_EQ_INT(st, cases[k].st);
+        if (cases[k].msg != NULL) {
+            CHECK_CONTAINS(err.message, cases[k].msg);
+            CHECK_CONTAINS(err.message, "regex filter on 's': pattern '(a+)+$'");
+            CHECK_EQ_INT(err.position, cases[k].position);
+        } else if (st == MLODA_OK) {
+            /* (a+)+$ never matches "aaaa!"; the long texts all match b.*x */
+            CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "s")),
+                         cases[k].text_bytes > 0 ? cases[k].n_rows : 0);
+        }
+        mloda_results_free(res);
+        mloda_options_free(o);
+        mloda_request_free(req);
+        mloda_api_data_free(api);
+        free(rows);
+    }
+    free(buf);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -335,6 +401,7 @@ int main(void)
     RUN(test_filter_pool);
     RUN(test_coarse_time_bounds);
     RUN(test_exact_int_float);
+    RUN(test_regex_limits);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
