@@ -11,6 +11,7 @@
  */
 #include <float.h>
 
+#include "groups/linalg.h"
 #include "support.h"
 #include "util/alloc.h"
 
@@ -248,6 +249,120 @@ static void test_dbscan(void)
         CHECK(p1[r] == (want[r] == 1 ? 1.0 : 0.0));
     mloda_options_free(o);
     mloda_api_data_free(api);
+}
+
+/*
+ * DBSCAN finds neighbours through a grid since issue 16 (it compared every pair): the labels
+ * must be those of the brute-force DBSCAN (sklearn's dbscan_inner over all pairs, what the
+ * family computed before), here written out again over the same standardised matrix, on
+ * clumpy data in 1, 2, 3 and 5 dimensions (5 > the grid's 3) for several eps.
+ */
+static void brute_dbscan(const la_matrix *m, double eps, int64_t *labels)
+{
+    int64_t n = m->n;
+    bool *core = calloc((size_t)n + 1, sizeof *core), *queued = calloc((size_t)n + 1, 1);
+    int64_t *stack = malloc(((size_t)n + 1) * sizeof *stack);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t cnt = 0;
+        for (int64_t q = 0; q < n; q++)
+            cnt += sqrt(mloda_la_row_dist2(m, r, q)) <= eps;
+        core[r] = cnt >= 5;
+        labels[r] = -1;
+    }
+    int64_t label = 0;
+    for (int64_t i0 = 0; i0 < n; i0++) {
+        if (labels[i0] != -1 || !core[i0])
+            continue;
+        memset(queued, 0, (size_t)n);
+        int64_t len = 0, i = i0;
+        for (;;) {
+            if (labels[i] == -1) {
+                labels[i] = label;
+                for (int64_t v = 0; core[i] && v < n; v++) {
+                    if (labels[v] == -1 && !queued[v] && sqrt(mloda_la_row_dist2(m, i, v)) <= eps) {
+                        queued[v] = true;
+                        stack[len++] = v;
+                    }
+                }
+            }
+            if (len == 0)
+                break;
+            i = stack[--len];
+        }
+        label++;
+    }
+    /* numbered by first appearance, as the family does */
+    int64_t *map = malloc(((size_t)label + 1) * sizeof *map), next = 0;
+    for (int64_t c = 0; c < label; c++)
+        map[c] = -1;
+    for (int64_t r = 0; r < n; r++) {
+        if (labels[r] >= 0) {
+            if (map[labels[r]] < 0)
+                map[labels[r]] = next++;
+            labels[r] = map[labels[r]];
+        }
+    }
+    free(map);
+    free(core);
+    free(queued);
+    free(stack);
+}
+
+static void test_dbscan_grid(void)
+{
+    enum { N_ROWS = 400, P_MAX = 5 };
+    static const char *const names[P_MAX] = {"a", "b", "c", "d", "e"};
+    static const int dims[] = {1, 2, 3, 5};
+    static const char *const ks[] = {"auto", "1", "2", "3", "5", "10"};
+    uint64_t seed = 7;
+    int with_noise = 0, with_clusters = 0; /* the data exercises both */
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        int p = dims[di];
+        double cols[P_MAX][N_ROWS];
+        for (int r = 0; r < N_ROWS; r++) {
+            for (int j = 0; j < p; j++) { /* a few blobs, rounded to a coarse lattice */
+                seed = seed * 6364136223846793005u + 1442695040888963407u;
+                double u = (double)(seed >> 11) / 9007199254740992.0;
+                cols[j][r] = (double)((r % 4) * 3 + (int)(u * 40) / 10);
+            }
+        }
+        mloda_api_data *api = mloda_api_data_new();
+        mloda_column *cs[P_MAX];
+        for (int j = 0; j < p; j++)
+            cs[j] = col_f64(cols[j], N_ROWS);
+        api_add(api, "T", p, names, cs);
+        /* the same standardised matrix the family clusters */
+        double x[P_MAX * N_ROWS];
+        for (int j = 0; j < p; j++)
+            memcpy(x + j * N_ROWS, cols[j], sizeof cols[j]);
+        la_matrix m = {N_ROWS, p, x, NULL};
+        mloda_la_impute_standardise(&m);
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            char feature[64] = "";
+            for (int j = 0; j < p; j++) {
+                strcat(feature, names[j]);
+                strcat(feature, j + 1 < p ? "&" : "");
+            }
+            strcat(feature, "__cluster_dbscan_");
+            strcat(feature, ks[ki]);
+            TEST_CASE("%s", feature);
+            double eps = ki == 0 ? 0.5 : 1.0 / atof(ks[ki]);
+            int64_t want[N_ROWS];
+            brute_dbscan(&m, eps, want);
+            int64_t top = -1;
+            for (int r = 0; r < N_ROWS; r++) {
+                with_noise += want[r] < 0;
+                top = want[r] > top ? want[r] : top;
+            }
+            with_clusters += top >= 1;
+            double got[N_ROWS];
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(run_col(api, feature, NULL, NULL, got, N_ROWS, NULL, &err), err);
+            check_labels(got, want, N_ROWS);
+        }
+        mloda_api_data_free(api);
+    }
+    CHECK(with_noise > 0 && with_clusters > 0);
 }
 
 /* ---------------------------------------------------------------- preprocessing, forms */
@@ -564,6 +679,7 @@ int main(void)
     RUN(test_kmeans_blobs);
     RUN(test_canonical_labels);
     RUN(test_dbscan);
+    RUN(test_dbscan_grid);
     RUN(test_nulls_chains_options);
     RUN(test_errors);
     RUN(test_extreme_values);
