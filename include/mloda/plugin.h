@@ -159,6 +159,13 @@ MLODA_API int64_t mloda_feature_n_data_sources(const mloda_feature *f);
 MLODA_API const char *mloda_feature_data_source_name(const mloda_feature *f, int64_t i);
 /** Schema (and, at prepare, the example rows) of data source i. Borrowed. */
 MLODA_API const mloda_table *mloda_feature_data_source(const mloda_feature *f, int64_t i);
+/**
+ * The data source whose schema has column `column`: its index, or -1 when none has it.
+ * When another one has it too, *out_other (may be NULL) is set to that one's index (else
+ * -1). Near O(1) (an index built once per planning), where asking every source is O(n).
+ */
+MLODA_API int64_t mloda_feature_data_source_find(const mloda_feature *f, const char *column,
+                                                 int64_t *out_other);
 
 /* ---------------------------------------------------------------- mloda_inputs */
 

@@ -55,6 +55,22 @@ int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v)
     return (len > v->s_len) - (len < v->s_len);
 }
 
+uint64_t mloda_filter_hash_text(const char *x, int64_t len)
+{
+    return mloda_hash_bytes(x, (size_t)len);
+}
+
+uint64_t mloda_filter_hash_i64(int64_t x)
+{
+    return mloda_hash_bytes(&x, sizeof x);
+}
+
+uint64_t mloda_filter_hash_f64(double x)
+{
+    x = x == 0.0 ? 0.0 : x; /* -0.0 equals 0.0 */
+    return mloda_hash_bytes(&x, sizeof x);
+}
+
 /* ---------------------------------------------------------------- parameter values */
 
 static bool has_key(const char *keys, const char *key)
@@ -389,6 +405,59 @@ static bool exact_value(const plan_filter *f, filter_value *v)
     return true;
 }
 
+/* categorical_inclusion with more than a few values: an index over them, so that a batch
+ * costs rows + values, not rows x values (issue 16). Duplicates are left out. */
+enum { IN_INDEX_MIN = 8 };
+
+static uint64_t value_hash(const plan_filter *f, const filter_value *v)
+{
+    switch (f->col_type) {
+    case MLODA_TYPE_UTF8:
+        return mloda_filter_hash_text(v->s, v->s_len);
+    case MLODA_TYPE_FLOAT64:
+        return mloda_filter_hash_f64(v->d);
+    default:
+        return mloda_filter_hash_i64(v->i);
+    }
+}
+
+static bool same_value(const plan_filter *f, const filter_value *a, const filter_value *b)
+{
+    switch (f->col_type) {
+    case MLODA_TYPE_UTF8:
+        return mloda_filter_compare_text(a->s, a->s_len, b) == 0;
+    case MLODA_TYPE_FLOAT64:
+        return a->d == b->d;
+    default:
+        return a->i == b->i;
+    }
+}
+
+static mloda_status index_values(plan_filter *f, mloda_error *err)
+{
+    mloda_type t = f->col_type;
+    if (f->kind != FILTER_IN || f->n_values < IN_INDEX_MIN ||
+        (t != MLODA_TYPE_UTF8 && t != MLODA_TYPE_FLOAT64 && t != MLODA_TYPE_INT64 &&
+         t != MLODA_TYPE_TIMESTAMP))
+        return MLODA_OK;
+    size_t cap = 16;
+    while (cap < 2 * (size_t)f->n_values)
+        cap *= 2;
+    f->in_index = mloda_calloc(cap, sizeof *f->in_index);
+    if (f->in_index == NULL)
+        return MLODA_NOMEM(err, "a categorical_inclusion index");
+    f->in_cap = cap;
+    for (int64_t k = 0; k < f->n_values; k++) {
+        size_t at = (size_t)value_hash(f, &f->values[k]) & (cap - 1);
+        while (f->in_index[at] != 0 && !same_value(f, &f->values[f->in_index[at] - 1],
+                                                   &f->values[k]))
+            at = (at + 1) & (cap - 1);
+        if (f->in_index[at] == 0)
+            f->in_index[at] = k + 1;
+    }
+    return MLODA_OK;
+}
+
 static void exact_bounds(plan_filter *f)
 {
     if (f->col_type != MLODA_TYPE_INT64 && f->col_type != MLODA_TYPE_TIMESTAMP &&
@@ -469,6 +538,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
     MLODA_TRY(compile_params(f, rf->type, rf->params, err));
     exact_bounds(f);
+    MLODA_TRY(index_values(f, err));
     if (f->kind == FILTER_EQUAL)
         f->hi = f->lo; /* shares the value: freed once, through lo */
     return describe(f, rf->type, rf->params, err);
@@ -508,6 +578,7 @@ void mloda_filter_free_all(mloda_plan *plan)
         for (int64_t k = 0; k < f->n_values; k++)
             value_reset(&f->values[k]);
         mloda_free(f->values);
+        mloda_free(f->in_index);
     }
     mloda_free(plan->filters);
     plan->filters = NULL;

@@ -197,6 +197,9 @@ typedef struct plan_filter {
     char *pattern;         /* owned: its text, for messages */
     filter_value *values;  /* owned, FILTER_IN */
     int64_t n_values;
+    int64_t *in_index;     /* owned, FILTER_IN with many values: open addressing over
+                              in_cap slots of value + 1 (0 = empty), by mloda_filter_hash */
+    size_t in_cap;
     bool none;             /* no value of the column can pass (filter.c, exact_bounds) */
 } plan_filter;
 
@@ -204,6 +207,11 @@ typedef struct plan_filter {
 int mloda_filter_compare_f64(double x, const filter_value *v);
 int mloda_filter_compare_i64(int64_t x, const filter_value *v);
 int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v);
+/** Hash of a value of the filter's column type as categorical_inclusion indexes it: the
+ *  bytes of a text, the int64, or the float64 with -0.0 as 0.0. */
+uint64_t mloda_filter_hash_text(const char *x, int64_t len);
+uint64_t mloda_filter_hash_i64(int64_t x);
+uint64_t mloda_filter_hash_f64(double x);
 
 /* Links between two tables (link.c), executed as JOIN steps. */
 typedef enum link_kind {
@@ -272,6 +280,9 @@ typedef struct mloda_plan {
     mloda_feature_group *groups; /* owned copy of the registry's groups at prepare */
     int64_t n_groups;
     mloda_source_set source_set; /* what features see of the data sources (owned arrays) */
+    mloda_strmap source_index;   /* table name -> source */
+    mloda_strmap column_first;   /* column name -> the first source with it */
+    mloda_strmap column_second;  /* column name -> the second source with it */
     const char **source_names;   /* owned array; strings owned by sources[] */
     const mloda_table **source_schemas; /* owned array; tables owned by sources[] */
     plan_node *nodes;          /* owned */
@@ -303,6 +314,9 @@ typedef struct mloda_plan {
     int64_t limits[MLODA_N_LIMITS]; /* resolved: defaults filled in */
     int64_t batch_timeout_ms;       /* 0 = none */
 } mloda_plan;
+
+/** The source named `name`, or MLODA_NO_INDEX (near O(1)). */
+int64_t mloda_plan_find_source(const mloda_plan *plan, const char *name);
 
 /** Builds the plan of request against the data sources of example (names, schemas).
  *  *out is NULL on failure. */

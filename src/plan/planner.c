@@ -13,6 +13,7 @@
 static void planner_reset(planner *pl)
 {
     mloda_strmap_reset(&pl->memo);
+    mloda_strmap_reset(&pl->optioned);
     mloda_free(pl->order);
     mloda_free(pl->stack);
     mloda_free(pl->resolving);
@@ -63,6 +64,7 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     MLODA_TRY_GOTO(st, mloda_planner_add_sources(&pl, example, err), fail);
     MLODA_TRY_GOTO(st, mloda_filter_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_add_row_ids(&pl, err), fail);
+    MLODA_TRY_GOTO(st, mloda_planner_index_columns(&pl, err), fail);
     MLODA_TRY_GOTO(st, mloda_link_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_resolve_all(&pl, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_build_steps(&pl, err), fail);
@@ -108,6 +110,9 @@ void mloda_plan_free(mloda_plan *p)
         mloda_table_release(p->sources[i].data);
     }
     mloda_free(p->sources);
+    mloda_strmap_reset(&p->source_index);
+    mloda_strmap_reset(&p->column_first);
+    mloda_strmap_reset(&p->column_second);
     mloda_free(p->binds);
     mloda_free((void *)p->source_names);
     mloda_free((void *)p->source_schemas);

@@ -60,8 +60,41 @@ static bool within(const plan_filter *f, const mloda_column *col, int64_t i)
            !(mloda_column_type(col) == MLODA_TYPE_FLOAT64 && isnan(mloda_column_float64(col)[i]));
 }
 
+/* Row i's value in the filter's value index (filter.c, index_values): one probe. */
+static bool member_indexed(const plan_filter *f, const mloda_column *col, int64_t i)
+{
+    if (!mloda_column_is_valid(col, i))
+        return false;
+    uint64_t h = 0;
+    int64_t len = 0;
+    const char *s = NULL;
+    switch (mloda_column_type(col)) {
+    case MLODA_TYPE_UTF8:
+        s = mloda_column_utf8_at(col, i, &len);
+        h = mloda_filter_hash_text(s, len);
+        break;
+    case MLODA_TYPE_FLOAT64:
+        if (isnan(mloda_column_float64(col)[i]))
+            return false;
+        h = mloda_filter_hash_f64(mloda_column_float64(col)[i]);
+        break;
+    default:
+        h = mloda_filter_hash_i64(mloda_column_int64(col)[i]);
+        break;
+    }
+    for (size_t at = (size_t)h & (f->in_cap - 1); f->in_index[at] != 0;
+         at = (at + 1) & (f->in_cap - 1)) {
+        bool ok = true;
+        if (compare_row(col, i, &f->values[f->in_index[at] - 1], &ok) == 0 && ok)
+            return true;
+    }
+    return false;
+}
+
 static bool member(const plan_filter *f, const mloda_column *col, int64_t i)
 {
+    if (f->in_index != NULL)
+        return member_indexed(f, col, i);
     for (int64_t k = 0; k < f->n_values; k++) {
         bool ok = true;
         if (compare_row(col, i, &f->values[k], &ok) == 0 && ok)

@@ -393,6 +393,96 @@ static void test_regex_limits(void)
     free(buf);
 }
 
+/*
+ * categorical_inclusion with many values is hashed (issue 16: rows x values made 10^5 rows
+ * against 5 x 10^4 values take a minute): the rows kept must be those a plain membership
+ * test keeps, for text, int64 (float values that are whole numbers match, others never),
+ * float64 (-0.0 matches 0.0, NaN and null never) and timestamps; duplicates in the list and
+ * one value only (no index) too.
+ */
+static void test_categorical_index(void)
+{
+    enum { N = 200 };
+    char text[N][8];
+    const char *texts[N];
+    int64_t ints[N], ts[N];
+    double floats[N];
+    uint8_t valid[N];
+    for (int r = 0; r < N; r++) {
+        snprintf(text[r], sizeof text[r], "v%d", (r * 7) % 50);
+        texts[r] = r % 17 == 0 ? NULL : text[r];
+        ints[r] = (r * 13) % 60 - 10;
+        ts[r] = ((r * 3) % 40) * 1000000;
+        floats[r] = r % 23 == 0 ? NAN : r % 19 == 0 ? -0.0 : (double)((r * 11) % 30) / 2;
+        valid[r] = r % 31 != 0;
+    }
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[4] = {"s", "i", "f", "t"};
+    mloda_column *cols[4] = {col_str(texts, N), col_i64(ints, valid, N), col_f64(floats, N), NULL};
+    (void)mloda_column_from_timestamp(MLODA_TIME_MICRO, N, ts, valid, &cols[3], NULL);
+    api_add(api, "T", 4, names, cols);
+    for (int which = 0; which < 4; which++) {
+        for (int n_values = 1; n_values <= 40; n_values += 13) {
+            TEST_CASE("column %s, %d values", names[which], n_values);
+            mloda_options *o = mloda_options_new();
+            (void)mloda_options_set_list(o, MLODA_CONTEXT, "values", NULL);
+            bool want[N] = {false};
+            for (int k = 0; k < n_values; k++) {
+                char buf[16];
+                int v = (k * 5) % 45 - 5; /* repeats after 9 values: duplicates in the list */
+                if (which == 0) {
+                    snprintf(buf, sizeof buf, "v%d", v);
+                    (void)mloda_options_list_append_string(o, "values", buf, NULL);
+                    for (int r = 0; r < N; r++)
+                        want[r] |= texts[r] != NULL && strcmp(texts[r], buf) == 0;
+                } else if (which == 1) { /* floats: whole ones match, halves never */
+                    double d = k % 2 == 0 ? (double)v : (double)v + 0.5;
+                    (void)mloda_options_list_append_float(o, "values", d, NULL);
+                    for (int r = 0; r < N; r++)
+                        want[r] |= valid[r] && (double)ints[r] == d;
+                } else if (which == 2) { /* ints and halves; 0 matches -0.0 */
+                    double d = (double)v / 2;
+                    if (k % 3 == 0)
+                        (void)mloda_options_list_append_int(o, "values", v / 2, NULL);
+                    else
+                        (void)mloda_options_list_append_float(o, "values", d, NULL);
+                    double want_d = k % 3 == 0 ? (double)(v / 2) : d;
+                    for (int r = 0; r < N; r++)
+                        want[r] |= floats[r] == want_d; /* NaN never equal */
+                } else {
+                    (void)mloda_options_list_append_int(o, "values", (int64_t)(v + 5) * 1000000,
+                                                        NULL);
+                    for (int r = 0; r < N; r++)
+                        want[r] |= valid[r] && ts[r] == (int64_t)(v + 5) * 1000000;
+                }
+            }
+            const char *feat = "i";
+            mloda_request *req = request_of(&feat, 1);
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(mloda_request_add_filter(req, "categorical_inclusion", names[which], o, &err),
+                     err);
+            mloda_results *res = NULL;
+            CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+            const mloda_column *c = result_column(res, "i");
+            int64_t at = 0;
+            for (int r = 0; r < N && c != NULL; r++) {
+                if (!want[r])
+                    continue;
+                CHECK_MSG(at < mloda_column_n_rows(c) &&
+                              mloda_column_is_valid(c, at) == (valid[r] != 0) &&
+                              (!valid[r] || mloda_column_int64(c)[at] == ints[r]),
+                          "row %d should be kept (as kept row %lld)", r, (long long)at);
+                at++;
+            }
+            CHECK_EQ_INT(mloda_column_n_rows(c), at);
+            mloda_results_free(res);
+            mloda_request_free(req);
+            mloda_options_free(o);
+        }
+    }
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -402,6 +492,7 @@ int main(void)
     RUN(test_coarse_time_bounds);
     RUN(test_exact_int_float);
     RUN(test_regex_limits);
+    RUN(test_categorical_index);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
