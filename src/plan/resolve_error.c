@@ -8,7 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/util.h"
+
 enum { MSG = MLODA_ERROR_MESSAGE_MAX };
+/* Names quoted in these messages are cut in the middle to at most NAME bytes, so that a
+ * long name cannot push the reasons out of the message (issue 16). */
+enum { NAME = 2 * MLODA_ELIDE_KEEP + 4 };
+
+/* name, elided into a buffer of NAME bytes (the caller's). */
+#define SHORT(name, buf) mloda_elide_name((name), (buf), sizeof(buf))
 
 void mloda_resolve_reasons_init(resolve_reasons *r)
 {
@@ -19,7 +27,16 @@ void mloda_resolve_reasons_add(resolve_reasons *r, const char *group, const char
 {
     if (r->n >= RESOLVE_MAX_REASONS)
         return;
-    (void)snprintf(r->text[r->n++], sizeof r->text[0], "%s: %s", group, why);
+    char tmp[MLODA_ERROR_MESSAGE_MAX + 64];
+    int n = snprintf(tmp, sizeof tmp, "%s: %s", group, why);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+    len = mloda_elide_quoted(tmp, len, sizeof r->text[0] - 1); /* the reason after a name */
+    if (len >= sizeof r->text[0]) /* no long name to shorten: cut (between characters) */
+        len = sizeof r->text[0] - 1;
+    while (len > 0 && ((unsigned char)tmp[len] & 0xC0) == 0x80)
+        len--;
+    memcpy(r->text[r->n], tmp, len);
+    r->text[r->n++][len] = '\0';
 }
 
 /* Appends printf output to buf (cap bytes), truncating silently. */
@@ -43,8 +60,9 @@ static void append_chain(char *buf, size_t cap, const mloda_plan *plan, const in
     for (int64_t i = depth - 1; i >= 0; i--) {
         if (stack[i] == node)
             continue;
+        char nb[NAME];
         appendf(buf, cap, first ? " (needed by '%s'" : ", needed by '%s'",
-                plan->nodes[stack[i]].feature.name);
+                SHORT(plan->nodes[stack[i]].feature.name, nb));
         first = false;
     }
     if (!first)
@@ -117,8 +135,9 @@ static void append_suffix_suggestion(char *buf, size_t cap, const mloda_plan *pl
             line = nl != NULL ? nl + 1 : NULL;
         }
     }
+    char nb[NAME];
     if (best[0] != '\0')
-        appendf(buf, cap, "; closest: %s", best);
+        appendf(buf, cap, "; closest: %s", SHORT(best, nb));
 }
 
 static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
@@ -131,8 +150,10 @@ static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
         const mloda_table *t = plan->sources[s].schema;
         appendf(buf, cap, s == 0 ? "; columns of table '%s':" : "; of table '%s':",
                 plan->sources[s].name);
-        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
-            appendf(buf, cap, c == 0 ? " %s" : ", %s", mloda_table_column_name(t, c));
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++) {
+            char nb[NAME];
+            appendf(buf, cap, c == 0 ? " %s" : ", %s", SHORT(mloda_table_column_name(t, c), nb));
+        }
     }
 }
 
@@ -140,8 +161,8 @@ mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, cons
                                 const int64_t *stack, int64_t depth, mloda_error *err)
 {
     const char *name = plan->nodes[node].feature.name;
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "no feature group matches feature '%s'", name);
+    char msg[MSG] = "", nb[NAME];
+    appendf(msg, sizeof msg, "no feature group matches feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
     if (r->n > 0) {
         for (int64_t i = 0; i < r->n; i++)
@@ -162,8 +183,8 @@ mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node,
                                      mloda_error *err)
 {
     const char *name = plan->nodes[node].feature.name;
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "several feature groups match feature '%s'", name);
+    char msg[MSG] = "", nb[NAME];
+    appendf(msg, sizeof msg, "several feature groups match feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
     appendf(msg, sizeof msg, ": '%s' and '%s'", plan->groups[groups[0]].name,
             plan->groups[groups[1]].name);
@@ -175,13 +196,13 @@ mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node,
 mloda_status mloda_resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
                                  int64_t depth, mloda_error *err)
 {
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "dependency cycle: %s", plan->nodes[node].feature.name);
+    char msg[MSG] = "", nb[NAME];
+    appendf(msg, sizeof msg, "dependency cycle: %s", SHORT(plan->nodes[node].feature.name, nb));
     int64_t start = depth;
     while (start > 0 && stack[start - 1] != node)
         start--;
     for (int64_t i = start; i < depth; i++)
-        appendf(msg, sizeof msg, " -> %s", plan->nodes[stack[i]].feature.name);
-    appendf(msg, sizeof msg, " -> %s", plan->nodes[node].feature.name);
+        appendf(msg, sizeof msg, " -> %s", SHORT(plan->nodes[stack[i]].feature.name, nb));
+    appendf(msg, sizeof msg, " -> %s", SHORT(plan->nodes[node].feature.name, nb));
     return mloda_error_set(err, MLODA_ERR_CYCLE, plan->nodes[node].feature.name, "%s", msg);
 }

@@ -64,6 +64,19 @@ static inline int mloda_cmp_i64_f64(int64_t a, double b)
     return (frac < 0.0) - (frac > 0.0);
 }
 
+/* Long names in messages (issue 16: a message cut at 512 bytes lost its reason after a long
+ * feature name). */
+enum { MLODA_ELIDE_KEEP = 24 }; /* bytes kept at each end of an elided name */
+
+/** name copied into buf (cap bytes) whole when it fits, else as its head, "...", and its
+ *  tail (cut at UTF-8 character boundaries). Returns buf. */
+const char *mloda_elide_name(const char *name, char *buf, size_t cap);
+/** Shortens text[0..len) in place to at most max bytes, if it can, by eliding the middle of
+ *  its longest single-quoted spans (the names a message quotes), keeping
+ *  MLODA_ELIDE_KEEP bytes at each end of a span. NUL-terminates; returns the new length
+ *  (more than max when no quoted span was long enough). */
+size_t mloda_elide_quoted(char *text, size_t len, size_t max);
+
 #define MLODA_NOMEM(err, what) \
     mloda_error_set((err), MLODA_ERR_NOMEM, NULL, "out of memory allocating %s", (what))
 

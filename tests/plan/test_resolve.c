@@ -172,6 +172,39 @@ static void test_plugin_abi(void)
     CHECK_EQ_INT(freed_count, 1);
 }
 
+/* Issue 16, finding 9: an unknown feature with a long name still says why and what
+ * there is (the hint came after the name and was cut off at 512 bytes). */
+static void test_long_name_keeps_reason(void)
+{
+    char name[3000];
+    memset(name, 'q', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    char chained[3100];
+    snprintf(chained, sizeof chained, "v__%s_aggr", name);
+    const double v[2] = {1, 2};
+    mloda_api_data *api = api_one_f64("T", "v", v, 2);
+    mloda_registry *reg = mloda_registry_default();
+    static const struct {
+        int which;
+        const char *hint;
+    } cases[] = {{0, "; columns of table 'T': v"},
+                 {1, "; allowed: sum, min, max, avg, mean, count, std, var, median"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].hint);
+        const char *f = cases[k].which == 0 ? name : chained;
+        mloda_request *req = request_of(&f, 1);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_RESOLVE);
+        CHECK_CONTAINS(err.message, "no feature group matches feature '");
+        CHECK_CONTAINS(err.message, cases[k].hint);
+        CHECK_CONTAINS(err.message, "...");
+        mloda_request_free(req);
+    }
+    mloda_registry_free(reg);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     RUN(test_bad_names);
@@ -179,5 +212,6 @@ int main(void)
     RUN(test_ambiguity_and_cycle);
     RUN(test_literal_column_ambiguity);
     RUN(test_plugin_abi);
+    RUN(test_long_name_keeps_reason);
     return TEST_SUMMARY();
 }
