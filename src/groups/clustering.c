@@ -62,6 +62,7 @@ enum { P_ALGO, P_K, P_PROBS, P_COUNT };
 
 static const mloda_family_param CLU_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "clustering algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGOS, .n_tokens = A_COUNT, .n_usable = A_SPECTRAL,
      .allowed = "kmeans, hierarchical, agglomerative, dbscan"},
     {.option = "k_value", .what = "k", .kind = MLODA_FAMILY_COUNT, .max = K_MAX,

@@ -40,6 +40,7 @@ enum { P_ALGO, P_DIM, P_SOLVER, P_COUNT };
 
 static const mloda_family_param DR_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "dimensionality reduction", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGOS, .n_tokens = D_COUNT, .n_usable = D_TSNE, .allowed = "pca"},
     {.option = "dimension", .what = "dimension", .kind = MLODA_FAMILY_COUNT, .max = DIM_MAX},
     {.option = "pca_svd_solver", .what = "PCA SVD solver", .kind = MLODA_FAMILY_TOKEN,

@@ -63,6 +63,7 @@ enum { P_ALGO, P_HORIZON, P_UNIT, P_REF, P_CI, P_COUNT };
 
 static const mloda_family_param FC_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "forecasting algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGO_NAMES, .n_tokens = ALGO_N, .n_usable = 1, .allowed = "linear",
      .refused_why = "is not implemented: only linear (ordinary least squares); ridge, lasso, "
                     "randomforest, gbr, svr and knn are refused"},

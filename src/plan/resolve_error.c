@@ -157,6 +157,55 @@ static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
     }
 }
 
+/* Whether some group documents option `key` (a line "key: ..." of its options_doc). */
+static bool option_known(const mloda_plan *plan, const char *key, const char **closest,
+                         size_t *closest_d)
+{
+    size_t klen = strlen(key);
+    for (int64_t g = 0; g < plan->n_groups; g++) {
+        const char *doc = plan->groups[g].options_doc;
+        for (const char *line = doc; line != NULL && *line != '\0';) {
+            const char *colon = strchr(line, ':'), *nl = strchr(line, '\n');
+            if (colon != NULL && (nl == NULL || colon < nl)) {
+                size_t n = (size_t)(colon - line);
+                if (n == klen && strncmp(line, key, n) == 0)
+                    return true;
+                char cand[64];
+                if (n < sizeof cand) {
+                    memcpy(cand, line, n);
+                    cand[n] = '\0';
+                    size_t d = mloda_name_distance(key, cand, *closest_d);
+                    if (d < *closest_d) {
+                        *closest_d = d;
+                        *closest = line; /* ends at its colon */
+                    }
+                }
+            }
+            line = nl != NULL ? nl + 1 : NULL;
+        }
+    }
+    return false;
+}
+
+/* "; option 'aggregation_typ' is unknown to every feature group (closest:
+ * aggregation_type)" for each
+ * option key that no group documents: a misspelt key is why nothing matched. */
+static void append_unknown_options(char *buf, size_t cap, const mloda_plan *plan,
+                                   const mloda_feature *f)
+{
+    const mloda_options *o = f->options;
+    for (int64_t k = 0; k < mloda_options_n_keys(o); k++) {
+        const char *key = mloda_options_key(o, k), *closest = NULL;
+        size_t closest_d = 4; /* at most three edits */
+        if (option_known(plan, key, &closest, &closest_d))
+            continue;
+        char nb[NAME];
+        appendf(buf, cap, "; option '%s' is unknown to every feature group", SHORT(key, nb));
+        if (closest != NULL)
+            appendf(buf, cap, " (closest: %.*s)", (int)(strchr(closest, ':') - closest), closest);
+    }
+}
+
 mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, const resolve_reasons *r,
                                 const int64_t *stack, int64_t depth, mloda_error *err)
 {
@@ -164,6 +213,7 @@ mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, cons
     char msg[MSG] = "", nb[NAME];
     appendf(msg, sizeof msg, "no feature group matches feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
+    append_unknown_options(msg, sizeof msg, plan, &plan->nodes[node].feature);
     if (r->n > 0) {
         for (int64_t i = 0; i < r->n; i++)
             appendf(msg, sizeof msg, "; %s", r->text[i]);

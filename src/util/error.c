@@ -143,9 +143,7 @@ size_t mloda_elide_quoted(char *text, size_t len, size_t max)
                 continue;
             size_t j = i + 1;
             while (j < len && text[j] != '\'')
-                j++;
-            if (j >= len)
-                break;
+                j++; /* a quote left open (a text cut at 16 KB) spans to the end */
             if (j - (i + 1) > best_b - best_a) {
                 best_a = i + 1;
                 best_b = j;
