@@ -125,11 +125,14 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "feature '%s': cannot forecast %s column '%s' (numeric columns "
                                "only)",
                                name, mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
-    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
+    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1)) {
+        char hint[200] = "";
+        mloda_text_time_hint(ctx, 1, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': reference time column '%s' is %s, not a "
-                               "timestamp column",
-                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
+                               "timestamp column%s",
+                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt), hint);
+    }
     if (v->num[P_CI])
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else

@@ -120,11 +120,14 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                name, FN_NAMES[fn],
                                mloda_bind_input_is_multi(ctx, 0) ? "multi-column " : "",
                                mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
-    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
+    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1)) {
+        char hint[200] = "";
+        mloda_text_time_hint(ctx, 1, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': reference time column '%s' is %s, not a "
-                               "timestamp column",
-                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
+                               "timestamp column%s",
+                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt), hint);
+    }
     MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     const char *ref_name = mloda_bind_input_name(ctx, 1);
     size_t ref_len = strlen(ref_name);

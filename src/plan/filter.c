@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <pcre2.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/iso8601.h"
@@ -275,8 +276,28 @@ static mloda_status check_keys(const plan_filter *f, const char *type, const cha
     return MLODA_OK;
 }
 
-static mloda_status compile_params(plan_filter *f, const char *type, const mloda_options *p,
-                                   mloda_error *err)
+/* A text column where a timestamp one is needed: its first value (example rows) that is
+ * not an ISO 8601 date-time, which made it text (as groups/time_units.c does for features). */
+static void text_time_hint(const mloda_table *t, const plan_filter *f, char *buf, size_t cap)
+{
+    const mloda_column *c = mloda_table_column(t, mloda_table_column_index(t, f->column));
+    if (c == NULL || mloda_column_type(c) != MLODA_TYPE_UTF8)
+        return;
+    for (int64_t r = 0; r < mloda_column_n_rows(c); r++) {
+        int64_t len = 0, us = 0;
+        const char *v = mloda_column_utf8_at(c, r, &len);
+        if (v == NULL || mloda_iso8601_parse(v, (size_t)len, &us))
+            continue;
+        (void)snprintf(buf, cap,
+                       "; its row %lld ('%.*s') is not an ISO 8601 date-time, so the column "
+                       "was read as text",
+                       (long long)r, (int)(len < 40 ? len : 40), v);
+        return;
+    }
+}
+
+static mloda_status compile_params(const mloda_table *schema, plan_filter *f, const char *type,
+                                   const mloda_options *p, mloda_error *err)
 {
     bool is_bool = f->col_type == MLODA_TYPE_BOOL;
     if (f->col_type == MLODA_TYPE_FLOAT64_LIST)
@@ -287,11 +308,14 @@ static mloda_status compile_params(plan_filter *f, const char *type, const mloda
                                "%s filter on bool column '%s': use equal or "
                                "categorical_inclusion",
                                type, f->column);
-    if (f->kind == FILTER_TIME_RANGE && f->col_type != MLODA_TYPE_TIMESTAMP)
+    if (f->kind == FILTER_TIME_RANGE && f->col_type != MLODA_TYPE_TIMESTAMP) {
+        char hint[200] = "";
+        text_time_hint(schema, f, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
                                "time_range filter on %s column '%s' (a timestamp column is "
-                               "needed)",
-                               mloda_type_name(f->col_type), f->column);
+                               "needed)%s",
+                               mloda_type_name(f->col_type), f->column, hint);
+    }
     switch (f->kind) {
     case FILTER_MIN:
         return read_bound(f, p, mloda_options_has(p, "min") ? "min" : "value", NULL, false, true,
@@ -536,7 +560,7 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     f->kind = KINDS[k].kind;
     MLODA_TRY(locate_column(plan, f, err));
     MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
-    MLODA_TRY(compile_params(f, rf->type, rf->params, err));
+    MLODA_TRY(compile_params(plan->sources[f->source].schema, f, rf->type, rf->params, err));
     exact_bounds(f);
     MLODA_TRY(index_values(f, err));
     if (f->kind == FILTER_EQUAL)

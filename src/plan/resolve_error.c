@@ -211,6 +211,18 @@ mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, cons
 {
     const char *name = plan->nodes[node].feature.name;
     char msg[MSG] = "", nb[NAME];
+    if (plan->row_id_column != NULL && strcmp(name, plan->row_id_column) == 0) {
+        /* the row-id column exists only in filtered tables (sources.c) */
+        appendf(msg, sizeof msg,
+                "feature '%s' is the request's row_id_column, which only a table with a "
+                "filter has, and no filter is set on ",
+                SHORT(name, nb));
+        appendf(msg, sizeof msg, plan->n_sources == 1 ? "table '%s'" : "any table",
+                plan->n_sources == 1 ? plan->sources[0].name : "");
+        appendf(msg, sizeof msg, "; add a filter on the table whose row numbers you want");
+        append_chain(msg, sizeof msg, plan, stack, depth, node);
+        return mloda_error_set(err, MLODA_ERR_RESOLVE, name, "%s", msg);
+    }
     appendf(msg, sizeof msg, "no feature group matches feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
     append_unknown_options(msg, sizeof msg, plan, &plan->nodes[node].feature);

@@ -698,6 +698,42 @@ static void test_huge_values(void)
     mloda_api_data_free(api);
 }
 
+/* Issue 16, finding 9: one unparsable date made the reference column text, and the error
+ * said only "utf8, not a timestamp column"; it now names the row and the value (for the
+ * forecasting family too), or says how to declare the type when every value reads as a
+ * date-time. */
+static void test_text_reference_time(void)
+{
+    const double v[3] = {1, 2, 3};
+    static const struct {
+        const char *t[3];
+        const char *want;
+    } cases[] = {
+        {{"2024-01-01T00:00:00", "2024-13-02T00:00:00", "2024-01-03T00:00:00"},
+         "; its row 1 ('2024-13-02T00:00:00') is not an ISO 8601 date-time, so the column "
+         "was read as text"},
+        {{"2024-01-01", NULL, "yesterday"}, "; its row 2 ('yesterday') is not"},
+        {{"2024-01-01", "2024-01-02", "2024-01-03"}, "declare it \"timestamp\" in the request's "
+                                                     "schema"},
+    };
+    static const char *const feats[2] = {"v__sum_2_day_window", "v__linear_forecast_2day"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mloda_api_data *api = mloda_api_data_new();
+        const char *names[2] = {"v", "reference_time"};
+        mloda_column *cols[2] = {col_f64(v, 3), col_str(cases[k].t, 3)};
+        api_add(api, "T", 2, names, cols);
+        for (int f = 0; f < 2; f++) {
+            TEST_CASE("%s, case %zu", feats[f], k);
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_EQ_INT(run_status(api, feats[f], NULL, &err), MLODA_ERR_TYPE);
+            CHECK_CONTAINS(err.message, "reference time column 'reference_time' is utf8, not a "
+                                        "timestamp column");
+            CHECK_CONTAINS(err.message, cases[k].want);
+        }
+        mloda_api_data_free(api);
+    }
+}
+
 static void test_types_and_units(void)
 {
     const char *ts[] = {"2023-01-02T00:00:00", "2023-01-01T00:00:00", "2023-01-03T00:00:00"};
@@ -1062,6 +1098,7 @@ int main(void)
     RUN(test_case053_stream);
     RUN(test_edges);
     RUN(test_huge_values);
+    RUN(test_text_reference_time);
     RUN(test_types_and_units);
     RUN(test_brute_force);
     RUN(test_option_form);

@@ -483,6 +483,48 @@ static void test_categorical_index(void)
     mloda_api_data_free(api);
 }
 
+/* Issue 16, finding 9: a row_id_column without any filter said "no feature group matches";
+ * now it says what is wrong and what to do. */
+/* A time_range filter on a column that one bad date made text names that row. */
+static void test_time_range_on_text(void)
+{
+    const char *t[3] = {"2024-01-01T00:00:00", "2024-13-02T00:00:00", NULL};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *name = "t";
+    mloda_column *col = col_str(t, 3);
+    api_add(api, "T", 1, &name, &col);
+    mloda_request *req = request_of(&name, 1);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "from", "2024-01-01", NULL);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_add_filter(req, "time_range", "t", o, &err), err);
+    mloda_results *res = NULL;
+    CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_TYPE);
+    CHECK_CONTAINS(err.message, "time_range filter on utf8 column 't' (a timestamp column is "
+                                "needed); its row 1 ('2024-13-02T00:00:00') is not an ISO 8601 "
+                                "date-time");
+    mloda_options_free(o);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+static void test_row_id_without_filter(void)
+{
+    mloda_api_data *api = sample();
+    const char *feats[2] = {"v", "rid"};
+    mloda_request *req = request_of(feats, 2);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_set_row_id_column(req, "rid", &err), err);
+    mloda_results *res = NULL;
+    CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_RESOLVE);
+    CHECK_STR(err.subject, "rid");
+    CHECK_CONTAINS(err.message, "feature 'rid' is the request's row_id_column, which only a "
+                                "table with a filter has, and no filter is set on table 'T'");
+    CHECK_CONTAINS(err.message, "add a filter");
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -493,6 +535,8 @@ int main(void)
     RUN(test_exact_int_float);
     RUN(test_regex_limits);
     RUN(test_categorical_index);
+    RUN(test_row_id_without_filter);
+    RUN(test_time_range_on_text);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
