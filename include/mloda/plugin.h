@@ -205,6 +205,24 @@ MLODA_API mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type,
                                                int32_t list_size, mloda_time_unit unit,
                                                mloda_error *err);
 /**
+ * Declares a multi-column output whose columns are known at prepare: n_columns columns, all
+ * of one type, with these suffixes in this order (F~dim1, F~dim2; "" names F itself). A
+ * selection F~k of another suffix is then refused when the request is planned, and the
+ * calculation must add exactly these columns (MLODA_ERR_PLUGIN otherwise).
+ * suffixes are copied. Errors: MLODA_ERR_PLUGIN (n_columns < 1, a NULL or repeated
+ * suffix, an output declared twice), MLODA_ERR_NOMEM.
+ */
+MLODA_API mloda_status mloda_bind_output_columns(mloda_bind *ctx, mloda_type type,
+                                                 int32_t list_size, mloda_time_unit unit,
+                                                 int64_t n_columns, const char *const *suffixes,
+                                                 mloda_error *err);
+/** The number of columns input j declared with mloda_bind_output_columns (1 for a
+ *  single-column input); -1 when they are known only at run time (mloda_bind_output_multi). */
+MLODA_API int64_t mloda_bind_input_n_columns(const mloda_bind *ctx, int64_t j);
+/** Suffix of declared column k of input j ("" for a single-column input's column 0); NULL
+ *  when out of range or not declared. Borrowed while the plan is built. */
+MLODA_API const char *mloda_bind_input_suffix(const mloda_bind *ctx, int64_t j, int64_t k);
+/**
  * Declares that the feature is column `column` of data source `source_index`
  * (see mloda_feature_n_data_sources); its output type is that column's type. Used by
  * data-source groups; at run time mloda_calc_source_column gives the batch's column.

@@ -103,7 +103,19 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     const mloda_family_values *v = mloda_family_of(f);
     clu_state parsed = {(algo)v->num[P_ALGO], v->num[P_K], v->num[P_PROBS] != 0};
     MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "clustering", err));
-    if (parsed.probs)
+    enum { MAX_NAMED = 64 };
+    char names[MAX_NAMED + 1][24];
+    const char *suffixes[MAX_NAMED + 1];
+    /* a fixed k (not dbscan's, whose clusters show at run time): F and F~0..F~(k-1) */
+    if (parsed.probs && parsed.k > 0 && parsed.k <= MAX_NAMED && parsed.algo != A_DBSCAN) {
+        suffixes[0] = "";
+        for (int64_t q = 0; q < parsed.k; q++) {
+            (void)snprintf(names[q], sizeof names[q], "%lld", (long long)q);
+            suffixes[q + 1] = names[q];
+        }
+        MLODA_TRY(mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND,
+                                            parsed.k + 1, suffixes, err));
+    } else if (parsed.probs)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, err));

@@ -133,8 +133,10 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "timestamp column%s",
                                name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt), hint);
     }
+    static const char *const ci_columns[3] = {"", "lower", "upper"}; /* F, F~lower, F~upper */
     if (v->num[P_CI])
-        MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+        MLODA_TRY(mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 3,
+                                            ci_columns, err));
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     MLODA_TRY(mloda_bind_rows_change(ctx, err));

@@ -103,6 +103,9 @@ typedef struct plan_node {
     int32_t out_list_size;
     mloda_time_unit out_unit;
     bool out_multi;            /* F~suffix columns, count known at run time */
+    int64_t out_n_declared;    /* out_multi: columns declared at bind
+                                  (mloda_bind_output_columns), or -1: known at run time */
+    char **out_suffixes;       /* owned [out_n_declared]: their suffixes, in order */
     bool rows_change;          /* output has a row count of its own (mloda_bind_rows_change) */
     int64_t in_domain;         /* rows_change: the domain of its inputs */
     bool typed;                /* output declared */

@@ -92,6 +92,9 @@ void mloda_plan_free(mloda_plan *p)
         mloda_free(n->inputs);
         mloda_free(n->input_gather);
         mloda_free(n->source_column);
+        for (int64_t k = 0; k < n->out_n_declared; k++)
+            mloda_free(n->out_suffixes[k]);
+        mloda_free(n->out_suffixes);
     }
     mloda_free(p->nodes);
     for (int64_t s = 0; s < p->n_steps; s++) {

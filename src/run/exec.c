@@ -224,6 +224,17 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
                                    "setting the output of feature '%s'",
                                    mloda_plan_step_name(run->plan, n->step),
                                    n->feature.name);
+        /* columns declared at bind (mloda_bind_output_columns): exactly those */
+        const node_out *o = &run->outs[st->features[k]];
+        bool same = !n->out_multi || n->out_n_declared < 0 || o->n == n->out_n_declared;
+        for (int64_t c = 0; same && n->out_multi && n->out_n_declared >= 0 && c < o->n; c++)
+            same = strcmp(o->suffixes[c], n->out_suffixes[c]) == 0;
+        if (!same)
+            return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                                   "feature group '%s': feature '%s' declared %lld columns at "
+                                   "bind but calculate added %lld or others",
+                                   mloda_plan_step_name(run->plan, n->step), n->feature.name,
+                                   (long long)n->out_n_declared, (long long)o->n);
     }
     return MLODA_OK;
 }
