@@ -955,7 +955,12 @@ const mloda_feature_group mloda_group_clustering = {
         "appearance in row order, so they can differ from sklearn's arbitrary numbering (and "
         "k-means partitions can differ where sklearn's RNG finds another local optimum). "
         "spectral and affinity are not implemented. output_probabilities adds F~0..F~(k-1) "
-        "and then stores the labels as float64.",
+        "and then stores the labels as float64. Cost (n rows, p inputs): kmeans O(n k p) per "
+        "Lloyd iteration (10 seedings, at most 300 iterations); Ward O(n^2 p) time, O(n p) "
+        "memory; k=auto adds a silhouette pass over every pair of rows, O(n^2 p); dbscan "
+        "finds neighbours through a grid of eps-sized cells, near O(n log n) on spread "
+        "data, O(n^2) when most rows are each other's neighbours. O(n^2) means minutes for "
+        "10^5 rows: long runs stop at the batch timeout (--batch-timeout).",
     .version = "1",
     .patterns = "{in}__cluster_{algorithm}_{k}\n{in1}&{in2}__cluster_{algorithm}_{k}",
     .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan "
