@@ -44,8 +44,8 @@ static mloda_api_data *distinct_strings(int64_t n)
 {
     char **s = calloc((size_t)n, sizeof *s);
     for (int64_t i = 0; i < n; i++) {
-        s[i] = malloc(16);
-        snprintf(s[i], 16, "c%lld", (long long)i);
+        s[i] = malloc(24);
+        snprintf(s[i], 24, "c%lld", (long long)i);
     }
     mloda_api_data *api = mloda_api_data_new();
     const char *name = "c";
