@@ -389,8 +389,10 @@ static mloda_status emit_one(mloda_calc *calc, int64_t i, const agg_stats *s, ml
 static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
+    enum { ON_STACK = 32 }; /* the usual step: no allocation beyond the outputs */
+    feat_col small[ON_STACK];
     int64_t nf = mloda_calc_n_features(calc), n_cw = 0;
-    feat_col *fc = mloda_malloc((size_t)(nf > 0 ? nf : 1) * sizeof *fc);
+    feat_col *fc = nf <= ON_STACK ? small : mloda_malloc((size_t)nf * sizeof *fc);
     if (fc == NULL)
         return MLODA_NOMEM(err, "aggregation work space");
     mloda_status st = MLODA_OK;
@@ -413,7 +415,8 @@ static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         for (int64_t k = a; k < b && st == MLODA_OK; k++)
             st = emit_one(calc, fc[k].i, &stats, err);
     }
-    mloda_free(fc);
+    if (fc != small)
+        mloda_free(fc);
     return st;
 }
 

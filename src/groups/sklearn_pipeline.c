@@ -130,36 +130,55 @@ static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 
 /* ---------------------------------------------------------------- calculate */
 
-/* Fitted mean and scale of column x over the complete rows; false when there are none.
- * Values beyond 2^400 in magnitude are first scaled in place by a power of two (exact), so
- * nothing overflows: standardising gives the same result, and the caller transforms the
- * scaled column; *shift says by how much (the imputed mean is ldexp(mean, -shift)). */
-static bool fit_column(double *x, const uint8_t *complete, int64_t n, double *mean,
-                       double *scale, int *shift)
+/* Mean and population variance of x over the complete rows (k of them). */
+static void moments(const double *x, const uint8_t *complete, int64_t n, int64_t *k, double *mean,
+                    double *var)
 {
-    double big = 0.0;
-    for (int64_t r = 0; r < n; r++)
-        big = fabs(x[r]) > big ? fabs(x[r]) : big; /* NaN skipped */
-    *shift = big > 0x1p400 ? mloda_agg_shift_for(big) : 0;
-    for (int64_t r = 0; *shift != 0 && r < n; r++)
-        x[r] = ldexp(x[r], *shift);
-    int64_t k = 0;
+    int64_t c = 0;
     double sum = 0.0;
     for (int64_t r = 0; r < n; r++) {
         if (complete[r]) {
             sum += x[r];
-            k++;
+            c++;
         }
     }
-    if (k == 0)
-        return false;
-    double m = sum / (double)k, m2 = 0.0;
+    *k = c;
+    if (c == 0)
+        return;
+    double m = sum / (double)c, m2 = 0.0;
     for (int64_t r = 0; r < n; r++) {
         if (complete[r])
             m2 += (x[r] - m) * (x[r] - m);
     }
     *mean = m;
-    *scale = mloda_la_scale_of(m, m2 / (double)k, k);
+    *var = m2 / (double)c;
+}
+
+/* Fitted mean and scale of column x over the complete rows; false when there are none.
+ * When the fit overflows on values beyond 2^400 in magnitude, x is scaled in place by a
+ * power of two (exact) and fitted again: standardising gives the same result, and the
+ * caller transforms the scaled column; *shift says by how much (the imputed mean is
+ * ldexp(mean, -shift)). */
+static bool fit_column(double *x, const uint8_t *complete, int64_t n, double *mean,
+                       double *scale, int *shift)
+{
+    int64_t k = 0;
+    double var = 0.0;
+    *shift = 0;
+    moments(x, complete, n, &k, mean, &var);
+    if (k == 0)
+        return false;
+    if (!isfinite(*mean) || !isfinite(var)) {
+        double big = 0.0;
+        for (int64_t r = 0; r < n; r++)
+            big = fabs(x[r]) > big ? fabs(x[r]) : big; /* NaN skipped */
+        *shift = big > 0x1p400 ? mloda_agg_shift_for(big) : 0;
+        for (int64_t r = 0; *shift != 0 && r < n; r++)
+            x[r] = ldexp(x[r], *shift);
+        if (*shift != 0)
+            moments(x, complete, n, &k, mean, &var);
+    }
+    *scale = mloda_la_scale_of(*mean, var, k);
     return true;
 }
 

@@ -270,6 +270,14 @@ static void test_nulls_and_edges(void)
                                       {1, 0, -1},
                                       {1, 1, 0}};
         check_scalers("DBL_MAX", y, NULL, 3, want_y, NULL);
+        /* with a null: the values come as a copy, scaled in place */
+        const double z[] = {1e300, NULL_SLOT, -1e300, 0};
+        const uint8_t z_valid[] = {1, 0, 1, 1};
+        const double want_z[4][10] = {{1.224744871391589, NULL_SLOT, -1.224744871391589, 0},
+                                      {1, NULL_SLOT, 0, 0.5},
+                                      {1, NULL_SLOT, -1, 0},
+                                      {1, NULL_SLOT, -1, 0}};
+        check_scalers("huge magnitudes and a null", z, z_valid, 4, want_z, z_valid);
     }
 
     /* zero rows */
