@@ -344,13 +344,14 @@ mloda_status mloda_agg_stats_compute(const mloda_column *col, unsigned need, agg
         double big = fmax(fabs(s->min), fabs(s->max));
         finite_in = isfinite(big);
         shift = mloda_agg_shift_for(big);
-        if (shift != 0)
+        if (shift != 0) {
             sum = f64_scaled_sum(mloda_column_float64(col), valid, n, shift);
-        s->sum = ldexp(sum, -shift);
+            s->sum = ldexp(sum, -shift);
+        }
         s->sum_overflow = finite_in && isinf(s->sum);
     }
     double mean = s->count > 0 ? sum / (double)s->count : NAN; /* scaled by 2^shift */
-    s->mean = ldexp(mean, -shift);
+    s->mean = shift != 0 ? ldexp(mean, -shift) : mean;
     s->var = s->std = NAN;
     if ((need & AGG_NEED_M2) && s->count >= 2) {
         const double *f = mloda_column_float64(col);
@@ -360,10 +361,10 @@ mloda_status mloda_agg_stats_compute(const mloda_column *col, unsigned need, agg
                 : t == MLODA_TYPE_BOOL ? bool_m2(mloda_column_bool_bits(col), valid, n, mean)
                                        : i64_m2(mloda_column_int64(col), valid, n, mean);
         double q = s->m2 / (double)(s->count - 1);
-        s->var = ldexp(q, -2 * shift);
-        s->std = ldexp(sqrt(q), -shift);
+        s->var = shift != 0 ? ldexp(q, -2 * shift) : q;
+        s->std = shift != 0 ? ldexp(sqrt(q), -shift) : sqrt(q);
         s->var_overflow = finite_in && isinf(s->var);
-        s->m2 = ldexp(s->m2, -2 * shift);
+        s->m2 = shift != 0 ? ldexp(s->m2, -2 * shift) : s->m2;
     }
     if ((need & AGG_NEED_MEDIAN) && s->count > 0) {
         double *scratch = NULL;

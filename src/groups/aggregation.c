@@ -403,7 +403,17 @@ static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         else
             fc[n_cw++] = (feat_col){mloda_calc_input(calc, i, 0, 0), i};
     }
-    qsort(fc, (size_t)n_cw, sizeof *fc, cmp_feat_col);
+    if (n_cw <= ON_STACK) { /* insertion sort: no call for the usual handful */
+        for (int64_t a = 1; a < n_cw; a++) {
+            feat_col t = fc[a];
+            int64_t b = a;
+            for (; b > 0 && cmp_feat_col(&fc[b - 1], &t) > 0; b--)
+                fc[b] = fc[b - 1];
+            fc[b] = t;
+        }
+    } else {
+        qsort(fc, (size_t)n_cw, sizeof *fc, cmp_feat_col);
+    }
     for (int64_t a = 0, b = 0; a < n_cw && st == MLODA_OK; a = b) {
         unsigned need = 0;
         for (b = a; b < n_cw && fc[b].col == fc[a].col; b++)

@@ -303,12 +303,19 @@ static mloda_status count_cells(run_ctx *run, const plan_step *st, int64_t rows,
     int64_t cells = 0;
     if (cols == 0)
         return MLODA_OK;
+    if (__builtin_mul_overflow(rows, cols, &cells))
+        cells = INT64_MAX;
+    mloda_error mine = MLODA_ERROR_INIT;
+    if (mloda_run_add_cells(run, cells, NULL, "", &mine) == MLODA_OK)
+        return MLODA_OK;
+    /* over the limit: the message names the step's first feature (formatted only now) */
     const char *f = run->plan->nodes[st->features[0]].feature.name;
     char what[MLODA_ERROR_SUBJECT_MAX + 16];
     (void)snprintf(what, sizeof what, "feature '%s'", f);
-    if (__builtin_mul_overflow(rows, cols, &cells))
-        cells = INT64_MAX;
-    return mloda_run_add_cells(run, cells, f, what, err);
+    return mloda_limit_exceeded(MLODA_LIMIT_OUTPUT_CELLS,
+                                run->plan->limits[MLODA_LIMIT_OUTPUT_CELLS],
+                                (int64_t)atomic_load_explicit(&run->cells, memory_order_relaxed),
+                                f, what, err);
 }
 
 /* Adds the step and group to a plugin's error, and names the feature if it did not. */
