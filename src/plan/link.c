@@ -228,7 +228,8 @@ mloda_status mloda_link_compile_all(mloda_plan *plan, const mloda_request *req, 
     int64_t n_cols = 0;
     for (int64_t l = 0; l < req->n_links; l++) {
         n_cols += 2 * req->links[l].n_keys + 2;
-        int64_t ls = find_source(plan, req->links[l].left), rs = find_source(plan, req->links[l].right);
+        int64_t ls = find_source(plan, req->links[l].left);
+        int64_t rs = find_source(plan, req->links[l].right);
         if (ls != MLODA_NO_INDEX)
             n_cols += mloda_table_n_columns(plan->sources[ls].schema);
         if (rs != MLODA_NO_INDEX && rs != ls)
