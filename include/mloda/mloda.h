@@ -150,6 +150,29 @@ MLODA_API mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t
                                                      mloda_error *err);
 
 /**
+ * Sets a limit on what each run of the request may produce (mloda_limit in plugin.h:
+ * output cells, one-hot categories, forecast horizon). value 0 = the default; any positive
+ * value is the new limit (INT64_MAX: practically none). A run that would exceed it fails
+ * with MLODA_ERR_RANGE naming the feature, the limit and this setting; a forecast's
+ * horizon is checked when the request is planned.
+ * Errors: MLODA_ERR_INVALID_ARG (NULL request, unknown limit, negative value).
+ */
+MLODA_API mloda_status mloda_request_set_limit(mloda_request *req, mloda_limit limit,
+                                               int64_t value, mloda_error *err);
+/**
+ * A time limit for each run (batch) of the request, in milliseconds from its start
+ * (mloda_session_run, mloda_session_stream_run, the run part of mloda_run_all and
+ * mloda_stream_all; a stream's time includes its consumer's). 0 (the default) = none.
+ * A run past its timeout stops: steps not started are skipped, long kernels (clustering,
+ * centrality, regex filters, time windows, ...) stop at their next check, and the run
+ * fails with MLODA_ERR_CANCELLED naming the feature (or filter) that was computing and the
+ * timeout. The session stays usable.
+ * Errors: MLODA_ERR_INVALID_ARG (NULL request, negative value).
+ */
+MLODA_API mloda_status mloda_request_set_batch_timeout(mloda_request *req, int64_t milliseconds,
+                                                       mloda_error *err);
+
+/**
  * Adds a global filter (SPEC.md §7.3): only rows where `column` passes reach any feature
  * computed from that column's table. The column need not be requested. Filters on one
  * table combine with AND; null and NaN values never pass.

@@ -60,6 +60,22 @@ extern "C" {
 
 #define MLODA_FEATURE_GROUP_ABI 1u
 
+/**
+ * Limits on what one run may produce, set per request with mloda_request_set_limit
+ * (mloda.h) and read by feature groups with mloda_bind_limit / mloda_calc_limit before they
+ * allocate. A limit that would be exceeded is an MLODA_ERR_RANGE error naming the feature,
+ * the limit and how to raise it. Defaults protect a server from a small request asking for
+ * gigabytes.
+ */
+typedef enum mloda_limit {
+    MLODA_LIMIT_OUTPUT_CELLS = 0, /* rows x columns one run may compute, over every feature's
+                                     output (intermediate ones too) and every joined row;
+                                     default 100000000 (1e8: 800 MB of float64) */
+    MLODA_LIMIT_CATEGORIES = 1,   /* distinct values a one-hot encoding may turn into
+                                     columns; default 10000 */
+    MLODA_LIMIT_HORIZON = 2,      /* rows a forecast may append; default 10000000 (1e7) */
+} mloda_limit;
+
 typedef struct mloda_feature mloda_feature; /* a feature being planned */
 typedef struct mloda_inputs mloda_inputs;   /* collects a feature's input features */
 typedef struct mloda_bind mloda_bind;       /* prepare-time typing of one feature */
@@ -151,6 +167,13 @@ MLODA_API int64_t mloda_feature_n_data_sources(const mloda_feature *f);
 MLODA_API const char *mloda_feature_data_source_name(const mloda_feature *f, int64_t i);
 /** Schema (and, at prepare, the example rows) of data source i. Borrowed. */
 MLODA_API const mloda_table *mloda_feature_data_source(const mloda_feature *f, int64_t i);
+/**
+ * The data source whose schema has column `column`: its index, or -1 when none has it.
+ * When another one has it too, *out_other (may be NULL) is set to that one's index (else
+ * -1). Near O(1) (an index built once per planning), where asking every source is O(n).
+ */
+MLODA_API int64_t mloda_feature_data_source_find(const mloda_feature *f, const char *column,
+                                                 int64_t *out_other);
 
 /* ---------------------------------------------------------------- mloda_inputs */
 
@@ -190,6 +213,24 @@ MLODA_API mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type,
                                                int32_t list_size, mloda_time_unit unit,
                                                mloda_error *err);
 /**
+ * Declares a multi-column output whose columns are known at prepare: n_columns columns, all
+ * of one type, with these suffixes in this order (F~dim1, F~dim2; "" names F itself). A
+ * selection F~k of another suffix is then refused when the request is planned, and the
+ * calculation must add exactly these columns (MLODA_ERR_PLUGIN otherwise).
+ * suffixes are copied. Errors: MLODA_ERR_PLUGIN (n_columns < 1, a NULL or repeated
+ * suffix, an output declared twice), MLODA_ERR_NOMEM.
+ */
+MLODA_API mloda_status mloda_bind_output_columns(mloda_bind *ctx, mloda_type type,
+                                                 int32_t list_size, mloda_time_unit unit,
+                                                 int64_t n_columns, const char *const *suffixes,
+                                                 mloda_error *err);
+/** The number of columns input j declared with mloda_bind_output_columns (1 for a
+ *  single-column input); -1 when they are known only at run time (mloda_bind_output_multi). */
+MLODA_API int64_t mloda_bind_input_n_columns(const mloda_bind *ctx, int64_t j);
+/** Suffix of declared column k of input j ("" for a single-column input's column 0); NULL
+ *  when out of range or not declared. Borrowed while the plan is built. */
+MLODA_API const char *mloda_bind_input_suffix(const mloda_bind *ctx, int64_t j, int64_t k);
+/**
  * Declares that the feature is column `column` of data source `source_index`
  * (see mloda_feature_n_data_sources); its output type is that column's type. Used by
  * data-source groups; at run time mloda_calc_source_column gives the batch's column.
@@ -204,6 +245,9 @@ MLODA_API mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_ind
  * columns of the input's rows is an error at prepare.
  */
 MLODA_API mloda_status mloda_bind_rows_change(mloda_bind *ctx, mloda_error *err);
+/** The value of a limit for the request being planned (mloda_limit); groups whose output
+ *  size is known at prepare (a forecast's horizon) check it here. -1 for an unknown limit. */
+MLODA_API int64_t mloda_bind_limit(const mloda_bind *ctx, mloda_limit limit);
 /** Attaches per-feature state, read-only after prepare; free_fn (may be NULL) runs when
  *  the plan is freed, also if prepare fails later. */
 MLODA_API mloda_status mloda_bind_set_state(mloda_bind *ctx, void *state,
@@ -225,6 +269,9 @@ MLODA_API int64_t mloda_calc_input_n_columns(const mloda_calc *c, int64_t i, int
 /** Column k of input j of feature i (borrowed for the call). */
 MLODA_API const mloda_column *mloda_calc_input(const mloda_calc *c, int64_t i, int64_t j,
                                                int64_t k);
+/** Name of input feature j of feature i ("x" for x__sum_aggr), as mloda_bind_input_name;
+ *  NULL when i or j is out of range. Borrowed: valid while the session lives. */
+MLODA_API const char *mloda_calc_input_name(const mloda_calc *c, int64_t i, int64_t j);
 /** Suffix of column k of input j of feature i ("2" for F~2); "" for a single-column input
  *  or the base column of a multi-column one. Borrowed for the call. */
 MLODA_API const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j,
@@ -242,9 +289,15 @@ MLODA_API mloda_status mloda_calc_set_output(mloda_calc *c, int64_t i, mloda_col
  *  a NULL or empty suffix names the column F itself (e.g. cluster labels next to F~0..). */
 MLODA_API mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
                                              mloda_column *col, mloda_error *err);
-/** true once the run was cancelled (stream freed early); long kernels should check it
- *  now and then and return MLODA_ERR_CANCELLED. */
+/** true once the run was cancelled (stream freed early) or has run past its batch timeout
+ *  (mloda_request_set_batch_timeout); long kernels should check it now and then (a few
+ *  times per millisecond is cheap: a flag and, with a timeout, the monotonic clock) and
+ *  return MLODA_ERR_CANCELLED. The engine then reports the timeout, naming the feature. */
 MLODA_API bool mloda_calc_is_cancelled(const mloda_calc *c);
+/** The value of a limit for this run (mloda_limit): kernels whose output size shows only
+ *  at run time (one-hot columns, cluster probabilities) compare it before allocating.
+ *  -1 for an unknown limit or a NULL calc. */
+MLODA_API int64_t mloda_calc_limit(const mloda_calc *c, mloda_limit limit);
 
 /* ---------------------------------------------------------------- simple groups */
 

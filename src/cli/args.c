@@ -178,3 +178,31 @@ bool cli_input_options(const char *cmd, const cli_input *in, io_request_options 
            (in->max_header == NULL ||
             cli_parse_bytes(cmd, "--max-header-bytes", in->max_header, &l->max_header_bytes));
 }
+
+bool cli_parse_settings(const char *cmd, const cli_settings_text *t, cli_settings *out)
+{
+    memset(out, 0, sizeof *out);
+    out->threads = -1;
+    long long v = 0;
+    if (t->threads != NULL) {
+        if (!cli_parse_int(cmd, "--threads", t->threads, 0, 1024, &v))
+            return false;
+        out->threads = v;
+    }
+    if (t->batch_timeout != NULL) {
+        double secs = 0;
+        if (!cli_parse_seconds(cmd, "--batch-timeout", t->batch_timeout, &secs))
+            return false;
+        out->batch_timeout_ms = secs * 1000.0 < 1.0 ? 1 : (int64_t)(secs * 1000.0 + 0.5);
+    }
+    const char *const names[3] = {"--max-output-cells", "--max-categories", "--max-horizon"};
+    const char *const texts[3] = {t->max_output_cells, t->max_categories, t->max_horizon};
+    for (int l = 0; l < 3; l++) {
+        if (texts[l] == NULL)
+            continue;
+        if (!cli_parse_int(cmd, names[l], texts[l], 1, INT64_MAX, &v))
+            return false;
+        out->limits[l] = v;
+    }
+    return true;
+}

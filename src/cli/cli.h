@@ -126,17 +126,40 @@ int cli_output_exit_code(const cli_output *o);
 
 /* ---------------------------------------------------------------- session */
 
+/* Engine settings from the command line of run and stream: --threads, --batch-timeout and
+ * the limits (--max-output-cells, --max-categories, --max-horizon). */
+typedef struct cli_settings_text {
+    const char *threads, *batch_timeout, *max_output_cells, *max_categories, *max_horizon;
+} cli_settings_text;
+
+typedef struct cli_settings {
+    int64_t threads;          /* < 0: the default */
+    int64_t batch_timeout_ms; /* 0: none */
+    int64_t limits[3];        /* by mloda_limit; 0: the default */
+} cli_settings;
+
+/* The cli_arg entries of the settings, their values going to *(t). */
+#define CLI_SETTINGS_ARGS(t)                                              \
+    {"--threads", "N", &(t)->threads, NULL},                              \
+        {"--batch-timeout", "SECONDS", &(t)->batch_timeout, NULL},        \
+        {"--max-output-cells", "N", &(t)->max_output_cells, NULL},        \
+        {"--max-categories", "N", &(t)->max_categories, NULL},            \
+        {"--max-horizon", "N", &(t)->max_horizon, NULL}
+
+/** The settings named by t (NULL entries: defaults); false after printing a usage error. */
+bool cli_parse_settings(const char *cmd, const cli_settings_text *t, cli_settings *out);
+
 typedef struct cli_session {
     io_request req;         /* owned */
     mloda_registry *reg;    /* owned */
     mloda_session *session; /* owned */
 } cli_session;
 
-/** Reads the request (as opts says: data root, caps), applies --threads (threads < 0: leave
- *  the default; > 1: a pool of that many workers) and prepares it.
+/** Reads the request (as opts says: data root, caps; NULL: defaults), applies the settings
+ *  (NULL: defaults; threads > 1: a pool of that many workers) and prepares it.
  *  On failure prints the error and returns the exit code (cs is left empty). */
 int cli_session_open(cli_session *cs, const char *request_path, const io_request_options *opts,
-                     int64_t threads);
+                     const cli_settings *settings);
 void cli_session_close(cli_session *cs);
 
 #endif /* MLODA_CLI_CLI_H */

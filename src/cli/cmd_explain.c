@@ -49,7 +49,7 @@ int cli_cmd_explain(int argc, char **argv)
     if (!cli_input_options("explain", &in, &opts))
         return CLI_EXIT_USAGE;
     cli_session cs;
-    code = cli_session_open(&cs, request, &opts, -1);
+    code = cli_session_open(&cs, request, &opts, NULL);
     if (code != CLI_EXIT_OK)
         return code;
     char *text = NULL;

@@ -1,5 +1,5 @@
 /*
- * cmd_run.c: `mloda run --request REQ.json [--format F] [--threads N]`: plans the request
+ * cmd_run.c: `mloda run --request REQ.json [--format F] [settings]`: plans the request
  * and computes it once on the request's own api_data; result tables in plan order.
  */
 #include "cli/cli.h"
@@ -17,12 +17,13 @@ static int write_results(const mloda_results *res, io_format format)
 
 int cli_cmd_run(int argc, char **argv)
 {
-    const char *request = NULL, *format_text = NULL, *threads_text = NULL;
+    const char *request = NULL, *format_text = NULL;
+    cli_settings_text st_text = {0};
     cli_input in = {0};
     const cli_arg args[] = {
         {"--request", "FILE", &request, NULL},
         {"--format", "FORMAT", &format_text, NULL},
-        {"--threads", "N", &threads_text, NULL},
+        CLI_SETTINGS_ARGS(&st_text),
         CLI_INPUT_ARGS(&in),
     };
     const int rc = cli_parse_args("run", argc, argv, args, sizeof args / sizeof args[0]);
@@ -31,16 +32,15 @@ int cli_cmd_run(int argc, char **argv)
     if (request == NULL)
         return cli_usage_error("run", "--request FILE is required");
     io_format format = IO_FORMAT_NDJSON;
-    long long threads = -1;
+    cli_settings settings;
     io_request_options opts;
     if (!cli_pick_format("run", format_text, true, &format) ||
-        (threads_text != NULL && !cli_parse_int("run", "--threads", threads_text, 0, 1024,
-                                                &threads)) ||
+        !cli_parse_settings("run", &st_text, &settings) ||
         !cli_input_options("run", &in, &opts))
         return CLI_EXIT_USAGE;
 
     cli_session cs;
-    int code = cli_session_open(&cs, request, &opts, (int64_t)threads);
+    int code = cli_session_open(&cs, request, &opts, &settings);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_results *res = NULL;

@@ -27,8 +27,9 @@ typedef struct stream_cmd {
 } stream_cmd;
 
 typedef struct stream_args {
-    const char *request, *batches, *format, *threads, *on_error, *watch_timeout, *record;
+    const char *request, *batches, *format, *on_error, *watch_timeout, *record;
     const char *table, *batch_rows, *sql;
+    cli_settings_text settings; /* --threads, --batch-timeout, --max-... */
     bool watch;
     cli_input in;
 } stream_args;
@@ -115,7 +116,7 @@ static int stream_loop(stream_cmd *c)
     }
 }
 
-static int check_args(const stream_args *a, io_format *format, long long *threads,
+static int check_args(const stream_args *a, io_format *format, cli_settings *settings,
                       io_request_options *ropts, io_source_options *opts, bool *skip)
 {
     if (a->request == NULL)
@@ -124,7 +125,7 @@ static int check_args(const stream_args *a, io_format *format, long long *thread
         return cli_usage_error("stream", "--batches FILE|-|DIR is required");
     if (!cli_pick_format("stream", a->format, true, format))
         return CLI_EXIT_USAGE;
-    if (a->threads != NULL && !cli_parse_int("stream", "--threads", a->threads, 0, 1024, threads))
+    if (!cli_parse_settings("stream", &a->settings, settings))
         return CLI_EXIT_USAGE;
     *skip = false;
     if (a->on_error != NULL && strcmp(a->on_error, "skip") == 0)
@@ -165,7 +166,7 @@ static int parse_stream_args(int argc, char **argv, stream_args *a)
         {"--request", "FILE", &a->request, NULL},
         {"--batches", "SOURCE", &a->batches, NULL},
         {"--format", "FORMAT", &a->format, NULL},
-        {"--threads", "N", &a->threads, NULL},
+        CLI_SETTINGS_ARGS(&a->settings),
         {"--on-error", "stop|skip", &a->on_error, NULL},
         {"--watch", NULL, NULL, &a->watch},
         {"--watch-timeout", "SECONDS", &a->watch_timeout, NULL},
@@ -185,15 +186,15 @@ int cli_cmd_stream(int argc, char **argv)
     if (code != CLI_EXIT_OK)
         return code < 0 ? CLI_EXIT_OK : code;
     io_format format = IO_FORMAT_NDJSON;
-    long long threads = -1;
+    cli_settings settings;
     io_source_options opts;
     io_request_options ropts;
     stream_cmd c;
     memset(&c, 0, sizeof c);
-    code = check_args(&a, &format, &threads, &ropts, &opts, &c.skip);
+    code = check_args(&a, &format, &settings, &ropts, &opts, &c.skip);
     if (code != CLI_EXIT_OK)
         return code;
-    code = cli_session_open(&c.cs, a.request, &ropts, (int64_t)threads);
+    code = cli_session_open(&c.cs, a.request, &ropts, &settings);
     if (code != CLI_EXIT_OK)
         return code;
     mloda_error err = MLODA_ERROR_INIT;

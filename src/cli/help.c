@@ -24,6 +24,8 @@ static const char program_help[] =
 
 static const char run_help[] =
     "usage: mloda run --request FILE [--format ndjson|json|csv|table] [--threads N]\n"
+    "                 [--batch-timeout S] [--max-output-cells N] [--max-categories N]\n"
+    "                 [--max-horizon N] [--data-root DIR] [--max-*-bytes N]\n"
     "\n"
     "Plans the request and computes it on the request's own \"api_data\".\n"
     "\n"
@@ -37,12 +39,18 @@ static const char run_help[] =
     "                   result table {\"group\": ..., \"columns\": {name: [values]}};\n"
     "                   json: one array of those; csv: a block per table;\n"
     "                   table: aligned text (default on a terminal)\n"
-    "  --threads N      worker threads (0 = one per core, 1 = no pool)\n";
+    "  --threads N      worker threads (0 = one per core, 1 = no pool)\n"
+    "  --batch-timeout S  stop a batch that runs longer than S seconds (fractions\n"
+    "                   allowed; default: no limit); it fails naming the feature\n"
+    "  --max-output-cells N  rows x columns a batch may compute (default 100000000)\n"
+    "  --max-categories N    columns a one-hot encoding may make (default 10000)\n"
+    "  --max-horizon N       rows a forecast may append (default 10000000)\n";
 
 static const char stream_help[] =
     "usage: mloda stream --request FILE --batches SOURCE [--format F] [--threads N]\n"
     "                    [--on-error stop|skip] [--watch [--watch-timeout S] [--record FILE]]\n"
     "                    [--table NAME --batch-rows N [--sql QUERY]]\n"
+    "                    [--batch-timeout S] [--max-...] [--data-root DIR] [--max-*-bytes N]\n"
     "\n"
     "Prepares the request once (its api_data is the example that fixes every column's\n"
     "type), then computes each micro-batch and writes every result table as soon as it\n"
@@ -61,7 +69,8 @@ static const char stream_help[] =
     "  --table NAME      the api_data table that CSV or SQL rows fill\n"
     "  --batch-rows N    rows per batch for CSV and SQL sources (default 1000)\n"
     "  --sql QUERY       SELECT to run on the SQLite database SOURCE\n"
-    "  --format, --threads  as for mloda run\n"
+    "  --format, --threads, --batch-timeout, --max-output-cells, --max-categories,\n"
+    "  --max-horizon     as for mloda run (the timeout and limits hold per batch)\n"
     "\n"
     "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
     "is widened and a column of nulls takes the prepared type.\n";
@@ -79,7 +88,8 @@ static const char input_help[] =
     "                         N: bytes, with K, M or G; none: no cap\n";
 
 static const char explain_help[] =
-    "usage: mloda explain --request FILE [--format text|json]\n"
+    "usage: mloda explain --request FILE [--format text|json] [--data-root DIR]\n"
+    "                     [--max-*-bytes N]\n"
     "\n"
     "Plans the request and prints the plan: one entry per step with its feature group,\n"
     "features (requested or only needed by others), parent steps and data source.\n";

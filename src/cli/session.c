@@ -30,15 +30,27 @@ static mloda_status settle_untyped(cli_session *cs, mloda_error *err)
     return MLODA_OK;
 }
 
+/* --batch-timeout and the limits onto the request. */
+static mloda_status apply_settings(mloda_request *req, const cli_settings *s, mloda_error *err)
+{
+    mloda_status st = mloda_request_set_batch_timeout(req, s->batch_timeout_ms, err);
+    for (int l = 0; st == MLODA_OK && l < 3; l++)
+        st = mloda_request_set_limit(req, (mloda_limit)l, s->limits[l], err);
+    return st;
+}
+
 int cli_session_open(cli_session *cs, const char *request_path, const io_request_options *opts,
-                     int64_t threads)
+                     const cli_settings *settings)
 {
     memset(cs, 0, sizeof *cs);
     mloda_error err = MLODA_ERROR_INIT;
     mloda_pool *pool = NULL;
+    const int64_t threads = settings != NULL ? settings->threads : -1;
     mloda_status st = mloda_io_request_read_file(request_path, opts, &cs->req, &err);
     for (int64_t i = 0; st == MLODA_OK && i < cs->req.n_notes; i++)
         cli_eprintf("mloda: note: %s\n", cs->req.notes[i]);
+    if (st == MLODA_OK && settings != NULL)
+        st = apply_settings(cs->req.request, settings, &err);
     if (st == MLODA_OK && threads >= 0)
         st = mloda_request_set_threads(cs->req.request, threads, &err);
     if (st == MLODA_OK && threads > 1) /* --threads N: a pool of N workers for this command */

@@ -99,6 +99,34 @@ const char *mloda_feature_data_source_name(const mloda_feature *f, int64_t i)
     return f->sources->names[i];
 }
 
+int64_t mloda_feature_data_source_find(const mloda_feature *f, const char *column,
+                                       int64_t *out_other)
+{
+    int64_t first = -1, other = -1;
+    if (out_other != NULL)
+        *out_other = -1;
+    if (column == NULL || mloda_feature_n_data_sources(f) == 0)
+        return -1;
+    const mloda_source_set *set = f->sources;
+    if (set->first != NULL) { /* the planner's index */
+        (void)mloda_strmap_get(set->first, column, &first);
+        if (set->second != NULL)
+            (void)mloda_strmap_get(set->second, column, &other);
+    } else {
+        for (int64_t i = 0; i < set->n && other < 0; i++) {
+            if (mloda_table_column_index(set->schemas[i], column) < 0)
+                continue;
+            if (first < 0)
+                first = i;
+            else
+                other = i;
+        }
+    }
+    if (out_other != NULL)
+        *out_other = other;
+    return first;
+}
+
 const mloda_table *mloda_feature_data_source(const mloda_feature *f, int64_t i)
 {
     if (i < 0 || i >= mloda_feature_n_data_sources(f))

@@ -9,6 +9,7 @@
 #include "feature/name.h"
 #include "feature/options_internal.h"
 #include "mloda/plugin.h"
+#include "util/strmap.h"
 
 /** The data sources a plan can read (api_data tables; later files and databases).
  *  Borrowed by every feature of one planning pass. */
@@ -16,6 +17,9 @@ typedef struct mloda_source_set {
     int64_t n;
     const char *const *names;          /* borrowed */
     const mloda_table *const *schemas; /* borrowed */
+    const mloda_strmap *first;         /* borrowed, may be NULL: column name -> the first
+                                          source with it */
+    const mloda_strmap *second;        /* borrowed, may be NULL: column -> the second */
 } mloda_source_set;
 
 struct mloda_feature {

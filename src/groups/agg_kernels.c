@@ -72,6 +72,31 @@ static double f64_m2(const double *restrict x, const uint8_t *restrict valid, in
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
+/* The sum of the values scaled by 2^shift (the slow path of a sum that overflowed). */
+static double f64_scaled_sum(const double *restrict x, const uint8_t *restrict valid, int64_t n,
+                             int shift)
+{
+    double acc = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        bool ok = (valid == NULL || mloda_bitmap_get(valid, i)) && x[i] == x[i];
+        acc += ok ? ldexp(x[i], shift) : 0.0;
+    }
+    return acc;
+}
+
+/* Sum of squared deviations of the values scaled by 2^shift from mean (already scaled). */
+static double f64_scaled_m2(const double *restrict x, const uint8_t *restrict valid, int64_t n,
+                            double mean, int shift)
+{
+    double acc = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        bool ok = (valid == NULL || mloda_bitmap_get(valid, i)) && x[i] == x[i];
+        double d = ldexp(x[i], shift) - mean;
+        acc += ok ? d * d : 0.0;
+    }
+    return acc;
+}
+
 /* ---------------------------------------------------------------- int64 / timestamp */
 
 static void i64_pass1(const int64_t *restrict x, const uint8_t *restrict valid, int64_t n,
@@ -211,6 +236,37 @@ double mloda_agg_select_kth(double *v, int64_t n, int64_t k)
     return v[k];
 }
 
+int mloda_agg_shift_for(double max_abs)
+{
+    if (!(max_abs > 0.0) || isinf(max_abs) || (max_abs >= 0x1p-400 && max_abs <= 0x1p400))
+        return 0;
+    int e = 0;
+    (void)frexp(max_abs, &e);
+    return -e;
+}
+
+void mloda_agg_moments_of(double *v, int64_t k, bool need_var, double *sum, double *mean,
+                          double *var, double *std, bool *overflow)
+{
+    double big = 0.0;
+    for (int64_t j = 0; j < k; j++)
+        big = fabs(v[j]) > big ? fabs(v[j]) : big;
+    int shift = mloda_agg_shift_for(big);
+    for (int64_t j = 0; shift != 0 && j < k; j++)
+        v[j] = ldexp(v[j], shift);
+    double s = 0.0;
+    for (int64_t j = 0; j < k; j++)
+        s += v[j];
+    double m = k > 0 ? s / (double)k : NAN, m2 = 0.0;
+    for (int64_t j = 0; need_var && j < k; j++)
+        m2 += (v[j] - m) * (v[j] - m);
+    *sum = ldexp(s, -shift);
+    *mean = ldexp(m, -shift);
+    *var = k >= 2 ? ldexp(m2 / (double)(k - 1), -2 * shift) : NAN;
+    *std = k >= 2 ? ldexp(sqrt(m2 / (double)(k - 1)), -shift) : NAN;
+    *overflow = isfinite(big) && (isinf(*sum) || (need_var && isinf(*var)));
+}
+
 double mloda_agg_median_of(double *v, int64_t n)
 {
     if (n == 0)
@@ -279,11 +335,36 @@ mloda_status mloda_agg_stats_compute(const mloda_column *col, unsigned need, agg
         return mloda_error_set(err, MLODA_ERR_TYPE, NULL, "cannot aggregate a %s column",
                                mloda_type_name(t));
     }
+    /* Huge float64 values: sum and deviations scaled by 2^shift (exact), so nothing
+     * overflows before the result; the fast pass above stands whenever shift is 0. */
+    int shift = 0;
+    bool finite_in = false;
+    double sum = s->sum;
+    if (t == MLODA_TYPE_FLOAT64 && s->count > 0) {
+        double big = fmax(fabs(s->min), fabs(s->max));
+        finite_in = isfinite(big);
+        shift = mloda_agg_shift_for(big);
+        if (shift != 0) {
+            sum = f64_scaled_sum(mloda_column_float64(col), valid, n, shift);
+            s->sum = ldexp(sum, -shift);
+        }
+        s->sum_overflow = finite_in && isinf(s->sum);
+    }
+    double mean = s->count > 0 ? sum / (double)s->count : NAN; /* scaled by 2^shift */
+    s->mean = shift != 0 ? ldexp(mean, -shift) : mean;
+    s->var = s->std = NAN;
     if ((need & AGG_NEED_M2) && s->count >= 2) {
-        double mean = s->sum / (double)s->count;
-        s->m2 = t == MLODA_TYPE_FLOAT64 ? f64_m2(mloda_column_float64(col), valid, n, mean)
-                : t == MLODA_TYPE_BOOL  ? bool_m2(mloda_column_bool_bits(col), valid, n, mean)
-                                        : i64_m2(mloda_column_int64(col), valid, n, mean);
+        const double *f = mloda_column_float64(col);
+        s->m2 = t == MLODA_TYPE_FLOAT64
+                    ? (shift != 0 ? f64_scaled_m2(f, valid, n, mean, shift)
+                                  : f64_m2(f, valid, n, mean))
+                : t == MLODA_TYPE_BOOL ? bool_m2(mloda_column_bool_bits(col), valid, n, mean)
+                                       : i64_m2(mloda_column_int64(col), valid, n, mean);
+        double q = s->m2 / (double)(s->count - 1);
+        s->var = shift != 0 ? ldexp(q, -2 * shift) : q;
+        s->std = shift != 0 ? ldexp(sqrt(q), -shift) : sqrt(q);
+        s->var_overflow = finite_in && isinf(s->var);
+        s->m2 = shift != 0 ? ldexp(s->m2, -2 * shift) : s->m2;
     }
     if ((need & AGG_NEED_MEDIAN) && s->count > 0) {
         double *scratch = NULL;

@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "groups/agg_kernels.h"
@@ -153,8 +154,18 @@ static unsigned needs_of(agg_op op)
     return 0;
 }
 
+/* README "Numbers at the edges": a float64 result whose exact value is beyond DBL_MAX
+ * (finite inputs) is an error, not an inf that output formats would show as null. */
+static mloda_status overflow_error(mloda_error *err, const char *name, const char *what)
+{
+    return mloda_error_set(err, MLODA_ERR_RANGE, name,
+                           "feature '%s': the float64 %s overflows: its exact value is beyond "
+                           "+-1.8e308",
+                           name, what);
+}
+
 /* The broadcast output of one op from a column's statistics. */
-static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
+static mloda_status emit_column_wise(const char *name, const op_info *op, const mloda_column *in,
                                      const agg_stats *s, mloda_type out_type, int64_t n,
                                      mloda_column **out, mloda_error *err)
 {
@@ -164,6 +175,8 @@ static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
     case OP_COUNT:
         return mloda_fill_int64(MLODA_TYPE_INT64, MLODA_TIME_SECOND, n, s->count, false, out, err);
     case OP_SUM:
+        if (s->sum_overflow)
+            return overflow_error(err, name, "sum");
         if (out_type == MLODA_TYPE_FLOAT64)
             return mloda_fill_float64(n, s->sum, false, out, err);
         if (s->isum_overflow)
@@ -189,12 +202,14 @@ static mloda_status emit_column_wise(const op_info *op, const mloda_column *in,
     }
     case OP_AVG:
     case OP_MEAN:
-        return mloda_fill_float64(n, none ? 0.0 : s->sum / (double)s->count, none, out, err);
+        return mloda_fill_float64(n, none ? 0.0 : s->mean, none, out, err);
     case OP_VAR:
     case OP_STD: {
         bool few = s->count < 2;
-        double var = few ? 0.0 : s->m2 / (double)(s->count - 1);
-        return mloda_fill_float64(n, op->op == OP_STD ? sqrt(var) : var, few, out, err);
+        if (op->op == OP_VAR && s->var_overflow)
+            return overflow_error(err, name, "variance");
+        return mloda_fill_float64(n, few ? 0.0 : op->op == OP_STD ? s->std : s->var, few, out,
+                                  err);
     }
     case OP_MEDIAN:
         return mloda_fill_float64(n, none ? 0.0 : s->median, none, out, err);
@@ -216,14 +231,19 @@ static bool value_at(const mloda_column *c, int64_t r, double *out)
     return *out == *out;
 }
 
-static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
+static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null, bool *overflow)
 {
-    double sum = 0.0, mn = INFINITY, mx = -INFINITY;
+    double mn = INFINITY, mx = -INFINITY;
     for (int64_t j = 0; j < k; j++) {
-        sum += v[j];
         mn = v[j] < mn ? v[j] : mn;
         mx = v[j] > mx ? v[j] : mx;
     }
+    double sum = 0.0, mean = NAN, var = NAN, std = NAN;
+    bool need_var = op == OP_VAR || op == OP_STD;
+    *overflow = false;
+    if (op != OP_MIN && op != OP_MAX && op != OP_MEDIAN && op != OP_COUNT)
+        mloda_agg_moments_of(v, k, need_var, &sum, &mean, &var, &std, overflow);
+    *overflow = *overflow && (op == OP_SUM || op == OP_VAR);
     *is_null = false;
     switch (op) {
     case OP_SUM:
@@ -240,19 +260,12 @@ static double reduce_row(agg_op op, double *v, int64_t k, bool *is_null)
         *is_null = k == 0;
         return k == 0 ? 0.0 : mloda_agg_median_of(v, k);
     case OP_VAR:
-    case OP_STD: {
+    case OP_STD:
         *is_null = k < 2;
-        if (k < 2)
-            return 0.0;
-        double mean = sum / (double)k, m2 = 0.0;
-        for (int64_t j = 0; j < k; j++)
-            m2 += (v[j] - mean) * (v[j] - mean);
-        double var = m2 / (double)(k - 1);
-        return op == OP_STD ? sqrt(var) : var;
-    }
+        return k < 2 ? 0.0 : op == OP_STD ? std : var;
     default: /* avg, mean */
         *is_null = k == 0;
-        return k == 0 ? 0.0 : sum / (double)k;
+        return k == 0 ? 0.0 : mean;
     }
 }
 
@@ -312,9 +325,15 @@ static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *o
         int64_t k = 0;
         for (int64_t c = 0; c < width; c++)
             k += value_at(mloda_calc_input(calc, i, 0, c), r, &v[k]);
-        bool is_null = false;
-        double x = reduce_row(op->op, v, k, &is_null);
-        if (is_null)
+        bool is_null = false, overflow = false;
+        double x = reduce_row(op->op, v, k, &is_null, &overflow);
+        if (overflow)
+            st = mloda_error_set_at(err, MLODA_ERR_RANGE, NULL, r,
+                                    "feature '%s': the float64 %s of row %lld overflows: its "
+                                    "exact value is beyond +-1.8e308",
+                                    mloda_feature_name(mloda_calc_feature(calc, i)), op->name,
+                                    (long long)r);
+        else if (is_null)
             st = mloda_column_builder_append_null(b, err);
         else if (out_type == MLODA_TYPE_FLOAT64)
             st = mloda_column_builder_append_float64(b, x, err);
@@ -333,74 +352,82 @@ static mloda_status row_wise(const mloda_calc *calc, int64_t i, const op_info *o
 
 /* ---------------------------------------------------------------- calculate */
 
-typedef struct col_cache {
+/* A column-wise feature and the column it aggregates: features are grouped by column so
+ * that each column's statistics are computed once (the shared pass of DESIGN.md §7), in
+ * O(n log n) for n features (a step may hold 10^5 of them). */
+typedef struct feat_col {
     const mloda_column *col;
-    unsigned have;
-    agg_stats stats;
-} col_cache;
+    int64_t i;
+} feat_col;
 
-enum { CACHE_SLOTS = 8 };
-
-/* Statistics of col with at least `need`, computed once per step per column (the shared
- * pass of DESIGN.md §7). The needs of every feature on col are gathered first. */
-static mloda_status stats_for(const mloda_calc *calc, const mloda_column *col, col_cache *cache,
-                              int64_t *n_cache, const agg_stats **out, mloda_error *err)
+static int cmp_feat_col(const void *a, const void *b)
 {
-    for (int64_t c = 0; c < *n_cache; c++) {
-        if (cache[c].col == col) {
-            *out = &cache[c].stats;
-            return MLODA_OK;
-        }
-    }
-    unsigned need = 0;
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
-        const agg_state *fs = mloda_calc_state(calc, i);
-        if (!fs->row_wise && mloda_calc_input(calc, i, 0, 0) == col)
-            need |= needs_of(fs->op->op);
-    }
-    col_cache tmp;
-    col_cache *slot = *n_cache < CACHE_SLOTS ? &cache[(*n_cache)++] : &tmp;
-    slot->col = col;
-    slot->have = need;
-    MLODA_TRY(mloda_agg_stats_compute(col, need, &slot->stats, err));
-    if (slot == &tmp) { /* cache full: use the first slot as overflow */
-        cache[0] = tmp;
-        slot = &cache[0];
-    }
-    *out = &slot->stats;
-    return MLODA_OK;
+    const feat_col *x = a, *y = b;
+    uintptr_t p = (uintptr_t)x->col, q = (uintptr_t)y->col;
+    if (p != q)
+        return p < q ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static mloda_status emit_one(mloda_calc *calc, int64_t i, const agg_stats *s, mloda_error *err)
+{
+    const agg_state *state = mloda_calc_state(calc, i);
+    const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+    mloda_column *out = NULL;
+    mloda_status st = s == NULL ? row_wise(calc, i, state->op, mloda_calc_output_type(calc, i),
+                                           &out, err)
+                                : emit_column_wise(name, state->op, mloda_calc_input(calc, i, 0, 0),
+                                                   s, mloda_calc_output_type(calc, i),
+                                                   mloda_calc_n_rows(calc), &out, err);
+    if (st == MLODA_OK)
+        st = mloda_calc_set_output(calc, i, out, err);
+    if (st != MLODA_OK)
+        mloda_error_default_subject(err, name);
+    return st;
 }
 
 static mloda_status agg_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     (void)ud;
-    col_cache cache[CACHE_SLOTS];
-    int64_t n_cache = 0;
-    int64_t n = mloda_calc_n_rows(calc);
-    for (int64_t i = 0; i < mloda_calc_n_features(calc); i++) {
+    enum { ON_STACK = 32 }; /* the usual step: no allocation beyond the outputs */
+    feat_col small[ON_STACK];
+    int64_t nf = mloda_calc_n_features(calc), n_cw = 0;
+    feat_col *fc = nf <= ON_STACK ? small : mloda_malloc((size_t)nf * sizeof *fc);
+    if (fc == NULL)
+        return MLODA_NOMEM(err, "aggregation work space");
+    mloda_status st = MLODA_OK;
+    for (int64_t i = 0; i < nf && st == MLODA_OK; i++) {
         const agg_state *state = mloda_calc_state(calc, i);
-        const op_info *op = state->op;
-        const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
-        mloda_type out_type = mloda_calc_output_type(calc, i);
-        mloda_column *out = NULL;
-        mloda_status st;
-        if (state->row_wise) {
-            st = row_wise(calc, i, op, out_type, &out, err);
-        } else {
-            const mloda_column *in = mloda_calc_input(calc, i, 0, 0);
-            const agg_stats *s = NULL;
-            st = stats_for(calc, in, cache, &n_cache, &s, err);
-            if (st == MLODA_OK)
-                st = emit_column_wise(op, in, s, out_type, n, &out, err);
-        }
-        if (st == MLODA_OK)
-            st = mloda_calc_set_output(calc, i, out, err);
-        if (st != MLODA_OK) {
-            mloda_error_default_subject(err, name);
-            return st;
-        }
+        if (state->row_wise)
+            st = emit_one(calc, i, NULL, err);
+        else
+            fc[n_cw++] = (feat_col){mloda_calc_input(calc, i, 0, 0), i};
     }
-    return MLODA_OK;
+    if (n_cw <= ON_STACK) { /* insertion sort: no call for the usual handful */
+        for (int64_t a = 1; a < n_cw; a++) {
+            feat_col t = fc[a];
+            int64_t b = a;
+            for (; b > 0 && cmp_feat_col(&fc[b - 1], &t) > 0; b--)
+                fc[b] = fc[b - 1];
+            fc[b] = t;
+        }
+    } else {
+        qsort(fc, (size_t)n_cw, sizeof *fc, cmp_feat_col);
+    }
+    for (int64_t a = 0, b = 0; a < n_cw && st == MLODA_OK; a = b) {
+        unsigned need = 0;
+        for (b = a; b < n_cw && fc[b].col == fc[a].col; b++)
+            need |= needs_of(((const agg_state *)mloda_calc_state(calc, fc[b].i))->op->op);
+        agg_stats stats;
+        st = mloda_agg_stats_compute(fc[a].col, need, &stats, err);
+        if (st != MLODA_OK)
+            mloda_error_default_subject(err, mloda_feature_name(mloda_calc_feature(calc, fc[a].i)));
+        for (int64_t k = a; k < b && st == MLODA_OK; k++)
+            st = emit_one(calc, fc[k].i, &stats, err);
+    }
+    if (fc != small)
+        mloda_free(fc);
+    return st;
 }
 
 const mloda_feature_group mloda_group_aggregation = {

@@ -12,18 +12,14 @@
 static mloda_status find_source(const mloda_feature *f, int64_t *out, mloda_error *err)
 {
     const char *name = mloda_feature_name(f);
-    *out = -1;
-    for (int64_t i = 0; i < mloda_feature_n_data_sources(f); i++) {
-        if (mloda_table_column_index(mloda_feature_data_source(f, i), name) < 0)
-            continue;
-        if (*out >= 0)
-            return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name,
-                                   "column '%s' is in tables '%s' and '%s'; rename one "
-                                   "or request it through a link",
-                                   name, mloda_feature_data_source_name(f, *out),
-                                   mloda_feature_data_source_name(f, i));
-        *out = i;
-    }
+    int64_t other = -1;
+    *out = mloda_feature_data_source_find(f, name, &other);
+    if (other >= 0)
+        return mloda_error_set(err, MLODA_ERR_AMBIGUOUS, name,
+                               "column '%s' is in tables '%s' and '%s'; rename one "
+                               "or request it through a link",
+                               name, mloda_feature_data_source_name(f, *out),
+                               mloda_feature_data_source_name(f, other));
     return MLODA_OK;
 }
 

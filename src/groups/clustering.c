@@ -62,6 +62,7 @@ enum { P_ALGO, P_K, P_PROBS, P_COUNT };
 
 static const mloda_family_param CLU_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "clustering algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGOS, .n_tokens = A_COUNT, .n_usable = A_SPECTRAL,
      .allowed = "kmeans, hierarchical, agglomerative, dbscan"},
     {.option = "k_value", .what = "k", .kind = MLODA_FAMILY_COUNT, .max = K_MAX,
@@ -102,7 +103,19 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     const mloda_family_values *v = mloda_family_of(f);
     clu_state parsed = {(algo)v->num[P_ALGO], v->num[P_K], v->num[P_PROBS] != 0};
     MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "clustering", err));
-    if (parsed.probs)
+    enum { MAX_NAMED = 64 };
+    char names[MAX_NAMED + 1][24];
+    const char *suffixes[MAX_NAMED + 1];
+    /* a fixed k (not dbscan's, whose clusters show at run time): F and F~0..F~(k-1) */
+    if (parsed.probs && parsed.k > 0 && parsed.k <= MAX_NAMED && parsed.algo != A_DBSCAN) {
+        suffixes[0] = "";
+        for (int64_t q = 0; q < parsed.k; q++) {
+            (void)snprintf(names[q], sizeof names[q], "%lld", (long long)q);
+            suffixes[q + 1] = names[q];
+        }
+        MLODA_TRY(mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND,
+                                            parsed.k + 1, suffixes, err));
+    } else if (parsed.probs)
         MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_INT64, 0, MLODA_TIME_SECOND, err));
@@ -190,6 +203,7 @@ typedef struct km_work {
     double *cum;      /* n: running sums of closest */
     int64_t *labels;  /* n */
     int64_t *counts;  /* k */
+    bool stop;        /* the run was cancelled or timed out: leave the loops */
 } km_work;
 
 /* sklearn's greedy k-means++: each new centre is the best of 2 + ln k candidates drawn in
@@ -207,13 +221,14 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
         w->closest[r] = dist2_center(m, r, w->centers);
         pot += w->closest[r];
     }
-    for (int64_t c = 1; c < k; c++) {
+    for (int64_t c = 1; c < k && !w->stop; c++) {
+        w->stop = mloda_calc_is_cancelled(m->calc);
         double run = 0.0;
         for (int64_t r = 0; r < n; r++) {
             run += w->closest[r];
             w->cum[r] = run;
         }
-        int64_t best = -1;
+        int64_t best = 0;
         double best_pot = INFINITY;
         for (int64_t t = 0; t < trials; t++) {
             double target = rng_uniform(rng) * pot;
@@ -231,7 +246,9 @@ static void kmeans_pp(const la_matrix *m, int64_t k, uint64_t *rng, km_work *w)
                 double d = mloda_la_row_dist2(m, r, lo);
                 cand_pot += d < w->closest[r] ? d : w->closest[r];
             }
-            if (cand_pot < best_pot) {
+            /* the first candidate is taken even when every potential is inf or NaN, so
+             * best is always a row */
+            if (t == 0 || cand_pot < best_pot) {
                 best_pot = cand_pot;
                 best = lo;
             }
@@ -285,7 +302,8 @@ static double lloyd(const la_matrix *m, int64_t k, km_work *w)
         w->labels[r] = -1;
     bool changed = false;
     double inertia = assign(m, k, w, &changed);
-    for (int it = 0; it < 300 && changed; it++) {
+    for (int it = 0; it < 300 && changed && !w->stop; it++) {
+        w->stop = mloda_calc_is_cancelled(m->calc);
         memcpy(w->old, w->centers, (size_t)(k * p) * sizeof *w->old);
         centroids(m, w->labels, k, w->centers, w->counts);
         /* an empty cluster takes the point farthest from its own centre */
@@ -326,14 +344,16 @@ static mloda_status kmeans(const la_matrix *m, int64_t k, int64_t *labels, mloda
     } else {
         uint64_t rng = SEED;
         double best = INFINITY;
-        for (int init = 0; init < 10; init++) {
+        for (int init = 0; init < 10 && !w.stop; init++) {
             kmeans_pp(m, k, &rng, &w);
             double inertia = lloyd(m, k, &w);
-            if (inertia < best) {
+            if (init == 0 || inertia < best) { /* a NaN inertia still leaves labels */
                 best = inertia;
                 memcpy(labels, w.labels, (size_t)n * sizeof *labels);
             }
         }
+        if (w.stop)
+            st = mloda_calc_check_stop(m->calc, err);
     }
     mloda_free(w.centers);
     mloda_free(w.old);
@@ -352,10 +372,14 @@ typedef struct merge {
     int64_t seq;
 } merge;
 
+/* By height, NaN last (a consistent order even then: qsort needs one), then by sequence. */
 static int cmp_merge(const void *x, const void *y)
 {
     const merge *a = x, *b = y;
-    if (a->h != b->h)
+    bool na = isnan(a->h), nb = isnan(b->h);
+    if (na != nb)
+        return na ? 1 : -1;
+    if (!na && a->h != b->h)
         return a->h < b->h ? -1 : 1;
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
@@ -402,8 +426,10 @@ static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *er
         size[r] = 1;
         active[r] = true;
     }
-    int64_t n_merges = 0, len = 0;
+    int64_t n_merges = 0, len = 0, steps = 0;
     while (n_merges < n - 1) {
+        if (++steps % 64 == 0 && (st = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
+            goto done; /* each step scans n slots: O(n^2) in all */
         if (len == 0) {
             int64_t first = 0;
             while (!active[first])
@@ -423,6 +449,13 @@ static mloda_status ward_tree(const la_matrix *m, merge *merges, mloda_error *er
                 bd = d;
                 best = c;
             }
+        }
+        if (best < 0) {
+            /* a chain of one whose distances are all inf or NaN: no nearest neighbour was
+             * found; take the first other active cluster so the chain stays on clusters */
+            for (best = 0; best < n && (!active[best] || best == top); best++)
+                ;
+            bd = ward_dist(cent, size, p, top, best);
         }
         if (best != prev) {
             chain[len++] = best;
@@ -467,56 +500,189 @@ static void ward_cut(const merge *merges, int64_t n, int64_t k, int64_t *parent,
 
 /* ---------------------------------------------------------------- DBSCAN */
 
+/*
+ * Neighbours within eps through a grid: each point's cell is floor(x / eps) in the first
+ * d = min(p, 3) columns, and the points sorted by cell. Two points within eps (over all p
+ * columns) are within eps in those d columns too, so they lie in the same or adjacent
+ * cells: a query scans the 3^d cells around a point and keeps those within eps by the exact
+ * test the brute force used (sqrt(dist2) <= eps), so the neighbour sets, and the labels,
+ * are the same. O(n log n) for the sort plus, per query, the points of 3^d cells: near
+ * O(n) for spread data, O(n^2) when every point is a neighbour of every other.
+ */
+enum { GRID_DIMS = 3 };
+
+typedef struct grid {
+    int64_t d;      /* dimensions of the cells */
+    int64_t *cell;  /* [n * d] cell of each point */
+    int64_t *order; /* [n] points sorted by cell */
+} grid;
+
+static int cmp_cells(const int64_t *a, const int64_t *b, int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        if (a[j] != b[j])
+            return a[j] < b[j] ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Heap sort of order[] by cell (no recursion, no allocation; ties in any order: queries
+ * read whole cells). */
+static void sift(grid *g, int64_t *o, int64_t root, int64_t len)
+{
+    for (;;) {
+        int64_t c = 2 * root + 1;
+        if (c >= len)
+            return;
+        if (c + 1 < len && cmp_cells(g->cell + o[c] * g->d, g->cell + o[c + 1] * g->d, g->d) < 0)
+            c++;
+        if (cmp_cells(g->cell + o[root] * g->d, g->cell + o[c] * g->d, g->d) >= 0)
+            return;
+        int64_t t = o[root];
+        o[root] = o[c];
+        o[c] = t;
+        root = c;
+    }
+}
+
+static mloda_status grid_build(const la_matrix *m, double eps, grid *g, mloda_error *err)
+{
+    int64_t n = m->n;
+    g->d = m->p < GRID_DIMS ? m->p : GRID_DIMS;
+    g->cell = mloda_malloc_n(n * (g->d > 0 ? g->d : 1), sizeof *g->cell);
+    g->order = mloda_malloc_n(n, sizeof *g->order);
+    if (g->cell == NULL || g->order == NULL)
+        return MLODA_NOMEM(err, "DBSCAN grid");
+    for (int64_t r = 0; r < n; r++) {
+        g->order[r] = r;
+        /* standardised values are finite and at most sqrt(n): the cells fit */
+        for (int64_t j = 0; j < g->d; j++)
+            g->cell[r * g->d + j] = (int64_t)floor(m->x[j * n + r] / eps);
+    }
+    for (int64_t r = n / 2 - 1; r >= 0; r--)
+        sift(g, g->order, r, n);
+    for (int64_t end = n - 1; end > 0; end--) {
+        int64_t t = g->order[0];
+        g->order[0] = g->order[end];
+        g->order[end] = t;
+        sift(g, g->order, 0, end);
+    }
+    return MLODA_OK;
+}
+
+static void grid_reset(grid *g)
+{
+    mloda_free(g->cell);
+    mloda_free(g->order);
+}
+
+/* First position in order[] whose cell is >= key (upper: > key). */
+static int64_t grid_bound(const grid *g, int64_t n, const int64_t *key, bool upper)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int c = cmp_cells(g->cell + g->order[mid] * g->d, key, g->d);
+        if (c < 0 || (upper && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Calls visit(ctx, s) for every point s within eps of point r (r itself included). */
+typedef void (*grid_visit)(void *ctx, int64_t s);
+
+static void grid_neighbours(const la_matrix *m, const grid *g, double eps, int64_t r,
+                            grid_visit visit, void *ctx)
+{
+    int64_t n = m->n, key[GRID_DIMS] = {0}, n_offsets = 1;
+    for (int64_t j = 0; j < g->d; j++)
+        n_offsets *= 3;
+    for (int64_t o = 0; o < n_offsets; o++) {
+        int64_t code = o;
+        for (int64_t j = 0; j < g->d; j++, code /= 3)
+            key[j] = g->cell[r * g->d + j] + code % 3 - 1;
+        int64_t a = grid_bound(g, n, key, false), b = grid_bound(g, n, key, true);
+        for (int64_t q = a; q < b; q++) {
+            int64_t s = g->order[q];
+            if (sqrt(mloda_la_row_dist2(m, r, s)) <= eps)
+                visit(ctx, s);
+        }
+    }
+}
+
+typedef struct db_work {
+    int64_t count;    /* neighbours counted */
+    int64_t *labels;
+    bool *queued;
+    int64_t *stack;
+    int64_t len;
+} db_work;
+
+static void count_one(void *ctx, int64_t s)
+{
+    (void)s;
+    ((db_work *)ctx)->count++;
+}
+
+static void push_unlabelled(void *ctx, int64_t v)
+{
+    db_work *w = ctx;
+    if (w->labels[v] == -1 && !w->queued[v]) {
+        w->queued[v] = true;
+        w->stack[w->len++] = v;
+    }
+}
+
 static mloda_status dbscan(const la_matrix *m, double eps, int64_t *labels, mloda_error *err)
 {
     enum { MIN_SAMPLES = 5 };
     int64_t n = m->n;
     bool *core = mloda_malloc_n(n, sizeof *core);
     int64_t *stack = mloda_malloc_n(n * 1 + 1, sizeof *stack);
-    bool *queued = mloda_malloc_n(n, sizeof *queued);
-    if (core == NULL || stack == NULL || queued == NULL) {
-        mloda_free(core);
-        mloda_free(stack);
-        mloda_free(queued);
-        return MLODA_NOMEM(err, "DBSCAN work space");
-    }
-    for (int64_t r = 0; r < n; r++) {
-        int64_t cnt = 0;
-        for (int64_t s = 0; s < n; s++)
-            cnt += sqrt(mloda_la_row_dist2(m, r, s)) <= eps;
-        core[r] = cnt >= MIN_SAMPLES;
+    bool *queued = mloda_calloc((size_t)(n > 0 ? n : 1), sizeof *queued);
+    grid g = {0};
+    mloda_status st = core == NULL || stack == NULL || queued == NULL
+                          ? MLODA_NOMEM(err, "DBSCAN work space")
+                          : grid_build(m, eps, &g, err);
+    db_work w = {0, labels, queued, stack, 0};
+    for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
+        if (r % 256 == 0)
+            st = mloda_calc_check_stop(m->calc, err);
+        w.count = 0;
+        grid_neighbours(m, &g, eps, r, count_one, &w);
+        core[r] = w.count >= MIN_SAMPLES;
         labels[r] = -1;
     }
-    /* sklearn's dbscan_inner; a point is pushed at most once (queued) so the stack fits */
+    /* sklearn's dbscan_inner; a point is pushed at most once (queued) so the stack fits.
+     * Every point pushed is labelled before its cluster ends, so queued needs no reset. */
     int64_t label = 0;
-    for (int64_t i0 = 0; i0 < n; i0++) {
+    for (int64_t i0 = 0; st == MLODA_OK && i0 < n; i0++) {
         if (labels[i0] != -1 || !core[i0])
             continue;
-        for (int64_t r = 0; r < n; r++)
-            queued[r] = false;
-        int64_t len = 0, i = i0;
+        int64_t i = i0, done = 0;
+        w.len = 0;
         for (;;) {
             if (labels[i] == -1) {
                 labels[i] = label;
-                if (core[i]) {
-                    for (int64_t v = 0; v < n; v++) {
-                        if (labels[v] == -1 && !queued[v] && sqrt(mloda_la_row_dist2(m, i, v)) <= eps) {
-                            queued[v] = true;
-                            stack[len++] = v;
-                        }
-                    }
-                }
+                if (core[i])
+                    grid_neighbours(m, &g, eps, i, push_unlabelled, &w);
             }
-            if (len == 0)
+            if (++done % 256 == 0 && (st = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
                 break;
-            i = stack[--len];
+            if (w.len == 0)
+                break;
+            i = stack[--w.len];
         }
         label++;
     }
+    grid_reset(&g);
     mloda_free(core);
     mloda_free(stack);
     mloda_free(queued);
-    return MLODA_OK;
+    return st;
 }
 
 /* ---------------------------------------------------------------- silhouette, auto k */
@@ -550,7 +716,10 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
         for (int64_t r = 0; r < n; r++)
             cnt[base[t] + labels[t * n + r]]++;
     }
+    mloda_status rc = MLODA_OK;
     for (int64_t r = 0; r < n; r++) {
+        if (r % 16 == 0 && (rc = mloda_calc_check_stop(m->calc, err)) != MLODA_OK)
+            break; /* a row is n distances: O(n^2) in all */
         for (int64_t q = 0; q < width; q++)
             sum[q] = 0.0;
         for (int64_t s2 = 0; s2 < n; s2++) {
@@ -580,7 +749,7 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
     mloda_free(sum);
     mloda_free(cnt);
     mloda_free(base);
-    return MLODA_OK;
+    return rc;
 }
 
 /*
@@ -666,8 +835,12 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         MLODA_TRY(mloda_column_from_int64(n, labels, NULL, &col, err));
         return mloda_calc_set_output(calc, i, col, err);
     }
+    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c, cells = 0;
+    /* before allocating: k = n clusters would be n columns of n rows */
+    if (__builtin_mul_overflow(width + 1, n, &cells))
+        cells = INT64_MAX;
+    MLODA_TRY(mloda_calc_check_limit(calc, i, MLODA_LIMIT_OUTPUT_CELLS, cells, err));
     double *buf = mloda_malloc_n(n, sizeof *buf);
-    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c;
     double *cent = mloda_malloc_n(width * m->p, sizeof *cent);
     int64_t *count = mloda_malloc_n(width, sizeof *count);
     double *dist = mloda_malloc_n(n * width, sizeof *dist);
@@ -782,7 +955,12 @@ const mloda_feature_group mloda_group_clustering = {
         "appearance in row order, so they can differ from sklearn's arbitrary numbering (and "
         "k-means partitions can differ where sklearn's RNG finds another local optimum). "
         "spectral and affinity are not implemented. output_probabilities adds F~0..F~(k-1) "
-        "and then stores the labels as float64.",
+        "and then stores the labels as float64. Cost (n rows, p inputs): kmeans O(n k p) per "
+        "Lloyd iteration (10 seedings, at most 300 iterations); Ward O(n^2 p) time, O(n p) "
+        "memory; k=auto adds a silhouette pass over every pair of rows, O(n^2 p); dbscan "
+        "finds neighbours through a grid of eps-sized cells, near O(n log n) on spread "
+        "data, O(n^2) when most rows are each other's neighbours. O(n^2) means minutes for "
+        "10^5 rows: long runs stop at the batch timeout (--batch-timeout).",
     .version = "1",
     .patterns = "{in}__cluster_{algorithm}_{k}\n{in1}&{in2}__cluster_{algorithm}_{k}",
     .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan "

@@ -2,9 +2,30 @@
 #include "groups/colops.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "plan/plan.h"
 #include "util/util.h"
+
+mloda_status mloda_calc_check_stop(const mloda_calc *calc, mloda_error *err)
+{
+    if (calc == NULL || !mloda_calc_is_cancelled(calc))
+        return MLODA_OK;
+    return mloda_error_set(err, MLODA_ERR_CANCELLED, NULL, "the run was cancelled");
+}
+
+mloda_status mloda_calc_check_limit(const mloda_calc *calc, int64_t i, mloda_limit limit,
+                                    int64_t value, mloda_error *err)
+{
+    int64_t max = mloda_calc_limit(calc, limit);
+    if (value <= max)
+        return MLODA_OK;
+    const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
+    char what[MLODA_ERROR_SUBJECT_MAX + 16];
+    (void)snprintf(what, sizeof what, "feature '%s'", name);
+    return mloda_limit_exceeded(limit, max, value, name, what, err);
+}
 
 bool mloda_column_has_missing(const mloda_column *col)
 {

@@ -28,6 +28,22 @@ mloda_status mloda_f64_out_start(int64_t n, mloda_column_builder **b, double **v
 mloda_status mloda_f64_out_finish(mloda_column_builder *b, const double *values, int64_t n,
                             mloda_column **out, mloda_error *err);
 
+/**
+ * Checks `value` (what feature i of calc is about to produce: one-hot categories, output
+ * cells) against the run's limit (mloda_calc_limit): MLODA_ERR_RANGE naming the feature,
+ * both numbers and how to raise the limit when it is exceeded. Call before allocating.
+ */
+mloda_status mloda_calc_check_limit(const mloda_calc *calc, int64_t i, mloda_limit limit,
+                                    int64_t value, mloda_error *err);
+
+/**
+ * MLODA_ERR_CANCELLED when the run was cancelled or ran past its batch timeout (the engine
+ * then names the feature and the timeout), else MLODA_OK. Long kernels call it every few
+ * thousand operations (it reads a flag and, with a timeout, the monotonic clock).
+ * calc may be NULL (never stops).
+ */
+mloda_status mloda_calc_check_stop(const mloda_calc *calc, mloda_error *err);
+
 /** A family's work on feature i of calc: computes it and sets its output. */
 typedef mloda_status (*mloda_feature_work)(mloda_calc *calc, int64_t i, mloda_error *err);
 

@@ -68,6 +68,23 @@ static mloda_status sel_bind(void *ud, mloda_bind *ctx, mloda_error *err)
         return mloda_error_set(err, MLODA_ERR_RESOLVE, name,
                                "'%s' selects a column of '%s', which has only one column", name,
                                mloda_bind_input_name(ctx, 0));
+    /* columns known at prepare (a projection's ~dim1..~dimd): the suffix must be one */
+    int64_t width = mloda_bind_input_n_columns(ctx, 0);
+    const char *want = tilde_of(mloda_bind_feature(ctx)) + 1;
+    bool found = width < 0;
+    for (int64_t k = 0; k < width && !found; k++)
+        found = strcmp(mloda_bind_input_suffix(ctx, 0, k), want) == 0;
+    if (!found) {
+        char have[160] = "";
+        for (int64_t k = 0; k < width; k++) {
+            size_t used = strlen(have);
+            (void)snprintf(have + used, sizeof have - used, "%s~%s", k > 0 ? ", " : "",
+                           mloda_bind_input_suffix(ctx, 0, k));
+        }
+        return mloda_error_set(err, MLODA_ERR_RESOLVE, name,
+                               "'%s' selects column ~%s of '%s', which has %lld: %s", name, want,
+                               mloda_bind_input_name(ctx, 0), (long long)width, have);
+    }
     return mloda_bind_output(ctx, mloda_bind_input_type(ctx, 0), mloda_bind_input_list_size(ctx, 0),
                              mloda_bind_input_time_unit(ctx, 0), err);
 }

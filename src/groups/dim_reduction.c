@@ -40,6 +40,7 @@ enum { P_ALGO, P_DIM, P_SOLVER, P_COUNT };
 
 static const mloda_family_param DR_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "dimensionality reduction", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGOS, .n_tokens = D_COUNT, .n_usable = D_TSNE, .allowed = "pca"},
     {.option = "dimension", .what = "dimension", .kind = MLODA_FAMILY_COUNT, .max = DIM_MAX},
     {.option = "pca_svd_solver", .what = "PCA SVD solver", .kind = MLODA_FAMILY_TOKEN,
@@ -80,8 +81,9 @@ static mloda_status dr_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     bool known = true;
     MLODA_TRY(mloda_la_bind_numeric_inputs(ctx, "pca", err));
     for (int64_t j = 0; j < mloda_bind_n_inputs(ctx); j++) {
-        known = known && !mloda_bind_input_is_multi(ctx, j);
-        cols++;
+        int64_t w = mloda_bind_input_n_columns(ctx, j); /* -1: known at run time */
+        known = known && w >= 0;
+        cols += w;
     }
     /* mloda: "Target dimension must be less than the number of source features" */
     if (known && parsed.d >= cols)
@@ -89,7 +91,21 @@ static mloda_status dr_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "feature '%s': the target dimension (%lld) must be less than the "
                                "number of input columns (%lld)",
                                name, (long long)parsed.d, (long long)cols);
-    MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    /* the columns are known now: F~dim1..F~dimd (so F~dim9 of a 2-d projection is refused
+     * when the request is planned) */
+    enum { MAX_NAMED = 64 };
+    char names[MAX_NAMED][24];
+    const char *suffixes[MAX_NAMED];
+    if (parsed.d <= MAX_NAMED) {
+        for (int64_t k = 0; k < parsed.d; k++) {
+            (void)snprintf(names[k], sizeof names[k], "dim%lld", (long long)(k + 1));
+            suffixes[k] = names[k];
+        }
+        MLODA_TRY(mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND,
+                                            parsed.d, suffixes, err));
+    } else {
+        MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+    }
     dr_state *s = mloda_malloc(sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "dimensionality reduction state");

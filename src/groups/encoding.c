@@ -178,7 +178,12 @@ static mloda_status emit_onehot(mloda_calc *calc, int64_t i, const cats *c, int6
                                 mloda_error *err)
 {
     enum { BLOCK = 2048 };
-    int64_t k_n = c->n_cats;
+    int64_t k_n = c->n_cats, cells = 0;
+    /* before allocating: a column of n distinct values is n columns of n rows */
+    MLODA_TRY(mloda_calc_check_limit(calc, i, MLODA_LIMIT_CATEGORIES, k_n, err));
+    if (__builtin_mul_overflow(k_n, n, &cells))
+        cells = INT64_MAX;
+    MLODA_TRY(mloda_calc_check_limit(calc, i, MLODA_LIMIT_OUTPUT_CELLS, cells, err));
     size_t slots = (size_t)(k_n > 0 ? k_n : 1);
     mloda_column_builder **b = mloda_calloc(slots, sizeof *b);
     double **o = mloda_calloc(slots, sizeof *o);

@@ -385,6 +385,34 @@ static mloda_status read_option_form(const mloda_family_spec *spec, const part *
     return MLODA_OK;
 }
 
+/* Whether the options set are meant for this family (family.h): its main choice is set
+ * (for a shared key: to one of its tokens, or else half its other options are set), or at
+ * least half its pattern's options are. */
+static bool meant_for(const mloda_family_spec *spec, const part *parts, int n_parts,
+                      const opt_value *opts)
+{
+    int key = -1, n_in = 0, n_present = 0;
+    for (int i = 0; i < spec->n_params; i++) {
+        if (!in_pattern(parts, n_parts, i))
+            continue;
+        n_in++;
+        n_present += opts[i].present;
+        if (key < 0 && spec->params[i].kind == MLODA_FAMILY_TOKEN)
+            key = i;
+    }
+    if (key < 0 || !opts[key].present)
+        return 2 * n_present >= n_in && n_present > 0;
+    const mloda_family_param *prm = &spec->params[key];
+    if (!prm->shared)
+        return true;
+    for (int t = 0; t < prm->n_tokens; t++) {
+        if (strcmp(opts[key].text, prm->tokens[t]) == 0)
+            return true;
+    }
+    /* another family's value of a shared key: ours only if our other options are there */
+    return n_present > 1 && 2 * (n_present - 1) >= n_in - 1;
+}
+
 /* The name form: values from the name; options that say otherwise are a hard error. */
 static mloda_status read_name_form(const mloda_family_spec *spec, const part *parts,
                                    int n_parts, const mloda_feature *f, const field_text *fields,
@@ -470,6 +498,8 @@ mloda_status mloda_family_read(const mloda_family_spec *spec, const mloda_featur
         if (read_option(&spec->params[i], name, o, &opts[i], why) != MLODA_OK)
             return MLODA_OK; /* a near miss */
     }
+    if (!reads && !looks && !meant_for(spec, parts, n_parts, opts))
+        return MLODA_OK; /* options of another family (see family.h) */
     bool hard = false;
     mloda_status st;
     if (reads || (lenient && !all_options)) {

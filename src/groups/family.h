@@ -14,6 +14,11 @@
  *   - a name that looks like the family's but is malformed, an unknown or refused token,
  *     a bad count or an option of the wrong type is a near miss: the resolver shows it
  *     when no group matches;
+ *   - the option form is a near miss of a family only when its main choice (the first
+ *     token parameter: aggregation_type, window_function, ...) is set, or at least half of
+ *     its pattern's options are; a shared key ("algorithm") holding another family's value
+ *     counts only with half the other options set. Otherwise options another family shares
+ *     (time_unit, algorithm) would make every such family blame them (issue 16);
  *   - option-only parameters (flags, columns, settings) take their defaults when absent;
  *     a null option value counts as absent (mloda treats None so).
  * What it reads is attached to the feature (mloda_feature_parsed), so inputs, bind and
@@ -46,6 +51,9 @@ typedef struct mloda_family_param {
     bool allow_auto;           /* COUNT: "auto" reads as 0 */
     int64_t dflt;              /* option-only TOKEN / FLAG: value when absent */
     const char *dflt_text;     /* COLUMN: name when absent (NULL: none) */
+    bool shared;               /* TOKEN: other families use this option key too ("algorithm"):
+                                  a value none of this family's tokens means the feature is
+                                  another family's, not a near miss of this one */
 } mloda_family_param;
 
 #define MLODA_FAMILY_MAX_PARAMS 8

@@ -43,6 +43,7 @@
 #include "groups/linalg.h"
 #include "groups/ols.h"
 #include "groups/time_units.h"
+#include "plan/plan.h"
 #include "util/calendar.h"
 #include "util/sort.h"
 #include "util/util.h"
@@ -67,6 +68,7 @@ enum { P_ALGO, P_HORIZON, P_UNIT, P_REF, P_CI, P_COUNT };
 
 static const mloda_family_param FC_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "forecasting algorithm", .kind = MLODA_FAMILY_TOKEN,
+     .shared = true,
      .tokens = ALGO_NAMES, .n_tokens = ALGO_N, .n_usable = 1, .allowed = "linear",
      .refused_why = "is not implemented: only linear (ordinary least squares); ridge, lasso, "
                     "randomforest, gbr, svr and knn are refused"},
@@ -128,16 +130,28 @@ static mloda_status fc_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                "feature '%s': cannot forecast %s column '%s' (numeric columns "
                                "only)",
                                name, mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
-    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
+    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1)) {
+        char hint[200] = "";
+        mloda_text_time_hint(ctx, 1, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': reference time column '%s' is %s, not a "
-                               "timestamp column",
-                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
+                               "timestamp column%s",
+                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt), hint);
+    }
+    static const char *const ci_columns[3] = {"", "lower", "upper"}; /* F, F~lower, F~upper */
     if (v->num[P_CI])
-        MLODA_TRY(mloda_bind_output_multi(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
+        MLODA_TRY(mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 3,
+                                            ci_columns, err));
     else
         MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     MLODA_TRY(mloda_bind_rows_change(ctx, err));
+    int64_t max_h = mloda_bind_limit(ctx, MLODA_LIMIT_HORIZON);
+    if (v->num[P_HORIZON] > max_h) {
+        char what[MLODA_ERROR_SUBJECT_MAX + 16];
+        (void)snprintf(what, sizeof what, "feature '%s'", name);
+        return mloda_limit_exceeded(MLODA_LIMIT_HORIZON, max_h, v->num[P_HORIZON], name, what,
+                                    err);
+    }
     fc_state *s = mloda_malloc(sizeof *s);
     if (s == NULL)
         return MLODA_NOMEM(err, "forecast state");
@@ -221,7 +235,8 @@ static void fill_day(day_cache *dc, const trig_tables *tt, int64_t day)
 static void time_features(const fc_clock *ck, day_cache *dc, int64_t t, double *x)
 {
     int64_t day = mloda_floor_div(t, ck->per_day);
-    int64_t hour = (t - day * ck->per_day) / ck->per_hour;
+    int64_t rem = t % ck->per_day; /* t - day * per_day, which overflows near INT64_MIN */
+    int64_t hour = (rem < 0 ? rem + ck->per_day : rem) / ck->per_hour;
     if (!dc->valid || dc->day != day)
         fill_day(dc, &ck->trig, day);
     memcpy(x, dc->f, sizeof dc->f);
@@ -576,6 +591,11 @@ static mloda_status fc_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     }
     if (nf == 0)
         return MLODA_OK;
+    /* n + horizon rows per output column, every feature: checked before allocating */
+    int64_t cells = 0;
+    if (__builtin_mul_overflow(n + s0->horizon, nf * (s0->ci ? 3 : 1), &cells))
+        cells = INT64_MAX;
+    MLODA_TRY(mloda_calc_check_limit(calc, 0, MLODA_LIMIT_OUTPUT_CELLS, cells, err));
     size_t rows = (size_t)(n > 0 ? n : 1), outs = 0;
     if (!mloda_mul_size(rows + (size_t)s0->horizon, sizeof(double), &outs))
         return mloda_error_set(err, MLODA_ERR_RANGE, NULL, "forecast output too large");

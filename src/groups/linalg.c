@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/agg_kernels.h"
 #include "util/util.h"
 
 mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
@@ -36,10 +37,12 @@ void mloda_la_matrix_reset(la_matrix *m)
     memset(m, 0, sizeof *m);
 }
 
-static void copy_column(const mloda_column *c, int64_t n, double *out)
+/* Copies the column as doubles (NaN for nulls); returns whether any value is infinite. */
+static bool copy_column(const mloda_column *c, int64_t n, double *out)
 {
     const double *f = mloda_column_float64(c);
     const int64_t *iv = mloda_column_int64(c);
+    bool inf = false;
     for (int64_t r = 0; r < n; r++) {
         if (!mloda_column_is_valid(c, r))
             out[r] = NAN;
@@ -49,7 +52,9 @@ static void copy_column(const mloda_column *c, int64_t n, double *out)
             out[r] = (double)iv[r];
         else
             out[r] = mloda_column_bool_at(c, r) ? 1.0 : 0.0;
+        inf |= isinf(out[r]);
     }
+    return inf;
 }
 
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err)
@@ -69,6 +74,7 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
         return MLODA_NOMEM(err, "an input matrix");
     out->n = n;
     out->p = p;
+    out->calc = calc;
     int64_t col = 0;
     for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
         for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {
@@ -79,7 +85,22 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
                                        "feature '%s': input column %lld is %s, not numeric",
                                        name, (long long)col, mloda_type_name(mloda_column_type(c)));
             }
-            copy_column(c, n, out->x + col * n);
+            bool inf = copy_column(c, n, out->x + col * n);
+            for (int64_t r = 0; inf && r < n; r++) {
+                double v = out->x[col * n + r];
+                if (isinf(v)) {
+                    const char *in = mloda_calc_input_name(calc, i, j);
+                    const char *sfx = mloda_calc_input_suffix(calc, i, j, k);
+                    mloda_la_matrix_reset(out);
+                    return mloda_error_set_at(err, MLODA_ERR_COMPUTE, name, r,
+                                              "feature '%s': input '%s%s%s' is %s in row %lld; "
+                                              "it needs finite numbers (nulls are imputed)",
+                                              name, in != NULL ? in : "?",
+                                              sfx != NULL && sfx[0] ? "~" : "",
+                                              sfx != NULL ? sfx : "", v > 0 ? "inf" : "-inf",
+                                              (long long)r);
+                }
+            }
         }
     }
     return MLODA_OK;
@@ -126,6 +147,19 @@ void mloda_la_impute_standardise(la_matrix *m)
         int64_t k = 0;
         double mean = 0.0, var = 0.0;
         mloda_la_moments(x, m->n, &k, &mean, &var);
+        /* moments that overflowed, or squares that underflowed: huge or tiny values,
+         * scaled by a power of two (exact; standardising is scale-invariant) so that no
+         * square or sum overflows or underflows, and measured again */
+        if (k > 0 && (!isfinite(mean) || !isfinite(var) || var < 0x1p-800)) {
+            double big = 0.0;
+            for (int64_t r = 0; r < m->n; r++)
+                big = fabs(x[r]) > big ? fabs(x[r]) : big; /* NaN skipped */
+            int shift = mloda_agg_shift_for(big);
+            for (int64_t r = 0; shift != 0 && r < m->n; r++)
+                x[r] = ldexp(x[r], shift); /* one step: 2^shift itself may not be a double */
+            if (shift != 0)
+                mloda_la_moments(x, m->n, &k, &mean, &var);
+        }
         if (k == 0) {
             for (int64_t r = 0; r < m->n; r++)
                 x[r] = 0.0;

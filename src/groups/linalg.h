@@ -16,6 +16,8 @@ typedef struct la_matrix {
     int64_t n; /* rows */
     int64_t p; /* columns */
     double *x; /* owned; x[j * n + r] is row r of column j; NaN = missing */
+    const mloda_calc *calc; /* borrowed: the step it was gathered for (cancellation and
+                               batch timeout checks of long kernels); may be NULL */
 } la_matrix;
 
 /** true when the type can be read as numbers (int64, float64, bool). */
@@ -28,7 +30,10 @@ mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mlo
 /**
  * Copies every column of every input of feature i of the step (all F~k columns of a
  * multi-column input) into *out as doubles, nulls and NaN as NaN.
- * Errors: MLODA_ERR_TYPE naming the feature for a non-numeric column, MLODA_ERR_NOMEM.
+ * Errors: MLODA_ERR_TYPE naming the feature for a non-numeric column; MLODA_ERR_COMPUTE
+ * naming the feature, the input and the row for an infinite value (sklearn refuses them:
+ * "Input X contains infinity"; a finite input always standardises to finite values, see
+ * mloda_la_impute_standardise); MLODA_ERR_NOMEM.
  */
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
 void mloda_la_matrix_reset(la_matrix *m);
@@ -47,7 +52,10 @@ double mloda_la_scale_of(double mean, double var, int64_t n);
  * In place, per column: NaN -> the column mean, then (x - mean) / scale with the
  * population std of the imputed column (mloda_la_scale_of). A column with no values at all
  * becomes all zeros (it carries no information). This is mloda's preprocessing for
- * clustering and dimensionality reduction: fillna(mean), then StandardScaler.
+ * clustering and dimensionality reduction: fillna(mean), then StandardScaler. Columns whose
+ * values are huge or tiny (|x| beyond 2^400 or below 2^-400) are first scaled by an exact
+ * power of two, so nothing overflows: the results are finite, |z| <= sqrt(n), and every
+ * squared distance between rows is below 4 n p.
  */
 void mloda_la_impute_standardise(la_matrix *m);
 

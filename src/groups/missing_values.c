@@ -288,12 +288,51 @@ static void group_sums(const double *v, const int64_t *gid, int64_t n, int64_t n
             continue;
         int64_t g = gid != NULL ? gid[r] : 0;
         double t = sum[g] + x;
-        comp[g] += fabs(sum[g]) >= fabs(x) ? (sum[g] - t) + x : (x - t) + sum[g];
+        if (isfinite(t)) /* an infinite sum stays what IEEE makes it (inf - inf: NaN) */
+            comp[g] += fabs(sum[g]) >= fabs(x) ? (sum[g] - t) + x : (x - t) + sum[g];
         sum[g] = t;
         cnt[g]++;
     }
     for (int64_t g = 0; g < n_groups; g++)
         sum[g] += comp[g];
+}
+
+/*
+ * Means per group (stat[g], NaN for a group without values) from group_sums' sums. A group
+ * whose sum overflowed while its values are finite is summed again with its values scaled
+ * by a power of two (mloda_agg_shift_for), so its mean is the exact one (pandas: inf; the
+ * null would stay unfilled). Needs n_groups doubles of scratch in big.
+ */
+static void group_means(const double *v, const int64_t *gid, int64_t n, int64_t n_groups,
+                        double *sum, double *comp, const int64_t *cnt, double *big, double *stat)
+{
+    bool rescue = false;
+    for (int64_t g = 0; g < n_groups; g++) {
+        stat[g] = cnt[g] > 0 ? sum[g] / (double)cnt[g] : NAN;
+        rescue |= cnt[g] > 0 && !isfinite(stat[g]);
+    }
+    if (!rescue)
+        return;
+    memset(big, 0, (size_t)n_groups * sizeof *big);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t g = gid != NULL ? gid[r] : 0;
+        big[g] = fabs(v[r]) > big[g] ? fabs(v[r]) : big[g]; /* NaN skipped */
+    }
+    memset(sum, 0, (size_t)n_groups * sizeof *sum);
+    memset(comp, 0, (size_t)n_groups * sizeof *comp);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t g = gid != NULL ? gid[r] : 0;
+        if (v[r] != v[r] || isfinite(stat[g]))
+            continue;
+        double x = ldexp(v[r], mloda_agg_shift_for(big[g]));
+        double t = sum[g] + x;
+        comp[g] += fabs(sum[g]) >= fabs(x) ? (sum[g] - t) + x : (x - t) + sum[g];
+        sum[g] = t;
+    }
+    for (int64_t g = 0; g < n_groups; g++) {
+        if (cnt[g] > 0 && !isfinite(stat[g]) && isfinite(big[g]))
+            stat[g] = ldexp((sum[g] + comp[g]) / (double)cnt[g], -mloda_agg_shift_for(big[g]));
+    }
 }
 
 /* Medians per group of the non-NaN values (NaN for a group without values); counts in cnt. */
@@ -338,18 +377,19 @@ static mloda_status impute_stat(const imp_state *s, const mloda_column *col, con
     int64_t ng = g != NULL ? g->n_groups : 0;
     size_t slots = (size_t)ng + 1; /* group statistics, then the overall one at [ng] */
     double *sum = mloda_malloc(slots * sizeof *sum), *comp = mloda_malloc(slots * sizeof *comp);
-    double *stat = mloda_malloc(slots * sizeof *stat);
+    double *stat = mloda_malloc(slots * sizeof *stat), *big = mloda_malloc(slots * sizeof *big);
     int64_t *cnt = mloda_malloc(slots * sizeof *cnt);
     mloda_status st = MLODA_OK;
-    if (sum == NULL || comp == NULL || stat == NULL || cnt == NULL)
+    if (sum == NULL || comp == NULL || stat == NULL || big == NULL || cnt == NULL)
         st = MLODA_NOMEM(err, "imputation statistics");
     if (st == MLODA_OK && ng > 0)
         group_sums(v, g->id, n, ng, sum, comp, cnt);
     if (st == MLODA_OK)
         group_sums(v, NULL, n, 1, sum + ng, comp + ng, cnt + ng);
     if (st == MLODA_OK && s->method == M_MEAN) {
-        for (size_t k = 0; k < slots; k++)
-            stat[k] = cnt[k] > 0 ? sum[k] / (double)cnt[k] : NAN;
+        if (ng > 0)
+            group_means(v, g->id, n, ng, sum, comp, cnt, big, stat);
+        group_means(v, NULL, n, 1, sum + ng, comp + ng, cnt + ng, big + ng, stat + ng);
     } else if (st == MLODA_OK) {
         if (ng > 0)
             st = group_medians(v, g->id, n, ng, cnt, stat, err);
@@ -378,6 +418,7 @@ static mloda_status impute_stat(const imp_state *s, const mloda_column *col, con
     mloda_free(sum);
     mloda_free(comp);
     mloda_free(stat);
+    mloda_free(big);
     mloda_free(cnt);
     return st;
 }

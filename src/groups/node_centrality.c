@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "util/bytes.h"
@@ -628,12 +629,15 @@ static void dijkstra(const graph *g, sp_work *w, int64_t s, bool reverse, bool p
     *n_settled = k;
 }
 
-/* Brandes: sum over ordered pairs (s, t) of the share of s-t shortest paths through v. */
-static void betweenness(const graph *g, sp_work *w, double *out)
+/* Brandes: sum over ordered pairs (s, t) of the share of s-t shortest paths through v.
+ * One Dijkstra per node: O(n m log n); stops early when calc says so. */
+static mloda_status betweenness(const mloda_calc *calc, const graph *g, sp_work *w, double *out,
+                                mloda_error *err)
 {
     for (int64_t v = 0; v < g->n; v++)
         out[v] = 0.0;
     for (int64_t s = 0; s < g->n; s++) {
+        MLODA_TRY(mloda_calc_check_stop(calc, err));
         int64_t k = 0;
         dijkstra(g, w, s, false, true, &k);
         for (int64_t i = 0; i < k; i++)
@@ -648,13 +652,17 @@ static void betweenness(const graph *g, sp_work *w, double *out)
                 out[x] += w->delta[x];
         }
     }
+    return MLODA_OK;
 }
 
-static void closeness(const graph *g, sp_work *w, bool compat, double *out)
+/* One Dijkstra per node: O(n m log n); stops early when calc says so. */
+static mloda_status closeness(const mloda_calc *calc, const graph *g, sp_work *w, bool compat,
+                              double *out, mloda_error *err)
 {
     int64_t n = g->n;
     double best = 0.0;
     for (int64_t u = 0; u < n; u++) {
+        MLODA_TRY(mloda_calc_check_stop(calc, err));
         int64_t k = 0;
         /* compat: mloda sums row u of the distance matrix (distances from u); networkx
          * uses distances to u, which differ only for directed graphs */
@@ -675,6 +683,7 @@ static void closeness(const graph *g, sp_work *w, bool compat, double *out)
         for (int64_t u = 0; u < n; u++)
             out[u] /= best;
     }
+    return MLODA_OK;
 }
 
 /* ---------------------------------------------------------------- spectral */
@@ -842,8 +851,8 @@ static void degree(const graph *g, bool compat, double *out)
     }
 }
 
-static mloda_status scores(const graph *g, const cent_state *s, double *out, const char *name,
-                           mloda_error *err)
+static mloda_status scores(const mloda_calc *calc, const graph *g, const cent_state *s,
+                           double *out, const char *name, mloda_error *err)
 {
     int64_t n = g->n;
     mloda_status st = MLODA_OK;
@@ -858,16 +867,16 @@ static mloda_status scores(const graph *g, const cent_state *s, double *out, con
         sp_work w;
         MLODA_TRY(sp_init(&w, g, err));
         if (s->type == C_CLOSENESS) {
-            closeness(g, &w, s->compat, out);
+            st = closeness(calc, g, &w, s->compat, out, err);
         } else {
-            betweenness(g, &w, out);
+            st = betweenness(calc, g, &w, out, err);
             /* ordered pairs: networkx divides by (n-1)(n-2); mloda by half that */
             double norm = (double)(n - 1) * (double)(n - 2) / (s->compat ? 2.0 : 1.0);
             for (int64_t v = 0; n > 2 && v < n; v++)
                 out[v] /= norm;
         }
         sp_reset(&w);
-        return MLODA_OK;
+        return st;
     }
     case C_EIGENVECTOR:
     case C_PAGERANK: {
@@ -968,7 +977,7 @@ static mloda_status cent_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         if (st == MLODA_OK && sc == NULL)
             st = MLODA_NOMEM(err, "centrality scores");
         if (st == MLODA_OK)
-            st = scores(&g, s, sc, name, err);
+            st = scores(calc, &g, s, sc, name, err);
         mloda_column *out = NULL;
         if (st == MLODA_OK)
             st = map_rows(&g, mloda_calc_input(calc, i, 0, 0), sc, rows, &out, err);
@@ -995,7 +1004,10 @@ const mloda_feature_group mloda_group_node_centrality = {
         "closeness divided by its maximum, eigenvector iteration that does not converge on "
         "bipartite graphs, PageRank that drops dangling mass. mloda hard-codes the columns "
         "'source' and 'target'; here they are options with those defaults. Null endpoints "
-        "add no edge; null or negative weights are errors.",
+        "add no edge; null or negative weights are errors. Cost (n nodes, m edges): degree "
+        "O(m); eigenvector and pagerank O(m) per iteration (at most 100 in compat mode); "
+        "betweenness and closeness run Dijkstra from every node, O(n m log n) time: about a "
+        "minute for 10^5 nodes, so they stop at the batch timeout (--batch-timeout).",
     .version = "1",
     .patterns = "{node}__{type}_centrality",
     .options_doc = "centrality_type: degree|betweenness|closeness|eigenvector|pagerank\n"

@@ -203,6 +203,33 @@ static void fit_robust(double *w, int64_t c, double *median, double *q1, double 
 
 /* ---------------------------------------------------------------- transform */
 
+/* Values beyond 2^400 in magnitude (*scaled set): *v becomes a copy scaled by a power of
+ * two (exact; called when a fit overflowed), so that sums, squares and ranges do not
+ * overflow; standard, minmax and robust scaling give
+ * the same results for the scaled values. Smaller values are left alone (sklearn's
+ * thresholds for a zero spread are absolute). */
+static mloda_status huge_values_scaled(const double **v, double **owned, int64_t n,
+                                       bool *scaled, mloda_error *err)
+{
+    *scaled = false;
+    double big = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        big = fabs((*v)[i]) > big ? fabs((*v)[i]) : big; /* NaN skipped */
+    if (!(big > 0x1p400) || isinf(big))
+        return MLODA_OK;
+    int shift = mloda_agg_shift_for(big);
+    if (*owned == NULL) {
+        *owned = mloda_malloc((size_t)n * sizeof **owned);
+        if (*owned == NULL)
+            return MLODA_NOMEM(err, "scaled values");
+    }
+    for (int64_t i = 0; i < n; i++)
+        (*owned)[i] = ldexp((*v)[i], shift);
+    *v = *owned;
+    *scaled = true;
+    return MLODA_OK;
+}
+
 /* Scales one column (standard, minmax, robust) into a new float64 column. */
 static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n,
                                  mloda_column **out, mloda_error *err)
@@ -215,36 +242,49 @@ static mloda_status scale_column(scaler kind, const mloda_column *col, int64_t n
     double shift = 0.0, div = 1.0; /* standard, robust: out = (x - shift) / div */
     double mul = 1.0, add = 0.0;    /* minmax: out = x * mul + add */
     bool none = false;
-    if (st == MLODA_OK && kind == S_STANDARD) {
-        double mean = 0.0, var = 0.0;
-        int64_t count = 0;
-        fit_standard(v, n, &mean, &var, &count);
-        none = count == 0;
-        shift = mean;
-        div = none ? 1.0 : standard_scale(mean, var, count);
-    } else if (st == MLODA_OK && kind == S_MINMAX) {
-        double lo = 0.0, hi = 0.0;
-        fit_minmax(v, n, &lo, &hi);
-        none = !(lo <= hi);
-        double range = hi - lo;
-        mul = 1.0 / (range < ZERO_SCALE ? 1.0 : range);
-        add = -lo * mul;
-    } else if (st == MLODA_OK) { /* robust */
-        scratch = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *scratch);
-        int64_t c = 0;
-        if (scratch == NULL)
-            st = MLODA_NOMEM(err, "quantiles");
-        for (int64_t i = 0; st == MLODA_OK && i < n; i++) {
-            if (v[i] == v[i])
-                scratch[c++] = v[i];
+    /* the fit; when it overflowed on huge values, once more on them scaled (exact) */
+    for (int attempt = 0; attempt < 2 && st == MLODA_OK; attempt++) {
+        bool overflowed = false;
+        if (kind == S_STANDARD) {
+            double mean = 0.0, var = 0.0;
+            int64_t count = 0;
+            fit_standard(v, n, &mean, &var, &count);
+            none = count == 0;
+            overflowed = !isfinite(mean) || !isfinite(var);
+            shift = mean;
+            div = none ? 1.0 : standard_scale(mean, var, count);
+        } else if (kind == S_MINMAX) {
+            double lo = 0.0, hi = 0.0;
+            fit_minmax(v, n, &lo, &hi);
+            none = !(lo <= hi);
+            double range = hi - lo;
+            overflowed = !isfinite(range);
+            mul = 1.0 / (range < ZERO_SCALE ? 1.0 : range);
+            add = -lo * mul;
+        } else { /* robust */
+            mloda_free(scratch);
+            scratch = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *scratch);
+            int64_t c = 0;
+            if (scratch == NULL)
+                st = MLODA_NOMEM(err, "quantiles");
+            for (int64_t i = 0; st == MLODA_OK && i < n; i++) {
+                if (v[i] == v[i])
+                    scratch[c++] = v[i];
+            }
+            none = c == 0;
+            if (st == MLODA_OK && !none) {
+                double med = 0.0, q1 = 0.0, q3 = 0.0;
+                fit_robust(scratch, c, &med, &q1, &q3);
+                overflowed = !isfinite(med) || !isfinite(q3 - q1);
+                shift = med;
+                div = q3 - q1 < ZERO_SCALE ? 1.0 : q3 - q1;
+            }
         }
-        none = c == 0;
-        if (st == MLODA_OK && !none) {
-            double med = 0.0, q1 = 0.0, q3 = 0.0;
-            fit_robust(scratch, c, &med, &q1, &q3);
-            shift = med;
-            div = q3 - q1 < ZERO_SCALE ? 1.0 : q3 - q1;
-        }
+        bool scaled = false;
+        if (st == MLODA_OK && attempt == 0 && overflowed && !none)
+            st = huge_values_scaled(&v, &owned, n, &scaled, err);
+        if (!scaled)
+            break; /* fitted without overflow, or nothing to scale (infinite inputs) */
     }
     if (st == MLODA_OK) {
         if (none) { /* nothing to fit on: every row is missing, so every output is null */

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/agg_kernels.h"
 #include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
@@ -129,32 +130,61 @@ static mloda_status pipe_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 
 /* ---------------------------------------------------------------- calculate */
 
-/* Fitted mean and scale of column x over the complete rows; false when there are none. */
-static bool fit_column(const double *x, const uint8_t *complete, int64_t n, double *mean,
-                       double *scale)
+/* Mean and population variance of x over the complete rows (k of them). */
+static void moments(const double *x, const uint8_t *complete, int64_t n, int64_t *k, double *mean,
+                    double *var)
 {
-    int64_t k = 0;
+    int64_t c = 0;
     double sum = 0.0;
     for (int64_t r = 0; r < n; r++) {
         if (complete[r]) {
             sum += x[r];
-            k++;
+            c++;
         }
     }
-    if (k == 0)
-        return false;
-    double m = sum / (double)k, m2 = 0.0;
+    *k = c;
+    if (c == 0)
+        return;
+    double m = sum / (double)c, m2 = 0.0;
     for (int64_t r = 0; r < n; r++) {
         if (complete[r])
             m2 += (x[r] - m) * (x[r] - m);
     }
     *mean = m;
-    *scale = mloda_la_scale_of(m, m2 / (double)k, k);
+    *var = m2 / (double)c;
+}
+
+/* Fitted mean and scale of column x over the complete rows; false when there are none.
+ * When the fit overflows on values beyond 2^400 in magnitude, x is scaled in place by a
+ * power of two (exact) and fitted again: standardising gives the same result, and the
+ * caller transforms the scaled column; *shift says by how much (the imputed mean is
+ * ldexp(mean, -shift)). */
+static bool fit_column(double *x, const uint8_t *complete, int64_t n, double *mean,
+                       double *scale, int *shift)
+{
+    int64_t k = 0;
+    double var = 0.0;
+    *shift = 0;
+    moments(x, complete, n, &k, mean, &var);
+    if (k == 0)
+        return false;
+    if (!isfinite(*mean) || !isfinite(var)) {
+        double big = 0.0;
+        for (int64_t r = 0; r < n; r++)
+            big = fabs(x[r]) > big ? fabs(x[r]) : big; /* NaN skipped */
+        *shift = big > 0x1p400 ? mloda_agg_shift_for(big) : 0;
+        for (int64_t r = 0; *shift != 0 && r < n; r++)
+            x[r] = ldexp(x[r], *shift);
+        if (*shift != 0)
+            moments(x, complete, n, &k, mean, &var);
+    }
+    *scale = mloda_la_scale_of(*mean, var, k);
     return true;
 }
 
 /* The pipeline's output for one input value; NaN = missing (null). */
-static double pipe_value(pipe_kind kind, double x, bool fitted, double mean, double scale)
+static double pipe_value(pipe_kind kind, double x, bool fitted, double mean, double scale,
+                         int shift)
 {
     if (!fitted)
         return NAN;
@@ -163,12 +193,14 @@ static double pipe_value(pipe_kind kind, double x, bool fitted, double mean, dou
         v = mean; /* mean imputation */
     if (kind != P_IMPUTATION)
         v = (v - mean) / scale;
+    else
+        v = ldexp(v, -shift); /* the values were scaled by 2^shift (fit_column) */
     return v;
 }
 
 /* Transforms column x (n rows) into a new float64 column. */
 static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n, bool fitted,
-                                     double mean, double scale, mloda_column **out,
+                                     double mean, double scale, int shift, mloda_column **out,
                                      mloda_error *err)
 {
     mloda_column_builder *b = NULL;
@@ -179,7 +211,7 @@ static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n,
     double *y = vals;
     bool any_null = false;
     for (int64_t r = 0; st == MLODA_OK && r < n; r++) {
-        double v = pipe_value(kind, x[r], fitted, mean, scale);
+        double v = pipe_value(kind, x[r], fitted, mean, scale, shift);
         y[r] = isnan(v) ? 0.0 : v;
         any_null |= isnan(v);
     }
@@ -187,7 +219,7 @@ static mloda_status transform_column(pipe_kind kind, const double *x, int64_t n,
     if (st == MLODA_OK && any_null)
         st = mloda_column_builder_validity(b, &bits, err);
     for (int64_t r = 0; st == MLODA_OK && any_null && r < n; r++) {
-        if (isnan(pipe_value(kind, x[r], fitted, mean, scale)))
+        if (isnan(pipe_value(kind, x[r], fitted, mean, scale, shift)))
             mloda_bitmap_set(bits, r, false);
     }
     if (st != MLODA_OK) {
@@ -215,9 +247,11 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     mloda_status st = MLODA_OK;
     for (int64_t j = 0; st == MLODA_OK && j < m.p; j++) {
         double mean = NAN, scale = 1.0;
-        bool fitted = fit_column(m.x + j * m.n, complete, m.n, &mean, &scale);
+        int shift = 0;
+        bool fitted = fit_column(m.x + j * m.n, complete, m.n, &mean, &scale, &shift);
         mloda_column *out = NULL;
-        st = transform_column(s->kind, m.x + j * m.n, m.n, fitted, mean, scale, &out, err);
+        st = transform_column(s->kind, m.x + j * m.n, m.n, fitted, mean, scale, shift, &out,
+                              err);
         if (st == MLODA_OK && s->multi) {
             char suffix[24];
             (void)snprintf(suffix, sizeof suffix, "%lld", (long long)j);

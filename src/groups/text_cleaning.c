@@ -227,10 +227,12 @@ static bool tbuf_grow(tbuf *b, size_t extra)
     return true;
 }
 
-/* Room for `extra` more bytes; false when out of memory. */
+/* Room for `extra` more bytes; false when out of memory. The buffer always exists
+ * afterwards, so that writers may form b->p + b->len even for empty text (UBSan: an
+ * offset applied to NULL; found by fuzz_numeric_extremes). */
 static inline bool tbuf_reserve(tbuf *b, size_t extra)
 {
-    return b->cap - b->len >= extra || tbuf_grow(b, extra);
+    return (b->p != NULL && b->cap - b->len >= extra) || tbuf_grow(b, extra);
 }
 
 /* Appends; callers reserve first (every op's output is bounded, see run_op). Most

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "groups/agg_kernels.h"
 #include "groups/colops.h"
 #include "groups/family.h"
 #include "groups/groups.h"
@@ -119,11 +120,14 @@ static mloda_status tw_bind(void *ud, mloda_bind *ctx, mloda_error *err)
                                name, FN_NAMES[fn],
                                mloda_bind_input_is_multi(ctx, 0) ? "multi-column " : "",
                                mloda_type_name(vt), mloda_bind_input_name(ctx, 0));
-    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1))
+    if (rt != MLODA_TYPE_TIMESTAMP || mloda_bind_input_is_multi(ctx, 1)) {
+        char hint[200] = "";
+        mloda_text_time_hint(ctx, 1, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, name,
                                "feature '%s': reference time column '%s' is %s, not a "
-                               "timestamp column",
-                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt));
+                               "timestamp column%s",
+                               name, mloda_bind_input_name(ctx, 1), mloda_type_name(rt), hint);
+    }
     MLODA_TRY(mloda_bind_output(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, err));
     const char *ref_name = mloda_bind_input_name(ctx, 1);
     size_t ref_len = strlen(ref_name);
@@ -165,11 +169,11 @@ static inline bool present(double x)
  * values (GH#42064: a window of one repeated value gives that value exactly), and the
  * sign clamps of the mean. `mean` is a constant at each call site (see win_sum_mean).
  */
-static inline void sum_mean_kernel(const double *restrict v, const int64_t *restrict t,
-                                   uint64_t span, int64_t n, bool mean, double *restrict out)
+static inline double sum_mean_kernel(const double *restrict v, const int64_t *restrict t,
+                                     uint64_t span, int64_t n, bool mean, double *restrict out)
 {
     int64_t nobs = 0, neg = 0, same = 0, j = 0;
-    double sum = 0.0, comp_add = 0.0, comp_rem = 0.0, prev = n > 0 ? v[0] : 0.0;
+    double sum = 0.0, comp_add = 0.0, comp_rem = 0.0, prev = n > 0 ? v[0] : 0.0, big = 0.0;
     for (int64_t i = 0; i < n; i++) {
         uint64_t ti = (uint64_t)t[i];
         if (ti - (uint64_t)t[j] >= span) {
@@ -196,6 +200,7 @@ static inline void sum_mean_kernel(const double *restrict v, const int64_t *rest
         }
         double x = v[i];
         if (present(x)) {
+            big = fabs(x) > big ? fabs(x) : big; /* off the serial chain: free */
             nobs++;
             double y = x - comp_add, s = sum + y;
             comp_add = s - sum - y;
@@ -218,22 +223,25 @@ static inline void sum_mean_kernel(const double *restrict v, const int64_t *rest
         }
         out[i] = r;
     }
+    return big;
 }
 
-static void win_sum_mean(const double *v, const int64_t *t, uint64_t span, int64_t n, bool mean,
-                         double *out)
+/* Returns the largest |value| summed (see one_feature: huge values are summed again,
+ * scaled). */
+static double win_sum_mean(const double *v, const int64_t *t, uint64_t span, int64_t n,
+                           bool mean, double *out)
 {
     if (mean)
-        sum_mean_kernel(v, t, span, n, true, out);
-    else
-        sum_mean_kernel(v, t, span, n, false, out);
+        return sum_mean_kernel(v, t, span, n, true, out);
+    return sum_mean_kernel(v, t, span, n, false, out);
 }
 
 /* pandas' online Welford variance with Kahan compensation (roll_var, pandas 1.5). */
-static inline void var_kernel(const double *restrict v, const int64_t *restrict t,
-                              uint64_t span, int64_t n, bool std, double *restrict out)
+static inline double var_kernel(const double *restrict v, const int64_t *restrict t,
+                                uint64_t span, int64_t n, bool std, double *restrict out)
 {
     double nobs = 0, mean = 0, ssq = 0, comp_add = 0, comp_rem = 0, prev = n > 0 ? v[0] : 0.0;
+    double big = 0.0;
     int64_t same = 0, j = 0;
     for (int64_t i = 0; i < n; i++) {
         uint64_t ti = (uint64_t)t[i];
@@ -267,6 +275,7 @@ static inline void var_kernel(const double *restrict v, const int64_t *restrict 
         }
         double x = v[i];
         if (present(x)) {
+            big = fabs(x) > big ? fabs(x) : big;
             nobs += 1;
             same = x == prev ? same + 1 : 1;
             prev = x;
@@ -283,15 +292,15 @@ static inline void var_kernel(const double *restrict v, const int64_t *restrict 
             r = r < 0 ? 0.0 : sqrt(r); /* pandas' zsqrt */
         out[i] = r;
     }
+    return big;
 }
 
-static void win_var(const double *v, const int64_t *t, uint64_t span, int64_t n, bool std,
-                    double *out)
+static double win_var(const double *v, const int64_t *t, uint64_t span, int64_t n, bool std,
+                      double *out)
 {
     if (std)
-        var_kernel(v, t, span, n, true, out);
-    else
-        var_kernel(v, t, span, n, false, out);
+        return var_kernel(v, t, span, n, true, out);
+    return var_kernel(v, t, span, n, false, out);
 }
 
 /* Running count of the non-null values; v keeps infinities (they count). */
@@ -397,7 +406,9 @@ static mloda_status win_median(const double *v, const int64_t *start, int64_t n,
             out[i] = NAN;
         } else {
             double hi = sorted[bit_kth(bit, m, nobs / 2, top) - 1];
-            out[i] = nobs % 2 == 1 ? hi : (hi + sorted[bit_kth(bit, m, nobs / 2 - 1, top) - 1]) / 2;
+            double lo = nobs % 2 == 1 ? hi : sorted[bit_kth(bit, m, nobs / 2 - 1, top) - 1];
+            double mid = (hi + lo) / 2; /* as the aggregate median: no overflow on the way */
+            out[i] = isfinite(mid) ? mid : lo / 2 + hi / 2;
         }
     }
 done:
@@ -556,10 +567,13 @@ static bool fused(tw_fn fn)
            fn == FN_COUNT;
 }
 
-/* Runs fn over values v (time order) into out (time order). */
+/* Runs fn over values v (time order) into out (time order); *big: the largest |value| the
+ * moment kernels (sum, mean, var, std) saw, 0 for the others. */
 static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const tw_order *o, uint64_t span,
-                               const double *v, int64_t n, double *out, mloda_error *err)
+                               const double *v, int64_t n, double *out, double *big,
+                               mloda_error *err)
 {
+    *big = 0.0;
     const int64_t *start = NULL;
     if (!fused(fn))
         MLODA_TRY(bounds_for(s, o, span, n, &start, err));
@@ -567,11 +581,11 @@ static mloda_status run_kernel(tw_fn fn, tw_scratch *s, const tw_order *o, uint6
     case FN_SUM:
     case FN_AVG:
     case FN_MEAN:
-        win_sum_mean(v, o->times, span, n, fn != FN_SUM, out);
+        *big = win_sum_mean(v, o->times, span, n, fn != FN_SUM, out);
         return MLODA_OK;
     case FN_STD:
     case FN_VAR:
-        win_var(v, o->times, span, n, fn == FN_STD, out);
+        *big = win_var(v, o->times, span, n, fn == FN_STD, out);
         return MLODA_OK;
     case FN_COUNT:
         win_count(v, o->times, span, n, out);
@@ -625,9 +639,23 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     if (o->perm != NULL && s->r == NULL && (s->r = mloda_malloc(rows * sizeof *s->r)) == NULL)
         return MLODA_NOMEM(err, "time window scratch");
     mloda_column_builder *b = NULL;
-    double *x = NULL;
+    double *x = NULL, big = 0.0;
     MLODA_TRY(mloda_f64_out_start(n, &b, &x, err));
-    mloda_status st = run_kernel(state->fn, s, o, span, v, n, o->perm != NULL ? s->r : x, err);
+    double *res = o->perm != NULL ? s->r : x;
+    mloda_status st = run_kernel(state->fn, s, o, span, v, n, res, &big, err);
+    /* huge values (sum, mean, var, std; the kernels report the largest): pandas' online
+     * kernels run again on the values scaled by a power of two, which is exact and keeps
+     * every running sum finite; the results are scaled back, and one whose exact value is
+     * beyond DBL_MAX is an error */
+    int shift = st == MLODA_OK && big > 0x1p400 ? mloda_agg_shift_for(big) : 0;
+    if (shift != 0) {
+        if (s->v == NULL && (s->v = mloda_malloc(rows * sizeof *s->v)) == NULL)
+            st = MLODA_NOMEM(err, "time window scratch");
+        for (int64_t k = 0; st == MLODA_OK && k < n; k++)
+            s->v[k] = ldexp(v[k], shift); /* v may be s->v: in place is fine */
+        if (st == MLODA_OK)
+            st = run_kernel(state->fn, s, o, span, s->v, n, res, &big, err);
+    }
     if (st != MLODA_OK) {
         mloda_column_builder_free(b);
         return st;
@@ -635,6 +663,17 @@ static mloda_status one_feature(const mloda_calc *calc, int64_t i, tw_scratch *s
     if (o->perm != NULL) {
         for (int64_t k = 0; k < n; k++)
             x[o->perm[k]] = s->r[k];
+    }
+    int back = state->fn == FN_VAR ? -2 * shift : -shift;
+    for (int64_t r = 0; shift != 0 && r < n; r++) {
+        x[r] = ldexp(x[r], back);
+        if (isinf(x[r])) {
+            mloda_column_builder_free(b);
+            return mloda_error_set_at(err, MLODA_ERR_RANGE, name, r,
+                                      "feature '%s': the float64 window %s of row %lld "
+                                      "overflows: its exact value is beyond +-1.8e308",
+                                      name, FN_NAMES[state->fn], (long long)r);
+        }
     }
     return mloda_f64_out_finish(b, x, n, out, err); /* NaN results are null */
 }

@@ -41,6 +41,13 @@ static const plan_adopt *offered(const mloda_bind *ctx, int64_t j)
                                                                            : NULL;
 }
 
+int64_t mloda_bind_limit(const mloda_bind *ctx, mloda_limit limit)
+{
+    if (ctx == NULL || (int)limit < 0 || (int)limit >= MLODA_N_LIMITS)
+        return -1;
+    return ctx->plan->limits[limit];
+}
+
 const mloda_feature *mloda_bind_feature(const mloda_bind *ctx)
 {
     return ctx == NULL ? NULL : &ctx->plan->nodes[ctx->node].feature;
@@ -109,6 +116,7 @@ static mloda_status declare(mloda_bind *ctx, mloda_type type, int32_t list_size,
     n->out_list_size = type == MLODA_TYPE_FLOAT64_LIST ? list_size : 0;
     n->out_unit = type == MLODA_TYPE_TIMESTAMP ? unit : MLODA_TIME_SECOND;
     n->out_multi = multi;
+    n->out_n_declared = -1;
     n->typed = true;
     return MLODA_OK;
 }
@@ -125,6 +133,65 @@ mloda_status mloda_bind_output_multi(mloda_bind *ctx, mloda_type type, int32_t l
 {
     mloda_error_enter(err);
     return declare(ctx, type, list_size, unit, true, false, err);
+}
+
+mloda_status mloda_bind_output_columns(mloda_bind *ctx, mloda_type type, int32_t list_size,
+                                       mloda_time_unit unit, int64_t n_columns,
+                                       const char *const *suffixes, mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (ctx == NULL)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "NULL bind context");
+    plan_node *n = &ctx->plan->nodes[ctx->node];
+    const char *group = ctx->plan->groups[n->group].name;
+    if (n_columns < 1 || suffixes == NULL)
+        return misuse(ctx, n->feature.name, err,
+                      "feature group '%s' declared %lld columns for feature '%s'; at least "
+                      "one is needed",
+                      group, (long long)n_columns, n->feature.name);
+    for (int64_t k = 0; k < n_columns; k++) {
+        if (suffixes[k] == NULL)
+            return misuse(ctx, n->feature.name, err,
+                          "feature group '%s' declared a NULL suffix for column %lld of "
+                          "feature '%s'",
+                          group, (long long)k, n->feature.name);
+        for (int64_t q = 0; q < k; q++) {
+            if (strcmp(suffixes[q], suffixes[k]) == 0)
+                return misuse(ctx, n->feature.name, err,
+                              "feature group '%s' declared column ~%s of feature '%s' twice",
+                              group, suffixes[k], n->feature.name);
+        }
+    }
+    MLODA_TRY(declare(ctx, type, list_size, unit, true, false, err));
+    n->out_suffixes = mloda_calloc((size_t)n_columns, sizeof *n->out_suffixes);
+    if (n->out_suffixes == NULL)
+        return MLODA_NOMEM(err, "column suffixes");
+    n->out_n_declared = 0;
+    for (int64_t k = 0; k < n_columns; k++) {
+        n->out_suffixes[k] = mloda_strdup(suffixes[k]);
+        if (n->out_suffixes[k] == NULL)
+            return MLODA_NOMEM(err, "column suffixes");
+        n->out_n_declared++;
+    }
+    return MLODA_OK;
+}
+
+int64_t mloda_bind_input_n_columns(const mloda_bind *ctx, int64_t j)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    if (in == NULL)
+        return -1;
+    return !in->out_multi ? 1 : in->out_n_declared;
+}
+
+const char *mloda_bind_input_suffix(const mloda_bind *ctx, int64_t j, int64_t k)
+{
+    const plan_node *in = ctx == NULL ? NULL : input_node(ctx, j);
+    if (in == NULL)
+        return NULL;
+    if (!in->out_multi)
+        return k == 0 ? "" : NULL;
+    return k >= 0 && k < in->out_n_declared ? in->out_suffixes[k] : NULL;
 }
 
 mloda_status mloda_bind_use_source(mloda_bind *ctx, int64_t source_index, const char *column,

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <pcre2.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/iso8601.h"
@@ -30,18 +31,20 @@ static const struct {
 
 /* ---------------------------------------------------------------- comparisons */
 
+/* Integer against float comparisons are exact (mloda_cmp_i64_f64); compiled filters hold
+ * values of the column's own kind anyway (exact_bounds), these cover the rest. */
 int mloda_filter_compare_f64(double x, const filter_value *v)
 {
-    double y = v->is_int ? (double)v->i : v->d;
-    return (x > y) - (x < y);
+    if (v->is_int)
+        return x != x ? 0 : -mloda_cmp_i64_f64(v->i, x);
+    return (x > v->d) - (x < v->d);
 }
 
 int mloda_filter_compare_i64(int64_t x, const filter_value *v)
 {
     if (v->is_int)
         return (x > v->i) - (x < v->i);
-    double dx = (double)x;
-    return (dx > v->d) - (dx < v->d);
+    return mloda_cmp_i64_f64(x, v->d);
 }
 
 int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v)
@@ -51,6 +54,22 @@ int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v)
     if (c != 0)
         return c < 0 ? -1 : 1;
     return (len > v->s_len) - (len < v->s_len);
+}
+
+uint64_t mloda_filter_hash_text(const char *x, int64_t len)
+{
+    return mloda_hash_bytes(x, (size_t)len);
+}
+
+uint64_t mloda_filter_hash_i64(int64_t x)
+{
+    return mloda_hash_bytes(&x, sizeof x);
+}
+
+uint64_t mloda_filter_hash_f64(double x)
+{
+    x = x == 0.0 ? 0.0 : x; /* -0.0 equals 0.0 */
+    return mloda_hash_bytes(&x, sizeof x);
 }
 
 /* ---------------------------------------------------------------- parameter values */
@@ -222,7 +241,8 @@ static mloda_status compile_regex(plan_filter *f, const mloda_options *p, mloda_
                                   f->column, pattern, (size_t)offset, (const char *)msg);
     }
     f->regex = re;
-    return MLODA_OK;
+    f->pattern = mloda_strdup(pattern);
+    return f->pattern == NULL ? MLODA_NOMEM(err, "a regex filter") : MLODA_OK;
 }
 
 static mloda_status compile_values(plan_filter *f, const mloda_options *p, mloda_error *err)
@@ -256,8 +276,28 @@ static mloda_status check_keys(const plan_filter *f, const char *type, const cha
     return MLODA_OK;
 }
 
-static mloda_status compile_params(plan_filter *f, const char *type, const mloda_options *p,
-                                   mloda_error *err)
+/* A text column where a timestamp one is needed: its first value (example rows) that is
+ * not an ISO 8601 date-time, which made it text (as groups/time_units.c does for features). */
+static void text_time_hint(const mloda_table *t, const plan_filter *f, char *buf, size_t cap)
+{
+    const mloda_column *c = mloda_table_column(t, mloda_table_column_index(t, f->column));
+    if (c == NULL || mloda_column_type(c) != MLODA_TYPE_UTF8)
+        return;
+    for (int64_t r = 0; r < mloda_column_n_rows(c); r++) {
+        int64_t len = 0, us = 0;
+        const char *v = mloda_column_utf8_at(c, r, &len);
+        if (v == NULL || mloda_iso8601_parse(v, (size_t)len, &us))
+            continue;
+        (void)snprintf(buf, cap,
+                       "; its row %lld ('%.*s') is not an ISO 8601 date-time, so the column "
+                       "was read as text",
+                       (long long)r, (int)(len < 40 ? len : 40), v);
+        return;
+    }
+}
+
+static mloda_status compile_params(const mloda_table *schema, plan_filter *f, const char *type,
+                                   const mloda_options *p, mloda_error *err)
 {
     bool is_bool = f->col_type == MLODA_TYPE_BOOL;
     if (f->col_type == MLODA_TYPE_FLOAT64_LIST)
@@ -268,11 +308,14 @@ static mloda_status compile_params(plan_filter *f, const char *type, const mloda
                                "%s filter on bool column '%s': use equal or "
                                "categorical_inclusion",
                                type, f->column);
-    if (f->kind == FILTER_TIME_RANGE && f->col_type != MLODA_TYPE_TIMESTAMP)
+    if (f->kind == FILTER_TIME_RANGE && f->col_type != MLODA_TYPE_TIMESTAMP) {
+        char hint[200] = "";
+        text_time_hint(schema, f, hint, sizeof hint);
         return mloda_error_set(err, MLODA_ERR_TYPE, f->column,
                                "time_range filter on %s column '%s' (a timestamp column is "
-                               "needed)",
-                               mloda_type_name(f->col_type), f->column);
+                               "needed)%s",
+                               mloda_type_name(f->col_type), f->column, hint);
+    }
     switch (f->kind) {
     case FILTER_MIN:
         return read_bound(f, p, mloda_options_has(p, "min") ? "min" : "value", NULL, false, true,
@@ -295,6 +338,170 @@ static mloda_status compile_params(plan_filter *f, const char *type, const mloda
         return compile_values(f, p, err);
     }
     return MLODA_OK;
+}
+
+/* ---------------------------------------------------------------- exact bounds */
+
+/*
+ * Makes every bound and value of the filter the column's own kind, with exactly the rows
+ * kept that exact comparison keeps: a float bound on an int64 column becomes the nearest
+ * integer on its side (x >= 2.5 is x >= 3; x <= 9007199254740992.0 stays that integer);
+ * an int bound on a float64 column that no double equals becomes the nearest double on
+ * its side (x >= 2^53 + 1 is x >= 2^53 + 2). A bound beyond every value of the column is
+ * dropped (it keeps every row) or makes the filter keep nothing (f->none); an equal or
+ * categorical value that no value of the column can equal is dropped. The batch loops then
+ * compare in the column's own type, which is exact.
+ */
+enum { KEEP_ALL = 0, KEEP_NONE = 1, KEEP_SOME = 2 };
+
+/* A float bound on an int64 column: lower (x >= d, or x > d) or upper (x <= d, x < d). */
+static int int_bound_of(double d, bool lower, bool exclusive, int64_t *out)
+{
+    if (d >= 9223372036854775808.0) /* above every int64 */
+        return lower ? KEEP_NONE : KEEP_ALL;
+    if (d < -9223372036854775808.0)
+        return lower ? KEEP_ALL : KEEP_NONE;
+    int64_t t = (int64_t)d;
+    double frac = d - (double)t;
+    if (lower) {
+        /* smallest integer that passes; t + 1 fits: d < 2^63 is at most 2^63 - 1024 */
+        *out = frac > 0.0 || (frac == 0.0 && exclusive) ? t + 1 : t;
+        return KEEP_SOME;
+    }
+    if (frac == 0.0 && exclusive && t == INT64_MIN)
+        return KEEP_NONE;
+    *out = frac < 0.0 || (frac == 0.0 && exclusive) ? t - 1 : t;
+    return KEEP_SOME;
+}
+
+/* An int bound on a float64 column (see above); returns the double bound, inclusive when
+ * *exclusive was cleared. */
+static double float_bound_of(int64_t i, bool lower, bool *exclusive)
+{
+    double d = (double)i;
+    int c = mloda_cmp_i64_f64(i, d);
+    if (c == 0)
+        return d;
+    *exclusive = false;
+    if (lower) /* the smallest double above i */
+        return c < 0 ? d : nextafter(d, INFINITY);
+    return c > 0 ? d : nextafter(d, -INFINITY); /* the largest double below i */
+}
+
+static void exact_bound(plan_filter *f, filter_bound *b, bool lower)
+{
+    if (!b->set)
+        return;
+    bool is_int_col = f->col_type == MLODA_TYPE_INT64 || f->col_type == MLODA_TYPE_TIMESTAMP;
+    if (is_int_col && !b->v.is_int) {
+        int64_t i = 0;
+        int keep = int_bound_of(b->v.d, lower, b->exclusive, &i);
+        b->set = keep != KEEP_ALL;
+        f->none |= keep == KEEP_NONE;
+        b->exclusive = false;
+        b->v.is_int = true;
+        b->v.i = i;
+        b->v.d = (double)i;
+    } else if (f->col_type == MLODA_TYPE_FLOAT64 && b->v.is_int) {
+        b->v.d = float_bound_of(b->v.i, lower, &b->exclusive);
+        b->v.is_int = false;
+    }
+}
+
+/* Equal and categorical values: converted to the column's kind, or false when no value of
+ * the column can equal v. */
+static bool exact_value(const plan_filter *f, filter_value *v)
+{
+    bool is_int_col = f->col_type == MLODA_TYPE_INT64 || f->col_type == MLODA_TYPE_TIMESTAMP;
+    if (is_int_col && !v->is_int) {
+        int64_t i = 0;
+        if (int_bound_of(v->d, true, false, &i) != KEEP_SOME || mloda_cmp_i64_f64(i, v->d) != 0)
+            return false;
+        v->is_int = true;
+        v->i = i;
+    } else if (f->col_type == MLODA_TYPE_FLOAT64 && v->is_int) {
+        double d = (double)v->i;
+        if (mloda_cmp_i64_f64(v->i, d) != 0)
+            return false;
+        v->is_int = false;
+        v->d = d;
+    }
+    return true;
+}
+
+/* categorical_inclusion with more than a few values: an index over them, so that a batch
+ * costs rows + values, not rows x values (issue 16). Duplicates are left out. */
+enum { IN_INDEX_MIN = 8 };
+
+static uint64_t value_hash(const plan_filter *f, const filter_value *v)
+{
+    switch (f->col_type) {
+    case MLODA_TYPE_UTF8:
+        return mloda_filter_hash_text(v->s, v->s_len);
+    case MLODA_TYPE_FLOAT64:
+        return mloda_filter_hash_f64(v->d);
+    default:
+        return mloda_filter_hash_i64(v->i);
+    }
+}
+
+static bool same_value(const plan_filter *f, const filter_value *a, const filter_value *b)
+{
+    switch (f->col_type) {
+    case MLODA_TYPE_UTF8:
+        return mloda_filter_compare_text(a->s, a->s_len, b) == 0;
+    case MLODA_TYPE_FLOAT64:
+        return a->d == b->d;
+    default:
+        return a->i == b->i;
+    }
+}
+
+static mloda_status index_values(plan_filter *f, mloda_error *err)
+{
+    mloda_type t = f->col_type;
+    if (f->kind != FILTER_IN || f->n_values < IN_INDEX_MIN ||
+        (t != MLODA_TYPE_UTF8 && t != MLODA_TYPE_FLOAT64 && t != MLODA_TYPE_INT64 &&
+         t != MLODA_TYPE_TIMESTAMP))
+        return MLODA_OK;
+    size_t cap = 16;
+    while (cap < 2 * (size_t)f->n_values)
+        cap *= 2;
+    f->in_index = mloda_calloc(cap, sizeof *f->in_index);
+    if (f->in_index == NULL)
+        return MLODA_NOMEM(err, "a categorical_inclusion index");
+    f->in_cap = cap;
+    for (int64_t k = 0; k < f->n_values; k++) {
+        size_t at = (size_t)value_hash(f, &f->values[k]) & (cap - 1);
+        while (f->in_index[at] != 0 && !same_value(f, &f->values[f->in_index[at] - 1],
+                                                   &f->values[k]))
+            at = (at + 1) & (cap - 1);
+        if (f->in_index[at] == 0)
+            f->in_index[at] = k + 1;
+    }
+    return MLODA_OK;
+}
+
+static void exact_bounds(plan_filter *f)
+{
+    if (f->col_type != MLODA_TYPE_INT64 && f->col_type != MLODA_TYPE_TIMESTAMP &&
+        f->col_type != MLODA_TYPE_FLOAT64)
+        return;
+    if (f->kind == FILTER_EQUAL) {
+        f->none |= f->lo.set && !exact_value(f, &f->lo.v);
+        return;
+    }
+    if (f->kind == FILTER_IN) {
+        int64_t kept = 0;
+        for (int64_t k = 0; k < f->n_values; k++) {
+            if (exact_value(f, &f->values[k]))
+                f->values[kept++] = f->values[k]; /* numbers: nothing owned to free */
+        }
+        f->n_values = kept;
+        return;
+    }
+    exact_bound(f, &f->lo, true);
+    exact_bound(f, &f->hi, false);
 }
 
 /* ---------------------------------------------------------------- columns */
@@ -363,8 +570,8 @@ static void params_reset(plan_filter *f)
 /* A filter on a column of the null type (no type evidence) takes the first of float64,
  * utf8, timestamp, int64 and bool that its parameters fit; nulls never pass, so it keeps no
  * row until batches bring values of that type. */
-static mloda_status compile_untyped(plan_filter *f, const char *type, const mloda_options *p,
-                                    mloda_error *err)
+static mloda_status compile_untyped(const mloda_table *schema, plan_filter *f, const char *type,
+                                    const mloda_options *p, mloda_error *err)
 {
     static const mloda_type CANDIDATES[] = {MLODA_TYPE_FLOAT64, MLODA_TYPE_UTF8,
                                             MLODA_TYPE_TIMESTAMP, MLODA_TYPE_INT64,
@@ -374,7 +581,7 @@ static mloda_status compile_untyped(plan_filter *f, const char *type, const mlod
         f->col_type = CANDIDATES[c];
         f->unit = CANDIDATES[c] == MLODA_TYPE_TIMESTAMP ? MLODA_TIME_MICRO : MLODA_TIME_SECOND;
         mloda_error e = MLODA_ERROR_INIT;
-        mloda_status st = compile_params(f, type, p, &e);
+        mloda_status st = compile_params(schema, f, type, p, &e);
         if (st == MLODA_OK)
             return MLODA_OK;
         params_reset(f);
@@ -406,10 +613,13 @@ static mloda_status compile_one(mloda_plan *plan, const mloda_request_filter *rf
     f->kind = KINDS[k].kind;
     MLODA_TRY(locate_column(plan, f, err));
     MLODA_TRY(check_keys(f, rf->type, KINDS[k].keys, rf->params, err));
+    const mloda_table *schema = plan->sources[f->source].schema;
     if (f->col_type == MLODA_TYPE_NULL)
-        MLODA_TRY(compile_untyped(f, rf->type, rf->params, err));
+        MLODA_TRY(compile_untyped(schema, f, rf->type, rf->params, err));
     else
-        MLODA_TRY(compile_params(f, rf->type, rf->params, err));
+        MLODA_TRY(compile_params(schema, f, rf->type, rf->params, err));
+    exact_bounds(f);
+    MLODA_TRY(index_values(f, err));
     if (f->kind == FILTER_EQUAL)
         f->hi = f->lo; /* shares the value: freed once, through lo */
     return describe(f, rf->type, rf->params, err);
@@ -439,9 +649,11 @@ void mloda_filter_free_all(mloda_plan *plan)
         if (f->kind != FILTER_EQUAL)
             value_reset(&f->hi.v);
         pcre2_code_free(f->regex);
+        mloda_free(f->pattern);
         for (int64_t k = 0; k < f->n_values; k++)
             value_reset(&f->values[k]);
         mloda_free(f->values);
+        mloda_free(f->in_index);
     }
     mloda_free(plan->filters);
     plan->filters = NULL;

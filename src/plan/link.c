@@ -19,11 +19,7 @@ static const struct {
 
 static int64_t find_source(const mloda_plan *plan, const char *name)
 {
-    for (int64_t s = 0; s < plan->n_sources; s++) {
-        if (strcmp(plan->sources[s].name, name) == 0)
-            return s;
-    }
-    return MLODA_NO_INDEX;
+    return mloda_plan_find_source(plan, name);
 }
 
 int64_t mloda_link_between(const mloda_plan *plan, int64_t a, int64_t b)
@@ -244,11 +240,12 @@ mloda_status mloda_link_compile_all(mloda_plan *plan, const mloda_request *req, 
     int64_t n_cols = 0;
     for (int64_t l = 0; l < req->n_links; l++) {
         n_cols += 2 * req->links[l].n_keys + 2;
-        for (int64_t s = 0; s < plan->n_sources; s++) {
-            if (strcmp(plan->sources[s].name, req->links[l].left) == 0 ||
-                strcmp(plan->sources[s].name, req->links[l].right) == 0)
-                n_cols += mloda_table_n_columns(plan->sources[s].schema);
-        }
+        int64_t ls = find_source(plan, req->links[l].left);
+        int64_t rs = find_source(plan, req->links[l].right);
+        if (ls != MLODA_NO_INDEX)
+            n_cols += mloda_table_n_columns(plan->sources[ls].schema);
+        if (rs != MLODA_NO_INDEX && rs != ls)
+            n_cols += mloda_table_n_columns(plan->sources[rs].schema);
     }
     plan->links = mloda_calloc((size_t)req->n_links, sizeof *plan->links);
     plan->link_cols = mloda_calloc((size_t)n_cols, sizeof *plan->link_cols);

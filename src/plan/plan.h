@@ -56,6 +56,19 @@ typedef struct mloda_request_link {
     mloda_options *params; /* owned; may be NULL */
 } mloda_request_link;
 
+/* mloda_limit values: their number, and each one's default and names for messages. */
+#define MLODA_N_LIMITS 3
+/** The default of limit l; -1 for an unknown one. */
+int64_t mloda_limit_default(mloda_limit l);
+/** How a message names limit l and its setting: "output cells", "--max-output-cells". */
+const char *mloda_limit_name(mloda_limit l);
+const char *mloda_limit_flag(mloda_limit l);
+const char *mloda_limit_enum_name(mloda_limit l);
+/** The MLODA_ERR_RANGE error of limit l (whose value is limit_value) exceeded by `value`
+ *  while computing `what` ("feature 'F'"): names both numbers and how to raise the limit. */
+mloda_status mloda_limit_exceeded(mloda_limit l, int64_t limit_value, int64_t value,
+                                  const char *subject, const char *what, mloda_error *err);
+
 struct mloda_request {
     mloda_request_item *items; /* owned */
     int64_t n, cap;
@@ -71,6 +84,8 @@ struct mloda_request {
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;
+    int64_t limits[MLODA_N_LIMITS]; /* 0 = the default (mloda_limit) */
+    int64_t batch_timeout_ms;       /* 0 = none */
 };
 
 #define MLODA_MAX_THREADS 1024
@@ -98,6 +113,9 @@ typedef struct plan_node {
     int32_t out_list_size;
     mloda_time_unit out_unit;
     bool out_multi;            /* F~suffix columns, count known at run time */
+    int64_t out_n_declared;    /* out_multi: columns declared at bind
+                                  (mloda_bind_output_columns), or -1: known at run time */
+    char **out_suffixes;       /* owned [out_n_declared]: their suffixes, in order */
     bool rows_change;          /* output has a row count of its own (mloda_bind_rows_change) */
     int64_t in_domain;         /* rows_change: the domain of its inputs */
     bool typed;                /* output declared */
@@ -195,14 +213,24 @@ typedef struct plan_filter {
     mloda_time_unit unit;
     filter_bound lo, hi;   /* min, max, range, time_range; equal: lo == hi, inclusive */
     void *regex;           /* owned pcre2_code *, FILTER_REGEX */
+    char *pattern;         /* owned: its text, for messages */
     filter_value *values;  /* owned, FILTER_IN */
     int64_t n_values;
+    int64_t *in_index;     /* owned, FILTER_IN with many values: open addressing over
+                              in_cap slots of value + 1 (0 = empty), by mloda_filter_hash */
+    size_t in_cap;
+    bool none;             /* no value of the column can pass (filter.c, exact_bounds) */
 } plan_filter;
 
 /** Compares row value x of a column of the filter's type with v: <0, 0, >0. */
 int mloda_filter_compare_f64(double x, const filter_value *v);
 int mloda_filter_compare_i64(int64_t x, const filter_value *v);
 int mloda_filter_compare_text(const char *x, int64_t len, const filter_value *v);
+/** Hash of a value of the filter's column type as categorical_inclusion indexes it: the
+ *  bytes of a text, the int64, or the float64 with -0.0 as 0.0. */
+uint64_t mloda_filter_hash_text(const char *x, int64_t len);
+uint64_t mloda_filter_hash_i64(int64_t x);
+uint64_t mloda_filter_hash_f64(double x);
 
 /* Links between two tables (link.c), executed as JOIN steps. */
 typedef enum link_kind {
@@ -273,6 +301,9 @@ typedef struct mloda_plan {
     mloda_feature_group *groups; /* owned copy of the registry's groups at prepare */
     int64_t n_groups;
     mloda_source_set source_set; /* what features see of the data sources (owned arrays) */
+    mloda_strmap source_index;   /* table name -> source */
+    mloda_strmap column_first;   /* column name -> the first source with it */
+    mloda_strmap column_second;  /* column name -> the second source with it */
     const char **source_names;   /* owned array; strings owned by sources[] */
     const mloda_table **source_schemas; /* owned array; tables owned by sources[] */
     plan_node *nodes;          /* owned */
@@ -303,7 +334,12 @@ typedef struct mloda_plan {
     mloda_column_ordering ordering;
     mloda_on_error on_error;
     int64_t inline_rows;
+    int64_t limits[MLODA_N_LIMITS]; /* resolved: defaults filled in */
+    int64_t batch_timeout_ms;       /* 0 = none */
 } mloda_plan;
+
+/** The source named `name`, or MLODA_NO_INDEX (near O(1)). */
+int64_t mloda_plan_find_source(const mloda_plan *plan, const char *name);
 
 /** Builds the plan of request against the data sources of example (names, schemas).
  *  *out is NULL on failure. */

@@ -14,6 +14,7 @@
 static void planner_reset(planner *pl)
 {
     mloda_strmap_reset(&pl->memo);
+    mloda_strmap_reset(&pl->optioned);
     mloda_free(pl->order);
     mloda_free(pl->stack);
     mloda_free(pl->resolving);
@@ -56,10 +57,15 @@ mloda_status mloda_plan_build(const mloda_registry *registry, const mloda_reques
     p->ordering = request->ordering;
     p->on_error = request->on_error;
     p->inline_rows = request->inline_rows;
+    for (int l = 0; l < MLODA_N_LIMITS; l++)
+        p->limits[l] = request->limits[l] > 0 ? request->limits[l]
+                                              : mloda_limit_default((mloda_limit)l);
+    p->batch_timeout_ms = request->batch_timeout_ms;
     mloda_status st = MLODA_OK;
     MLODA_TRY_GOTO(st, mloda_planner_add_sources(&pl, example, err), fail);
     MLODA_TRY_GOTO(st, mloda_filter_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_add_row_ids(&pl, err), fail);
+    MLODA_TRY_GOTO(st, mloda_planner_index_columns(&pl, err), fail);
     MLODA_TRY_GOTO(st, mloda_link_compile_all(p, request, err), fail);
     MLODA_TRY_GOTO(st, mloda_planner_resolve_all(&pl, err), fail);
     mloda_bind_settle_nulls(p);
@@ -89,6 +95,9 @@ void mloda_plan_free(mloda_plan *p)
         mloda_free(n->input_gather);
         mloda_free(n->adopt);
         mloda_free(n->source_column);
+        for (int64_t k = 0; k < n->out_n_declared; k++)
+            mloda_free(n->out_suffixes[k]);
+        mloda_free(n->out_suffixes);
     }
     mloda_free(p->nodes);
     for (int64_t s = 0; s < p->n_steps; s++) {
@@ -107,6 +116,9 @@ void mloda_plan_free(mloda_plan *p)
         mloda_table_release(p->sources[i].data);
     }
     mloda_free(p->sources);
+    mloda_strmap_reset(&p->source_index);
+    mloda_strmap_reset(&p->column_first);
+    mloda_strmap_reset(&p->column_second);
     mloda_free(p->binds);
     mloda_free((void *)p->source_names);
     mloda_free((void *)p->source_schemas);

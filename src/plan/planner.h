@@ -24,6 +24,7 @@ typedef struct planner {
                                                 providers (NULL for api_data tables): the
                                                 plan itself keeps nothing of the request */
     mloda_strmap memo;              /* node key -> node index */
+    mloda_strmap optioned;          /* requested name with options -> its request item */
     int64_t *order;                 /* owned: nodes, inputs first */
     int64_t n_order;
     int64_t *stack;                 /* owned: nodes being resolved (for cycle messages) */
@@ -38,6 +39,9 @@ enum { MLODA_PLANNER_MAX_DEPTH = 256 };
 mloda_status mloda_planner_add_sources(planner *pl, const mloda_api_data *example,
                                        mloda_error *err);
 mloda_status mloda_planner_add_row_ids(planner *pl, mloda_error *err);
+/** Indexes the sources' columns (column -> first and second source with it), after the
+ *  row-id columns are added, so that resolving a plain name is near O(1). */
+mloda_status mloda_planner_index_columns(planner *pl, mloda_error *err);
 /** The columns runs bind (plan->binds) and the nodes' source slots. */
 mloda_status mloda_planner_build_binds(mloda_plan *p, mloda_error *err);
 /** Reads the rows of every provider's source that the plan needs, once. */

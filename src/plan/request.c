@@ -146,6 +146,86 @@ mloda_status mloda_request_set_inline_rows(mloda_request *req, int64_t rows, mlo
     return MLODA_OK;
 }
 
+/* ---------------------------------------------------------------- limits */
+
+static const struct {
+    int64_t def;
+    const char *name, *flag, *enum_name;
+} LIMITS[MLODA_N_LIMITS] = {
+    [MLODA_LIMIT_OUTPUT_CELLS] = {100000000, "output cells", "--max-output-cells",
+                                  "MLODA_LIMIT_OUTPUT_CELLS"},
+    [MLODA_LIMIT_CATEGORIES] = {10000, "one-hot categories", "--max-categories",
+                                "MLODA_LIMIT_CATEGORIES"},
+    [MLODA_LIMIT_HORIZON] = {10000000, "horizon rows", "--max-horizon",
+                             "MLODA_LIMIT_HORIZON"},
+};
+
+static bool limit_known(mloda_limit l)
+{
+    return (int)l >= 0 && (int)l < MLODA_N_LIMITS;
+}
+
+int64_t mloda_limit_default(mloda_limit l)
+{
+    return limit_known(l) ? LIMITS[l].def : -1;
+}
+
+const char *mloda_limit_name(mloda_limit l)
+{
+    return limit_known(l) ? LIMITS[l].name : "unknown limit";
+}
+
+const char *mloda_limit_flag(mloda_limit l)
+{
+    return limit_known(l) ? LIMITS[l].flag : "";
+}
+
+const char *mloda_limit_enum_name(mloda_limit l)
+{
+    return limit_known(l) ? LIMITS[l].enum_name : "";
+}
+
+mloda_status mloda_limit_exceeded(mloda_limit l, int64_t limit_value, int64_t value,
+                                  const char *subject, const char *what, mloda_error *err)
+{
+    return mloda_error_set(err, MLODA_ERR_RANGE, subject,
+                           "%s: %lld %s exceed the limit of %lld (raise it with "
+                           "mloda_request_set_limit(%s) or %s)",
+                           what, (long long)value, mloda_limit_name(l), (long long)limit_value,
+                           mloda_limit_enum_name(l), mloda_limit_flag(l));
+}
+
+mloda_status mloda_request_set_limit(mloda_request *req, mloda_limit limit, int64_t value,
+                                     mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (req == NULL || !limit_known(limit))
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "limit",
+                               "unknown limit %d (MLODA_LIMIT_OUTPUT_CELLS, "
+                               "MLODA_LIMIT_CATEGORIES or MLODA_LIMIT_HORIZON)",
+                               (int)limit);
+    if (value < 0)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, LIMITS[limit].enum_name,
+                               "limit on %s is %lld; it must be positive (0 = the default, "
+                               "%lld)",
+                               LIMITS[limit].name, (long long)value,
+                               (long long)LIMITS[limit].def);
+    req->limits[limit] = value;
+    return MLODA_OK;
+}
+
+mloda_status mloda_request_set_batch_timeout(mloda_request *req, int64_t milliseconds,
+                                             mloda_error *err)
+{
+    mloda_error_enter(err);
+    if (req == NULL || milliseconds < 0)
+        return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "batch_timeout",
+                               "batch timeout %lld ms is negative (0 = none)",
+                               (long long)milliseconds);
+    req->batch_timeout_ms = milliseconds;
+    return MLODA_OK;
+}
+
 mloda_status mloda_request_add_filter(mloda_request *req, const char *type, const char *column,
                                       const mloda_options *params, mloda_error *err)
 {

@@ -112,12 +112,8 @@ static const mloda_options *input_options(const planner *pl, const mloda_input_s
 {
     if (in->options != NULL)
         return in->options;
-    const mloda_request *req = pl->request;
-    for (int64_t i = 0; i < req->n; i++) {
-        if (req->items[i].options != NULL && strcmp(req->items[i].name, in->name) == 0)
-            return req->items[i].options;
-    }
-    return NULL;
+    int64_t i = 0; /* an index (resolve_all): inputs of 10^5 features, each a look-up */
+    return mloda_strmap_get(&pl->optioned, in->name, &i) ? pl->request->items[i].options : NULL;
 }
 
 static mloda_status resolve_inputs(planner *pl, int64_t node, mloda_error *err)
@@ -201,22 +197,30 @@ mloda_status mloda_planner_check_request(const mloda_request *req, mloda_error *
     if (req->n == 0)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, "features",
                                "the request names no features");
-    for (int64_t i = 0; i < req->n; i++) {
-        MLODA_TRY(mloda_name_check(req->items[i].name, err));
-        for (int64_t j = 0; j < i; j++) {
-            if (strcmp(req->items[i].name, req->items[j].name) == 0)
-                return mloda_error_set(err, MLODA_ERR_DUPLICATE, req->items[i].name,
-                                       "feature '%s' is requested twice (positions %lld and "
-                                       "%lld); each output name must be unique",
-                                       req->items[i].name, (long long)j, (long long)i);
-        }
+    mloda_strmap seen = {0}; /* name -> first position: near-linear for 10^5 names */
+    mloda_status st = MLODA_OK;
+    for (int64_t i = 0; i < req->n && st == MLODA_OK; i++) {
+        int64_t j = 0;
+        st = mloda_name_check(req->items[i].name, err);
+        if (st == MLODA_OK && mloda_strmap_get(&seen, req->items[i].name, &j))
+            st = mloda_error_set(err, MLODA_ERR_DUPLICATE, req->items[i].name,
+                                 "feature '%s' is requested twice (positions %lld and "
+                                 "%lld); each output name must be unique",
+                                 req->items[i].name, (long long)j, (long long)i);
+        if (st == MLODA_OK)
+            st = mloda_strmap_put(&seen, req->items[i].name, i, err);
     }
-    return MLODA_OK;
+    mloda_strmap_reset(&seen);
+    return st;
 }
 
 mloda_status mloda_planner_resolve_all(planner *pl, mloda_error *err)
 {
     const mloda_request *req = pl->request;
+    for (int64_t i = 0; i < req->n; i++) {
+        if (req->items[i].options != NULL)
+            MLODA_TRY(mloda_strmap_put(&pl->optioned, req->items[i].name, i, err));
+    }
     for (int64_t i = 0; i < req->n; i++) {
         int64_t node = MLODA_NO_INDEX;
         MLODA_TRY(resolve(pl, req->items[i].name, req->items[i].options, &node, err));

@@ -8,7 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/util.h"
+
 enum { MSG = MLODA_ERROR_MESSAGE_MAX };
+/* Names quoted in these messages are cut in the middle to at most NAME bytes, so that a
+ * long name cannot push the reasons out of the message (issue 16). */
+enum { NAME = 2 * MLODA_ELIDE_KEEP + 4 };
+
+/* name, elided into a buffer of NAME bytes (the caller's). */
+#define SHORT(name, buf) mloda_elide_name((name), (buf), sizeof(buf))
 
 void mloda_resolve_reasons_init(resolve_reasons *r)
 {
@@ -19,7 +27,16 @@ void mloda_resolve_reasons_add(resolve_reasons *r, const char *group, const char
 {
     if (r->n >= RESOLVE_MAX_REASONS)
         return;
-    (void)snprintf(r->text[r->n++], sizeof r->text[0], "%s: %s", group, why);
+    char tmp[MLODA_ERROR_MESSAGE_MAX + 64];
+    int n = snprintf(tmp, sizeof tmp, "%s: %s", group, why);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+    len = mloda_elide_quoted(tmp, len, sizeof r->text[0] - 1); /* the reason after a name */
+    if (len >= sizeof r->text[0]) /* no long name to shorten: cut (between characters) */
+        len = sizeof r->text[0] - 1;
+    while (len > 0 && ((unsigned char)tmp[len] & 0xC0) == 0x80)
+        len--;
+    memcpy(r->text[r->n], tmp, len);
+    r->text[r->n++][len] = '\0';
 }
 
 /* Appends printf output to buf (cap bytes), truncating silently. */
@@ -43,8 +60,9 @@ static void append_chain(char *buf, size_t cap, const mloda_plan *plan, const in
     for (int64_t i = depth - 1; i >= 0; i--) {
         if (stack[i] == node)
             continue;
+        char nb[NAME];
         appendf(buf, cap, first ? " (needed by '%s'" : ", needed by '%s'",
-                plan->nodes[stack[i]].feature.name);
+                SHORT(plan->nodes[stack[i]].feature.name, nb));
         first = false;
     }
     if (!first)
@@ -117,8 +135,9 @@ static void append_suffix_suggestion(char *buf, size_t cap, const mloda_plan *pl
             line = nl != NULL ? nl + 1 : NULL;
         }
     }
+    char nb[NAME];
     if (best[0] != '\0')
-        appendf(buf, cap, "; closest: %s", best);
+        appendf(buf, cap, "; closest: %s", SHORT(best, nb));
 }
 
 static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
@@ -131,8 +150,59 @@ static void append_known_columns(char *buf, size_t cap, const mloda_plan *plan)
         const mloda_table *t = plan->sources[s].schema;
         appendf(buf, cap, s == 0 ? "; columns of table '%s':" : "; of table '%s':",
                 plan->sources[s].name);
-        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
-            appendf(buf, cap, c == 0 ? " %s" : ", %s", mloda_table_column_name(t, c));
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++) {
+            char nb[NAME];
+            appendf(buf, cap, c == 0 ? " %s" : ", %s", SHORT(mloda_table_column_name(t, c), nb));
+        }
+    }
+}
+
+/* Whether some group documents option `key` (a line "key: ..." of its options_doc). */
+static bool option_known(const mloda_plan *plan, const char *key, const char **closest,
+                         size_t *closest_d)
+{
+    size_t klen = strlen(key);
+    for (int64_t g = 0; g < plan->n_groups; g++) {
+        const char *doc = plan->groups[g].options_doc;
+        for (const char *line = doc; line != NULL && *line != '\0';) {
+            const char *colon = strchr(line, ':'), *nl = strchr(line, '\n');
+            if (colon != NULL && (nl == NULL || colon < nl)) {
+                size_t n = (size_t)(colon - line);
+                if (n == klen && strncmp(line, key, n) == 0)
+                    return true;
+                char cand[64];
+                if (n < sizeof cand) {
+                    memcpy(cand, line, n);
+                    cand[n] = '\0';
+                    size_t d = mloda_name_distance(key, cand, *closest_d);
+                    if (d < *closest_d) {
+                        *closest_d = d;
+                        *closest = line; /* ends at its colon */
+                    }
+                }
+            }
+            line = nl != NULL ? nl + 1 : NULL;
+        }
+    }
+    return false;
+}
+
+/* "; option 'aggregation_typ' is unknown to every feature group (closest:
+ * aggregation_type)" for each
+ * option key that no group documents: a misspelt key is why nothing matched. */
+static void append_unknown_options(char *buf, size_t cap, const mloda_plan *plan,
+                                   const mloda_feature *f)
+{
+    const mloda_options *o = f->options;
+    for (int64_t k = 0; k < mloda_options_n_keys(o); k++) {
+        const char *key = mloda_options_key(o, k), *closest = NULL;
+        size_t closest_d = 4; /* at most three edits */
+        if (option_known(plan, key, &closest, &closest_d))
+            continue;
+        char nb[NAME];
+        appendf(buf, cap, "; option '%s' is unknown to every feature group", SHORT(key, nb));
+        if (closest != NULL)
+            appendf(buf, cap, " (closest: %.*s)", (int)(strchr(closest, ':') - closest), closest);
     }
 }
 
@@ -140,9 +210,22 @@ mloda_status mloda_resolve_error_none(const mloda_plan *plan, int64_t node, cons
                                 const int64_t *stack, int64_t depth, mloda_error *err)
 {
     const char *name = plan->nodes[node].feature.name;
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "no feature group matches feature '%s'", name);
+    char msg[MSG] = "", nb[NAME];
+    if (plan->row_id_column != NULL && strcmp(name, plan->row_id_column) == 0) {
+        /* the row-id column exists only in filtered tables (sources.c) */
+        appendf(msg, sizeof msg,
+                "feature '%s' is the request's row_id_column, which only a table with a "
+                "filter has, and no filter is set on ",
+                SHORT(name, nb));
+        appendf(msg, sizeof msg, plan->n_sources == 1 ? "table '%s'" : "any table",
+                plan->n_sources == 1 ? plan->sources[0].name : "");
+        appendf(msg, sizeof msg, "; add a filter on the table whose row numbers you want");
+        append_chain(msg, sizeof msg, plan, stack, depth, node);
+        return mloda_error_set(err, MLODA_ERR_RESOLVE, name, "%s", msg);
+    }
+    appendf(msg, sizeof msg, "no feature group matches feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
+    append_unknown_options(msg, sizeof msg, plan, &plan->nodes[node].feature);
     if (r->n > 0) {
         for (int64_t i = 0; i < r->n; i++)
             appendf(msg, sizeof msg, "; %s", r->text[i]);
@@ -162,8 +245,8 @@ mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node,
                                      mloda_error *err)
 {
     const char *name = plan->nodes[node].feature.name;
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "several feature groups match feature '%s'", name);
+    char msg[MSG] = "", nb[NAME];
+    appendf(msg, sizeof msg, "several feature groups match feature '%s'", SHORT(name, nb));
     append_chain(msg, sizeof msg, plan, stack, depth, node);
     appendf(msg, sizeof msg, ": '%s' and '%s'", plan->groups[groups[0]].name,
             plan->groups[groups[1]].name);
@@ -175,13 +258,13 @@ mloda_status mloda_resolve_error_ambiguous(const mloda_plan *plan, int64_t node,
 mloda_status mloda_resolve_error_cycle(const mloda_plan *plan, int64_t node, const int64_t *stack,
                                  int64_t depth, mloda_error *err)
 {
-    char msg[MSG] = "";
-    appendf(msg, sizeof msg, "dependency cycle: %s", plan->nodes[node].feature.name);
+    char msg[MSG] = "", nb[NAME];
+    appendf(msg, sizeof msg, "dependency cycle: %s", SHORT(plan->nodes[node].feature.name, nb));
     int64_t start = depth;
     while (start > 0 && stack[start - 1] != node)
         start--;
     for (int64_t i = start; i < depth; i++)
-        appendf(msg, sizeof msg, " -> %s", plan->nodes[stack[i]].feature.name);
-    appendf(msg, sizeof msg, " -> %s", plan->nodes[node].feature.name);
+        appendf(msg, sizeof msg, " -> %s", SHORT(plan->nodes[stack[i]].feature.name, nb));
+    appendf(msg, sizeof msg, " -> %s", SHORT(plan->nodes[node].feature.name, nb));
     return mloda_error_set(err, MLODA_ERR_CYCLE, plan->nodes[node].feature.name, "%s", msg);
 }

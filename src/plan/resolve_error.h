@@ -12,7 +12,7 @@ enum { RESOLVE_MAX_REASONS = 6 };
 
 typedef struct resolve_reasons {
     int64_t n;
-    char text[RESOLVE_MAX_REASONS][200]; /* "GroupName: why" */
+    char text[RESOLVE_MAX_REASONS][256]; /* "GroupName: why" */
 } resolve_reasons;
 
 void mloda_resolve_reasons_init(resolve_reasons *r);

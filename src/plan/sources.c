@@ -16,12 +16,13 @@ static mloda_status add_one_source(planner *pl, const char *name, mloda_table *s
                                    const mloda_source_provider *provider, mloda_error *err)
 {
     mloda_plan *p = pl->plan;
-    for (int64_t k = 0; k < p->n_sources; k++) {
-        if (strcmp(p->sources[k].name, name) == 0) {
-            mloda_table_release(schema);
-            return mloda_error_set(err, MLODA_ERR_DUPLICATE, name,
-                                   "two data sources are named '%s'", name);
-        }
+    mloda_status st = mloda_plan_find_source(p, name) != MLODA_NO_INDEX
+                          ? mloda_error_set(err, MLODA_ERR_DUPLICATE, name,
+                                            "two data sources are named '%s'", name)
+                          : mloda_strmap_put(&p->source_index, name, p->n_sources, err);
+    if (st != MLODA_OK) {
+        mloda_table_release(schema);
+        return st;
     }
     plan_source *s = &p->sources[p->n_sources];
     s->schema = schema;
@@ -86,15 +87,21 @@ static mloda_status needed_columns(const mloda_plan *p, int64_t s, const char **
     if (names == NULL)
         return MLODA_NOMEM(err, "a column list");
     *n = 0;
-    for (int64_t k = 0; k < p->n_binds; k++) {
+    mloda_strmap seen = {0}; /* hashed: a source may have 10^5 columns */
+    mloda_status st = MLODA_OK;
+    for (int64_t k = 0; k < p->n_binds && st == MLODA_OK; k++) {
         const char *c = p->binds[k].source == s ? p->binds[k].column : NULL;
-        if (c == NULL || (p->row_id_column != NULL && strcmp(c, p->row_id_column) == 0))
+        int64_t at = 0;
+        if (c == NULL || (p->row_id_column != NULL && strcmp(c, p->row_id_column) == 0) ||
+            mloda_strmap_get(&seen, c, &at))
             continue;
-        bool seen = false;
-        for (int64_t j = 0; j < *n && !seen; j++)
-            seen = strcmp(names[j], c) == 0;
-        if (!seen)
-            names[(*n)++] = c;
+        st = mloda_strmap_put(&seen, c, *n, err);
+        names[(*n)++] = c;
+    }
+    mloda_strmap_reset(&seen);
+    if (st != MLODA_OK) {
+        mloda_free((void *)names);
+        return st;
     }
     *out = names;
     return MLODA_OK;
@@ -160,6 +167,31 @@ static mloda_status schema_with_row_id(const mloda_table *old, const char *rid, 
     mloda_free((void *)names);
     mloda_free((void *)cols);
     return st;
+}
+
+int64_t mloda_plan_find_source(const mloda_plan *plan, const char *name)
+{
+    int64_t s = MLODA_NO_INDEX;
+    return mloda_strmap_get(&plan->source_index, name, &s) ? s : MLODA_NO_INDEX;
+}
+
+mloda_status mloda_planner_index_columns(planner *pl, mloda_error *err)
+{
+    mloda_plan *p = pl->plan;
+    for (int64_t s = 0; s < p->n_sources; s++) {
+        const mloda_table *t = p->sources[s].schema;
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++) {
+            const char *name = mloda_table_column_name(t, c);
+            int64_t prev = -1;
+            if (!mloda_strmap_get(&p->column_first, name, &prev))
+                MLODA_TRY(mloda_strmap_put(&p->column_first, name, s, err));
+            else if (!mloda_strmap_get(&p->column_second, name, &prev))
+                MLODA_TRY(mloda_strmap_put(&p->column_second, name, s, err));
+        }
+    }
+    p->source_set.first = &p->column_first;
+    p->source_set.second = &p->column_second;
+    return MLODA_OK;
 }
 
 /* The request's row-id column becomes a column of every filtered table's schema, so that

@@ -142,6 +142,12 @@ mloda_status mloda_calc_adopt_inputs(run_ctx *run, int64_t s, mloda_error *err)
     return MLODA_OK;
 }
 
+const char *mloda_calc_input_name(const mloda_calc *c, int64_t i, int64_t j)
+{
+    const plan_node *in = NULL;
+    return input_out(c, i, j, "mloda_calc_input_name", &in) == NULL ? NULL : in->feature.name;
+}
+
 const char *mloda_calc_input_suffix(const mloda_calc *c, int64_t i, int64_t j, int64_t k)
 {
     const plan_node *in = NULL;
@@ -259,7 +265,14 @@ mloda_status mloda_calc_add_output(mloda_calc *c, int64_t i, const char *suffix,
 
 bool mloda_calc_is_cancelled(const mloda_calc *c)
 {
-    return c != NULL && atomic_load_explicit(&c->run->cancel, memory_order_relaxed);
+    return c != NULL && mloda_run_should_stop(c->run);
+}
+
+int64_t mloda_calc_limit(const mloda_calc *c, mloda_limit limit)
+{
+    if (c == NULL || (int)limit < 0 || (int)limit >= MLODA_N_LIMITS)
+        return -1;
+    return c->run->plan->limits[limit];
 }
 
 void mloda_node_out_reset(node_out *o)

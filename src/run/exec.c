@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "run/calc.h"
 #include "run/result.h"
@@ -55,6 +56,53 @@ static bool compute_layout(const mloda_plan *p, layout *l)
 }
 
 static void exec_task(mloda_task *task);
+
+/* ---------------------------------------------------------------- deadline, limits */
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool mloda_run_past_deadline(const run_ctx *run)
+{
+    return run->deadline_ns != 0 && now_ns() >= run->deadline_ns;
+}
+
+bool mloda_run_should_stop(const run_ctx *run)
+{
+    return atomic_load_explicit(&run->cancel, memory_order_relaxed) ||
+           mloda_run_past_deadline(run);
+}
+
+mloda_status mloda_run_timeout_error(const run_ctx *run, const char *subject, const char *what,
+                                     mloda_error *err)
+{
+    return mloda_error_set(err, MLODA_ERR_CANCELLED, subject,
+                           "%s: the batch ran past its timeout of %lld ms and was stopped "
+                           "(raise it with mloda_request_set_batch_timeout or --batch-timeout)",
+                           what, (long long)run->plan->batch_timeout_ms);
+}
+
+mloda_status mloda_run_limit_error(const mloda_plan *plan, mloda_limit limit, int64_t value,
+                                   const char *subject, const char *what, mloda_error *err)
+{
+    return mloda_limit_exceeded(limit, plan->limits[limit], value, subject, what, err);
+}
+
+mloda_status mloda_run_add_cells(run_ctx *run, int64_t n_cells, const char *subject,
+                                 const char *what, mloda_error *err)
+{
+    int64_t limit = run->plan->limits[MLODA_LIMIT_OUTPUT_CELLS];
+    long long before = atomic_fetch_add_explicit(&run->cells, (long long)n_cells,
+                                                 memory_order_relaxed);
+    if (n_cells > limit || (int64_t)before > limit - n_cells)
+        return mloda_run_limit_error(run->plan, MLODA_LIMIT_OUTPUT_CELLS,
+                                     (int64_t)before + n_cells, subject, what, err);
+    return MLODA_OK;
+}
 
 static bool needs_pool(const mloda_plan *p, const run_ctx *run)
 {
@@ -99,6 +147,12 @@ mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, 
     run->tasks = (step_task *)(void *)(block + l.tasks);
     run->done = (int64_t *)(void *)(block + l.done);
     atomic_init(&run->cancel, false);
+    atomic_init(&run->cells, 0);
+    if (p->batch_timeout_ms > 0) {
+        int64_t ms = p->batch_timeout_ms > INT64_MAX / 2000000 ? INT64_MAX / 2000000
+                                                               : p->batch_timeout_ms;
+        run->deadline_ns = now_ns() + ms * 1000000;
+    }
     for (int64_t s = 0; s < p->n_steps; s++) {
         atomic_init(&run->pending[s], (int)p->steps[s].n_parents);
         atomic_init(&run->state[s], STEP_PENDING);
@@ -174,6 +228,17 @@ static mloda_status check_outputs(const run_ctx *run, const plan_step *st, mloda
                                    "setting the output of feature '%s'",
                                    mloda_plan_step_name(run->plan, n->step),
                                    n->feature.name);
+        /* columns declared at bind (mloda_bind_output_columns): exactly those */
+        const node_out *o = &run->outs[st->features[k]];
+        bool same = !n->out_multi || n->out_n_declared < 0 || o->n == n->out_n_declared;
+        for (int64_t c = 0; same && n->out_multi && n->out_n_declared >= 0 && c < o->n; c++)
+            same = strcmp(o->suffixes[c], n->out_suffixes[c]) == 0;
+        if (!same)
+            return mloda_error_set(err, MLODA_ERR_PLUGIN, n->feature.name,
+                                   "feature group '%s': feature '%s' declared %lld columns at "
+                                   "bind but calculate added %lld or others",
+                                   mloda_plan_step_name(run->plan, n->step), n->feature.name,
+                                   (long long)n->out_n_declared, (long long)o->n);
     }
     return MLODA_OK;
 }
@@ -228,6 +293,35 @@ static mloda_status settle_out_rows(run_ctx *run, const plan_step *st, int64_t *
     return MLODA_OK;
 }
 
+/* The step's new output cells (rows x columns of every feature's output; a data source's
+ * columns are the batch's own, not new) against MLODA_LIMIT_OUTPUT_CELLS. */
+static mloda_status count_cells(run_ctx *run, const plan_step *st, int64_t rows,
+                                mloda_error *err)
+{
+    int64_t cols = 0;
+    for (int64_t k = 0; k < st->n_features; k++) {
+        const plan_node *n = &run->plan->nodes[st->features[k]];
+        if (n->source == MLODA_NO_INDEX)
+            cols += n->out_multi ? run->outs[st->features[k]].n : 1;
+    }
+    int64_t cells = 0;
+    if (cols == 0)
+        return MLODA_OK;
+    if (__builtin_mul_overflow(rows, cols, &cells))
+        cells = INT64_MAX;
+    mloda_error mine = MLODA_ERROR_INIT;
+    if (mloda_run_add_cells(run, cells, NULL, "", &mine) == MLODA_OK)
+        return MLODA_OK;
+    /* over the limit: the message names the step's first feature (formatted only now) */
+    const char *f = run->plan->nodes[st->features[0]].feature.name;
+    char what[MLODA_ERROR_SUBJECT_MAX + 16];
+    (void)snprintf(what, sizeof what, "feature '%s'", f);
+    return mloda_limit_exceeded(MLODA_LIMIT_OUTPUT_CELLS,
+                                run->plan->limits[MLODA_LIMIT_OUTPUT_CELLS],
+                                (int64_t)atomic_load_explicit(&run->cells, memory_order_relaxed),
+                                f, what, err);
+}
+
 /* Adds the step and group to a plugin's error, and names the feature if it did not. */
 static void wrap_error(const run_ctx *run, int64_t s, mloda_status st, mloda_error *e)
 {
@@ -269,6 +363,17 @@ static step_state compute_step(run_ctx *run, int64_t s)
     int64_t out_rows = n_rows;
     if (rc == MLODA_OK && st->out_domain != MLODA_NO_INDEX)
         rc = settle_out_rows(run, st, &out_rows, e);
+    if (rc == MLODA_OK)
+        rc = count_cells(run, st, out_rows, e);
+    if (rc == MLODA_ERR_CANCELLED && mloda_run_past_deadline(run)) {
+        /* a kernel stopped for the deadline: say so, naming the feature (the kernel may
+         * have said only "cancelled") */
+        const char *f = run->plan->nodes[st->features[0]].feature.name;
+        char what[MLODA_ERROR_SUBJECT_MAX + 16];
+        (void)snprintf(what, sizeof what, "feature '%s'", f);
+        mloda_error_reset(e);
+        (void)mloda_run_timeout_error(run, f, what, e);
+    }
     if (rc == MLODA_OK && st->result != MLODA_NO_INDEX)
         rc = mloda_result_assemble(run, s, out_rows, e);
     if (rc == MLODA_OK)
@@ -279,12 +384,29 @@ static step_state compute_step(run_ctx *run, int64_t s)
     return STEP_FAILED;
 }
 
+/* A step about to start after the batch timeout: it fails with the timeout error (the
+ * first such step names the timeout; later ones are skipped, see exec_step). */
+static step_state timed_out(run_ctx *run, int64_t s)
+{
+    const plan_step *st = &run->plan->steps[s];
+    const char *f = st->n_features > 0 ? run->plan->nodes[st->features[0]].feature.name
+                                       : mloda_plan_step_name(run->plan, s);
+    char what[MLODA_ERROR_SUBJECT_MAX + 16];
+    (void)snprintf(what, sizeof what, "feature '%s'", f);
+    (void)mloda_run_timeout_error(run, f, what, &run->errors[s]);
+    return STEP_FAILED;
+}
+
 static step_state exec_step(run_ctx *run, int64_t s)
 {
     const plan_step *st = &run->plan->steps[s];
     step_state result = STEP_SKIPPED;
     if (!atomic_load_explicit(&run->cancel, memory_order_acquire) && parents_done(run, st))
-        result = compute_step(run, s);
+        result = mloda_run_past_deadline(run) ? timed_out(run, s) : compute_step(run, s);
+    /* past the timeout, the rest of the run is skipped: one error says why */
+    if (result == STEP_FAILED && run->errors[s].code == MLODA_ERR_CANCELLED &&
+        mloda_run_past_deadline(run))
+        atomic_store_explicit(&run->cancel, true, memory_order_release);
     atomic_store_explicit(&run->state[s], (int)result, memory_order_release);
     return result;
 }

@@ -60,8 +60,41 @@ static bool within(const plan_filter *f, const mloda_column *col, int64_t i)
            !(mloda_column_type(col) == MLODA_TYPE_FLOAT64 && isnan(mloda_column_float64(col)[i]));
 }
 
+/* Row i's value in the filter's value index (filter.c, index_values): one probe. */
+static bool member_indexed(const plan_filter *f, const mloda_column *col, int64_t i)
+{
+    if (!mloda_column_is_valid(col, i))
+        return false;
+    uint64_t h = 0;
+    int64_t len = 0;
+    const char *s = NULL;
+    switch (mloda_column_type(col)) {
+    case MLODA_TYPE_UTF8:
+        s = mloda_column_utf8_at(col, i, &len);
+        h = mloda_filter_hash_text(s, len);
+        break;
+    case MLODA_TYPE_FLOAT64:
+        if (isnan(mloda_column_float64(col)[i]))
+            return false;
+        h = mloda_filter_hash_f64(mloda_column_float64(col)[i]);
+        break;
+    default:
+        h = mloda_filter_hash_i64(mloda_column_int64(col)[i]);
+        break;
+    }
+    for (size_t at = (size_t)h & (f->in_cap - 1); f->in_index[at] != 0;
+         at = (at + 1) & (f->in_cap - 1)) {
+        bool ok = true;
+        if (compare_row(col, i, &f->values[f->in_index[at] - 1], &ok) == 0 && ok)
+            return true;
+    }
+    return false;
+}
+
 static bool member(const plan_filter *f, const mloda_column *col, int64_t i)
 {
+    if (f->in_index != NULL)
+        return member_indexed(f, col, i);
     for (int64_t k = 0; k < f->n_values; k++) {
         bool ok = true;
         if (compare_row(col, i, &f->values[k], &ok) == 0 && ok)
@@ -107,16 +140,64 @@ static mloda_status text_form(const mloda_column *col, int64_t i, mloda_buf *b, 
     }
 }
 
-static mloda_status eval_regex(const plan_filter *f, const mloda_column *col, uint8_t *keep,
-                               int64_t n, mloda_error *err)
+/*
+ * Regex filters on text a request brings: a pattern like (a+)+$ backtracks exponentially,
+ * so matching is bounded (issue 16). Each row is first matched with a budget of PCRE2
+ * steps that grows with its length (match limit REGEX_CHEAP + REGEX_PER_BYTE * bytes:
+ * ordinary patterns need a few steps per byte); a row that needs more is matched again
+ * with REGEX_ROW steps more, and those rows share REGEX_BUDGET steps per filter and batch
+ * (REGEX_ROW charged each). So a filter costs at most about REGEX_CHEAP * rows +
+ * REGEX_PER_BYTE * bytes + REGEX_BUDGET steps (about 20 ns each), linear in its input: a
+ * row beyond its limit, or too many expensive rows, is an error naming the filter, the
+ * pattern, the row and PCRE2's reason. PCRE2's heap limit (20 MB) bounds the memory of one
+ * match. The batch timeout is checked every 64 rows.
+ */
+enum {
+    REGEX_CHEAP = 10000,
+    REGEX_PER_BYTE = 100,
+    REGEX_ROW = 1000000,
+    REGEX_BUDGET = 10000000,
+};
+
+/* PCRE2's match limit is a uint32_t: saturate. */
+static uint32_t steps_for(int64_t len, int64_t extra)
+{
+    int64_t v = len > (INT64_C(1) << 40) ? INT64_MAX : REGEX_CHEAP + REGEX_PER_BYTE * len + extra;
+    return v > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static mloda_status regex_error(const plan_filter *f, int64_t row, int rc, const char *why,
+                                mloda_error *err)
+{
+    PCRE2_UCHAR msg[160];
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+        (void)snprintf((char *)msg, sizeof msg, "PCRE2 error %d", rc);
+    return mloda_error_set_at(err, MLODA_ERR_COMPUTE, f->column, row,
+                              "regex filter on '%s': pattern '%s' at row %lld: %s (%s)",
+                              f->column, f->pattern, (long long)row, (const char *)msg, why);
+}
+
+static mloda_status eval_regex(const run_ctx *run, const plan_filter *f, const mloda_column *col,
+                               uint8_t *keep, int64_t n, mloda_error *err)
 {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(f->regex, NULL);
-    if (md == NULL)
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    if (md == NULL || mc == NULL) {
+        pcre2_match_data_free(md);
+        pcre2_match_context_free(mc);
         return MLODA_NOMEM(err, "regex match data");
+    }
     mloda_buf text = {0};
     mloda_status st = MLODA_OK;
     bool is_text = mloda_column_type(col) == MLODA_TYPE_UTF8;
+    int64_t budget = REGEX_BUDGET;
     for (int64_t i = 0; i < n && st == MLODA_OK; i++) {
+        if (i % 64 == 0 && mloda_run_should_stop(run)) {
+            char what[MLODA_ERROR_SUBJECT_MAX + 32];
+            (void)snprintf(what, sizeof what, "regex filter on '%s'", f->column);
+            st = mloda_run_timeout_error(run, f->column, what, err);
+            break;
+        }
         if (!keep[i] || !mloda_column_is_valid(col, i) ||
             (mloda_column_type(col) == MLODA_TYPE_FLOAT64 && isnan(mloda_column_float64(col)[i]))) {
             keep[i] = 0;
@@ -131,15 +212,37 @@ static mloda_status eval_regex(const plan_filter *f, const mloda_column *col, ui
             s = text.data != NULL ? text.data : "";
             len = (int64_t)text.len;
         }
-        int rc = pcre2_match(f->regex, (PCRE2_SPTR)s, (PCRE2_SIZE)len, 0, 0, md, NULL);
+        (void)pcre2_set_match_limit(mc, steps_for(len, 0));
+        int rc = pcre2_match(f->regex, (PCRE2_SPTR)s, (PCRE2_SIZE)len, 0, 0, md, mc);
+        if (rc == PCRE2_ERROR_MATCHLIMIT) { /* an expensive row: from the shared budget */
+            if (budget < REGEX_ROW) {
+                st = mloda_error_set_at(
+                    err, MLODA_ERR_COMPUTE, f->column, i,
+                    "regex filter on '%s': pattern '%s' backtracks too much: at row %lld, "
+                    "%d rows have needed more than %d + %d per byte matching steps each (at "
+                    "most %d per batch may); simplify the pattern (nested repeats such as "
+                    "(a+)+ are the usual cause)",
+                    f->column, f->pattern, (long long)i, REGEX_BUDGET / REGEX_ROW, REGEX_CHEAP,
+                    REGEX_PER_BYTE, REGEX_BUDGET / REGEX_ROW);
+                break;
+            }
+            budget -= REGEX_ROW;
+            (void)pcre2_set_match_limit(mc, steps_for(len, REGEX_ROW));
+            rc = pcre2_match(f->regex, (PCRE2_SPTR)s, (PCRE2_SIZE)len, 0, 0, md, mc);
+        }
         if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-            st = mloda_error_set_at(err, MLODA_ERR_COMPUTE, f->column, i,
-                                    "regex filter on '%s' failed at row %lld (PCRE2 error %d)",
-                                    f->column, (long long)i, rc);
+            st = regex_error(f, i, rc,
+                             rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                                     rc == PCRE2_ERROR_HEAPLIMIT
+                                 ? "the pattern backtracks too much on this text; simplify it "
+                                   "(nested repeats such as (a+)+ are the usual cause)"
+                                 : "matching failed",
+                             err);
         keep[i] = rc >= 0;
     }
     mloda_buf_reset(&text);
     pcre2_match_data_free(md);
+    pcre2_match_context_free(mc);
     return st;
 }
 
@@ -194,11 +297,16 @@ static bool eval_numeric_range(const plan_filter *f, const mloda_column *col, ui
     return true;
 }
 
-static mloda_status eval_filter(const plan_filter *f, const mloda_column *col, uint8_t *keep,
-                                int64_t n, mloda_error *err)
+static mloda_status eval_filter(const run_ctx *run, const plan_filter *f,
+                                const mloda_column *col, uint8_t *keep, int64_t n,
+                                mloda_error *err)
 {
+    if (f->none) {
+        memset(keep, 0, (size_t)n);
+        return MLODA_OK;
+    }
     if (f->kind == FILTER_REGEX)
-        return eval_regex(f, col, keep, n, err);
+        return eval_regex(run, f, col, keep, n, err);
     if (eval_numeric_range(f, col, keep, n))
         return MLODA_OK;
     for (int64_t i = 0; i < n; i++) {
@@ -257,7 +365,8 @@ static mloda_status gather_table(run_ctx *run, int64_t src, const int64_t *idx, 
 static bool select_single(const plan_filter *f, const mloda_column *col, int64_t n,
                           int64_t *restrict idx, int64_t *kept)
 {
-    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX || mloda_column_validity(col) != NULL)
+    if (f->kind == FILTER_IN || f->kind == FILTER_REGEX || f->none ||
+        mloda_column_validity(col) != NULL)
         return false;
     bool lo_ex = f->lo.set && f->lo.exclusive, hi_ex = f->hi.set && f->hi.exclusive;
     int64_t k = 0;
@@ -318,7 +427,7 @@ mloda_status mloda_run_filter_step(run_ctx *run, int64_t s, mloda_error *err)
     mloda_status st = MLODA_OK;
     for (int64_t f = 0; f < plan->n_filters && st == MLODA_OK; f++) {
         if (plan->filters[f].source == src)
-            st = eval_filter(&plan->filters[f], run->filter_cols[f], keep, n, err);
+            st = eval_filter(run, &plan->filters[f], run->filter_cols[f], keep, n, err);
     }
     /* count, then a branch-free compaction into an index array of exactly that size */
     int64_t kept = 0;

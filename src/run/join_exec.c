@@ -13,6 +13,7 @@
  * a joined feature's inputs are gathered through them just before its step computes.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,27 @@ static int64_t key_index_first(const key_index *ix, const key_view *kv, int64_t 
     return ix->head[find_slot(ix, kv, r, h)];
 }
 
+/* ---------------------------------------------------------------- joined rows */
+
+typedef struct pairs {
+    int64_t *left, *right; /* owned */
+    int64_t n, cap;
+    const mloda_plan *plan; /* for the limit on joined rows (MLODA_LIMIT_OUTPUT_CELLS) */
+    const plan_link *link;
+} pairs;
+
+/* More joined rows than a run may produce cells is an error before anything that size is
+ * allocated (10^4 rows with one key on each side would make 10^8 pairs). */
+static mloda_status check_joined_rows(const pairs *p, int64_t n, mloda_error *err)
+{
+    if (n <= p->plan->limits[MLODA_LIMIT_OUTPUT_CELLS])
+        return MLODA_OK;
+    char what[MLODA_ERROR_SUBJECT_MAX + 32];
+    (void)snprintf(what, sizeof what, "the %s join", p->link->domain_name);
+    return mloda_run_limit_error(p->plan, MLODA_LIMIT_OUTPUT_CELLS, n, p->link->domain_name,
+                                 what, err);
+}
+
 /* ---------------------------------------------------------------- CSR of matches */
 
 typedef struct csr {
@@ -240,8 +262,8 @@ static void csr_free(csr *c)
 
 /* Matches of every probe row in the build index, probe rows in order. Each probe row is
  * hashed once: the first pass keeps its first match. */
-static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_t n, csr *out,
-                              mloda_error *err)
+static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_t n,
+                              const pairs *lim, csr *out, mloda_error *err)
 {
     memset(out, 0, sizeof *out);
     out->n = n;
@@ -258,6 +280,12 @@ static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_
         for (int64_t b = first[r]; b >= 0; b = ix->next[b])
             m++;
         out->off[r + 1] = out->off[r] + m;
+    }
+    mloda_status st = check_joined_rows(lim, out->off[n], err);
+    if (st != MLODA_OK) {
+        mloda_free(first);
+        csr_free(out);
+        return st;
     }
     out->to = mloda_malloc((size_t)(out->off[n] > 0 ? out->off[n] : 1) * sizeof *out->to);
     if (out->to == NULL) {
@@ -305,13 +333,9 @@ static mloda_status csr_transpose(const csr *in, int64_t m, csr *out, mloda_erro
 
 /* ---------------------------------------------------------------- emitting pairs */
 
-typedef struct pairs {
-    int64_t *left, *right; /* owned */
-    int64_t n, cap;
-} pairs;
-
 static mloda_status pairs_reserve(pairs *p, int64_t n, mloda_error *err)
 {
+    MLODA_TRY(check_joined_rows(p, n, err));
     p->left = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->left);
     p->right = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->right);
     p->cap = n;
@@ -356,7 +380,8 @@ static mloda_status keyed_join(const plan_link *k, const key_view *lk, int64_t n
     MLODA_TRY(key_index_build(&ix, build_right ? rk : lk, build_right ? nr : nl, err));
     csr probed, other;
     memset(&other, 0, sizeof other);
-    mloda_status st = csr_probe(&ix, build_right ? lk : rk, build_right ? nl : nr, &probed, err);
+    mloda_status st = csr_probe(&ix, build_right ? lk : rk, build_right ? nl : nr, out, &probed,
+                                err);
     key_index_free(&ix);
     if (st != MLODA_OK)
         return st;
@@ -574,7 +599,7 @@ mloda_status mloda_run_join_step(run_ctx *run, int64_t s, mloda_error *err)
     key_view lk = {lcols, k->n_keys, false, NULL, NULL}, rk = {rcols, k->n_keys, false, NULL, NULL};
     key_view_prepare(&lk);
     key_view_prepare(&rk);
-    pairs out = {0};
+    pairs out = {.plan = plan, .link = k};
     mloda_status st;
     if (k->kind == LINK_APPEND || k->kind == LINK_UNION) {
         const mloda_column *const *row_cols = (const mloda_column *const *)run->link_cols;

@@ -71,6 +71,8 @@ struct run_ctx {
     mloda_table **tables;     /* [n_results] owned references until handed out */
     step_task *tasks;         /* [n_steps] */
     atomic_bool cancel;
+    int64_t deadline_ns;      /* CLOCK_MONOTONIC time the batch timeout ends; 0 = none */
+    atomic_llong cells;       /* output cells computed so far (MLODA_LIMIT_OUTPUT_CELLS) */
     bool use_pool;
     bool is_stream;           /* a failure cancels the rest only for STOP-mode streams */
     mloda_pool_job job;       /* pool mode: this run's tasks on the session's pool */
@@ -98,6 +100,22 @@ void mloda_run_wait_all(run_ctx *run);
 int64_t mloda_run_take_finished(run_ctx *run);
 /** Cancels steps not started and waits for running ones. */
 void mloda_run_cancel_and_wait(run_ctx *run);
+/** true once the run's batch timeout has passed (never without one). */
+bool mloda_run_past_deadline(const run_ctx *run);
+/** true when work of the run should stop: cancelled, or past its deadline. */
+bool mloda_run_should_stop(const run_ctx *run);
+/** The run's timeout error for work on `what` (a feature, or "regex filter on 'c'"):
+ *  MLODA_ERR_CANCELLED naming it and the timeout. */
+mloda_status mloda_run_timeout_error(const run_ctx *run, const char *subject, const char *what,
+                                     mloda_error *err);
+/** Adds n_cells output cells to the run's count; MLODA_ERR_RANGE naming `subject` and the
+ *  limit (MLODA_LIMIT_OUTPUT_CELLS) when the total goes beyond it. */
+mloda_status mloda_run_add_cells(run_ctx *run, int64_t n_cells, const char *subject,
+                                 const char *what, mloda_error *err);
+/** The MLODA_ERR_RANGE error of a limit exceeded by `value` while computing `subject`
+ *  (`what` says what was counted). */
+mloda_status mloda_run_limit_error(const mloda_plan *plan, mloda_limit limit, int64_t value,
+                                   const char *subject, const char *what, mloda_error *err);
 
 mloda_session *mloda_session_retain(mloda_session *s);
 void mloda_session_release(mloda_session *s);

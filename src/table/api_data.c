@@ -1,6 +1,8 @@
 /*
  * api_data.c: a single-owner set of named input tables. Names are unique and copied;
- * each table holds one reference. Look-ups are linear: api_data holds a handful of tables.
+ * each table holds one reference. Look-ups are linear while there are a handful of tables;
+ * from INDEX_MIN tables on a name index keeps adding and finding near O(1) (a batch of
+ * 10^5 tables took minutes to build).
  */
 #include "mloda/table.h"
 
@@ -17,7 +19,10 @@ struct mloda_api_data {
     api_entry *entries; /* owned */
     int64_t n;
     int64_t cap;
+    mloda_strmap index; /* name -> entry, kept from INDEX_MIN tables on (empty before) */
 };
+
+enum { INDEX_MIN = 16 };
 
 mloda_api_data *mloda_api_data_new(void)
 {
@@ -33,6 +38,7 @@ void mloda_api_data_free(mloda_api_data *a)
         mloda_table_release(a->entries[i].table);
     }
     mloda_free(a->entries);
+    mloda_strmap_reset(&a->index);
     mloda_free(a);
 }
 
@@ -52,6 +58,24 @@ static mloda_status grow(mloda_api_data *a, mloda_error *err)
     return MLODA_OK;
 }
 
+/* Puts table i's name into the index once there are INDEX_MIN tables; builds the index of
+ * the earlier ones first when it lacks them (the first time, or after a failed build,
+ * which empties it). Entries are checked against the names when read, so one left by an
+ * add that failed later does no harm. */
+static mloda_status index_add(mloda_api_data *a, const char *name, int64_t i, mloda_error *err)
+{
+    if (i + 1 < INDEX_MIN)
+        return MLODA_OK;
+    mloda_status st = MLODA_OK;
+    for (int64_t j = 0; st == MLODA_OK && a->index.count < (size_t)i && j < i; j++)
+        st = mloda_strmap_put(&a->index, a->entries[j].name, j, err);
+    if (st == MLODA_OK)
+        st = mloda_strmap_put(&a->index, name, i, err);
+    if (st != MLODA_OK)
+        mloda_strmap_reset(&a->index);
+    return st;
+}
+
 mloda_status mloda_api_data_add(mloda_api_data *a, const char *table_name,
                                 const mloda_table *table, mloda_error *err)
 {
@@ -63,9 +87,10 @@ mloda_status mloda_api_data_add(mloda_api_data *a, const char *table_name,
         return mloda_error_set(err, MLODA_ERR_DUPLICATE, table_name,
                                "table '%s' is already in api_data", table_name);
     MLODA_TRY(grow(a, err));
+    MLODA_TRY(index_add(a, table_name, a->n, err));
     char *name = mloda_strdup(table_name);
     if (name == NULL)
-        return MLODA_NOMEM(err, "a table name");
+        return MLODA_NOMEM(err, "a table name"); /* its index entry is never trusted */
     a->entries[a->n].name = name;
     a->entries[a->n].table = mloda_table_retain(table);
     a->n++;
@@ -114,6 +139,12 @@ int64_t mloda_api_data_table_index(const mloda_api_data *a, const char *table_na
 {
     if (a == NULL || table_name == NULL)
         return -1;
+    if (a->n >= INDEX_MIN && a->index.count >= (size_t)a->n) {
+        int64_t i = -1;
+        bool found = mloda_strmap_get(&a->index, table_name, &i) && i < a->n &&
+                     strcmp(a->entries[i].name, table_name) == 0;
+        return found ? i : -1;
+    }
     for (int64_t i = 0; i < a->n; i++)
         if (strcmp(a->entries[i].name, table_name) == 0)
             return i;

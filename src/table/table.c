@@ -20,10 +20,44 @@ struct mloda_table {
     const char *group;       /* points into this block */
     mloda_column **columns;  /* points into this block; each holds one reference */
     const char **names;      /* points into this block */
+    int64_t *index;          /* owned, wide tables only (NULL otherwise): open addressing
+                                over index_cap slots of column + 1 (0 = empty), so that
+                                mloda_table_column_index is near O(1) for 10^5 columns */
+    size_t index_cap;        /* a power of two, at least twice n_columns */
 };
 
-/* Above this many columns the duplicate check hashes instead of comparing all pairs. */
+/* Above this many columns the duplicate check hashes instead of comparing all pairs, and
+ * the table keeps a name index. */
 enum { PAIRWISE_MAX = 64 };
+
+static uint64_t name_hash(const char *name)
+{
+    return mloda_hash_bytes(name, strlen(name));
+}
+
+/* The slot of name in the index: its column's slot, or the empty slot where it would go. */
+static size_t index_slot(const mloda_table *t, const char *name, uint64_t h)
+{
+    size_t mask = t->index_cap - 1, at = (size_t)h & mask;
+    while (t->index[at] != 0 && strcmp(t->names[t->index[at] - 1], name) != 0)
+        at = (at + 1) & mask;
+    return at;
+}
+
+/* Builds the name index of a wide table (names already checked unique). */
+static mloda_status build_index(mloda_table *t, mloda_error *err)
+{
+    size_t cap = 16;
+    while (cap < 2 * (size_t)t->n_columns)
+        cap *= 2;
+    t->index = mloda_calloc(cap, sizeof *t->index);
+    if (t->index == NULL)
+        return MLODA_NOMEM(err, "a column index");
+    t->index_cap = cap;
+    for (int64_t i = 0; i < t->n_columns; i++)
+        t->index[index_slot(t, t->names[i], name_hash(t->names[i]))] = i + 1;
+    return MLODA_OK;
+}
 
 static mloda_status check_names_small(int64_t n, const char *const *names, mloda_error *err)
 {
@@ -122,10 +156,19 @@ mloda_status mloda_table_new_grouped(const char *group, int64_t n_rows, int64_t 
     char *p = (char *)(t->names + n_columns);
     t->group = p;
     p = copy_text(p, group);
+    t->index = NULL;
+    t->index_cap = 0;
     for (int64_t i = 0; i < n_columns; i++) {
         t->columns[i] = mloda_column_retain(columns[i]);
         t->names[i] = p;
         p = copy_text(p, names[i]);
+    }
+    if (n_columns > PAIRWISE_MAX) {
+        mloda_status st = build_index(t, err);
+        if (st != MLODA_OK) {
+            mloda_table_release(t);
+            return st;
+        }
     }
     *out = t;
     return MLODA_OK;
@@ -163,6 +206,8 @@ int64_t mloda_table_column_index(const mloda_table *t, const char *name)
 {
     if (t == NULL || name == NULL)
         return -1;
+    if (t->index != NULL)
+        return t->index[index_slot(t, name, name_hash(name))] - 1;
     for (int64_t i = 0; i < t->n_columns; i++)
         if (strcmp(t->names[i], name) == 0)
             return i;
@@ -192,5 +237,6 @@ void mloda_table_release(mloda_table *m)
         return;
     for (int64_t i = 0; i < m->n_columns; i++)
         mloda_column_release(m->columns[i]);
+    mloda_free(m->index);
     mloda_free(m);
 }

@@ -25,7 +25,7 @@ static void test_getters(void)
     CHECK_OK(mloda_table_new(0, 0, NULL, NULL, &schema, &err), err);
     const char *names[] = {"T"};
     const mloda_table *schemas[] = {schema};
-    const mloda_source_set sources = {1, names, schemas};
+    const mloda_source_set sources = {1, names, schemas, NULL, NULL};
     mloda_feature f;
     memset(&f, 0, sizeof f);
     CHECK_OK(mloda_feature_init(&f, "value__sum_aggr", NULL, &sources, &err), err);

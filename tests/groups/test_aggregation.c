@@ -3,6 +3,8 @@
  * values mloda computed (conformance cases 006–011), plus nulls, NaN, infinities, all-null,
  * one row, zero rows, large magnitudes, text and bools, multi-column row-wise reduction.
  */
+#include <float.h>
+
 #include "support.h"
 
 static mloda_registry *reg;
@@ -150,6 +152,89 @@ static void test_edges(void)
     CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "x__sum_aggr")), 0);
     CHECK_EQ_INT(mloda_column_n_rows(result_column(res, "x__median_aggr")), 0);
     mloda_results_free(res);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+/*
+ * Issue 16, finding 8: float64 sums, means and variances of huge values. The rule (README,
+ * "Numbers at the edges"): nothing overflows on the way, so a result whose exact value is a
+ * double comes out (pandas and numpy give inf for the mean of [1e308, 1e308]); one whose
+ * exact value is beyond DBL_MAX is MLODA_ERR_RANGE naming the feature (it gave a null).
+ * Expected values by hand: 1e308 + 1e308 - 1e308 = 1e308; the sample std of
+ * [1, -1, 1] * 1e300 is sqrt(4/3) * 1e300.
+ */
+static void test_float_overflow(void)
+{
+    static const struct {
+        const char *label;
+        double v[4];
+        uint8_t valid[4];
+        int64_t n;
+        const char *op;
+        double want; /* when st is OK */
+        mloda_status st;
+    } cases[] = {
+        {"sum overflows", {1e308, 1e308}, {1, 1}, 2, "sum", 0, MLODA_ERR_RANGE},
+        {"sum -overflows", {-DBL_MAX, -1e300}, {1, 1}, 2, "sum", 0, MLODA_ERR_RANGE},
+        {"sum back in range", {1e308, 1e308, NULL_SLOT, -1e308}, {1, 1, 0, 1}, 4, "sum", 1e308,
+         MLODA_OK},
+        {"mean of 1e308s", {1e308, 1e308}, {1, 1}, 2, "mean", 1e308, MLODA_OK},
+        {"mean of DBL_MAXs", {DBL_MAX, DBL_MAX, DBL_MAX}, {1, 1, 1}, 3, "mean", DBL_MAX, MLODA_OK},
+        {"mean back in range", {1e308, 1e308, NULL_SLOT, -1e308}, {1, 1, 0, 1}, 4, "avg",
+         1e308 / 3.0, MLODA_OK},
+        {"std of equal huge", {1e308, 1e308}, {1, 1}, 2, "std", 0.0, MLODA_OK},
+        {"std of spread huge", {1e300, -1e300, 1e300}, {1, 1, 1}, 3, "std", 1.1547005383792515e300,
+         MLODA_OK},
+        {"var overflows", {1e300, -1e300, 1e300}, {1, 1, 1}, 3, "var", 0, MLODA_ERR_RANGE},
+        {"var of equal huge", {DBL_MAX, DBL_MAX}, {1, 1}, 2, "var", 0.0, MLODA_OK},
+        {"median of DBL_MAXs", {DBL_MAX, DBL_MAX}, {1, 1}, 2, "median", DBL_MAX, MLODA_OK},
+        {"tiny std", {1e-300, 3e-300}, {1, 1}, 2, "std", 1.4142135623730951e-300, MLODA_OK},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].label);
+        mloda_api_data *api = api_one_f64_valid("T", "x", cases[k].v, cases[k].valid, cases[k].n);
+        char name[64];
+        snprintf(name, sizeof name, "x__%s_aggr", cases[k].op);
+        mloda_request *req = request_of((const char *const[]){name}, 1);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        CHECK_EQ_INT(st, cases[k].st);
+        if (st == MLODA_OK) {
+            CHECK_CLOSE(num_at(result_column(res, name), 0), cases[k].want);
+        } else {
+            CHECK_STR(err.subject, name);
+            CHECK_CONTAINS(err.message, name);
+            CHECK_CONTAINS(err.message, "overflows");
+        }
+        mloda_results_free(res);
+        mloda_request_free(req);
+        mloda_api_data_free(api);
+    }
+
+    /* row-wise over a two-column source: the same rule per row, the error names the row */
+    const double x[2] = {1e308, 1.0}, y[2] = {1e308, 2.0};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[2] = {"x", "y"};
+    mloda_column *cols[2] = {col_f64(x, 2), col_f64(y, 2)};
+    api_add(api, "T", 2, names, cols);
+    const char *mean_f = "x,y__sklearn_pipeline_imputation__mean_aggr";
+    const char *sum_f = "x,y__sklearn_pipeline_imputation__sum_aggr";
+    mloda_request *req = request_of(&mean_f, 1);
+    mloda_results *res = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    CHECK_CLOSE(num_at(result_column(res, mean_f), 0), 1e308);
+    CHECK_CLOSE(num_at(result_column(res, mean_f), 1), 1.5);
+    mloda_results_free(res);
+    mloda_request_free(req);
+    req = request_of(&sum_f, 1);
+    res = NULL;
+    CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_RANGE);
+    CHECK_CONTAINS(err.message, "sum of row 0 overflows");
+    CHECK_CONTAINS(err.message, sum_f);
+    CHECK_EQ_INT(err.position, 0);
     mloda_request_free(req);
     mloda_api_data_free(api);
 }
@@ -366,6 +451,7 @@ int main(void)
     RUN(test_spec_worked_example);
     RUN(test_even_count_float);
     RUN(test_edges);
+    RUN(test_float_overflow);
     RUN(test_text_bool_overflow);
     RUN(test_option_form);
     RUN(test_unknown_op);

@@ -9,6 +9,9 @@
  * and an outlier. Nulls, chains, option form, errors, determinism, allocation failures.
  * No conformance case covers this family.
  */
+#include <float.h>
+
+#include "groups/linalg.h"
 #include "support.h"
 #include "util/alloc.h"
 
@@ -248,6 +251,120 @@ static void test_dbscan(void)
     mloda_api_data_free(api);
 }
 
+/*
+ * DBSCAN finds neighbours through a grid since issue 16 (it compared every pair): the labels
+ * must be those of the brute-force DBSCAN (sklearn's dbscan_inner over all pairs, what the
+ * family computed before), here written out again over the same standardised matrix, on
+ * clumpy data in 1, 2, 3 and 5 dimensions (5 > the grid's 3) for several eps.
+ */
+static void brute_dbscan(const la_matrix *m, double eps, int64_t *labels)
+{
+    int64_t n = m->n;
+    bool *core = calloc((size_t)n + 1, sizeof *core), *queued = calloc((size_t)n + 1, 1);
+    int64_t *stack = malloc(((size_t)n + 1) * sizeof *stack);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t cnt = 0;
+        for (int64_t q = 0; q < n; q++)
+            cnt += sqrt(mloda_la_row_dist2(m, r, q)) <= eps;
+        core[r] = cnt >= 5;
+        labels[r] = -1;
+    }
+    int64_t label = 0;
+    for (int64_t i0 = 0; i0 < n; i0++) {
+        if (labels[i0] != -1 || !core[i0])
+            continue;
+        memset(queued, 0, (size_t)n);
+        int64_t len = 0, i = i0;
+        for (;;) {
+            if (labels[i] == -1) {
+                labels[i] = label;
+                for (int64_t v = 0; core[i] && v < n; v++) {
+                    if (labels[v] == -1 && !queued[v] && sqrt(mloda_la_row_dist2(m, i, v)) <= eps) {
+                        queued[v] = true;
+                        stack[len++] = v;
+                    }
+                }
+            }
+            if (len == 0)
+                break;
+            i = stack[--len];
+        }
+        label++;
+    }
+    /* numbered by first appearance, as the family does */
+    int64_t *map = malloc(((size_t)label + 1) * sizeof *map), next = 0;
+    for (int64_t c = 0; c < label; c++)
+        map[c] = -1;
+    for (int64_t r = 0; r < n; r++) {
+        if (labels[r] >= 0) {
+            if (map[labels[r]] < 0)
+                map[labels[r]] = next++;
+            labels[r] = map[labels[r]];
+        }
+    }
+    free(map);
+    free(core);
+    free(queued);
+    free(stack);
+}
+
+static void test_dbscan_grid(void)
+{
+    enum { N_ROWS = 400, P_MAX = 5 };
+    static const char *const names[P_MAX] = {"a", "b", "c", "d", "e"};
+    static const int dims[] = {1, 2, 3, 5};
+    static const char *const ks[] = {"auto", "1", "2", "3", "5", "10"};
+    uint64_t seed = 7;
+    int with_noise = 0, with_clusters = 0; /* the data exercises both */
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        int p = dims[di];
+        double cols[P_MAX][N_ROWS];
+        for (int r = 0; r < N_ROWS; r++) {
+            for (int j = 0; j < p; j++) { /* a few blobs, rounded to a coarse lattice */
+                seed = seed * 6364136223846793005u + 1442695040888963407u;
+                double u = (double)(seed >> 11) / 9007199254740992.0;
+                cols[j][r] = (double)((r % 4) * 3 + (int)(u * 40) / 10);
+            }
+        }
+        mloda_api_data *api = mloda_api_data_new();
+        mloda_column *cs[P_MAX];
+        for (int j = 0; j < p; j++)
+            cs[j] = col_f64(cols[j], N_ROWS);
+        api_add(api, "T", p, names, cs);
+        /* the same standardised matrix the family clusters */
+        double x[P_MAX * N_ROWS];
+        for (int j = 0; j < p; j++)
+            memcpy(x + j * N_ROWS, cols[j], sizeof cols[j]);
+        la_matrix m = {N_ROWS, p, x, NULL};
+        mloda_la_impute_standardise(&m);
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            char feature[64] = "";
+            for (int j = 0; j < p; j++) {
+                strcat(feature, names[j]);
+                strcat(feature, j + 1 < p ? "&" : "");
+            }
+            strcat(feature, "__cluster_dbscan_");
+            strcat(feature, ks[ki]);
+            TEST_CASE("%s", feature);
+            double eps = ki == 0 ? 0.5 : 1.0 / atof(ks[ki]);
+            int64_t want[N_ROWS];
+            brute_dbscan(&m, eps, want);
+            int64_t top = -1;
+            for (int r = 0; r < N_ROWS; r++) {
+                with_noise += want[r] < 0;
+                top = want[r] > top ? want[r] : top;
+            }
+            with_clusters += top >= 1;
+            double got[N_ROWS];
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(run_col(api, feature, NULL, NULL, got, N_ROWS, NULL, &err), err);
+            check_labels(got, want, N_ROWS);
+        }
+        mloda_api_data_free(api);
+    }
+    CHECK(with_noise > 0 && with_clusters > 0);
+}
+
 /* ---------------------------------------------------------------- preprocessing, forms */
 
 /* Nulls become the column mean before scaling: same labels as the mean written in. */
@@ -395,6 +512,100 @@ static void test_errors(void)
     mloda_api_data_free(api);
 }
 
+/*
+ * Issue 16, finding 1: values whose squares overflow (|x| >= ~1.3e154), or that are
+ * subnormal, crashed k-means (an index of -1 from kmeans_pp) and corrupted the heap (Ward's
+ * chain pushed -1). Standardising is scale-invariant, so the labels must be those of the
+ * same numbers at an ordinary scale; the first cases are worked out by hand:
+ *   [1,2,3,-1] k=2: SSE {-1}|{1,2,3} = 2 < {-1,1}|{2,3} = 2.5  -> [0,0,0,1]
+ *   [1,-1,1,0] Ward: 1,1 merge (0), then -1,0 (1/2) before {1,1}+0 (2/3) -> [0,1,0,1]
+ *   [1,-1,0,1] k=2: {-1,0}|{1,1} = 0.5 < {-1}|{0,1,1} = 2/3         -> [0,1,1,0]
+ *   [0.01,0.1,-10,null->-3.3] (units of 1e159): {-10} alone           -> [0,0,1,0]
+ */
+static void test_extreme_values(void)
+{
+    static const struct {
+        const char *feature;
+        double x[4];
+        uint8_t valid[4];
+        int64_t want[4];
+    } cases[] = {
+        {"x__cluster_kmeans_2", {1e300, 2e300, 3e300, -1e300}, {1, 1, 1, 1}, {0, 0, 0, 1}},
+        {"x__cluster_agglomerative_2", {1e300, -1e300, 1e300, 0.0}, {1, 1, 1, 1}, {0, 1, 0, 1}},
+        {"x__cluster_hierarchical_2", {1e300, -1e300, 1e300, 0.0}, {1, 1, 1, 1}, {0, 1, 0, 1}},
+        {"x__cluster_agglomerative_2", {DBL_MAX, -DBL_MAX, DBL_MAX, 0.0}, {1, 1, 1, 1},
+         {0, 1, 0, 1}},
+        {"x__cluster_kmeans_2", {5e-324, -5e-324, 0.0, 5e-324}, {1, 1, 1, 1}, {0, 1, 1, 0}},
+        {"x__cluster_kmeans_2", {1e157, 1e158, -1e160, NULL_SLOT}, {1, 1, 1, 0}, {0, 0, 1, 0}},
+        {"x__cluster_agglomerative_2", {1e157, 1e158, -1e160, NULL_SLOT}, {1, 1, 1, 0},
+         {0, 0, 1, 0}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s on %g %g %g %g", cases[k].feature, cases[k].x[0], cases[k].x[1],
+                  cases[k].x[2], cases[k].x[3]);
+        mloda_api_data *api = xy_api_valid(cases[k].x, cases[k].valid, NULL, 4);
+        double got[4];
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(run_col(api, cases[k].feature, NULL, NULL, got, 4, NULL, &err), err);
+        check_labels(got, cases[k].want, 4);
+        mloda_api_data_free(api);
+    }
+
+    /* every algorithm, k fixed and auto: the labels of x * 2^1000 and x * 2^-1060 (and of x
+     * with huge and null y) equal those of x */
+    static const char *const feats[] = {
+        "x&y__cluster_kmeans_3",        "x&y__cluster_kmeans_auto",
+        "x&y__cluster_agglomerative_3", "x&y__cluster_hierarchical_auto",
+        "x&y__cluster_dbscan_2",        "x&y__cluster_dbscan_auto",
+    };
+    double xs[25], ys[25], big_x[25], big_y[25], tiny_x[25], tiny_y[25];
+    for (int r = 0; r < 25; r++) {
+        xs[r] = WX[r];
+        ys[r] = WY[r];
+        big_x[r] = ldexp(WX[r], 1000);
+        big_y[r] = ldexp(WY[r], 1000);
+        tiny_x[r] = ldexp(WX[r], -1060);
+        tiny_y[r] = ldexp(WY[r], -1060);
+    }
+    mloda_api_data *plain = xy_api(xs, ys, 25), *big = xy_api(big_x, big_y, 25),
+                   *tiny = xy_api(tiny_x, tiny_y, 25);
+    for (size_t f = 0; f < sizeof feats / sizeof feats[0]; f++) {
+        TEST_CASE("%s scaled by 2^1000 and 2^-1060", feats[f]);
+        double want[25], got_big[25], got_tiny[25];
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(run_col(plain, feats[f], NULL, NULL, want, 25, NULL, &err), err);
+        CHECK_OK(run_col(big, feats[f], NULL, NULL, got_big, 25, NULL, &err), err);
+        CHECK_OK(run_col(tiny, feats[f], NULL, NULL, got_tiny, 25, NULL, &err), err);
+        for (int r = 0; r < 25; r++) {
+            CHECK_MSG(got_big[r] == want[r], "row %d: %g, want %g", r, got_big[r], want[r]);
+            /* 2^-1060 makes the values subnormal (about 17 significant bits), still enough
+             * to keep WX's two decimals apart */
+            CHECK_MSG(got_tiny[r] == want[r], "row %d: %g, want %g (tiny)", r, got_tiny[r],
+                      want[r]);
+        }
+    }
+    mloda_api_data_free(plain);
+    mloda_api_data_free(big);
+    mloda_api_data_free(tiny);
+
+    /* an infinite input (C API, CSV "inf") is refused, naming feature, input and row */
+    const double inf_x[4] = {1.0, 2.0, INFINITY, 4.0};
+    mloda_api_data *api = xy_api(inf_x, NULL, 4);
+    static const char *const inf_feats[] = {"x__cluster_kmeans_2", "x__cluster_hierarchical_2",
+                                            "x__cluster_dbscan_auto", "x__cluster_kmeans_auto"};
+    for (size_t f = 0; f < sizeof inf_feats / sizeof inf_feats[0]; f++) {
+        TEST_CASE("%s on inf", inf_feats[f]);
+        double got[4];
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(run_col(api, inf_feats[f], NULL, NULL, got, 4, NULL, &err),
+                     MLODA_ERR_COMPUTE);
+        CHECK_STR(err.subject, inf_feats[f]);
+        CHECK_CONTAINS(err.message, "input 'x' is inf in row 2");
+        CHECK_EQ_INT(err.position, 2);
+    }
+    mloda_api_data_free(api);
+}
+
 /* Identical labels with 1 and 8 threads and across runs. */
 static void test_deterministic(void)
 {
@@ -468,8 +679,10 @@ int main(void)
     RUN(test_kmeans_blobs);
     RUN(test_canonical_labels);
     RUN(test_dbscan);
+    RUN(test_dbscan_grid);
     RUN(test_nulls_chains_options);
     RUN(test_errors);
+    RUN(test_extreme_values);
     RUN(test_deterministic);
     RUN(test_alloc_failures);
     mloda_registry_free(reg);

@@ -229,6 +229,59 @@ static void test_errors(void)
     mloda_api_data_free(api);
 }
 
+/*
+ * Issue 16, finding 9: F~dim3 of a 2-d projection was found only when a batch ran; the
+ * projection declares its columns at bind, so the selection is refused when the request is
+ * planned (mloda_prepare, explain), naming the columns there are. The same for the
+ * probabilities of a fixed-k clustering and a forecast's intervals; one-hot columns are
+ * known only at run time and stay a run-time check.
+ */
+static void test_selection_checked_at_prepare(void)
+{
+    double w[5] = {3, 1, 4, 1, 5};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[4] = {"x", "y", "z", "w"};
+    mloda_column *cols[4] = {col_f64(SX, 5), col_f64(SY, 5), col_f64(SZ, 5), col_f64(w, 5)};
+    api_add(api, "T", 4, names, cols);
+    static const struct {
+        const char *feature;
+        bool probs;
+        mloda_status st;
+        const char *msg;
+    } cases[] = {
+        {"x,y,z__pca_2d~dim3", false, MLODA_ERR_RESOLVE,
+         "'x,y,z__pca_2d~dim3' selects column ~dim3 of 'x,y,z__pca_2d', which has 2: ~dim1, "
+         "~dim2"},
+        {"x,y,z__pca_2d~dim0", false, MLODA_ERR_RESOLVE, "which has 2: ~dim1, ~dim2"},
+        {"x,y,z__pca_2d~dim2", false, MLODA_OK, NULL},
+        {"x,y,z,w__pca_3d~dim3", false, MLODA_OK, NULL},
+        {"x&y__cluster_kmeans_2~2", true, MLODA_ERR_RESOLVE, "which has 3: ~, ~0, ~1"},
+        {"x&y__cluster_kmeans_2~1", true, MLODA_OK, NULL},
+        {"x&y__cluster_dbscan_2~0", true, MLODA_OK, NULL}, /* clusters known at run time */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].feature);
+        mloda_request *req = mloda_request_new();
+        mloda_options *o = mloda_options_new();
+        if (cases[k].probs)
+            (void)mloda_options_set_bool(o, MLODA_CONTEXT, "output_probabilities", true, NULL);
+        (void)mloda_request_add(req, cases[k].feature, o, NULL);
+        mloda_session *s = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_prepare(reg, req, api, &s, &err), cases[k].st);
+        if (cases[k].msg != NULL)
+            CHECK_CONTAINS(err.message, cases[k].msg);
+        mloda_results *res = NULL;
+        if (s != NULL)
+            CHECK_OK(mloda_session_run(s, NULL, &res, &err), err);
+        mloda_results_free(res);
+        mloda_session_free(s);
+        mloda_request_free(req);
+        mloda_options_free(o);
+    }
+    mloda_api_data_free(api);
+}
+
 static void test_deterministic_and_alloc(void)
 {
     mloda_api_data *api = xyz_api(SX, SY, SZ, 5);
@@ -284,6 +337,7 @@ int main(void)
     RUN(test_rank_one_and_constants);
     RUN(test_nulls_and_small);
     RUN(test_errors);
+    RUN(test_selection_checked_at_prepare);
     RUN(test_deterministic_and_alloc);
     mloda_registry_free(reg);
     return TEST_SUMMARY();

@@ -61,7 +61,7 @@ static void test_svd_order(void)
 {
     /* without v: the same rotations; order lists columns by decreasing singular value */
     double x[N * P] = {0.1, 0.2, 0.0, -0.1, 0.1, 5, 4, 3, 2, 1, 1, -1, 1, -1, 1};
-    la_matrix m = {N, P, x};
+    la_matrix m = {N, P, x, NULL};
     double sv[P];
     int64_t order[P];
     mloda_la_svd_jacobi(&m, sv, order);

@@ -5,6 +5,8 @@
  * timestamp columns, grouping with several keys of mixed types and null keys, chains,
  * string form = option form, and errors.
  */
+#include <float.h>
+
 #include "rowwise_support.h"
 #include "missing_values_cases.h"
 
@@ -574,6 +576,18 @@ static void test_edges(void)
         {"bfill trailing", "bfill", {NULL_SLOT, 2, NULL_SLOT, NULL_SLOT}, {0, 1, 0, 0}, 4,
          {2, 2, NULL_SLOT, NULL_SLOT}, {1, 1, 0, 0}},
         {"all NaN median", "median", {NAN, NAN}, {1, 1}, 2, {NULL_SLOT, NULL_SLOT}, {0, 0}},
+        /* issue 16: the mean of [1e308, 1e308] overflowed and left the null unfilled;
+         * the exact means are 1e308, DBL_MAX and 1e308 / 3 (pandas: inf) */
+        {"huge mean", "mean", {1e308, 1e308, NULL_SLOT}, {1, 1, 0}, 3, {1e308, 1e308, 1e308},
+         {1, 1, 1}},
+        {"DBL_MAX mean", "mean", {DBL_MAX, NULL_SLOT, DBL_MAX}, {1, 0, 1}, 3,
+         {DBL_MAX, DBL_MAX, DBL_MAX}, {1, 1, 1}},
+        {"huge mean back in range", "mean", {1e308, 1e308, NULL_SLOT, -1e308}, {1, 1, 0, 1}, 4,
+         {1e308, 1e308, 1e308 / 3.0, -1e308}, {1, 1, 1, 1}},
+        {"huge median", "median", {DBL_MAX, DBL_MAX, NULL_SLOT}, {1, 1, 0}, 3,
+         {DBL_MAX, DBL_MAX, DBL_MAX}, {1, 1, 1}},
+        {"inf mean is inf (IEEE)", "mean", {INFINITY, 1, NULL_SLOT}, {1, 1, 0}, 3,
+         {INFINITY, 1, INFINITY}, {1, 1, 1}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);

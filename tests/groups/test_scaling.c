@@ -4,6 +4,8 @@
  * null out, NaN, all-null, one row, zero rows, constant columns, negative, tiny and large
  * values, int and bool inputs, quantile interpolation, string form = option form, errors.
  */
+#include <float.h>
+
 #include "rowwise_support.h"
 #include "scaling_cases.h"
 
@@ -252,6 +254,30 @@ static void test_nulls_and_edges(void)
                                     {1, -1, 0},
                                     {1, -1, 0}};
         check_scalers("large magnitudes", x, NULL, 3, want, NULL);
+    }
+    {
+        /* issue 16: sums and squares of these overflowed (nulls came out); the results
+         * are those of [1, -1, 0] and [2, 1, 0] */
+        const double x[] = {1e300, -1e300, 0};
+        const double want[4][10] = {{1.224744871391589, -1.224744871391589, 0},
+                                    {1, 0, 0.5},
+                                    {1, -1, 0},
+                                    {1, -1, 0}};
+        check_scalers("huge magnitudes", x, NULL, 3, want, NULL);
+        const double y[] = {DBL_MAX, DBL_MAX / 2, 0};
+        const double want_y[4][10] = {{1.224744871391589, 0, -1.224744871391589},
+                                      {1, 0.5, 0},
+                                      {1, 0, -1},
+                                      {1, 1, 0}};
+        check_scalers("DBL_MAX", y, NULL, 3, want_y, NULL);
+        /* with a null: the values come as a copy, scaled in place */
+        const double z[] = {1e300, NULL_SLOT, -1e300, 0};
+        const uint8_t z_valid[] = {1, 0, 1, 1};
+        const double want_z[4][10] = {{1.224744871391589, NULL_SLOT, -1.224744871391589, 0},
+                                      {1, NULL_SLOT, 0, 0.5},
+                                      {1, NULL_SLOT, -1, 0},
+                                      {1, NULL_SLOT, -1, 0}};
+        check_scalers("huge magnitudes and a null", z, z_valid, 4, want_z, z_valid);
     }
 
     /* zero rows */

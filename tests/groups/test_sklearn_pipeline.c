@@ -5,6 +5,8 @@
  * form, nulls, constants, one and zero rows, chains and errors. No conformance case covers
  * this family.
  */
+#include <float.h>
+
 #include "support.h"
 #include "util/alloc.h"
 
@@ -213,6 +215,37 @@ static void test_errors(void)
     mloda_api_data_free(api);
 }
 
+/* Issue 16: huge values overflowed the fit (sums, squares) and came out as nulls; the
+ * results are those of the same numbers at an ordinary scale ([1, -1, 0] standardises to
+ * +-sqrt(3/2), 0; the imputed mean of [1e308, 1e308, null] is 1e308). */
+static void test_huge_values(void)
+{
+    static const struct {
+        const char *feature;
+        double x[3];
+        uint8_t valid[3];
+        double want[3];
+    } cases[] = {
+        {"x__sklearn_pipeline_scaling", {1e300, -1e300, 0}, {1, 1, 1},
+         {1.224744871391589, -1.224744871391589, 0}},
+        {"x__sklearn_pipeline_preprocessing", {1e300, -1e300, NULL_SLOT}, {1, 1, 0},
+         {1, -1, 0}},
+        {"x__sklearn_pipeline_imputation", {1e308, 1e308, NULL_SLOT}, {1, 1, 0},
+         {1e308, 1e308, 1e308}},
+        {"x__sklearn_pipeline_scaling", {DBL_MAX, DBL_MAX / 2, 0}, {1, 1, 1},
+         {1.224744871391589, 0, -1.224744871391589}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s on %g", cases[k].feature, cases[k].x[0]);
+        mloda_api_data *api = api_one_f64_valid("T", "x", cases[k].x, cases[k].valid, 3);
+        double got[3];
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_OK(run_col(api, cases[k].feature, NULL, NULL, got, 3, &err), err);
+        check_vals(got, cases[k].want, 3);
+        mloda_api_data_free(api);
+    }
+}
+
 static void test_alloc_failures(void)
 {
     mloda_api_data *api = mloda_api_data_new();
@@ -254,6 +287,7 @@ int main(void)
     RUN(test_single_column);
     RUN(test_several_inputs);
     RUN(test_errors);
+    RUN(test_huge_values);
     RUN(test_alloc_failures);
     mloda_registry_free(reg);
     return TEST_SUMMARY();

@@ -5,6 +5,8 @@
  * timestamp units, a brute-force cross-check on random data, the option form, chains and
  * errors.
  */
+#include <float.h>
+
 #include "support.h"
 #include "time_window_case033.h"
 #include "util/alloc.h"
@@ -655,6 +657,83 @@ static void test_edges(void)
 }
 
 /* Integer and bool values, second/nanosecond timestamps, a window too large for int64. */
+/*
+ * Issue 16, finding 8: running sums of huge values overflowed (then inf - inf made every
+ * later window NaN, written as null). Values 1e308 on days 1..4 with a 2-day window: the
+ * sums of two are beyond DBL_MAX (an error naming the feature and row 1); means, stds and
+ * a window with one of them and smaller values are exact (by hand: mean of 1e308 and
+ * -1e308 is 0; std of [1e308, 1e308] is 0; sum of 1e308 and -1e308 + 5 rows).
+ */
+static void test_huge_values(void)
+{
+    const char *ts[4] = {"2024-01-01T00:00:00", "2024-01-02T00:00:00", "2024-01-03T00:00:00",
+                         "2024-01-04T00:00:00"};
+    const double v[4] = {1e308, 1e308, -1e308, 5};
+    mloda_api_data *api = api_tw("x", v, NULL, "reference_time", ts, 4);
+    const double mean[4] = {1e308, 1e308, 0, -5e307 + 2.5};
+    check_feature(api, "x__mean_2_day_window", mean, 4);
+    const double std[4] = {NAN, 0, 1.4142135623730951e308, 7.0710678118654761e307};
+    check_feature(api, "x__std_2_day_window", std, 4);
+    const double mx[4] = {1e308, 1e308, 1e308, 5};
+    check_feature(api, "x__max_2_day_window", mx, 4);
+    const double med[4] = {1e308, 1e308, 0, -5e307 + 2.5};
+    check_feature(api, "x__median_2_day_window", med, 4);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(run_status(api, "x__sum_2_day_window", NULL, &err), MLODA_ERR_RANGE);
+    CHECK_STR(err.subject, "x__sum_2_day_window");
+    CHECK_CONTAINS(err.message, "window sum of row 1 overflows");
+    CHECK_EQ_INT(err.position, 1);
+    CHECK_EQ_INT(run_status(api, "x__var_2_day_window", NULL, &err), MLODA_ERR_RANGE);
+    CHECK_CONTAINS(err.message, "window var of row 2 overflows");
+    mloda_api_data_free(api);
+    /* later windows are exact again once the huge values left them */
+    const double dm[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    api = api_tw("x", dm, NULL, "reference_time", ts, 4);
+    check_feature(api, "x__median_2_day_window", dm, 4); /* (a + b) / 2 would be inf */
+    mloda_api_data_free(api);
+    const double w[4] = {1e308, -1e308, 1, 2};
+    api = api_tw("x", w, NULL, "reference_time", ts, 4);
+    const double sum[4] = {1e308, 0, -1e308 + 1, 3};
+    check_feature(api, "x__sum_2_day_window", sum, 4);
+    mloda_api_data_free(api);
+}
+
+/* Issue 16, finding 9: one unparsable date made the reference column text, and the error
+ * said only "utf8, not a timestamp column"; it now names the row and the value (for the
+ * forecasting family too), or says how to declare the type when every value reads as a
+ * date-time. */
+static void test_text_reference_time(void)
+{
+    const double v[3] = {1, 2, 3};
+    static const struct {
+        const char *t[3];
+        const char *want;
+    } cases[] = {
+        {{"2024-01-01T00:00:00", "2024-13-02T00:00:00", "2024-01-03T00:00:00"},
+         "; its row 1 ('2024-13-02T00:00:00') is not an ISO 8601 date-time, so the column "
+         "was read as text"},
+        {{"2024-01-01", NULL, "yesterday"}, "; its row 2 ('yesterday') is not"},
+        {{"2024-01-01", "2024-01-02", "2024-01-03"}, "declare it \"timestamp\" in the request's "
+                                                     "schema"},
+    };
+    static const char *const feats[2] = {"v__sum_2_day_window", "v__linear_forecast_2day"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mloda_api_data *api = mloda_api_data_new();
+        const char *names[2] = {"v", "reference_time"};
+        mloda_column *cols[2] = {col_f64(v, 3), col_str(cases[k].t, 3)};
+        api_add(api, "T", 2, names, cols);
+        for (int f = 0; f < 2; f++) {
+            TEST_CASE("%s, case %zu", feats[f], k);
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_EQ_INT(run_status(api, feats[f], NULL, &err), MLODA_ERR_TYPE);
+            CHECK_CONTAINS(err.message, "reference time column 'reference_time' is utf8, not a "
+                                        "timestamp column");
+            CHECK_CONTAINS(err.message, cases[k].want);
+        }
+        mloda_api_data_free(api);
+    }
+}
+
 static void test_types_and_units(void)
 {
     const char *ts[] = {"2023-01-02T00:00:00", "2023-01-01T00:00:00", "2023-01-03T00:00:00"};
@@ -1018,6 +1097,8 @@ int main(void)
     RUN(test_cases047_050);
     RUN(test_case053_stream);
     RUN(test_edges);
+    RUN(test_huge_values);
+    RUN(test_text_reference_time);
     RUN(test_types_and_units);
     RUN(test_brute_force);
     RUN(test_option_form);

@@ -172,6 +172,100 @@ static void test_plugin_abi(void)
     CHECK_EQ_INT(freed_count, 1);
 }
 
+/* Issue 16, finding 9: an unknown feature with a long name still says why and what
+ * there is (the hint came after the name and was cut off at 512 bytes). */
+static void test_long_name_keeps_reason(void)
+{
+    char name[3000];
+    memset(name, 'q', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    char chained[3100];
+    snprintf(chained, sizeof chained, "v__%s_aggr", name);
+    const double v[2] = {1, 2};
+    mloda_api_data *api = api_one_f64("T", "v", v, 2);
+    mloda_registry *reg = mloda_registry_default();
+    static const struct {
+        int which;
+        const char *hint;
+    } cases[] = {{0, "; columns of table 'T': v"},
+                 {1, "; allowed: sum, min, max, avg, mean, count, std, var, median"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("%s", cases[k].hint);
+        const char *f = cases[k].which == 0 ? name : chained;
+        mloda_request *req = request_of(&f, 1);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_RESOLVE);
+        CHECK_CONTAINS(err.message, "no feature group matches feature '");
+        CHECK_CONTAINS(err.message, cases[k].hint);
+        CHECK_CONTAINS(err.message, "...");
+        mloda_request_free(req);
+    }
+    mloda_registry_free(reg);
+    mloda_api_data_free(api);
+}
+
+/* Issue 16, finding 9: option mistakes name the key that is wrong. A misspelt key is
+ * named with the closest real one; options one family shares with others (time_unit,
+ * algorithm) no longer make those other families blame them. */
+static void test_option_mistakes(void)
+{
+    const double v[2] = {1, 2};
+    const int64_t t[2] = {1704067200000000, 1704153600000000};
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[2] = {"v", "reference_time"};
+    mloda_column *cols[2] = {col_f64(v, 2), NULL};
+    (void)mloda_column_from_timestamp(MLODA_TIME_MICRO, 2, t, NULL, &cols[1], NULL);
+    api_add(api, "T", 2, names, cols);
+    mloda_registry *reg = mloda_registry_default();
+    static const struct {
+        const char *keys[4], *values[4]; /* NULL key ends; value "#n" is the integer n */
+        const char *want, *not_want;
+    } cases[] = {
+        {{"aggregation_typ", "in_features"}, {"sum", "v"},
+         "option 'aggregation_typ' is unknown to every feature group (closest: "
+         "aggregation_type)", NULL},
+        {{"aggregation_type", "in_feature"}, {"sum", "v"},
+         "option 'in_feature' is unknown to every feature group (closest: in_features)", NULL},
+        {{"window_function", "window_size", "time_unit", "in_features"}, {"sum", "abc", "day", "v"},
+         "TimeWindowFeatureGroup: option window_size of 'my' is 'abc'", "Forecasting"},
+        {{"algorithm", "k_value", "in_features"}, {"kmeans", "x", "v"},
+         "ClusteringFeatureGroup: option k_value of 'my' is 'x'", "DimensionalityReduction"},
+        {{"algorithm", "k_value", "in_features"}, {"kmeans", "x", "v"},
+         "ClusteringFeatureGroup", "Forecasting"},
+        {{"horizon", "time_unit", "in_features"}, {"#3", "day", "v"},
+         "ForecastingFeatureGroup: feature 'my' sets horizon but lacks option(s) algorithm",
+         "TimeWindow"},
+        {{"algorithm", "horizon", "time_unit", "in_features"}, {"arima", "#3", "day", "v"},
+         "option algorithm of 'my' is 'arima'; allowed: linear", "Clustering"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("case %zu: %s", k, cases[k].want);
+        mloda_options *o = mloda_options_new();
+        for (int i = 0; i < 4 && cases[k].keys[i] != NULL; i++) {
+            if (cases[k].values[i][0] == '#')
+                (void)mloda_options_set_int(o, MLODA_CONTEXT, cases[k].keys[i],
+                                            atoll(cases[k].values[i] + 1), NULL);
+            else
+                (void)mloda_options_set_string(o, MLODA_CONTEXT, cases[k].keys[i],
+                                               cases[k].values[i], NULL);
+        }
+        mloda_request *req = mloda_request_new();
+        (void)mloda_request_add(req, "my", o, NULL);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_run_all(reg, req, api, &res, &err), MLODA_ERR_RESOLVE);
+        CHECK_CONTAINS(err.message, cases[k].want);
+        if (cases[k].not_want != NULL)
+            CHECK_MSG(strstr(err.message, cases[k].not_want) == NULL, "\"%s\" names %s",
+                      err.message, cases[k].not_want);
+        mloda_request_free(req);
+        mloda_options_free(o);
+    }
+    mloda_registry_free(reg);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     RUN(test_bad_names);
@@ -179,5 +273,7 @@ int main(void)
     RUN(test_ambiguity_and_cycle);
     RUN(test_literal_column_ambiguity);
     RUN(test_plugin_abi);
+    RUN(test_long_name_keeps_reason);
+    RUN(test_option_mistakes);
     return TEST_SUMMARY();
 }

@@ -37,6 +37,8 @@ typedef enum mode {
     BIND_FAIL_SILENT,
     BIND_UNKNOWN_999,
     BIND_UNKNOWN_NEG,
+    BIND_COLUMNS_NONE,
+    BIND_COLUMNS_REPEATED,
     /* calculate */
     CALC_NO_OUTPUT,
     CALC_SET_TWICE_IGNORED,
@@ -63,6 +65,7 @@ typedef enum mode {
     CALC_UNKNOWN_WITH_MESSAGE,
     CALC_RECORDED_UNKNOWN,
     CALC_STALE_ERROR_THEN_OK, /* not a misbehaviour: a success drops what err held */
+    CALC_OTHER_COLUMNS,       /* adds columns other than those declared at bind */
 } mode;
 
 typedef struct bad_case {
@@ -107,6 +110,10 @@ static const bad_case cases[] = {
      "bind returned status 999", NULL},
     {"bind returns -3", BIND_UNKNOWN_NEG, AT_PREPARE, MLODA_ERR_PLUGIN,
      "bind returned status -3", NULL},
+    {"bind declares no columns", BIND_COLUMNS_NONE, AT_PREPARE, MLODA_ERR_PLUGIN,
+     "declared 0 columns for feature 'x__bad'", NULL},
+    {"bind declares a column twice", BIND_COLUMNS_REPEATED, AT_PREPARE, MLODA_ERR_PLUGIN,
+     "declared column ~a of feature 'x__bad' twice", NULL},
     {"calculate sets no output", CALC_NO_OUTPUT, AT_RUN, MLODA_ERR_PLUGIN,
      "calculate returned MLODA_OK without setting the output of feature 'x__bad'", NULL},
     {"set_output twice, ignored", CALC_SET_TWICE_IGNORED, AT_RUN, MLODA_ERR_PLUGIN,
@@ -158,6 +165,9 @@ static const bad_case cases[] = {
      "calculate recorded status 77", NULL},
     {"calculate succeeds after recording an error", CALC_STALE_ERROR_THEN_OK, AT_RUN,
      MLODA_OK, NULL, NULL},
+    {"calculate adds other columns than declared", CALC_OTHER_COLUMNS, AT_RUN,
+     MLODA_ERR_PLUGIN, "feature 'x__bad' declared 2 columns at bind but calculate added 2 or "
+                       "others", NULL},
 };
 
 /* ---------------------------------------------------------------- the group */
@@ -266,6 +276,19 @@ static mloda_status mb_bind(void *ud, mloda_bind *ctx, mloda_error *err)
             return (mloda_status)999;
         case BIND_UNKNOWN_NEG:
             return (mloda_status)-3;
+        case BIND_COLUMNS_NONE:
+            return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 0,
+                                             NULL, err);
+        case BIND_COLUMNS_REPEATED: {
+            const char *sfx[2] = {"a", "a"};
+            return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 2,
+                                             sfx, err);
+        }
+        case CALC_OTHER_COLUMNS: {
+            const char *sfx[2] = {"a", "b"};
+            return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 2,
+                                             sfx, err);
+        }
         default:
             break;
         }
@@ -296,6 +319,13 @@ static mloda_status mb_calculate(void *ud, mloda_calc *calc, mloda_error *err)
     const bool poison = is_bad(mloda_calc_feature(calc, 0)) && num_at(x, 0) < 0;
     mode m = poison ? c->mode : BEHAVE;
     mloda_status st = MLODA_OK;
+    if (c->mode == CALC_OTHER_COLUMNS && is_bad(mloda_calc_feature(calc, 0))) {
+        /* declared ~a and ~b: the good batch adds them, the poison one ~a and ~c */
+        st = mloda_calc_add_output(calc, 0, "a", doubled(x, n), err);
+        if (st == MLODA_OK)
+            st = mloda_calc_add_output(calc, 0, poison ? "c" : "b", doubled(x, n), err);
+        return st;
+    }
     switch (m) {
     case CALC_NO_OUTPUT:
         return MLODA_OK;
@@ -409,6 +439,10 @@ static void check_good_batch(const mloda_session *s, const char *feature)
     mloda_error err = MLODA_ERROR_INIT;
     CHECK_OK(mloda_session_run(s, good, &res, &err), err);
     const mloda_column *c = result_column(res, feature);
+    char first[64]; /* a multi-column feature (CALC_OTHER_COLUMNS): its column ~a */
+    snprintf(first, sizeof first, "%s~a", feature);
+    if (c == NULL)
+        c = result_column(res, first);
     CHECK(c != NULL);
     CHECK_CLOSE(num_at(c, 0), 2.0);
     CHECK_CLOSE(num_at(c, 2), 6.0);

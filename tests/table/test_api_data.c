@@ -139,9 +139,72 @@ static void test_oom(void)
     mloda_column_release(c);
 }
 
+/*
+ * From 16 tables on, names are found through an index (issue 16: a batch of 10^5 tables took
+ * minutes to build, each add comparing every name). Every table of 3000 is found, a name
+ * never added is not, a duplicate is refused at any position; allocation failures while the
+ * index is built or grown leave api_data consistent (the tables added are found, a failed
+ * add adds nothing), through every index size.
+ */
+static void test_many_tables(void)
+{
+    enum { N = 3000 };
+    mloda_column *c = int_col(1);
+    mloda_table *t = NULL;
+    const char *names[] = {"v"};
+    const mloda_column *cols[] = {c};
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_table_new(1, 1, names, cols, &t, &err), err);
+    mloda_api_data *a = mloda_api_data_new();
+    char name[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "table_%d", i);
+        CHECK_OK(mloda_api_data_add(a, name, t, &err), err);
+        if (i % 7 == 3) { /* a duplicate of an earlier one */
+            snprintf(name, sizeof name, "table_%d", i / 2);
+            CHECK_EQ_INT(mloda_api_data_add(a, name, t, &err), MLODA_ERR_DUPLICATE);
+        }
+    }
+    CHECK_EQ_INT(mloda_api_data_n_tables(a), N);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "table_%d", i);
+        CHECK_EQ_INT(mloda_api_data_table_index(a, name), i);
+    }
+    CHECK_EQ_INT(mloda_api_data_table_index(a, "table_3000"), -1);
+    CHECK_EQ_INT(mloda_api_data_table_index(a, "table_"), -1);
+    mloda_api_data_free(a);
+
+    /* a failing allocation at every point of 40 adds (the index is built at 16, grows at
+     * 32): afterwards exactly the tables whose add succeeded are found */
+    for (long n = 0;; n++) {
+        a = mloda_api_data_new();
+        bool added[40] = {false}, injected = false;
+        for (int i = 0; i < 40; i++) {
+            snprintf(name, sizeof name, "t%d", i);
+            mloda_test_fail_alloc_at(n);
+            added[i] = mloda_api_data_add(a, name, t, NULL) == MLODA_OK;
+            injected |= mloda_test_alloc_failed();
+            mloda_test_fail_alloc_at(-1);
+        }
+        TEST_CASE("fail at %ld", n);
+        for (int i = 0; i < 40; i++) {
+            snprintf(name, sizeof name, "t%d", i);
+            int64_t at = mloda_api_data_table_index(a, name);
+            CHECK(added[i] ? at >= 0 && strcmp(mloda_api_data_table_name(a, at), name) == 0
+                           : at == -1);
+        }
+        mloda_api_data_free(a);
+        if (!injected)
+            break;
+    }
+    mloda_table_release(t);
+    mloda_column_release(c);
+}
+
 int main(void)
 {
     RUN(test_add_and_find);
+    RUN(test_many_tables);
     RUN(test_add_columns);
     RUN(test_oom);
     return TEST_SUMMARY();

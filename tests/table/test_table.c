@@ -144,6 +144,29 @@ static void test_many_columns(void)
     CHECK_OK(mloda_table_new(4, N, names, cols, &t, &err), err);
     CHECK_EQ_INT(mloda_table_column_index(t, "col299"), 299);
     CHECK_STR(mloda_table_column_name(t, 150), "col150");
+    /* wide tables find names through an index (issue 16): every one, and no other */
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(mloda_table_column_index(t, names[i]), i);
+    CHECK_EQ_INT(mloda_table_column_index(t, "col300"), -1);
+    CHECK_EQ_INT(mloda_table_column_index(t, "col"), -1);
+    CHECK_EQ_INT(mloda_table_column_index(t, ""), -1);
+    mloda_table_release(t);
+    t = NULL;
+    for (long n = 0;; n++) { /* the index's allocation failing: a clean NOMEM */
+        mloda_test_fail_alloc_at(n);
+        mloda_status st = mloda_table_new(4, N, names, cols, &t, &err);
+        bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        TEST_CASE("wide table, fail at %ld", n);
+        CHECK(st == MLODA_OK || (st == MLODA_ERR_NOMEM && t == NULL));
+        if (st == MLODA_OK)
+            CHECK_EQ_INT(mloda_table_column_index(t, "col123"), 123);
+        mloda_table_release(t);
+        t = NULL;
+        if (!injected)
+            break;
+    }
+    CHECK_OK(mloda_table_new(4, N, names, cols, &t, &err), err);
     mloda_table_release(t);
     names[N - 1] = "col7";
     CHECK(mloda_table_new(4, N, names, cols, &t, &err) == MLODA_ERR_DUPLICATE);

@@ -168,6 +168,57 @@ static void test_truncation(void)
     CHECK(valid_utf8(err.message));
 }
 
+/*
+ * Issue 16, finding 9: a message naming a long feature kept the name and lost the reason
+ * after it (cut at 512 bytes). Quoted names are now shortened in the middle until the
+ * message fits; names of multi-byte characters stay valid UTF-8; a message without quotes
+ * is truncated as before.
+ */
+static void test_long_names(void)
+{
+    static const char *const chars[] = {"a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    for (size_t k = 0; k < sizeof chars / sizeof chars[0]; k++) {
+        for (size_t n_chars = 100; n_chars <= 1900; n_chars += 450) { /* within 16 KB */
+            TEST_CASE("%zu characters of %zu bytes", n_chars, strlen(chars[k]));
+            char name[12100] = "";
+            for (size_t i = 0; i < n_chars; i++)
+                strcat(name, chars[k]);
+            mloda_error err = MLODA_ERROR_INIT;
+            (void)mloda_error_set(&err, MLODA_ERR_RESOLVE, "s",
+                                  "feature 'x__%s': the reason comes last; input 'y%s' too",
+                                  name, name);
+            CHECK(valid_utf8(err.message));
+            CHECK(strlen(err.message) <= MLODA_ERROR_MESSAGE_MAX - 1);
+            CHECK_CONTAINS(err.message, "': the reason comes last; input 'y");
+            CHECK_CONTAINS(err.message, "' too");
+            CHECK(strncmp(err.message, "feature 'x__", 12) == 0);
+            if (strlen(name) + 70 > MLODA_ERROR_MESSAGE_MAX) /* elided: head ... tail */
+                CHECK_CONTAINS(err.message, "...");
+            else
+                CHECK_CONTAINS(err.message, name); /* short enough: whole */
+            /* the helper for messages built elsewhere */
+            char buf[40];
+            const char *e = mloda_elide_name(name, buf, sizeof buf);
+            CHECK(strlen(e) <= sizeof buf - 1);
+            CHECK(valid_utf8(e));
+            CHECK(strlen(name) < sizeof buf ? strcmp(e, name) == 0
+                                            : strstr(e, "...") != NULL &&
+                                                  strncmp(e, name, 4) == 0);
+        }
+    }
+    /* nothing quoted: truncated, as before */
+    char plain[1000];
+    memset(plain, 'z', sizeof plain - 1);
+    plain[sizeof plain - 1] = '\0';
+    mloda_error err = MLODA_ERROR_INIT;
+    (void)mloda_error_set(&err, MLODA_ERR_PARSE, NULL, "%s and the end", plain);
+    CHECK_EQ_INT(strlen(err.message), MLODA_ERROR_MESSAGE_MAX - 1);
+    char small[6], eight[8];
+    CHECK_STR(mloda_elide_name("abcdefghijkl", small, sizeof small), "abcde");
+    CHECK_STR(mloda_elide_name("abcdefghijkl", eight, sizeof eight), "ab...kl");
+    CHECK_STR(mloda_elide_name(NULL, small, sizeof small), "");
+}
+
 static void test_status_names(void)
 {
     static const struct {
@@ -385,6 +436,7 @@ int main(void)
     RUN(test_null_format);
     RUN(test_one_line);
     RUN(test_truncation);
+    RUN(test_long_names);
     RUN(test_status_names);
     RUN(test_one_error_across_calls);
     RUN(test_success_clears_a_stale_error);
