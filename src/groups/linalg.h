@@ -79,6 +79,17 @@ void mloda_la_jacobi(double *x, int64_t n, int64_t p, double *v, int64_t n_v, in
  */
 void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order);
 
+/**
+ * Eigen-decomposition of the symmetric n x n matrix a (column-major; both triangles set)
+ * by Householder tridiagonalisation and the implicit QL algorithm (EISPACK tred2/tql2):
+ * afterwards w[0..n) holds the eigenvalues in increasing order and column k of a the unit
+ * eigenvector of w[k]. work: n doubles. O(n^3) time (about 6 n^3 flops), no allocation.
+ * calc (may be NULL) is checked between Householder steps and between eigenvalues: returns
+ * MLODA_ERR_CANCELLED (a is then meaningless) when the run was cancelled or timed out.
+ */
+mloda_status mloda_la_sym_eigen(double *a, int64_t n, double *w, double *work,
+                                const mloda_calc *calc, mloda_error *err);
+
 /** Squared Euclidean distance between row r of m and row s of m (over all p columns). */
 double mloda_la_row_dist2(const la_matrix *m, int64_t r, int64_t s);
 
