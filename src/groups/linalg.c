@@ -60,10 +60,16 @@ static bool copy_column(const mloda_column *c, int64_t n, double *out)
 
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err)
 {
+    return mloda_la_gather_inputs(calc, i, mloda_calc_n_inputs(calc, i), out, err);
+}
+
+mloda_status mloda_la_gather_inputs(const mloda_calc *calc, int64_t i, int64_t n_inputs,
+                                    la_matrix *out, mloda_error *err)
+{
     const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
     int64_t n = mloda_calc_n_rows(calc), p = 0;
     memset(out, 0, sizeof *out);
-    for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++)
+    for (int64_t j = 0; j < n_inputs; j++)
         p += mloda_calc_input_n_columns(calc, i, j);
     size_t cells = 0;
     if (!mloda_mul_size((size_t)n, (size_t)p, &cells) ||
@@ -77,7 +83,7 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
     out->p = p;
     out->calc = calc;
     int64_t col = 0;
-    for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
+    for (int64_t j = 0; j < n_inputs; j++) {
         for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {
             const mloda_column *c = mloda_calc_input(calc, i, j, k);
             if (!mloda_la_type_is_numeric(mloda_column_type(c))) {

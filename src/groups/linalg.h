@@ -36,6 +36,9 @@ mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mlo
  * mloda_la_impute_standardise); MLODA_ERR_NOMEM.
  */
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
+/** mloda_la_gather of the first n_inputs inputs only (LDA's class column comes last). */
+mloda_status mloda_la_gather_inputs(const mloda_calc *calc, int64_t i, int64_t n_inputs,
+                                    la_matrix *out, mloda_error *err);
 void mloda_la_matrix_reset(la_matrix *m);
 
 /** Mean and population variance (ddof 0, two-pass) of the non-NaN values of x[0..n);
