@@ -19,7 +19,15 @@
  *   agglomerative  height, first n-k applied), as scipy/sklearn compute it.
  *   dbscan         eps = 1/k (auto: 0.5), min_samples 5 (the point itself included),
  *                  distance <= eps; noise is -1. Clusters grow in sklearn's order.
- *   spectral, affinity: not implemented (resolution error).
+ *   spectral       sklearn's SpectralClustering(k, assign_labels="discretize",
+ *                  random_state=42): RBF affinity (gamma 1), the normalised Laplacian's k
+ *                  smallest eigenvectors (dense tred2/tql2), discretize from the row that
+ *                  numpy's RandomState(42) draws after ARPACK's start vector (ml_cluster.c).
+ *   affinity       sklearn's AffinityPropagation(damping, random_state=42) with mloda's
+ *                  damping 0.5 + 0.3 / k in [0.5, 0.99] (auto: 0.5): preference = median
+ *                  similarity, the same tie-breaking noise (RandomState(42)), at most 200
+ *                  iterations, 15 to converge; the number of clusters is its own (-1 for every
+ *                  row when no exemplar emerges, as sklearn).
  * k = auto: k in 2..min(10, n-1) with the highest silhouette score (the smallest such k
  * on ties; 2 when the range is empty), as mloda. A fixed k larger than the row count is
  * an error (sklearn's too).
@@ -982,17 +990,24 @@ const mloda_feature_group mloda_group_clustering = {
         "5, noise -1; k=auto picks 2..10 by silhouette. Labels are numbered by first "
         "appearance in row order, so they can differ from sklearn's arbitrary numbering (and "
         "k-means partitions can differ where sklearn's RNG finds another local optimum). "
-        "spectral and affinity are not implemented. output_probabilities adds F~0..F~(k-1) "
+        "spectral: sklearn's SpectralClustering(assign_labels=discretize, random_state=42) "
+        "(RBF affinity gamma 1); affinity: AffinityPropagation(random_state=42), damping "
+        "0.5 + 0.3/k clamped to [0.5, 0.99] (auto 0.5), its own number of clusters. Both draw "
+        "numpy RandomState(42)'s numbers where sklearn does, so their partitions equal "
+        "sklearn's up to the numbering (tested on random data). output_probabilities adds "
+        "F~0..F~(k-1) (affinity: 0/1 membership of its clusters) "
         "and then stores the labels as float64. Cost (n rows, p inputs): kmeans O(n k p) per "
         "Lloyd iteration (10 seedings, at most 300 iterations); Ward O(n^2 p) time, O(n p) "
-        "memory; k=auto adds a silhouette pass over every pair of rows, O(n^2 p); dbscan "
+        "memory; spectral O(n^2 p) for the affinity and O(n^3) for its dense eigen-"
+        "decomposition, n^2 memory (k=auto decomposes once); affinity O(n^2) per iteration "
+        "(at most 200), 4 n^2 memory; both refuse batches needing over 4 GiB; k=auto adds a "
+        "silhouette pass over every pair of rows, O(n^2 p); dbscan "
         "finds neighbours through a grid of eps-sized cells, near O(n log n) on spread "
         "data, O(n^2) when most rows are each other's neighbours. O(n^2) means minutes for "
         "10^5 rows: long runs stop at the batch timeout (--batch-timeout).",
     .version = "1",
     .patterns = "{in}__cluster_{algorithm}_{k}\n{in1}&{in2}__cluster_{algorithm}_{k}",
-    .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan "
-                   "(spectral, affinity: not implemented)\n"
+    .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan|spectral|affinity\n"
                    "k_value: a positive integer or auto\n"
                    "output_probabilities: true|false (default false)\n"
                    "in_features: the input feature(s) (option form)",

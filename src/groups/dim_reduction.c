@@ -12,8 +12,17 @@
  * tolerance) are exact zeros where sklearn returns rounding noise. Like mloda, d must be
  * smaller than the number of input columns; unlike sklearn, fewer rows than d is not an
  * error (the missing components are zero), so small batches still run.
- * tsne, ica, lda, isomap: not implemented (resolution error). pca_svd_solver is accepted
- * (auto|full|arpack|randomized) and has no effect: the SVD is exact.
+ * pca_svd_solver is accepted (auto|full|arpack|randomized) and has no effect: the SVD is
+ * exact. The other algorithms (ml_reduce.c) take mloda's options and defaults:
+ *   lda     LinearDiscriminantAnalysis(n_components=d) with the class column named by
+ *           lda_target (mloda takes the first text column of its data frame; a C step sees
+ *           only its inputs), fitted on the rows with a class; d <= classes - 1.
+ *   isomap  Isomap(n_neighbors=isomap_n_neighbors (5), n_components=d).
+ *   ica     FastICA(n_components=d, whiten="unit-variance", random_state=42), ica_max_iter
+ *           (200) and tol 1e-4; mloda uses max(ica_max_iter, 1000) and tol 0.01 below 50 rows.
+ *   tsne    TSNE(n_components=d, perplexity=min(30, n // 3), random_state=42, init "pca"),
+ *           tsne_max_iter (250), tsne_n_iter_without_progress (50), tsne_method (barnes_hut;
+ *           below 20 rows exact with at most 250 iterations, as mloda).
  */
 #include <float.h>
 #include <math.h>
@@ -389,13 +398,34 @@ const mloda_feature_group mloda_group_dim_reduction = {
         "of each component positive), which is what SPEC observed. Components beyond the "
         "data's rank are exact zeros (sklearn: rounding noise); fewer rows than d is allowed. "
         "d must be below the number of input columns, as mloda. Inputs may be separated by "
-        "',' or '&'; any F~dimk can be requested alone. tsne, ica, lda, isomap are not "
-        "implemented.",
+        "',' or '&'; any F~dimk can be requested alone. "
+        "lda: LinearDiscriminantAnalysis (svd solver) with the class column named by option "
+        "lda_target (text, int or bool), equal to sklearn's up to each component's sign. "
+        "isomap: Isomap(n_neighbors=isomap_n_neighbors, default 5), sklearn's values (signs as "
+        "its KernelPCA; k-nearest-neighbour ties broken by row order). ica: FastICA(whiten="
+        "unit-variance, logcosh, parallel, random_state=42; ica_max_iter 200, tol 1e-4; below "
+        "50 rows max(iter, 1000) and tol 0.01 as mloda), the same start matrix as sklearn "
+        "(numpy RandomState(42)), so sources equal sklearn's up to sign and order. tsne: "
+        "mloda's TSNE (perplexity min(30, n//3), init pca, learning rate auto, exaggeration 12 "
+        "for 250 iterations, tsne_max_iter 250 so mloda stops there, "
+        "tsne_n_iter_without_progress 50, tsne_method barnes_hut, exact below 20 rows); the "
+        "gradient is exact (sklearn approximates it with Barnes-Hut at angle 0.5), the start is "
+        "the exact PCA (sklearn: randomized), so the layout follows another trajectory than "
+        "sklearn's: it is tested by its KL divergence against sklearn's on the same data, not "
+        "by values. Cost (n rows, p inputs): lda O(n p^2); ica O(n p d) per iteration; isomap "
+        "O(n^2 (p + log n)) for neighbours and geodesics plus O(n^3) for the eigen-"
+        "decomposition, n^2 memory; tsne O(n^2 d) per iteration (exact P: n^2 memory); batches "
+        "needing more than 4 GiB of n x n matrices are refused; long runs stop at the batch "
+        "timeout.",
     .version = "1",
-    .patterns = "{in1},{in2},{in3}__pca_{d}d\n{in1}&{in2}&{in3}__pca_{d}d",
-    .options_doc = "algorithm: pca (tsne, ica, lda, isomap: not implemented)\n"
+    .patterns = "{in1},{in2},{in3}__{algorithm}_{d}d\n{in1}&{in2}&{in3}__{algorithm}_{d}d",
+    .options_doc = "algorithm: pca|tsne|ica|lda|isomap\n"
                    "dimension: a positive integer below the number of input columns\n"
                    "pca_svd_solver: auto|full|arpack|randomized (accepted, no effect)\n"
+                   "tsne_max_iter (250), tsne_n_iter_without_progress (50), tsne_method "
+                   "(barnes_hut|exact): t-SNE settings\n"
+                   "ica_max_iter (200), isomap_n_neighbors (5)\n"
+                   "lda_target: the class column (required for lda)\n"
                    "in_features: the input features (option form)",
     .example = "x,y,z__pca_2d",
     .match = dr_match,
