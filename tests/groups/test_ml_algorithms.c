@@ -15,6 +15,7 @@
 #include "groups/ml.h"
 #include "groups/np_random.h"
 #include "support.h"
+#include "util/alloc.h"
 
 #include "ml_cases.h"
 
@@ -239,6 +240,47 @@ static void test_tsne_kl(void)
               exp(log_ratio / n_cases));
 }
 
+/* Every allocation of every new algorithm fails in turn: MLODA_ERR_NOMEM, no result, no
+ * leak (ASan), until a run passes the last one. */
+static void test_alloc_failures(void)
+{
+    const struct dr_case *c = &DR_CASES[0]; /* 40 rows */
+    mloda_api_data *api = dr_api(c);
+    mloda_request *req = mloda_request_new();
+    static const char *const feats[] = {"x&y__cluster_spectral_2", "x&y__cluster_affinity_auto",
+                                        "x&y__cluster_spectral_auto", "x,y,z__isomap_2d",
+                                        "x,y,z__ica_2d", "x,y,z__tsne_2d"};
+    for (int64_t k = 0; k < N_OF(feats); k++)
+        (void)mloda_request_add(req, feats[k], NULL, NULL);
+    mloda_options *o = mloda_options_new();
+    (void)mloda_options_set_string(o, MLODA_CONTEXT, "lda_target", "lab", NULL);
+    (void)mloda_request_add(req, "x,y,z__lda_2d", o, NULL);
+    mloda_options_free(o);
+    (void)mloda_request_set_threads(req, 1, NULL);
+    bool finished = false;
+    long n = 0;
+    for (; n < 100000 && !finished; n++) {
+        TEST_CASE("fail allocation %ld", n);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        mloda_test_fail_alloc_at(n);
+        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        if (!injected) {
+            finished = true;
+            CHECK_OK(st, err);
+        } else {
+            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+            CHECK(res == NULL);
+        }
+        mloda_results_free(res);
+    }
+    CHECK(finished && n > 50);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
@@ -247,6 +289,7 @@ int main(void)
     RUN(test_clustering_as_sklearn);
     RUN(test_reduction_as_sklearn);
     RUN(test_tsne_kl);
+    RUN(test_alloc_failures);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
