@@ -305,21 +305,29 @@ static void entry_free(serve_entry *e)
     mloda_free(e);
 }
 
-/* The directory a request file names (its path up to the last '/', or "."), resolved: a
- * new string, or NULL when it does not resolve. (The file itself is the reader's to open
- * and report.) */
-static char *request_dir(const char *request_path)
+/* The directory a request file names (its path up to the last '/', or "."), resolved into
+ * *out (a new string). MLODA_ERR_IO when it does not resolve (the file itself is the
+ * reader's to open and report), MLODA_ERR_NOMEM. */
+static mloda_status request_dir(const char *request_path, char **out, mloda_error *err)
 {
+    *out = NULL;
     const char *slash = strrchr(request_path, '/');
     char *named = slash == NULL ? mloda_strdup(".")
                                 : mloda_strndup(request_path, slash == request_path
                                                                   ? 1
                                                                   : (size_t)(slash - request_path));
-    char *real = named != NULL ? realpath(named, NULL) : NULL; /* libc's malloc */
+    if (named == NULL)
+        return mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory");
+    char *real = realpath(named, NULL); /* libc's malloc */
+    const int e = errno;
     mloda_free(named);
-    char *dir = real != NULL ? mloda_strdup(real) : NULL;
+    if (real == NULL)
+        return mloda_error_set(err, e == ENOMEM ? MLODA_ERR_NOMEM : MLODA_ERR_IO, request_path,
+                               "cannot resolve the directory of request file %s: %s",
+                               request_path, strerror(e));
+    *out = mloda_strdup(real);
     free(real);
-    return dir;
+    return *out != NULL ? MLODA_OK : mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory");
 }
 
 mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *request_path,
@@ -357,11 +365,7 @@ mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *r
     char *own_dir = NULL;
     io_request_options ro = {srv->opts.data_root, srv->opts.limits};
     if (st == MLODA_OK && ro.data_root == NULL) {
-        own_dir = request_dir(request_path);
-        st = own_dir != NULL ? MLODA_OK : mloda_error_set(err, MLODA_ERR_IO, request_path,
-                                                           "cannot resolve the directory of "
-                                                           "request file %s",
-                                                           request_path);
+        st = request_dir(request_path, &own_dir, err);
         ro.data_root = own_dir;
     }
     if (st == MLODA_OK)
