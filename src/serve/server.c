@@ -164,6 +164,30 @@ void mloda_serve_leave(mloda_server *srv)
 
 /* ---------------------------------------------------------------- new, add */
 
+/* Each numeric setting within its range, or an error naming it. */
+static mloda_status check_ranges(const mloda_serve_options *o, mloda_error *err)
+{
+    const struct {
+        const char *name;
+        int64_t value, max;
+    } settings[] = {
+        {"threads", o->threads, 1024},
+        {"queue", o->queue, 1000000},
+        {"max_body", o->max_body, INT64_MAX},
+        {"max_running", o->max_running, 100000},
+        {"max_connections", o->max_connections, 100000},
+        {"timeout", o->timeout, 86400},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (settings[i].value < 0 || settings[i].value > settings[i].max)
+            return mloda_error_set(err, MLODA_ERR_INVALID_ARG, settings[i].name,
+                                   "the server setting %s is %lld; it must be 0 (the default) to "
+                                   "%lld",
+                                   settings[i].name, (long long)settings[i].value,
+                                   (long long)settings[i].max);
+    return MLODA_OK;
+}
+
 mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **out,
                               mloda_error *err)
 {
@@ -187,12 +211,7 @@ mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **ou
         o->max_connections = DEFAULT_MAX_CONN;
     if (o->timeout == 0)
         o->timeout = DEFAULT_TIMEOUT;
-    mloda_status st = MLODA_OK;
-    if (o->threads < 0 || o->threads > 1024 || o->queue < 0 || o->queue > 1000000 ||
-        o->max_body < 0 || o->max_running < 0 || o->max_running > 100000 ||
-        o->max_connections < 0 || o->max_connections > 100000 ||
-        o->timeout < 0 || o->timeout > 86400)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "a server setting is out of range");
+    mloda_status st = check_ranges(o, err);
     const char *listen = o->listen != NULL ? o->listen : "127.0.0.1:8080";
     if (st == MLODA_OK && !mloda_serve_parse_listen(listen, srv->host, sizeof srv->host, &srv->port))
         st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, listen,
