@@ -150,6 +150,8 @@ typedef struct outcome {
     mloda_error err;
     bool session_reusable; /* a run after the failed one worked */
     size_t out_len;        /* bytes of output (every format, every table, both plans) */
+    bool injected;         /* the failure was injected (read before the second run, which
+                              turns injection off) */
 } outcome;
 
 static mloda_status write_tables(const mloda_results *res, mloda_buf *out, mloda_error *err)
@@ -199,7 +201,7 @@ static mloda_status plans(const mloda_session *s, mloda_buf *out, mloda_error *e
 /* read the request (its sources relative to the scratch folder), plan, run, stream, write */
 static outcome workflow(const char *text)
 {
-    outcome o = {MLODA_OK, MLODA_ERROR_INIT, true, 0};
+    outcome o = {MLODA_OK, MLODA_ERROR_INIT, true, 0, false};
     io_request r;
     mloda_registry *reg = NULL;
     mloda_session *session = NULL;
@@ -223,6 +225,7 @@ static outcome workflow(const char *text)
         st = plans(session, &out, err);
     o.st = st;
     o.out_len = out.len;
+    o.injected = mloda_test_alloc_failed();
     if (st != MLODA_OK && session != NULL) { /* the failure left the session usable */
         mloda_test_fail_alloc_at(-1);
         mloda_results *again = NULL;
@@ -249,7 +252,7 @@ static void walk(const char *name, const char *text)
     for (;; n++) {
         mloda_test_fail_alloc_at(n);
         const outcome o = workflow(text);
-        const bool injected = mloda_test_alloc_failed();
+        const bool injected = o.injected;
         mloda_test_fail_alloc_at(-1);
         TEST_CASE("%s, allocation %ld: %.180s", name, n, o.err.message);
         if (o.st != MLODA_OK) {
