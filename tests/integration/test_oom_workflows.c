@@ -95,6 +95,44 @@ static const char ASOF_FORECAST[] =
     "            \"params\": {\"left_time_column\": \"t\", \"right_time_column\": \"u\", "
     "\"direction\": \"nearest\", \"tolerance\": 3, \"allow_exact_matches\": false}}]}";
 
+/* the families FAMILIES leaves out: grouped imputation of every method, time windows of
+ * every function, aggregation of every kind and type, the scikit-learn algorithms, chains */
+static const char FAMILIES2[] =
+    "{\"features\": [\"x__sum_aggr\", \"x__min_aggr\", \"x__max_aggr\", \"x__avg_aggr\", "
+    "\"x__count_aggr\", \"x__var_aggr\", \"x__median_aggr\", \"i__sum_aggr\", \"i__max_aggr\", "
+    "\"b__sum_aggr\", \"b__count_aggr\", \"s__count_aggr\", \"s__min_aggr\", \"t__max_aggr\","
+    "              {\"name\": \"x__mean_imputed\", \"options\": {\"group_by_features\": [\"g\"]}},"
+    "              {\"name\": \"x__median_imputed\", \"options\": {\"group_by_features\": [\"g\"]}},"
+    "              {\"name\": \"s__mode_imputed\", \"options\": {\"group_by_features\": [\"g\"]}},"
+    "              {\"name\": \"x__ffill_imputed\", \"options\": {\"group_by_features\": [\"g\"]}},"
+    "              {\"name\": \"x__bfill_imputed\", \"options\": {\"group_by_features\": [\"g\"]}},"
+    "              {\"name\": \"i__constant_imputed\", \"options\": {\"constant_value\": 7}},"
+    "              {\"name\": \"x__sum_2_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__mean_2_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__min_3_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__std_2_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__count_2_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__median_2_day_window\", \"options\": {\"reference_time\": \"t\"}},"
+    "              {\"name\": \"x__mean_imputed__max_2_day_window\", "
+    "\"options\": {\"reference_time\": \"t\"}},"
+    "              \"x&y__cluster_spectral_2\", \"x&y__cluster_affinity_auto\", "
+    "\"x&y__cluster_hierarchical_2\", \"y,z,w__isomap_2d\", \"y,z,w__ica_2d\", \"y,z,w__tsne_2d\","
+    "              {\"name\": \"y,z,w__lda_1d\", \"options\": {\"lda_target\": \"g\"}},"
+    "              \"y,z__sklearn_pipeline_feature_engineering\", \"y,z__sklearn_pipeline_preprocessing\", "
+    "\"y__normalizer_scaled\", \"i__label_encoded\"],"
+    " \"api_data\": {\"T\": {\"g\": [\"a\", \"b\", \"a\", \"b\", \"a\", \"b\", \"a\", \"b\"],"
+    "                    \"x\": [1.0, null, 3.0, 10.0, null, 11.0, 2.5, null],"
+    "                    \"y\": [2.0, 1.0, 4.0, 9.0, 12.0, 3.0, 5.5, 7.0],"
+    "                    \"z\": [0.5, 1.5, 2.0, 3.0, 1.0, 0.2, 2.2, 4.1],"
+    "                    \"w\": [5.0, 4.0, 1.0, 2.0, 8.0, 7.5, 3.3, 0.1],"
+    "                    \"i\": [1, 2, null, 4, 5, 6, 7, 8],"
+    "                    \"b\": [true, false, null, true, true, false, true, false],"
+    "                    \"s\": [\"p\", null, \"q\", \"p\", \"r\", null, \"q\", \"p\"],"
+    "                    \"t\": [\"2024-01-01T00:00:00\", \"2024-01-02T00:00:00\", "
+    "\"2024-01-02T12:00:00\", \"2024-01-04T00:00:00\", \"2024-01-05T00:00:00\", "
+    "\"2024-01-05T06:00:00\", \"2024-01-07T00:00:00\", \"2024-01-08T00:00:00\"]}},"
+    " \"schema\": {\"T\": {\"t\": \"timestamp\"}}}";
+
 static char scratch[256];
 
 static void write_text(const char *name, const char *text)
@@ -300,6 +338,11 @@ static void test_families_walk(void)
     walk("families", FAMILIES);
 }
 
+static void test_families2_walk(void)
+{
+    walk("families 2", FAMILIES2);
+}
+
 static void test_asof_forecast_walk(void)
 {
     walk("asof and forecast", ASOF_FORECAST);
@@ -312,6 +355,7 @@ int main(void)
     RUN(test_filters_walk);
     RUN(test_links_walk);
     RUN(test_families_walk);
+    RUN(test_families2_walk);
     RUN(test_asof_forecast_walk);
     remove_files();
     return TEST_SUMMARY();
