@@ -581,6 +581,27 @@ static const fake_spec fakes[] = {
     {"bool NULL values", "b", 3, 0, 0, 2, NULL, NULL, NULL, NULL, 0, false, MLODA_ERR_PARSE,
      "NULL"},
     {"bool empty", "b", 0, 0, 0, 2, NULL, NULL, NULL, NULL, 0, false, MLODA_OK, ""},
+    /* lengths and offsets near INT64_MAX: every size computation refuses to overflow */
+    {"utf8 offset overflow", "u", 4, INT64_MAX - 2, 0, 3, NULL, good_offsets, text, NULL, 0,
+     false, MLODA_ERR_PARSE, "overflows"},
+    {"utf8 length overflow", "u", INT64_MAX, 0, 0, 3, NULL, good_offsets, text, NULL, 0, false,
+     MLODA_ERR_PARSE, "overflows"},
+    {"utf8 offsets bytes overflow", "u", 4, INT64_MAX / 4, 0, 3, NULL, good_offsets, text,
+     NULL, 0, false, MLODA_ERR_PARSE, "overflows"},
+    {"list offset overflow", "+w:2", 4, INT64_MAX / 2, 0, 1, NULL, NULL, NULL, "g", 8, false,
+     MLODA_ERR_PARSE, "overflows"},
+    {"list length overflow", "+w:4", INT64_MAX / 3, 0, 0, 1, NULL, NULL, NULL, "g", 8, false,
+     MLODA_ERR_PARSE, "overflows"},
+    {"bool offset overflow", "b", 4, INT64_MAX - 1, 0, 2, NULL, validity_1010, NULL, NULL, 0,
+     false, MLODA_ERR_PARSE, "overflows"},
+    {"bool huge length", "b", INT64_MAX, 0, 0, 2, NULL, validity_1010, NULL, NULL, 0, false,
+     MLODA_ERR_PARSE, "overflows"},
+    {"float32 bytes overflow", "f", 4, INT64_MAX / 2, 0, 2, NULL, f32_vals, NULL, NULL, 0,
+     false, MLODA_ERR_PARSE, "overflows"},
+    {"int32 unknown null count, all valid", "i", 3, 0, -1, 2, validity_1010 + 0, i32_vals, NULL,
+     NULL, 0, false, MLODA_OK, ""},
+    {"list size negative", "+w:-2", 4, 0, 0, 1, NULL, NULL, NULL, "g", 8, false, MLODA_ERR_TYPE,
+     "'+w:-2'"},
 };
 
 typedef struct fake {
