@@ -39,6 +39,9 @@ typedef enum mode {
     BIND_UNKNOWN_NEG,
     BIND_COLUMNS_NONE,
     BIND_COLUMNS_REPEATED,
+    BIND_COLUMNS_NULL_SUFFIX,
+    BIND_LIST_SIZE_0,
+    BIND_PROBE_ARGUMENTS, /* not a misbehaviour: queries out of range get their sentinels */
     /* calculate */
     CALC_NO_OUTPUT,
     CALC_SET_TWICE_IGNORED,
@@ -114,6 +117,12 @@ static const bad_case cases[] = {
      "declared 0 columns for feature 'x__bad'", NULL},
     {"bind declares a column twice", BIND_COLUMNS_REPEATED, AT_PREPARE, MLODA_ERR_PLUGIN,
      "declared column ~a of feature 'x__bad' twice", NULL},
+    {"bind declares a NULL suffix", BIND_COLUMNS_NULL_SUFFIX, AT_PREPARE, MLODA_ERR_PLUGIN,
+     "declared a NULL suffix for column 1 of feature 'x__bad'", NULL},
+    {"bind declares a list of size 0", BIND_LIST_SIZE_0, AT_PREPARE, MLODA_ERR_PLUGIN,
+     "declared output type 6 (list size 0)", "not a column type"},
+    {"bind asks out of range and for missing sources", BIND_PROBE_ARGUMENTS, AT_RUN,
+     MLODA_OK, NULL, NULL},
     {"calculate sets no output", CALC_NO_OUTPUT, AT_RUN, MLODA_ERR_PLUGIN,
      "calculate returned MLODA_OK without setting the output of feature 'x__bad'", NULL},
     {"set_output twice, ignored", CALC_SET_TWICE_IGNORED, AT_RUN, MLODA_ERR_PLUGIN,
@@ -246,6 +255,32 @@ static void free_state(void *state)
     free(state);
 }
 
+/* Queries with indexes out of range give their documented sentinels, and a source that
+ * does not exist or a column it lacks is an error of the call only (the plugin may go on). */
+static void probe_bind(mloda_bind *ctx)
+{
+    CHECK_EQ_INT(mloda_bind_n_inputs(ctx), 1);
+    for (int64_t j = -1; j <= 1; j += 2) {
+        TEST_CASE("input %lld", (long long)j);
+        CHECK(mloda_bind_input_name(ctx, j) == NULL);
+        CHECK_EQ_INT(mloda_bind_input_n_columns(ctx, j), -1);
+        CHECK(mloda_bind_input_suffix(ctx, j, 0) == NULL);
+        CHECK(!mloda_bind_input_is_multi(ctx, j));
+    }
+    CHECK_STR(mloda_bind_input_suffix(ctx, 0, 0), ""); /* a one-column input */
+    CHECK(mloda_bind_input_suffix(ctx, 0, 1) == NULL);
+    CHECK_EQ_INT(mloda_bind_input_n_columns(ctx, 0), 1);
+    CHECK_EQ_INT(mloda_bind_limit(ctx, (mloda_limit)-1), -1);
+    CHECK_EQ_INT(mloda_bind_limit(ctx, (mloda_limit)(MLODA_LIMIT_HORIZON + 1)), -1);
+    mloda_error e = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(mloda_bind_use_source(ctx, 99, "x", &e), MLODA_ERR_PLUGIN);
+    CHECK_CONTAINS(e.message, "data source 99 does not exist");
+    CHECK_EQ_INT(mloda_bind_use_source(ctx, -1, "x", &e), MLODA_ERR_PLUGIN);
+    CHECK_EQ_INT(mloda_bind_use_source(ctx, 0, "nope", &e), MLODA_ERR_SCHEMA);
+    CHECK_CONTAINS(e.message, "has no column 'nope'");
+    CHECK_EQ_INT(mloda_bind_use_source(ctx, 0, NULL, &e), MLODA_ERR_INVALID_ARG);
+}
+
 static mloda_status mb_bind(void *ud, mloda_bind *ctx, mloda_error *err)
 {
     const bad_case *c = ud;
@@ -284,6 +319,16 @@ static mloda_status mb_bind(void *ud, mloda_bind *ctx, mloda_error *err)
             return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 2,
                                              sfx, err);
         }
+        case BIND_COLUMNS_NULL_SUFFIX: {
+            const char *sfx[2] = {"a", NULL};
+            return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 2,
+                                             sfx, err);
+        }
+        case BIND_LIST_SIZE_0:
+            return mloda_bind_output(ctx, MLODA_TYPE_FLOAT64_LIST, 0, MLODA_TIME_SECOND, err);
+        case BIND_PROBE_ARGUMENTS:
+            probe_bind(ctx);
+            break;
         case CALC_OTHER_COLUMNS: {
             const char *sfx[2] = {"a", "b"};
             return mloda_bind_output_columns(ctx, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 2,
@@ -598,10 +643,33 @@ static void test_empty_in_features_is_the_users(void)
     mloda_registry_free(reg);
 }
 
+/* Every bind call with a NULL context: a sentinel or MLODA_ERR_INVALID_ARG, and a state
+ * handed over is freed. */
+static void test_bind_null_context(void)
+{
+    mloda_error e = MLODA_ERROR_INIT;
+    CHECK(mloda_bind_feature(NULL) == NULL);
+    CHECK_EQ_INT(mloda_bind_n_inputs(NULL), 0);
+    CHECK_EQ_INT(mloda_bind_limit(NULL, MLODA_LIMIT_OUTPUT_CELLS), -1);
+    CHECK_EQ_INT(mloda_bind_input_n_columns(NULL, 0), -1);
+    CHECK(mloda_bind_input_suffix(NULL, 0, 0) == NULL);
+    CHECK_EQ_INT(mloda_bind_output(NULL, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, &e),
+                 MLODA_ERR_INVALID_ARG);
+    const char *sfx[1] = {"a"};
+    CHECK_EQ_INT(mloda_bind_output_columns(NULL, MLODA_TYPE_FLOAT64, 0, MLODA_TIME_SECOND, 1, sfx,
+                                           &e),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_bind_use_source(NULL, 0, "x", &e), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_bind_rows_change(NULL, &e), MLODA_ERR_INVALID_ARG);
+    int *state = malloc(sizeof *state);
+    CHECK_EQ_INT(mloda_bind_set_state(NULL, state, free, &e), MLODA_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     RUN(test_misbehaving_plugins);
     RUN(test_misuse_is_per_run);
     RUN(test_empty_in_features_is_the_users);
+    RUN(test_bind_null_context);
     return TEST_SUMMARY();
 }
