@@ -334,6 +334,44 @@ static void test_chain_filter_explain(void)
     mloda_api_data_free(api);
 }
 
+/* union drops rows equal in every column of their table (pandas' drop_duplicates): booleans,
+ * NaN equal to NaN, null equal to null, lists element by element, a null list; the first
+ * of equal rows stays. */
+static void test_union_duplicate_rows(void)
+{
+    enum { N = 14 };
+    const int64_t aid[N] = {1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 5};
+    const char *aval[N] = {"a", "a", "b", "b", "c", "c", "c", "d", "d", "d", "e", "e", "e", "e"};
+    const bool b[N] = {1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const double f[N] = {1, 1, 1, 1, NAN, NAN, 2, 1, 1, 1, 1, 1, 1, 1};
+    const int64_t i[N] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+    const uint8_t i_valid[N] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+    double p[2 * N];
+    uint8_t p_valid[N];
+    for (int r = 0; r < N; r++) {
+        p[2 * r] = 1;
+        p[2 * r + 1] = r == 10 || r == 11 ? 3 : 2;
+        p_valid[r] = r != 12 && r != 13;
+    }
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_column *bc = NULL, *pc = NULL;
+    CHECK_OK(mloda_column_from_bool(N, b, NULL, &bc, &err), err);
+    CHECK_OK(mloda_column_from_float64_list(2, N, p, p_valid, &pc, &err), err);
+    const char *ln[] = {"aid", "aval", "b", "f", "i", "p"};
+    mloda_column *lc[] = {col_i64(aid, NULL, N), col_str(aval, N), bc, col_f64(f, N),
+                          col_i64(i, i_valid, N), pc};
+    const int64_t cid[] = {7, 7};
+    const char *cval[] = {"x", "x"}, *rn[] = {"cid", "cval"};
+    mloda_column *rc[] = {col_i64(cid, NULL, 2), col_str(cval, 2)};
+    mloda_api_data *api = mloda_api_data_new();
+    api_add(api, "A", 6, ln, lc);
+    api_add(api, "C", 2, rn, rc);
+    const char *want[] = {"a_nan", "b_nan", "b_nan", "c_nan", "c_nan", "d_nan", "d_nan",
+                          "e_nan", "e_nan", "nan_x", NULL};
+    check_rows(api, "union", want);
+    mloda_api_data_free(api);
+}
+
 static void test_link_errors(void)
 {
     mloda_api_data *api = observed_tables();
@@ -378,6 +416,7 @@ int main(void)
     reg = mloda_registry_default();
     (void)mloda_registry_add(reg, &concat_group, NULL);
     RUN(test_observed_join_types);
+    RUN(test_union_duplicate_rows);
     RUN(test_orders_and_sides);
     RUN(test_interleaved_duplicate_keys);
     RUN(test_multi_key_nulls_empty);
