@@ -151,6 +151,37 @@ static void test_registry_and_session_args(void)
     CHECK(!mloda_session_step_is_requested(s, 0, 99));
     CHECK_EQ_INT(mloda_session_plan(s, (mloda_plan_format)9, &text, &err), MLODA_ERR_INVALID_ARG);
     CHECK_EQ_INT(mloda_session_plan(s, MLODA_PLAN_TEXT, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK(mloda_session_step_feature(s, 0, -1) == NULL);
+    CHECK(!mloda_session_step_is_requested(s, 0, -1) && !mloda_session_step_is_requested(s, n, 0));
+    CHECK_EQ_INT(mloda_session_step_kind(s, n), MLODA_STEP_COMPUTE);
+    CHECK_EQ_INT(mloda_session_run(s, api, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_session_stream_run(s, api, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_run_all(reg, req, api, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_stream_all(reg, req, api, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_OK(mloda_session_stream_run(s, api, &stream, &err), err);
+    CHECK_EQ_INT(mloda_stream_next(stream, NULL, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "must not be NULL");
+    mloda_stream_free(stream);
+    /* the input type a session reads: every argument checked, the column found or named */
+    mloda_type type = MLODA_TYPE_INVALID;
+    int32_t list_size = -1;
+    mloda_time_unit unit = MLODA_TIME_NANO;
+    CHECK_EQ_INT(mloda_session_input_type(NULL, "T", "v", &type, NULL, NULL, &err),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_session_input_type(s, NULL, "v", &type, NULL, NULL, &err),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_session_input_type(s, "T", NULL, &type, NULL, NULL, &err),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_session_input_type(s, "T", "v", NULL, NULL, NULL, &err),
+                 MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_session_input_type(s, "T", "w", &type, NULL, NULL, &err), MLODA_ERR_SCHEMA);
+    CHECK_CONTAINS(err.message, "reads no column 'w' of table 'T'");
+    CHECK_EQ_INT(mloda_session_input_type(s, "U", "v", &type, NULL, NULL, &err), MLODA_ERR_SCHEMA);
+    CHECK_OK(mloda_session_input_type(s, "T", "v", &type, NULL, NULL, &err), err);
+    CHECK_EQ_INT(type, MLODA_TYPE_FLOAT64);
+    CHECK_OK(mloda_session_input_type(s, "T", "v", &type, &list_size, &unit, &err), err);
+    CHECK_EQ_INT(list_size, 0);
+    CHECK_EQ_INT(unit, MLODA_TIME_SECOND);
     CHECK_OK(mloda_session_run(s, api, &res, &err), err);
     CHECK(mloda_results_table(res, -1) == NULL && mloda_results_table(res, 99) == NULL);
     mloda_results_free(res);
