@@ -352,6 +352,24 @@ static mloda_column *doubled(const mloda_column *x, int64_t n)
     return c;
 }
 
+/* The run-time queries: columns and suffixes out of range are NULL, limits out of range
+ * -1, a computed feature has no source column. */
+static void probe_calc(mloda_calc *calc)
+{
+    CHECK(mloda_calc_input(calc, 0, 0, 1) == NULL);
+    CHECK(mloda_calc_input(calc, 0, 0, -1) == NULL);
+    CHECK_STR(mloda_calc_input_suffix(calc, 0, 0, 0), "");
+    CHECK(mloda_calc_input_suffix(calc, 0, 0, 1) == NULL);
+    CHECK_STR(mloda_calc_input_name(calc, 0, 0), "x");
+    CHECK_EQ_INT(mloda_calc_input_n_columns(calc, 0, 0), 1);
+    CHECK(mloda_calc_source_column(calc, 0) == NULL);
+    CHECK_EQ_INT(mloda_calc_limit(calc, (mloda_limit)-1), -1);
+    CHECK_EQ_INT(mloda_calc_limit(calc, (mloda_limit)(MLODA_LIMIT_HORIZON + 1)), -1);
+    CHECK_EQ_INT(mloda_calc_limit(calc, MLODA_LIMIT_HORIZON), 10000000);
+    CHECK(!mloda_calc_is_cancelled(calc));
+    CHECK_EQ_INT(mloda_calc_output_type(calc, 0), MLODA_TYPE_FLOAT64);
+}
+
 static mloda_status mb_calculate(void *ud, mloda_calc *calc, mloda_error *err)
 {
     const bad_case *c = ud;
@@ -372,6 +390,9 @@ static mloda_status mb_calculate(void *ud, mloda_calc *calc, mloda_error *err)
         return st;
     }
     switch (m) {
+    case BIND_PROBE_ARGUMENTS:
+        probe_calc(calc);
+        break;
     case CALC_NO_OUTPUT:
         return MLODA_OK;
     case CALC_SET_TWICE_IGNORED:
@@ -663,6 +684,12 @@ static void test_bind_null_context(void)
     CHECK_EQ_INT(mloda_bind_rows_change(NULL, &e), MLODA_ERR_INVALID_ARG);
     int *state = malloc(sizeof *state);
     CHECK_EQ_INT(mloda_bind_set_state(NULL, state, free, &e), MLODA_ERR_INVALID_ARG);
+    /* and the run-time calls */
+    CHECK_EQ_INT(mloda_calc_n_features(NULL), 0);
+    CHECK_EQ_INT(mloda_calc_limit(NULL, MLODA_LIMIT_HORIZON), -1);
+    CHECK(mloda_calc_input(NULL, 0, 0, 0) == NULL);
+    CHECK(mloda_calc_input_suffix(NULL, 0, 0, 0) == NULL);
+    CHECK(mloda_calc_source_column(NULL, 0) == NULL);
 }
 
 int main(void)
