@@ -38,21 +38,29 @@ static bool place(size_t *cursor, size_t count, size_t size, size_t *out)
 
 static bool compute_layout(const mloda_plan *p, layout *l)
 {
+    const struct {
+        size_t count, size, *at;
+    } parts[] = {
+        {(size_t)p->n_binds, sizeof(mloda_column *), &l->bound},
+        {(size_t)p->n_sources, sizeof(mloda_table *), &l->batch_tables},
+        {(size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows},
+        {(size_t)p->n_gathers, sizeof(node_out), &l->gathered},
+        {(size_t)p->n_domains, sizeof(int64_t), &l->domain_rows},
+        {(size_t)p->n_nodes, sizeof(node_out), &l->outs},
+        {(size_t)p->n_adopts, sizeof(mloda_column *), &l->adopted},
+        {(size_t)p->n_steps, sizeof(atomic_int), &l->pending},
+        {(size_t)p->n_steps, sizeof(atomic_int), &l->state},
+        {(size_t)p->n_steps, sizeof(mloda_error), &l->errors},
+        {(size_t)p->n_results, sizeof(mloda_table *), &l->tables},
+        {(size_t)p->n_steps, sizeof(step_task), &l->tasks},
+        {(size_t)p->n_steps, sizeof(int64_t), &l->done},
+    };
     size_t c = sizeof(run_ctx);
-    return place(&c, (size_t)p->n_binds, sizeof(mloda_column *), &l->bound) &&
-           place(&c, (size_t)p->n_sources, sizeof(mloda_table *), &l->batch_tables) &&
-           place(&c, (size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows) &&
-           place(&c, (size_t)p->n_gathers, sizeof(node_out), &l->gathered) &&
-           place(&c, (size_t)p->n_domains, sizeof(int64_t), &l->domain_rows) &&
-           place(&c, (size_t)p->n_nodes, sizeof(node_out), &l->outs) &&
-           place(&c, (size_t)p->n_adopts, sizeof(mloda_column *), &l->adopted) &&
-           place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->pending) &&
-           place(&c, (size_t)p->n_steps, sizeof(atomic_int), &l->state) &&
-           place(&c, (size_t)p->n_steps, sizeof(mloda_error), &l->errors) &&
-           place(&c, (size_t)p->n_results, sizeof(mloda_table *), &l->tables) &&
-           place(&c, (size_t)p->n_steps, sizeof(step_task), &l->tasks) &&
-           place(&c, (size_t)p->n_steps, sizeof(int64_t), &l->done) &&
-           (l->total = c, true);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (!place(&c, parts[i].count, parts[i].size, parts[i].at))
+            return false;
+    l->total = c;
+    return true;
 }
 
 static void exec_task(mloda_task *task);
