@@ -270,6 +270,72 @@ static void test_batch_validation(void)
     mloda_session_free(s);
 }
 
+/* Every problem of a batch in one message, in bind order: a list of another size, a
+ * timestamp of another unit, a missing column, a wrong type; and many problems still make
+ * a message that ends within the limit. */
+static void test_batch_problems_together(void)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    const double pts[] = {1, 2, 3, 4, 5, 6};
+    const int64_t ts[] = {1, 2};
+    const double v[] = {1, 2};
+    mloda_column *p2 = NULL, *p3 = NULL, *t_sec = NULL, *t_ms = NULL;
+    CHECK_OK(mloda_column_from_float64_list(2, 2, pts, NULL, &p2, &err), err);
+    CHECK_OK(mloda_column_from_float64_list(3, 2, pts, NULL, &p3, &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_SECOND, 2, ts, NULL, &t_sec, &err), err);
+    CHECK_OK(mloda_column_from_timestamp(MLODA_TIME_MILLI, 2, ts, NULL, &t_ms, &err), err);
+    const char *names[] = {"p", "t", "v", "w"};
+    mloda_api_data *example = mloda_api_data_new();
+    mloda_column *ec[] = {p2, t_sec, col_f64(v, 2), col_f64(v, 2)};
+    api_add(example, "S", 4, names, ec);
+    const char *feats[] = {"p", "t", "v", "w"};
+    mloda_request *req = request_of(feats, 4);
+    mloda_session *s = NULL;
+    CHECK_OK(mloda_prepare(reg, req, example, &s, &err), err);
+    const int64_t iv[] = {1, 2};
+    mloda_api_data *bad = mloda_api_data_new();
+    const char *bad_names[] = {"p", "t", "w"};
+    mloda_column *bc[] = {p3, t_ms, col_i64(iv, NULL, 2)};
+    api_add(bad, "S", 3, bad_names, bc);
+    mloda_results *res = NULL;
+    CHECK_EQ_INT(mloda_session_run(s, bad, &res, &err), MLODA_ERR_SCHEMA); /* one is missing */
+    CHECK_CONTAINS(err.message, "table 'S' column 'p' holds lists of 3 values but 2 when prepared; ");
+    CHECK_CONTAINS(err.message, "table 'S' column 't' has another timestamp unit than when prepared");
+    CHECK_CONTAINS(err.message, "'v'");
+    CHECK_CONTAINS(err.message, "table 'S' column 'w' is int64 but was float64");
+    CHECK(res == NULL);
+    mloda_api_data_free(bad);
+    mloda_session_free(s);
+    mloda_request_free(req);
+    mloda_api_data_free(example);
+
+    /* 40 columns, each of the wrong type: the message stops whole within its limit */
+    enum { WIDE = 40 };
+    char wide_names[WIDE][16];
+    const char *wn[WIDE];
+    mloda_column *wc[WIDE], *wbad[WIDE];
+    for (int k = 0; k < WIDE; k++) {
+        (void)snprintf(wide_names[k], sizeof wide_names[k], "column_%02d", k);
+        wn[k] = wide_names[k];
+        wc[k] = col_f64(v, 2);
+        wbad[k] = col_i64(iv, NULL, 2);
+    }
+    example = mloda_api_data_new();
+    api_add(example, "S", WIDE, wn, wc);
+    req = request_of(wn, WIDE);
+    CHECK_OK(mloda_prepare(reg, req, example, &s, &err), err);
+    bad = mloda_api_data_new();
+    api_add(bad, "S", WIDE, wn, wbad);
+    CHECK_EQ_INT(mloda_session_run(s, bad, &res, &err), MLODA_ERR_TYPE);
+    CHECK_CONTAINS(err.message, "table 'S' column 'column_00' is int64 but was float64");
+    CHECK(strlen(err.message) < MLODA_ERROR_MESSAGE_MAX);
+    CHECK(strstr(err.message, "column_39") == NULL);
+    mloda_api_data_free(bad);
+    mloda_session_free(s);
+    mloda_request_free(req);
+    mloda_api_data_free(example);
+}
+
 /* Two api tables: features of each are loaded from their own table (§10.1); one column
  * in two tables is ambiguous (§10.2); combining rows of two tables needs a link. */
 static void test_two_tables(void)
@@ -488,6 +554,7 @@ int main(void)
     RUN(test_chain_on_defined_feature);
     RUN(test_session_batches);
     RUN(test_batch_validation);
+    RUN(test_batch_problems_together);
     RUN(test_two_tables);
     RUN(test_stream_equals_run);
     RUN(test_results_outlive_session);
