@@ -240,6 +240,54 @@ static void test_tsne_kl(void)
               exp(log_ratio / n_cases));
 }
 
+/* Degenerate inputs sklearn handles too, checked by their properties: an Isomap whose
+ * nearest-neighbour graph falls apart (two clusters far apart: sklearn joins the
+ * components by their closest pair, and the first dimension then separates them), and
+ * spectral clustering of repeated points (the discretisation meets null directions):
+ * equal points share a label, and each group of them has its own. */
+static void test_degenerate_inputs(void)
+{
+    enum { N = 12 };
+    double x[N], y[N], z[N];
+    for (int r = 0; r < N; r++) {
+        const double far = r < N / 2 ? 0.0 : 100.0;
+        x[r] = far + (r % 3) * 0.5;
+        y[r] = far + (r % 2) * 0.7 + r * 0.01;
+        z[r] = far - (r % 4) * 0.3;
+    }
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[3] = {"x", "y", "z"};
+    mloda_column *cols[3] = {col_f64(x, N), col_f64(y, N), col_f64(z, N)};
+    api_add(api, "T", 3, names, cols);
+    double dim1[N];
+    mloda_error err = MLODA_ERROR_INIT;
+    TEST_CASE("isomap over two components");
+    CHECK_OK(run_col(api, "x,y,z__isomap_2d", NULL, "x,y,z__isomap_2d~dim1", dim1, N, &err), err);
+    for (int r = 1; r < N; r++) {
+        CHECK(isfinite(dim1[r]));
+        CHECK_MSG(((dim1[r] > 0) == (dim1[0] > 0)) == (r < N / 2), "row %d: %g vs %g", r, dim1[r],
+                  dim1[0]);
+    }
+    mloda_api_data_free(api);
+
+    enum { M = 9 };
+    const double px[M] = {0, 0, 0, 5, 5, 5, 0, 0, 0}, py[M] = {0, 0, 0, 0, 0, 0, 5, 5, 5};
+    api = mloda_api_data_new();
+    const char *pn[2] = {"x", "y"};
+    mloda_column *pc[2] = {col_f64(px, M), col_f64(py, M)};
+    api_add(api, "T", 2, pn, pc);
+    double lab[M];
+    TEST_CASE("spectral clustering of repeated points");
+    CHECK_OK(run_col(api, "x&y__cluster_spectral_3", NULL, "x&y__cluster_spectral_3", lab, M, &err),
+             err);
+    for (int r = 0; r < M; r++) {
+        CHECK_MSG(lab[r] == lab[r - r % 3], "row %d: %g vs %g", r, lab[r], lab[r - r % 3]);
+        CHECK(lab[r] >= 0 && lab[r] <= 2);
+    }
+    CHECK(lab[0] != lab[3] && lab[3] != lab[6] && lab[0] != lab[6]);
+    mloda_api_data_free(api);
+}
+
 /* Every allocation of every new algorithm fails in turn: MLODA_ERR_NOMEM, no result, no
  * leak (ASan), until a run passes the last one. */
 static void test_alloc_failures(void)
@@ -289,6 +337,7 @@ int main(void)
     RUN(test_clustering_as_sklearn);
     RUN(test_reduction_as_sklearn);
     RUN(test_tsne_kl);
+    RUN(test_degenerate_inputs);
     RUN(test_alloc_failures);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
