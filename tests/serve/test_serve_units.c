@@ -2,6 +2,14 @@
  * test_serve_units.c: the server's small pieces, called directly: listen addresses, the
  * constant-time token comparison, request names and log fields.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "serve/serve.h"
 #include "test.h"
 
@@ -128,9 +136,111 @@ static void test_server_settings(void)
     }
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        (void)fputs(text, f);
+        (void)fclose(f);
+    }
+}
+
+static void collect_note(void *ctx, const char *message)
+{
+    char *notes = ctx;
+    (void)snprintf(notes + strlen(notes), 512 - strlen(notes), "%s|", message);
+}
+
+/* "GET /healthz" over IPv6 loopback: the status line, or "" when nothing answered. */
+static void get_healthz_v6(int port, char *status, size_t cap)
+{
+    status[0] = '\0';
+    const int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons((uint16_t)port);
+    a.sin6_addr = in6addr_loopback;
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
+        const ssize_t n = read(fd, status, cap - 1);
+        status[n > 0 ? n : 0] = '\0';
+        char *eol = strchr(status, '\r');
+        if (eol != NULL)
+            *eol = '\0';
+    }
+    close(fd);
+}
+
+static bool ipv6_loopback_available(void)
+{
+    const int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    const bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A request whose folder holds a file that is not data: the note reaches the caller; the
+ * server listens on IPv6 loopback and answers there. */
+static void test_notes_and_ipv6(void)
+{
+    char dir[] = "/tmp/mloda_serve_units_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    (void)snprintf(path, sizeof path, "%s/folder", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    (void)snprintf(path, sizeof path, "%s/folder/f.csv", dir);
+    write_text(path, "fx\n1\n2\n");
+    (void)snprintf(path, sizeof path, "%s/folder/readme.txt", dir);
+    write_text(path, "not data");
+    (void)snprintf(path, sizeof path, "%s/req.json", dir);
+    write_text(path, "{\"features\": [\"fx__sum_aggr\"], \"data_access\": {\"folders\": [\"folder\"]}}");
+    char notes[512] = "";
+    mloda_serve_options o = {0};
+    const bool v6 = ipv6_loopback_available();
+    o.listen = v6 ? "[::1]:0" : "127.0.0.1:0";
+    o.quiet = true;
+    o.threads = 1;
+    o.note = collect_note;
+    o.note_ctx = notes;
+    mloda_server *srv = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_server_new(&o, &srv, &err), err);
+    CHECK_OK(mloda_server_add(srv, "f", path, &err), err);
+    CHECK_CONTAINS(notes, "readme.txt");
+    if (!v6) {
+        fprintf(stderr, "  (no IPv6 loopback here: the IPv6 half is not run)\n");
+    } else {
+        CHECK_OK(mloda_server_start(srv, &err), err);
+        const char *url = mloda_server_url(srv);
+        CHECK(strncmp(url, "http://[::1]:", 13) == 0);
+        CHECK(mloda_server_is_loopback(srv));
+        char status[256];
+        get_healthz_v6(atoi(url + 13), status, sizeof status);
+        CHECK_STR(status, "HTTP/1.1 200 OK");
+    }
+    mloda_server_stop(srv);
+    mloda_server_free(srv);
+    char cmd[300];
+    (void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     RUN(test_server_settings);
+    RUN(test_notes_and_ipv6);
     RUN(test_parse_listen);
     RUN(test_token_equal);
     RUN(test_names_and_log_fields);
