@@ -201,44 +201,22 @@ done:
     return st;
 }
 
-/* Sorts nodes[0..n) by their position in the request (positions are distinct). */
-typedef struct pos_node {
-    int64_t pos, node;
-} pos_node;
-
-static int cmp_pos(const void *a, const void *b)
-{
-    int64_t x = ((const pos_node *)a)->pos, y = ((const pos_node *)b)->pos;
-    return (x > y) - (x < y);
-}
-
+/* Sorts nodes[0..n) by their position in the request (positions are distinct, so order
+ * among equals does not arise): in place, a shell sort with Ciura's gaps, no memory needed;
+ * usually the nodes are in order already. */
 static void sort_by_request_pos(const mloda_plan *p, int64_t *nodes, int64_t n)
 {
-    bool sorted = true;
-    for (int64_t i = 1; i < n && sorted; i++)
-        sorted = p->nodes[nodes[i - 1]].request_pos < p->nodes[nodes[i]].request_pos;
-    if (sorted)
-        return;
-    pos_node small[64];
-    pos_node *tmp = n <= 64 ? small : mloda_malloc((size_t)n * sizeof *tmp);
-    if (tmp == NULL) { /* insertion sort in place: no memory needed */
-        for (int64_t i = 1; i < n; i++) {
-            int64_t v = nodes[i], j = i;
-            while (j > 0 && p->nodes[nodes[j - 1]].request_pos > p->nodes[v].request_pos) {
-                nodes[j] = nodes[j - 1];
-                j--;
-            }
+    static const int64_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        const int64_t gap = gaps[g];
+        for (int64_t i = gap; i < n; i++) {
+            const int64_t v = nodes[i], pos = p->nodes[v].request_pos;
+            int64_t j = i;
+            for (; j >= gap && p->nodes[nodes[j - gap]].request_pos > pos; j -= gap)
+                nodes[j] = nodes[j - gap];
             nodes[j] = v;
         }
-        return;
     }
-    for (int64_t i = 0; i < n; i++)
-        tmp[i] = (pos_node){p->nodes[nodes[i]].request_pos, nodes[i]};
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_pos);
-    for (int64_t i = 0; i < n; i++)
-        nodes[i] = tmp[i].node;
-    if (tmp != small)
-        mloda_free(tmp);
 }
 
 /*
