@@ -162,7 +162,7 @@ static inline int decimal_length(uint64_t v)
         100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
     /* bit length * 1233 / 4096 is log10 from log2, one short at most */
     const int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
-    return t + (v >= pow10[t] ? 1 : 0);
+    return t + (v >= pow10[t] || v == 0 ? 1 : 0);
 }
 
 /* Writes the n digits of v ending just before end. */
@@ -190,79 +190,93 @@ static inline void put_digits(char *end, uint64_t v)
         end[-1] = (char)('0' + w);
 }
 
-/* Python's layout of digits * 10^exponent (n digits, no trailing zeros) at out. */
-static size_t layout(char *out, uint64_t digits, int32_t exponent)
+/* Python's layout of digits * 10^exponent (no trailing zeros) at out; returns the end.
+ * Copies are of fixed sizes (inlined, no length-dependent calls), so up to
+ * MLODA_DOUBLE_WRITE_ROOM - 1 bytes from out may be written. */
+static inline char *layout(char *p, uint64_t digits, int32_t exponent)
 {
     const int n = decimal_length(digits);
     const int e = exponent + n - 1; /* decimal exponent of the first digit */
-    char *p = out;
     if (e >= 0 && e < 16) {
+        put_digits(p + n, digits);
         if (e + 1 >= n) { /* a whole number: digits, zeros, ".0" */
-            put_digits(p + n, digits);
-            p += n;
-            for (int z = n; z <= e; z++)
-                *p++ = '0';
-            memcpy(p, ".0", 2);
-            return (size_t)(p + 2 - out);
+            memset(p + n, '0', 16);
+            memcpy(p + e + 1, ".0", 2);
+            return p + e + 3;
         }
-        /* ddd.ddd: the first e + 1 digits, '.', the rest */
-        char tmp[24];
-        put_digits(tmp + n, digits);
-        memcpy(p, tmp, (size_t)e + 1);
+        /* ddd.ddd: the digits after the first e + 1 move right by one (at most 16) */
+        memmove(p + e + 2, p + e + 1, 16);
         p[e + 1] = '.';
-        memcpy(p + e + 2, tmp + e + 1, (size_t)(n - e - 1));
-        return (size_t)n + 1;
+        return p + n + 1;
     }
     if (e < 0 && e >= -4) { /* 0.000ddd */
-        memcpy(p, "0.000", 5);
-        p += 1 - e; /* "0." and -e - 1 zeros */
+        memcpy(p, "0.000000", 8);
+        p += 1 - e; /* past "0." and -e - 1 zeros */
         put_digits(p + n, digits);
-        return (size_t)(p + n - out);
+        return p + n;
     }
     /* d[.ddd]e+XX */
-    char tmp[24];
-    put_digits(tmp + n, digits);
-    *p++ = tmp[0];
+    put_digits(p + 1 + n, digits);
+    p[0] = p[1];
     if (n > 1) {
-        *p++ = '.';
-        memcpy(p, tmp + 1, (size_t)n - 1);
-        p += n - 1;
-    }
-    *p++ = 'e';
-    *p++ = e < 0 ? '-' : '+';
-    const uint32_t a = (uint32_t)(e < 0 ? -e : e);
-    if (a >= 100) {
-        *p++ = (char)('0' + a / 100);
-        memcpy(p, DIGITS2 + 2 * (a % 100), 2);
+        p[1] = '.';
+        p += n + 1;
     } else {
-        memcpy(p, DIGITS2 + 2 * a, 2);
+        p += 1;
     }
-    return (size_t)(p + 2 - out);
+    const uint32_t a = (uint32_t)(e < 0 ? -e : e);
+    p[0] = 'e';
+    p[1] = e < 0 ? '-' : '+';
+    if (a >= 100) {
+        p[2] = (char)('0' + a / 100);
+        memcpy(p + 3, DIGITS2 + 2 * (a % 100), 2);
+        return p + 5;
+    }
+    memcpy(p + 2, DIGITS2 + 2 * a, 2);
+    return p + 4;
 }
 
-size_t mloda_double_text(double v, char *out)
+char *mloda_double_write(double v, char *out)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     if (((bits >> 52) & 0x7FF) == 0x7FF) {
-        memcpy(out, "null", 5);
-        return 4;
+        memcpy(out, "null", 4);
+        return out + 4;
     }
-    size_t k = 0;
     if (bits >> 63) {
-        out[k++] = '-';
+        *out++ = '-';
         bits &= ~(1ULL << 63);
     }
     if (bits == 0) {
-        memcpy(out + k, "0.0", 4);
-        return k + 3;
+        memcpy(out, "0.0", 3);
+        return out + 3;
     }
     uint64_t digits;
     int32_t exponent;
     shortest(bits, &digits, &exponent);
-    k += layout(out + k, digits, exponent);
-    out[k] = '\0';
-    return k;
+    return layout(out, digits, exponent);
+}
+
+char *mloda_int64_write(int64_t v, char *out)
+{
+    uint64_t u = (uint64_t)v;
+    if (v < 0) {
+        *out++ = '-';
+        u = 0 - u; /* INT64_MIN too: unsigned negation is exact */
+    }
+    const int n = decimal_length(u);
+    put_digits(out + n, u);
+    return out + n;
+}
+
+size_t mloda_double_text(double v, char *out)
+{
+    char tmp[MLODA_DOUBLE_WRITE_ROOM];
+    const size_t n = (size_t)(mloda_double_write(v, tmp) - tmp);
+    memcpy(out, tmp, n);
+    out[n] = '\0';
+    return n;
 }
 
 /* ---------------------------------------------------------------- parsing */

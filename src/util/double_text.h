@@ -12,12 +12,25 @@
 #define MLODA_UTIL_DOUBLE_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MLODA_DOUBLE_TEXT_MAX 32
+#define MLODA_DOUBLE_WRITE_ROOM 48
 
 /** Writes v into out (MLODA_DOUBLE_TEXT_MAX bytes, NUL-terminated); returns the length
  *  (at most 24). */
 size_t mloda_double_text(double v, char *out);
+
+/** Writes v's text (at most 24 bytes, no NUL) at out and returns its end; out must have
+ *  MLODA_DOUBLE_WRITE_ROOM bytes of room: bytes past the end may be overwritten. For
+ *  writers that reserve room once and write straight into their buffer. */
+char *mloda_double_write(double v, char *out);
+
+#define MLODA_INT64_WRITE_ROOM 24
+
+/** Writes v in decimal (at most 20 bytes, no NUL) at out, which has MLODA_INT64_WRITE_ROOM
+ *  bytes of room; returns the end. */
+char *mloda_int64_write(int64_t v, char *out);
 
 typedef enum mloda_double_parse_result {
     MLODA_DOUBLE_PARSE_OK = 0,
