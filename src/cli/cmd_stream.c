@@ -29,7 +29,7 @@ typedef struct stream_cmd {
 
 typedef struct stream_args {
     const char *request, *batches, *format, *on_error, *watch_timeout, *record;
-    const char *table, *batch_rows, *sql;
+    const char *table, *batch_rows, *sql, *batches_format;
     cli_settings_text settings; /* --threads, --batch-timeout, --max-... */
     bool watch;
     cli_input in;
@@ -143,6 +143,13 @@ static int check_args(const stream_args *a, io_format *format, cli_settings *set
     opts->record = a->record;
     opts->table = a->table;
     opts->sql = a->sql;
+    if (a->batches_format != NULL && strcmp(a->batches_format, "arrow") == 0)
+        opts->arrow = true;
+    else if (a->batches_format != NULL && strcmp(a->batches_format, "ndjson") != 0)
+        return cli_usage_error("stream", "--batches-format must be ndjson or arrow, not '%s'",
+                               a->batches_format);
+    if (opts->arrow && a->sql != NULL)
+        return cli_usage_error("stream", "--batches-format arrow and --sql do not go together");
     opts->warn = print_warning;
     opts->stop = cli_stop_requested;
     if (a->watch_timeout != NULL &&
@@ -179,6 +186,7 @@ static int parse_stream_args(int argc, char **argv, stream_args *a)
         {"--table", "NAME", &a->table, NULL},
         {"--batch-rows", "N", &a->batch_rows, NULL},
         {"--sql", "QUERY", &a->sql, NULL},
+        {"--batches-format", "ndjson|arrow", &a->batches_format, NULL},
         CLI_INPUT_ARGS(&a->in),
     };
     return cli_parse_args("stream", argc, argv, args, sizeof args / sizeof args[0]);

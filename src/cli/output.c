@@ -28,7 +28,8 @@ bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io
         (allow_table_csv || *out == IO_FORMAT_NDJSON || *out == IO_FORMAT_JSON))
         return true;
     cli_usage_error(cmd, "--format must be %s, not '%s'",
-                    allow_table_csv ? "ndjson, json, csv or table" : "ndjson or json", text);
+                    allow_table_csv ? "ndjson, json, csv, table or arrow" : "ndjson or json",
+                    text);
     return false;
 }
 
@@ -192,6 +193,7 @@ static mloda_status put_separator(cli_output *o, mloda_error *err)
     case IO_FORMAT_TABLE:
         return o->n_items == 0 ? MLODA_OK : mloda_buf_putc(&o->buf, '\n', err);
     case IO_FORMAT_NDJSON:
+    case IO_FORMAT_ARROW: /* streams follow one another as they are */
         break;
     }
     return MLODA_OK;
@@ -251,6 +253,9 @@ static bool put_table(cli_output *o, const mloda_table *t, int64_t batch, bool f
         case IO_FORMAT_TABLE:
             st = mloda_io_write_text_table(&o->buf, t, batch, &err);
             break;
+        case IO_FORMAT_ARROW:
+            st = mloda_io_write_arrow_table(&o->buf, t, batch, &err);
+            break;
         }
     }
     return finish_item(o, st, &err, flush, start);
@@ -281,7 +286,8 @@ static bool put_error(cli_output *o, int64_t batch, const mloda_error *e, bool f
             if (st == MLODA_OK && o->format == IO_FORMAT_NDJSON)
                 st = mloda_buf_putc(&o->buf, '\n', &err);
             break;
-        case IO_FORMAT_CSV: /* CSV has no place for it: stderr tells */
+        case IO_FORMAT_CSV: /* CSV and Arrow have no place for it: stderr tells */
+        case IO_FORMAT_ARROW:
             return !flush || o->buf.len == 0 || flush_buf(o);
         case IO_FORMAT_TABLE:
             st = mloda_buf_printf(&o->buf, &err, "batch %lld: error: ", (long long)batch);
