@@ -1184,6 +1184,15 @@ mloda_status mloda_io_arrow_reader_next(io_arrow_reader *r, mloda_table **out,
             free_fields(r);
             continue;
         }
+        if (prefix == 4 && memcmp(head, "ARRO", 4) == 0)
+            return bad(r, MLODA_ERR_PARSE, err, NULL,
+                       "this is the Arrow IPC file format (magic ARROW1); the stream format "
+                       "is read (.arrows: write it with a stream writer)");
+        if (prefix == 4 && ((int32_t)len < 0 || (int64_t)len > r->max_message))
+            return bad(r, MLODA_ERR_PARSE, err, NULL,
+                       "not an Arrow IPC stream: a message starts with the continuation "
+                       "marker FF FF FF FF, found %02X %02X %02X %02X",
+                       head[0], head[1], head[2], head[3]);
         if ((int32_t)len < 0 || (int64_t)len > r->max_message)
             return bad(r, MLODA_ERR_PARSE, err, NULL,
                        "a metadata length of %lld bytes (at most %lld: --max-line-bytes)",
