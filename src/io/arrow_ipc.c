@@ -1146,9 +1146,13 @@ static mloda_status read_batch(io_arrow_reader *r, const fb_reader *fb, size_t r
                  "and %u",
                  v.n_nodes, v.n_bufs, v.next_node, v.next_buf);
     if (st == MLODA_OK) {
-        st = mloda_table_new(rows, n, names, (const mloda_column *const *)cols, out, err);
-        if (st != MLODA_OK) /* duplicate names: the schema itself is unusable */
-            r->done = true;
+        mloda_error why = MLODA_ERROR_INIT;
+        st = mloda_table_new(rows, n, names, (const mloda_column *const *)cols, out, &why);
+        if (st == MLODA_ERR_NOMEM)
+            st = MLODA_NOMEM(err, "a record batch");
+        else if (st != MLODA_OK) /* duplicate names: the schema itself is unusable */
+            st = bad(r, st, err, why.subject[0] != '\0' ? why.subject : NULL, "%s",
+                     why.message);
     }
     for (int64_t k = 0; cols != NULL && k < n; k++)
         mloda_column_release(cols[k]);
