@@ -411,7 +411,8 @@ mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, in
         const size_t bufs = fb_vector(&w, (uint32_t)pl.n_bufs, 16, 8);
         fb_link(&w, f[2].at, bufs);
         if (w.st == MLODA_OK) {
-            memcpy(w.b.data + nodes + 4, pl.nodes, (size_t)pl.n_nodes * 16);
+            if (pl.n_nodes > 0) /* a table without columns has none */
+                memcpy(w.b.data + nodes + 4, pl.nodes, (size_t)pl.n_nodes * 16);
             int64_t pos = 0;
             for (int64_t i = 0; i < pl.n_bufs; i++) {
                 const int64_t spec[2] = {pos, (int64_t)pl.bufs[i].len};
@@ -1043,7 +1044,8 @@ static mloda_status read_column(io_arrow_reader *r, batch_view *v, const arrow_f
                          f->name, (long long)i, (long long)prev, (long long)next);
                 break;
             }
-            const char *s = (const char *)data + prev;
+            /* an absent data buffer (every string empty) reads as empty text */
+            const char *s = data != NULL ? (const char *)data + prev : "";
             const size_t len = (size_t)(next - prev);
             if (valid != NULL && !mloda_bitmap_get(valid, i)) {
                 st = mloda_column_builder_append_null(b, err);
