@@ -1065,7 +1065,7 @@ static mloda_status read_column(io_arrow_reader *r, batch_view *v, const arrow_f
         int64_t cn = 0, cnulls = 0;
         const arrow_field child = {f->name, T_FLOAT, MLODA_TYPE_FLOAT64, 64, true,
                                    MLODA_TIME_SECOND, 0};
-        const uint64_t m = (uint64_t)n * (uint64_t)f->list_size;
+        const uint64_t m = (uint64_t)n * (uint64_t)f->list_size; /* m * 8 < 2^60: n <= 2^32 */
         const uint8_t *cvalid = NULL;
         st = take_node(r, v, &child, &cn, &cnulls, err);
         if (st == MLODA_OK && (uint64_t)cn != m)
@@ -1120,8 +1120,13 @@ static mloda_status read_batch(io_arrow_reader *r, const fb_reader *fb, size_t r
     if (comp_at != 0)
         return bad(r, MLODA_ERR_PARSE, err, NULL,
                    "the record batch is compressed; compression is not supported");
-    if (rows < 0)
-        return bad(r, MLODA_ERR_PARSE, err, NULL, "a record batch of %lld rows",
+    /* at most one row per byte of the message cap (NDJSON's cap allows fewer: "null, " is
+     * 6 bytes), so that a record batch of Null columns cannot ask for more rows than a
+     * message may hold; nor more than 2^32 (the sizes below stay far from overflowing) */
+    if (rows < 0 || rows > r->max_message || rows > ((int64_t)1 << 32))
+        return bad(r, MLODA_ERR_PARSE, err, NULL,
+                   "a record batch of %lld rows (at most one per byte of the message cap, "
+                   "--max-line-bytes)",
                    (long long)rows);
     if (nodes_at != 0) {
         if (!fb_vector_at(fb, nodes_at, 16, &v.n_nodes, &first))

@@ -287,6 +287,34 @@ static void test_bad_buffers(void)
     mloda_table_release(t);
 }
 
+/* A record batch of Null columns claiming more rows than a message may hold. */
+static void test_too_many_rows(void)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_column *col = NULL;
+    CHECK_OK(mloda_column_new_nulls(MLODA_TYPE_NULL, 0, MLODA_TIME_SECOND, 3, &col, &err), err);
+    mloda_table *t = one_column("nothing", col);
+    mloda_buf b = {0};
+    CHECK_OK(mloda_io_write_arrow_table(&b, t, 0, &err), err);
+    uint32_t meta_len = 0;
+    memcpy(&meta_len, b.data + 4, 4);
+    const size_t batch_at = 8 + meta_len; /* the RecordBatch message */
+    char *length = NULL; /* its table's int64 length comes before the node vector */
+    const int64_t three = 3;
+    for (size_t at = batch_at; length == NULL && at + 8 <= b.len; at += 8)
+        if (memcmp(b.data + at, &three, 8) == 0)
+            length = b.data + at;
+    CHECK(length != NULL);
+    if (length != NULL) {
+        const int64_t huge = (int64_t)1 << 33;
+        memcpy(length, &huge, 8);
+        expect_refusal(&b, MLODA_ERR_PARSE, "a record batch of 8589934592 rows",
+                       "message cap");
+    }
+    mloda_buf_reset(&b);
+    mloda_table_release(t);
+}
+
 static void test_bad_framing(void)
 {
     mloda_table *t = sample_table();
@@ -353,6 +381,7 @@ int main(void)
     RUN(test_every_truncation);
     RUN(test_every_byte);
     RUN(test_bad_buffers);
+    RUN(test_too_many_rows);
     RUN(test_bad_framing);
     RUN(test_parse_api_data);
     return TEST_SUMMARY();
