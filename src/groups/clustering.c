@@ -19,7 +19,15 @@
  *   agglomerative  height, first n-k applied), as scipy/sklearn compute it.
  *   dbscan         eps = 1/k (auto: 0.5), min_samples 5 (the point itself included),
  *                  distance <= eps; noise is -1. Clusters grow in sklearn's order.
- *   spectral, affinity: not implemented (resolution error).
+ *   spectral       sklearn's SpectralClustering(k, assign_labels="discretize",
+ *                  random_state=42): RBF affinity (gamma 1), the normalised Laplacian's k
+ *                  smallest eigenvectors (dense tred2/tql2), discretize from the row that
+ *                  numpy's RandomState(42) draws after ARPACK's start vector (ml_cluster.c).
+ *   affinity       sklearn's AffinityPropagation(damping, random_state=42) with mloda's
+ *                  damping 0.5 + 0.3 / k in [0.5, 0.99] (auto: 0.5): preference = median
+ *                  similarity, the same tie-breaking noise (RandomState(42)), at most 200
+ *                  iterations, 15 to converge; the number of clusters is its own (-1 for every
+ *                  row when no exemplar emerges, as sklearn).
  * k = auto: k in 2..min(10, n-1) with the highest silhouette score (the smallest such k
  * on ties; 2 when the range is empty), as mloda. A fixed k larger than the row count is
  * an error (sklearn's too).
@@ -39,6 +47,7 @@
 #include "groups/family.h"
 #include "groups/groups.h"
 #include "groups/linalg.h"
+#include "groups/ml.h"
 #include "util/util.h"
 
 typedef enum algo {
@@ -63,8 +72,8 @@ enum { P_ALGO, P_K, P_PROBS, P_COUNT };
 static const mloda_family_param CLU_PARAMS[P_COUNT] = {
     {.option = "algorithm", .what = "clustering algorithm", .kind = MLODA_FAMILY_TOKEN,
      .shared = true,
-     .tokens = ALGOS, .n_tokens = A_COUNT, .n_usable = A_SPECTRAL,
-     .allowed = "kmeans, hierarchical, agglomerative, dbscan"},
+     .tokens = ALGOS, .n_tokens = A_COUNT, .n_usable = A_COUNT,
+     .allowed = "kmeans, hierarchical, agglomerative, dbscan, spectral, affinity"},
     {.option = "k_value", .what = "k", .kind = MLODA_FAMILY_COUNT, .max = K_MAX,
      .allow_auto = true},
     {.option = "output_probabilities", .what = "output probabilities",
@@ -106,8 +115,10 @@ static mloda_status clu_bind(void *ud, mloda_bind *ctx, mloda_error *err)
     enum { MAX_NAMED = 64 };
     char names[MAX_NAMED + 1][24];
     const char *suffixes[MAX_NAMED + 1];
-    /* a fixed k (not dbscan's, whose clusters show at run time): F and F~0..F~(k-1) */
-    if (parsed.probs && parsed.k > 0 && parsed.k <= MAX_NAMED && parsed.algo != A_DBSCAN) {
+    /* a fixed k (not dbscan's or affinity propagation's, whose clusters show at run time):
+     * F and F~0..F~(k-1) */
+    if (parsed.probs && parsed.k > 0 && parsed.k <= MAX_NAMED && parsed.algo != A_DBSCAN &&
+        parsed.algo != A_AFFINITY) {
         suffixes[0] = "";
         for (int64_t q = 0; q < parsed.k; q++) {
             (void)snprintf(names[q], sizeof names[q], "%lld", (long long)q);
@@ -757,7 +768,8 @@ static mloda_status silhouettes(const la_matrix *m, const int64_t *labels, const
  * silhouette (the smallest k on ties); labelings with one cluster or one row per cluster
  * are skipped; 2 when nothing qualifies. Ward builds its tree once and cuts it per k.
  */
-static mloda_status auto_k(const la_matrix *m, algo a, int64_t *out_k, mloda_error *err)
+static mloda_status auto_k(const la_matrix *m, algo a, const mloda_spectral *spec,
+                           int64_t *out_k, mloda_error *err)
 {
     int64_t n = m->n, hi = n - 1 < 10 ? n - 1 : 10;
     *out_k = 2;
@@ -768,20 +780,23 @@ static mloda_status auto_k(const la_matrix *m, algo a, int64_t *out_k, mloda_err
     int64_t *c = mloda_malloc_n(n_lab, sizeof *c);
     int64_t *map = mloda_malloc_n(n, sizeof *map), *ks = mloda_malloc_n(n_lab, sizeof *ks);
     double *score = mloda_malloc_n(n_lab, sizeof *score);
-    merge *merges = a == A_KMEANS ? NULL : mloda_malloc_n(n, sizeof *merges);
+    bool ward = a == A_HIERARCHICAL || a == A_AGGLOMERATIVE;
+    merge *merges = !ward ? NULL : mloda_malloc_n(n, sizeof *merges);
     mloda_status st = MLODA_OK;
     if (labels == NULL || c == NULL || map == NULL || ks == NULL || score == NULL ||
-        (a != A_KMEANS && merges == NULL)) {
+        (ward && merges == NULL)) {
         st = MLODA_NOMEM(err, "the search for k");
         goto done;
     }
-    if (a != A_KMEANS)
+    if (ward)
         MLODA_TRY_GOTO(st, ward_tree(m, merges, err), done);
     int64_t kept = 0;
     for (int64_t k = 2; k <= hi; k++) {
         int64_t *lab = labels + kept * n;
         if (a == A_KMEANS)
             MLODA_TRY_GOTO(st, kmeans(m, k, lab, err), done);
+        else if (a == A_SPECTRAL) /* the eigenvectors once, a discretisation per k */
+            MLODA_TRY_GOTO(st, mloda_ml_spectral_labels(spec, k, m->calc, lab, err), done);
         else
             ward_cut(merges, n, k, map, lab);
         int64_t u = canonical(lab, n, map, n);
@@ -808,11 +823,13 @@ done:
     return st;
 }
 
-static mloda_status labels_for_k(const la_matrix *m, algo a, int64_t k, int64_t *labels,
-                                 mloda_error *err)
+static mloda_status labels_for_k(const la_matrix *m, algo a, const mloda_spectral *spec,
+                                 int64_t k, int64_t *labels, mloda_error *err)
 {
     if (a == A_KMEANS)
         return kmeans(m, k, labels, err);
+    if (a == A_SPECTRAL)
+        return mloda_ml_spectral_labels(spec, k, m->calc, labels, err);
     merge *merges = mloda_malloc_n(m->n, sizeof *merges);
     int64_t *parent = mloda_malloc_n(m->n, sizeof *parent);
     mloda_status st = merges == NULL || parent == NULL ? MLODA_NOMEM(err, "Ward linkage")
@@ -835,7 +852,8 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         MLODA_TRY(mloda_column_from_int64(n, labels, NULL, &col, err));
         return mloda_calc_set_output(calc, i, col, err);
     }
-    int64_t width = s->algo == A_DBSCAN ? (c > 1 ? c : 1) : c, cells = 0;
+    bool member = s->algo == A_DBSCAN || s->algo == A_AFFINITY;
+    int64_t width = member ? (c > 1 ? c : 1) : c, cells = 0;
     /* before allocating: k = n clusters would be n columns of n rows */
     if (__builtin_mul_overflow(width + 1, n, &cells))
         cells = INT64_MAX;
@@ -853,10 +871,15 @@ static mloda_status emit(mloda_calc *calc, int64_t i, const clu_state *s, const 
         buf[r] = (double)labels[r];
     MLODA_TRY_GOTO(st, mloda_column_from_float64(n, buf, NULL, &col, err), done);
     MLODA_TRY_GOTO(st, mloda_calc_add_output(calc, i, NULL, col, err), done);
-    if (s->algo == A_DBSCAN) {
+    if (member) {
+        /* 0/1 membership; affinity propagation without exemplars labels every row -1,
+         * which mloda's probabilities[i, -1] = 1 puts in the last column */
         for (int64_t r = 0; r < n; r++) {
             for (int64_t q = 0; q < width; q++)
-                dist[r * width + q] = labels[r] == q ? 1.0 : 0.0;
+                dist[r * width + q] =
+                    labels[r] == q || (s->algo == A_AFFINITY && labels[r] < 0 && q == width - 1)
+                        ? 1.0
+                        : 0.0;
         }
     } else {
         /* softmax of minus the Euclidean distance to each centroid, as mloda */
@@ -904,8 +927,18 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
     int64_t *map = mloda_malloc_n(n + 1, sizeof *map);
     mloda_status st = MLODA_OK;
     int64_t c = 0;
+    mloda_spectral spec = {0};
     if (labels == NULL || map == NULL) {
         st = MLODA_NOMEM(err, "cluster labels");
+        goto done;
+    }
+    if (s->algo == A_AFFINITY) {
+        /* mloda: k only sets the damping, 0.5 + 0.3 / k in [0.5, 0.99]; auto: 0.5 */
+        double damping = k == 0 ? 0.5 : fmin(0.99, fmax(0.5, 0.5 + 0.3 * (1.0 / (double)k)));
+        st = mloda_ml_affinity(&m, name, damping, labels, err);
+        c = st == MLODA_OK ? canonical(labels, n, map, n + 1) : 0;
+        if (st == MLODA_OK)
+            st = emit(calc, i, s, &m, labels, c, err);
         goto done;
     }
     if (s->algo == A_DBSCAN) {
@@ -915,8 +948,10 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
             st = emit(calc, i, s, &m, labels, c, err);
         goto done;
     }
+    if (s->algo == A_SPECTRAL && n > 0 && (k == 0 || k <= n))
+        MLODA_TRY_GOTO(st, mloda_ml_spectral_fit(&m, name, &spec, err), done);
     if (k == 0)
-        MLODA_TRY_GOTO(st, auto_k(&m, s->algo, &k, err), done);
+        MLODA_TRY_GOTO(st, auto_k(&m, s->algo, &spec, &k, err), done);
     if (n > 0 && k > n) {
         st = mloda_error_set(err, MLODA_ERR_COMPUTE, name,
                              "feature '%s': %lld clusters need at least %lld rows; the batch "
@@ -925,12 +960,13 @@ static mloda_status run_feature(mloda_calc *calc, int64_t i, mloda_error *err)
         goto done;
     }
     if (n > 0)
-        st = labels_for_k(&m, s->algo, k, labels, err);
+        st = labels_for_k(&m, s->algo, &spec, k, labels, err);
     if (st == MLODA_OK) {
         (void)canonical(labels, n, map, n + 1);
         st = emit(calc, i, s, &m, labels, k, err);
     }
 done:
+    mloda_ml_spectral_reset(&spec);
     mloda_free(labels);
     mloda_free(map);
     mloda_la_matrix_reset(&m);
@@ -954,17 +990,24 @@ const mloda_feature_group mloda_group_clustering = {
         "5, noise -1; k=auto picks 2..10 by silhouette. Labels are numbered by first "
         "appearance in row order, so they can differ from sklearn's arbitrary numbering (and "
         "k-means partitions can differ where sklearn's RNG finds another local optimum). "
-        "spectral and affinity are not implemented. output_probabilities adds F~0..F~(k-1) "
+        "spectral: sklearn's SpectralClustering(assign_labels=discretize, random_state=42) "
+        "(RBF affinity gamma 1); affinity: AffinityPropagation(random_state=42), damping "
+        "0.5 + 0.3/k clamped to [0.5, 0.99] (auto 0.5), its own number of clusters. Both draw "
+        "numpy RandomState(42)'s numbers where sklearn does, so their partitions equal "
+        "sklearn's up to the numbering (tested on random data). output_probabilities adds "
+        "F~0..F~(k-1) (affinity: 0/1 membership of its clusters) "
         "and then stores the labels as float64. Cost (n rows, p inputs): kmeans O(n k p) per "
         "Lloyd iteration (10 seedings, at most 300 iterations); Ward O(n^2 p) time, O(n p) "
-        "memory; k=auto adds a silhouette pass over every pair of rows, O(n^2 p); dbscan "
+        "memory; spectral O(n^2 p) for the affinity and O(n^3) for its dense eigen-"
+        "decomposition, n^2 memory (k=auto decomposes once); affinity O(n^2) per iteration "
+        "(at most 200), 4 n^2 memory; both refuse batches needing over 4 GiB; k=auto adds a "
+        "silhouette pass over every pair of rows, O(n^2 p); dbscan "
         "finds neighbours through a grid of eps-sized cells, near O(n log n) on spread "
         "data, O(n^2) when most rows are each other's neighbours. O(n^2) means minutes for "
         "10^5 rows: long runs stop at the batch timeout (--batch-timeout).",
     .version = "1",
     .patterns = "{in}__cluster_{algorithm}_{k}\n{in1}&{in2}__cluster_{algorithm}_{k}",
-    .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan "
-                   "(spectral, affinity: not implemented)\n"
+    .options_doc = "algorithm: kmeans|hierarchical|agglomerative|dbscan|spectral|affinity\n"
                    "k_value: a positive integer or auto\n"
                    "output_probabilities: true|false (default false)\n"
                    "in_features: the input feature(s) (option form)",

@@ -56,7 +56,7 @@ typedef struct mloda_family_param {
                                   another family's, not a near miss of this one */
 } mloda_family_param;
 
-#define MLODA_FAMILY_MAX_PARAMS 8
+#define MLODA_FAMILY_MAX_PARAMS 10
 
 typedef struct mloda_family_values {
     int64_t num[MLODA_FAMILY_MAX_PARAMS];      /* TOKEN index, COUNT value, FLAG 0/1 */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "groups/agg_kernels.h"
+#include "groups/colops.h"
 #include "util/util.h"
 
 mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mloda_error *err)
@@ -59,10 +60,16 @@ static bool copy_column(const mloda_column *c, int64_t n, double *out)
 
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err)
 {
+    return mloda_la_gather_inputs(calc, i, mloda_calc_n_inputs(calc, i), out, err);
+}
+
+mloda_status mloda_la_gather_inputs(const mloda_calc *calc, int64_t i, int64_t n_inputs,
+                                    la_matrix *out, mloda_error *err)
+{
     const char *name = mloda_feature_name(mloda_calc_feature(calc, i));
     int64_t n = mloda_calc_n_rows(calc), p = 0;
     memset(out, 0, sizeof *out);
-    for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++)
+    for (int64_t j = 0; j < n_inputs; j++)
         p += mloda_calc_input_n_columns(calc, i, j);
     size_t cells = 0;
     if (!mloda_mul_size((size_t)n, (size_t)p, &cells) ||
@@ -76,7 +83,7 @@ mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, 
     out->p = p;
     out->calc = calc;
     int64_t col = 0;
-    for (int64_t j = 0; j < mloda_calc_n_inputs(calc, i); j++) {
+    for (int64_t j = 0; j < n_inputs; j++) {
         for (int64_t k = 0; k < mloda_calc_input_n_columns(calc, i, j); k++, col++) {
             const mloda_column *c = mloda_calc_input(calc, i, j, k);
             if (!mloda_la_type_is_numeric(mloda_column_type(c))) {
@@ -251,4 +258,193 @@ void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order)
         }
         order[j] = k;
     }
+}
+
+/* ---------------------------------------------------------------- symmetric eigen */
+
+/*
+ * tred2 and tql2 of EISPACK as the public-domain JAMA library writes them, with V(i, j) =
+ * a[j * n + i] (column-major, so the inner loops over rows run through memory).
+ */
+#define V(i, j) a[(size_t)(j) * (size_t)n + (size_t)(i)]
+
+static bool tred2(double *a, int64_t n, double *d, double *e, const mloda_calc *calc)
+{
+    for (int64_t j = 0; j < n; j++)
+        d[j] = V(n - 1, j);
+    for (int64_t i = n - 1; i > 0; i--) {
+        if ((i & 15) == 0 && mloda_calc_is_cancelled(calc))
+            return false;
+        double scale = 0.0, h = 0.0;
+        for (int64_t k = 0; k < i; k++)
+            scale += fabs(d[k]);
+        if (scale == 0.0) {
+            e[i] = d[i - 1];
+            for (int64_t j = 0; j < i; j++) {
+                d[j] = V(i - 1, j);
+                V(i, j) = 0.0;
+                V(j, i) = 0.0;
+            }
+        } else {
+            for (int64_t k = 0; k < i; k++) {
+                d[k] /= scale;
+                h += d[k] * d[k];
+            }
+            double f = d[i - 1], g = sqrt(h);
+            if (f > 0)
+                g = -g;
+            e[i] = scale * g;
+            h -= f * g;
+            d[i - 1] = f - g;
+            for (int64_t j = 0; j < i; j++)
+                e[j] = 0.0;
+            for (int64_t j = 0; j < i; j++) {
+                f = d[j];
+                V(j, i) = f;
+                g = e[j] + V(j, j) * f;
+                for (int64_t k = j + 1; k <= i - 1; k++) {
+                    g += V(k, j) * d[k];
+                    e[k] += V(k, j) * f;
+                }
+                e[j] = g;
+            }
+            f = 0.0;
+            for (int64_t j = 0; j < i; j++) {
+                e[j] /= h;
+                f += e[j] * d[j];
+            }
+            double hh = f / (h + h);
+            for (int64_t j = 0; j < i; j++)
+                e[j] -= hh * d[j];
+            for (int64_t j = 0; j < i; j++) {
+                f = d[j];
+                g = e[j];
+                for (int64_t k = j; k <= i - 1; k++)
+                    V(k, j) -= (f * e[k] + g * d[k]);
+                d[j] = V(i - 1, j);
+                V(i, j) = 0.0;
+            }
+        }
+        d[i] = h;
+    }
+    for (int64_t i = 0; i < n - 1; i++) {
+        if ((i & 15) == 0 && mloda_calc_is_cancelled(calc))
+            return false;
+        V(n - 1, i) = V(i, i);
+        V(i, i) = 1.0;
+        double h = d[i + 1];
+        if (h != 0.0) {
+            for (int64_t k = 0; k <= i; k++)
+                d[k] = V(k, i + 1) / h;
+            for (int64_t j = 0; j <= i; j++) {
+                double g = 0.0;
+                for (int64_t k = 0; k <= i; k++)
+                    g += V(k, i + 1) * V(k, j);
+                for (int64_t k = 0; k <= i; k++)
+                    V(k, j) -= g * d[k];
+            }
+        }
+        for (int64_t k = 0; k <= i; k++)
+            V(k, i + 1) = 0.0;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        d[j] = V(n - 1, j);
+        V(n - 1, j) = 0.0;
+    }
+    V(n - 1, n - 1) = 1.0;
+    e[0] = 0.0;
+    return true;
+}
+
+static bool tql2(double *a, int64_t n, double *d, double *e, const mloda_calc *calc)
+{
+    for (int64_t i = 1; i < n; i++)
+        e[i - 1] = e[i];
+    e[n - 1] = 0.0;
+    double f = 0.0, tst1 = 0.0;
+    const double eps = DBL_EPSILON;
+    for (int64_t l = 0; l < n; l++) {
+        if (mloda_calc_is_cancelled(calc))
+            return false;
+        tst1 = fmax(tst1, fabs(d[l]) + fabs(e[l]));
+        int64_t m = l;
+        while (m < n - 1 && !(fabs(e[m]) <= eps * tst1))
+            m++;
+        if (m > l) {
+            int iter = 0;
+            do {
+                if (++iter > 60) /* never seen: tql2 converges in a few steps */
+                    break;
+                double g = d[l], p = (d[l + 1] - g) / (2.0 * e[l]);
+                double r = hypot(p, 1.0);
+                if (p < 0)
+                    r = -r;
+                d[l] = e[l] / (p + r);
+                d[l + 1] = e[l] * (p + r);
+                double dl1 = d[l + 1], h = g - d[l];
+                for (int64_t i = l + 2; i < n; i++)
+                    d[i] -= h;
+                f += h;
+                p = d[m];
+                double c = 1.0, c2 = c, c3 = c, el1 = e[l + 1], s = 0.0, s2 = 0.0;
+                for (int64_t i = m - 1; i >= l; i--) {
+                    c3 = c2;
+                    c2 = c;
+                    s2 = s;
+                    g = c * e[i];
+                    h = c * p;
+                    r = hypot(p, e[i]);
+                    e[i + 1] = s * r;
+                    s = e[i] / r;
+                    c = p / r;
+                    p = c * d[i] - s * g;
+                    d[i + 1] = h + s * (c * g + s * d[i]);
+                    double *restrict vi = &V(0, i), *restrict vi1 = &V(0, i + 1);
+                    for (int64_t k = 0; k < n; k++) {
+                        h = vi1[k];
+                        vi1[k] = s * vi[k] + c * h;
+                        vi[k] = c * vi[k] - s * h;
+                    }
+                }
+                p = -s * s2 * c3 * el1 * e[l] / dl1;
+                e[l] = s * p;
+                d[l] = c * p;
+            } while (fabs(e[l]) > eps * tst1);
+        }
+        d[l] += f;
+        e[l] = 0.0;
+    }
+    /* selection sort, increasing (stable for equal values: the first stays first) */
+    for (int64_t i = 0; i < n - 1; i++) {
+        int64_t k = i;
+        double p = d[i];
+        for (int64_t j = i + 1; j < n; j++) {
+            if (d[j] < p) {
+                k = j;
+                p = d[j];
+            }
+        }
+        if (k != i) {
+            d[k] = d[i];
+            d[i] = p;
+            for (int64_t j = 0; j < n; j++) {
+                double t = V(j, i);
+                V(j, i) = V(j, k);
+                V(j, k) = t;
+            }
+        }
+    }
+    return true;
+}
+
+#undef V
+
+mloda_status mloda_la_sym_eigen(double *a, int64_t n, double *w, double *work,
+                                const mloda_calc *calc, mloda_error *err)
+{
+    if (n <= 0)
+        return MLODA_OK;
+    if (!tred2(a, n, w, work, calc) || !tql2(a, n, w, work, calc))
+        return mloda_calc_check_stop(calc, err);
+    return MLODA_OK;
 }

@@ -36,6 +36,9 @@ mloda_status mloda_la_bind_numeric_inputs(mloda_bind *ctx, const char *what, mlo
  * mloda_la_impute_standardise); MLODA_ERR_NOMEM.
  */
 mloda_status mloda_la_gather(const mloda_calc *calc, int64_t i, la_matrix *out, mloda_error *err);
+/** mloda_la_gather of the first n_inputs inputs only (LDA's class column comes last). */
+mloda_status mloda_la_gather_inputs(const mloda_calc *calc, int64_t i, int64_t n_inputs,
+                                    la_matrix *out, mloda_error *err);
 void mloda_la_matrix_reset(la_matrix *m);
 
 /** Mean and population variance (ddof 0, two-pass) of the non-NaN values of x[0..n);
@@ -78,6 +81,17 @@ void mloda_la_jacobi(double *x, int64_t n, int64_t p, double *v, int64_t n_v, in
  * index order). Accurate for small singular values too (no m^T m is formed).
  */
 void mloda_la_svd_jacobi(la_matrix *m, double *sv, int64_t *order);
+
+/**
+ * Eigen-decomposition of the symmetric n x n matrix a (column-major; both triangles set)
+ * by Householder tridiagonalisation and the implicit QL algorithm (EISPACK tred2/tql2):
+ * afterwards w[0..n) holds the eigenvalues in increasing order and column k of a the unit
+ * eigenvector of w[k]. work: n doubles. O(n^3) time (about 6 n^3 flops), no allocation.
+ * calc (may be NULL) is checked between Householder steps and between eigenvalues: returns
+ * MLODA_ERR_CANCELLED (a is then meaningless) when the run was cancelled or timed out.
+ */
+mloda_status mloda_la_sym_eigen(double *a, int64_t n, double *w, double *work,
+                                const mloda_calc *calc, mloda_error *err);
 
 /** Squared Euclidean distance between row r of m and row s of m (over all p columns). */
 double mloda_la_row_dist2(const la_matrix *m, int64_t r, int64_t s);

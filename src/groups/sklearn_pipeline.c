@@ -5,7 +5,10 @@
  * The named pipelines are mloda's defaults, computed in closed form:
  *   scaling        StandardScaler: (x - mean) / std, population std, constant -> 1;
  *   imputation     SimpleImputer(mean): a missing value becomes its column's mean;
- *   preprocessing  mean imputation, then StandardScaler.
+ *   preprocessing  mean imputation, then StandardScaler;
+ *   feature_engineering  StandardScaler, as scaling: mloda's default pipeline configuration
+ *                  has no entry of its own for it and falls back to "simple scaling"
+ *                  (source-read; SPEC.md §6.9 guessed degree-2 polynomial + scaling, unverified).
  * Like mloda, the pipeline is fitted on the rows where every input has a value (pandas
  * dropna over the inputs) and then applied to every row. Unlike mloda, which forward-,
  * back- and zero-fills missing values before transforming (SPEC.md §10.10), a missing input
@@ -19,8 +22,7 @@
  * decided at prepare: a single single-column input -> F, otherwise F~k.
  *
  * Not reproducible: pipeline_steps (arbitrary sklearn transformer objects) and
- * pipeline_params are rejected; feature_engineering is not implemented (SPEC leaves it
- * unverified).
+ * pipeline_params are rejected.
  */
 #include <math.h>
 #include <stdio.h>
@@ -68,7 +70,8 @@ static mloda_status check_options(const mloda_feature *f, const mloda_family_val
     if (has_value(o, OPT_STEPS))
         return mloda_error_set(why, MLODA_ERR_OPTION, mloda_feature_name(f),
                                "option %s (scikit-learn objects) cannot run in mloda-c; use "
-                               "pipeline_name: preprocessing, scaling, imputation",
+                               "pipeline_name: preprocessing, scaling, imputation, "
+                               "feature_engineering",
                                OPT_STEPS);
     if (has_value(o, OPT_PARAMS))
         return mloda_error_set(why, MLODA_ERR_OPTION, mloda_feature_name(f),
@@ -80,8 +83,8 @@ static mloda_status check_options(const mloda_feature *f, const mloda_family_val
 
 static const mloda_family_param PIPE_PARAMS[] = {
     {.option = "pipeline_name", .what = "sklearn pipeline", .kind = MLODA_FAMILY_TOKEN,
-     .tokens = PIPES, .n_tokens = P_COUNT, .n_usable = P_FEATURE_ENG,
-     .allowed = "preprocessing, scaling, imputation"},
+     .tokens = PIPES, .n_tokens = P_COUNT, .n_usable = P_COUNT,
+     .allowed = "preprocessing, scaling, imputation, feature_engineering"},
 };
 static const mloda_family_spec PIPE = {.pattern = "sklearn_pipeline_{pipeline_name}",
                                        .example = "a,b__sklearn_pipeline_scaling",
@@ -188,6 +191,8 @@ static double pipe_value(pipe_kind kind, double x, bool fitted, double mean, dou
 {
     if (!fitted)
         return NAN;
+    if (kind == P_FEATURE_ENG)
+        kind = P_SCALING; /* mloda's fallback: StandardScaler alone */
     double v = x;
     if (isnan(v) && kind != P_SCALING)
         v = mean; /* mean imputation */
@@ -282,10 +287,11 @@ const mloda_feature_group mloda_group_sklearn_pipeline = {
         "give F~0..F~(p-1). Differs from mloda: a missing input is not forward/back/zero-"
         "filled before the transform, so scaling gives null and preprocessing 0 for it "
         "([1,null,3] -> [-1,0,1]). pipeline_steps and pipeline_params (Python objects) are "
-        "rejected; feature_engineering is not implemented.",
+        "rejected. feature_engineering is StandardScaler too: mloda's default configuration "
+        "falls back to scaling for it (source-read).",
     .version = "1",
     .patterns = "{in}__sklearn_pipeline_{name}\n{in1},{in2}__sklearn_pipeline_{name}",
-    .options_doc = "pipeline_name: preprocessing|scaling|imputation\n"
+    .options_doc = "pipeline_name: preprocessing|scaling|imputation|feature_engineering\n"
                    "in_features: the input feature(s) (option form)\n"
                    "pipeline_steps, pipeline_params: not supported (error)",
     .example = "income,age__sklearn_pipeline_scaling",

@@ -366,7 +366,7 @@ static enum MHD_Result handle_metrics(serve_call *call, struct MHD_Connection *c
     mloda_error err = MLODA_ERROR_INIT;
     if (mloda_serve_metrics_text(call->srv, &b, &err) != MLODA_OK) {
         mloda_buf_reset(&b);
-        return mloda_serve_respond_error(call, c, 500, &err);
+        return mloda_serve_respond_error(call, c, mloda_serve_status_for(err.code), &err);
     }
     const size_t len = b.len;
     return mloda_serve_respond(call, c, 200, "text/plain; version=0.0.4; charset=utf-8",

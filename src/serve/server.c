@@ -164,6 +164,30 @@ void mloda_serve_leave(mloda_server *srv)
 
 /* ---------------------------------------------------------------- new, add */
 
+/* Each numeric setting within its range, or an error naming it. */
+static mloda_status check_ranges(const mloda_serve_options *o, mloda_error *err)
+{
+    const struct {
+        const char *name;
+        int64_t value, max;
+    } settings[] = {
+        {"threads", o->threads, 1024},
+        {"queue", o->queue, 1000000},
+        {"max_body", o->max_body, INT64_MAX},
+        {"max_running", o->max_running, 100000},
+        {"max_connections", o->max_connections, 100000},
+        {"timeout", o->timeout, 86400},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (settings[i].value < 0 || settings[i].value > settings[i].max)
+            return mloda_error_set(err, MLODA_ERR_INVALID_ARG, settings[i].name,
+                                   "the server setting %s is %lld; it must be 0 (the default) to "
+                                   "%lld",
+                                   settings[i].name, (long long)settings[i].value,
+                                   (long long)settings[i].max);
+    return MLODA_OK;
+}
+
 mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **out,
                               mloda_error *err)
 {
@@ -187,12 +211,7 @@ mloda_status mloda_server_new(const mloda_serve_options *opts, mloda_server **ou
         o->max_connections = DEFAULT_MAX_CONN;
     if (o->timeout == 0)
         o->timeout = DEFAULT_TIMEOUT;
-    mloda_status st = MLODA_OK;
-    if (o->threads < 0 || o->threads > 1024 || o->queue < 0 || o->queue > 1000000 ||
-        o->max_body < 0 || o->max_running < 0 || o->max_running > 100000 ||
-        o->max_connections < 0 || o->max_connections > 100000 ||
-        o->timeout < 0 || o->timeout > 86400)
-        st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "a server setting is out of range");
+    mloda_status st = check_ranges(o, err);
     const char *listen = o->listen != NULL ? o->listen : "127.0.0.1:8080";
     if (st == MLODA_OK && !mloda_serve_parse_listen(listen, srv->host, sizeof srv->host, &srv->port))
         st = mloda_error_set(err, MLODA_ERR_INVALID_ARG, listen,
@@ -305,21 +324,29 @@ static void entry_free(serve_entry *e)
     mloda_free(e);
 }
 
-/* The directory a request file names (its path up to the last '/', or "."), resolved: a
- * new string, or NULL when it does not resolve. (The file itself is the reader's to open
- * and report.) */
-static char *request_dir(const char *request_path)
+/* The directory a request file names (its path up to the last '/', or "."), resolved into
+ * *out (a new string). MLODA_ERR_IO when it does not resolve (the file itself is the
+ * reader's to open and report), MLODA_ERR_NOMEM. */
+static mloda_status request_dir(const char *request_path, char **out, mloda_error *err)
 {
+    *out = NULL;
     const char *slash = strrchr(request_path, '/');
     char *named = slash == NULL ? mloda_strdup(".")
                                 : mloda_strndup(request_path, slash == request_path
                                                                   ? 1
                                                                   : (size_t)(slash - request_path));
-    char *real = named != NULL ? realpath(named, NULL) : NULL; /* libc's malloc */
+    if (named == NULL)
+        return mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory");
+    char *real = realpath(named, NULL); /* libc's malloc */
+    const int e = errno;
     mloda_free(named);
-    char *dir = real != NULL ? mloda_strdup(real) : NULL;
+    if (real == NULL)
+        return mloda_error_set(err, e == ENOMEM ? MLODA_ERR_NOMEM : MLODA_ERR_IO, request_path,
+                               "cannot resolve the directory of request file %s: %s",
+                               request_path, strerror(e));
+    *out = mloda_strdup(real);
     free(real);
-    return dir;
+    return *out != NULL ? MLODA_OK : mloda_error_set(err, MLODA_ERR_NOMEM, NULL, "out of memory");
 }
 
 mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *request_path,
@@ -357,11 +384,7 @@ mloda_status mloda_server_add(mloda_server *srv, const char *name, const char *r
     char *own_dir = NULL;
     io_request_options ro = {srv->opts.data_root, srv->opts.limits};
     if (st == MLODA_OK && ro.data_root == NULL) {
-        own_dir = request_dir(request_path);
-        st = own_dir != NULL ? MLODA_OK : mloda_error_set(err, MLODA_ERR_IO, request_path,
-                                                           "cannot resolve the directory of "
-                                                           "request file %s",
-                                                           request_path);
+        st = request_dir(request_path, &own_dir, err);
         ro.data_root = own_dir;
     }
     if (st == MLODA_OK)

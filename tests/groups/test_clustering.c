@@ -477,10 +477,10 @@ static void test_errors(void)
         mloda_status st;
         const char *msg;
     } cases[] = {
-        {"x__cluster_spectral_2", NULL, NULL, MLODA_ERR_RESOLVE,
-         "'spectral' is not implemented"},
-        {"x__cluster_affinity_auto", NULL, NULL, MLODA_ERR_RESOLVE,
-         "'affinity' is not implemented"},
+        {"x__cluster_spectral_5", NULL, NULL, MLODA_ERR_COMPUTE,
+         "5 clusters need at least 5 rows; the batch has 4"},
+        {"x__cluster_affinity_0", NULL, NULL, MLODA_ERR_RESOLVE,
+         "k '0' in 'x__cluster_affinity_0'"},
         {"x__cluster_kmedoids_2", NULL, NULL, MLODA_ERR_RESOLVE,
          "unknown clustering algorithm 'kmedoids'"},
         {"x__cluster_kmeans_0", NULL, NULL, MLODA_ERR_RESOLVE, "k '0' in 'x__cluster_kmeans_0' must be an integer from 1 to 1000000 or auto"},

@@ -200,10 +200,17 @@ static void test_errors(void)
         mloda_status st;
         const char *msg;
     } cases[] = {
-        {"x,y__tsne_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'tsne' is not implemented"},
-        {"x,y__isomap_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'isomap' is not implemented"},
-        {"x,y__ica_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'ica' is not implemented"},
-        {"x,y__lda_1d", NULL, NULL, MLODA_ERR_RESOLVE, "'lda' is not implemented"},
+        {"x,y__isomap_1d", NULL, NULL, MLODA_ERR_COMPUTE,
+         "Isomap with 5 neighbours needs more than 5 rows; the batch has 5"},
+        {"x,y__isomap_1d", "isomap_n_neighbors", "0", MLODA_ERR_RESOLVE, "isomap_n_neighbors"},
+        {"x,y__lda_1d", NULL, NULL, MLODA_ERR_RESOLVE, "lda needs the option lda_target"},
+        {"x,y__lda_1d", "lda_target", "x", MLODA_ERR_TYPE, "lda_target 'x' is float64"},
+        {"x,y__lda_1d", "lda_target", "s", MLODA_ERR_COMPUTE,
+         "LDA needs more rows (5) than classes (5)"},
+        {"x,y__pca_1d", "lda_target", "s", MLODA_ERR_RESOLVE,
+         "lda_target applies to algorithm lda only"},
+        {"x,y__tsne_1d", "tsne_method", "fast", MLODA_ERR_RESOLVE, "'fast'"},
+        {"x,y__tsne_1d", "tsne_max_iter", "100", MLODA_ERR_OPTION, "at least 250"},
         {"x,y__umap_1d", NULL, NULL, MLODA_ERR_RESOLVE, "unknown dimensionality reduction 'umap'"},
         {"x,y__pca_0d", NULL, NULL, MLODA_ERR_RESOLVE, "dimension '0' in 'x,y__pca_0d' must be an integer from 1 to 100000"},
         {"x,y__pca_2d", NULL, NULL, MLODA_ERR_OPTION,

@@ -71,6 +71,14 @@ static void test_single_column(void)
         {"all null scaling", "scaling", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
         {"all null imputation", "imputation", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
         {"all null preprocessing", "preprocessing", {NULL_SLOT, NULL_SLOT}, {0, 0}, 2, {NAN, NAN}},
+        /* feature_engineering: mloda's _create_default_pipeline_config has no branch for it
+         * and falls back to StandardScaler (source-read), so SPEC's scaling values */
+        {"feature_engineering is scaling", "feature_engineering", {1, 1.1, 0.9, 5, 5.2, 4.9},
+         {1, 1, 1, 1, 1, 1}, 6,
+         {-0.9986367657761315, -0.9491175873078935, -1.0481559442443695, 0.9821303729533851,
+          1.0811687298898611, 0.9326111944851474}},
+        {"feature_engineering null stays null", "feature_engineering", {1, NULL_SLOT, 3},
+         {1, 0, 1}, 3, {-1, NAN, 1}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         TEST_CASE("%s", cases[k].label);
@@ -183,8 +191,8 @@ static void test_errors(void)
         mloda_status st;
         const char *msg;
     } cases[] = {
-        {"x__sklearn_pipeline_feature_engineering", NULL, NULL, MLODA_ERR_RESOLVE,
-         "'feature_engineering' is not implemented"},
+        {"x__sklearn_pipeline_feature_engineerin", NULL, NULL, MLODA_ERR_RESOLVE,
+         "unknown sklearn pipeline 'feature_engineerin'"},
         {"x__sklearn_pipeline_foo", NULL, NULL, MLODA_ERR_RESOLVE,
          "unknown sklearn pipeline 'foo'"},
         {"x__sklearn_pipeline_Scaling", NULL, NULL, MLODA_ERR_RESOLVE,

@@ -84,8 +84,53 @@ static void test_names_and_log_fields(void)
     }
 }
 
+/* settings out of range are errors naming the setting; the listen address is checked */
+static void test_server_settings(void)
+{
+    static const struct {
+        const char *what;
+        int64_t threads, queue, max_body, max_running, max_connections, timeout;
+        const char *listen, *message;
+    } cases[] = {
+        {"threads -1", -1, 0, 0, 0, 0, 0, NULL, "setting threads is -1; it must be 0 (the default) to 1024"},
+        {"threads 1025", 1025, 0, 0, 0, 0, 0, NULL, "setting threads is 1025"},
+        {"queue", 0, 1000001, 0, 0, 0, 0, NULL, "setting queue is 1000001"},
+        {"max_body", 0, 0, -5, 0, 0, 0, NULL, "setting max_body is -5"},
+        {"max_running", 0, 0, 0, 100001, 0, 0, NULL, "setting max_running is 100001"},
+        {"max_connections", 0, 0, 0, 0, -1, 0, NULL, "setting max_connections is -1"},
+        {"timeout", 0, 0, 0, 0, 0, 86401, NULL, "setting timeout is 86401; it must be 0 (the default) to 86400"},
+        {"listen", 0, 0, 0, 0, 0, 0, "127.0.0.1:99999", "cannot read the listen address '127.0.0.1:99999'"},
+        {"all at their limits", 1024, 1000000, 1, 100000, 100000, 86400, "[::1]:0", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%s", cases[i].what);
+        mloda_serve_options o = {0};
+        o.threads = cases[i].threads;
+        o.queue = cases[i].queue;
+        o.max_body = cases[i].max_body;
+        o.max_running = cases[i].max_running;
+        o.max_connections = cases[i].max_connections;
+        o.timeout = cases[i].timeout;
+        o.listen = cases[i].listen;
+        o.token = "secret";
+        mloda_server *srv = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        const mloda_status st = mloda_server_new(&o, &srv, &err);
+        if (cases[i].message == NULL) {
+            CHECK_OK(st, err);
+            CHECK(srv != NULL);
+        } else {
+            CHECK_EQ_INT(st, MLODA_ERR_INVALID_ARG);
+            CHECK_CONTAINS(err.message, cases[i].message);
+            CHECK(srv == NULL);
+        }
+        mloda_server_free(srv);
+    }
+}
+
 int main(void)
 {
+    RUN(test_server_settings);
     RUN(test_parse_listen);
     RUN(test_token_equal);
     RUN(test_names_and_log_fields);
