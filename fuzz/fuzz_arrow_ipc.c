@@ -61,8 +61,9 @@ static void round_trip(const mloda_table *t)
     cursor c = {(const uint8_t *)b.data, b.len, 0};
     io_arrow_reader *r = NULL;
     mloda_table *back = NULL;
-    if (mloda_io_arrow_reader_new(cursor_read, &c, "round trip", (int64_t)b.len + 1, &r,
-                                  &err) == MLODA_OK) {
+    /* the cap: the bytes, and a row per byte for a table of Null columns (no body) */
+    const int64_t cap = (int64_t)b.len + mloda_table_n_rows(t) + 1;
+    if (mloda_io_arrow_reader_new(cursor_read, &c, "round trip", cap, &r, &err) == MLODA_OK) {
         if (mloda_io_arrow_reader_next(r, &back, &err) != MLODA_OK || back == NULL)
             abort(); /* what we write, we read */
         if (mloda_table_n_rows(back) != mloda_table_n_rows(t) ||
