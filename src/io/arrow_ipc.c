@@ -79,8 +79,10 @@ static void fb_put(fb_writer *w, const void *p, size_t n)
 /* Pads with zeros until (length + plus) is a multiple of align. */
 static void fb_pad_to(fb_writer *w, size_t align, size_t plus)
 {
-    while (w->st == MLODA_OK && (w->b.len + plus) % align != 0)
-        fb_put(w, "", 1);
+    static const char zeros[8] = {0};
+    const size_t r = (w->b.len + plus) % align; /* align: 2, 4 or 8 */
+    if (r != 0)
+        fb_put(w, zeros, align - r);
 }
 
 static void fb_u32_at(fb_writer *w, size_t at, uint32_t v)
