@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of one build directory: unit and integration test programs, the
 # examples (output compared with tests/examples/*.expected) and, when the command exists,
-# the CLI golden tests, the dashboard's browser test and the conformance set (../shared/conformance beside the repo; a
+# the CLI golden tests, the dashboard's browser test, the Arrow interop test and the conformance set (../shared/conformance beside the repo; a
 # line "SKIP conformance: ..." says why when it cannot run). Prints each program's lines and
 # ends with "<label>: N passed, N failed". Exit status 0 only if nothing failed.
 #   tests/run_all.sh BUILD_DIR [LABEL] [--quick]   (--quick: skip conformance; LABEL dev:
@@ -134,6 +134,21 @@ if [ "$label" = "dev" ] && [ -x "$build/mloda" ]; then
     summary=$(grep -E '^# dashboard: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
     if [ -z "$summary" ]; then
         echo "FAIL dashboard test: no summary"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
+    fi
+fi
+
+# Arrow IPC interop with a third-party implementation (the apache-arrow npm package in
+# tests/arrow/node_modules, installed by scripts/deps.sh): every build, as it runs mloda.
+if [ -x "$build/mloda" ]; then
+    out=$(timeout 300 python3 "$root/tests/arrow/test_arrow_interop.py" "$build" 2>&1)
+    grep -E '^FAIL' <<<"$out" | head -n 40
+    summary=$(grep -E '^# arrow: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL arrow interop test: no summary"
         tail -n 20 <<<"$out"
         failed=$((failed + 1))
     else

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "io/io.h"
@@ -100,25 +101,60 @@ int cli_exit_code(mloda_status st, int fallback);
 
 /* ---------------------------------------------------------------- output */
 
+/* The writer thread of an output (output.c). */
+typedef struct cli_output_item {
+    mloda_table *table; /* owned reference; NULL for an error record */
+    int64_t batch;
+    mloda_error error;
+} cli_output_item;
+
+enum { CLI_OUTPUT_QUEUE = 8 };
+
+typedef struct cli_output_thread {
+    pthread_t id;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;                        /* item queued, place freed, idle, closing */
+    cli_output_item items[CLI_OUTPUT_QUEUE];  /* guarded by mu: a ring */
+    int head, count;                          /* guarded by mu */
+    bool busy;                                /* guarded by mu: an item is being written */
+    bool closing;                             /* guarded by mu: no more items will come */
+    bool failed;                              /* guarded by mu: a copy of the output's */
+} cli_output_thread;
+
 typedef struct cli_output {
     io_format format;
     FILE *fp;        /* borrowed (stdout) */
     mloda_buf buf;   /* owned scratch text */
     int64_t n_items; /* objects written (json array separators, csv/table spacing) */
-    bool failed;     /* a write failed: stop */
+    bool failed;     /* a write failed: stop (written by the writer thread when there is one) */
     int fail_code;   /* then: CLI_EXIT_IO (cannot write) or CLI_EXIT_INTERNAL (no memory) */
+    bool threaded;   /* the writer thread runs */
+    cli_output_thread thread;
 } cli_output;
 
 /** The format named by text, or the default (table on a terminal, else ndjson) when
  *  text is NULL. Returns false after printing a usage error. */
 bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out);
 void cli_output_init(cli_output *o, io_format format, FILE *fp);
-/** Writes one result table (batch < 0 for `run`) and flushes. Returns false when the
- *  output cannot be written (message printed). */
+/** Moves the formatting and writing to a thread of its own (for `stream`: the next batch
+ *  is parsed and computed while the last one's text is written). Items keep their order;
+ *  text goes out as soon as no further item is waiting (and at least every MiB), so a
+ *  consumer sees each result without delay. Signals stay with the calling thread. When the
+ *  thread cannot be started, writing stays inline. */
+void cli_output_start_thread(cli_output *o);
+/** Waits until the writer thread has written everything handed over (before a message on
+ *  stderr, so that it follows the results before it). Nothing to do without a thread. */
+void cli_output_sync(cli_output *o);
+/** Whether a write has failed (safe to ask while the writer thread runs). */
+bool cli_output_has_failed(cli_output *o);
+/** Writes one result table (batch < 0 for `run`) and flushes (with a writer thread: hands
+ *  it over, waiting while 8 items wait already). Returns false when the output cannot be
+ *  written (message printed). */
 bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch);
 /** Writes a failed batch's record ({"batch": i, "error": {...}}) and flushes. */
 bool cli_output_error(cli_output *o, int64_t batch, const mloda_error *e);
-/** Closes the output (the json array's bracket) and frees the scratch text. */
+/** Closes the output (the json array's bracket; waits for the writer thread to write
+ *  everything handed over) and frees the scratch text. */
 bool cli_output_end(cli_output *o);
 /** The exit code for a failed output: CLI_EXIT_IO, or CLI_EXIT_INTERNAL when memory ran
  *  out formatting it. */

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct stream_cmd {
     cli_session cs;
@@ -28,7 +29,7 @@ typedef struct stream_cmd {
 
 typedef struct stream_args {
     const char *request, *batches, *format, *on_error, *watch_timeout, *record;
-    const char *table, *batch_rows, *sql;
+    const char *table, *batch_rows, *sql, *batches_format;
     cli_settings_text settings; /* --threads, --batch-timeout, --max-... */
     bool watch;
     cli_input in;
@@ -36,7 +37,8 @@ typedef struct stream_args {
 
 static void print_warning(void *ctx, const char *message)
 {
-    (void)ctx;
+    if (ctx != NULL) /* after the results before it */
+        cli_output_sync(ctx);
     cli_eprintf("mloda: warning: %s\n", message);
 }
 
@@ -51,6 +53,7 @@ static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_e
     else
         (void)snprintf(where, sizeof where, "batch %lld (%s, line %lld)",
                        (long long)info->index, info->file, (long long)info->line);
+    cli_output_sync(&c->out); /* the message follows the results before it */
     cli_report(where, err);
     c->n_failed++;
     c->stop_status = err->code;
@@ -102,8 +105,10 @@ static int stream_loop(stream_cmd *c)
         if (st == MLODA_ERR_CANCELLED && cli_signal_caught() != 0)
             return stop_on_signal(c); /* a wait for input was interrupted */
         if (st == MLODA_ERR_IO || st == MLODA_ERR_NOMEM || (st == MLODA_OK && api == NULL)) {
-            if (st != MLODA_OK)
+            if (st != MLODA_OK) {
+                cli_output_sync(&c->out);
                 cli_report(NULL, &err);
+            }
             return cli_exit_code(st, CLI_EXIT_OK);
         }
         c->n_batches++;
@@ -111,7 +116,7 @@ static int stream_loop(stream_cmd *c)
                                           : batch_failed(c, &info, &err);
         mloda_api_data_free(api);
         if (!go_on) /* out of memory is exit 5 (README), even in the middle of a batch */
-            return c->out.failed ? cli_output_exit_code(&c->out)
+            return cli_output_has_failed(&c->out) ? CLI_EXIT_OK /* cli_output_end says */
                                  : cli_exit_code(c->stop_status, CLI_EXIT_BATCH);
     }
 }
@@ -138,6 +143,13 @@ static int check_args(const stream_args *a, io_format *format, cli_settings *set
     opts->record = a->record;
     opts->table = a->table;
     opts->sql = a->sql;
+    if (a->batches_format != NULL && strcmp(a->batches_format, "arrow") == 0)
+        opts->arrow = true;
+    else if (a->batches_format != NULL && strcmp(a->batches_format, "ndjson") != 0)
+        return cli_usage_error("stream", "--batches-format must be ndjson or arrow, not '%s'",
+                               a->batches_format);
+    if (opts->arrow && a->sql != NULL)
+        return cli_usage_error("stream", "--batches-format arrow and --sql do not go together");
     opts->warn = print_warning;
     opts->stop = cli_stop_requested;
     if (a->watch_timeout != NULL &&
@@ -174,6 +186,7 @@ static int parse_stream_args(int argc, char **argv, stream_args *a)
         {"--table", "NAME", &a->table, NULL},
         {"--batch-rows", "N", &a->batch_rows, NULL},
         {"--sql", "QUERY", &a->sql, NULL},
+        {"--batches-format", "ndjson|arrow", &a->batches_format, NULL},
         CLI_INPUT_ARGS(&a->in),
     };
     return cli_parse_args("stream", argc, argv, args, sizeof args / sizeof args[0]);
@@ -205,10 +218,19 @@ int cli_cmd_stream(int argc, char **argv)
         return cli_exit_code(st, st == MLODA_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_IO);
     }
     cli_output_init(&c.out, format, stdout);
+    /* Text is formatted and written on a thread of its own while the next batch is read and
+     * computed; not for a directory, whose record says a file is done only once its
+     * results are written (at the next file's first read). */
+    struct stat sb;
+    if (stat(a.batches, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        cli_output_start_thread(&c.out);
+    opts.warn_ctx = &c.out;
     cli_signals_install();
     code = stream_loop(&c);
     if (!cli_output_end(&c.out) && code == CLI_EXIT_OK)
         code = cli_output_exit_code(&c.out);
+    if (code == CLI_EXIT_OK && cli_signal_caught() != 0) /* while the last text was written */
+        code = cli_signal_exit_code();
     if (code == CLI_EXIT_OK && c.n_batches == 0 && !a.watch)
         cli_eprintf("mloda: note: %s holds no batches\n",
                     strcmp(a.batches, "-") == 0 ? "stdin" : a.batches);

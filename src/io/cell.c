@@ -18,7 +18,8 @@ bool mloda_io_format_parse(const char *name, io_format *out)
     } names[] = {{"ndjson", IO_FORMAT_NDJSON},
                  {"json", IO_FORMAT_JSON},
                  {"csv", IO_FORMAT_CSV},
-                 {"table", IO_FORMAT_TABLE}};
+                 {"table", IO_FORMAT_TABLE},
+                 {"arrow", IO_FORMAT_ARROW}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(name, names[i].name) == 0) {
             *out = names[i].format;

@@ -1,5 +1,6 @@
 /*
- * dir_source.c: batches from a directory of *.json / *.ndjson files, in name order
+ * dir_source.c: batches from a directory of *.json / *.ndjson files (with opts.arrow:
+ * *.arrows / *.arrow Arrow IPC files, arrow_source.c), in name order
  * (byte order, locale-independent). Each file is read by a JSON source (a .json file is
  * one batch, an .ndjson file one batch per line); batch numbers run on across files.
  *
@@ -54,8 +55,10 @@ static bool has_suffix(const char *name, const char *suffix)
     return ln > ls && strcmp(name + ln - ls, suffix) == 0;
 }
 
-static bool is_batch_name(const char *name)
+static bool is_batch_name(const dir_source *s, const char *name)
 {
+    if (s->opts.arrow) /* Arrow IPC streams (--batches-format arrow) */
+        return name[0] != '.' && (has_suffix(name, ".arrows") || has_suffix(name, ".arrow"));
     return name[0] != '.' && (has_suffix(name, ".json") || has_suffix(name, ".ndjson"));
 }
 
@@ -74,7 +77,7 @@ static void warn(const dir_source *s, const char *name, const char *why)
 
 static void warn_skipped(const dir_source *s, const char *name)
 {
-    warn(s, name, "not a .json or .ndjson file");
+    warn(s, name, s->opts.arrow ? "not an .arrows or .arrow file" : "not a .json or .ndjson file");
 }
 
 static int compare_names(const void *a, const void *b)
@@ -125,7 +128,7 @@ static mloda_status consider(dir_source *s, const char *name, mloda_error *err)
 {
     if (name[0] == '.' || !is_regular(s, name))
         return MLODA_OK;
-    if (!is_batch_name(name)) {
+    if (!is_batch_name(s, name)) {
         warn_skipped(s, name);
         return MLODA_OK;
     }
@@ -236,8 +239,10 @@ static mloda_status open_next_file(dir_source *s, mloda_error *err)
                                                : mloda_io_errno_text(errno, why, sizeof why));
     }
     mloda_status st =
-        mloda_io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema, &s->opts,
-                                  &s->cur, err);
+        s->opts.arrow
+            ? mloda_io_arrow_source_open(fd, true, full, s->schema, &s->opts, &s->cur, err)
+            : mloda_io_json_source_open(fd, true, full, has_suffix(name, ".json"), s->schema,
+                                        &s->opts, &s->cur, err);
     if (st != MLODA_OK) {
         (void)close(fd);
         return st;
@@ -330,7 +335,7 @@ static mloda_status dir_commit(io_source *base, mloda_error *err)
     dir_source *s = (dir_source *)base;
     MLODA_TRY(record_finished(s, err));
     bool done = false;
-    if (s->cur != NULL)
+    if (s->cur != NULL && !s->opts.arrow) /* an Arrow file is recorded at its end */
         MLODA_TRY(mloda_io_json_source_at_end(s->cur, &done, err));
     if (!done)
         return MLODA_OK;

@@ -196,6 +196,9 @@ typedef struct io_source_options {
                              file; <= 0 waits forever */
     const char *record;  /* directory: processed-files record; NULL = DIR/.mloda-processed
                             (used with watch, or when set) */
+    bool arrow;          /* batches are Arrow IPC streams (a file, stdin, or a directory of
+                            .arrows / .arrow files): one record batch per micro-batch, filling
+                            `table` (default: the schema's only table) */
     io_limits limits;    /* max_line_bytes (NDJSON, .json), max_field_bytes and
                             max_header_bytes (CSV) */
     /* Called with a one-line note the caller may show (a skipped file); may be NULL. */
@@ -246,9 +249,10 @@ typedef enum io_format {
     IO_FORMAT_JSON = 1,   /* one indented JSON array of table objects */
     IO_FORMAT_CSV = 2,    /* a header + rows block per table, blocks separated by a blank line */
     IO_FORMAT_TABLE = 3,  /* aligned text for people */
+    IO_FORMAT_ARROW = 4,  /* one Arrow IPC stream per table, streams one after another */
 } io_format;
 
-/** Parses "ndjson", "json", "csv" or "table". */
+/** Parses "ndjson", "json", "csv", "table" or "arrow". */
 bool mloda_io_format_parse(const char *name, io_format *out);
 
 /**
@@ -270,5 +274,55 @@ mloda_status mloda_io_write_csv_table(mloda_buf *out, const mloda_table *t, int6
 /** Appends an aligned text table headed by its group (and batch when >= 0). */
 mloda_status mloda_io_write_text_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                  mloda_error *err);
+
+/* ---------------------------------------------------------------- Arrow IPC */
+
+/* The Arrow IPC stream format (src/io/arrow_ipc.c; types as in arrow_ipc.h). */
+
+/** Appends a result table as one whole Arrow IPC stream: a Schema message (custom metadata
+ *  "mloda.group" and, when batch >= 0, "mloda.batch"), one RecordBatch message and the
+ *  end-of-stream marker. Streams written one after another form a valid concatenation. */
+mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                        mloda_error *err);
+
+/** Reads up to `want` bytes into buf: *got < want only at the end of the input. Errors
+ *  (MLODA_ERR_IO, MLODA_ERR_CANCELLED) end the reader. */
+typedef mloda_status (*io_read_fn)(void *ctx, void *buf, size_t want, size_t *got,
+                                   mloda_error *err);
+
+/** Record batches of Arrow IPC streams (one after another) from a byte source. One thread
+ *  per object. */
+typedef struct io_arrow_reader io_arrow_reader;
+
+/** source names the input in messages; max_message_bytes caps one message (metadata plus
+ *  body; <= 0: MLODA_IO_DEFAULT_MAX_LINE_BYTES). Errors: MLODA_ERR_NOMEM. */
+mloda_status mloda_io_arrow_reader_new(io_read_fn read, void *ctx, const char *source,
+                                       int64_t max_message_bytes, io_arrow_reader **out,
+                                       mloda_error *err);
+/** The next record batch as a table (columns named as in the schema before it), or *out =
+ *  NULL at the end of the input (at a message boundary). Every offset, length and count of
+ *  the input is checked before use; a bad message is MLODA_ERR_PARSE naming the source,
+ *  the message number and its byte offset, an unsupported type MLODA_ERR_TYPE naming the
+ *  column. After an error the reader is done (the stream cannot be resynchronised). */
+mloda_status mloda_io_arrow_reader_next(io_arrow_reader *r, mloda_table **out,
+                                        mloda_error *err);
+/** Byte offset of the next message in the input. */
+int64_t mloda_io_arrow_reader_offset(const io_arrow_reader *r);
+void mloda_io_arrow_reader_free(io_arrow_reader *r);
+
+/** Turns a record batch into the api_data of a micro-batch: table `table`, its columns
+ *  typed by schema (may be NULL) where it knows them: Int values widen to a float64 column,
+ *  a timestamp to a finer unit, a null-typed column becomes nulls of the wanted type.
+ *  Errors: MLODA_ERR_TYPE naming the column and both types, MLODA_ERR_RANGE, _NOMEM. */
+mloda_status mloda_io_arrow_api_data(const mloda_table *batch, const io_schema *schema,
+                                     const char *table, mloda_api_data **out,
+                                     mloda_error *err);
+/** An Arrow IPC stream held in memory (an HTTP body) as one micro-batch: its single record
+ *  batch (no record batch: zero rows of the schema's columns) through
+ *  mloda_io_arrow_api_data. Errors: as mloda_io_arrow_reader_next; MLODA_ERR_PARSE when it
+ *  holds more than one record batch or no schema. */
+mloda_status mloda_io_arrow_parse_api_data(const char *data, size_t len, const io_schema *schema,
+                                           const char *table, const char *source,
+                                           mloda_api_data **out, mloda_error *err);
 
 #endif /* MLODA_IO_IO_H */

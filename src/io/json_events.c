@@ -217,10 +217,30 @@ static const char *const lone_high =
  * then on the same line: neither holds a line end). Backslashes are only valid inside
  * strings, so escapes are followed without tracking quotes (yajl rejects a backslash
  * anywhere else). */
+/* Whether none of the 8 bytes of w is >= 0x80 or a backslash (word-at-a-time test). */
+static inline bool plain_word(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t bs = w ^ (0x5CULL * ones); /* a zero byte where w holds '\\' */
+    return ((w | ((bs - ones) & ~bs)) & highs) == 0;
+}
+
 static size_t check_text(io_json_parser *p, const char *data, size_t len, const char **why,
                          int64_t *at)
 {
     for (size_t i = 0; i < len; i++) {
+        /* ASCII without backslashes needs no state: skip it 8 bytes at a time */
+        if (p->high == 0 && p->esc == 0 && p->utf8.need == 0) {
+            while (i + 8 <= len) {
+                uint64_t w;
+                memcpy(&w, data + i, sizeof w);
+                if (!plain_word(w))
+                    break;
+                i += 8;
+            }
+            if (i == len)
+                break;
+        }
         const uint8_t c = (uint8_t)data[i];
         const int64_t here = p->chunk_byte + (int64_t)i;
         if (p->high != 0 && (p->esc == 0 ? c != '\\' : p->esc == 1 && c != 'u')) {

@@ -96,6 +96,22 @@ static mloda_status open_json_file(const char *path, const io_schema *schema,
     return st;
 }
 
+static mloda_status open_arrow_file(const char *path, const io_schema *schema,
+                                    const io_source_options *opts, io_source **out,
+                                    mloda_error *err)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        char why[128];
+        return mloda_error_set(err, MLODA_ERR_IO, path, "cannot open batches %s: %s", path,
+                               mloda_io_errno_text(errno, why, sizeof why));
+    }
+    const mloda_status st = mloda_io_arrow_source_open(fd, true, path, schema, opts, out, err);
+    if (st != MLODA_OK)
+        (void)close(fd);
+    return st;
+}
+
 mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
                             const io_source_options *opts, io_source **out, mloda_error *err)
 {
@@ -106,8 +122,10 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
     if (opts->sql != NULL)
         return mloda_io_sqlite_source_open(path, schema, opts, out, err);
     if (strcmp(path, "-") == 0)
-        return mloda_io_json_source_open(STDIN_FILENO, false, "stdin", false, schema, opts, out,
-                                         err);
+        return opts->arrow ? mloda_io_arrow_source_open(STDIN_FILENO, false, "stdin", schema,
+                                                        opts, out, err)
+                           : mloda_io_json_source_open(STDIN_FILENO, false, "stdin", false,
+                                                       schema, opts, out, err);
     struct stat st;
     if (stat(path, &st) != 0) {
         char why[128];
@@ -119,6 +137,8 @@ mloda_status mloda_io_source_open(const char *path, const io_schema *schema,
     if (opts->watch)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, path,
                                "--watch needs a directory, and %s is not one", path);
+    if (opts->arrow)
+        return open_arrow_file(path, schema, opts, out, err);
     if (ends_with(path, ".csv"))
         return mloda_io_csv_source_open(path, schema, opts, out, err);
     return open_json_file(path, schema, opts, out, err);

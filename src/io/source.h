@@ -47,6 +47,10 @@ mloda_status mloda_io_json_source_open(int fd, bool own_fd, const char *name, bo
 /** A JSON source (from mloda_io_json_source_open) has no batch left: only blanks remain up
  *  to the end of its input (read on to tell, so only for files). Errors: MLODA_ERR_IO. */
 mloda_status mloda_io_json_source_at_end(io_source *src, bool *out, mloda_error *err);
+/** Arrow IPC streams read from fd (arrow_source.c); own_fd closes it on free. */
+mloda_status mloda_io_arrow_source_open(int fd, bool own_fd, const char *name,
+                                        const io_schema *schema, const io_source_options *opts,
+                                        io_source **out, mloda_error *err);
 mloda_status mloda_io_dir_source_open(const char *path, const io_schema *schema,
                                 const io_source_options *opts, io_source **out,
                                 mloda_error *err);

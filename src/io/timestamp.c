@@ -40,6 +40,12 @@ bool mloda_io_iso_parse(const char *s, size_t len, bool allow_date_only, int64_t
     return true;
 }
 
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
 size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit unit)
 {
     const int frac_digits = mloda_tick_digits(unit);
@@ -56,6 +62,33 @@ size_t mloda_io_iso_format(char *buf, size_t cap, int64_t value, mloda_time_unit
     int64_t year = 0, month = 0, day = 0;
     mloda_civil_from_days(days, &year, &month, &day);
     const bool expanded = year < 0 || year > 9999;
+    if (!expanded && cap >= 32) { /* the common case without printf */
+        char *p = buf;
+        const int64_t hms[3] = {in_day / 3600, in_day / 60 % 60, in_day % 60};
+        put2(p, (int)(year / 100));
+        put2(p + 2, (int)(year % 100));
+        p[4] = '-';
+        put2(p + 5, (int)month);
+        p[7] = '-';
+        put2(p + 8, (int)day);
+        p[10] = 'T';
+        for (int k = 0; k < 3; k++) {
+            put2(p + 11 + 3 * k, (int)hms[k]);
+            if (k < 2)
+                p[13 + 3 * k] = ':';
+        }
+        p += 19;
+        if (frac != 0) {
+            *p++ = '.';
+            for (int k = frac_digits - 1; k >= 0; k--) {
+                p[k] = (char)('0' + frac % 10);
+                frac /= 10;
+            }
+            p += frac_digits;
+        }
+        *p = '\0';
+        return (size_t)(p - buf);
+    }
     int n = snprintf(buf, cap, expanded ? "%+07lld-%02d-%02dT%02d:%02d:%02d"
                                         : "%04lld-%02d-%02dT%02d:%02d:%02d",
                      (long long)year, (int)month, (int)day, (int)(in_day / 3600),

@@ -284,7 +284,7 @@ static void test_usage(void)
         {cli_cmd_run, {"run", "--request", req, "--threads", "-1"}, 2, "--threads must be"},
         {cli_cmd_run, {"run", "--request", req, "--threads", "99999999999999999999"}, 2, "--threads must be"},
         {cli_cmd_run, {"run", "--request", req, "--threads", "3x"}, 2, "--threads must be"},
-        {cli_cmd_run, {"run", "--request", req, "--format", "xml"}, 2, "--format must be ndjson, json, csv or table, not 'xml'"},
+        {cli_cmd_run, {"run", "--request", req, "--format", "xml"}, 2, "--format must be ndjson, json, csv, table or arrow, not 'xml'"},
         {cli_cmd_run, {"run", "--request", req, "--data-root", file}, 2, "--data-root must name a directory"},
         {cli_cmd_run, {"run", "--request", req, "--max-request-bytes", "12KB"}, 2, "--max-request-bytes must be a number of bytes"},
         {cli_cmd_run, {"run", "--request", req, "--max-line-bytes", "0"}, 2, "--max-line-bytes must be"},
