@@ -13,6 +13,7 @@
 
 #include "io/io.h"
 #include "test.h"
+#include "util/alloc.h"
 
 typedef struct cursor {
     const char *p;
@@ -375,6 +376,57 @@ static void test_parse_api_data(void)
     mloda_table_release(t);
 }
 
+/* Allocation failure at every point of writing a table of every type and of reading it
+ * back (into api_data, as the command and the server do): MLODA_ERR_NOMEM, nothing written
+ * of a failed table, no leak (ASan); without a failure the same bytes and values. */
+static void test_alloc_failures(void)
+{
+    mloda_table *t = sample_table();
+    mloda_buf clean = {0};
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_write_arrow_table(&clean, t, 3, &err), err);
+    long n = 0;
+    for (bool injected = true; injected && n < 100000; n++) {
+        mloda_buf b = {0};
+        mloda_error e = MLODA_ERROR_INIT;
+        mloda_test_fail_alloc_at(n);
+        const mloda_status st = mloda_io_write_arrow_table(&b, t, 3, &e);
+        injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        TEST_CASE("write, allocation %ld: %.200s", n, e.message);
+        if (st != MLODA_OK) {
+            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+            CHECK_EQ_INT(b.len, 0);
+        } else {
+            CHECK(b.len == clean.len && memcmp(b.data, clean.data, b.len) == 0);
+        }
+        mloda_buf_reset(&b);
+    }
+    CHECK_MSG(n > 5, "only %ld allocations", n);
+    n = 0;
+    for (bool injected = true; injected && n < 100000; n++) {
+        mloda_api_data *api = NULL;
+        mloda_error e = MLODA_ERROR_INIT;
+        mloda_test_fail_alloc_at(n);
+        const mloda_status st =
+            mloda_io_arrow_parse_api_data(clean.data, clean.len, NULL, "T", "body", &api, &e);
+        injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        TEST_CASE("read, allocation %ld: %.200s", n, e.message);
+        if (st != MLODA_OK) {
+            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+            CHECK(api == NULL);
+        } else {
+            const mloda_table *back = mloda_api_data_table(api, 0);
+            CHECK(back != NULL && mloda_table_n_rows(back) == 3 && mloda_table_n_columns(back) == 7);
+        }
+        mloda_api_data_free(api);
+    }
+    CHECK_MSG(n > 5, "only %ld allocations", n);
+    mloda_buf_reset(&clean);
+    mloda_table_release(t);
+}
+
 int main(void)
 {
     RUN(test_round_trip);
@@ -384,5 +436,6 @@ int main(void)
     RUN(test_too_many_rows);
     RUN(test_bad_framing);
     RUN(test_parse_api_data);
+    RUN(test_alloc_failures);
     return TEST_SUMMARY();
 }
