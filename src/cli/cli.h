@@ -134,7 +134,7 @@ typedef struct cli_output {
 
 /** The format named by text, or the default (table on a terminal, else ndjson) when
  *  text is NULL. Returns false after printing a usage error. */
-bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out);
+bool cli_pick_format(const char *cmd, const char *text, io_format *out);
 void cli_output_init(cli_output *o, io_format format, FILE *fp);
 /** Moves the formatting and writing to a thread of its own (for `stream`: the next batch
  *  is parsed and computed while the last one's text is written). Items keep their order;

@@ -34,7 +34,7 @@ int cli_cmd_run(int argc, char **argv)
     io_format format = IO_FORMAT_NDJSON;
     cli_settings settings;
     io_request_options opts;
-    if (!cli_pick_format("run", format_text, true, &format) ||
+    if (!cli_pick_format("run", format_text, &format) ||
         !cli_parse_settings("run", &st_text, &settings) ||
         !cli_input_options("run", &in, &opts))
         return CLI_EXIT_USAGE;

@@ -128,7 +128,7 @@ static int check_args(const stream_args *a, io_format *format, cli_settings *set
         return cli_usage_error("stream", "--request FILE is required");
     if (a->batches == NULL)
         return cli_usage_error("stream", "--batches FILE|-|DIR is required");
-    if (!cli_pick_format("stream", a->format, true, format))
+    if (!cli_pick_format("stream", a->format, format))
         return CLI_EXIT_USAGE;
     if (!cli_parse_settings("stream", &a->settings, settings))
         return CLI_EXIT_USAGE;

@@ -18,18 +18,15 @@
 
 #include "util/utf8.h"
 
-bool cli_pick_format(const char *cmd, const char *text, bool allow_table_csv, io_format *out)
+bool cli_pick_format(const char *cmd, const char *text, io_format *out)
 {
     if (text == NULL) {
         *out = isatty(STDOUT_FILENO) ? IO_FORMAT_TABLE : IO_FORMAT_NDJSON;
         return true;
     }
-    if (mloda_io_format_parse(text, out) &&
-        (allow_table_csv || *out == IO_FORMAT_NDJSON || *out == IO_FORMAT_JSON))
+    if (mloda_io_format_parse(text, out))
         return true;
-    cli_usage_error(cmd, "--format must be %s, not '%s'",
-                    allow_table_csv ? "ndjson, json, csv, table or arrow" : "ndjson or json",
-                    text);
+    cli_usage_error(cmd, "--format must be ndjson, json, csv, table or arrow, not '%s'", text);
     return false;
 }
 

@@ -323,7 +323,8 @@ def parse_results(out):
 
 def test_stream_reads_arrow(mloda, scratch):
     cols = list(INPUT_TYPES)
-    streams_in = [input_batches(1, [7, 0, 64]), input_batches(2, [1, 9])]
+    # 6000 rows: a record batch body larger than the reader's 256 KiB chunk
+    streams_in = [input_batches(1, [7, 0, 64, 6000]), input_batches(2, [1, 9])]
     spec = {"streams": [{"columns": [{"name": c, "type": INPUT_TYPES[c]} for c in cols],
                          "batches": bs} for bs in streams_in]}
     all_batches = [b for bs in streams_in for b in bs]
