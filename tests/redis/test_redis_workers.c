@@ -470,6 +470,37 @@ static void test_kill9_twice(void)
     redisFree(c);
 }
 
+/* A worker stalls (SIGSTOP: a long pause, a stuck network) holding entries; another claims
+ * and settles them; the stalled one resumes and computes them again: its results must not
+ * be written a second time (the commit script finds the entries settled). */
+static void test_stalled_worker(void)
+{
+    TEST_CASE("stalled worker");
+    char file[PATH_MAX];
+    rh_path(file, g_dir, "stall.ndjson");
+    write_batches(file, 0, N_SMALL, -1);
+    CHECK_EQ_ONCE(produce(&g_srv, "stall", file), 0);
+    redisContext *c = rh_connect(&g_srv);
+    worker w[2];
+    const char *extra[] = {"--max-in-flight", "64", NULL};
+    start_worker(&w[0], &g_srv, "w1", "stall", "stall_out", extra);
+    start_worker(&w[1], &g_srv, "w2", "stall", "stall_out", extra);
+    CHECK(wait_len(c, "stall_out", N_SMALL / 5, WAIT_EXIT));
+    kill(w[0].pid, SIGSTOP);
+    const long long held = pending_of(c, "stall", "w1");
+    CHECK_MSG(held > 0, "w1 held nothing when stopped");
+    CHECK_EQ_ONCE(finish_worker(&w[1]), 0); /* it claims w1's entries and does everything */
+    CHECK_EQ_ONCE(pending_of(c, "stall", "w1"), 0);
+    kill(w[0].pid, SIGCONT);
+    CHECK_EQ_ONCE(finish_worker(&w[0]), 0);
+    CHECK_MSG(stat_of(&w[0], "duplicates skipped") > 0,
+              "w1 resumed with %lld entries in hand but skipped no duplicate", held);
+    int *want = identity(N_SMALL);
+    CHECK_EQ_ONCE(verify(c, "stall", "stall_out", want, N_SMALL, true), N_SMALL);
+    free(want);
+    redisFree(c);
+}
+
 /* A batch of the wrong type, one that is not JSON and an entry without a "batch" field go to
  * the dead-letter stream with their errors; the rest flows, exactly once. */
 static void test_poison(void)
@@ -807,6 +838,7 @@ int main(void)
     RUN(test_two_workers);
     RUN(test_four_workers);
     RUN(test_kill9_twice);
+    RUN(test_stalled_worker);
     RUN(test_poison);
     RUN(test_max_deliveries);
     RUN(test_sigterm);
