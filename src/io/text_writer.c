@@ -49,6 +49,9 @@ static mloda_status format_column(const mloda_table *t, int64_t k, column_text *
     ct->ends = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *ct->ends);
     if (ct->ends == NULL)
         return MLODA_NOMEM(err, "a text table");
+    /* room reserved up front: a column of empty strings still has a buffer, so its cells
+     * are addressed from a real pointer */
+    MLODA_TRY(mloda_buf_reserve(&ct->text, 1, err));
     const char *name = mloda_table_column_name(t, k);
     MLODA_TRY(mloda_buf_put_visible(&ct->header, name, strlen(name), err));
     ct->width = display_width(ct->header.data, ct->header.len);

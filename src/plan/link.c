@@ -126,7 +126,8 @@ static mloda_status asof_params(mloda_plan *plan, plan_link *k, const mloda_requ
                                "asof link needs parameters left_time_column and "
                                "right_time_column");
     if (mloda_options_has(p, "direction") && !mloda_options_get_string(p, "direction", &dir))
-        dir = "";
+        return mloda_error_set(err, MLODA_ERR_OPTION, "direction",
+                               "asof direction must be a string: backward, forward or nearest");
     k->direction = strcmp(dir, "backward") == 0  ? ASOF_BACKWARD
                    : strcmp(dir, "forward") == 0 ? ASOF_FORWARD
                    : strcmp(dir, "nearest") == 0 ? ASOF_NEAREST

@@ -87,6 +87,7 @@ static const struct {
     {MIXED, "{\"type\": \"asof\", " SIDES("\"k\"", "\"k2\"") ", \"params\": {\"left_time_column\": \"t\"}}",
      NULL, "asof link needs parameters left_time_column and right_time_column"},
     {MIXED, ASOF_LINK("\"direction\": \"sideways\""), NULL, "asof direction 'sideways' is not backward, forward or nearest"},
+    {MIXED, ASOF_LINK("\"direction\": 3"), NULL, "asof direction must be a string: backward, forward or nearest"},
     {MIXED, ASOF_LINK("\"tolerance\": -1"), NULL, "asof tolerance must be a number >= 0"},
     {MIXED, ASOF_LINK("\"tolerance\": \"x\""), NULL, "asof tolerance must be a number >= 0"},
     {MIXED, ASOF_LINK("\"allow_exact_matches\": 1"), NULL, "asof allow_exact_matches must be true or false"},

@@ -167,6 +167,31 @@ static void test_text(void)
     mloda_table_release(t);
 }
 
+/* A column of empty strings: nothing is ever appended to its text, and every writer
+ * still lays it out (the fuzz_io_batches reproducer of 2026-12-05). */
+static void test_empty_strings(void)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    const char *strs[] = {"", ""};
+    mloda_column *col = NULL;
+    CHECK_OK(mloda_column_from_utf8(2, strs, &col, &err), err);
+    const char *names[] = {"s"};
+    mloda_table *t = NULL;
+    CHECK_OK(mloda_table_new(2, 1, names, (const mloda_column *const *)&col, &t, &err), err);
+    mloda_column_release(col);
+    mloda_buf b = {0};
+    CHECK_OK(mloda_io_write_text_table(&b, t, -1, &err), err);
+    CHECK_STR(b.data, "table (2 rows)\ns\n-\n\n\n");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_csv_table(&b, t, -1, &err), err);
+    CHECK_STR(b.data, "s\n\"\"\n\"\"\n");
+    b.len = 0;
+    CHECK_OK(mloda_io_write_json_table(&b, t, -1, false, &err), err);
+    CHECK_CONTAINS(b.data, "\"s\": [\"\", \"\"]");
+    mloda_buf_reset(&b);
+    mloda_table_release(t);
+}
+
 static void test_format_names(void)
 {
     io_format f;
@@ -246,6 +271,7 @@ int main(void)
     RUN(test_infinity_and_null_type);
     RUN(test_csv);
     RUN(test_text);
+    RUN(test_empty_strings);
     RUN(test_format_names);
     return TEST_SUMMARY();
 }
