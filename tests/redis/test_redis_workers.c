@@ -317,16 +317,21 @@ static void start_worker(worker *w, const rh_server *s, const char *name, const 
     const char *argv[40] = {rh_mloda(), "stream", "--request", g_req, "--batches", in_url,
                             "--group", "g", "--consumer", name, "--from", "0",
                             "--output", out_url, "--watch-timeout", "1",
-                            "--claim-interval", "0.3", "--stats", "600"};
-    int n = 20;
-    bool claim_after = false;
-    for (int i = 0; extra != NULL && extra[i] != NULL && n < 36; i++) {
+                            "--claim-interval", "0.3"};
+    int n = 18;
+    bool claim_after = false, stats = false;
+    for (int i = 0; extra != NULL && extra[i] != NULL && n < 34; i++) {
         claim_after = claim_after || strcmp(extra[i], "--claim-after") == 0;
+        stats = stats || strcmp(extra[i], "--stats") == 0;
         argv[n++] = extra[i];
     }
     if (!claim_after) {
         argv[n++] = "--claim-after";
         argv[n++] = "1";
+    }
+    if (!stats) {
+        argv[n++] = "--stats";
+        argv[n++] = "600";
     }
     argv[n] = NULL;
     w->pid = rh_spawn(argv, NULL, w->err_path);
@@ -398,6 +403,47 @@ static bool wait_len(redisContext *c, const char *key, long long n, double timeo
     return false;
 }
 
+/* The process is stopped (state T in /proc/PID/stat), or timeout seconds passed. */
+static bool wait_stopped(pid_t pid, double timeout)
+{
+    char path[64];
+    (void)snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    const double until = rh_now() + timeout;
+    while (rh_now() < until) {
+        char stat[512] = "";
+        FILE *fp = fopen(path, "r"); /* its size reads as 0: not rh_read_file */
+        if (fp != NULL) {
+            if (fgets(stat, sizeof stat, fp) == NULL)
+                stat[0] = '\0';
+            fclose(fp);
+        }
+        const char *paren = strrchr(stat, ')');
+        const bool stopped = paren != NULL && (paren[2] == 'T' || paren[2] == 't');
+        if (stopped)
+            return true;
+        rh_sleep(0.001);
+    }
+    return false;
+}
+
+/* Stops worker w (SIGSTOP) at a moment it holds entries of key (taken, not settled): a
+ * stop that lands between settling a chunk and taking the next is resumed and tried again.
+ * Returns how many it holds (0: never caught holding any). */
+static long long stop_holding(redisContext *c, const char *key, const worker *w)
+{
+    for (int attempt = 0; attempt < 200; attempt++) {
+        kill(w->pid, SIGSTOP);
+        if (!wait_stopped(w->pid, 10))
+            break;
+        const long long held = pending_of(c, key, w->name);
+        if (held > 0)
+            return held;
+        kill(w->pid, SIGCONT);
+        rh_sleep(0.002);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- cases */
 
 static void run_workers(int n_workers, const char *in_key, const char *out_key)
@@ -453,10 +499,12 @@ static void test_kill9_twice(void)
     const double points[2] = {0.15, 0.55};
     for (int k = 0; k < 2; k++) {
         CHECK(wait_len(c, "kill_out", (long long)(2 * N_MAIN * points[k]), WAIT_EXIT));
+        /* killed while it holds entries (taken, not settled): the others must claim them */
+        CHECK_MSG(stop_holding(c, "kill", &w[k]) > 0, "%s was never caught holding entries",
+                  w[k].name);
         kill(w[k].pid, SIGKILL);
         const int code = rh_wait(w[k].pid, 10);
         CHECK_EQ_INT(code, 128 + SIGKILL);
-        /* it held entries (taken, not settled): the others must claim them */
         CHECK_MSG(pending_of(c, "kill", w[k].name) > 0, "%s had nothing pending when killed",
                   w[k].name);
     }
@@ -486,9 +534,9 @@ static void test_stalled_worker(void)
     start_worker(&w[0], &g_srv, "w1", "stall", "stall_out", extra);
     start_worker(&w[1], &g_srv, "w2", "stall", "stall_out", extra);
     CHECK(wait_len(c, "stall_out", N_SMALL / 5, WAIT_EXIT));
-    kill(w[0].pid, SIGSTOP);
-    const long long held = pending_of(c, "stall", "w1");
+    const long long held = stop_holding(c, "stall", &w[0]);
     CHECK_MSG(held > 0, "w1 held nothing when stopped");
+    CHECK_MSG(held <= 64, "w1 held %lld entries, more than --max-in-flight 64", held);
     CHECK_EQ_ONCE(finish_worker(&w[1]), 0); /* it claims w1's entries and does everything */
     CHECK_EQ_ONCE(pending_of(c, "stall", "w1"), 0);
     kill(w[0].pid, SIGCONT);
@@ -689,6 +737,70 @@ static void test_sigterm(void)
     redisFree(c);
 }
 
+/* The largest value of `name` over all of the worker's stats lines; -1 when absent. */
+static long long max_stat_of(const worker *w, const char *name)
+{
+    char *log = rh_read_file(w->err_path);
+    long long v = -1;
+    char key[64];
+    (void)snprintf(key, sizeof key, ", %s ", name);
+    for (const char *at = strstr(log, "stats: "); at != NULL; at = strstr(at + 1, "stats: ")) {
+        const char *end = strchr(at, '\n');
+        const char *k = strstr(at, key);
+        if (k != NULL && (end == NULL || k < end) && atoll(k + strlen(key)) > v)
+            v = atoll(k + strlen(key));
+    }
+    free(log);
+    return v;
+}
+
+/* --stats: a worker waits on an empty stream and is stopped (SIGSTOP) while 100 entries are
+ * added; once resumed its first stats line shows them as lag (XINFO GROUPS: 100, less the
+ * at most --max-in-flight 4 the server may have handed it already). It never holds more than 4
+ * entries; its last line counts every batch and row (3 rows a batch), nothing pending. */
+static void test_stats(void)
+{
+    TEST_CASE("stats and max in flight");
+    char file[PATH_MAX];
+    rh_path(file, g_dir, "stats.ndjson");
+    write_batches(file, 0, 100, -1);
+    redisContext *c = rh_connect(&g_srv);
+    worker w;
+    const char *extra[] = {"--max-in-flight", "4", "--stats", "0.05", NULL};
+    start_worker(&w, &g_srv, "w1", "stats", "stats_out", extra);
+    const double until = rh_now() + WAIT_EXIT; /* the worker made the group: it is waiting */
+    while (rh_now() < until && rh_int_command(c, "EXISTS stats") != 1)
+        rh_sleep(0.01);
+    rh_sleep(0.2);
+    kill(w.pid, SIGSTOP);
+    CHECK_EQ_ONCE(produce(&g_srv, "stats", file), 0);
+    rh_sleep(0.2); /* past its next stats time: the first thing it does is report */
+    kill(w.pid, SIGCONT);
+    long long most = 0;
+    for (int k = 0; k < 100000 && rh_int_command(c, "XLEN stats_out") < 200; k++) {
+        const long long held = pending_of(c, "stats", "w1");
+        most = held > most ? held : most;
+        rh_sleep(0.0005);
+    }
+    CHECK_MSG(most <= 4, "the worker held %lld entries, more than --max-in-flight 4", most);
+    CHECK_EQ_ONCE(finish_worker(&w), 0);
+    const long long lag = max_stat_of(&w, "lag");
+    CHECK_MSG(lag >= 96 && lag <= 100, "the largest lag reported is %lld, not 96 to 100", lag);
+    const long long in_flight = max_stat_of(&w, "in flight");
+    CHECK_MSG(in_flight >= 0 && in_flight <= 4, "in flight %lld reported", in_flight);
+    CHECK_EQ_ONCE(stat_of(&w, "batches"), 100);
+    CHECK_EQ_ONCE(stat_of(&w, "rows"), 300);
+    CHECK_EQ_ONCE(stat_of(&w, "failures"), 0);
+    CHECK_EQ_ONCE(stat_of(&w, "dead letters"), 0);
+    CHECK_EQ_ONCE(stat_of(&w, "in flight"), 0);
+    CHECK_EQ_ONCE(stat_of(&w, "pending"), 0);
+    CHECK_EQ_ONCE(stat_of(&w, "lag"), 0);
+    int *want = identity(100);
+    CHECK_EQ_ONCE(verify(c, "stats", "stats_out", want, 100, true), 100);
+    free(want);
+    redisFree(c);
+}
+
 /* Runs mloda with args; checks the exit code and that stderr holds `needle`. */
 static void expect_failure(const char *const *args, int want_code, const char *needle)
 {
@@ -842,6 +954,7 @@ int main(void)
     RUN(test_poison);
     RUN(test_max_deliveries);
     RUN(test_sigterm);
+    RUN(test_stats);
     RUN(test_server_restart);
     RUN(test_errors);
     rh_server_stop(&g_srv, SIGTERM);
