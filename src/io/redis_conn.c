@@ -189,8 +189,10 @@ void mloda_io_redis_disconnect(io_redis_conn *c)
 /* A failure of the connection itself: disconnects, so that the caller reconnects. */
 static mloda_status lost(io_redis_conn *c, const char *why, mloda_error *err)
 {
+    char text[256]; /* why may be the context's errstr, freed by the disconnect */
+    (void)snprintf(text, sizeof text, "%s", why);
     mloda_io_redis_disconnect(c);
-    return mloda_error_set(err, MLODA_ERR_IO, c->where, "%s: %s", c->where, why);
+    return mloda_error_set(err, MLODA_ERR_IO, c->where, "%s: %s", c->where, text);
 }
 
 mloda_status mloda_io_redis_format(mloda_buf *out, int argc, const char *const *argv,
