@@ -11,8 +11,9 @@
  *
  * Cases: 2 and 4 workers; kill -9 of a worker twice at different points; a poison batch and
  * entries that are not NDJSON (dead-letter stream, the rest flows); the server killed and
- * restarted mid-run with persistence on; SIGTERM (exit 0, nothing pending for that
- * consumer); clear errors for bad URLs, unknown groups, passwords, keys of other types.
+ * restarted mid-run with persistence on; SIGTERM and SIGINT (exit 0, nothing pending for
+ * that consumer); --stats (lag from XINFO GROUPS) and --max-in-flight; mloda produce
+ * --maxlen; clear errors for bad URLs, unknown groups, passwords, keys of other types.
  * Sanitizer builds run the same cases on fewer batches.
  */
 #include "redis_harness.h"
@@ -706,34 +707,82 @@ static void test_server_restart(void)
     rh_server_stop(&s, SIGTERM);
 }
 
-/* SIGTERM: the worker finishes and settles what it holds and exits 0, leaving nothing
- * pending under its name; a second worker then does the rest, still exactly once. */
-static void test_sigterm(void)
+/* SIGTERM or SIGINT, sent while the worker holds entries: it finishes and settles what it
+ * holds and exits 0, leaving nothing pending under its name; a second worker then does the
+ * rest, still exactly once. */
+static void run_signal(int sig, const char *key)
 {
-    TEST_CASE("SIGTERM");
-    char file[PATH_MAX];
+    TEST_CASE("%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    char file[PATH_MAX], out[64];
     rh_path(file, g_dir, "term.ndjson");
     write_batches(file, 0, N_SMALL, -1);
-    CHECK_EQ_ONCE(produce(&g_srv, "term", file), 0);
+    (void)snprintf(out, sizeof out, "%s_out", key);
+    CHECK_EQ_ONCE(produce(&g_srv, key, file), 0);
     redisContext *c = rh_connect(&g_srv);
     worker w;
     const char *extra[] = {"--max-in-flight", "64", NULL};
-    start_worker(&w, &g_srv, "w1", "term", "term_out", extra);
-    CHECK(wait_len(c, "term_out", N_SMALL / 5, WAIT_EXIT));
-    kill(w.pid, SIGTERM);
+    start_worker(&w, &g_srv, "w1", key, out, extra);
+    CHECK(wait_len(c, out, N_SMALL / 5, WAIT_EXIT));
+    /* the signal arrives while the worker holds entries (stopped with them, then resumed) */
+    const long long held = stop_holding(c, key, &w);
+    CHECK_MSG(held > 0, "w1 was never caught holding entries");
+    kill(w.pid, sig);
+    kill(w.pid, SIGCONT);
     const double t0 = rh_now();
     CHECK_EQ_ONCE(finish_worker(&w), 0);
     CHECK_MSG(rh_now() - t0 < 10, "the worker took %.1f s to stop", rh_now() - t0);
-    CHECK_EQ_ONCE(pending_of(c, "term", "w1"), 0);
+    CHECK_EQ_ONCE(pending_of(c, key, "w1"), 0);
     int *want = identity(N_SMALL);
-    const int done = verify(c, "term", "term_out", want, N_SMALL, false);
-    CHECK_MSG(done > 0 && done < N_SMALL, "%d of %d batches done at SIGTERM", done, N_SMALL);
+    const int done = verify(c, key, out, want, N_SMALL, false);
+    CHECK_MSG(done > 0 && done < N_SMALL, "%d of %d batches done at the signal", done, N_SMALL);
     CHECK_EQ_ONCE(stat_of(&w, "batches"), done);
     worker w2;
-    start_worker(&w2, &g_srv, "w2", "term", "term_out", NULL);
+    start_worker(&w2, &g_srv, "w2", key, out, NULL);
     CHECK_EQ_ONCE(finish_worker(&w2), 0);
-    CHECK_EQ_ONCE(verify(c, "term", "term_out", want, N_SMALL, true), N_SMALL);
+    CHECK_EQ_ONCE(verify(c, key, out, want, N_SMALL, true), N_SMALL);
     free(want);
+    redisFree(c);
+}
+
+static void test_sigterm(void)
+{
+    run_signal(SIGTERM, "term");
+}
+
+static void test_sigint(void)
+{
+    run_signal(SIGINT, "int");
+}
+
+/* mloda produce --maxlen N trims the stream to about N entries (XADD MAXLEN ~: whole nodes
+ * of 100 entries, so at least N and fewer than N + 100 more), keeping the newest; - reads
+ * stdin. */
+static void test_produce_maxlen(void)
+{
+    TEST_CASE("produce --maxlen");
+    char file[PATH_MAX], url[256], script[PATH_MAX * 2 + 512];
+    rh_path(file, g_dir, "maxlen.ndjson");
+    write_batches(file, 0, 2000, -1);
+    rh_url(url, sizeof url, &g_srv, "trimmed");
+    (void)snprintf(script, sizeof script, "cat '%s' | '%s' produce --to '%s' --maxlen 150 -", file,
+                   rh_mloda(), url);
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    CHECK_EQ_ONCE(rh_wait(rh_spawn(argv, NULL, NULL), WAIT_EXIT), 0);
+    redisContext *c = rh_connect(&g_srv);
+    const long long n = rh_int_command(c, "XLEN trimmed");
+    CHECK_MSG(n >= 150 && n < 250, "XLEN %lld after 2000 entries with --maxlen 150", n);
+    entries es = read_stream(c, "trimmed");
+    char last[128], first[128];
+    batch_line(last, sizeof last, 1999);
+    last[strlen(last) - 1] = '\0';
+    batch_line(first, sizeof first, (int)(2000 - n));
+    first[strlen(first) - 1] = '\0';
+    CHECK(es.n == n && es.n > 0);
+    if (es.n > 0) {
+        CHECK_STR(field(&es.v[es.n - 1], "batch"), last);
+        CHECK_STR(field(&es.v[0], "batch"), first);
+    }
+    entries_free(&es);
     redisFree(c);
 }
 
@@ -954,6 +1003,8 @@ int main(void)
     RUN(test_poison);
     RUN(test_max_deliveries);
     RUN(test_sigterm);
+    RUN(test_sigint);
+    RUN(test_produce_maxlen);
     RUN(test_stats);
     RUN(test_server_restart);
     RUN(test_errors);
