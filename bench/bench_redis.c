@@ -16,6 +16,8 @@
  *     (batches/s over (time of N batches - time of 1 batch): start-up excluded);
  *   - Redis's own round trip: a PING loop and an XADD loop (median of 20,000), the floor of
  *     any per-batch cost over Redis.
+ * Where the time goes: CPU per batch of the workers (getrusage of the children) and of
+ * redis-server (/proc/PID/stat) in each throughput run, against the file run's.
  * The machine has 2 cores shared by redis-server, the workers and this process.
  * Usage: bench_redis [--quick]
  */
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,6 +43,37 @@ static const char REQUEST[] =
 static const char *g_bin;
 static char g_dir[64], g_req[128];
 static int g_port;
+static pid_t g_server;
+
+/* CPU seconds (user + system) of the redis-server process so far. */
+static double server_cpu_s(void)
+{
+    char path[64], line[1024];
+    (void)snprintf(path, sizeof path, "/proc/%d/stat", (int)g_server);
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return 0;
+    const bool ok = fgets(line, sizeof line, fp) != NULL;
+    fclose(fp);
+    const char *p = ok ? strrchr(line, ')') : NULL;
+    unsigned long long ut = 0, st = 0;
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                            &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the children waited for so far (the workers, the file runs). */
+static double children_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU per batch of the last throughput run (us): the workers', redis-server's. */
+static double g_worker_cpu_us, g_server_cpu_us;
 
 static double now_us(void)
 {
@@ -240,9 +274,12 @@ static double throughput(redisContext *c, int workers, int n_batches, int rows)
     cmd(c, "DEL %s", "tin");
     cmd(c, "DEL %s", "tout");
     produce(c, "tin", n_batches, rows);
+    const double cpu0 = children_cpu_s(), srv0 = server_cpu_s();
     pid_t pids[4];
     start_workers(pids, workers, "tin", "tout", "0.3");
     const bool ok = wait_workers(pids, workers);
+    g_worker_cpu_us = (children_cpu_s() - cpu0) / n_batches * 1e6;
+    g_server_cpu_us = (server_cpu_s() - srv0) / n_batches * 1e6;
     redisReply *len = redisCommand(c, "XLEN tout");
     redisReply *first = redisCommand(c, "XRANGE tout - + COUNT 1");
     redisReply *last = redisCommand(c, "XREVRANGE tout + - COUNT 1");
@@ -392,6 +429,7 @@ int main(int argc, char **argv)
     const char *server[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
                             "--appendonly", "no", "--dir", g_dir, NULL};
     const pid_t srv = spawn(server, NULL);
+    g_server = srv;
     redisContext *c = NULL;
     for (int i = 0; i < 200 && c == NULL; i++) {
         sleep_s(0.02);
@@ -421,21 +459,31 @@ int main(int argc, char **argv)
         (void)snprintf(one, sizeof one, "%s/one%d.ndjson", g_dir, rows);
         write_batches(path, n, rows);
         write_batches(one, 1, rows);
-        double f[3];
+        double f[3], fcpu[3];
         for (int r = 0; r < reps; r++) {
-            const double t1 = file_run_s(one), tn = file_run_s(path);
+            const double t1 = file_run_s(one), cpu0 = children_cpu_s(), tn = file_run_s(path);
+            fcpu[r] = (children_cpu_s() - cpu0) / n * 1e6;
             f[r] = tn > t1 ? (n - 1) / (tn - t1) : -1;
         }
-        const double file_rate = median(f, reps);
+        const double file_rate = median(f, reps), file_cpu = median(fcpu, reps);
         char name[160];
         (void)snprintf(name, sizeof name, "file: mloda stream, %d-row batches", rows);
         result(name, file_rate, "batches/s", "-", 0);
         double one_worker = 0;
         for (int workers = 1; workers <= 4; workers *= 2) {
-            double t[3];
-            for (int r = 0; r < reps; r++)
+            double t[3], wcpu[3], scpu[3];
+            for (int r = 0; r < reps; r++) {
                 t[r] = throughput(c, workers, n, rows);
+                wcpu[r] = g_worker_cpu_us;
+                scpu[r] = g_server_cpu_us;
+            }
             const double rate = median(t, reps);
+            (void)snprintf(name, sizeof name, "redis: CPU per batch in the workers, %d worker%s, %d-row batches",
+                           workers, workers > 1 ? "s" : "", rows);
+            result(name, median(wcpu, reps), "us", "file run's CPU per batch", file_cpu);
+            (void)snprintf(name, sizeof name, "redis: CPU per batch in redis-server, %d worker%s, %d-row batches",
+                           workers, workers > 1 ? "s" : "", rows);
+            result(name, median(scpu, reps), "us", "file run's CPU per batch", file_cpu);
             if (workers == 1)
                 one_worker = rate;
             (void)snprintf(name, sizeof name, "redis: %d worker%s, %d-row batches", workers,
