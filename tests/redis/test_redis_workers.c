@@ -302,19 +302,26 @@ typedef struct worker {
     pid_t pid;
     char name[32];
     char err_path[PATH_MAX];
+    char out_path[PATH_MAX]; /* its stdout */
 } worker;
 
-/* Starts `mloda stream` as consumer `name` of group g on in_key, results to out_key. */
+/* Starts `mloda stream` as consumer `name` of group g on in_key, results to out_key (NULL:
+ * to stdout, --output -, kept in w->out_path). */
 static void start_worker(worker *w, const rh_server *s, const char *name, const char *in_key,
                          const char *out_key, const char *const *extra)
 {
     char in_url[256], out_url[256];
     rh_url(in_url, sizeof in_url, s, in_key);
-    rh_url(out_url, sizeof out_url, s, out_key);
+    if (out_key != NULL)
+        rh_url(out_url, sizeof out_url, s, out_key);
+    else
+        (void)snprintf(out_url, sizeof out_url, "-");
     (void)snprintf(w->name, sizeof w->name, "%s", name);
     char file[64];
     (void)snprintf(file, sizeof file, "%s.%s.err", in_key, name);
     rh_path(w->err_path, g_dir, file);
+    (void)snprintf(file, sizeof file, "%s.%s.out", in_key, name);
+    rh_path(w->out_path, g_dir, file);
     const char *argv[40] = {rh_mloda(), "stream", "--request", g_req, "--batches", in_url,
                             "--group", "g", "--consumer", name, "--from", "0",
                             "--output", out_url, "--watch-timeout", "1",
@@ -335,7 +342,7 @@ static void start_worker(worker *w, const rh_server *s, const char *name, const 
         argv[n++] = "600";
     }
     argv[n] = NULL;
-    w->pid = rh_spawn(argv, NULL, w->err_path);
+    w->pid = rh_spawn(argv, w->out_path, w->err_path);
 }
 
 /* Waits for a worker's exit; its stderr must hold no sanitizer report. Returns the code. */
@@ -786,6 +793,57 @@ static void test_produce_maxlen(void)
     redisFree(c);
 }
 
+/* Results to stdout (no --output): one worker prints each batch's tables as a file run
+ * does ("batch": i counts the entries it took, in stream order), and acknowledges them. */
+static void test_stdout(void)
+{
+    TEST_CASE("results to stdout");
+    enum { N = 300 };
+    char file[PATH_MAX];
+    rh_path(file, g_dir, "stdout.ndjson");
+    write_batches(file, 0, N, -1);
+    CHECK_EQ_ONCE(produce(&g_srv, "plain", file), 0);
+    worker w;
+    start_worker(&w, &g_srv, "w1", "plain", NULL, NULL);
+    CHECK_EQ_ONCE(finish_worker(&w), 0);
+    char *text = rh_read_file(w.out_path);
+    static char *got[N][2];
+    int lines = 0, bad = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        int batch = -1, used = 0;
+        lines++;
+        if (sscanf(line, "{\"batch\": %d, %n", &batch, &used) != 1 || batch < 0 || batch >= N ||
+            used == 0 || got[batch][1] != NULL) {
+            bad++;
+            continue;
+        }
+        char *rest = malloc(strlen(line) + 2);
+        rest[0] = '{';
+        strcpy(rest + 1, line + used);
+        got[batch][got[batch][0] != NULL] = rest;
+    }
+    free(text);
+    CHECK_EQ_INT(lines, 2 * N);
+    CHECK_EQ_INT(bad, 0);
+    int differ = 0;
+    for (int i = 0; i < N; i++) {
+        if (got[i][0] != NULL && got[i][1] != NULL)
+            qsort(got[i], 2, sizeof(char *), cmp_str);
+        if (got[i][0] == NULL || got[i][1] == NULL || strcmp(got[i][0], g_expected[i][0]) != 0 ||
+            strcmp(got[i][1], g_expected[i][1]) != 0)
+            differ++;
+        free(got[i][0]);
+        free(got[i][1]);
+    }
+    CHECK_EQ_INT(differ, 0);
+    redisContext *c = rh_connect(&g_srv);
+    redisReply *r = redisCommand(c, "XPENDING plain g");
+    CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
+    freeReplyObject(r);
+    CHECK_EQ_ONCE(stat_of(&w, "batches"), N);
+    redisFree(c);
+}
+
 /* The largest value of `name` over all of the worker's stats lines; -1 when absent. */
 static long long max_stat_of(const worker *w, const char *name)
 {
@@ -1006,6 +1064,7 @@ int main(void)
     RUN(test_sigint);
     RUN(test_produce_maxlen);
     RUN(test_stats);
+    RUN(test_stdout);
     RUN(test_server_restart);
     RUN(test_errors);
     rh_server_stop(&g_srv, SIGTERM);
