@@ -9,10 +9,14 @@ set -eu
 # `mloda serve`; curl, chromium and chromium-driver: its tests (the dashboard in a real
 # headless browser); wrk: its benchmark. nodejs and npm: the Arrow IPC interop test
 # (tests/arrow: the apache-arrow package, installed below with npm ci from its lock file).
+# libhiredis-dev: the Redis Streams workers (`mloda stream --batches redis://...`, `mloda
+# produce`); redis-server (with redis-tools: redis-cli, redis-benchmark): their tests and
+# benchmark, which start their own server.
 pkgs="cmake ninja-build gcc g++ binutils clang libclang-rt-14-dev python3 pkg-config libpcre2-dev
       libyajl-dev libsqlite3-dev libutf8proc-dev zlib1g-dev sqlite3
       python3-dev python3-numpy python3-pandas python3-pytest python3-pip python3-setuptools
-      python3-wheel python3-venv libmicrohttpd-dev curl chromium chromium-driver wrk"
+      python3-wheel python3-venv libmicrohttpd-dev curl chromium chromium-driver wrk
+      libhiredis-dev redis-server redis-tools"
 # Node from another source (e.g. NodeSource, whose nodejs carries npm) serves as well.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 missing=""

@@ -31,6 +31,7 @@ int cli_cmd_stream(int argc, char **argv);
 int cli_cmd_explain(int argc, char **argv);
 int cli_cmd_groups(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
+int cli_cmd_produce(int argc, char **argv);
 
 /** Help text of a command ("run", ...) or of the program (NULL). */
 void cli_print_help(FILE *fp, const char *cmd);

@@ -14,6 +14,7 @@ static const char program_help[] =
     "  explain  show the plan of a request without computing it\n"
     "  groups   list the feature groups with their names, patterns and options\n"
     "  serve    serve prepared requests over HTTP (inference, live feeds, dashboard)\n"
+    "  produce  push NDJSON micro-batches into a Redis stream (for stream workers)\n"
     "\n"
     "options:\n"
     "  --help, -h   this text (mloda <command> --help for a command)\n"
@@ -54,6 +55,9 @@ static const char stream_help[] =
     "                    [--on-error stop|skip] [--watch [--watch-timeout S] [--record FILE]]\n"
     "                    [--table NAME --batch-rows N [--sql QUERY]]\n"
     "                    [--batches-format ndjson|arrow [--table NAME]]\n"
+    "                    [--group G [--consumer NAME] [--from 0|$] [--output TARGET]\n"
+    "                     [--dead-letter URL] [--claim-after S] [--claim-interval S]\n"
+    "                     [--max-deliveries N] [--max-in-flight N] [--stats S]]\n"
     "                    [--batch-timeout S] [--max-...] [--data-root DIR] [--max-*-bytes N]\n"
     "\n"
     "Prepares the request once (its api_data is the example that fixes every column's\n"
@@ -82,7 +86,31 @@ static const char stream_help[] =
     "  --max-horizon     as for mloda run (the timeout and limits hold per batch)\n"
     "\n"
     "Batch columns must have the prepared types; an int64 column feeding a float64 one\n"
-    "is widened and a column of nulls takes the prepared type.\n";
+    "is widened and a column of nulls takes the prepared type.\n"
+    "\n"
+    "Workers over Redis Streams (README, \"Scale-out with Redis Streams\"):\n"
+    "  --batches redis://[[USER]:PASSWORD@]HOST[:PORT]/STREAM --group G [--consumer NAME]\n"
+    "                    read through consumer group G (XREADGROUP); an entry's field\n"
+    "                    \"batch\" holds one api_data object (mloda produce writes them)\n"
+    "  --consumer NAME   this worker's name in the group (default HOST-PID); a restart\n"
+    "                    under the same name takes up its own pending entries first\n"
+    "  --from 0|$        create the group (and stream) when missing, at the first entry\n"
+    "                    (0) or at new entries only ($); without it, a missing group is\n"
+    "                    an error\n"
+    "  --output TARGET   - (default: stdout, as above) or redis://HOST:PORT/OUT: each\n"
+    "                    batch's tables written to OUT with the input's XACK in one\n"
+    "                    script: exactly once per input entry\n"
+    "  --dead-letter URL stream for failed batches, with their error (default\n"
+    "                    STREAM:dead on the same server)\n"
+    "  --claim-after S   take over entries idle for S seconds in stopped workers\n"
+    "                    (XAUTOCLAIM; default 10)\n"
+    "  --claim-interval S  look for such entries every S seconds (default 5)\n"
+    "  --max-deliveries N  an entry handed out more than N times goes to the dead-letter\n"
+    "                    stream (default 5)\n"
+    "  --max-in-flight N entries taken and not yet settled, at most (default 16)\n"
+    "  --stats S         a stats line on stderr every S seconds and at the end\n"
+    "  --watch-timeout S end after S seconds without an entry, once nothing is pending\n"
+    "SIGTERM or SIGINT: the entries in hand are finished and settled, then exit 0.\n";
 
 static const char input_help[] =
     "\n"
@@ -95,6 +123,20 @@ static const char input_help[] =
     "  --max-field-bytes N    longest CSV field (16M)\n"
     "  --max-header-bytes N   longest CSV header line (16M)\n"
     "                         N: bytes, with K, M or G; none: no cap\n";
+
+static const char produce_help[] =
+    "usage: mloda produce --to redis://[[USER]:PASSWORD@]HOST[:PORT]/STREAM [--maxlen N]\n"
+    "                     [--max-line-bytes N] FILE|-\n"
+    "\n"
+    "Adds every non-blank line of FILE (- reads stdin) to STREAM as an entry whose field\n"
+    "\"batch\" is the line: one api_data object, as mloda stream reads it. A line that is\n"
+    "not one JSON object is refused with a warning naming it (the rest go on; exit 1).\n"
+    "\n"
+    "  --to URL            the stream (created by the first entry)\n"
+    "  --maxlen N          trim the stream to about N entries (XADD MAXLEN ~ N); entries\n"
+    "                      trimmed before a worker took them are lost: keep N above the\n"
+    "                      backlog\n"
+    "  --max-line-bytes N  longest line (default 256M)\n";
 
 static const char explain_help[] =
     "usage: mloda explain --request FILE [--format text|json] [--data-root DIR]\n"
@@ -161,6 +203,8 @@ void cli_print_help(FILE *fp, const char *cmd)
         text = groups_help;
     else if (cmd != NULL && strcmp(cmd, "serve") == 0)
         text = serve_help;
+    else if (cmd != NULL && strcmp(cmd, "produce") == 0)
+        text = produce_help;
     (void)fputs(text, fp);
     if (text == run_help || text == stream_help || text == explain_help)
         (void)fputs(input_help, fp);

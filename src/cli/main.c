@@ -18,6 +18,7 @@ static const command commands[] = {
     {"explain", cli_cmd_explain},
     {"groups", cli_cmd_groups},
     {"serve", cli_cmd_serve},
+    {"produce", cli_cmd_produce},
 };
 
 int main(int argc, char **argv)
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    return cli_usage_error(NULL, "unknown command '%s' (commands: run, stream, explain, groups, serve)",
+    return cli_usage_error(NULL, "unknown command '%s' (commands: run, stream, explain, groups, serve, "
+                           "produce)",
                            name);
 }

@@ -180,8 +180,10 @@ mloda_status mloda_io_api_data_parse(const char *text, size_t len, const io_sche
 /** Where a batch came from. */
 typedef struct io_batch_info {
     int64_t index;    /* 0-based batch number over the whole source */
-    char file[256];   /* file the batch was read from ("-" for stdin) */
-    int64_t line;     /* 1-based line of the batch in that file (first line for CSV/SQL rows) */
+    char file[256];   /* file the batch was read from ("-" for stdin; the stream's URL) */
+    int64_t line;     /* 1-based line of the batch in that file (first line for CSV/SQL rows;
+                         0 for a Redis entry) */
+    char entry[48];   /* a Redis source: the entry's id ("1700000000000-0"); else empty */
 } io_batch_info;
 
 typedef struct io_source io_source;
@@ -239,7 +241,141 @@ mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch
  * Other sources: nothing to do. Errors: MLODA_ERR_IO (the record cannot be written).
  */
 mloda_status mloda_io_source_commit(io_source *src, mloda_error *err);
+/**
+ * Says that the batch last returned by next (info) failed with `why` (a malformed batch, or
+ * its calculation): a Redis source writes the entry to its dead-letter stream with the
+ * error and acknowledges it, in one script (README, "Scale-out with Redis Streams"); other
+ * sources have nothing to do. A lost connection is not an error here: the entry then stays
+ * pending and is read again (next reconnects). Errors: MLODA_ERR_NOMEM,
+ * MLODA_ERR_INVALID_ARG (info is not the batch last returned).
+ */
+mloda_status mloda_io_source_reject(io_source *src, const io_batch_info *info,
+                                    const mloda_error *why, mloda_error *err);
 void mloda_io_source_free(io_source *src);
+
+/* ---------------------------------------------------------------- sinks */
+
+/** Where a source's results go when not to stdout (the command writes stdout itself). */
+typedef struct io_sink io_sink;
+
+/**
+ * Hands over the results (in plan order) of the batch last returned by the sink's source
+ * (info); the sink owns writing them and settling the batch: the Redis sink writes every
+ * table to its stream together with the input entry's acknowledgement, in one script.
+ * Errors: MLODA_ERR_NOMEM, MLODA_ERR_INVALID_ARG (info is not the batch last returned),
+ * the writers' errors for a table that cannot be written as JSON.
+ */
+mloda_status mloda_io_sink_write(io_sink *sink, const io_batch_info *info,
+                                 const mloda_results *res, mloda_error *err);
+void mloda_io_sink_free(io_sink *sink);
+
+/* ---------------------------------------------------------------- Redis Streams */
+
+/*
+ * Workers over a Redis Streams consumer group (README, "Scale-out with Redis Streams").
+ * The functions below live in src/io/redis_*.c, built into libmloda_redis (which links
+ * hiredis) for the command; libmloda itself does not depend on hiredis.
+ *
+ * An entry carries one micro-batch: its field "batch" holds one api_data object (one
+ * NDJSON line, as `mloda produce` writes it); other fields are ignored.
+ */
+
+/** redis://[[USER]:PASSWORD@]HOST[:PORT]/STREAM, parsed (%XX escapes decoded). */
+typedef struct io_redis_url {
+    char host[256];     /* a name, an IPv4 address or an IPv6 one (written in [ ]) */
+    int port;           /* 6379 when not given */
+    char user[128];     /* empty: the default user */
+    char password[256]; /* empty: no AUTH */
+    char key[512];      /* the stream */
+} io_redis_url;
+
+/** text starts with "redis://" (any case). */
+bool mloda_io_is_redis_url(const char *text);
+/** Parses a redis:// URL; `what` names it in messages ("--batches").
+ *  Errors: MLODA_ERR_INVALID_ARG saying what is wrong and what the form is. */
+mloda_status mloda_io_redis_url_parse(const char *text, const char *what, io_redis_url *out,
+                                      mloda_error *err);
+
+/** How a worker takes part in its consumer group. */
+typedef struct io_redis_options {
+    const char *group;       /* the consumer group (required) */
+    const char *consumer;    /* this worker's name in the group (required) */
+    const char *from;        /* NULL: the group must exist; "0" (every entry) or "$" (new
+                                entries only): where it starts when it has to be created,
+                                with the stream if that is missing too */
+    const char *dead_letter; /* redis:// URL of the dead-letter stream, on the same server;
+                                NULL: STREAM:dead */
+    int64_t max_in_flight;   /* entries taken and not yet settled, at most; >= 1 */
+    double claim_after;      /* seconds: entries of any consumer idle this long are claimed */
+    double claim_interval;   /* seconds between claim passes (one at start) */
+    int64_t max_deliveries;  /* an entry handed out more often than this is dead-lettered */
+    double idle_timeout;     /* > 0: the source ends after this many seconds without an
+                                entry, once nothing is pending in the group */
+    double stats_interval;   /* > 0: a stats line every so many seconds, to stats() */
+    void (*stats)(void *ctx, const char *line);
+    void *stats_ctx;
+} io_redis_options;
+
+/**
+ * Opens a batch source on a Redis stream read through a consumer group (XREADGROUP):
+ * connects (AUTH when the URL has a password), checks the group (creates it with the
+ * stream when ropts->from says where), loads the scripts. opts: the limits (max_line_bytes
+ * caps an entry's batch), warn (lost connections, deleted entries) and stop (a stop request:
+ * the entries in hand are still returned, then the source ends); borrowed, like schema and
+ * ropts, for the source's life.
+ * mloda_io_source_next then returns the worker's own pending entries first (a restart under
+ * the same name), entries of stopped workers idle longer than claim_after (XAUTOCLAIM, at
+ * start and every claim_interval), then new ones; info->entry is the entry's id. Calling
+ * next acknowledges the batch returned before unless a sink or a reject settled it. A lost
+ * connection is retried with backoff (a warning says so) and the worker's pending entries
+ * are read again: results are written once per entry whatever is delivered twice.
+ * Errors: MLODA_ERR_INVALID_ARG (bad URL or options, no such group without `from`, a key of
+ * another type), MLODA_ERR_IO (cannot connect, authentication refused, server errors),
+ * MLODA_ERR_NOMEM.
+ */
+mloda_status mloda_io_redis_source_open(const char *url, const io_schema *schema,
+                                        const io_source_options *opts,
+                                        const io_redis_options *ropts, io_source **out,
+                                        mloda_error *err);
+/** A stats line ("batches 10, rows 40, failures 0, claims 0, dead letters 0, in flight 2,
+ *  pending 3, lag 0") into buf: the source's counters, and the group's pending count and
+ *  lag asked from the server (XINFO GROUPS; "?" when it cannot be asked). */
+void mloda_io_redis_source_stats(io_source *src, char *buf, size_t cap);
+
+/**
+ * A sink writing each batch's result tables to a stream on src's server (src: from
+ * mloda_io_redis_source_open, which must outlive the sink): one entry per table with the
+ * fields input (the input entry's id), group (the consumer group), table (its position in
+ * the batch's results, from 0), tables (how many) and result (the table as JSON:
+ * {"group": ..., "columns": {...}}), all written with the input entry's XACK in one
+ * script, and only while the entry is still pending: so each input entry's results appear
+ * exactly once, even when it was delivered twice.
+ * Errors: MLODA_ERR_INVALID_ARG (bad URL, another server, the input stream itself).
+ */
+mloda_status mloda_io_redis_sink_open(const char *url, io_source *src, io_sink **out,
+                                      mloda_error *err);
+
+/** How `mloda produce` writes. */
+typedef struct io_redis_produce_options {
+    int64_t maxlen;         /* > 0: XADD MAXLEN ~ maxlen (trims old entries); 0: no trim */
+    int64_t max_line_bytes; /* as io_limits (0: the default) */
+    void (*warn)(void *ctx, const char *message); /* a refused line; may be NULL */
+    void *warn_ctx;
+    bool (*stop)(void *ctx); /* asked when reading is interrupted by a signal; may be NULL */
+    void *stop_ctx;
+} io_redis_produce_options;
+
+/**
+ * Reads NDJSON from fd (name in messages) and adds every non-blank line that is one JSON
+ * object to the stream of url as an entry {batch: LINE} (XADD, pipelined). A line that is
+ * not one JSON object is refused with a warning naming its line and what is wrong; the
+ * rest go on. *out_added and *out_refused count lines (also after a failure).
+ * Errors: MLODA_ERR_INVALID_ARG (bad URL), MLODA_ERR_IO (connection, authentication,
+ * reading fd, a server error such as a key of another type), MLODA_ERR_CANCELLED (stop).
+ */
+mloda_status mloda_io_redis_produce(int fd, const char *name, const char *url,
+                                    const io_redis_produce_options *opts, int64_t *out_added,
+                                    int64_t *out_refused, mloda_error *err);
 
 /* ---------------------------------------------------------------- writers */
 

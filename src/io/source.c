@@ -1,6 +1,7 @@
 /*
  * source.c: mloda_io_source_open picks the kind of batch source from the path and options;
- * mloda_io_source_next / _free dispatch through the source's vtable.
+ * mloda_io_source_next / _commit / _reject / _free and the sinks' calls dispatch through
+ * the object's vtable.
  */
 #include "io/source.h"
 
@@ -155,6 +156,24 @@ mloda_status mloda_io_source_next(io_source *src, mloda_api_data **out, io_batch
 mloda_status mloda_io_source_commit(io_source *src, mloda_error *err)
 {
     return src->commit != NULL ? src->commit(src, err) : MLODA_OK;
+}
+
+mloda_status mloda_io_source_reject(io_source *src, const io_batch_info *info,
+                                    const mloda_error *why, mloda_error *err)
+{
+    return src->reject != NULL ? src->reject(src, info, why, err) : MLODA_OK;
+}
+
+mloda_status mloda_io_sink_write(io_sink *sink, const io_batch_info *info,
+                                 const mloda_results *res, mloda_error *err)
+{
+    return sink->write(sink, info, res, err);
+}
+
+void mloda_io_sink_free(io_sink *sink)
+{
+    if (sink != NULL)
+        sink->free(sink);
 }
 
 void mloda_io_source_free(io_source *src)

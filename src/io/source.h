@@ -17,6 +17,16 @@ struct io_source {
     void (*free)(io_source *src);
     /* optional (mloda_io_source_commit): record what the batches so far finished */
     mloda_status (*commit)(io_source *src, mloda_error *err);
+    /* optional (mloda_io_source_reject): the batch last returned failed */
+    mloda_status (*reject)(io_source *src, const io_batch_info *info, const mloda_error *why,
+                           mloda_error *err);
+};
+
+/* A sink (io.h): where a source's results go. */
+struct io_sink {
+    mloda_status (*write)(io_sink *sink, const io_batch_info *info, const mloda_results *res,
+                          mloda_error *err);
+    void (*free)(io_sink *sink);
 };
 
 /** One api_data document fed in chunks (a line of NDJSON, a .json file). */
