@@ -106,14 +106,14 @@ int cli_cmd_produce(int argc, char **argv)
     if (st != MLODA_OK && st != MLODA_ERR_CANCELLED) {
         cli_report(NULL, &err);
         if (added > 0)
-            cli_eprintf("mloda: %lld entries were added before that\n", (long long)added);
+            cli_eprintf("mloda: %lld %s added before that\n", (long long)added,
+                        added == 1 ? "entry was" : "entries were");
         return cli_exit_code(st, st == MLODA_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_IO);
     }
+    cli_eprintf("mloda: produce: %lld %s added", (long long)added, added == 1 ? "entry" : "entries");
     if (refused > 0)
-        cli_eprintf("mloda: produce: %lld entries added, %lld lines refused\n", (long long)added,
-                    (long long)refused);
-    else
-        cli_eprintf("mloda: produce: %lld entries added\n", (long long)added);
+        cli_eprintf(", %lld %s refused", (long long)refused, refused == 1 ? "line" : "lines");
+    cli_eprintf("\n");
     if (st == MLODA_ERR_CANCELLED)
         return cli_signal_exit_code();
     return refused > 0 ? CLI_EXIT_BATCH : CLI_EXIT_OK;
