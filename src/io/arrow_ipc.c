@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io/source.h"
 #include "util/double_text.h"
 #include "util/utf8.h"
 #include "util/util.h"
@@ -1428,8 +1429,12 @@ mloda_status mloda_io_arrow_parse_api_data(const char *data, size_t len, const i
         mloda_free(cols);
         mloda_free(names);
     }
+    char *picked = NULL; /* the table named, known to the schema; none: its only one */
+    if (st == MLODA_OK && (table == NULL || schema != NULL))
+        st = mloda_io_pick_table(schema, table, source, &picked, err);
     if (st == MLODA_OK)
-        st = mloda_io_arrow_api_data(batch, schema, table, out, err);
+        st = mloda_io_arrow_api_data(batch, schema, picked != NULL ? picked : table, out, err);
+    mloda_free(picked);
     mloda_table_release(batch);
     mloda_table_release(extra);
     mloda_io_arrow_reader_free(r);

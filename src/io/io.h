@@ -455,8 +455,9 @@ mloda_status mloda_io_arrow_api_data(const mloda_table *batch, const io_schema *
                                      mloda_error *err);
 /** An Arrow IPC stream held in memory (an HTTP body) as one micro-batch: its single record
  *  batch (no record batch: zero rows of the schema's columns) through
- *  mloda_io_arrow_api_data. Errors: as mloda_io_arrow_reader_next; MLODA_ERR_PARSE when it
- *  holds more than one record batch or no schema. */
+ *  mloda_io_arrow_api_data, into `table` (NULL: the schema's only table). Errors: as
+ *  mloda_io_arrow_reader_next; MLODA_ERR_PARSE when it holds more than one record batch or
+ *  no schema; MLODA_ERR_INVALID_ARG when table is NULL and the schema has not one table. */
 mloda_status mloda_io_arrow_parse_api_data(const char *data, size_t len, const io_schema *schema,
                                            const char *table, const char *source,
                                            mloda_api_data **out, mloda_error *err);

@@ -42,9 +42,21 @@ static mloda_status parse_batch(serve_call *call, mloda_api_data **out, mloda_er
     if (call->body.len == 0)
         return mloda_error_set(err, MLODA_ERR_PARSE, NULL,
                                "the body is empty: send one api_data object ({\"Table\": "
-                               "{\"column\": [values...]}})");
-    MLODA_TRY(mloda_io_api_data_parse(call->body.data, call->body.len, call->entry->req.schema,
-                                      "body", 1, 0, out, err));
+                               "{\"column\": [values...]}}) or one Arrow IPC stream");
+    const io_schema *schema = call->entry->req.schema;
+    if (call->body_arrow) { /* one record batch of an Arrow IPC stream */
+        if (call->arrow_table[0] == '\0' && mloda_io_schema_n_tables(schema) != 1)
+            return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL,
+                                   "an Arrow IPC body fills one api_data table: name it with "
+                                   "?table=NAME (the request has %lld tables)",
+                                   (long long)mloda_io_schema_n_tables(schema));
+        MLODA_TRY(mloda_io_arrow_parse_api_data(
+            call->body.data, call->body.len, schema,
+            call->arrow_table[0] != '\0' ? call->arrow_table : NULL, "body", out, err));
+    } else {
+        MLODA_TRY(mloda_io_api_data_parse(call->body.data, call->body.len, schema, "body", 1, 0,
+                                          out, err));
+    }
     int64_t rows = 0;
     for (int64_t i = 0; i < mloda_api_data_n_tables(*out); i++)
         rows += mloda_table_n_rows(mloda_api_data_table(*out, i));
@@ -156,6 +168,26 @@ static enum MHD_Result run_streamed(serve_call *call, struct MHD_Connection *c,
     return ok;
 }
 
+/* {"tables": [one object per table]} */
+static mloda_status write_json_tables(mloda_buf *b, const mloda_results *res, mloda_error *err)
+{
+    MLODA_TRY(mloda_buf_puts(b, "{\"tables\": [", err));
+    for (int64_t i = 0; i < mloda_results_n_tables(res); i++) {
+        if (i > 0)
+            MLODA_TRY(mloda_buf_puts(b, ", ", err));
+        MLODA_TRY(put_table(b, mloda_results_table(res, i), -1, -1, err));
+    }
+    return mloda_buf_puts(b, "]}\n", err);
+}
+
+/* One Arrow IPC stream per table, one after another (as `mloda run --format arrow`). */
+static mloda_status write_arrow_tables(mloda_buf *b, const mloda_results *res, mloda_error *err)
+{
+    for (int64_t i = 0; i < mloda_results_n_tables(res); i++)
+        MLODA_TRY(mloda_io_write_arrow_table(b, mloda_results_table(res, i), -1, err));
+    return MLODA_OK;
+}
+
 enum MHD_Result mloda_serve_handle_run(serve_call *call, struct MHD_Connection *c)
 {
     if (!mloda_serve_admit(call->srv))
@@ -167,7 +199,7 @@ enum MHD_Result mloda_serve_handle_run(serve_call *call, struct MHD_Connection *
         leave_slot(call);
         return mloda_serve_respond_error(call, c, mloda_serve_status_for(err.code), &err);
     }
-    if (call->accept != SERVE_ACCEPT_JSON) {
+    if (call->accept == SERVE_ACCEPT_NDJSON || call->accept == SERVE_ACCEPT_SSE) {
         const enum MHD_Result r = run_streamed(call, c, api);
         mloda_api_data_free(api); /* the stream holds the columns it needs */
         return r;
@@ -179,16 +211,9 @@ enum MHD_Result mloda_serve_handle_run(serve_call *call, struct MHD_Connection *
     if (st != MLODA_OK)
         return mloda_serve_respond_error(call, c, mloda_serve_status_for(err.code), &err);
     mloda_buf b = {0};
-    st = mloda_buf_puts(&b, "{\"tables\": [", &err);
     const int64_t n = mloda_results_n_tables(res);
-    for (int64_t i = 0; st == MLODA_OK && i < n; i++) {
-        if (i > 0)
-            st = mloda_buf_puts(&b, ", ", &err);
-        if (st == MLODA_OK)
-            st = put_table(&b, mloda_results_table(res, i), -1, -1, &err);
-    }
-    if (st == MLODA_OK)
-        st = mloda_buf_puts(&b, "]}\n", &err);
+    const bool arrow = call->accept == SERVE_ACCEPT_ARROW;
+    st = arrow ? write_arrow_tables(&b, res, &err) : write_json_tables(&b, res, &err);
     mloda_results_free(res);
     if (st != MLODA_OK) {
         mloda_buf_reset(&b);
@@ -196,7 +221,9 @@ enum MHD_Result mloda_serve_handle_run(serve_call *call, struct MHD_Connection *
     }
     call->n_tables = n;
     const size_t len = b.len;
-    return mloda_serve_respond(call, c, 200, "application/json", mloda_buf_take(&b), len);
+    return mloda_serve_respond(call, c, 200,
+                               arrow ? "application/vnd.apache.arrow.stream" : "application/json",
+                               mloda_buf_take(&b), len);
 }
 
 /* ---------------------------------------------------------------- POST /v1/feed/NAME */

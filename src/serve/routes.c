@@ -255,10 +255,9 @@ static bool authorized(serve_call *call, struct MHD_Connection *c)
     return mloda_serve_token_equal(given, strlen(given), srv->token, srv->token_len);
 }
 
-static int accept_kind(struct MHD_Connection *c, bool *arrow)
+static int accept_kind(struct MHD_Connection *c)
 {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-    *arrow = false;
     if (a == NULL)
         return SERVE_ACCEPT_JSON;
     if (strstr(a, "text/event-stream") != NULL)
@@ -267,7 +266,7 @@ static int accept_kind(struct MHD_Connection *c, bool *arrow)
         return SERVE_ACCEPT_NDJSON;
     if (strstr(a, "json") == NULL && strstr(a, "*/*") == NULL &&
         strstr(a, "vnd.apache.arrow") != NULL)
-        *arrow = true;
+        return SERVE_ACCEPT_ARROW;
     return SERVE_ACCEPT_JSON;
 }
 
@@ -308,14 +307,13 @@ static enum MHD_Result begin(serve_call *call, struct MHD_Connection *c, const c
         mloda_buf_reset(&names);
         return r;
     }
-    bool arrow = false;
-    call->accept = accept_kind(c, &arrow);
+    call->accept = accept_kind(c);
     const bool takes_body = call->ep == SERVE_EP_RUN || call->ep == SERVE_EP_FEED_POST ||
                             call->ep == SERVE_EP_NOOP;
-    if (arrow && takes_body) /* TODO(issue 13): Arrow IPC answers once the io layer has them */
+    if (call->accept == SERVE_ACCEPT_ARROW && takes_body && call->ep != SERVE_EP_RUN)
         return mloda_serve_fail(call, c, 406, MLODA_ERR_INVALID_ARG, NULL,
-                                "answers are JSON (application/json, application/x-ndjson, "
-                                "text/event-stream); Arrow IPC is not supported yet");
+                                "Arrow IPC answers are given by /v1/run/NAME; this endpoint "
+                                "answers JSON (application/json)");
     if (!takes_body)
         return MHD_YES;
     /* While a body is on its way, libmicrohttpd's idle timeout would close a stalled upload
@@ -324,10 +322,13 @@ static enum MHD_Result begin(serve_call *call, struct MHD_Connection *c, const c
                                     (unsigned)srv->opts.timeout + 2u);
     call->long_timeout = true;
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (type != NULL && strstr(type, "vnd.apache.arrow") != NULL) /* TODO(issue 13) */
-        return mloda_serve_fail(call, c, 415, MLODA_ERR_INVALID_ARG, NULL,
-                                "batches are JSON api_data objects; Arrow IPC bodies are not "
-                                "supported yet");
+    call->body_arrow = type != NULL && strstr(type, "vnd.apache.arrow") != NULL;
+    const char *table = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "table");
+    if (table != NULL && strlen(table) >= sizeof call->arrow_table)
+        return mloda_serve_fail(call, c, 400, MLODA_ERR_INVALID_ARG, NULL,
+                                "the table name of ?table= is longer than %zu bytes",
+                                sizeof call->arrow_table - 1);
+    (void)snprintf(call->arrow_table, sizeof call->arrow_table, "%s", table != NULL ? table : "");
     const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL) {

@@ -228,6 +228,9 @@ typedef struct serve_call {
     bool body_too_large;
     bool long_timeout;         /* the connection's idle timeout is raised during the upload */
     mloda_buf body;            /* owned */
+    bool body_arrow;           /* the body is an Arrow IPC stream (Content-Type) */
+    char arrow_table[128];     /* the api_data table its record batch fills ("": the
+                                  request's only table; ?table=NAME) */
     unsigned status;
     mloda_status code;         /* error code for logs and metrics; MLODA_OK */
     int64_t t0_ns;
@@ -250,7 +253,7 @@ typedef struct serve_call {
     bool hello_sent;
 } serve_call;
 
-enum { SERVE_ACCEPT_JSON = 0, SERVE_ACCEPT_NDJSON = 1, SERVE_ACCEPT_SSE = 2 };
+enum { SERVE_ACCEPT_JSON = 0, SERVE_ACCEPT_NDJSON = 1, SERVE_ACCEPT_SSE = 2, SERVE_ACCEPT_ARROW = 3 };
 
 int64_t mloda_serve_now_ns(void);
 void mloda_serve_call_release(serve_call *call);

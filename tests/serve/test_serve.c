@@ -11,6 +11,8 @@
  * headers, a stalled body), a full queue, metrics, logs and SIGTERM under load.
  */
 #include "serve_harness.h"
+#include "io/io.h"
+#include "mloda/mloda.h"
 
 static const char AGG_REQUEST[] =
     "{\"features\": [\"v\", \"v__sum_aggr\", \"v__mean_aggr\", \"v__max_aggr\", \"v__min_aggr\"],\n"
@@ -313,6 +315,111 @@ static void test_run_streamed(void)
 
 /* ---------------------------------------------------------------- bad input */
 
+/* An Arrow IPC stream of the batch (our writer; tests/arrow checks it against apache-arrow). */
+static void arrow_batch(const double *v, int n, const char *column, mloda_buf *out)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    uint8_t valid[16];
+    for (int i = 0; i < n; i++)
+        valid[i] = (uint8_t)(isnan(v[i]) ? 0 : 1);
+    mloda_column *col = NULL;
+    CHECK_OK(mloda_column_from_float64(n, v, valid, &col, &err), err);
+    mloda_table *t = NULL;
+    CHECK_OK(mloda_table_new(n, 1, &column, (const mloda_column *const *)&col, &t, &err), err);
+    mloda_column_release(col);
+    CHECK_OK(mloda_io_write_arrow_table(out, t, -1, &err), err);
+    mloda_table_release(t);
+}
+
+typedef struct mem_in {
+    const char *p;
+    size_t n, at;
+} mem_in;
+
+static mloda_status mem_read(void *ctx, void *buf, size_t want, size_t *got, mloda_error *err)
+{
+    (void)err;
+    mem_in *m = ctx;
+    const size_t k = want < m->n - m->at ? want : m->n - m->at;
+    memcpy(buf, m->p + m->at, k);
+    m->at += k;
+    *got = k;
+    return MLODA_OK;
+}
+
+/* Arrow IPC bodies in, Arrow IPC answers out (one stream per result table), and an Arrow
+ * body with a JSON answer; a table named by ?table= that the request lacks. */
+static void test_run_arrow(void)
+{
+    const double v[] = {1.5, NAN, 2.25, 4};
+    const agg_want w = agg_of(v, 4);
+    mloda_buf body = {0};
+    arrow_batch(v, 4, "v", &body);
+    char headers[300];
+    (void)snprintf(headers, sizeof headers,
+                   "%sContent-Type: application/vnd.apache.arrow.stream\r\n"
+                   "Accept: application/vnd.apache.arrow.stream\r\n",
+                   AUTH);
+    h_conn c = {main_srv.port, -1, NULL};
+    h_resp r;
+    CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, body.data, body.len, &r, 30));
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_CONTAINS(h_header(&r, "Content-Type") ? h_header(&r, "Content-Type") : "",
+                   "application/vnd.apache.arrow.stream");
+    mem_in m = {r.body, r.body_len, 0};
+    io_arrow_reader *rd = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_io_arrow_reader_new(mem_read, &m, "answer", 0, &rd, &err), err);
+    int tables = 0, aggregates = 0;
+    for (mloda_table *t = NULL; rd != NULL && mloda_io_arrow_reader_next(rd, &t, &err) == MLODA_OK &&
+                                t != NULL;
+         t = NULL) {
+        tables++;
+        CHECK_EQ_INT(mloda_table_n_rows(t), 4);
+        const struct { const char *name; double want; } want[] = {
+            {"v__sum_aggr", w.sum}, {"v__mean_aggr", w.mean}, {"v__max_aggr", w.max},
+            {"v__min_aggr", w.min}};
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+            const int64_t at = mloda_table_column_index(t, want[k].name);
+            if (at < 0)
+                continue;
+            aggregates++;
+            const double *got = mloda_column_float64(mloda_table_column(t, at));
+            for (int i = 0; i < 4; i++)
+                CHECK_CLOSE(got[i], want[k].want);
+        }
+        const int64_t vi = mloda_table_column_index(t, "v");
+        if (vi >= 0) {
+            const mloda_column *col = mloda_table_column(t, vi);
+            CHECK(!mloda_column_is_valid(col, 1));
+            CHECK_CLOSE(mloda_column_float64(col)[3], 4.0);
+        }
+        mloda_table_release(t);
+    }
+    CHECK_EQ_INT(tables, 2);
+    CHECK_EQ_INT(aggregates, 4);
+    mloda_io_arrow_reader_free(rd);
+    h_resp_free(&r);
+    /* the same body answered as JSON */
+    (void)snprintf(headers, sizeof headers,
+                   "%sContent-Type: application/vnd.apache.arrow.stream\r\n", AUTH);
+    CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, body.data, body.len, &r, 30));
+    check_tables_answer(&r, v, 4);
+    h_resp_free(&r);
+    /* a table the request does not have */
+    CHECK(h_conn_do(&c, "POST", "/v1/run/agg?table=Nope", headers, body.data, body.len, &r, 30));
+    CHECK_EQ_INT(r.status, 400);
+    CHECK_CONTAINS(r.body != NULL ? r.body : "", "table 'Nope' is not in the request's api_data");
+    h_resp_free(&r);
+    /* two record batches: one micro-batch per request */
+    arrow_batch(v, 4, "v", &body);
+    CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, body.data, body.len, &r, 30));
+    CHECK_EQ_INT(r.status, 400);
+    h_resp_free(&r);
+    h_conn_close(&c);
+    mloda_buf_reset(&body);
+}
+
 static void test_bad_batches(void)
 {
     static const struct {
@@ -381,10 +488,10 @@ static void test_http_errors(void)
         {"POST", "/v1/run/agg", AUTH, big, 413, "at most 65536", NULL, NULL},
         {"POST", "/v1/run/agg",
          "Authorization: Bearer s3cret-Token_42\r\nContent-Type: application/vnd.apache.arrow.stream\r\n",
-         "x", 415, "Arrow IPC", NULL, NULL},
-        {"POST", "/v1/run/agg",
+         "x", 400, "body: Arrow IPC message 1 (byte 0)", NULL, NULL},
+        {"POST", "/v1/feed/agg",
          "Authorization: Bearer s3cret-Token_42\r\nAccept: application/vnd.apache.arrow.stream\r\n",
-         "{}", 406, "Arrow IPC", NULL, NULL},
+         "{}", 406, "Arrow IPC answers are given by /v1/run/NAME", NULL, NULL},
         {"GET", "/healthz", huge_header, NULL, 431, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1169,6 +1276,7 @@ int main(void)
     RUN(test_dashboard_page);
     RUN(test_run_json);
     RUN(test_run_streamed);
+    RUN(test_run_arrow);
     RUN(test_bad_batches);
     RUN(test_http_errors);
     RUN(test_slow_clients);
