@@ -13,7 +13,9 @@ driven through tests/arrow/arrow_tool.mjs.
       directory of .arrows files; the NDJSON results are checked value by value;
   (c) streams mloda refuses (a dictionary column, a compressed body, a truncated stream,
       bytes that are no stream, a type the request does not take) end with exit 1 and a
-      message naming what and where, never a crash.
+      message naming what and where, never a crash;
+  (d) `mloda serve`: an Arrow IPC body written by apache-arrow, the Arrow IPC answer read
+      back by apache-arrow, values checked.
 
     tests/arrow/test_arrow_interop.py BUILD_DIR
 Prints "ok  name" / "FAIL name: why" lines and "# arrow: N passed, N failed".
@@ -437,6 +439,57 @@ def test_refused(mloda, scratch):
             ["column 's'", "float64", "utf8"])
 
 
+# ------------------------------------------------------------------ (d) mloda serve
+
+def test_serve_arrow(mloda, scratch):
+    """An Arrow IPC body written by apache-arrow, POSTed to `mloda serve`; the Arrow answer
+    read back by apache-arrow; the values checked against Python's."""
+    import http.client
+    req_path = os.path.join(scratch, "serve_request.json")
+    features = ["v", "v__sum_aggr", "v__mean_aggr", "v__max_aggr", "v__std_aggr"]
+    with open(req_path, "w") as f:
+        json.dump({"features": features, "api_data": {"T": {"v": [1.0, 2.0]}}}, f)
+    v = [1.5, None, -2.25, 1e-3, 7.0]
+    body_path = os.path.join(scratch, "body.arrows")
+    js_write({"streams": [{"columns": [{"name": "v", "type": "float64"}],
+                           "batches": [{"v": v}]}]}, body_path, scratch)
+    with open(body_path, "rb") as f:
+        body = f.read()
+    p = subprocess.Popen([mloda, "serve", "--request", "agg=" + req_path, "--listen",
+                          "127.0.0.1:0", "--quiet"], stderr=subprocess.PIPE)
+    try:
+        line = p.stderr.readline().decode("utf-8", "replace")
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/v1/run/agg", body=body,
+                     headers={"Content-Type": "application/vnd.apache.arrow.stream",
+                              "Accept": "application/vnd.apache.arrow.stream"})
+        r = conn.getresponse()
+        answer = r.read()
+        check("serve: Arrow body, Arrow answer: 200",
+              r.status == 200 and "arrow" in (r.getheader("Content-Type") or ""),
+              f"{r.status} {answer[:300]!r}")
+        if r.status != 200:
+            return
+        cols = columns_by_name(js_dump(answer))
+        check("serve: every requested column", sorted(cols) == sorted(features), f"{sorted(cols)}")
+        if sorted(cols) != sorted(features):
+            return
+        got_v = cols["v"][0]["batches"][0]["columns"]["v"]
+        check("serve: the batch's values and nulls", len(got_v) == 5 and
+              all(same_float(a, b, 0) for a, b in zip(got_v, v)), f"{got_v}")
+        for op, want in aggregates(v).items():
+            if "v" + op not in cols:
+                continue
+            got = cols["v" + op][0]["batches"][0]["columns"]["v" + op]
+            check(f"serve: v{op}", len(got) == 5 and all(same_float(a, b) for a, b in zip(got, want)),
+                  f"{got} vs {want}")
+        conn.close()
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test_arrow_interop.py BUILD_DIR", file=sys.stderr)
@@ -450,7 +503,7 @@ def main():
         scratch = tempfile.mkdtemp(prefix="mloda_arrow_")
         try:
             for t in (test_run_format_arrow, test_stream_format_arrow, test_stream_reads_arrow,
-                      test_refused):
+                      test_refused, test_serve_arrow):
                 try:
                     t(mloda, scratch)
                 except Exception as e:  # a failed tool run or an unreadable result
