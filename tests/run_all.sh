@@ -156,6 +156,21 @@ if [ -x "$build/mloda" ]; then
     fi
 fi
 
+# Replies a Redis worker does not expect (a proxy replaces one reply of a real
+# redis-server at a time): every build, as it runs mloda.
+if [ -x "$build/mloda" ]; then
+    out=$(timeout 300 python3 "$root/tests/redis/test_redis_replies.py" "$build" 2>&1)
+    grep -E '^FAIL' <<<"$out" | head -n 40
+    summary=$(grep -E '^# redis replies: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL redis replies test: no summary"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
+    fi
+fi
+
 # The installed tree (cmake --install into a temporary prefix; examples built against it
 # with pkg-config and find_package): once, on the plain build.
 if [ "$label" = "dev" ]; then

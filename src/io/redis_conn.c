@@ -270,14 +270,34 @@ bool mloda_io_redis_is_error(const redisReply *r, const char *prefix)
            strncmp(r->str, prefix, strlen(prefix)) == 0;
 }
 
+/* A reply's kind in words, for messages. */
+static const char *reply_kind(const redisReply *r)
+{
+    switch (r != NULL ? r->type : 0) {
+    case REDIS_REPLY_STRING:
+        return "a string";
+    case REDIS_REPLY_ARRAY:
+        return "an array of another shape";
+    case REDIS_REPLY_INTEGER:
+        return "an integer";
+    case REDIS_REPLY_NIL:
+        return "nil";
+    case REDIS_REPLY_STATUS:
+        return "a status";
+    default:
+        return "a reply of another kind";
+    }
+}
+
 mloda_status mloda_io_redis_reply_error(const io_redis_conn *c, const redisReply *r,
                                         const char *what, mloda_error *err)
 {
     if (r != NULL && r->type == REDIS_REPLY_ERROR)
         return mloda_error_set(err, MLODA_ERR_IO, c->where, "%s: %s: %.300s", c->where, what,
                                r->str != NULL ? r->str : "error");
-    return mloda_error_set(err, MLODA_ERR_IO, c->where, "%s: %s: unexpected reply (type %d)",
-                           c->where, what, r != NULL ? r->type : -1);
+    return mloda_error_set(err, MLODA_ERR_IO, c->where,
+                           "%s: %s: unexpected reply (%s; is this a Redis 7 server?)", c->where,
+                           what, reply_kind(r));
 }
 
 mloda_status mloda_io_redis_connect(io_redis_conn *c, mloda_error *err)
