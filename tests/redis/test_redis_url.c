@@ -2,6 +2,9 @@
  * test_redis_url.c: redis:// URLs (src/io/redis_conn.c) and the protocol text of commands,
  * table-driven; no server needed (test_redis_workers.c runs one).
  */
+#include <math.h>
+#include <string.h>
+
 #include "io/redis.h"
 #include "test.h"
 
@@ -149,6 +152,60 @@ static void test_connect_refused(void)
     mloda_io_redis_disconnect(&c);
 }
 
+/* The source's options, checked before anything connects: each bad one named. */
+static void test_source_options(void)
+{
+    static const struct {
+        const char *label, *group, *consumer, *from, *dead;
+        int64_t in_flight, deliveries;
+        double claim_after, claim_interval;
+        mloda_status st;
+        const char *message;
+    } cases[] = {
+        {"no group", NULL, "c", NULL, NULL, 1, 1, 1, 1, MLODA_ERR_INVALID_ARG, "needs a consumer group"},
+        {"empty group", "", "c", NULL, NULL, 1, 1, 1, 1, MLODA_ERR_INVALID_ARG, "needs a consumer group"},
+        {"no consumer", "g", NULL, NULL, NULL, 1, 1, 1, 1, MLODA_ERR_INVALID_ARG, "needs a consumer name"},
+        {"empty consumer", "g", "", NULL, NULL, 1, 1, 1, 1, MLODA_ERR_INVALID_ARG, "needs a consumer name"},
+        {"from 1", "g", "c", "1", NULL, 1, 1, 1, 1, MLODA_ERR_INVALID_ARG, "not '1'"},
+        {"in flight 0", "g", "c", "$", NULL, 0, 1, 1, 1, MLODA_ERR_INVALID_ARG, "at least 1"},
+        {"deliveries 0", "g", "c", "0", NULL, 1, 0, 1, 1, MLODA_ERR_INVALID_ARG, "at least 1"},
+        {"claim after 0", "g", "c", NULL, NULL, 1, 1, 0, 1, MLODA_ERR_INVALID_ARG, "more than 0"},
+        {"claim interval NaN", "g", "c", NULL, NULL, 1, 1, 1, NAN, MLODA_ERR_INVALID_ARG, "more than 0"},
+        {"dead letters on another server", "g", "c", NULL, "redis://127.0.0.2:1/d", 1, 1, 1, 1,
+         MLODA_ERR_INVALID_ARG, "--dead-letter must name a stream on the input's server"},
+        {"dead letters into the input", "g", "c", NULL, "redis://127.0.0.1:1/s", 1, 1, 1, 1,
+         MLODA_ERR_INVALID_ARG, "--dead-letter must name another stream than --batches"},
+        {"bad dead-letter URL", "g", "c", NULL, "redis://127.0.0.1:0/d", 1, 1, 1, 1,
+         MLODA_ERR_INVALID_ARG, "port"},
+        {"fine, but nothing listens", "g", "c", NULL, NULL, 1, 1, 1, 1, MLODA_ERR_IO,
+         "cannot connect to redis://127.0.0.1:1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%s", cases[i].label);
+        io_redis_options ro;
+        memset(&ro, 0, sizeof ro);
+        ro.group = cases[i].group;
+        ro.consumer = cases[i].consumer;
+        ro.from = cases[i].from;
+        ro.dead_letter = cases[i].dead;
+        ro.max_in_flight = cases[i].in_flight;
+        ro.max_deliveries = cases[i].deliveries;
+        ro.claim_after = cases[i].claim_after;
+        ro.claim_interval = cases[i].claim_interval;
+        io_source *src = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        CHECK_EQ_INT(mloda_io_redis_source_open("redis://127.0.0.1:1/s", NULL, NULL, &ro, &src,
+                                                &err),
+                     cases[i].st);
+        CHECK_CONTAINS(err.message, cases[i].message);
+        CHECK(src == NULL);
+    }
+    io_source *src = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_EQ_INT(mloda_io_redis_source_open("redis://127.0.0.1:1/s", NULL, NULL, NULL, &src, &err),
+                 MLODA_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     RUN(test_url_parse);
@@ -157,5 +214,6 @@ int main(void)
     RUN(test_format);
     RUN(test_format_nomem);
     RUN(test_connect_refused);
+    RUN(test_source_options);
     return TEST_SUMMARY();
 }
