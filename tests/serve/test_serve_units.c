@@ -3,6 +3,7 @@
  * constant-time token comparison, request names and log fields.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,10 +238,52 @@ static void test_notes_and_ipv6(void)
     CHECK(system(cmd) == 0);
 }
 
+/* What add and start refuse: a bad name, a name twice, a directory that does not resolve,
+ * a start without requests, adding after the start, starting twice; a request file named
+ * without a directory is read from the working directory. */
+static void test_lifecycle_errors(void)
+{
+    char dir[] = "/tmp/mloda_serve_life_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    (void)snprintf(path, sizeof path, "%s/r.json", dir);
+    write_text(path, "{\"features\": [\"v\"], \"api_data\": {\"T\": {\"v\": [1.0]}}}");
+    mloda_serve_options o = {0};
+    o.listen = "127.0.0.1:0";
+    o.quiet = true;
+    o.threads = 1;
+    mloda_server *srv = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_server_new(&o, &srv, &err), err);
+    CHECK_EQ_INT(mloda_server_start(srv, &err), MLODA_ERR_INVALID_ARG); /* nothing to serve */
+    CHECK_EQ_INT(mloda_server_add(srv, "bad name", path, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "the request name 'bad name' must be");
+    CHECK_EQ_INT(mloda_server_add(srv, "gone", "/nonexistent_mloda_dir/r.json", &err),
+                 MLODA_ERR_IO);
+    CHECK_CONTAINS(err.message, "cannot resolve the directory of request file");
+    char cwd[PATH_MAX];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(chdir(dir) == 0);
+    CHECK_OK(mloda_server_add(srv, "here", "r.json", &err), err); /* no directory part */
+    CHECK(chdir(cwd) == 0);
+    CHECK_EQ_INT(mloda_server_add(srv, "here", path, &err), MLODA_ERR_DUPLICATE);
+    CHECK_CONTAINS(err.message, "the request name 'here' is given twice");
+    CHECK_OK(mloda_server_start(srv, &err), err);
+    CHECK_EQ_INT(mloda_server_start(srv, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_EQ_INT(mloda_server_add(srv, "late", path, &err), MLODA_ERR_INVALID_ARG);
+    CHECK_CONTAINS(err.message, "the server already runs");
+    mloda_server_stop(srv);
+    mloda_server_free(srv);
+    char cmd[300];
+    (void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     RUN(test_server_settings);
     RUN(test_notes_and_ipv6);
+    RUN(test_lifecycle_errors);
     RUN(test_parse_listen);
     RUN(test_token_equal);
     RUN(test_names_and_log_fields);
