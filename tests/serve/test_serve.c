@@ -493,6 +493,20 @@ static void test_http_errors(void)
          "Authorization: Bearer s3cret-Token_42\r\nAccept: application/vnd.apache.arrow.stream\r\n",
          "{}", 406, "Arrow IPC answers are given by /v1/run/NAME", NULL, NULL},
         {"GET", "/healthz", huge_header, NULL, 431, NULL, NULL, NULL},
+        {"POST", "/v1/noop",
+         "Authorization: Bearer s3cret-Token_42\r\nAccept: application/vnd.apache.arrow.stream\r\n",
+         "{}", 406, "Arrow IPC answers are given by /v1/run/NAME", NULL, NULL},
+        {"POST", "/v1/run/agg?table=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+         AUTH, "{}", 400, "the table name of ?table= is longer than 127 bytes", NULL, NULL},
+        {"OPTIONS", "/v1/run/agg", AUTH, NULL, 405, "not allowed", "Allow", "POST"},
+        {"GET", "/index.html", NULL, NULL, 200, NULL, "Content-Type", "text/html"},
+        {"POST", "/v1/run/agg",
+         "Authorization: Bearer s3cret-Token_42\r\nAccept: application/jsonl\r\n",
+         "{\"T\": {\"v\": [1]}}", 200, "\"v__sum_aggr\": [1.0]", "Content-Type",
+         "application/x-ndjson"},
+        {"POST", "/v1/run/agg",
+         "Authorization: Bearer s3cret-Token_42\r\nAccept: application/vnd.apache.arrow.stream, application/json\r\n",
+         "{\"T\": {\"v\": [1]}}", 200, "{\"tables\": [", "Content-Type", "application/json"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TEST_CASE("http case %zu: %s %s", i, cases[i].method, cases[i].path);
@@ -502,11 +516,14 @@ static void test_http_errors(void)
         CHECK_EQ_INT(r.status, cases[i].status);
         if (cases[i].in_body != NULL) {
             CHECK_CONTAINS(r.body != NULL ? r.body : "", cases[i].in_body);
-            CHECK_CONTAINS(r.body != NULL ? r.body : "", "\"error\": {\"code\": \"MLODA_ERR_");
+            if (cases[i].status >= 400)
+                CHECK_CONTAINS(r.body != NULL ? r.body : "", "\"error\": {\"code\": \"MLODA_ERR_");
         }
-        if (cases[i].header != NULL) {
+        if (cases[i].header != NULL) { /* the value, or its start ("text/html; ...") */
             const char *v = h_header(&r, cases[i].header);
-            CHECK_STR(v != NULL ? v : "(none)", cases[i].header_value);
+            CHECK_MSG(v != NULL && strncmp(v, cases[i].header_value, strlen(cases[i].header_value)) == 0,
+                      "%s: %s, want %s", cases[i].header, v != NULL ? v : "(none)",
+                      cases[i].header_value);
         }
         h_resp_free(&r);
     }
