@@ -31,11 +31,11 @@ for preset in dev asan tsan; do
     total_f=$((total_f + ${f:-1}))
 done
 # Short libFuzzer runs under ASan+UBSan (clang): a crash fails and leaves its reproducer in
-# fuzz/crashes/. Longer runs: scripts/fuzz.sh SECONDS. The stage keeps to about 4 minutes
-# on CI's 2 cores: about 1 minute to build, then 175 s of fuzzing shared by the targets
+# fuzz/crashes/. Longer runs: scripts/fuzz.sh SECONDS. The stage keeps to about 3.5 minutes
+# on CI's 2 cores: about 1 minute to build, then 140 s of fuzzing shared by the targets
 # (FUZZ_SECONDS overrides the per-target time).
 n_targets=$(ls fuzz/fuzz_*.c | wc -l)
-fuzz_secs=${FUZZ_SECONDS:-$((175 / (n_targets > 0 ? n_targets : 1)))}
+fuzz_secs=${FUZZ_SECONDS:-$((140 / (n_targets > 0 ? n_targets : 1)))}
 echo "=== fuzz (build-fuzz, $fuzz_secs s per target, $n_targets targets)"
 out=$(./scripts/fuzz.sh "$fuzz_secs" 2>&1) || true
 echo "$out" | grep -E '^(fuzz|FAIL)' | tail -n 40
