@@ -22,6 +22,29 @@ count_line() { # "# file: N passed, M failed" -> add to totals
     failed=$((failed + ${f:-0}))
 }
 
+# A test program that prints "ok"/"FAIL" lines and ends with "# TAG: N passed, N failed":
+# shows what matters (detail: an extended regex of the lines to show; "!REGEX": the lines
+# that do not match) and adds its counts.
+#   run_summary_test TAG WHAT DETAIL COMMAND...
+run_summary_test() {
+    local tag=$1 what=$2 detail=$3 out summary
+    shift 3
+    out=$(timeout 300 "$@" 2>&1)
+    if [ "${detail#!}" != "$detail" ]; then
+        grep -vE "${detail#!}" <<<"$out" | head -n 60
+    else
+        grep -E "$detail" <<<"$out" | head -n 60
+    fi
+    summary=$(grep -E "^# $tag: [0-9]+ passed, [0-9]+ failed" <<<"$out" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "FAIL $what: no summary"
+        tail -n 20 <<<"$out"
+        failed=$((failed + 1))
+    else
+        count_line "$summary"
+    fi
+}
+
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
     out=$(timeout 600 "$t" 2>&1)
@@ -129,62 +152,26 @@ fi
 # The `mloda serve` dashboard in a real browser (headless Chromium through chromedriver;
 # screenshot in BUILD/test-artifacts/): once, on the plain build.
 if [ "$label" = "dev" ] && [ -x "$build/mloda" ]; then
-    out=$(timeout 300 python3 "$root/tests/serve/test_dashboard.py" "$build" 2>&1)
-    grep -E '^FAIL' <<<"$out" | head -n 20
-    summary=$(grep -E '^# dashboard: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
-    if [ -z "$summary" ]; then
-        echo "FAIL dashboard test: no summary"
-        tail -n 20 <<<"$out"
-        failed=$((failed + 1))
-    else
-        count_line "$summary"
-    fi
+    run_summary_test dashboard "dashboard test" '^FAIL' python3 "$root/tests/serve/test_dashboard.py" "$build"
 fi
 
 # Arrow IPC interop with a third-party implementation (the apache-arrow npm package in
 # tests/arrow/node_modules, installed by scripts/deps.sh): every build, as it runs mloda.
 if [ -x "$build/mloda" ]; then
-    out=$(timeout 300 python3 "$root/tests/arrow/test_arrow_interop.py" "$build" 2>&1)
-    grep -E '^FAIL' <<<"$out" | head -n 40
-    summary=$(grep -E '^# arrow: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
-    if [ -z "$summary" ]; then
-        echo "FAIL arrow interop test: no summary"
-        tail -n 20 <<<"$out"
-        failed=$((failed + 1))
-    else
-        count_line "$summary"
-    fi
+    run_summary_test arrow "arrow interop test" '^FAIL' python3 "$root/tests/arrow/test_arrow_interop.py" "$build"
 fi
 
 # Replies a Redis worker does not expect (a proxy replaces one reply of a real
 # redis-server at a time): the plain and the ASan build (the worker's reply handling is
 # single-threaded; TSan adds nothing there but time).
 if [ -x "$build/mloda" ] && [ "$label" != tsan ]; then
-    out=$(timeout 300 python3 "$root/tests/redis/test_redis_replies.py" "$build" 2>&1)
-    grep -E '^FAIL' <<<"$out" | head -n 40
-    summary=$(grep -E '^# redis replies: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
-    if [ -z "$summary" ]; then
-        echo "FAIL redis replies test: no summary"
-        tail -n 20 <<<"$out"
-        failed=$((failed + 1))
-    else
-        count_line "$summary"
-    fi
+    run_summary_test "redis replies" "redis replies test" '^FAIL' python3 "$root/tests/redis/test_redis_replies.py" "$build"
 fi
 
 # The installed tree (cmake --install into a temporary prefix; examples built against it
 # with pkg-config and find_package): once, on the plain build.
-if [ "$label" = "dev" ]; then
-    out=$("$root/tests/install/run.sh" "$build" 2>&1)
-    grep -vE '^(ok   |# install:)' <<<"$out" | head -n 60 # FAIL lines and their details
-    summary=$(grep -E '^# install: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
-    if [ -z "$summary" ]; then
-        echo "FAIL install test: no summary"
-        tail -n 20 <<<"$out"
-        failed=$((failed + 1))
-    else
-        count_line "$summary"
-    fi
+if [ "$label" = "dev" ]; then # FAIL lines and their details
+    run_summary_test install "install test" '!^(ok   |# install:)' "$root/tests/install/run.sh" "$build"
 fi
 
 conformance="$root/../shared/conformance/check.py"

@@ -10,6 +10,7 @@
 
 #include "mloda/mloda.h"
 #include "test.h"
+#include "util/alloc.h"
 
 #define N_OF(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
 
@@ -129,6 +130,33 @@ static inline double num_at(const mloda_column *c, int64_t i)
     if (mloda_column_int64(c) != NULL)
         return (double)mloda_column_int64(c)[i];
     return mloda_column_bool_at(c, i) ? 1.0 : 0.0;
+}
+
+/* mloda_run_all of req on api with its n-th allocation failing, for n = 0, 1, ... until a
+ * run makes no more: each failing run must give MLODA_ERR_NOMEM and no results (ASan
+ * checks nothing leaks), the last one must succeed. Returns how many allocations were
+ * walked (-1: the walk did not finish). Set the request to one thread first, so that the
+ * n-th allocation is the same one on every run. */
+static inline long walk_run_all_allocations(const mloda_registry *reg, const mloda_request *req,
+                                            const mloda_api_data *api)
+{
+    for (long n = 0; n < 100000; n++) {
+        TEST_CASE("fail allocation %ld", n);
+        mloda_results *res = NULL;
+        mloda_error err = MLODA_ERROR_INIT;
+        mloda_test_fail_alloc_at(n);
+        const mloda_status st = mloda_run_all(reg, req, api, &res, &err);
+        const bool injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        mloda_results_free(res);
+        if (!injected) {
+            CHECK_OK(st, err);
+            return n;
+        }
+        CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+        CHECK(res == NULL);
+    }
+    return -1;
 }
 
 #endif /* MLODA_TEST_SUPPORT_H */

@@ -13,7 +13,6 @@
 
 #include "groups/linalg.h"
 #include "support.h"
-#include "util/alloc.h"
 
 static mloda_registry *reg;
 
@@ -648,26 +647,8 @@ static void test_alloc_failures(void)
     (void)mloda_request_add(req, "x&y__cluster_kmeans_2", o, NULL);
     mloda_options_free(o);
     (void)mloda_request_set_threads(req, 1, NULL);
-    bool finished = false;
-    long n = 0;
-    for (; n < 100000 && !finished; n++) {
-        TEST_CASE("fail allocation %ld", n);
-        mloda_results *res = NULL;
-        mloda_error err = MLODA_ERROR_INIT;
-        mloda_test_fail_alloc_at(n);
-        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
-        bool injected = mloda_test_alloc_failed();
-        mloda_test_fail_alloc_at(-1);
-        if (!injected) {
-            finished = true;
-            CHECK_OK(st, err);
-        } else {
-            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
-            CHECK(res == NULL);
-        }
-        mloda_results_free(res);
-    }
-    CHECK(finished && n > 20);
+    const long n = walk_run_all_allocations(reg, req, api);
+    CHECK_MSG(n >= 20, "%ld allocations walked", n);
     mloda_request_free(req);
     mloda_api_data_free(api);
 }

@@ -7,7 +7,6 @@
  * family.
  */
 #include "support.h"
-#include "util/alloc.h"
 
 static mloda_registry *reg;
 
@@ -313,26 +312,8 @@ static void test_deterministic_and_alloc(void)
     }
     mloda_request *req = request_of(feats, 2);
     (void)mloda_request_set_threads(req, 1, NULL);
-    bool finished = false;
-    long n = 0;
-    for (; n < 100000 && !finished; n++) {
-        TEST_CASE("fail allocation %ld", n);
-        mloda_results *res = NULL;
-        mloda_error err = MLODA_ERROR_INIT;
-        mloda_test_fail_alloc_at(n);
-        mloda_status st = mloda_run_all(reg, req, api, &res, &err);
-        bool injected = mloda_test_alloc_failed();
-        mloda_test_fail_alloc_at(-1);
-        if (!injected) {
-            finished = true;
-            CHECK_OK(st, err);
-        } else {
-            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
-            CHECK(res == NULL);
-        }
-        mloda_results_free(res);
-    }
-    CHECK(finished && n > 20);
+    const long n = walk_run_all_allocations(reg, req, api);
+    CHECK_MSG(n >= 20, "%ld allocations walked", n);
     mloda_request_free(req);
     mloda_api_data_free(api);
 }
