@@ -411,6 +411,28 @@ static void test_run_arrow(void)
     CHECK_EQ_INT(r.status, 400);
     CHECK_CONTAINS(r.body != NULL ? r.body : "", "table 'Nope' is not in the request's api_data");
     h_resp_free(&r);
+    /* a column of another type than the request's: an error naming it, the session serves on */
+    {
+        mloda_buf text_body = {0};
+        mloda_error e = MLODA_ERROR_INIT;
+        const char *strs[] = {"a", "b"};
+        mloda_column *col = NULL;
+        CHECK_OK(mloda_column_from_utf8(2, strs, &col, &e), e);
+        const char *vname = "v";
+        mloda_table *t = NULL;
+        CHECK_OK(mloda_table_new(2, 1, &vname, (const mloda_column *const *)&col, &t, &e), e);
+        mloda_column_release(col);
+        CHECK_OK(mloda_io_write_arrow_table(&text_body, t, -1, &e), e);
+        mloda_table_release(t);
+        CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, text_body.data, text_body.len, &r, 30));
+        CHECK_EQ_INT(r.status, 400);
+        CHECK_CONTAINS(r.body != NULL ? r.body : "", "'v'");
+        h_resp_free(&r);
+        mloda_buf_reset(&text_body);
+        CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, body.data, body.len, &r, 30));
+        check_tables_answer(&r, v, 4);
+        h_resp_free(&r);
+    }
     /* two record batches: one micro-batch per request */
     arrow_batch(v, 4, "v", &body);
     CHECK(h_conn_do(&c, "POST", "/v1/run/agg", headers, body.data, body.len, &r, 30));
@@ -997,7 +1019,10 @@ static void test_metrics_and_quiet(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TEST_CASE("metric %s", cases[i].series);
-        CHECK_CLOSE(metric(m.port, NULL, cases[i].series), cases[i].want);
+        /* a request is counted when it completes, just after the client has its answer */
+        (void)wait_metric(m.port, NULL, cases[i].series, cases[i].want);
+        const double got = metric(m.port, NULL, cases[i].series);
+        CHECK_CLOSE(got, cases[i].want);
     }
     TEST_CASE("%s", "");
     /* the histogram's buckets never decrease */
