@@ -6,7 +6,8 @@
  *     reading every result row, measured in the same run;
  *   - a range filter on 1,000,000 rows passing the surviving rows of one column through;
  *     baseline: a hand-written single pass copying the rows in range (the memory floor).
- * Medians of repeated runs. Prints RESULT lines for bench/run.   bench_join [--quick]
+ * Medians of repeated runs. Prints RESULT lines for bench/run.
+ *   bench_join [--quick] [--no-sqlite]   (--no-sqlite: mloda-c's joins only, for profiling)
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -270,7 +271,15 @@ static void bench_filter(mloda_registry *reg, const data *d, int reps)
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    bool quick = false, with_sqlite = true;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (strcmp(argv[i], "--no-sqlite") == 0)
+            with_sqlite = false;
+        else
+            die(argv[i], "unknown option (--quick, --no-sqlite)");
+    }
     int reps = quick ? 3 : 7;
     mloda_registry *reg = mloda_registry_default();
     mloda_simple_group g = {sizeof g, MLODA_SIMPLE_GROUP_ABI, "Times", "a * b", "times",
@@ -280,7 +289,7 @@ int main(int argc, char **argv)
         die("group", err.message);
     data d = make_data();
     mloda_api_data *api = make_api(&d);
-    sqlite3 *db = sqlite_load(&d);
+    sqlite3 *db = with_sqlite ? sqlite_load(&d) : NULL;
     static const struct {
         const char *type, *sql;
     } joins[] = {
@@ -290,6 +299,11 @@ int main(int argc, char **argv)
     for (int j = 0; j < 2; j++) {
         int64_t rows = 0, srows = 0;
         double m = mloda_join_ms(reg, api, joins[j].type, reps, &rows);
+        if (!with_sqlite) {
+            printf("%s join %d x %d: mloda-c %.1f ms (%lld rows)\n", joins[j].type, LEFT, RIGHT,
+                   m, (long long)rows);
+            continue;
+        }
         double q = sqlite_join_ms(db, joins[j].sql, quick ? 1 : 3, &srows);
         printf("%s join %d x %d: mloda-c %.1f ms (%lld rows), SQLite %.1f ms (%lld rows): %.1fx "
                "faster\n",
@@ -301,7 +315,8 @@ int main(int argc, char **argv)
         result_line(name, m, "ms", "SQLite in memory, indexed key", q);
     }
     bench_filter(reg, &d, reps);
-    sqlite3_close(db);
+    if (db != NULL)
+        sqlite3_close(db);
     mloda_api_data_free(api);
     mloda_registry_free(reg);
     free(d.lk);

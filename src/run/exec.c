@@ -43,7 +43,7 @@ static bool compute_layout(const mloda_plan *p, layout *l)
     } parts[] = {
         {(size_t)p->n_binds, sizeof(mloda_column *), &l->bound},
         {(size_t)p->n_sources, sizeof(mloda_table *), &l->batch_tables},
-        {(size_t)p->n_links * 2, sizeof(int64_t *), &l->link_rows},
+        {(size_t)p->n_links * 2, sizeof(link_side), &l->link_rows},
         {(size_t)p->n_gathers, sizeof(node_out), &l->gathered},
         {(size_t)p->n_domains, sizeof(int64_t), &l->domain_rows},
         {(size_t)p->n_nodes, sizeof(node_out), &l->outs},
@@ -143,7 +143,7 @@ mloda_status mloda_run_new(mloda_session *session, const mloda_api_data *batch, 
     run->filter_cols = run->bound + p->n_source_slots;
     run->link_cols = run->filter_cols + p->n_filters;
     run->batch_tables = (const mloda_table **)(void *)(block + l.batch_tables);
-    run->link_rows = (int64_t **)(void *)(block + l.link_rows);
+    run->link_rows = (link_side *)(void *)(block + l.link_rows);
     run->gathered = (node_out *)(void *)(block + l.gathered);
     run->domain_rows = (int64_t *)(void *)(block + l.domain_rows);
     run->outs = (node_out *)(void *)(block + l.outs);
@@ -197,7 +197,7 @@ void mloda_run_free(run_ctx *run)
     for (int64_t k = 0; k < p->n_binds; k++)
         mloda_column_release(run->bound[k]);
     for (int64_t k = 0; k < 2 * p->n_links; k++)
-        mloda_free(run->link_rows[k]);
+        mloda_free(run->link_rows[k].rows);
     for (int64_t g = 0; g < p->n_gathers; g++)
         mloda_node_out_reset(&run->gathered[g]);
     for (int64_t n = 0; n < p->n_nodes; n++)

@@ -155,28 +155,58 @@ static bool keys_equal(const key_view *a, int64_t ra, const key_view *b, int64_t
     return true;
 }
 
-/* Rows of one table chained by key: head[slot] -> next[row] -> ... in row order. */
+/* Rows of one table chained by key: a slot holds its key's first row, next[row] the
+ * following ones, in row order. Open addressing with linear probing at most half full;
+ * a slot's tag is the key itself for an int64 key (one comparison, no second lookup) or
+ * its hash otherwise (equal tags are then confirmed by keys_equal). */
+typedef struct key_slot {
+    uint64_t tag;
+    int64_t head; /* first row of the slot's key, -1 empty */
+} key_slot;
+
 typedef struct key_index {
     const key_view *kv;
-    int64_t cap; /* power of two */
-    int64_t *head, *tail; /* [cap] first/last row of the slot's key, -1 empty */
-    uint64_t *hash;       /* [cap] */
-    int64_t *next;        /* [n rows] next row with the same key, -1 at the end */
+    int64_t cap;     /* power of two */
+    int shift;       /* 64 - log2(cap): a tag's home slot is (tag * golden) >> shift */
+    key_slot *slots; /* [cap] */
+    int64_t *next;   /* [n rows] next row with the same key, -1 at the end */
+    bool unique;     /* no key has two rows: every chain is one row long */
 } key_index;
 
 static void key_index_free(key_index *ix)
 {
-    mloda_free(ix->head);
-    mloda_free(ix->tail);
-    mloda_free(ix->hash);
+    mloda_free(ix->slots);
     mloda_free(ix->next);
 }
 
-/* The slot of row r of view kv (with hash h) in ix: its key's slot, or an empty one. */
-static int64_t find_slot(const key_index *ix, const key_view *kv, int64_t r, uint64_t h)
+/* The tag of row r: the int64 key itself, or its hash; false for a null or NaN key. */
+static inline bool key_tag(const key_view *kv, int64_t r, uint64_t *tag)
 {
-    int64_t i = (int64_t)(h & (uint64_t)(ix->cap - 1));
-    while (ix->head[i] >= 0 && !(ix->hash[i] == h && keys_equal(ix->kv, ix->head[i], kv, r)))
+    if (kv->i64 != NULL) {
+        if (kv->valid != NULL && !mloda_bitmap_get(kv->valid, r))
+            return false;
+        *tag = (uint64_t)kv->i64[r];
+        return true;
+    }
+    return key_hash(kv, r, tag);
+}
+
+static inline int64_t home_slot(const key_index *ix, uint64_t tag)
+{
+    return (int64_t)((tag * 0x9e3779b97f4a7c15ULL) >> ix->shift);
+}
+
+/* The slot of row r of view kv (with tag t) in ix: its key's slot, or an empty one. */
+static inline int64_t find_slot(const key_index *ix, const key_view *kv, int64_t r, uint64_t t)
+{
+    int64_t i = home_slot(ix, t);
+    if (ix->kv->i64 != NULL && kv->i64 != NULL) {
+        while (ix->slots[i].head >= 0 && ix->slots[i].tag != t)
+            i = (i + 1) & (ix->cap - 1);
+        return i;
+    }
+    while (ix->slots[i].head >= 0 &&
+           !(ix->slots[i].tag == t && keys_equal(ix->kv, ix->slots[i].head, kv, r)))
         i = (i + 1) & (ix->cap - 1);
     return i;
 }
@@ -187,50 +217,64 @@ static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n
     memset(ix, 0, sizeof *ix);
     ix->kv = kv;
     ix->cap = 16;
-    while (ix->cap < 2 * n)
+    ix->shift = 60;
+    while (ix->cap < 2 * n) {
         ix->cap *= 2;
-    ix->head = mloda_malloc((size_t)ix->cap * sizeof *ix->head);
-    ix->tail = mloda_malloc((size_t)ix->cap * sizeof *ix->tail);
-    ix->hash = mloda_malloc((size_t)ix->cap * sizeof *ix->hash);
+        ix->shift--;
+    }
+    ix->slots = mloda_malloc((size_t)ix->cap * sizeof *ix->slots);
     ix->next = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *ix->next);
-    if (ix->head == NULL || ix->tail == NULL || ix->hash == NULL || ix->next == NULL) {
+    int64_t *tail = mloda_malloc((size_t)ix->cap * sizeof *tail); /* last row of each slot */
+    if (ix->slots == NULL || ix->next == NULL || tail == NULL) {
+        mloda_free(tail);
         key_index_free(ix);
         return MLODA_NOMEM(err, "a join hash table");
     }
-    memset(ix->head, 0xff, (size_t)ix->cap * sizeof *ix->head);
+    for (int64_t i = 0; i < ix->cap; i++)
+        ix->slots[i].head = -1;
+    ix->unique = true;
     for (int64_t r = 0; r < n; r++) {
-        uint64_t h = 0;
+        uint64_t t = 0;
         ix->next[r] = -1;
-        if (!key_hash(kv, r, &h))
+        if (!key_tag(kv, r, &t))
             continue;
-        int64_t s = find_slot(ix, kv, r, h);
-        if (ix->head[s] < 0) {
-            ix->head[s] = r;
-            ix->hash[s] = h;
+        int64_t s = find_slot(ix, kv, r, t);
+        if (ix->slots[s].head < 0) {
+            ix->slots[s].head = r;
+            ix->slots[s].tag = t;
         } else {
-            ix->next[ix->tail[s]] = r;
+            ix->next[tail[s]] = r;
+            ix->unique = false;
         }
-        ix->tail[s] = r;
+        tail[s] = r;
     }
+    mloda_free(tail);
     return MLODA_OK;
 }
 
 /* First row of ix with the key of row r of kv, or -1. */
-static int64_t key_index_first(const key_index *ix, const key_view *kv, int64_t r)
+static inline int64_t key_index_first(const key_index *ix, const key_view *kv, int64_t r)
 {
-    uint64_t h = 0;
-    if (!key_hash(kv, r, &h))
+    uint64_t t = 0;
+    if (!key_tag(kv, r, &t))
         return -1;
-    return ix->head[find_slot(ix, kv, r, h)];
+    return ix->slots[find_slot(ix, kv, r, t)].head;
 }
 
 /* ---------------------------------------------------------------- joined rows */
 
+/* Probing splits the probe rows into parts over the pool once there are this many rows
+ * per part. */
+enum { PROBE_GRAIN = 1 << 16 };
+
 typedef struct pairs {
-    int64_t *left, *right; /* owned */
+    int64_t *left, *right; /* owned; NULL: the side's rows 0..n-1 in order (no copy made) */
+    bool missing[2];       /* the left/right side has -1 rows */
     int64_t n, cap;
     const mloda_plan *plan; /* for the limit on joined rows (MLODA_LIMIT_OUTPUT_CELLS) */
     const plan_link *link;
+    mloda_pool *pool;       /* probes run their parts here, */
+    int64_t max_threads;    /* at most this many at once (0: the pool's width) */
 } pairs;
 
 /* More joined rows than a run may produce cells is an error before anything that size is
@@ -243,6 +287,102 @@ static mloda_status check_joined_rows(const pairs *p, int64_t n, mloda_error *er
     (void)snprintf(what, sizeof what, "the %s join", p->link->domain_name);
     return mloda_run_limit_error(p->plan, MLODA_LIMIT_OUTPUT_CELLS, n, p->link->domain_name,
                                  what, err);
+}
+
+static int64_t *alloc_rows(int64_t n)
+{
+    return mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
+}
+
+/* ---------------------------------------------------------------- probing in parts */
+
+typedef struct probe {
+    const key_index *ix;
+    const key_view *kv; /* the probe rows' keys */
+    int64_t n, parts;
+    int64_t total[MLODA_POOL_MAX_PARTS]; /* per part: rows written (unique) or matches (csr) */
+    bool missed[MLODA_POOL_MAX_PARTS];   /* per part: some row had no match */
+    /* unique build keys: */
+    bool keep_unmatched;
+    int64_t *by, *other; /* [n] probe rows (NULL when all are kept) and their matches */
+    /* any build keys: */
+    int64_t *first, *off, *to;
+} probe;
+
+static void part_rows(const probe *pr, int64_t part, int64_t *lo, int64_t *hi)
+{
+    *lo = pr->n / pr->parts * part + (part < pr->n % pr->parts ? part : pr->n % pr->parts);
+    *hi = *lo + pr->n / pr->parts + (part < pr->n % pr->parts);
+}
+
+/* Unique build keys, one part: each probe row's match (or -1) at its own row when
+ * unmatched rows stay, else the matched rows packed from the part's first row on. */
+static void probe_unique_part(void *ctx, int64_t part)
+{
+    probe *pr = ctx;
+    int64_t lo = 0, hi = 0, k = 0;
+    part_rows(pr, part, &lo, &hi);
+    bool missed = false;
+    if (pr->keep_unmatched) {
+        for (int64_t r = lo; r < hi; r++) {
+            int64_t m = key_index_first(pr->ix, pr->kv, r);
+            pr->other[r] = m;
+            missed |= m < 0;
+        }
+        k = hi - lo;
+    } else {
+        for (int64_t r = lo; r < hi; r++) {
+            int64_t m = key_index_first(pr->ix, pr->kv, r);
+            pr->by[lo + k] = r;
+            pr->other[lo + k] = m;
+            k += m >= 0;
+        }
+        missed = k < hi - lo;
+    }
+    pr->total[part] = k;
+    pr->missed[part] = missed;
+}
+
+/* Any build keys, first pass of one part: each row's first match, its number of matches
+ * in off[r + 1], and the part's total. */
+static void probe_count_part(void *ctx, int64_t part)
+{
+    probe *pr = ctx;
+    int64_t lo = 0, hi = 0, total = 0;
+    part_rows(pr, part, &lo, &hi);
+    for (int64_t r = lo; r < hi; r++) {
+        int64_t m = 0;
+        pr->first[r] = key_index_first(pr->ix, pr->kv, r);
+        for (int64_t b = pr->first[r]; b >= 0; b = pr->ix->next[b])
+            m++;
+        pr->off[r + 1] = m;
+        total += m;
+    }
+    pr->total[part] = total;
+}
+
+/* Second pass: counts become offsets (the part's own start in total[part]) and the
+ * matches are written. */
+static void probe_fill_part(void *ctx, int64_t part)
+{
+    probe *pr = ctx;
+    int64_t lo = 0, hi = 0, k = pr->total[part];
+    part_rows(pr, part, &lo, &hi);
+    for (int64_t r = lo; r < hi; r++) {
+        pr->off[r + 1] = k + pr->off[r + 1];
+        for (int64_t b = pr->first[r]; b >= 0; b = pr->ix->next[b])
+            pr->to[k++] = b;
+    }
+}
+
+static void probe_init(probe *pr, const key_index *ix, const key_view *kv, int64_t n,
+                       const pairs *p)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->ix = ix;
+    pr->kv = kv;
+    pr->n = n;
+    pr->parts = mloda_pool_parts(p->pool, p->max_threads, n, PROBE_GRAIN);
 }
 
 /* ---------------------------------------------------------------- CSR of matches */
@@ -262,44 +402,37 @@ static void csr_free(csr *c)
 
 /* Matches of every probe row in the build index, probe rows in order. Each probe row is
  * hashed once: the first pass keeps its first match. */
-static mloda_status csr_probe(const key_index *ix, const key_view *probe, int64_t n,
+static mloda_status csr_probe(const key_index *ix, const key_view *kv, int64_t n,
                               const pairs *lim, csr *out, mloda_error *err)
 {
+    probe pr;
+    probe_init(&pr, ix, kv, n, lim);
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->off = mloda_calloc((size_t)n + 1, sizeof *out->off);
-    int64_t *first = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *first);
-    if (out->off == NULL || first == NULL) {
-        mloda_free(first);
+    out->off = pr.off = alloc_rows(n + 1);
+    pr.first = alloc_rows(n);
+    mloda_status st = MLODA_OK;
+    if (out->off == NULL || pr.first == NULL)
+        st = MLODA_NOMEM(err, "join matches");
+    if (st == MLODA_OK) {
+        out->off[0] = 0;
+        mloda_pool_parallel_for(lim->pool, pr.parts, probe_count_part, &pr);
+        int64_t total = 0;
+        for (int64_t p = 0; p < pr.parts; p++) { /* each part's count becomes its start */
+            int64_t c = pr.total[p];
+            pr.total[p] = total;
+            total += c;
+        }
+        st = check_joined_rows(lim, total, err);
+        if (st == MLODA_OK && (out->to = pr.to = alloc_rows(total)) == NULL)
+            st = MLODA_NOMEM(err, "join matches");
+    }
+    if (st == MLODA_OK)
+        mloda_pool_parallel_for(lim->pool, pr.parts, probe_fill_part, &pr);
+    mloda_free(pr.first);
+    if (st != MLODA_OK)
         csr_free(out);
-        return MLODA_NOMEM(err, "join matches");
-    }
-    for (int64_t r = 0; r < n; r++) {
-        int64_t m = 0;
-        first[r] = key_index_first(ix, probe, r);
-        for (int64_t b = first[r]; b >= 0; b = ix->next[b])
-            m++;
-        out->off[r + 1] = out->off[r] + m;
-    }
-    mloda_status st = check_joined_rows(lim, out->off[n], err);
-    if (st != MLODA_OK) {
-        mloda_free(first);
-        csr_free(out);
-        return st;
-    }
-    out->to = mloda_malloc((size_t)(out->off[n] > 0 ? out->off[n] : 1) * sizeof *out->to);
-    if (out->to == NULL) {
-        mloda_free(first);
-        csr_free(out);
-        return MLODA_NOMEM(err, "join matches");
-    }
-    for (int64_t r = 0; r < n; r++) {
-        int64_t k = out->off[r];
-        for (int64_t b = first[r]; b >= 0; b = ix->next[b])
-            out->to[k++] = b;
-    }
-    mloda_free(first);
-    return MLODA_OK;
+    return st;
 }
 
 /* The same matches seen from the other table (m rows): stable, so each row's matches stay
@@ -310,7 +443,7 @@ static mloda_status csr_transpose(const csr *in, int64_t m, csr *out, mloda_erro
     out->n = m;
     out->off = mloda_calloc((size_t)m + 1, sizeof *out->off);
     int64_t total = in->off[in->n];
-    out->to = mloda_malloc((size_t)(total > 0 ? total : 1) * sizeof *out->to);
+    out->to = alloc_rows(total);
     int64_t *fill = mloda_calloc((size_t)m + 1, sizeof *fill);
     if (out->off == NULL || out->to == NULL || fill == NULL) {
         mloda_free(fill);
@@ -336,8 +469,8 @@ static mloda_status csr_transpose(const csr *in, int64_t m, csr *out, mloda_erro
 static mloda_status pairs_reserve(pairs *p, int64_t n, mloda_error *err)
 {
     MLODA_TRY(check_joined_rows(p, n, err));
-    p->left = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->left);
-    p->right = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *p->right);
+    p->left = alloc_rows(n);
+    p->right = alloc_rows(n);
     p->cap = n;
     if (p->left == NULL || p->right == NULL)
         return MLODA_NOMEM(err, "joined rows");
@@ -346,6 +479,8 @@ static mloda_status pairs_reserve(pairs *p, int64_t n, mloda_error *err)
 
 static void pairs_push(pairs *p, int64_t l, int64_t r)
 {
+    p->missing[0] |= l < 0;
+    p->missing[1] |= r < 0;
     p->left[p->n] = l;
     p->right[p->n++] = r;
 }
@@ -371,6 +506,46 @@ static void emit_expanded(const csr *by, bool keep_unmatched, bool by_is_left, p
     }
 }
 
+/* Unique build keys, the result in probe-row order (inner/left probing the left rows,
+ * right probing the right rows): each probe row has at most one match, so the pairs come
+ * straight out of one probe; kept unmatched rows leave the probe side in row order (no
+ * copy). */
+static mloda_status unique_join(const key_index *ix, const key_view *kv, int64_t n,
+                                bool keep_unmatched, bool probe_is_left, pairs *out,
+                                mloda_error *err)
+{
+    probe pr;
+    probe_init(&pr, ix, kv, n, out);
+    pr.keep_unmatched = keep_unmatched;
+    if (keep_unmatched)
+        MLODA_TRY(check_joined_rows(out, n, err));
+    pr.other = alloc_rows(n);
+    pr.by = keep_unmatched ? NULL : alloc_rows(n);
+    if (pr.other == NULL || (!keep_unmatched && pr.by == NULL)) {
+        mloda_free(pr.other);
+        mloda_free(pr.by);
+        return MLODA_NOMEM(err, "joined rows");
+    }
+    mloda_pool_parallel_for(out->pool, pr.parts, probe_unique_part, &pr);
+    int64_t total = pr.total[0];
+    bool missed = pr.missed[0];
+    for (int64_t p = 1; p < pr.parts; p++) { /* packed parts move down behind each other */
+        int64_t lo = 0, hi = 0;
+        part_rows(&pr, p, &lo, &hi);
+        if (pr.by != NULL) {
+            memmove(pr.by + total, pr.by + lo, (size_t)pr.total[p] * sizeof *pr.by);
+            memmove(pr.other + total, pr.other + lo, (size_t)pr.total[p] * sizeof *pr.other);
+        }
+        total += pr.total[p];
+        missed |= pr.missed[p];
+    }
+    out->n = out->cap = total;
+    out->left = probe_is_left ? pr.by : pr.other;
+    out->right = probe_is_left ? pr.other : pr.by;
+    out->missing[probe_is_left ? 1 : 0] = keep_unmatched && missed;
+    return check_joined_rows(out, total, err);
+}
+
 static mloda_status keyed_join(const plan_link *k, const key_view *lk, int64_t nl,
                                const key_view *rk, int64_t nr, pairs *out, mloda_error *err)
 {
@@ -378,6 +553,15 @@ static mloda_status keyed_join(const plan_link *k, const key_view *lk, int64_t n
     bool build_right = nr <= nl;
     key_index ix;
     MLODA_TRY(key_index_build(&ix, build_right ? rk : lk, build_right ? nr : nl, err));
+    /* the result follows the probe rows' order: one pass */
+    bool in_probe_order = build_right ? (k->kind == LINK_INNER || k->kind == LINK_LEFT)
+                                      : k->kind == LINK_RIGHT;
+    if (ix.unique && in_probe_order) {
+        mloda_status st = unique_join(&ix, build_right ? lk : rk, build_right ? nl : nr,
+                                      k->kind != LINK_INNER, build_right, out, err);
+        key_index_free(&ix);
+        return st;
+    }
     csr probed, other;
     memset(&other, 0, sizeof other);
     mloda_status st = csr_probe(&ix, build_right ? lk : rk, build_right ? nl : nr, out, &probed,
@@ -550,7 +734,7 @@ static mloda_status asof_join(const plan_link *k, const key_view *lk, int64_t nl
         int64_t n = 0;
         for (int64_t s = 0; s < ix.cap && st == MLODA_OK; s++) {
             group_start[s] = n;
-            for (int64_t r = ix.head[s]; r >= 0; r = ix.next[r]) {
+            for (int64_t r = ix.slots[s].head; r >= 0; r = ix.next[r]) {
                 bool ok = true;
                 (void)time_at(rt, r, &ok);
                 if (ok)
@@ -562,11 +746,11 @@ static mloda_status asof_join(const plan_link *k, const key_view *lk, int64_t nl
         for (int64_t l = 0; l < nl && st == MLODA_OK; l++) {
             bool ok = true;
             long double t = time_at(lt, l, &ok);
-            uint64_t h = 0;
+            uint64_t tag = 0;
             int64_t pick = -1;
-            if (ok && key_hash(lk, l, &h)) {
-                int64_t s = find_slot(&ix, lk, l, h);
-                if (ix.head[s] >= 0)
+            if (ok && key_tag(lk, l, &tag)) {
+                int64_t s = find_slot(&ix, lk, l, tag);
+                if (ix.slots[s].head >= 0)
                     pick = asof_pick(k, rt, rows + group_start[s], group_len[s], t);
             }
             pairs_push(out, l, pick);
@@ -599,7 +783,7 @@ mloda_status mloda_run_join_step(run_ctx *run, int64_t s, mloda_error *err)
     key_view lk = {lcols, k->n_keys, false, NULL, NULL}, rk = {rcols, k->n_keys, false, NULL, NULL};
     key_view_prepare(&lk);
     key_view_prepare(&rk);
-    pairs out = {.plan = plan, .link = k};
+    pairs out = {.plan = plan, .link = k, .pool = run->session->pool, .max_threads = plan->threads};
     mloda_status st;
     if (k->kind == LINK_APPEND || k->kind == LINK_UNION) {
         const mloda_column *const *row_cols = (const mloda_column *const *)run->link_cols;
@@ -620,10 +804,22 @@ mloda_status mloda_run_join_step(run_ctx *run, int64_t s, mloda_error *err)
         mloda_free(out.right);
         return st;
     }
-    run->link_rows[2 * l] = out.left;
-    run->link_rows[2 * l + 1] = out.right;
+    run->link_rows[2 * l] = (link_side){out.left, out.missing[0]};
+    run->link_rows[2 * l + 1] = (link_side){out.right, out.missing[1]};
     run->domain_rows[plan->n_sources + l] = out.n;
     return MLODA_OK;
+}
+
+/* One column at the joined rows of one side: the column itself when they are its rows in
+ * order, else its rows taken (null for -1). */
+static mloda_status gather_column(const mloda_column *col, const link_side *side, int64_t n,
+                                  mloda_column **out, mloda_error *err)
+{
+    if (side->rows == NULL) {
+        *out = mloda_column_retain(col);
+        return MLODA_OK;
+    }
+    return mloda_column_take_trusted(col, side->rows, n, side->missing, out, err);
 }
 
 /* Gathers one input (all its columns) through the link's row indices. */
@@ -633,17 +829,17 @@ static mloda_status gather_one(run_ctx *run, int64_t g, mloda_error *err)
     const plan_gather *pg = &plan->gathers[g];
     const node_out *src = &run->outs[pg->node];
     node_out *dst = &run->gathered[g];
-    const int64_t *idx = run->link_rows[2 * pg->link + pg->side];
+    const link_side *side = &run->link_rows[2 * pg->link + pg->side];
     int64_t n = run->domain_rows[plan->n_sources + pg->link];
     if (!plan->nodes[pg->node].out_multi)
-        return mloda_column_take_trusted(src->col, idx, n, true, &dst->col, err);
+        return gather_column(src->col, side, n, &dst->col, err);
     dst->cols = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->cols);
     dst->suffixes = mloda_calloc((size_t)(src->n > 0 ? src->n : 1), sizeof *dst->suffixes);
     if (dst->cols == NULL || dst->suffixes == NULL)
         return MLODA_NOMEM(err, "joined inputs");
     dst->cap = src->n;
     for (int64_t c = 0; c < src->n; c++) {
-        MLODA_TRY(mloda_column_take_trusted(src->cols[c], idx, n, true, &dst->cols[c], err));
+        MLODA_TRY(gather_column(src->cols[c], side, n, &dst->cols[c], err));
         dst->n++; /* the column is owned now; reset frees it with its suffix */
         dst->suffixes[c] = mloda_strdup(src->suffixes[c]);
         if (dst->suffixes[c] == NULL)

@@ -175,6 +175,94 @@ void mloda_pool_task_done(mloda_pool *p, mloda_pool_job *job)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* ---------------------------------------------------------------- parallel for */
+
+typedef struct parallel_for parallel_for;
+
+typedef struct part_task {
+    mloda_task base; /* first: the pool hands back &base */
+    parallel_for *pf;
+    int64_t part;
+} part_task;
+
+struct parallel_for {
+    mloda_pool *pool;
+    mloda_pool_job job;
+    void (*fn)(void *ctx, int64_t part);
+    void *ctx;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t left; /* guarded by mu: parts not finished */
+    part_task tasks[MLODA_POOL_MAX_PARTS];
+};
+
+static void run_part(mloda_task *task)
+{
+    part_task *t = (part_task *)(void *)task;
+    parallel_for *pf = t->pf;
+    pf->fn(pf->ctx, t->part);
+    mloda_pool_task_done(pf->pool, &pf->job);
+    pthread_mutex_lock(&pf->mu);
+    if (--pf->left == 0)
+        pthread_cond_signal(&pf->cv);
+    pthread_mutex_unlock(&pf->mu);
+}
+
+void mloda_pool_parallel_for(mloda_pool *pool, int64_t n_parts, void (*fn)(void *ctx, int64_t part),
+                             void *ctx)
+{
+    if (n_parts > MLODA_POOL_MAX_PARTS)
+        n_parts = MLODA_POOL_MAX_PARTS;
+    parallel_for pf;
+    if (n_parts <= 1 || pool == NULL || pthread_mutex_init(&pf.mu, NULL) != 0) {
+        for (int64_t i = 0; i < n_parts; i++)
+            fn(ctx, i);
+        return;
+    }
+    if (pthread_cond_init(&pf.cv, NULL) != 0) {
+        pthread_mutex_destroy(&pf.mu);
+        for (int64_t i = 0; i < n_parts; i++)
+            fn(ctx, i);
+        return;
+    }
+    pf.pool = pool;
+    memset(&pf.job, 0, sizeof pf.job);
+    pf.fn = fn;
+    pf.ctx = ctx;
+    pf.left = n_parts;
+    /* the calling thread takes part 0 at once; the others go to the pool, and whatever no
+     * worker has started when part 0 is done, the calling thread runs too */
+    for (int64_t i = 1; i < n_parts; i++) {
+        pf.tasks[i] = (part_task){.base.fn = run_part, .pf = &pf, .part = i};
+        mloda_pool_submit(pool, &pf.job, &pf.tasks[i].base);
+    }
+    fn(ctx, 0);
+    pthread_mutex_lock(&pf.mu);
+    pf.left--;
+    pthread_mutex_unlock(&pf.mu);
+    while (mloda_pool_run_one(pool, &pf.job))
+        ;
+    pthread_mutex_lock(&pf.mu);
+    while (pf.left > 0)
+        pthread_cond_wait(&pf.cv, &pf.mu);
+    pthread_mutex_unlock(&pf.mu);
+    pthread_cond_destroy(&pf.cv);
+    pthread_mutex_destroy(&pf.mu);
+}
+
+int64_t mloda_pool_parts(const mloda_pool *pool, int64_t max_threads, int64_t n, int64_t grain)
+{
+    int64_t width = pool == NULL || pool->n_threads < 1 ? 1 : pool->n_threads;
+    if (max_threads > 0 && max_threads < width)
+        width = max_threads;
+    int64_t parts = grain > 0 ? n / grain : 1;
+    if (parts > width)
+        parts = width;
+    if (parts > MLODA_POOL_MAX_PARTS)
+        parts = MLODA_POOL_MAX_PARTS;
+    return parts < 1 ? 1 : parts;
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 static int64_t cores(void)

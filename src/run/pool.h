@@ -54,4 +54,20 @@ bool mloda_pool_run_one(mloda_pool *pool, mloda_pool_job *job);
 /** A task of job has finished its work (see mloda_pool_job). */
 void mloda_pool_task_done(mloda_pool *pool, mloda_pool_job *job);
 
+/** Most parts of one mloda_pool_parallel_for. */
+#define MLODA_POOL_MAX_PARTS 64
+
+/**
+ * Calls fn(ctx, part) once for every part in [0, n_parts) (at most MLODA_POOL_MAX_PARTS)
+ * on the pool's threads and the calling thread, and returns when all have returned. The
+ * calling thread runs parts itself until none is left to start, so this never waits for a
+ * busy pool and may be called from inside a task (a step splitting its rows). Parts must
+ * not wait for each other. n_parts <= 1 runs on the calling thread without the pool.
+ */
+void mloda_pool_parallel_for(mloda_pool *pool, int64_t n_parts, void (*fn)(void *ctx, int64_t part),
+                             void *ctx);
+/** Parts worth splitting n items into for a run capped at max_threads (0: no cap) on
+ *  pool: one per `grain` items, at most the pool's threads (or max_threads), at least 1. */
+int64_t mloda_pool_parts(const mloda_pool *pool, int64_t max_threads, int64_t n, int64_t grain);
+
 #endif /* MLODA_RUN_POOL_H */

@@ -40,6 +40,13 @@ typedef struct node_out {
 
 typedef struct run_ctx run_ctx;
 
+/* One side of a link's joined rows. */
+typedef struct link_side {
+    int64_t *rows; /* owned: the side's row of each joined row, -1 for none; NULL: the
+                      joined rows are the side's rows 0..n-1 in order */
+    bool missing;  /* rows holds a -1 */
+} link_side;
+
 typedef struct step_task {
     mloda_task base; /* first: the pool hands back &base */
     run_ctx *run;
@@ -57,8 +64,8 @@ struct run_ctx {
     mloda_column **link_cols; /* [n_link_cols] link keys and times */
     const mloda_table **batch_tables; /* [n_sources] borrowed: each source's table in this
                                  batch (valid while binding), NULL when absent */
-    int64_t **link_rows;      /* [2 * n_links] owned: left and right row of each joined row
-                                 (-1: none), written by the link's JOIN step */
+    link_side *link_rows;     /* [2 * n_links] left and right row of each joined row,
+                                 written by the link's JOIN step */
     node_out *gathered;       /* [n_gathers] inputs gathered to joined rows */
     int64_t *domain_rows;     /* [n_domains]: tables, then links */
     node_out *outs;           /* [n_nodes] */

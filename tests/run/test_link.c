@@ -411,10 +411,202 @@ static void test_link_errors(void)
     mloda_api_data_free(api);
 }
 
+/* ---------------------------------------------------------------- large joins */
+
+/* `a&b__pair`: (a + 1) * 2^20 + (b + 1) per row, a null side counting as -1: which left
+ * and right row each joined row came from (row numbers below 2^20 - 1). */
+static mloda_status pair_compute(void *ud, int64_t n, int64_t n_in,
+                                 const mloda_column *const *in, int64_t n_cap,
+                                 const char *const *cap, const mloda_options *opts,
+                                 mloda_column **out, mloda_error *err)
+{
+    (void)ud, (void)n_in, (void)n_cap, (void)cap, (void)opts;
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    for (int64_t r = 0; r < n; r++) {
+        double a = mloda_column_is_valid(in[0], r) ? mloda_column_float64(in[0])[r] : -1;
+        double b = mloda_column_is_valid(in[1], r) ? mloda_column_float64(in[1])[r] : -1;
+        v[r] = (a + 1) * 1048576.0 + (b + 1);
+    }
+    mloda_status st = mloda_column_from_float64(n, v, NULL, out, err);
+    free(v);
+    return st;
+}
+
+typedef struct join_sides {
+    int64_t n[2];
+    int64_t *key[2];    /* [n] key values in 0..n_keys-1 */
+    uint8_t *valid[2];  /* [n] 0: the key is null */
+    int64_t n_keys;
+} join_sides;
+
+/* The reference: joined (left row, right row) pairs of `type` in mloda's order, by
+ * nested loops over the key values. Returns the number of pairs written to out. */
+static int64_t reference_join(const join_sides *js, const char *type, int64_t *out_l,
+                              int64_t *out_r)
+{
+    int64_t n = 0;
+    bool right = strcmp(type, "right") == 0;
+    int64_t by = right ? 1 : 0, other = 1 - by;
+    /* rows of the other side per key, in row order */
+    int64_t *start = calloc((size_t)js->n_keys + 1, sizeof *start);
+    int64_t *rows = malloc((size_t)js->n[other] * sizeof *rows);
+    for (int64_t r = 0; r < js->n[other]; r++)
+        if (js->valid[other][r])
+            start[js->key[other][r] + 1]++;
+    for (int64_t k = 0; k < js->n_keys; k++)
+        start[k + 1] += start[k];
+    int64_t *fill = calloc((size_t)js->n_keys, sizeof *fill);
+    for (int64_t r = 0; r < js->n[other]; r++)
+        if (js->valid[other][r]) {
+            int64_t k = js->key[other][r];
+            rows[start[k] + fill[k]++] = r;
+        }
+    bool keep = strcmp(type, "inner") != 0;
+    bool *matched = calloc((size_t)js->n[other] + 1, sizeof *matched);
+    for (int64_t r = 0; r < js->n[by]; r++) {
+        int64_t k = js->key[by][r], lo = 0, hi = 0;
+        if (js->valid[by][r]) {
+            lo = start[k];
+            hi = start[k + 1];
+        }
+        if (lo == hi && keep) {
+            out_l[n] = right ? -1 : r;
+            out_r[n++] = right ? r : -1;
+        }
+        for (int64_t i = lo; i < hi; i++) {
+            out_l[n] = right ? rows[i] : r;
+            out_r[n++] = right ? r : rows[i];
+            matched[rows[i]] = true;
+        }
+    }
+    if (strcmp(type, "outer") == 0) {
+        for (int64_t r = 0; r < js->n[1]; r++) {
+            if (!matched[r]) {
+                out_l[n] = -1;
+                out_r[n++] = r;
+            }
+        }
+    }
+    free(start);
+    free(rows);
+    free(fill);
+    free(matched);
+    return n;
+}
+
+static void make_side(join_sides *js, int side, int64_t n, int64_t n_keys, uint64_t seed,
+                      bool unique)
+{
+    js->n[side] = n;
+    js->key[side] = malloc((size_t)n * sizeof(int64_t));
+    js->valid[side] = malloc((size_t)n);
+    for (int64_t r = 0; r < n; r++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        /* unique: a permutation of 0..n-1 (n_keys >= n); else random keys */
+        js->key[side][r] = unique ? (r * 7919) % n : (int64_t)((seed >> 33) % (uint64_t)n_keys);
+        js->valid[side][r] = (uint8_t)((seed >> 20) % 53 != 0); /* about 2% null keys */
+        if (!js->valid[side][r])
+            js->key[side][r] = 0;
+    }
+}
+
+static void free_sides(join_sides *js)
+{
+    for (int side = 0; side < 2; side++) {
+        free(js->key[side]);
+        free(js->valid[side]);
+    }
+}
+
+/* Checks one join of the sides through the engine against the reference. */
+static void check_large_join(const join_sides *js, const char *type, bool float_keys,
+                             int64_t threads)
+{
+    mloda_api_data *api = mloda_api_data_new();
+    const char *names[2][2] = {{"k", "lrow"}, {"j", "rrow"}};
+    for (int side = 0; side < 2; side++) {
+        int64_t n = js->n[side];
+        double *row = malloc((size_t)n * sizeof *row), *fk = malloc((size_t)n * sizeof *fk);
+        for (int64_t r = 0; r < n; r++) {
+            row[r] = (double)r;
+            fk[r] = js->valid[side][r] ? (double)js->key[side][r] * 0.5 : 0.0;
+        }
+        mloda_column *cols[2] = {float_keys ? col_f64_valid(fk, js->valid[side], n)
+                                            : col_i64(js->key[side], js->valid[side], n),
+                                 col_f64(row, n)};
+        api_add(api, side == 0 ? "A" : "C", 2, names[side], cols);
+        free(row);
+        free(fk);
+    }
+    const char *feat = "lrow&rrow__pair", *lon = "k", *ron = "j";
+    mloda_request *req = request_of(&feat, 1);
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_request_add_link(req, type, "A", "C", 1, &lon, &ron, NULL, &err), err);
+    CHECK_OK(mloda_request_set_threads(req, threads, &err), err);
+    int64_t cap = js->n[0] * 4 + js->n[1] * 4;
+    int64_t *wl = malloc((size_t)cap * sizeof *wl), *wr = malloc((size_t)cap * sizeof *wr);
+    int64_t want = reference_join(js, type, wl, wr);
+    mloda_results *res = NULL;
+    CHECK_OK(mloda_run_all(reg, req, api, &res, &err), err);
+    const mloda_column *c = res == NULL ? NULL : result_column(res, feat);
+    CHECK(c != NULL);
+    if (c != NULL) {
+        CHECK_EQ_INT(mloda_column_n_rows(c), want);
+        int64_t bad = 0, first_bad = -1;
+        for (int64_t r = 0; r < want && r < mloda_column_n_rows(c); r++) {
+            double expect = (double)(wl[r] + 1) * 1048576.0 + (double)(wr[r] + 1);
+            if (mloda_column_float64(c)[r] != expect && bad++ == 0)
+                first_bad = r;
+        }
+        CHECK_MSG(bad == 0, "%lld rows differ from the reference, the first at row %lld",
+                  (long long)bad, (long long)first_bad);
+    }
+    mloda_results_free(res);
+    free(wl);
+    free(wr);
+    mloda_request_free(req);
+    mloda_api_data_free(api);
+}
+
+/* Joins large enough to be probed in parts over the pool, every kind, on both table
+ * orders (the hash is built on the smaller side), with unique and duplicate build keys,
+ * int64 and float64 keys, in parallel and on one thread: the same rows as the reference. */
+static void test_large_joins_match_reference(void)
+{
+    static const struct {
+        const char *label;
+        int64_t n_left, n_right, n_keys;
+        bool unique_right, unique_left;
+    } shapes[] = {
+        {"unique right keys, left bigger", 300000, 40000, 40000, true, false},
+        {"duplicate right keys, left bigger", 300000, 40000, 25000, false, false},
+        {"unique left keys, right bigger", 40000, 300000, 40000, false, true},
+    };
+    static const char *const types[] = {"inner", "left", "right", "outer"};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        join_sides js = {.n_keys = shapes[k].n_keys};
+        make_side(&js, 0, shapes[k].n_left, shapes[k].n_keys, 11 + k, shapes[k].unique_left);
+        make_side(&js, 1, shapes[k].n_right, shapes[k].n_keys, 977 + k, shapes[k].unique_right);
+        for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+            for (int variant = 0; variant < 3; variant++) {
+                bool float_keys = variant == 2;
+                int64_t threads = variant == 1 ? 1 : 0;
+                TEST_CASE("%s, %s join, %s keys, %s", shapes[k].label, types[t],
+                          float_keys ? "float64" : "int64", threads == 1 ? "one thread" : "pool");
+                check_large_join(&js, types[t], float_keys, threads);
+            }
+        }
+        free_sides(&js);
+    }
+}
+
 int main(void)
 {
     reg = mloda_registry_default();
     (void)mloda_registry_add(reg, &concat_group, NULL);
+    mloda_simple_group pair = {sizeof pair, MLODA_SIMPLE_GROUP_ABI, "Pair", "row pairs", "pair",
+                               2, 2, MLODA_TYPE_FLOAT64, pair_compute, NULL, NULL};
+    (void)mloda_registry_add_simple(reg, &pair, NULL);
     RUN(test_observed_join_types);
     RUN(test_union_duplicate_rows);
     RUN(test_orders_and_sides);
@@ -423,6 +615,7 @@ int main(void)
     RUN(test_asof);
     RUN(test_chain_filter_explain);
     RUN(test_link_errors);
+    RUN(test_large_joins_match_reference);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }

@@ -2,7 +2,8 @@
  * test_pool.c: the shared thread pool (mloda_pool): many sessions on one pool start no
  * threads of their own, runs of different sessions take turns, a run's thread cap holds,
  * a feature group that runs another session from inside its calculation does not
- * deadlock the pool, and a pool freed by its creator lives on in its sessions.
+ * deadlock the pool, a pool freed by its creator lives on in its sessions, and the
+ * parallel for that splits one step's rows over the pool runs every part once.
  * Run under ThreadSanitizer in CI.
  */
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/pool.h"
 #include "support.h"
 
 /* Threads of this process, from /proc (-1 when unreadable). */
@@ -424,6 +426,103 @@ static void test_default_pool_is_shared(void)
     mloda_registry_free(reg);
 }
 
+/* ---------------------------------------------------------------- parallel for */
+
+enum { PF_PARTS = 8 };
+
+typedef struct pf_count {
+    mloda_pool *pool;
+    atomic_int runs[MLODA_POOL_MAX_PARTS + 8];
+    atomic_int nested; /* parts of nested parallel fors that ran */
+    bool nest;         /* each part runs a parallel for of its own on the same pool */
+} pf_count;
+
+static void count_nested(void *ctx, int64_t part)
+{
+    (void)part;
+    atomic_fetch_add(&((pf_count *)ctx)->nested, 1);
+}
+
+static void count_part(void *ctx, int64_t part)
+{
+    pf_count *c = ctx;
+    atomic_fetch_add(&c->runs[part], 1);
+    if (c->nest)
+        mloda_pool_parallel_for(c->pool, 3, count_nested, c);
+}
+
+static void *parallel_for_thread(void *arg)
+{
+    pf_count *c = arg;
+    for (int i = 0; i < 50; i++)
+        mloda_pool_parallel_for(c->pool, PF_PARTS, count_part, c);
+    return NULL;
+}
+
+/* Every part runs exactly once, on any pool width (a pool that is all busy included: the
+ * caller runs what no worker took), from many threads at once, and from inside a part
+ * (a nested parallel for on the same pool cannot deadlock it); more parts than
+ * MLODA_POOL_MAX_PARTS run as that many. */
+static void test_parallel_for(void)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    for (int64_t width = 1; width <= 3; width++) {
+        TEST_CASE("pool of %lld", (long long)width);
+        mloda_pool *pool = NULL;
+        CHECK_OK(mloda_pool_new(width, &pool, &err), err);
+        static pf_count c; /* large: not on the stack */
+        for (int nest = 0; nest < 2; nest++) {
+            memset(&c, 0, sizeof c);
+            c.pool = pool;
+            c.nest = nest == 1;
+            pthread_t t[6];
+            for (int i = 0; i < 6; i++)
+                pthread_create(&t[i], NULL, parallel_for_thread, &c);
+            for (int i = 0; i < 6; i++)
+                pthread_join(t[i], NULL);
+            for (int p = 0; p < PF_PARTS; p++)
+                CHECK_EQ_INT(atomic_load(&c.runs[p]), 6 * 50);
+            CHECK_EQ_INT(atomic_load(&c.runs[PF_PARTS]), 0);
+            CHECK_EQ_INT(atomic_load(&c.nested), nest == 1 ? 6 * 50 * PF_PARTS * 3 : 0);
+        }
+        memset(&c, 0, sizeof c);
+        c.pool = pool;
+        mloda_pool_parallel_for(pool, MLODA_POOL_MAX_PARTS + 5, count_part, &c);
+        for (int p = 0; p < MLODA_POOL_MAX_PARTS + 8; p++)
+            CHECK_EQ_INT(atomic_load(&c.runs[p]), p < MLODA_POOL_MAX_PARTS ? 1 : 0);
+        mloda_pool_parallel_for(pool, 0, count_part, &c); /* nothing to run */
+        CHECK_EQ_INT(atomic_load(&c.runs[0]), 1);
+        mloda_pool_free(pool);
+    }
+    /* without a pool, the parts run on the calling thread */
+    static pf_count alone;
+    mloda_pool_parallel_for(NULL, 4, count_part, &alone);
+    for (int p = 0; p < 4; p++)
+        CHECK_EQ_INT(atomic_load(&alone.runs[p]), 1);
+}
+
+/* Parts for n items: one per grain, at most the pool's width or the run's cap. */
+static void test_parallel_parts(void)
+{
+    mloda_pool *pool = NULL;
+    mloda_error err = MLODA_ERROR_INIT;
+    CHECK_OK(mloda_pool_new(4, &pool, &err), err);
+    static const struct {
+        int64_t max_threads, n, grain, want;
+    } cases[] = {
+        {0, 1000000, 65536, 4}, {0, 100000, 65536, 1}, {0, 200000, 65536, 3},
+        {2, 1000000, 65536, 2}, {1, 1000000, 65536, 1}, {8, 1000000, 65536, 4},
+        {0, 0, 65536, 1},       {0, 10, 0, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        TEST_CASE("case %zu", k);
+        CHECK_EQ_INT(mloda_pool_parts(pool, cases[k].max_threads, cases[k].n, cases[k].grain),
+                     cases[k].want);
+    }
+    CHECK_EQ_INT(mloda_pool_parts(NULL, 0, 1000000, 1000), 1);
+    mloda_pool_free(pool);
+}
+
 int main(void)
 {
     alarm(240); /* a deadlock fails the test instead of hanging the suite */
@@ -433,5 +532,7 @@ int main(void)
     RUN(test_run_thread_cap);
     RUN(test_session_inside_a_step);
     RUN(test_default_pool_is_shared);
+    RUN(test_parallel_for);
+    RUN(test_parallel_parts);
     return TEST_SUMMARY();
 }
