@@ -2,10 +2,13 @@
 #define _DEFAULT_SOURCE 1 /* madvise flags (MADV_HUGEPAGE) are Linux extensions */
 #include "util/alloc.h"
 
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include "util/block_cache.h"
 
 enum { HUGE_PAGE = 2u << 20, HUGE_THRESHOLD = 4u << 20 };
 
@@ -36,10 +39,40 @@ static void *counted(void *p)
     return p;
 }
 
+/* A fresh block of size bytes, 64-byte aligned. Large ones get 2 MiB alignment and
+ * transparent huge pages where the kernel offers them on request: a 1M-row column then
+ * costs 4 page faults instead of 2000. */
+static void *fresh_aligned(size_t size)
+{
+    void *p = NULL;
+    bool huge = size >= HUGE_THRESHOLD;
+    if (posix_memalign(&p, huge ? (size_t)HUGE_PAGE : 64, size) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        (void)madvise(p, size & ~((size_t)HUGE_PAGE - 1), MADV_HUGEPAGE); /* advice only */
+#endif
+    return p;
+}
+
+/* A block of at least size bytes (>= MLODA_BLOCK_CACHE_MIN), 64-byte aligned: a cached
+ * one when one fits, else a fresh one (after giving the cache back when memory is short). */
+static void *large_block(size_t size)
+{
+    void *p = mloda_block_cache_take(size);
+    if (p == NULL && (p = fresh_aligned(size)) == NULL) {
+        mloda_block_cache_drain();
+        p = fresh_aligned(size);
+    }
+    return p;
+}
+
 void *mloda_malloc(size_t size)
 {
     if (should_fail())
         return NULL;
+    if (size >= MLODA_BLOCK_CACHE_MIN)
+        return counted(large_block(size));
     return counted(malloc(size == 0 ? 1 : size));
 }
 
@@ -66,22 +99,16 @@ void *mloda_aligned_alloc(size_t size)
     size_t padded = 0;
     if (!mloda_pad64(size == 0 ? 1 : size, &padded))
         return NULL;
-    void *p = NULL;
-    /* Large column buffers get 2 MiB alignment and transparent huge pages where the kernel
-     * offers them on request: a 1M-row column then costs 4 page faults instead of 2000,
-     * which dominate the time of writing a fresh output column. */
-    bool huge = padded >= HUGE_THRESHOLD;
-    if (posix_memalign(&p, huge ? (size_t)HUGE_PAGE : 64, padded) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    if (huge)
-        (void)madvise(p, padded & ~((size_t)HUGE_PAGE - 1), MADV_HUGEPAGE); /* advice only */
-#endif
-    return counted(p);
+    return counted(padded >= MLODA_BLOCK_CACHE_MIN ? large_block(padded) : fresh_aligned(padded));
 }
 
 void mloda_free(void *p)
 {
+    if (p == NULL)
+        return;
+    size_t usable = malloc_usable_size(p);
+    if (usable >= MLODA_BLOCK_CACHE_MIN && mloda_block_cache_put(p, usable))
+        return;
     free(p);
 }
 
