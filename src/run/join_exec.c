@@ -196,6 +196,19 @@ static inline int64_t home_slot(const key_index *ix, uint64_t tag)
     return (int64_t)((tag * 0x9e3779b97f4a7c15ULL) >> ix->shift);
 }
 
+/* Rows ahead whose home slot is prefetched while a row is looked up: a table of 100k keys
+ * is larger than the core's caches, and its lookups are otherwise one miss each, in
+ * series. */
+enum { PREFETCH_AHEAD = 16 };
+
+/* Starts loading the home slot of row r of an int64 key (nothing for other keys, whose
+ * hash costs more than the miss). */
+static inline void prefetch_slot(const key_index *ix, const key_view *kv, int64_t r)
+{
+    if (kv->i64 != NULL)
+        __builtin_prefetch(&ix->slots[home_slot(ix, (uint64_t)kv->i64[r])]);
+}
+
 /* The slot of row r of view kv (with tag t) in ix: its key's slot, or an empty one. */
 static inline int64_t find_slot(const key_index *ix, const key_view *kv, int64_t r, uint64_t t)
 {
@@ -235,6 +248,8 @@ static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n
     ix->unique = true;
     for (int64_t r = 0; r < n; r++) {
         uint64_t t = 0;
+        if (r + PREFETCH_AHEAD < n)
+            prefetch_slot(ix, kv, r + PREFETCH_AHEAD);
         ix->next[r] = -1;
         if (!key_tag(kv, r, &t))
             continue;
@@ -325,6 +340,8 @@ static void probe_unique_part(void *ctx, int64_t part)
     bool missed = false;
     if (pr->keep_unmatched) {
         for (int64_t r = lo; r < hi; r++) {
+            if (r + PREFETCH_AHEAD < hi)
+                prefetch_slot(pr->ix, pr->kv, r + PREFETCH_AHEAD);
             int64_t m = key_index_first(pr->ix, pr->kv, r);
             pr->other[r] = m;
             missed |= m < 0;
@@ -332,6 +349,8 @@ static void probe_unique_part(void *ctx, int64_t part)
         k = hi - lo;
     } else {
         for (int64_t r = lo; r < hi; r++) {
+            if (r + PREFETCH_AHEAD < hi)
+                prefetch_slot(pr->ix, pr->kv, r + PREFETCH_AHEAD);
             int64_t m = key_index_first(pr->ix, pr->kv, r);
             pr->by[lo + k] = r;
             pr->other[lo + k] = m;
@@ -352,6 +371,8 @@ static void probe_count_part(void *ctx, int64_t part)
     part_rows(pr, part, &lo, &hi);
     for (int64_t r = lo; r < hi; r++) {
         int64_t m = 0;
+        if (r + PREFETCH_AHEAD < hi)
+            prefetch_slot(pr->ix, pr->kv, r + PREFETCH_AHEAD);
         pr->first[r] = key_index_first(pr->ix, pr->kv, r);
         for (int64_t b = pr->first[r]; b >= 0; b = pr->ix->next[b])
             m++;
