@@ -236,6 +236,28 @@ static inline char *layout(char *p, uint64_t digits, int32_t exponent)
     return p + 4;
 }
 
+/* The common case of data read from text: a value of at most 6 decimals below 10^9
+ * (m * 10^-6 with m < 10^15). Such a decimal has at most 15 significant digits, and
+ * decimals that short map to distinct doubles, so when m / 10^6 (one correctly rounded
+ * IEEE division) gives a back, m * 10^-6 is the one shortest decimal of a, what Schubfach
+ * finds, at the cost of a multiply and a divide. a is positive (bits without the sign). */
+static inline bool few_decimals(uint64_t bits, uint64_t *digits, int32_t *exponent)
+{
+    /* a in [2^-20, 2^30) (an integer test first: most doubles of other data end here) */
+    if ((uint32_t)(bits >> 52) - (1023u - 20u) >= 50u)
+        return false;
+    double a;
+    memcpy(&a, &bits, sizeof a);
+    const double s = a * 1e6;
+    const double m = (s + 0x1p52) - 0x1p52; /* s rounded to an integer when s < 2^52 */
+    /* one branch, predictable whichever kind of data: & rather than && */
+    const bool whole = (s < 1e15) & (fabs(s - m) <= s * 0x1p-50);
+    if (!whole || m / 1e6 != a)
+        return false;
+    strip_zeros((uint64_t)m, -6, digits, exponent);
+    return true;
+}
+
 char *mloda_double_write(double v, char *out)
 {
     uint64_t bits;
@@ -254,7 +276,8 @@ char *mloda_double_write(double v, char *out)
     }
     uint64_t digits;
     int32_t exponent;
-    shortest(bits, &digits, &exponent);
+    if (!few_decimals(bits, &digits, &exponent))
+        shortest(bits, &digits, &exponent);
     return layout(out, digits, exponent);
 }
 

@@ -127,6 +127,42 @@ static void test_random_against_printf(void)
     printf("     %ld random values, %d lopsided\n", n, lopsided);
 }
 
+/* Values read from text with a few decimals take a shortcut when printed (up to 6
+ * decimals below 10^9): 0 to 9 decimals, magnitudes 10^-9 to 10^16, both signs, the
+ * borders of the shortcut (10^9, 10^-6, 15 and 16 significant digits), against printf. */
+static void test_few_decimals_against_printf(void)
+{
+    uint64_t seed = 0x2545F4914F6CDD1DULL;
+    int lopsided = 0, failures = 0;
+    long checked = 0;
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
+    for (long i = 0; i < sample_size() && failures < 20; i++) {
+        const uint64_t r = ref_rand(&seed);
+        const int decimals = (int)(r % 10), digits = 1 + (int)((r >> 8) % 16);
+        const double m = (double)((r >> 16) % (uint64_t)pow10[digits]);
+        double v = m / pow10[decimals]; /* the double nearest m * 10^-decimals */
+        v = (r >> 63) ? -v : v;
+        const char *why = double_ref_check(v, &lopsided);
+        checked++;
+        if (why != NULL) {
+            failures++;
+            CHECK_MSG(why == NULL, "%s", why);
+        }
+    }
+    const double borders[] = {999999999.999999, 1e9, 1e9 - 1e-6, 123456789.123456,
+                              0.000001, 0.0000015, 0.000001234567, 1e-7, 0.1, 0.3,
+                              0.30000000000000004, 999999999.9999995, 100000000.5,
+                              4503599627.370496, 0.0001, 0.00009, 1.0, 5.0, 123.0};
+    for (size_t i = 0; i < sizeof borders / sizeof borders[0]; i++, checked++) {
+        const char *why = double_ref_check(borders[i], &lopsided);
+        CHECK_MSG(why == NULL, "%s", why);
+        why = double_ref_check(-borders[i], &lopsided);
+        CHECK_MSG(why == NULL, "%s", why);
+    }
+    printf("     %ld few-decimal values, %d lopsided\n", checked, lopsided);
+}
+
 static void test_parse_cases(void)
 {
     static const char *const texts[] = {
@@ -214,6 +250,7 @@ int main(void)
     RUN(test_python_repr);
     RUN(test_edges_against_printf);
     RUN(test_random_against_printf);
+    RUN(test_few_decimals_against_printf);
     RUN(test_parse_cases);
     RUN(test_parse_random_against_strtod);
     RUN(test_round_trip);
