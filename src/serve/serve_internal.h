@@ -11,7 +11,6 @@
 #ifndef MLODA_SERVE_SERVE_INTERNAL_H
 #define MLODA_SERVE_SERVE_INTERNAL_H
 
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -19,6 +18,7 @@
 
 #include "io/io.h"
 #include "mloda/mloda.h"
+#include "serve/mhd.h"
 #include "serve/serve.h"
 #include "util/util.h"
 

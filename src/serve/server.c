@@ -423,9 +423,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         serve_conn *sc = mloda_calloc(1, sizeof *sc);
         if (sc == NULL)
             return; /* no deadline for this one: it still gets answers */
-        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *fd = serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         const union MHD_ConnectionInfo *addr =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         sc->fd = fd != NULL ? fd->connect_fd : -1;
         (void)snprintf(sc->client, sizeof sc->client, "-");
         if (addr != NULL && addr->client_addr != NULL) {
@@ -628,6 +628,7 @@ mloda_status mloda_server_start(mloda_server *srv, mloda_error *err)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "no request to serve");
     if (srv->daemon != NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "the server already runs");
+    MLODA_TRY(mloda_serve_mhd_load(err));
     MLODA_TRY(build_requests_json(srv, err));
     MLODA_TRY(open_listener(srv, err));
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -637,7 +638,7 @@ mloda_status mloda_server_start(mloda_server *srv, mloda_error *err)
     /* libmicrohttpd's own limit closes connections beyond it at once; ours, lower, answers
      * them with 503 first. */
     const unsigned hard_limit = (unsigned)(srv->opts.max_connections * 2 + 16);
-    srv->daemon = MHD_start_daemon(
+    srv->daemon = serve_mhd.start_daemon(
         flags, 0, NULL, NULL, mloda_serve_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         srv, MHD_OPTION_LISTEN_SOCKET,
         srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT, hard_limit, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -649,7 +650,7 @@ mloda_status mloda_server_start(mloda_server *srv, mloda_error *err)
         srv->listen_fd = -1;
         return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL, "libmicrohttpd did not start");
     }
-    srv->listen_fd = -1; /* the daemon's now (given back by MHD_quiesce_daemon) */
+    srv->listen_fd = -1; /* the daemon's now (given back by its quiesce) */
     srv->watchdog_on = true;
     if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
         srv->watchdog_on = false;
@@ -722,7 +723,7 @@ void mloda_server_stop(mloda_server *srv)
     srv->stopped = true;
     atomic_store(&srv->closing, true);
     /* No new connections: the listening socket is closed (new connects are refused). */
-    const MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+    const MHD_socket lfd = serve_mhd.quiesce_daemon(srv->daemon);
     if (lfd != MHD_INVALID_SOCKET) {
         answer_backlog(lfd);
         close(lfd);
@@ -737,7 +738,7 @@ void mloda_server_stop(mloda_server *srv)
         const struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(srv->daemon);
+    serve_mhd.stop_daemon(srv->daemon);
     srv->daemon = NULL;
     pthread_mutex_lock(&srv->conn_mu);
     srv->watchdog_on = false;
