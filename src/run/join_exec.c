@@ -224,6 +224,16 @@ static inline int64_t find_slot(const key_index *ix, const key_view *kv, int64_t
     return i;
 }
 
+/* The last row of each slot's chain, made at the first duplicate key: until then every
+ * slot's only row is its last (unique keys, the common case, never need it). */
+static int64_t *slot_tails(const key_index *ix)
+{
+    int64_t *tail = mloda_malloc((size_t)ix->cap * sizeof *tail);
+    for (int64_t i = 0; tail != NULL && i < ix->cap; i++)
+        tail[i] = ix->slots[i].head;
+    return tail;
+}
+
 static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n,
                                     mloda_error *err)
 {
@@ -237,15 +247,14 @@ static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n
     }
     ix->slots = mloda_malloc((size_t)ix->cap * sizeof *ix->slots);
     ix->next = mloda_malloc((size_t)(n > 0 ? n : 1) * sizeof *ix->next);
-    int64_t *tail = mloda_malloc((size_t)ix->cap * sizeof *tail); /* last row of each slot */
-    if (ix->slots == NULL || ix->next == NULL || tail == NULL) {
-        mloda_free(tail);
+    if (ix->slots == NULL || ix->next == NULL) {
         key_index_free(ix);
         return MLODA_NOMEM(err, "a join hash table");
     }
     for (int64_t i = 0; i < ix->cap; i++)
         ix->slots[i].head = -1;
     ix->unique = true;
+    int64_t *tail = NULL;
     for (int64_t r = 0; r < n; r++) {
         uint64_t t = 0;
         if (r + PREFETCH_AHEAD < n)
@@ -258,10 +267,15 @@ static mloda_status key_index_build(key_index *ix, const key_view *kv, int64_t n
             ix->slots[s].head = r;
             ix->slots[s].tag = t;
         } else {
+            if (tail == NULL && (tail = slot_tails(ix)) == NULL) {
+                key_index_free(ix);
+                return MLODA_NOMEM(err, "a join hash table");
+            }
             ix->next[tail[s]] = r;
             ix->unique = false;
         }
-        tail[s] = r;
+        if (tail != NULL)
+            tail[s] = r;
     }
     mloda_free(tail);
     return MLODA_OK;

@@ -4,7 +4,10 @@
  * Counting: every successful allocation bumps a process-wide atomic counter, read by the
  * benchmarks ("allocations per run"). Injection: tests can make the n-th allocation from
  * now fail (mloda_test_fail_alloc_at), to prove every failure path returns
- * MLODA_ERR_NOMEM cleanly. These two atomics are the only mutable globals (STYLE.md §7).
+ * MLODA_ERR_NOMEM cleanly. These two atomics are the only mutable globals here (STYLE.md
+ * §7); the other is the cache of large freed blocks (util/block_cache.h): blocks of 1 MiB
+ * and more come from it when one fits and go back to it when freed, so mloda_free must
+ * only be given what these functions returned (as before).
  */
 #ifndef MLODA_UTIL_ALLOC_H
 #define MLODA_UTIL_ALLOC_H
