@@ -411,6 +411,35 @@ static void test_link_errors(void)
     mloda_api_data_free(api);
 }
 
+/* Every allocation of a join failing in turn (hash table, chain tails at the first
+ * duplicate key, matches, pairs, gathers) gives MLODA_ERR_NOMEM and no leak, for each kind
+ * of join, with duplicate and with unique keys on the build side (the smaller table). */
+static void test_join_allocation_failures(void)
+{
+    static const int64_t aid[] = {3, 9, 1, 3, 7}, dup_cid[] = {1, 3, 3}, uniq_cid[] = {1, 3, 5};
+    static const double lrow[] = {0, 1, 2, 3, 4}, rrow[] = {0, 1, 2};
+    static const char *const types[] = {"inner", "left", "right", "outer"};
+    const char *feat = "lrow&rrow__pair", *lon = "k", *ron = "j";
+    const char *ln[] = {"k", "lrow"}, *rn[] = {"j", "rrow"};
+    for (int u = 0; u < 2; u++) {
+        mloda_api_data *api = mloda_api_data_new();
+        mloda_column *lc[] = {col_i64(aid, NULL, 5), col_f64(lrow, 5)};
+        mloda_column *rc[] = {col_i64(u ? uniq_cid : dup_cid, NULL, 3), col_f64(rrow, 3)};
+        api_add(api, "A", 2, ln, lc);
+        api_add(api, "C", 2, rn, rc);
+        for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+            TEST_CASE("%s join, %s keys", types[t], u ? "unique" : "duplicate");
+            mloda_request *req = request_of(&feat, 1);
+            mloda_error err = MLODA_ERROR_INIT;
+            CHECK_OK(mloda_request_add_link(req, types[t], "A", "C", 1, &lon, &ron, NULL, &err),
+                     err);
+            CHECK(walk_run_all_allocations(reg, req, api) > 0);
+            mloda_request_free(req);
+        }
+        mloda_api_data_free(api);
+    }
+}
+
 /* ---------------------------------------------------------------- large joins */
 
 /* `a&b__pair`: (a + 1) * 2^20 + (b + 1) per row, a null side counting as -1: which left
@@ -616,6 +645,7 @@ int main(void)
     RUN(test_chain_filter_explain);
     RUN(test_link_errors);
     RUN(test_large_joins_match_reference);
+    RUN(test_join_allocation_failures);
     mloda_registry_free(reg);
     return TEST_SUMMARY();
 }
