@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -20,13 +21,21 @@ static char load_error[MLODA_ERROR_MESSAGE_MAX]; /* empty when loaded */
 
 static void load(void)
 {
+    /* MLODA_MHD_LIBRARY names the library file when it is not where the loader looks */
+    const char *chosen = getenv("MLODA_MHD_LIBRARY");
+    const char *name = chosen != NULL && chosen[0] != '\0' ? chosen : LIBRARIES[0];
     void *lib = NULL;
-    for (size_t i = 0; lib == NULL && i < sizeof LIBRARIES / sizeof LIBRARIES[0]; i++)
+    if (name == chosen)
+        lib = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+    for (size_t i = 0; name != chosen && lib == NULL && i < sizeof LIBRARIES / sizeof LIBRARIES[0];
+         i++)
         lib = dlopen(LIBRARIES[i], RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         const char *why = dlerror();
-        (void)snprintf(load_error, sizeof load_error, "cannot load %s (needed by the server): %s",
-                       LIBRARIES[0], why != NULL ? why : "not found");
+        (void)snprintf(load_error, sizeof load_error,
+                       "cannot load %s, the HTTP library of the server (install libmicrohttpd, "
+                       "or name its file in MLODA_MHD_LIBRARY): %s",
+                       name, why != NULL ? why : "not found");
         return;
     }
     static const struct {
@@ -52,8 +61,8 @@ static void load(void)
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         void *f = dlsym(lib, fns[i].name);
         if (f == NULL) {
-            (void)snprintf(load_error, sizeof load_error, "%s has no function %s",
-                           LIBRARIES[0], fns[i].name);
+            (void)snprintf(load_error, sizeof load_error, "%s has no function %s", name,
+                           fns[i].name);
             return; /* the library stays loaded: harmless, and dlclose may not unload it */
         }
         /* object to function pointer: what dlsym is for (POSIX guarantees it works) */

@@ -5,7 +5,8 @@
  * constructors took 1.2 ms of every start of the `mloda` command, most of its start-up
  * time, although only `mloda serve` uses them. So the server resolves its functions with
  * dlopen at its first start instead of the program linking the library. The header is the
- * one the build found (pkg-config libmicrohttpd); the library is the one with its soname.
+ * one the build found (pkg-config libmicrohttpd); the library is the one with its soname,
+ * or the file named by the environment variable MLODA_MHD_LIBRARY.
  */
 #ifndef MLODA_SERVE_MHD_H
 #define MLODA_SERVE_MHD_H
