@@ -2,8 +2,10 @@
 #include "util/block_cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MLODA_ASAN 1
@@ -24,8 +26,18 @@
 typedef struct cached_block {
     void *p;
     size_t usable;
-    uint64_t age; /* put order: the smallest is the oldest */
+    uint64_t age;   /* put order: the smallest is the oldest */
+    int64_t put_ns; /* CLOCK_MONOTONIC time it was put */
 } cached_block;
+
+static atomic_llong idle_limit_ns = (long long)MLODA_BLOCK_CACHE_IDLE_MS * 1000000;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static struct {
     pthread_mutex_t mu;
@@ -43,9 +55,35 @@ static cached_block remove_at(size_t i)
     return b;
 }
 
+/* Moves the blocks unused for longer than the idle limit into out (caller holds the
+ * mutex and frees them after unlocking); returns how many. */
+static size_t remove_idle(int64_t now, cached_block *out)
+{
+    const int64_t limit = (int64_t)atomic_load_explicit(&idle_limit_ns, memory_order_relaxed);
+    size_t n = 0;
+    for (size_t i = 0; i < cache.n;) {
+        if (now - cache.blocks[i].put_ns > limit)
+            out[n++] = remove_at(i);
+        else
+            i++;
+    }
+    return n;
+}
+
+static void free_blocks(cached_block *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        UNPOISON(b[i].p, b[i].usable);
+        free(b[i].p);
+    }
+}
+
 void *mloda_block_cache_take(size_t size)
 {
+    cached_block idle[MLODA_BLOCK_CACHE_BLOCKS];
+    const int64_t now = now_ns();
     pthread_mutex_lock(&cache.mu);
+    const size_t n_idle = remove_idle(now, idle);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < cache.n; i++) {
         size_t u = cache.blocks[i].usable;
@@ -59,6 +97,7 @@ void *mloda_block_cache_take(size_t size)
         p = b.p;
     }
     pthread_mutex_unlock(&cache.mu);
+    free_blocks(idle, n_idle);
     return p;
 }
 
@@ -68,8 +107,9 @@ bool mloda_block_cache_put(void *p, size_t usable)
         ((uintptr_t)p & 63) != 0)
         return false;
     cached_block evicted[MLODA_BLOCK_CACHE_BLOCKS];
-    size_t n_evicted = 0;
+    const int64_t now = now_ns();
     pthread_mutex_lock(&cache.mu);
+    size_t n_evicted = remove_idle(now, evicted);
     while (cache.n > 0 &&
            (cache.n == MLODA_BLOCK_CACHE_BLOCKS || cache.bytes + usable > MLODA_BLOCK_CACHE_BYTES)) {
         size_t oldest = 0;
@@ -79,13 +119,10 @@ bool mloda_block_cache_put(void *p, size_t usable)
         evicted[n_evicted++] = remove_at(oldest);
     }
     POISON(p, usable);
-    cache.blocks[cache.n++] = (cached_block){p, usable, cache.next_age++};
+    cache.blocks[cache.n++] = (cached_block){p, usable, cache.next_age++, now};
     cache.bytes += usable;
     pthread_mutex_unlock(&cache.mu);
-    for (size_t i = 0; i < n_evicted; i++) {
-        UNPOISON(evicted[i].p, evicted[i].usable);
-        free(evicted[i].p);
-    }
+    free_blocks(evicted, n_evicted);
     return true;
 }
 
@@ -99,10 +136,13 @@ void mloda_block_cache_drain(void)
     cache.n = 0;
     cache.bytes = 0;
     pthread_mutex_unlock(&cache.mu);
-    for (size_t i = 0; i < n; i++) {
-        UNPOISON(all[i].p, all[i].usable);
-        free(all[i].p);
-    }
+    free_blocks(all, n);
+}
+
+void mloda_block_cache_test_set_idle_ms(int64_t ms)
+{
+    const long long limit_ms = ms < 0 ? MLODA_BLOCK_CACHE_IDLE_MS : (long long)ms;
+    atomic_store_explicit(&idle_limit_ns, limit_ms * 1000000, memory_order_relaxed);
 }
 
 void mloda_block_cache_stats(size_t *blocks, size_t *bytes)

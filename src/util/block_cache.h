@@ -8,8 +8,10 @@
  * hands them out again (warm, already mapped).
  *
  * Bounded: at most MLODA_BLOCK_CACHE_BLOCKS blocks and MLODA_BLOCK_CACHE_BYTES bytes, no
- * block above MLODA_BLOCK_CACHE_MAX; the oldest go first. A block is reused only for a
- * request within a quarter of its size, so a small request never pins a big block. The
+ * block above MLODA_BLOCK_CACHE_MAX; the oldest go first, and blocks unused for
+ * MLODA_BLOCK_CACHE_IDLE_MS are freed at the next large allocation or free (a process
+ * that stops working on large batches gives the memory back). A block is reused only for
+ * a request within a quarter of its size, so a small request never pins a big block. The
  * cache is process-wide (blocks are freed by whichever thread drops the last reference to
  * a column, long after the run and even the session that made it), one of the two
  * deliberate process-wide objects with the default pool, guarded by one mutex.
@@ -21,9 +23,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
     MLODA_BLOCK_CACHE_BLOCKS = 32,
+    MLODA_BLOCK_CACHE_IDLE_MS = 10000, /* 10 s */
 };
 #define MLODA_BLOCK_CACHE_MIN ((size_t)1 << 20)   /* 1 MiB */
 #define MLODA_BLOCK_CACHE_MAX ((size_t)64 << 20)  /* 64 MiB */
@@ -38,5 +42,7 @@ bool mloda_block_cache_put(void *p, size_t usable);
 void mloda_block_cache_drain(void);
 /** What the cache holds now (for tests). */
 void mloda_block_cache_stats(size_t *blocks, size_t *bytes);
+/** Test hook: blocks unused for ms milliseconds are freed (ms < 0: the default). */
+void mloda_block_cache_test_set_idle_ms(int64_t ms);
 
 #endif /* MLODA_UTIL_BLOCK_CACHE_H */

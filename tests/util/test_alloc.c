@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "test.h"
 #include "util/alloc.h"
@@ -128,6 +129,27 @@ static void test_block_cache_bounds(void)
     mloda_block_cache_drain();
 }
 
+/* Blocks unused for the idle limit are freed at the next large allocation or free. */
+static void test_block_cache_idle(void)
+{
+    mloda_block_cache_drain();
+    mloda_block_cache_test_set_idle_ms(300);
+    void *old = mloda_malloc(2 * MB);
+    mloda_free(old);
+    CHECK_EQ_INT((long long)cached_blocks(), 1);
+    const struct timespec pause = {0, 600 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    void *recent = mloda_malloc(4 * MB); /* no fit: the idle block is freed meanwhile */
+    CHECK_EQ_INT((long long)cached_blocks(), 0);
+    mloda_free(recent);
+    CHECK_EQ_INT((long long)cached_blocks(), 1);
+    void *again = mloda_malloc(4 * MB); /* fresh enough: reused */
+    CHECK(again == recent);
+    mloda_free(again);
+    mloda_block_cache_test_set_idle_ms(-1);
+    mloda_block_cache_drain();
+}
+
 static void *churn(void *arg)
 {
     unsigned seed = (unsigned)(uintptr_t)arg;
@@ -164,5 +186,6 @@ int main(void)
     RUN(test_block_reuse);
     RUN(test_block_cache_bounds);
     RUN(test_block_cache_threads);
+    RUN(test_block_cache_idle);
     return TEST_SUMMARY();
 }
