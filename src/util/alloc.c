@@ -56,13 +56,15 @@ static void *fresh_aligned(size_t size)
 }
 
 /* A block of at least size bytes (>= MLODA_BLOCK_CACHE_MIN), 64-byte aligned: a cached
- * one when one fits, else a fresh one (after giving the cache back when memory is short). */
+ * one when one fits, else a fresh one of the request's whole size class (after giving the
+ * cache back when memory is short). */
 static void *large_block(size_t size)
 {
     void *p = mloda_block_cache_take(size);
-    if (p == NULL && (p = fresh_aligned(size)) == NULL) {
+    const size_t whole_class = mloda_block_cache_class(size);
+    if (p == NULL && (p = fresh_aligned(whole_class)) == NULL) {
         mloda_block_cache_drain();
-        p = fresh_aligned(size);
+        p = fresh_aligned(whole_class);
     }
     return p;
 }

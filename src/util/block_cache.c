@@ -26,6 +26,7 @@
 typedef struct cached_block {
     void *p;
     size_t usable;
+    size_t size_class; /* the class it serves: its usable size rounded down to a class */
     uint64_t age;   /* put order: the smallest is the oldest */
     int64_t put_ns; /* CLOCK_MONOTONIC time it was put */
 } cached_block;
@@ -78,16 +79,39 @@ static void free_blocks(cached_block *b, size_t n)
     }
 }
 
+/* Class steps: 2 MiB (a huge page) from 4 MiB on, 256 KiB below. A block's usable size
+ * exceeds the class it was made for by less than a step (the alignment slack of
+ * posix_memalign), so rounding it down gives that class back. */
+static size_t class_step(size_t size)
+{
+    return size >= ((size_t)4 << 20) ? (size_t)2 << 20 : (size_t)256 << 10;
+}
+
+size_t mloda_block_cache_class(size_t size)
+{
+    const size_t step = class_step(size);
+    return size > SIZE_MAX - step ? size : (size + step - 1) / step * step;
+}
+
+static size_t class_of_usable(size_t usable)
+{
+    const size_t step = class_step(usable);
+    return usable / step * step;
+}
+
 void *mloda_block_cache_take(size_t size)
 {
     cached_block idle[MLODA_BLOCK_CACHE_BLOCKS];
     const int64_t now = now_ns();
     pthread_mutex_lock(&cache.mu);
     const size_t n_idle = remove_idle(now, idle);
+    /* the smallest class that serves the request's class, at most a quarter bigger */
+    const size_t want = mloda_block_cache_class(size);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < cache.n; i++) {
-        size_t u = cache.blocks[i].usable;
-        if (u >= size && u - size <= size / 4 && (best == SIZE_MAX || u < cache.blocks[best].usable))
+        const size_t c = cache.blocks[i].size_class;
+        if (c >= want && c - want <= want / 4 &&
+            (best == SIZE_MAX || c < cache.blocks[best].size_class))
             best = i;
     }
     void *p = NULL;
@@ -119,7 +143,8 @@ bool mloda_block_cache_put(void *p, size_t usable)
         evicted[n_evicted++] = remove_at(oldest);
     }
     POISON(p, usable);
-    cache.blocks[cache.n++] = (cached_block){p, usable, cache.next_age++, now};
+    cache.blocks[cache.n++] = (cached_block){p, usable, class_of_usable(usable), cache.next_age++,
+                                             now};
     cache.bytes += usable;
     pthread_mutex_unlock(&cache.mu);
     free_blocks(evicted, n_evicted);

@@ -5,7 +5,10 @@
  * tables); fresh memory costs a page fault and a kernel page clear per page, which took
  * more time than the computation itself. The same sizes come back batch after batch, so
  * alloc.c keeps blocks of at least MLODA_BLOCK_CACHE_MIN bytes when they are freed and
- * hands them out again (warm, already mapped).
+ * hands them out again (warm, already mapped). Large blocks are made in size classes, so
+ * that the sizes of one run's buffers can stand in for each other from one run to the next
+ * (without classes, the alignment slack of each block decided which requests it could
+ * serve, and some runs missed the cache over and over).
  *
  * Bounded: at most MLODA_BLOCK_CACHE_BLOCKS blocks and MLODA_BLOCK_CACHE_BYTES bytes, no
  * block above MLODA_BLOCK_CACHE_MAX; the oldest go first, and blocks unused for
@@ -33,7 +36,12 @@ enum {
 #define MLODA_BLOCK_CACHE_MAX ((size_t)64 << 20)  /* 64 MiB */
 #define MLODA_BLOCK_CACHE_BYTES ((size_t)192 << 20) /* 192 MiB */
 
-/** A cached block of at least size usable bytes (and at most a quarter more), or NULL. */
+/** The size class of a request of size bytes (size rounded up to 256 KiB, or to 2 MiB from
+ *  4 MiB on): large blocks are made that big, so that requests of one class can use each
+ *  other's blocks (a 7.3 MB and an 8 MB request share the 8 MiB class). */
+size_t mloda_block_cache_class(size_t size);
+/** A cached block for a request of size bytes: of the request's class or at most a quarter
+ *  bigger, or NULL. */
 void *mloda_block_cache_take(size_t size);
 /** Keeps block p (usable bytes, 64-byte aligned) for reuse; false when it is not kept and
  *  the caller frees it. May free older blocks to make room. */

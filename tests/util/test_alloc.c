@@ -150,6 +150,41 @@ static void test_block_cache_idle(void)
     mloda_block_cache_drain();
 }
 
+/* Large blocks come in size classes, so that the buffers of one run stand in for each
+ * other in the next: a block made for 8,000,000 bytes serves 7,274,304 and back. */
+static void test_block_classes(void)
+{
+    static const struct {
+        size_t size, size_class;
+    } cases[] = {
+        {1 << 20, 1 << 20},
+        {(1 << 20) + 1, (1 << 20) + (256 << 10)},
+        {3 * MB + 1, 3 * MB + (256 << 10)},
+        {4 * MB, 4 * MB},
+        {4 * MB + 1, 6 * MB},
+        {7274304, 8 * MB},
+        {8000000, 8 * MB},
+        {8 * MB, 8 * MB},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TEST_CASE("%zu bytes", cases[i].size);
+        CHECK_EQ_INT((long long)mloda_block_cache_class(cases[i].size),
+                     (long long)cases[i].size_class);
+    }
+    mloda_block_cache_drain();
+    void *a = mloda_malloc(8000000);
+    mloda_free(a);
+    void *b = mloda_aligned_alloc(7274304);
+    CHECK(b == a);
+    memset(b, 7, 7274304);
+    mloda_free(b);
+    void *c = mloda_malloc(8 * MB); /* the whole class was allocated: it fits too */
+    CHECK(c == a);
+    memset(c, 8, 8 * MB);
+    mloda_free(c);
+    mloda_block_cache_drain();
+}
+
 static void *churn(void *arg)
 {
     unsigned seed = (unsigned)(uintptr_t)arg;
@@ -187,5 +222,6 @@ int main(void)
     RUN(test_block_cache_bounds);
     RUN(test_block_cache_threads);
     RUN(test_block_cache_idle);
+    RUN(test_block_classes);
     return TEST_SUMMARY();
 }
