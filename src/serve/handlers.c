@@ -150,21 +150,21 @@ static enum MHD_Result run_streamed(serve_call *call, struct MHD_Connection *c,
         return mloda_serve_respond_error(call, c, mloda_serve_status_for(err.code), &err);
     }
     struct MHD_Response *r =
-        serve_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK, run_reader, call, release_cb);
+        mloda_serve_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK, run_reader, call, release_cb);
     if (r == NULL)
         return MHD_NO; /* call_release frees the stream and the slot */
     atomic_fetch_add(&call->refs, 1); /* the response's reference */
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                                   call->accept == SERVE_ACCEPT_SSE ? "text/event-stream"
                                                                    : "application/x-ndjson");
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    (void)serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    (void)mloda_serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (atomic_load(&call->srv->closing))
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     call->status = 200;
     call->answered = true;
-    const enum MHD_Result ok = serve_mhd.queue_response(c, 200, r);
-    serve_mhd.destroy_response(r);
+    const enum MHD_Result ok = mloda_serve_mhd.queue_response(c, 200, r);
+    mloda_serve_mhd.destroy_response(r);
     return ok;
 }
 
@@ -391,21 +391,21 @@ enum MHD_Result mloda_serve_handle_feed_get(serve_call *call, struct MHD_Connect
         return MHD_NO;
     /* a subscription is quiet between batches: no idle timeout for it (keep-alive comments
      * every 15 s find clients that left) */
-    (void)serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    (void)mloda_serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     call->cursor = mloda_serve_feed_subscribe(&call->entry->feed);
     call->subscribed = true;
     struct MHD_Response *r =
-        serve_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK, sse_reader, call, release_cb);
+        mloda_serve_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK, sse_reader, call, release_cb);
     if (r == NULL)
         return MHD_NO;
     atomic_fetch_add(&call->refs, 1);
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    (void)serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    (void)mloda_serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
     call->status = 200;
     call->answered = true;
-    const enum MHD_Result ok = serve_mhd.queue_response(c, 200, r);
-    serve_mhd.destroy_response(r);
+    const enum MHD_Result ok = mloda_serve_mhd.queue_response(c, 200, r);
+    mloda_serve_mhd.destroy_response(r);
     return ok;
 }

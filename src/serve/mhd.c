@@ -10,7 +10,7 @@
 
 #include "util/util.h"
 
-serve_mhd_api serve_mhd;
+serve_mhd_api mloda_serve_mhd;
 
 /* The soname of the ABI the header describes (stable since libmicrohttpd 0.9.53), then the
  * development link as a fallback. */
@@ -68,7 +68,7 @@ static void load(void)
         /* object to function pointer: what dlsym is for (POSIX guarantees it works) */
         memcpy((char *)&api + fns[i].offset, &f, sizeof f);
     }
-    serve_mhd = api;
+    mloda_serve_mhd = api;
 }
 
 mloda_status mloda_serve_mhd_load(mloda_error *err)

@@ -34,7 +34,7 @@ typedef struct serve_mhd_api {
 
 /** The functions; valid once mloda_serve_mhd_load returned OK (written once, then only
  *  read: every caller runs inside a server that was started). */
-extern serve_mhd_api serve_mhd;
+extern serve_mhd_api mloda_serve_mhd;
 
 /** Loads libmicrohttpd once per process (thread-safe); MLODA_ERR_IO naming the library and
  *  the loader's reason when it is missing or lacks a function. */

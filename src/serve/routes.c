@@ -33,7 +33,7 @@ static serve_call *call_new(mloda_server *srv, struct MHD_Connection *c, const c
     call->status = 0;
     call->code = MLODA_OK;
     const union MHD_ConnectionInfo *info =
-        serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        mloda_serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     call->conn = info != NULL ? info->socket_context : NULL;
     (void)snprintf(call->method, sizeof call->method, "%s", method);
     (void)snprintf(call->path, sizeof call->path, "%s", url);
@@ -92,11 +92,11 @@ unsigned mloda_serve_status_for(mloda_status code)
 static void add_common_headers(serve_call *call, struct MHD_Response *r, const char *type)
 {
     if (type != NULL)
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    (void)serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
-    (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    (void)mloda_serve_mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+    (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (atomic_load(&call->srv->closing))
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 static enum MHD_Result queue(serve_call *call, struct MHD_Connection *c, unsigned status,
@@ -104,8 +104,8 @@ static enum MHD_Result queue(serve_call *call, struct MHD_Connection *c, unsigne
 {
     call->status = status;
     call->answered = true;
-    const enum MHD_Result ok = serve_mhd.queue_response(c, status, r);
-    serve_mhd.destroy_response(r);
+    const enum MHD_Result ok = mloda_serve_mhd.queue_response(c, status, r);
+    mloda_serve_mhd.destroy_response(r);
     return ok;
 }
 
@@ -114,7 +114,7 @@ enum MHD_Result mloda_serve_respond(serve_call *call, struct MHD_Connection *c,
                                     size_t len)
 {
     struct MHD_Response *r =
-        serve_mhd.create_response_from_buffer_with_free_callback(len, body, mloda_free);
+        mloda_serve_mhd.create_response_from_buffer_with_free_callback(len, body, mloda_free);
     if (r == NULL) {
         mloda_free(body);
         return MHD_NO;
@@ -122,17 +122,17 @@ enum MHD_Result mloda_serve_respond(serve_call *call, struct MHD_Connection *c,
     add_common_headers(call, r, content_type);
     call->bytes_out = (int64_t)len;
     if (status == 401)
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                       "Bearer realm=\"mloda serve\"");
     if (status == 405) {
         const char *allow = call->ep == SERVE_EP_FEED_POST || call->ep == SERVE_EP_FEED_GET
                                 ? "GET, HEAD, POST"
                             : call->ep == SERVE_EP_RUN || call->ep == SERVE_EP_NOOP ? "POST"
                                                                                      : "GET, HEAD";
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     }
     if (status == 503)
-        (void)serve_mhd.add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        (void)mloda_serve_mhd.add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     return queue(call, c, status, r);
 }
 
@@ -142,7 +142,7 @@ static enum MHD_Result respond_static(serve_call *call, struct MHD_Connection *c
                                       size_t len)
 {
     struct MHD_Response *r =
-        serve_mhd.create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
+        mloda_serve_mhd.create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
     if (r == NULL)
         return MHD_NO;
     add_common_headers(call, r, type);
@@ -241,14 +241,14 @@ static bool authorized(serve_call *call, struct MHD_Connection *c)
     if (srv->token == NULL || call->ep == SERVE_EP_DASHBOARD || call->ep == SERVE_EP_HEALTHZ)
         return true;
     const char *given = NULL;
-    const char *h = serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h = mloda_serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
         given = h + 7;
         while (*given == ' ')
             given++;
     } else {
         /* EventSource cannot set headers: the dashboard passes ?access_token= (RFC 6750 §2.3) */
-        given = serve_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
+        given = mloda_serve_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
     }
     if (given == NULL)
         return false;
@@ -257,7 +257,7 @@ static bool authorized(serve_call *call, struct MHD_Connection *c)
 
 static int accept_kind(struct MHD_Connection *c)
 {
-    const char *a = serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const char *a = mloda_serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     if (a == NULL)
         return SERVE_ACCEPT_JSON;
     if (strstr(a, "text/event-stream") != NULL)
@@ -318,18 +318,18 @@ static enum MHD_Result begin(serve_call *call, struct MHD_Connection *c, const c
         return MHD_YES;
     /* While a body is on its way, libmicrohttpd's idle timeout would close a stalled upload
      * without an answer: it waits a little longer than the watchdog, which answers 408. */
-    (void)serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+    (void)mloda_serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
                                     (unsigned)srv->opts.timeout + 2u);
     call->long_timeout = true;
-    const char *type = serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *type = mloda_serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     call->body_arrow = type != NULL && strstr(type, "vnd.apache.arrow") != NULL;
-    const char *table = serve_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "table");
+    const char *table = mloda_serve_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "table");
     if (table != NULL && strlen(table) >= sizeof call->arrow_table)
         return mloda_serve_fail(call, c, 400, MLODA_ERR_INVALID_ARG, NULL,
                                 "the table name of ?table= is longer than %zu bytes",
                                 sizeof call->arrow_table - 1);
     (void)snprintf(call->arrow_table, sizeof call->arrow_table, "%s", table != NULL ? table : "");
-    const char *length = serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
+    const char *length = mloda_serve_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL) {
         char *end = NULL;
@@ -389,14 +389,14 @@ static const char CSP[] =
 
 static enum MHD_Result handle_dashboard(serve_call *call, struct MHD_Connection *c)
 {
-    struct MHD_Response *r = serve_mhd.create_response_from_buffer(
+    struct MHD_Response *r = mloda_serve_mhd.create_response_from_buffer(
         mloda_serve_dashboard_html_len, (void *)(uintptr_t)mloda_serve_dashboard_html,
         MHD_RESPMEM_PERSISTENT);
     if (r == NULL)
         return MHD_NO;
     add_common_headers(call, r, "text/html; charset=utf-8");
     /* the page loads nothing from elsewhere; the browser enforces it */
-    (void)serve_mhd.add_response_header(r, "Content-Security-Policy", CSP);
+    (void)mloda_serve_mhd.add_response_header(r, "Content-Security-Policy", CSP);
     call->bytes_out = (int64_t)mloda_serve_dashboard_html_len;
     return queue(call, c, 200, r);
 }
@@ -519,7 +519,7 @@ void mloda_serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cl
     log_line(call, elapsed, toe);
     mloda_serve_count(srv, call, elapsed);
     if (call->long_timeout && call->ep != SERVE_EP_FEED_GET) /* idle again: the usual timeout */
-        (void)serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+        (void)mloda_serve_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
                                         (unsigned)srv->opts.timeout);
     if (call->conn != NULL) /* the next request's deadline starts now */
         (void)mloda_serve_conn_enter(call->conn, SERVE_CONN_WAITING, mloda_serve_now_ns());

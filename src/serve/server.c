@@ -423,9 +423,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         serve_conn *sc = mloda_calloc(1, sizeof *sc);
         if (sc == NULL)
             return; /* no deadline for this one: it still gets answers */
-        const union MHD_ConnectionInfo *fd = serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *fd = mloda_serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         const union MHD_ConnectionInfo *addr =
-            serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            mloda_serve_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         sc->fd = fd != NULL ? fd->connect_fd : -1;
         (void)snprintf(sc->client, sizeof sc->client, "-");
         if (addr != NULL && addr->client_addr != NULL) {
@@ -638,7 +638,7 @@ mloda_status mloda_server_start(mloda_server *srv, mloda_error *err)
     /* libmicrohttpd's own limit closes connections beyond it at once; ours, lower, answers
      * them with 503 first. */
     const unsigned hard_limit = (unsigned)(srv->opts.max_connections * 2 + 16);
-    srv->daemon = serve_mhd.start_daemon(
+    srv->daemon = mloda_serve_mhd.start_daemon(
         flags, 0, NULL, NULL, mloda_serve_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         srv, MHD_OPTION_LISTEN_SOCKET,
         srv->listen_fd, MHD_OPTION_CONNECTION_LIMIT, hard_limit, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -723,7 +723,7 @@ void mloda_server_stop(mloda_server *srv)
     srv->stopped = true;
     atomic_store(&srv->closing, true);
     /* No new connections: the listening socket is closed (new connects are refused). */
-    const MHD_socket lfd = serve_mhd.quiesce_daemon(srv->daemon);
+    const MHD_socket lfd = mloda_serve_mhd.quiesce_daemon(srv->daemon);
     if (lfd != MHD_INVALID_SOCKET) {
         answer_backlog(lfd);
         close(lfd);
@@ -738,7 +738,7 @@ void mloda_server_stop(mloda_server *srv)
         const struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    serve_mhd.stop_daemon(srv->daemon);
+    mloda_serve_mhd.stop_daemon(srv->daemon);
     srv->daemon = NULL;
     pthread_mutex_lock(&srv->conn_mu);
     srv->watchdog_on = false;
