@@ -78,23 +78,32 @@ static bool batch_failed(stream_cmd *c, const io_batch_info *info, const mloda_e
     return cli_output_error(&c->out, info->index, err);
 }
 
-/* Computes one batch and writes its tables as they complete. Returns false to stop. */
-static bool run_batch(stream_cmd *c, const mloda_api_data *api, const io_batch_info *info)
+/* Computes one batch and writes its tables to the output as they complete; false when the
+ * output failed. *st is the run's status (err says why when it is not MLODA_OK). */
+static bool stream_to_output(stream_cmd *c, const mloda_api_data *api, const io_batch_info *info,
+                             mloda_status *st, mloda_error *err)
 {
     mloda_stream *stream = NULL;
-    mloda_error err = MLODA_ERROR_INIT;
-    mloda_status st = mloda_session_stream_run(c->cs.session, api, &stream, &err);
+    *st = mloda_session_stream_run(c->cs.session, api, &stream, err);
     bool go_on = true;
-    while (st == MLODA_OK && go_on) {
+    while (*st == MLODA_OK && go_on) {
         mloda_table *t = NULL;
-        st = mloda_stream_next(stream, &t, &err);
-        if (st != MLODA_OK || t == NULL)
+        *st = mloda_stream_next(stream, &t, err);
+        if (*st != MLODA_OK || t == NULL)
             break;
         go_on = cli_output_table(&c->out, t, info->index);
         mloda_table_release(t);
     }
     mloda_stream_free(stream);
-    if (!go_on)
+    return go_on;
+}
+
+/* Computes one batch and writes its tables as they complete. Returns false to stop. */
+static bool run_batch(stream_cmd *c, const mloda_api_data *api, const io_batch_info *info)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_status st = MLODA_OK;
+    if (!stream_to_output(c, api, info, &st, &err))
         return false;
     return st == MLODA_OK || batch_failed(c, info, &err);
 }
@@ -172,19 +181,8 @@ static bool redis_batch(stream_cmd *c, const mloda_api_data *api, const io_batch
 {
     mloda_error err = MLODA_ERROR_INIT;
     if (c->sink == NULL) {
-        mloda_stream *stream = NULL;
-        mloda_status st = mloda_session_stream_run(c->cs.session, api, &stream, &err);
-        bool go_on = true;
-        while (st == MLODA_OK && go_on) {
-            mloda_table *t = NULL;
-            st = mloda_stream_next(stream, &t, &err);
-            if (st != MLODA_OK || t == NULL)
-                break;
-            go_on = cli_output_table(&c->out, t, info->index);
-            mloda_table_release(t);
-        }
-        mloda_stream_free(stream);
-        if (!go_on)
+        mloda_status st = MLODA_OK;
+        if (!stream_to_output(c, api, info, &st, &err))
             return false;
         if (st == MLODA_ERR_NOMEM)
             c->stop_status = st;
