@@ -173,17 +173,6 @@ void mloda_io_error_prefix(mloda_error *err, const char *text)
     err->message[lt + lm] = '\0';
 }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A complete \uXXXX escape: surrogates must pair up. Returns NULL or why not, with *at the
  * absolute offset of the escape to blame. */
 static const char *escape_done(io_json_parser *p, int64_t *at)
@@ -268,7 +257,7 @@ static size_t check_text(io_json_parser *p, const char *data, size_t len, const 
             p->esc = c == 'u' ? 2 : 0;
             p->hex = 0;
         } else {
-            const int h = hex_value(c);
+            const int h = mloda_hex_value(c);
             if (h < 0) { /* not an escape yajl accepts: its error will say so */
                 p->esc = 0;
                 continue;

@@ -17,6 +17,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "util/util.h"
+
 #define DEFAULT_PORT 6379
 #define DEFAULT_IO_TIMEOUT 10.0 /* seconds an ordinary reply may take */
 
@@ -44,17 +46,6 @@ bool mloda_io_is_redis_url(const char *text)
     return text != NULL && strncasecmp(text, "redis://", 8) == 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Copies s[0..len) into dst (cap bytes) decoding %XX; false when too long, a bad escape or a
  * NUL or control byte would result. */
 static bool decode_part(const char *s, size_t len, char *dst, size_t cap)
@@ -65,8 +56,8 @@ static bool decode_part(const char *s, size_t len, char *dst, size_t cap)
         if (c == '%') {
             if (i + 2 >= len)
                 return false;
-            const int hi = hex_value(s[i + 1]);
-            const int lo = hex_value(s[i + 2]);
+            const int hi = mloda_hex_value(s[i + 1]);
+            const int lo = mloda_hex_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             c = (unsigned char)(hi * 16 + lo);

@@ -64,6 +64,18 @@ static inline int mloda_cmp_i64_f64(int64_t a, double b)
     return (frac < 0.0) - (frac > 0.0);
 }
 
+/* The value of hexadecimal digit c (either case), or -1. */
+static inline int mloda_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Long names in messages (issue 16: a message cut at 512 bytes lost its reason after a long
  * feature name). */
 enum { MLODA_ELIDE_KEEP = 24 }; /* bytes kept at each end of an elided name */
