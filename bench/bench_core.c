@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mloda/mloda.h"
 #include "util/alloc.h"
 
@@ -22,18 +23,6 @@ static double now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what, const mloda_error *err)
@@ -153,8 +142,8 @@ static run_figures measure(const mloda_session *s, int64_t n, int reps)
         t_last[r] = now_us() - t0;
         mloda_stream_free(st);
     }
-    run_figures f = {median(t_run, reps), median(t_floor, reps), median(t_read, reps),
-                     median(t_first, reps), median(t_last, reps), (double)allocs / reps};
+    run_figures f = {bench_median(t_run, reps), bench_median(t_floor, reps), bench_median(t_read, reps),
+                     bench_median(t_first, reps), bench_median(t_last, reps), (double)allocs / reps};
     free(t_run);
     free(t_floor);
     free(t_read);
@@ -184,7 +173,7 @@ int main(int argc, char **argv)
         t_prep[r] = now_us() - t0;
         mloda_session_free(s);
     }
-    double prep_us = median(t_prep, prep_reps);
+    double prep_us = bench_median(t_prep, prep_reps);
     printf("mloda-c core bench: 4 aggregations (sum, mean, max, std) of one float64 column\n");
     printf("prepare: %.1f us (median of %d)\n\n", prep_us, prep_reps);
     result_line("core: prepare (4 aggregations)", prep_us, "us", "target", 50.0);

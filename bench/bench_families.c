@@ -49,6 +49,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mloda/mloda.h"
 
 enum { N_ROWS = 1000000, N_CATS = 8, N_NODES = 1000 };
@@ -58,18 +59,6 @@ static double now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what, const mloda_error *err)
@@ -874,7 +863,7 @@ int main(int argc, char **argv)
             outbuf_free(&o);
             mloda_results_free(res);
         }
-        double run_ms = median(t_run, reps) / 1e3, floor_ms = median(t_floor, reps) / 1e3;
+        double run_ms = bench_median(t_run, reps) / 1e3, floor_ms = bench_median(t_floor, reps) / 1e3;
         double ratio = run_ms / floor_ms;
         printf("%-17s %-30s %10.2f %10.2f %6.2fx %9.2g  %s\n", f->name, f->feature, run_ms,
                floor_ms, ratio, diff,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mloda/mloda.h"
 
 enum { LEFT = 1000000, RIGHT = 100000 };
@@ -24,18 +25,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void result_line(const char *name, double value, const char *unit, const char *baseline,
@@ -153,7 +142,7 @@ static double mloda_join_ms(mloda_registry *reg, mloda_api_data *api, const char
         *rows = mloda_table_n_rows(mloda_results_table(res, 0));
         mloda_results_free(res);
     }
-    double m = median(t, reps);
+    double m = bench_median(t, reps);
     free(t);
     mloda_session_free(s);
     mloda_request_free(req);
@@ -214,7 +203,7 @@ static double sqlite_join_ms(sqlite3 *db, const char *sql, int reps, int64_t *ro
         *rows = n;
     }
     (void)sink;
-    double m = median(t, reps);
+    double m = bench_median(t, reps);
     free(t);
     return m;
 }
@@ -257,7 +246,7 @@ static void bench_filter(mloda_registry *reg, const data *d, int reps)
             die("filter", "row counts differ");
         free(out);
     }
-    double tm = median(t, reps), fm = median(f, reps);
+    double tm = bench_median(t, reps), fm = bench_median(f, reps);
     printf("range filter on %d rows (%lld kept): %.2f ms; single-pass floor %.2f ms (%.2fx)\n",
            LEFT, (long long)kept, tm, fm, tm / fm);
     result_line("links: range filter, 1M rows", tm, "ms", "hand-written single pass", fm);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "../tests/util/double_ref.h"
 #include "io/io.h"
 #include "mloda/mloda.h"
@@ -39,18 +40,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
 }
 
 static void result_line(const char *name, double value, const char *unit, const char *baseline,
@@ -115,7 +104,7 @@ static double time_format(format_fn f, const double *v, char *out)
         sink = f(v, N, out);
         t[r] = now_s() - t0;
     }
-    return (double)N / median(t, PASSES);
+    return (double)N / bench_median(t, PASSES);
 }
 
 static mloda_table *one_column_table(const double *v)
@@ -147,7 +136,7 @@ static double time_json_column(const mloda_table *t, size_t *out_bytes)
     }
     *out_bytes = buf.len;
     mloda_buf_reset(&buf);
-    return (double)N / median(tm, PASSES);
+    return (double)N / bench_median(tm, PASSES);
 }
 
 int main(int argc, char **argv)
@@ -191,7 +180,7 @@ int main(int argc, char **argv)
         sink += (size_t)copy[bytes / 2];
     }
     result_line("numbers: NDJSON writer, broadcast float64 column", json_same / 1e6,
-                "M values/s", "memcpy of the same text", (double)N / median(tm, PASSES) / 1e6);
+                "M values/s", "memcpy of the same text", (double)N / bench_median(tm, PASSES) / 1e6);
     const double json_dec = time_json_column(t_dec, &bytes);
     result_line("numbers: NDJSON writer, 6-decimal float64 column", json_dec / 1e6,
                 "M values/s", "mloda_double_write alone", ours_dec / 1e6);
@@ -224,8 +213,8 @@ int main(int argc, char **argv)
         ts[r] = now_s() - t0;
         sink += (size_t)acc;
     }
-    result_line("numbers: parse NDJSON numbers", (double)len / median(tp, PASSES) / 1e6, "MB/s",
-                "strtod", (double)len / median(ts, PASSES) / 1e6);
+    result_line("numbers: parse NDJSON numbers", (double)len / bench_median(tp, PASSES) / 1e6, "MB/s",
+                "strtod", (double)len / bench_median(ts, PASSES) / 1e6);
     mloda_table_release(t_same);
     mloda_table_release(t_dec);
     free(dec);

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 static const char REQUEST[] =
     "{\"features\": [\"v__sum_aggr\", \"v__mean_aggr\", \"v__max_aggr\", \"v__std_aggr\"],\n"
     " \"api_data\": {\"T\": {\"v\": [1.5, 2.25]}}}\n";
@@ -82,21 +84,9 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
-}
-
 static double percentile(double *v, int n, double p)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     int k = (int)(p * (n - 1) + 0.5);
     return v[k < 0 ? 0 : k >= n ? n - 1 : k];
 }
@@ -194,7 +184,7 @@ static double round_trip_us(redisContext *c, bool xadd, int n)
         if (r != NULL)
             freeReplyObject(r);
     }
-    const double m = median(t, n);
+    const double m = bench_median(t, n);
     free(t);
     cmd(c, "DEL %s", "rtt");
     return m;
@@ -446,7 +436,7 @@ int main(int argc, char **argv)
         ping[r] = round_trip_us(c, false, 20000);
         xadd[r] = round_trip_us(c, true, 20000);
     }
-    const double rtt = median(ping, reps), xadd_rtt = median(xadd, reps);
+    const double rtt = bench_median(ping, reps), xadd_rtt = bench_median(xadd, reps);
     result("redis PING round trip", rtt, "us", "-", 0);
     result("redis XADD round trip", xadd_rtt, "us", "PING", rtt);
 
@@ -465,7 +455,7 @@ int main(int argc, char **argv)
             fcpu[r] = (children_cpu_s() - cpu0) / n * 1e6;
             f[r] = tn > t1 ? (n - 1) / (tn - t1) : -1;
         }
-        const double file_rate = median(f, reps), file_cpu = median(fcpu, reps);
+        const double file_rate = bench_median(f, reps), file_cpu = bench_median(fcpu, reps);
         char name[160];
         (void)snprintf(name, sizeof name, "file: mloda stream, %d-row batches", rows);
         result(name, file_rate, "batches/s", "-", 0);
@@ -477,13 +467,13 @@ int main(int argc, char **argv)
                 wcpu[r] = g_worker_cpu_us;
                 scpu[r] = g_server_cpu_us;
             }
-            const double rate = median(t, reps);
+            const double rate = bench_median(t, reps);
             (void)snprintf(name, sizeof name, "redis: CPU per batch in the workers, %d worker%s, %d-row batches",
                            workers, workers > 1 ? "s" : "", rows);
-            result(name, median(wcpu, reps), "us", "file run's CPU per batch", file_cpu);
+            result(name, bench_median(wcpu, reps), "us", "file run's CPU per batch", file_cpu);
             (void)snprintf(name, sizeof name, "redis: CPU per batch in redis-server, %d worker%s, %d-row batches",
                            workers, workers > 1 ? "s" : "", rows);
-            result(name, median(scpu, reps), "us", "file run's CPU per batch", file_cpu);
+            result(name, bench_median(scpu, reps), "us", "file run's CPU per batch", file_cpu);
             if (workers == 1)
                 one_worker = rate;
             (void)snprintf(name, sizeof name, "redis: %d worker%s, %d-row batches", workers,
@@ -513,10 +503,10 @@ int main(int argc, char **argv)
                 continue;
             (void)snprintf(name, sizeof name, "redis: latency p50, %d worker%s, %d-row batches at %.0f/s",
                            workers, workers > 1 ? "s" : "", rows, pace);
-            result(name, median(p50, reps), "us", "PING round trip", rtt);
+            result(name, bench_median(p50, reps), "us", "PING round trip", rtt);
             (void)snprintf(name, sizeof name, "redis: latency p99, %d worker%s, %d-row batches at %.0f/s",
                            workers, workers > 1 ? "s" : "", rows, pace);
-            result(name, median(p99, reps), "us", "PING round trip", rtt);
+            result(name, bench_median(p99, reps), "us", "PING round trip", rtt);
         }
     }
     redisFree(c);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "io/io.h"
 #include "mloda/mloda.h"
 
@@ -34,18 +35,6 @@ static double now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
 }
 
 static void result(const char *name, double value, const char *unit, const char *baseline,
@@ -87,7 +76,7 @@ static double engine_us(const char *body, int runs)
             mloda_results_free(res);
             t[i] = now_us() - t0;
         }
-        med = median(t, runs);
+        med = bench_median(t, runs);
         free(t);
     }
     mloda_api_data_free(api);
@@ -155,9 +144,9 @@ static bool median_wrk(const char *url, const char *script, int conns, int secon
         p50[r] = f.p50_us;
         p99[r] = f.p99_us;
     }
-    out->rps = median(rps, reps);
-    out->p50_us = median(p50, reps);
-    out->p99_us = median(p99, reps);
+    out->rps = bench_median(rps, reps);
+    out->p50_us = bench_median(p50, reps);
+    out->p99_us = bench_median(p99, reps);
     return true;
 }
 

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "io/io.h"
 #include "mloda/mloda.h"
 
@@ -40,18 +41,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
 }
 
 static void die(const char *what)
@@ -257,9 +246,9 @@ static void shape(const char *mloda, const char *before, const char *req, int ba
         t_bf[r] = before != NULL ? run_once(bf_argv, &nd, &bf_out) : 0;
     }
     const double n = (double)batches * rows;
-    const double nd_s = median(t_nd, RUNS), ar_s = median(t_ar, RUNS);
-    const double cnd_s = median(t_cnd, RUNS), car_s = median(t_car, RUNS);
-    const double cndo_s = median(t_cndo, RUNS), caro_s = median(t_caro, RUNS);
+    const double nd_s = bench_median(t_nd, RUNS), ar_s = bench_median(t_ar, RUNS);
+    const double cnd_s = bench_median(t_cnd, RUNS), car_s = bench_median(t_car, RUNS);
+    const double cndo_s = bench_median(t_cndo, RUNS), caro_s = bench_median(t_caro, RUNS);
     printf("# %d batches x %d rows, 5 features; medians of %d runs\n", batches, rows, RUNS);
     printf("#   NDJSON: in %.1f MB, out %.1f MB, %.3f s (%.3g rows/s); cat %.4f s, "
            "cat of the output's bytes %.4f s\n",
@@ -278,7 +267,7 @@ static void shape(const char *mloda, const char *before, const char *req, int ba
     snprintf(base, sizeof base, "stream %dx%d NDJSON in/out", batches, rows);
     result_line(name, n / ar_s, "rows/s", base, n / nd_s);
     if (before != NULL) {
-        const double bf_s = median(t_bf, RUNS);
+        const double bf_s = bench_median(t_bf, RUNS);
         printf("#   before (%s): NDJSON out %.1f MB, %.3f s (%.3g rows/s)\n", before,
                bf_out / 1e6, bf_s, n / bf_s);
         snprintf(name, sizeof name, "stream %dx%d NDJSON in/out", batches, rows);
