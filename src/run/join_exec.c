@@ -299,7 +299,7 @@ enum { PROBE_GRAIN = 1 << 16 };
 typedef struct pairs {
     int64_t *left, *right; /* owned; NULL: the side's rows 0..n-1 in order (no copy made) */
     bool missing[2];       /* the left/right side has -1 rows */
-    int64_t n, cap;
+    int64_t n;
     const mloda_plan *plan; /* for the limit on joined rows (MLODA_LIMIT_OUTPUT_CELLS) */
     const plan_link *link;
     mloda_pool *pool;       /* probes run their parts here, */
@@ -506,7 +506,6 @@ static mloda_status pairs_reserve(pairs *p, int64_t n, mloda_error *err)
     MLODA_TRY(check_joined_rows(p, n, err));
     p->left = alloc_rows(n);
     p->right = alloc_rows(n);
-    p->cap = n;
     if (p->left == NULL || p->right == NULL)
         return MLODA_NOMEM(err, "joined rows");
     return MLODA_OK;
@@ -574,7 +573,7 @@ static mloda_status unique_join(const key_index *ix, const key_view *kv, int64_t
         total += pr.total[p];
         missed |= pr.missed[p];
     }
-    out->n = out->cap = total;
+    out->n = total;
     out->left = probe_is_left ? pr.by : pr.other;
     out->right = probe_is_left ? pr.other : pr.by;
     out->missing[probe_is_left ? 1 : 0] = keep_unmatched && missed;
@@ -604,8 +603,7 @@ static mloda_status keyed_join(const plan_link *k, const key_view *lk, int64_t n
     key_index_free(&ix);
     if (st != MLODA_OK)
         return st;
-    if (st == MLODA_OK)
-        st = csr_transpose(&probed, build_right ? nr : nl, &other, err);
+    st = csr_transpose(&probed, build_right ? nr : nl, &other, err);
     const csr *by_left = build_right ? &probed : &other, *by_right = build_right ? &other : &probed;
     if (st == MLODA_OK) {
         switch (k->kind) {
