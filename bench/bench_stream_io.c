@@ -9,7 +9,9 @@
  * read and dropped through another pipe, as a program driving it would. Each figure is the
  * median of RUNS runs, with `cat` through the same pipes on the same bytes as the baseline
  * measured in the same run, and `cat` moving as many bytes as the command writes (what the
- * pipes alone cost for the output: the command's output is 4-7 times its input). With MLODA_BEFORE_BIN=PATH (a build of an earlier commit,
+ * pipes alone cost for the output: the command's output is 4-7 times its input), and a child
+ * that only writes the output's bytes from memory into one pipe (the floor: delivering the
+ * output once, with no input and no work). With MLODA_BEFORE_BIN=PATH (a build of an earlier commit,
  * e.g. main before issue 13) the NDJSON figures are also measured for that executable
  * ("before"; it has no Arrow format).
  * The command is found next to the bench directory (build-release/mloda) or in $MLODA_BIN.
@@ -155,6 +157,54 @@ static void *feed(void *arg)
     return NULL;
 }
 
+/* Reads fd to its end; the bytes read. */
+static double drain(int fd)
+{
+    static char buf[1 << 20];
+    double total = 0;
+    for (;;) {
+        const ssize_t got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return total;
+        total += (double)got;
+    }
+}
+
+/* Seconds for a child process that only writes out's bytes from memory (1 MiB writes) into
+ * one pipe, read as the command's output is: what delivering the output alone costs. */
+static double run_writer(const input *out)
+{
+    int from[2];
+    if (pipe(from) != 0)
+        die("pipe");
+    const double t0 = now_s();
+    const pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        close(from[0]);
+        for (size_t at = 0; at < out->len;) {
+            const size_t want = out->len - at < (1u << 20) ? out->len - at : (1u << 20);
+            const ssize_t w = write(from[1], out->data + at, want);
+            if (w <= 0)
+                _exit(1);
+            at += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(from[1]);
+    (void)drain(from[0]);
+    const double secs = now_s() - t0;
+    close(from[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        die("the writer child");
+    return secs;
+}
+
 /* Seconds from the first byte written until the child's output ends; *out_bytes: how much
  * it wrote. */
 static double run_once(char *const argv[], const input *in, double *out_bytes)
@@ -182,16 +232,7 @@ static double run_once(char *const argv[], const input *in, double *out_bytes)
     const double t0 = now_s();
     if (pthread_create(&t, NULL, feed, &f) != 0)
         die("thread");
-    static char buf[1 << 20];
-    double total = 0;
-    for (;;) {
-        const ssize_t got = read(from[0], buf, sizeof buf);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        total += (double)got;
-    }
+    const double total = drain(from[0]);
     const double secs = now_s() - t0;
     pthread_join(t, NULL);
     close(from[0]);
@@ -229,7 +270,7 @@ static void shape(const char *mloda, const char *before, const char *req, int ba
                        "--format", "ndjson", NULL};
     char *cat_argv[] = {"/bin/cat", NULL};
     double t_nd[RUNS], t_ar[RUNS], t_bf[RUNS], t_cnd[RUNS], t_car[RUNS], t_cndo[RUNS],
-        t_caro[RUNS];
+        t_caro[RUNS], t_wnd[RUNS], t_war[RUNS];
     double nd_out = 0, ar_out = 0, bf_out = 0, cat_out = 0;
     /* a first run of each sizes the output: `cat` also moves that many bytes through the
      * same pipes (the pipes' cost for the output alone, a floor) */
@@ -243,26 +284,31 @@ static void shape(const char *mloda, const char *before, const char *req, int ba
         t_ar[r] = run_once(ar_argv, &ar, &ar_out);
         t_car[r] = run_once(cat_argv, &ar, &cat_out);
         t_caro[r] = run_once(cat_argv, &ar_sized, &cat_out);
+        t_wnd[r] = run_writer(&nd_sized);
+        t_war[r] = run_writer(&ar_sized);
         t_bf[r] = before != NULL ? run_once(bf_argv, &nd, &bf_out) : 0;
     }
     const double n = (double)batches * rows;
     const double nd_s = bench_median(t_nd, RUNS), ar_s = bench_median(t_ar, RUNS);
     const double cnd_s = bench_median(t_cnd, RUNS), car_s = bench_median(t_car, RUNS);
     const double cndo_s = bench_median(t_cndo, RUNS), caro_s = bench_median(t_caro, RUNS);
+    const double wnd_s = bench_median(t_wnd, RUNS), war_s = bench_median(t_war, RUNS);
     printf("# %d batches x %d rows, 5 features; medians of %d runs\n", batches, rows, RUNS);
     printf("#   NDJSON: in %.1f MB, out %.1f MB, %.3f s (%.3g rows/s); cat %.4f s, "
-           "cat of the output's bytes %.4f s\n",
-           (double)nd.len / 1e6, nd_out / 1e6, nd_s, n / nd_s, cnd_s, cndo_s);
+           "cat of the output's bytes %.4f s, the output's bytes through one pipe %.4f s\n",
+           (double)nd.len / 1e6, nd_out / 1e6, nd_s, n / nd_s, cnd_s, cndo_s, wnd_s);
     printf("#   Arrow:  in %.1f MB, out %.1f MB, %.3f s (%.3g rows/s); cat %.4f s, "
-           "cat of the output's bytes %.4f s\n",
-           (double)ar.len / 1e6, ar_out / 1e6, ar_s, n / ar_s, car_s, caro_s);
+           "cat of the output's bytes %.4f s, the output's bytes through one pipe %.4f s\n",
+           (double)ar.len / 1e6, ar_out / 1e6, ar_s, n / ar_s, car_s, caro_s, war_s);
     char name[128], base[128];
     snprintf(name, sizeof name, "stream %dx%d NDJSON in/out", batches, rows);
     result_line(name, n / nd_s, "rows/s", "cat, same pipes and bytes", n / cnd_s);
     result_line(name, n / nd_s, "rows/s", "cat of the output's bytes, same pipes", n / cndo_s);
+    result_line(name, n / nd_s, "rows/s", "the output's bytes through one pipe", n / wnd_s);
     snprintf(name, sizeof name, "stream %dx%d Arrow in/out", batches, rows);
     result_line(name, n / ar_s, "rows/s", "cat, same pipes and bytes", n / car_s);
     result_line(name, n / ar_s, "rows/s", "cat of the output's bytes, same pipes", n / caro_s);
+    result_line(name, n / ar_s, "rows/s", "the output's bytes through one pipe", n / war_s);
     snprintf(name, sizeof name, "stream %dx%d Arrow in/out", batches, rows);
     snprintf(base, sizeof base, "stream %dx%d NDJSON in/out", batches, rows);
     result_line(name, n / ar_s, "rows/s", base, n / nd_s);

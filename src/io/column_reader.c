@@ -254,11 +254,17 @@ mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, si
         value_text(r, VK_NUMBER, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_RANGE, err, "%s is out of range for float64", shown);
     }
-    MLODA_TRY(number_target(r, &num, text, len, err));
+    return mloda_io_colreader_number_read(r, text, len, &num, err);
+}
+
+mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,
+                                            const io_number *num, mloda_error *err)
+{
+    MLODA_TRY(number_target(r, num, text, len, err));
     if (r->kind == MLODA_TYPE_INT64)
-        MLODA_TRY(mloda_column_builder_append_int64(r->b, num.i, err));
+        MLODA_TRY(mloda_column_builder_append_int64(r->b, num->i, err));
     else
-        MLODA_TRY(mloda_column_builder_append_float64(r->b, num.d, err));
+        MLODA_TRY(mloda_column_builder_append_float64(r->b, num->d, err));
     r->n_rows++;
     return MLODA_OK;
 }

@@ -15,6 +15,7 @@
 #define MLODA_IO_COLUMN_READER_H
 
 #include "io/io.h"
+#include "io/json_events.h"
 
 typedef struct io_column_reader {
     const char *table;       /* borrowed, for messages */
@@ -51,6 +52,9 @@ mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *e
 /** A JSON number as written ("12", "-1.5e3"). */
 mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
+/** The same, with the value read already (a finite number). */
+mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,
+                                            const io_number *num, mloda_error *err);
 mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
 /** A row that is a list: begin, numbers, end. */
@@ -97,15 +101,6 @@ int64_t mloda_io_colreader_rows(const io_column_reader *r);
 /** The finished column (new reference) or NULL on failure. Resets the reader. */
 mloda_status mloda_io_colreader_finish(io_column_reader *r, mloda_column **out, mloda_error *err);
 void mloda_io_colreader_reset(io_column_reader *r);
-
-/** A JSON number read both ways. */
-typedef struct io_number {
-    bool is_int;       /* written without '.', 'e' or 'E' */
-    bool int_overflow; /* is_int, but beyond int64: only d is set */
-    int64_t i;         /* is_int and !int_overflow */
-    double d;          /* always (may be +-inf for a huge float: see mloda_io_number_parse) */
-    bool nomem;        /* a very long number could not be copied for strtod */
-} io_number;
 
 /** Reads a JSON number as written (yajl has checked its syntax). Returns false when the
  *  value is a float beyond double's range (it would be +-inf) or, with nomem set, when

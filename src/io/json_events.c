@@ -21,11 +21,14 @@
 
 #include "util/util.h"
 
-static int emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len, bool b)
+int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len,
+                       bool b, const io_number *number)
 {
     if (p->failed != MLODA_OK)
         return 0;
-    const io_json_event ev = {kind, text, len, b, p};
+    if (p->muted)
+        return 1;
+    const io_json_event ev = {kind, text, len, b, p, number};
     const mloda_status st = p->handler(p->self, &ev, p->err);
     if (st != MLODA_OK) {
         p->failed = st;
@@ -38,47 +41,47 @@ static int emit(io_json_parser *p, io_json_kind kind, const char *text, size_t l
 
 static int on_null(void *ctx)
 {
-    return emit(ctx, IO_JSON_NULL, NULL, 0, false);
+    return mloda_io_json_emit(ctx, IO_JSON_NULL, NULL, 0, false, NULL);
 }
 
 static int on_bool(void *ctx, int v)
 {
-    return emit(ctx, IO_JSON_BOOL, NULL, 0, v != 0);
+    return mloda_io_json_emit(ctx, IO_JSON_BOOL, NULL, 0, v != 0, NULL);
 }
 
 static int on_number(void *ctx, const char *s, size_t len)
 {
-    return emit(ctx, IO_JSON_NUMBER, s, len, false);
+    return mloda_io_json_emit(ctx, IO_JSON_NUMBER, s, len, false, NULL);
 }
 
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return emit(ctx, IO_JSON_STRING, (const char *)s, len, false);
+    return mloda_io_json_emit(ctx, IO_JSON_STRING, (const char *)s, len, false, NULL);
 }
 
 static int on_map_start(void *ctx)
 {
-    return emit(ctx, IO_JSON_MAP_START, NULL, 0, false);
+    return mloda_io_json_emit(ctx, IO_JSON_MAP_START, NULL, 0, false, NULL);
 }
 
 static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
-    return emit(ctx, IO_JSON_KEY, (const char *)s, len, false);
+    return mloda_io_json_emit(ctx, IO_JSON_KEY, (const char *)s, len, false, NULL);
 }
 
 static int on_map_end(void *ctx)
 {
-    return emit(ctx, IO_JSON_MAP_END, NULL, 0, false);
+    return mloda_io_json_emit(ctx, IO_JSON_MAP_END, NULL, 0, false, NULL);
 }
 
 static int on_array_start(void *ctx)
 {
-    return emit(ctx, IO_JSON_ARRAY_START, NULL, 0, false);
+    return mloda_io_json_emit(ctx, IO_JSON_ARRAY_START, NULL, 0, false, NULL);
 }
 
 static int on_array_end(void *ctx)
 {
-    return emit(ctx, IO_JSON_ARRAY_END, NULL, 0, false);
+    return mloda_io_json_emit(ctx, IO_JSON_ARRAY_END, NULL, 0, false, NULL);
 }
 
 static const yajl_callbacks callbacks = {
@@ -108,6 +111,30 @@ void mloda_io_json_parser_allow_many(io_json_parser *p)
 {
     if (p->yajl != NULL)
         (void)yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+    p->fast.many = true;
+}
+
+void mloda_io_json_parser_yajl_only(io_json_parser *p)
+{
+    p->fast.off = true;
+}
+
+/* yajl takes the document over from the fast reader: the muted prefix puts it into the
+ * fast reader's state. */
+static mloda_status hand_over(io_json_parser *p, mloda_error *err)
+{
+    char prefix[IO_JSON_FAST_PREFIX];
+    const size_t n = mloda_io_json_fast_prefix(&p->fast, prefix);
+    p->fast.off = true;
+    if (n == 0)
+        return MLODA_OK;
+    p->muted = true;
+    const yajl_status ys = yajl_parse(p->yajl, (const unsigned char *)prefix, n);
+    p->muted = false;
+    if (ys != yajl_status_ok) /* the prefix is valid JSON text by construction */
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, NULL,
+                               "the JSON reader could not hand over to yajl");
+    return MLODA_OK;
 }
 
 void mloda_io_json_parser_skip(io_json_parser *p, size_t n)
@@ -147,7 +174,11 @@ static void scan_lines(io_json_parser *p, size_t upto)
 
 void mloda_io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte)
 {
-    size_t off = p->yajl != NULL && p->chunk != NULL ? yajl_get_bytes_consumed(p->yajl) : 0;
+    size_t off = 0;
+    if (p->chunk != NULL && !p->fast.off)
+        off = p->fast.at;
+    else if (p->chunk != NULL && p->yajl != NULL)
+        off = p->yajl_from + yajl_get_bytes_consumed(p->yajl);
     if (off < p->scanned)
         off = p->scanned; /* positions only move forward */
     scan_lines(p, off);
@@ -346,25 +377,52 @@ static mloda_status fail_at_position(io_json_parser *p, yajl_status ys, const ch
     return st != MLODA_OK ? st : MLODA_ERR_PARSE;
 }
 
+/* A feed or finish after a handler failure: the text after it is not read. */
+static mloda_status after_failure(const io_json_parser *p, mloda_error *err)
+{
+    return mloda_error_set(err, p->failed, NULL,
+                           "%s: the JSON text after an earlier error is not read", p->source);
+}
+
+/* Reads the good part of a chunk: the fast reader as far as it goes, then yajl. */
+static yajl_status read_text(io_json_parser *p, const char *data, size_t good, mloda_status *st,
+                             mloda_error *err)
+{
+    p->yajl_from = 0;
+    if (!p->fast.off) {
+        const io_json_fast_result r = mloda_io_json_fast_read(p, data, good, &p->yajl_from);
+        if (r == IO_JSON_FAST_ALL)
+            return yajl_status_ok;
+        if (r == IO_JSON_FAST_FAILED)
+            return yajl_status_client_canceled;
+        if ((*st = hand_over(p, err)) != MLODA_OK)
+            return yajl_status_ok;
+    }
+    if (p->yajl_from == good)
+        return yajl_status_ok;
+    return yajl_parse(p->yajl, (const unsigned char *)data + p->yajl_from, good - p->yajl_from);
+}
+
 mloda_status mloda_io_json_parser_feed(io_json_parser *p, const char *data, size_t len,
                                  mloda_error *err)
 {
     if (p->yajl == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "JSON parser not initialised");
+    if (p->failed != MLODA_OK)
+        return after_failure(p, err);
     p->err = err;
     p->chunk = data;
     p->scanned = 0;
     const char *why = NULL;
     int64_t at = 0;
     const size_t good = check_text(p, data, len, &why, &at);
-    const yajl_status ys =
-        good > 0 ? yajl_parse(p->yajl, (const unsigned char *)data, good) : yajl_status_ok;
     mloda_status st = MLODA_OK;
-    if (ys != yajl_status_ok)
+    const yajl_status ys = read_text(p, data, good, &st, err);
+    if (st == MLODA_OK && ys != yajl_status_ok)
         st = fail_at_position(p, ys, data, good, err);
-    else if (good < len)
+    else if (st == MLODA_OK && good < len)
         st = fail_at_offset(p, at, why, err);
-    else
+    else if (st == MLODA_OK)
         scan_lines(p, len);
     p->chunk_byte += (int64_t)len;
     p->chunk = NULL;
@@ -377,9 +435,13 @@ mloda_status mloda_io_json_parser_finish(io_json_parser *p, mloda_error *err)
 {
     if (p->yajl == NULL)
         return mloda_error_set(err, MLODA_ERR_INVALID_ARG, NULL, "JSON parser not initialised");
+    if (p->failed != MLODA_OK)
+        return after_failure(p, err);
+    if (!p->fast.off && mloda_io_json_fast_complete(&p->fast))
+        return MLODA_OK; /* the fast reader read the whole document */
     p->err = err;
-    const yajl_status ys = yajl_complete_parse(p->yajl);
-    mloda_status st = MLODA_OK;
+    mloda_status st = p->fast.off ? MLODA_OK : hand_over(p, err);
+    const yajl_status ys = st == MLODA_OK ? yajl_complete_parse(p->yajl) : yajl_status_ok;
     if (ys != yajl_status_ok)
         st = fail_at_position(p, ys, "", 0, err);
     /* a character or surrogate pair cut at the end is inside an unclosed string, which

@@ -28,20 +28,50 @@ typedef enum io_json_kind {
 
 typedef struct io_json_parser io_json_parser;
 
+/** A JSON number read both ways. */
+typedef struct io_number {
+    bool is_int;       /* written without '.', 'e' or 'E' */
+    bool int_overflow; /* is_int, but beyond int64: only d is set */
+    int64_t i;         /* is_int and !int_overflow */
+    double d;          /* always (may be +-inf for a huge float: see mloda_io_number_parse) */
+    bool nomem;        /* a very long number could not be copied for strtod */
+} io_number;
+
+
 typedef struct io_json_event {
     io_json_kind kind;
     const char *text; /* NUMBER, STRING, KEY: not NUL-terminated, valid for the call */
     size_t len;
     bool boolean;           /* BOOL */
     io_json_parser *parser; /* for mloda_io_json_parser_where */
+    const io_number *number; /* NUMBER: its value when the reader has read it already (NULL:
+                                read text with mloda_io_number_parse) */
 } io_json_event;
 
 /** Returns MLODA_OK to go on; any other status stops the parse (err filled, without a
  *  position: the parser prefixes "source: line L, column C (byte B): "). */
 typedef mloda_status (*io_json_handler)(void *self, const io_json_event *ev, mloda_error *err);
 
+/* The fast reader (json_fast.c) of a document's common subset: structure, strings without
+ * escapes, numbers and literals that end inside the chunk. Text outside that subset, or a
+ * token cut by the chunk's end, hands the document over to yajl (after a muted prefix that
+ * puts yajl in the same state), which reads the rest and reports every syntax error. */
+enum { IO_JSON_FAST_DEPTH = 32 };
+
+typedef struct io_json_fast {
+    bool off;       /* yajl reads (handed over, or mloda_io_json_parser_yajl_only) */
+    bool many;      /* top-level values one after another */
+    uint8_t state;  /* what may come next (json_fast.c) */
+    int depth;      /* containers open */
+    char stack[IO_JSON_FAST_DEPTH]; /* '{' or '[' of each */
+    size_t at;      /* chunk offset just after the token being reported */
+} io_json_fast;
+
 struct io_json_parser {
     void *yajl; /* owned yajl_handle */
+    io_json_fast fast;
+    bool muted;       /* events of the hand-over prefix are not passed on */
+    size_t yajl_from; /* chunk offset where yajl's current text starts */
     io_json_handler handler;
     void *self;
     mloda_error *err;        /* borrowed during a feed */
@@ -69,6 +99,9 @@ mloda_status mloda_io_json_parser_init(io_json_parser *p, io_json_handler handle
 /** Accepts any number of top-level values one after the other (NDJSON rows read by one
  *  parser); call right after _init. */
 void mloda_io_json_parser_allow_many(io_json_parser *p);
+/** Reads everything with yajl, without the fast reader (the reference it is tested
+ *  against); call right after _init. */
+void mloda_io_json_parser_yajl_only(io_json_parser *p);
 /** Parses the next chunk of the document. Besides JSON syntax it checks the text: bytes
  *  that are not strict UTF-8 (overlong forms, surrogates, beyond U+10FFFF, stray bytes) and
  *  \u escapes of unpaired surrogates ("\ud800", "\udc00") are MLODA_ERR_PARSE errors with
@@ -86,6 +119,28 @@ void mloda_io_json_parser_reset(io_json_parser *p);
 /** Where the parser is now (just after the current token): 1-based line and column, and
  *  the absolute byte offset. Call from a handler or after a failure. */
 void mloda_io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *column, int64_t *byte);
+
+/* ---- between json_events.c and json_fast.c */
+
+/** Passes an event to the handler (not while muted); 0 when the handler failed (p->failed). */
+int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len,
+                       bool b, const io_number *number);
+
+typedef enum io_json_fast_result {
+    IO_JSON_FAST_ALL,    /* the whole text was read */
+    IO_JSON_FAST_HAND,   /* yajl must read from *stop on */
+    IO_JSON_FAST_FAILED, /* the handler failed (p->failed) */
+} io_json_fast_result;
+
+/** Reads data[0..len) with the fast reader while p->fast.off is false. */
+io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *data, size_t len,
+                                            size_t *stop);
+/** Whether the fast reader has read a whole top-level value and nothing else is open. */
+bool mloda_io_json_fast_complete(const io_json_fast *f);
+/** Writes the text that puts a fresh yajl parser into the fast reader's state (at most
+ *  IO_JSON_FAST_PREFIX bytes) and returns its length. */
+enum { IO_JSON_FAST_PREFIX = 4 * IO_JSON_FAST_DEPTH + 8 };
+size_t mloda_io_json_fast_prefix(const io_json_fast *f, char *out);
 
 /** Prefixes err->message with text (truncating); a no-op without an error. */
 void mloda_io_error_prefix(mloda_error *err, const char *text);

@@ -3,8 +3,9 @@
  * per non-blank line) or a whole .json document.
  *
  * Bytes are read with read(2) as they arrive (a pipe delivers a line as soon as it is
- * written) and fed to the batch parser segment by segment, so a line is never held whole
- * in memory. A malformed line fails alone: its error is kept while the rest of the line is
+ * written). A line of up to READ_CHUNK bytes is fed to the batch parser in one piece once
+ * its end has arrived (the JSON reader's fast path reads it whole); a longer one is fed
+ * segment by segment, so it is never held whole in memory. A malformed line fails alone: its error is kept while the rest of the line is
  * skipped, then returned; the next call starts on the next line.
  */
 #include "io/source.h"
@@ -16,7 +17,7 @@
 
 #include "util/util.h"
 
-#define READ_CHUNK 65536
+#define READ_CHUNK (1024 * 1024) /* a batch line that fits is parsed in one piece */
 
 typedef struct json_source {
     io_source base;
@@ -50,12 +51,19 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static mloda_status fill(json_source *s, mloda_error *err)
+/* Reads more input. The bytes from buf[keep] on stay (keep == end: none), moved to the
+ * front when the buffer has no room after them. */
+static mloda_status fill(json_source *s, size_t keep, mloda_error *err)
 {
-    s->buf_byte += (int64_t)s->end;
-    s->pos = s->end = 0;
+    if (keep == s->end || s->end == READ_CHUNK) {
+        const size_t n = s->end - keep;
+        memmove(s->buf, s->buf + keep, n);
+        s->buf_byte += (int64_t)keep;
+        s->pos -= keep;
+        s->end = n;
+    }
     for (;;) {
-        const ssize_t got = read(s->fd, s->buf, READ_CHUNK);
+        const ssize_t got = read(s->fd, s->buf + s->end, READ_CHUNK - s->end);
         if (got < 0 && errno == EINTR) {
             if (s->opts != NULL && s->opts->stop != NULL && s->opts->stop(s->opts->stop_ctx))
                 return mloda_error_set(err, MLODA_ERR_CANCELLED, s->name,
@@ -69,7 +77,7 @@ static mloda_status fill(json_source *s, mloda_error *err)
             return mloda_error_set(err, MLODA_ERR_IO, s->name, "cannot read %s: %s", s->name,
                                    mloda_io_errno_text(errno, why, sizeof why));
         }
-        s->end = (size_t)got;
+        s->end += (size_t)got;
         s->eof = got == 0;
         return MLODA_OK;
     }
@@ -150,7 +158,7 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
         if (s->pos == s->end) {
             if (s->eof)
                 return s->bp.active || s->failed ? end_document(s, out, err) : MLODA_OK;
-            MLODA_TRY(fill(s, err));
+            MLODA_TRY(fill(s, s->end, err));
             if (!s->bom_checked && s->buf_byte == 0 && mloda_io_has_bom(s->buf, s->end)) {
                 s->pos = 3;
                 s->line_start = 3;
@@ -160,6 +168,11 @@ static mloda_status json_next(io_source *base, mloda_api_data **out, io_batch_in
         }
         const char *nl =
             s->whole_document ? NULL : memchr(s->buf + s->pos, '\n', s->end - s->pos);
+        if (nl == NULL && !s->whole_document && !s->eof && !s->bp.active && !s->failed &&
+            s->end - s->pos < READ_CHUNK) { /* a line that fits is read whole */
+            MLODA_TRY(fill(s, s->pos, err));
+            continue;
+        }
         const size_t seg_end = nl != NULL ? (size_t)(nl - s->buf) : s->end;
         if (!s->bp.active && !s->failed) {
             while (s->pos < seg_end && is_space(s->buf[s->pos]))
@@ -194,7 +207,7 @@ mloda_status mloda_io_json_source_at_end(io_source *base, bool *out, mloda_error
             *out = true;
             return MLODA_OK;
         }
-        MLODA_TRY(fill(s, err));
+        MLODA_TRY(fill(s, s->end, err));
     }
 }
 

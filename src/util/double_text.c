@@ -368,11 +368,20 @@ static bool parse_slow(const char *text, size_t len, double *out)
     return true;
 }
 
-mloda_double_parse_result mloda_double_parse(const char *text, size_t len, double *out)
+bool mloda_double_from_decimal(uint64_t w, int64_t exponent, double *out)
 {
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (w > (1ULL << 53) || exponent < -22 || exponent > 22)
+        return false;
+    const double d = (double)w; /* exact */
+    *out = exponent < 0 ? d / pow10[-exponent] : d * pow10[exponent];
+    return true;
+}
+
+mloda_double_parse_result mloda_double_parse(const char *text, size_t len, double *out)
+{
     size_t i = 0;
     const bool neg = len > 0 && text[0] == '-';
     if (neg || (len > 0 && text[0] == '+'))
@@ -430,10 +439,7 @@ mloda_double_parse_result mloda_double_parse(const char *text, size_t len, doubl
     }
     if (w == 0) {
         d = 0.0;
-    } else if (w <= (1ULL << 53) && exponent >= -22 && exponent <= 22) {
-        d = (double)w; /* exact */
-        d = exponent < 0 ? d / pow10[-exponent] : d * pow10[exponent];
-    } else {
+    } else if (!mloda_double_from_decimal(w, exponent, &d)) {
         const int32_t q = exponent < -400 ? -400 : exponent > 400 ? 400 : (int32_t)exponent;
         const uint64_t bits = eisel_lemire(w, q);
         memcpy(&d, &bits, sizeof d);

@@ -11,6 +11,7 @@
 #ifndef MLODA_UTIL_DOUBLE_TEXT_H
 #define MLODA_UTIL_DOUBLE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ typedef enum mloda_double_parse_result {
                                   pass (JSON's stricter rules are its parser's job) */
     MLODA_DOUBLE_PARSE_NOMEM,  /* a mantissa of 20+ significant digits could not be copied */
 } mloda_double_parse_result;
+
+/** w * 10^exponent exactly rounded when both are small enough for one IEEE multiplication
+ *  or division (w <= 2^53, |exponent| <= 22: Clinger's fast path); false otherwise. */
+bool mloda_double_from_decimal(uint64_t w, int64_t exponent, double *out);
 
 /** Parses all of text[0..len) (no NUL needed) into *out: correctly rounded, huge values
  *  give +-infinity and tiny ones +-0 (as strtod). *out is untouched on failure. */
