@@ -87,6 +87,8 @@ int cli_signal_exit_code(void);
 /** Writes all of data to fd, resuming after EINTR and short writes; false on an error
  *  (errno set). */
 bool cli_write_all(int fd, const char *data, size_t len);
+/** The same for the n pieces of iov (which it advances as they are written). */
+bool cli_writev_all(int fd, struct iovec *iov, int64_t n);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -126,6 +128,7 @@ typedef struct cli_output {
     io_format format;
     FILE *fp;        /* borrowed (stdout) */
     mloda_buf buf;   /* owned scratch text */
+    io_pieces pieces; /* a large Arrow table's body, written in place after buf */
     int64_t n_items; /* objects written (json array separators, csv/table spacing) */
     bool failed;     /* a write failed: stop (written by the writer thread when there is one) */
     int fail_code;   /* then: CLI_EXIT_IO (cannot write) or CLI_EXIT_INTERNAL (no memory) */

@@ -162,13 +162,22 @@ bool cli_output_has_failed(cli_output *o)
     return failed;
 }
 
+/* Writes the text in buf, then the pieces of o->pieces (none: o->pieces.n == 0). */
 static bool flush_buf(cli_output *o)
 {
     if (o->failed)
         return false;
     /* write(2) itself, so that a signal cannot cut a line (stdio gives up on EINTR) */
     const size_t len = o->buf.len;
-    if (fflush(o->fp) != 0 || (len > 0 && !cli_write_all(fileno(o->fp), o->buf.data, len))) {
+    bool ok = fflush(o->fp) == 0;
+    if (ok && o->pieces.n > 0) {
+        o->pieces.v[0] = (struct iovec){o->buf.data, len}; /* put_arrow_in_place left room */
+        ok = cli_writev_all(fileno(o->fp), o->pieces.v, o->pieces.n);
+        o->pieces.n = 0;
+    } else if (ok && len > 0) {
+        ok = cli_write_all(fileno(o->fp), o->buf.data, len);
+    }
+    if (!ok) {
         o->failed = true;
         o->fail_code = CLI_EXIT_IO;
         char why[128];
@@ -217,6 +226,23 @@ static bool finish_item(cli_output *o, mloda_status st, const mloda_error *err, 
     return !flush || flush_buf(o);
 }
 
+/* A large Arrow table goes out at once with writev(2): the text before it and its
+ * metadata from buf, then its column buffers where they are instead of a copy. */
+static bool put_arrow_in_place(cli_output *o, const mloda_table *t, int64_t batch)
+{
+    const size_t start = o->buf.len;
+    mloda_error err = MLODA_ERROR_INIT;
+    o->pieces.n = 1; /* room for buf's text */
+    const mloda_status st =
+        mloda_io_write_arrow_table_pieces(&o->buf, t, batch, &o->pieces, &err);
+    if (st != MLODA_OK)
+        o->pieces.n = 0;
+    return finish_item(o, st, &err, true, start);
+}
+
+/* Tables whose columns hold at least this many bytes are written in place. */
+enum { IN_PLACE_BYTES = 16 * 1024 };
+
 bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch)
 {
     if (o->threaded) {
@@ -231,6 +257,9 @@ bool cli_output_table(cli_output *o, const mloda_table *t, int64_t batch)
 
 static bool put_table(cli_output *o, const mloda_table *t, int64_t batch, bool flush)
 {
+    if (o->format == IO_FORMAT_ARROW &&
+        mloda_table_n_rows(t) * mloda_table_n_columns(t) * 8 >= IN_PLACE_BYTES)
+        return put_arrow_in_place(o, t, batch);
     const size_t start = o->buf.len;
     mloda_error err = MLODA_ERROR_INIT;
     mloda_status st = put_separator(o, &err);
@@ -318,5 +347,6 @@ bool cli_output_end(cli_output *o)
         ok = st == MLODA_OK && flush_buf(o);
     }
     mloda_buf_reset(&o->buf);
+    mloda_io_pieces_reset(&o->pieces);
     return ok;
 }

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +61,34 @@ bool cli_stop_requested(void *ctx)
 int cli_signal_exit_code(void)
 {
     return caught_signal != 0 ? 128 + caught_signal : CLI_EXIT_OK;
+}
+
+bool cli_writev_all(int fd, struct iovec *iov, int64_t n)
+{
+    enum { MAX_PIECES = 1024 }; /* Linux's IOV_MAX */
+    for (;;) {
+        while (n > 0 && iov->iov_len == 0) { /* nothing to write for empty pieces */
+            iov++;
+            n--;
+        }
+        if (n == 0)
+            return true;
+        const ssize_t w = writev(fd, iov, n < MAX_PIECES ? (int)n : MAX_PIECES);
+        if (w < 0 && errno == EINTR)
+            continue; /* a signal: the table is finished first */
+        if (w <= 0)
+            return false;
+        size_t left = (size_t)w;
+        while (n > 0 && left >= iov->iov_len) { /* the pieces written whole */
+            left -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) { /* and the one written in part */
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
 }
 
 bool cli_write_all(int fd, const char *data, size_t len)

@@ -386,47 +386,74 @@ static mloda_status put_encapsulated(mloda_buf *out, const fb_writer *w, mloda_e
     return mloda_buf_append(out, zeros, meta - w->b.len, err);
 }
 
-mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, int64_t batch,
-                                        mloda_error *err)
+/* Appends the Schema message and the RecordBatch message's metadata of t; pl gets the body's
+ * buffers and *body their padded size. */
+static mloda_status put_messages(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                 body_plan *pl, size_t *body, mloda_error *err)
 {
     fb_writer w = {{0}, MLODA_OK, err};
-    body_plan pl = {0};
-    const size_t start = out->len;
     put_schema(&w, t, batch);
     mloda_status st = w.st;
     if (st == MLODA_OK)
         st = put_encapsulated(out, &w, err);
     const int64_t n_cols = mloda_table_n_columns(t);
     for (int64_t k = 0; st == MLODA_OK && k < n_cols; k++)
-        st = plan_column(&pl, mloda_table_column(t, k), err);
-    size_t body = 0;
-    for (int64_t i = 0; st == MLODA_OK && i < pl.n_bufs; i++)
-        body += pad8(pl.bufs[i].len);
+        st = plan_column(pl, mloda_table_column(t, k), err);
+    *body = 0;
+    for (int64_t i = 0; st == MLODA_OK && i < pl->n_bufs; i++)
+        *body += pad8(pl->bufs[i].len);
     if (st == MLODA_OK) { /* the RecordBatch message */
         w.b.len = 0;
-        const size_t header = put_message(&w, MSG_RECORD_BATCH, (int64_t)body);
+        const size_t header = put_message(&w, MSG_RECORD_BATCH, (int64_t)*body);
         fb_field f[3] = {{8, false, (uint64_t)mloda_table_n_rows(t), 0},
                          {4, true, 0, 0},
                          {4, true, 0, 0}};
         fb_link(&w, header, fb_table(&w, f, 3));
-        const size_t nodes = fb_vector(&w, (uint32_t)pl.n_nodes, 16, 8);
+        const size_t nodes = fb_vector(&w, (uint32_t)pl->n_nodes, 16, 8);
         fb_link(&w, f[1].at, nodes);
-        const size_t bufs = fb_vector(&w, (uint32_t)pl.n_bufs, 16, 8);
+        const size_t bufs = fb_vector(&w, (uint32_t)pl->n_bufs, 16, 8);
         fb_link(&w, f[2].at, bufs);
         if (w.st == MLODA_OK) {
-            if (pl.n_nodes > 0) /* a table without columns has none */
-                memcpy(w.b.data + nodes + 4, pl.nodes, (size_t)pl.n_nodes * 16);
+            if (pl->n_nodes > 0) /* a table without columns has none */
+                memcpy(w.b.data + nodes + 4, pl->nodes, (size_t)pl->n_nodes * 16);
             int64_t pos = 0;
-            for (int64_t i = 0; i < pl.n_bufs; i++) {
-                const int64_t spec[2] = {pos, (int64_t)pl.bufs[i].len};
+            for (int64_t i = 0; i < pl->n_bufs; i++) {
+                const int64_t spec[2] = {pos, (int64_t)pl->bufs[i].len};
                 memcpy(w.b.data + bufs + 4 + 16 * (size_t)i, spec, 16);
-                pos += (int64_t)pad8(pl.bufs[i].len);
+                pos += (int64_t)pad8(pl->bufs[i].len);
             }
         }
         st = w.st;
     }
     if (st == MLODA_OK)
         st = put_encapsulated(out, &w, err);
+    mloda_buf_reset(&w.b);
+    return st;
+}
+
+static const char zero_pad[8];
+static const uint32_t end_of_stream[2] = {0xFFFFFFFFu, 0};
+
+/* Drops what a failed table put into out, and the plan. */
+static mloda_status table_done(mloda_buf *out, size_t start, body_plan *pl, mloda_status st)
+{
+    if (st != MLODA_OK) { /* nothing of a failed table */
+        out->len = start;
+        if (out->data != NULL)
+            out->data[start] = '\0';
+    }
+    mloda_free(pl->bufs);
+    mloda_free(pl->nodes);
+    return st;
+}
+
+mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, int64_t batch,
+                                        mloda_error *err)
+{
+    body_plan pl = {0};
+    const size_t start = out->len;
+    size_t body = 0;
+    mloda_status st = put_messages(out, t, batch, &pl, &body, err);
     if (st == MLODA_OK)
         st = mloda_buf_reserve(out, body + 8, err);
     if (st == MLODA_OK) { /* the body, then the end-of-stream marker */
@@ -435,23 +462,51 @@ mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, in
             const size_t len = pl.bufs[i].len, padded = pad8(len);
             if (len > 0)
                 memcpy(p, pl.bufs[i].data, len);
-            memset(p + len, 0, padded - len);
+            memcpy(p + len, zero_pad, padded - len);
             p += padded;
         }
-        const uint32_t eos[2] = {0xFFFFFFFFu, 0};
-        memcpy(p, eos, 8);
+        memcpy(p, end_of_stream, 8);
         out->len += body + 8;
         out->data[out->len] = '\0';
     }
-    if (st != MLODA_OK) { /* nothing of a failed table */
-        out->len = start;
-        if (out->data != NULL)
-            out->data[start] = '\0';
+    return table_done(out, start, &pl, st);
+}
+
+static mloda_status put_piece(io_pieces *p, const void *data, size_t len, mloda_error *err)
+{
+    if (len == 0)
+        return MLODA_OK;
+    MLODA_TRY(plan_grow((void **)&p->v, &p->cap, p->n + 1, sizeof *p->v, err));
+    p->v[p->n++] = (struct iovec){(void *)(uintptr_t)data, len};
+    return MLODA_OK;
+}
+
+mloda_status mloda_io_write_arrow_table_pieces(mloda_buf *out, const mloda_table *t,
+                                               int64_t batch, io_pieces *pieces,
+                                               mloda_error *err)
+{
+    body_plan pl = {0};
+    const size_t start = out->len;
+    const int64_t first_piece = pieces->n;
+    size_t body = 0;
+    mloda_status st = put_messages(out, t, batch, &pl, &body, err);
+    for (int64_t i = 0; st == MLODA_OK && i < pl.n_bufs; i++) {
+        const size_t len = pl.bufs[i].len;
+        st = put_piece(pieces, pl.bufs[i].data, len, err);
+        if (st == MLODA_OK)
+            st = put_piece(pieces, zero_pad, pad8(len) - len, err);
     }
-    mloda_buf_reset(&w.b);
-    mloda_free(pl.bufs);
-    mloda_free(pl.nodes);
-    return st;
+    if (st == MLODA_OK)
+        st = put_piece(pieces, end_of_stream, sizeof end_of_stream, err);
+    if (st != MLODA_OK)
+        pieces->n = first_piece;
+    return table_done(out, start, &pl, st);
+}
+
+void mloda_io_pieces_reset(io_pieces *p)
+{
+    mloda_free(p->v);
+    memset(p, 0, sizeof *p);
 }
 
 /* ================================================================ reading */

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "mloda/mloda.h"
 #include "util/buf.h"
@@ -420,6 +421,21 @@ mloda_status mloda_io_write_text_table(mloda_buf *out, const mloda_table *t, int
  *  end-of-stream marker. Streams written one after another form a valid concatenation. */
 mloda_status mloda_io_write_arrow_table(mloda_buf *out, const mloda_table *t, int64_t batch,
                                         mloda_error *err);
+
+/** Pieces of output for writev(2). */
+typedef struct io_pieces {
+    struct iovec *v; /* owned */
+    int64_t n, cap;
+} io_pieces;
+
+/** mloda_io_write_arrow_table in two parts, so that the column buffers are written where
+ *  they are instead of copied: the messages' metadata is appended to *out and the body (the
+ *  column buffers, borrowed from t: valid while t lives; their padding; the end-of-stream
+ *  marker) to *pieces. out's bytes followed by the pieces are the same stream. */
+mloda_status mloda_io_write_arrow_table_pieces(mloda_buf *out, const mloda_table *t,
+                                               int64_t batch, io_pieces *pieces,
+                                               mloda_error *err);
+void mloda_io_pieces_reset(io_pieces *p);
 
 /** Reads up to `want` bytes into buf: *got < want only at the end of the input. Errors
  *  (MLODA_ERR_IO, MLODA_ERR_CANCELLED) end the reader. */

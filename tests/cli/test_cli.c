@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,12 +418,59 @@ static void test_write_all(void)
     CHECK(cli_write_all(-1, "", 0)); /* nothing to write */
 }
 
+/* cli_writev_all: more pieces than one writev takes, empty ones, and a pipe that fills
+ * (a reader drains it meanwhile): every byte in order. */
+typedef struct drained {
+    int fd;
+    mloda_buf got;
+} drained;
+
+static void *drain_pipe(void *arg)
+{
+    drained *d = arg;
+    char buf[4096];
+    ssize_t n;
+    mloda_error err = MLODA_ERROR_INIT;
+    while ((n = read(d->fd, buf, sizeof buf)) > 0)
+        (void)mloda_buf_append(&d->got, buf, (size_t)n, &err);
+    return NULL;
+}
+
+static void test_writev_all(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    enum { PIECES = 3000 };
+    static char data[PIECES][64];
+    static struct iovec iov[PIECES];
+    mloda_buf want = {0};
+    mloda_error err = MLODA_ERROR_INIT;
+    for (int i = 0; i < PIECES; i++) {
+        const int n = i % 7 == 0 ? 0 : snprintf(data[i], sizeof data[i], "piece %d;", i);
+        iov[i] = (struct iovec){data[i], (size_t)n};
+        CHECK_OK(mloda_buf_append(&want, data[i], (size_t)n, &err), err);
+    }
+    drained d = {fds[0], {0}};
+    pthread_t reader;
+    CHECK(pthread_create(&reader, NULL, drain_pipe, &d) == 0);
+    CHECK(cli_writev_all(fds[1], iov, PIECES));
+    (void)close(fds[1]);
+    pthread_join(reader, NULL);
+    (void)close(fds[0]);
+    CHECK(d.got.len == want.len && memcmp(d.got.data, want.data, want.len) == 0);
+    CHECK(!cli_writev_all(-1, iov + 1, 1));
+    CHECK(cli_writev_all(-1, iov, 1)); /* one empty piece: nothing to write */
+    mloda_buf_reset(&want);
+    mloda_buf_reset(&d.got);
+}
+
 int main(void)
 {
     make_inputs();
     RUN(test_commands_under_allocation_failures);
     RUN(test_unwritable_output);
     RUN(test_usage);
+    RUN(test_writev_all);
     RUN(test_write_all);
     RUN(test_signal_flag); /* last: it leaves the flag set */
     char cmd[400];

@@ -379,6 +379,65 @@ static void test_parse_api_data(void)
 /* Allocation failure at every point of writing a table of every type and of reading it
  * back (into api_data, as the command and the server do): MLODA_ERR_NOMEM, nothing written
  * of a failed table, no leak (ASan); without a failure the same bytes and values. */
+/* out's bytes followed by the pieces, as one string. */
+static void join_pieces(const mloda_buf *out, const io_pieces *p, mloda_buf *joined)
+{
+    mloda_error err = MLODA_ERROR_INIT;
+    joined->len = 0;
+    CHECK_OK(mloda_buf_append(joined, out->data != NULL ? out->data : "", out->len, &err), err);
+    for (int64_t i = 0; i < p->n; i++)
+        CHECK_OK(mloda_buf_append(joined, p->v[i].iov_base, p->v[i].iov_len, &err), err);
+}
+
+/* The in-place form (metadata in the buffer, column buffers referenced) is the same stream,
+ * after text already in the buffer and for every table shape; an allocation failure leaves
+ * buffer and pieces as they were. */
+static void test_pieces_form(void)
+{
+    mloda_table *t = sample_table();
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_buf whole = {0}, meta = {0}, joined = {0};
+    io_pieces pieces = {0};
+    CHECK_OK(mloda_buf_puts(&whole, "before", &err), err);
+    CHECK_OK(mloda_buf_puts(&meta, "before", &err), err);
+    for (int64_t batch = -1; batch < 2; batch++) {
+        CHECK_OK(mloda_io_write_arrow_table(&whole, t, batch, &err), err);
+        CHECK_OK(mloda_io_write_arrow_table_pieces(&meta, t, batch, &pieces, &err), err);
+    }
+    join_pieces(&meta, &pieces, &joined);
+    CHECK_EQ_INT(joined.len, whole.len); /* three streams: metadata of all, then bodies */
+    /* one at a time they interleave as written: compare a single table */
+    whole.len = meta.len = 0;
+    pieces.n = 0;
+    CHECK_OK(mloda_io_write_arrow_table(&whole, t, 7, &err), err);
+    CHECK_OK(mloda_io_write_arrow_table_pieces(&meta, t, 7, &pieces, &err), err);
+    join_pieces(&meta, &pieces, &joined);
+    CHECK(joined.len == whole.len && memcmp(joined.data, whole.data, whole.len) == 0);
+    long n = 0;
+    for (bool injected = true; injected && n < 100000; n++) {
+        meta.len = 0;
+        pieces.n = 0;
+        mloda_error e = MLODA_ERROR_INIT;
+        mloda_test_fail_alloc_at(n);
+        const mloda_status st = mloda_io_write_arrow_table_pieces(&meta, t, 7, &pieces, &e);
+        injected = mloda_test_alloc_failed();
+        mloda_test_fail_alloc_at(-1);
+        TEST_CASE("pieces, allocation %ld", n);
+        if (st != MLODA_OK) {
+            CHECK_EQ_INT(st, MLODA_ERR_NOMEM);
+            CHECK(meta.len == 0 && pieces.n == 0);
+        } else {
+            join_pieces(&meta, &pieces, &joined);
+            CHECK(joined.len == whole.len && memcmp(joined.data, whole.data, whole.len) == 0);
+        }
+    }
+    mloda_io_pieces_reset(&pieces);
+    mloda_buf_reset(&whole);
+    mloda_buf_reset(&meta);
+    mloda_buf_reset(&joined);
+    mloda_table_release(t);
+}
+
 static void test_alloc_failures(void)
 {
     mloda_table *t = sample_table();
@@ -437,5 +496,6 @@ int main(void)
     RUN(test_bad_framing);
     RUN(test_parse_api_data);
     RUN(test_alloc_failures);
+    RUN(test_pieces_form);
     return TEST_SUMMARY();
 }
