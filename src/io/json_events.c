@@ -1,5 +1,7 @@
 /*
  * json_events.c: yajl's callback parser turned into io_json_event calls, with positions.
+ * A document's common subset is read by the fast reader (json_fast.c) until the first
+ * thing it leaves to yajl (hand_over).
  *
  * yajl reports numbers as text (the yajl_number callback), so integers and floats are told
  * apart by how they are written and big numbers reach the handler instead of failing in

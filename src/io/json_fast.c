@@ -51,7 +51,7 @@ static bool is_digit(char c)
 }
 
 /* Digits from d[i] on into *w (as long as it has room: *n_digits counts them all). */
-static size_t take_digits(const char *d, size_t i, size_t n, uint64_t *w, int *n_digits)
+static size_t take_digits(const char *d, size_t i, size_t n, uint64_t *w, int64_t *n_digits)
 {
     for (; i < n && is_digit(d[i]); i++) {
         *w = *w * 10 + (uint64_t)(d[i] - '0'); /* wraps past 19 digits: then unused */
@@ -73,7 +73,7 @@ static size_t scan_number(const char *d, size_t i, size_t n, io_number *num, boo
     if (i == n || !is_digit(d[i]))
         return 0;
     uint64_t w = 0;
-    int n_digits = 0;
+    int64_t n_digits = 0;
     int64_t exponent = 0;
     bool is_int = true;
     if (d[i] == '0') {
@@ -83,7 +83,7 @@ static size_t scan_number(const char *d, size_t i, size_t n, io_number *num, boo
         i = take_digits(d, i, n, &w, &n_digits);
     }
     if (i < n && d[i] == '.') {
-        const int before = n_digits;
+        const int64_t before = n_digits;
         i = take_digits(d, i + 1, n, &w, &n_digits);
         if (n_digits == before)
             return 0;
@@ -96,7 +96,7 @@ static size_t scan_number(const char *d, size_t i, size_t n, io_number *num, boo
         if (i < n && (d[i] == '+' || d[i] == '-'))
             i++;
         uint64_t e = 0;
-        int e_digits = 0;
+        int64_t e_digits = 0;
         i = take_digits(d, i, n, &e, &e_digits);
         if (e_digits == 0)
             return 0;

@@ -4,9 +4,10 @@
  *
  * Bytes are read with read(2) as they arrive (a pipe delivers a line as soon as it is
  * written). A line of up to READ_CHUNK bytes is fed to the batch parser in one piece once
- * its end has arrived (the JSON reader's fast path reads it whole); a longer one is fed
- * segment by segment, so it is never held whole in memory. A malformed line fails alone: its error is kept while the rest of the line is
- * skipped, then returned; the next call starts on the next line.
+ * its end has arrived (so that the JSON reader's fast path reads it whole); a longer one is
+ * fed segment by segment, so it is never held whole in memory. A malformed line fails
+ * alone: its error is kept while the rest of the line is skipped, then returned; the next
+ * call starts on the next line.
  */
 #include "io/source.h"
 
