@@ -17,6 +17,11 @@
  *                                                        vs  format_random_6dec
  *   parse_ndjson_numbers mloda_double_parse over the numbers of an NDJSON array text
  *                        (", "-separated 6-decimal values), MB/s of text  vs  strtod
+ *   read_ndjson_array    the JSON reader (src/io/json_events.c: its fast reader) on that
+ *                        array as one document, each number's value taken as a batch's
+ *                        column reader takes it, MB/s  vs  the same with yajl alone
+ *                        (mloda_io_json_parser_yajl_only: the reader before issue 13's
+ *                        fast path)
  */
 #include <math.h>
 #include <stdint.h>
@@ -27,7 +32,9 @@
 
 #include "bench_util.h"
 #include "../tests/util/double_ref.h"
+#include "io/column_reader.h"
 #include "io/io.h"
+#include "io/json_events.h"
 #include "mloda/mloda.h"
 #include "util/double_text.h"
 
@@ -84,6 +91,64 @@ static size_t format_ours(const double *v, int64_t n, char *out)
         *p++ = ',';
     }
     return (size_t)(p - out);
+}
+
+/* A handler that takes each number's value as a batch's column reader does. */
+static mloda_status sum_numbers(void *self, const io_json_event *ev, mloda_error *err)
+{
+    (void)err;
+    double *acc = self;
+    if (ev->kind != IO_JSON_NUMBER)
+        return MLODA_OK;
+    io_number num;
+    if (ev->number != NULL)
+        num = *ev->number;
+    else
+        (void)mloda_io_number_parse(ev->text, ev->len, &num);
+    *acc += num.d;
+    return MLODA_OK;
+}
+
+/* Seconds for the JSON reader to read text[0..len) as one document. */
+static double read_json(const char *text, size_t len, bool yajl_only)
+{
+    double acc = 0;
+    io_json_parser p;
+    mloda_error err = MLODA_ERROR_INIT;
+    const double t0 = now_s();
+    if (mloda_io_json_parser_init(&p, sum_numbers, &acc, "bench", 1, 0, &err) != MLODA_OK)
+        exit(1);
+    if (yajl_only)
+        mloda_io_json_parser_yajl_only(&p);
+    if (mloda_io_json_parser_feed(&p, text, len, &err) != MLODA_OK ||
+        mloda_io_json_parser_finish(&p, &err) != MLODA_OK) {
+        fprintf(stderr, "bench_numbers: reading the array: %s\n", err.message);
+        exit(1);
+    }
+    mloda_io_json_parser_reset(&p);
+    const double secs = now_s() - t0;
+    sink += (size_t)acc;
+    return secs;
+}
+
+/* The numbers formatted by format_ours (text[0..len), ','-terminated) as one JSON array. */
+static void time_json_reader(const char *text, size_t len)
+{
+    char *arr = malloc(len + 2);
+    if (arr == NULL)
+        exit(1);
+    arr[0] = '[';
+    memcpy(arr + 1, text, len - 1); /* without the last ',' */
+    arr[len] = ']';
+    double tf[PASSES], ty[PASSES];
+    for (int r = 0; r < PASSES; r++) {
+        tf[r] = read_json(arr, len + 1, false);
+        ty[r] = read_json(arr, len + 1, true);
+    }
+    result_line("numbers: JSON reader on an NDJSON array of numbers",
+                (double)(len + 1) / bench_median(tf, PASSES) / 1e6, "MB/s",
+                "yajl alone (the reader before)", (double)(len + 1) / bench_median(ty, PASSES) / 1e6);
+    free(arr);
 }
 
 static size_t format_printf(const double *v, int64_t n, char *out)
@@ -187,6 +252,7 @@ int main(int argc, char **argv)
 
     /* parsing the numbers of an NDJSON array */
     const size_t len = format_ours(dec, N, out);
+    time_json_reader(out, len);
     for (size_t i = 0; i < len; i++)
         if (out[i] == ',')
             out[i] = ' ';
