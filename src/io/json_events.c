@@ -23,6 +23,17 @@
 
 #include "util/util.h"
 
+/* After the handler returned st: 1 to go on, 0 when it failed (p->failed, with a message). */
+static int handled(io_json_parser *p, mloda_status st)
+{
+    if (st == MLODA_OK)
+        return 1;
+    p->failed = st;
+    if (p->err != NULL && p->err->code == MLODA_OK)
+        mloda_error_set(p->err, st, NULL, "%s", mloda_status_description(st));
+    return 0;
+}
+
 int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len,
                        bool b, const io_number *number)
 {
@@ -31,14 +42,14 @@ int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, s
     if (p->muted)
         return 1;
     const io_json_event ev = {kind, text, len, b, p, number};
-    const mloda_status st = p->handler(p->self, &ev, p->err);
-    if (st != MLODA_OK) {
-        p->failed = st;
-        if (p->err != NULL && p->err->code == MLODA_OK)
-            mloda_error_set(p->err, st, NULL, "%s", mloda_status_description(st));
+    return handled(p, p->handler(p->self, &ev, p->err));
+}
+
+int mloda_io_json_emit_run(io_json_parser *p, const double *values, size_t n)
+{
+    if (p->failed != MLODA_OK)
         return 0;
-    }
-    return 1;
+    return handled(p, p->run(p->run_self, values, n, p->err));
 }
 
 static int on_null(void *ctx)
@@ -119,6 +130,13 @@ void mloda_io_json_parser_allow_many(io_json_parser *p)
 void mloda_io_json_parser_yajl_only(io_json_parser *p)
 {
     p->fast.off = true;
+}
+
+void mloda_io_json_parser_take_runs(io_json_parser *p, io_json_run_fn fn, void *self)
+{
+    p->run = fn;
+    p->run_self = self;
+    p->run_depth = p->fast.depth;
 }
 
 /* yajl takes the document over from the fast reader: the muted prefix puts it into the

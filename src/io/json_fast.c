@@ -105,11 +105,10 @@ static size_t scan_number(const char *d, size_t i, size_t n, io_number *num, boo
     }
     if (i == n)
         return 0;
-    memset(num, 0, sizeof *num);
-    num->is_int = is_int;
     *known = n_digits <= 18;
     if (!*known)
         return i;
+    *num = (io_number){.is_int = is_int};
     if (is_int) {
         num->i = neg ? -(int64_t)w : (int64_t)w;
         num->d = (double)num->i;
@@ -157,10 +156,41 @@ static size_t literal_len(const char *d, size_t i, size_t n, io_json_kind *kind,
     return 0;
 }
 
-/* Reports an event ending at chunk offset `at`; false when the handler failed. */
-static bool emit_at(io_json_parser *p, size_t at, io_json_kind kind, const char *text,
-                    size_t len, bool b, const io_number *number)
+/* Numbers of an array whose handler takes them in runs (mloda_io_json_parser_take_runs),
+ * waiting to be passed on. */
+enum { RUN_MAX = 256 };
+typedef struct run_buf {
+    double v[RUN_MAX];
+    size_t n;
+} run_buf;
+
+/* Passes the waiting numbers on (their position: just after the last); false when the
+ * handler failed. */
+static bool flush_run(io_json_parser *p, run_buf *run)
 {
+    if (run->n == 0)
+        return true;
+    const size_t n = run->n;
+    run->n = 0;
+    return mloda_io_json_emit_run(p, run->v, n) != 0;
+}
+
+/* Whether the number about to be read goes into a run: the handler asked for the numbers of
+ * the array it is in. */
+static bool in_run(const io_json_parser *p)
+{
+    const io_json_fast *f = &p->fast;
+    return p->run != NULL && f->depth == p->run_depth &&
+           (f->state == F_ARRAY_FIRST || f->state == F_ARRAY_NEXT);
+}
+
+/* Reports an event ending at chunk offset `at`, after the run before it; false when the
+ * handler failed. */
+static bool emit_at(io_json_parser *p, run_buf *run, size_t at, io_json_kind kind,
+                    const char *text, size_t len, bool b, const io_number *number)
+{
+    if (!flush_run(p, run))
+        return false;
     p->fast.at = at;
     return mloda_io_json_emit(p, kind, text, len, b, number) != 0;
 }
@@ -169,12 +199,14 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
                                             size_t *stop)
 {
     io_json_fast *f = &p->fast;
+    run_buf run;
+    run.n = 0;
     size_t i = 0;
     for (;;) {
         while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t'))
             i++;
         if (i == n)
-            return IO_JSON_FAST_ALL;
+            return flush_run(p, &run) ? IO_JSON_FAST_ALL : IO_JSON_FAST_FAILED;
         const char c = d[i];
         bool ok = true;
         if (c == '"') {
@@ -182,7 +214,7 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             const bool key = f->state == F_OBJECT_FIRST || f->state == F_OBJECT_NEXT;
             if (end == 0 || (!key && !expects_value(f)))
                 break;
-            ok = emit_at(p, end + 1, key ? IO_JSON_KEY : IO_JSON_STRING, d + i + 1,
+            ok = emit_at(p, &run, end + 1, key ? IO_JSON_KEY : IO_JSON_STRING, d + i + 1,
                          end - i - 1, false, NULL);
             if (key)
                 f->state = F_COLON;
@@ -195,7 +227,14 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             const size_t end = scan_number(d, i, n, &num, &known);
             if (end == 0 || !expects_value(f))
                 break;
-            ok = emit_at(p, end, IO_JSON_NUMBER, d + i, end - i, false, known ? &num : NULL);
+            if (known && in_run(p)) {
+                run.v[run.n++] = num.d;
+                f->at = end;
+                ok = run.n < RUN_MAX || flush_run(p, &run);
+            } else {
+                ok = emit_at(p, &run, end, IO_JSON_NUMBER, d + i, end - i, false,
+                             known ? &num : NULL);
+            }
             value_done(f);
             i = end;
         } else if (c == ',') {
@@ -213,7 +252,7 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
                 break;
             f->stack[f->depth++] = c;
             f->state = c == '{' ? F_OBJECT_FIRST : F_ARRAY_FIRST;
-            ok = emit_at(p, i + 1, c == '{' ? IO_JSON_MAP_START : IO_JSON_ARRAY_START, NULL, 0,
+            ok = emit_at(p, &run, i + 1, c == '{' ? IO_JSON_MAP_START : IO_JSON_ARRAY_START, NULL, 0,
                          false, NULL);
             i++;
         } else if (c == '}' || c == ']') {
@@ -222,9 +261,13 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             if (f->depth == 0 || f->stack[f->depth - 1] != open ||
                 (f->state != first && f->state != F_AFTER))
                 break;
+            if (!flush_run(p, &run))
+                return IO_JSON_FAST_FAILED;
+            if (p->run != NULL && f->depth == p->run_depth)
+                p->run = NULL; /* the offer ends with its array */
             f->depth--;
             value_done(f);
-            ok = emit_at(p, i + 1, c == '}' ? IO_JSON_MAP_END : IO_JSON_ARRAY_END, NULL, 0,
+            ok = emit_at(p, &run, i + 1, c == '}' ? IO_JSON_MAP_END : IO_JSON_ARRAY_END, NULL, 0,
                          false, NULL);
             i++;
         } else {
@@ -233,7 +276,7 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             const size_t len = literal_len(d, i, n, &kind, &b);
             if (len == 0 || !expects_value(f))
                 break;
-            ok = emit_at(p, i + len, kind, NULL, 0, b, NULL);
+            ok = emit_at(p, &run, i + len, kind, NULL, 0, b, NULL);
             value_done(f);
             i += len;
         }
@@ -241,7 +284,7 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             return IO_JSON_FAST_FAILED;
     }
     *stop = i;
-    return IO_JSON_FAST_HAND;
+    return flush_run(p, &run) ? IO_JSON_FAST_HAND : IO_JSON_FAST_FAILED;
 }
 
 bool mloda_io_json_fast_complete(const io_json_fast *f)

@@ -368,17 +368,9 @@ static bool parse_slow(const char *text, size_t len, double *out)
     return true;
 }
 
-bool mloda_double_from_decimal(uint64_t w, int64_t exponent, double *out)
-{
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    if (w > (1ULL << 53) || exponent < -22 || exponent > 22)
-        return false;
-    const double d = (double)w; /* exact */
-    *out = exponent < 0 ? d / pow10[-exponent] : d * pow10[exponent];
-    return true;
-}
+const double mloda_pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 mloda_double_parse_result mloda_double_parse(const char *text, size_t len, double *out)
 {

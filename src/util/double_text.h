@@ -40,9 +40,20 @@ typedef enum mloda_double_parse_result {
     MLODA_DOUBLE_PARSE_NOMEM,  /* a mantissa of 20+ significant digits could not be copied */
 } mloda_double_parse_result;
 
+/** 10^0 .. 10^22: the powers of ten a double holds exactly. */
+extern const double mloda_pow10_exact[23];
+
 /** w * 10^exponent exactly rounded when both are small enough for one IEEE multiplication
- *  or division (w <= 2^53, |exponent| <= 22: Clinger's fast path); false otherwise. */
-bool mloda_double_from_decimal(uint64_t w, int64_t exponent, double *out);
+ *  or division (w <= 2^53, |exponent| <= 22: Clinger's fast path); false otherwise. Inline:
+ *  the JSON reader calls it for every number. */
+static inline bool mloda_double_from_decimal(uint64_t w, int64_t exponent, double *out)
+{
+    if (w > (1ULL << 53) || exponent < -22 || exponent > 22)
+        return false;
+    const double d = (double)w; /* exact */
+    *out = exponent < 0 ? d / mloda_pow10_exact[-exponent] : d * mloda_pow10_exact[exponent];
+    return true;
+}
 
 /** Parses all of text[0..len) (no NUL needed) into *out: correctly rounded, huge values
  *  give +-infinity and tiny ones +-0 (as strtod). *out is untouched on failure. */

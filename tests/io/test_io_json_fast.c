@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/source.h"
 #include "json_reading_log.h"
 #include "test.h"
 
@@ -209,6 +210,88 @@ static void test_random_numbers(void)
     mloda_buf_reset(&text);
 }
 
+/* One batch through the batch parser (cut at `cut` when > 0), written down: the status
+ * and message, or each table as NDJSON with its column types. */
+static char *batch_log(const char *text, size_t len, size_t cut, const io_schema *schema,
+                       bool yajl_only)
+{
+    io_batch_parser bp;
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_api_data *api = NULL;
+    mloda_buf log = {0};
+    CHECK_OK(mloda_io_batch_parser_begin(&bp, schema, "b.ndjson", 4, 100, 90, &err), err);
+    if (yajl_only)
+        mloda_io_json_parser_yajl_only(&bp.parser);
+    mloda_status st = mloda_io_batch_parser_feed(&bp, text, cut, &err);
+    if (st == MLODA_OK)
+        st = mloda_io_batch_parser_feed(&bp, text + cut, len - cut, &err);
+    if (st == MLODA_OK)
+        st = mloda_io_batch_parser_end(&bp, &api, &err);
+    else
+        mloda_io_batch_parser_reset(&bp);
+    mloda_error e = MLODA_ERROR_INIT;
+    (void)mloda_buf_printf(&log, &e, "status %d: %s\n", (int)st, st == MLODA_OK ? "" : err.message);
+    for (int64_t k = 0; api != NULL && k < mloda_api_data_n_tables(api); k++) {
+        const mloda_table *t = mloda_api_data_table(api, k);
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
+            (void)mloda_buf_printf(&log, &e, "type %d ", (int)mloda_column_type(mloda_table_column(t, c)));
+        CHECK_OK(mloda_io_write_json_table(&log, t, k, false, &e), e);
+        (void)mloda_buf_putc(&log, '\n', &e);
+    }
+    mloda_api_data_free(api);
+    return log.data;
+}
+
+/* A column typed float64 takes its numbers in runs (mloda_io_json_parser_take_runs): the
+ * batches read that way are the batches yajl alone reads, values, nulls, errors and their
+ * positions, for runs longer than the reader's buffer, numbers it leaves to the column
+ * reader (20 digits, 1e400) in between, and cuts anywhere. */
+static void test_float64_runs_against_yajl(void)
+{
+    io_schema *schema = mloda_io_schema_new();
+    static const char *const cols[][2] = {{"v", "float64"}, {"i", "int64"}, {"s", "utf8"}};
+    for (size_t k = 0; k < 3; k++) {
+        io_coltype type;
+        CHECK(mloda_io_coltype_parse(cols[k][1], &type));
+        CHECK_OK(mloda_io_schema_set(schema, "T", cols[k][0], &type, NULL), (mloda_error){0});
+    }
+    static const char *const vals[] = {"1.5",  "-2",   "null", "0.000001", "-0.0", "3e2",
+                                       "12345678901234567890", "1e400", "\"x\"", "[1]",
+                                       "true", "7",    "-123456.654321"};
+    unsigned seed = 5;
+    mloda_buf text = {0};
+    mloda_error err = MLODA_ERROR_INIT;
+    for (int round = 0; round < 400; round++) {
+        text.len = 0;
+        const int rows = round % 4 == 0 ? 300 + rand_r(&seed) % 600 : rand_r(&seed) % 12;
+        const bool odd = round % 3 == 0; /* strings, lists, 1e400 ... among the numbers */
+        (void)mloda_buf_puts(&text, "{\"T\": {\"v\": [", &err);
+        for (int r = 0; r < rows; r++) {
+            const size_t pick = odd ? (size_t)rand_r(&seed) % 13 : (size_t)rand_r(&seed) % 7;
+            (void)mloda_buf_printf(&text, &err, "%s%s", r > 0 ? ", " : "",
+                                   odd || pick < 6 ? vals[pick] : vals[12]);
+        }
+        (void)mloda_buf_puts(&text, "], \"i\": [", &err);
+        for (int r = 0; r < rows; r++)
+            (void)mloda_buf_printf(&text, &err, "%s%d", r > 0 ? "," : "", r);
+        (void)mloda_buf_puts(&text, "], \"s\": [", &err);
+        for (int r = 0; r < rows; r++)
+            (void)mloda_buf_printf(&text, &err, "%s\"r%d\"", r > 0 ? "," : "", r);
+        (void)mloda_buf_puts(&text, "]}}", &err);
+        const size_t cut = (size_t)rand_r(&seed) % (text.len + 1);
+        for (int with_cut = 0; with_cut < 2; with_cut++) {
+            char *fast = batch_log(text.data, text.len, with_cut ? cut : 0, schema, false);
+            char *yajl = batch_log(text.data, text.len, with_cut ? cut : 0, schema, true);
+            TEST_CASE("round %d, cut %zu: %.120s", round, with_cut ? cut : 0, text.data);
+            CHECK_STR(fast, yajl);
+            free(fast);
+            free(yajl);
+        }
+    }
+    mloda_buf_reset(&text);
+    mloda_io_schema_free(schema);
+}
+
 /* The reader's point: a batch line of numbers never reaches yajl; a cut number, an escape
  * or an error hands the rest over. */
 static void test_fast_reader_reads_batch_lines(void)
@@ -241,6 +324,7 @@ int main(void)
     RUN(test_deep_nesting);
     RUN(test_random_mutations);
     RUN(test_random_numbers);
+    RUN(test_float64_runs_against_yajl);
     RUN(test_fast_reader_reads_batch_lines);
     printf("%d readings compared, %lld numbers converted by the fast reader checked\n",
            n_compared, (long long)n_known);
