@@ -4,7 +4,9 @@
  * several top-level values are allowed and at which event the handler fails; the rest is
  * the text. Both readings must log the same events, positions, status and message, and
  * every number the fast reader converted must be the one mloda_io_number_parse reads
- * (tests/io/json_reading_log.h); a difference aborts.
+ * (tests/io/json_reading_log.h). The text is also read as a batch with a schema typing
+ * columns "v" float64 (numbers in runs), "i" int64 and "s" utf8 of table "T": the same
+ * tables or the same error both ways. A difference aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,32 @@
 #include "../tests/io/json_reading_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static io_schema *batch_schema(void)
+{
+    static const char *const cols[][2] = {{"v", "float64"}, {"i", "int64"}, {"s", "utf8"}};
+    io_schema *s = mloda_io_schema_new();
+    for (size_t k = 0; s != NULL && k < 3; k++) {
+        io_coltype type;
+        if (mloda_io_coltype_parse(cols[k][1], &type))
+            (void)mloda_io_schema_set(s, "T", cols[k][0], &type, NULL);
+    }
+    return s;
+}
+
+/* The batch both ways; aborts when they differ. */
+static void compare_batches(const char *text, size_t len, size_t cut)
+{
+    static io_schema *schema;
+    if (schema == NULL)
+        schema = batch_schema();
+    char *fast = json_reading_batch(text, len, cut, schema, false);
+    char *yajl = json_reading_batch(text, len, cut, schema, true);
+    if (fast != NULL && yajl != NULL && strcmp(fast, yajl) != 0)
+        abort();
+    free(fast);
+    free(yajl);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,5 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(fast);
     free(yajl);
+    compare_batches(text, len, cut);
     return 0;
 }

@@ -3,7 +3,8 @@
  * text: every event a handler sees (kind, text, boolean, line:column:byte), then the
  * final status and error message. The fast reader is right when its log equals the log
  * of yajl alone (mloda_io_json_parser_yajl_only) and every number it converted itself is
- * the one mloda_io_number_parse reads (counted in json_reading_result). Shared by
+ * the one mloda_io_number_parse reads (counted in json_reading_result); likewise a batch
+ * read by the batch parser, whose float64 columns take numbers in runs. Shared by
  * tests/io/test_io_json_fast.c and fuzz/fuzz_json_fast.c.
  */
 #ifndef MLODA_TESTS_JSON_READING_LOG_H
@@ -15,6 +16,7 @@
 
 #include "io/column_reader.h"
 #include "io/json_events.h"
+#include "io/source.h"
 #include "util/buf.h"
 
 typedef struct json_reading_result {
@@ -93,6 +95,44 @@ static char *json_reading_log(const char *text, size_t len, const size_t *cuts, 
     (void)mloda_buf_printf(&r.log, &e, "status %d: %s\n", (int)st,
                            st == MLODA_OK ? "" : err.message);
     return r.log.data;
+}
+
+/* One batch through the batch parser (fed in two pieces cut at `cut`), written down: the
+ * status and message, then each table as NDJSON after its column types. With a schema
+ * typing a column float64, its numbers come in runs (mloda_io_json_parser_take_runs) unless
+ * yajl_only. NULL when the parser cannot be made. */
+static char *json_reading_batch(const char *text, size_t len, size_t cut,
+                                const io_schema *schema, bool yajl_only)
+{
+    io_batch_parser bp;
+    mloda_error err = MLODA_ERROR_INIT;
+    mloda_api_data *api = NULL;
+    mloda_buf log = {0};
+    if (mloda_io_batch_parser_begin(&bp, schema, "b.ndjson", 4, 100, 90, &err) != MLODA_OK)
+        return NULL;
+    if (yajl_only)
+        mloda_io_json_parser_yajl_only(&bp.parser);
+    mloda_status st = mloda_io_batch_parser_feed(&bp, text, cut, &err);
+    if (st == MLODA_OK)
+        st = mloda_io_batch_parser_feed(&bp, text + cut, len - cut, &err);
+    if (st == MLODA_OK)
+        st = mloda_io_batch_parser_end(&bp, &api, &err);
+    else
+        mloda_io_batch_parser_reset(&bp);
+    mloda_error e = MLODA_ERROR_INIT;
+    (void)mloda_buf_printf(&log, &e, "status %d: %s\n", (int)st,
+                           st == MLODA_OK ? "" : err.message);
+    for (int64_t k = 0; api != NULL && k < mloda_api_data_n_tables(api); k++) {
+        const mloda_table *t = mloda_api_data_table(api, k);
+        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
+            (void)mloda_buf_printf(&log, &e, "type %d ",
+                                   (int)mloda_column_type(mloda_table_column(t, c)));
+        if (mloda_io_write_json_table(&log, t, k, false, &e) != MLODA_OK)
+            (void)mloda_buf_puts(&log, "(not written)", &e);
+        (void)mloda_buf_putc(&log, '\n', &e);
+    }
+    mloda_api_data_free(api);
+    return log.data;
 }
 
 #endif /* MLODA_TESTS_JSON_READING_LOG_H */

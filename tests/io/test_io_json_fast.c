@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/source.h"
 #include "json_reading_log.h"
 #include "test.h"
 
@@ -210,38 +209,6 @@ static void test_random_numbers(void)
     mloda_buf_reset(&text);
 }
 
-/* One batch through the batch parser (cut at `cut` when > 0), written down: the status
- * and message, or each table as NDJSON with its column types. */
-static char *batch_log(const char *text, size_t len, size_t cut, const io_schema *schema,
-                       bool yajl_only)
-{
-    io_batch_parser bp;
-    mloda_error err = MLODA_ERROR_INIT;
-    mloda_api_data *api = NULL;
-    mloda_buf log = {0};
-    CHECK_OK(mloda_io_batch_parser_begin(&bp, schema, "b.ndjson", 4, 100, 90, &err), err);
-    if (yajl_only)
-        mloda_io_json_parser_yajl_only(&bp.parser);
-    mloda_status st = mloda_io_batch_parser_feed(&bp, text, cut, &err);
-    if (st == MLODA_OK)
-        st = mloda_io_batch_parser_feed(&bp, text + cut, len - cut, &err);
-    if (st == MLODA_OK)
-        st = mloda_io_batch_parser_end(&bp, &api, &err);
-    else
-        mloda_io_batch_parser_reset(&bp);
-    mloda_error e = MLODA_ERROR_INIT;
-    (void)mloda_buf_printf(&log, &e, "status %d: %s\n", (int)st, st == MLODA_OK ? "" : err.message);
-    for (int64_t k = 0; api != NULL && k < mloda_api_data_n_tables(api); k++) {
-        const mloda_table *t = mloda_api_data_table(api, k);
-        for (int64_t c = 0; c < mloda_table_n_columns(t); c++)
-            (void)mloda_buf_printf(&log, &e, "type %d ", (int)mloda_column_type(mloda_table_column(t, c)));
-        CHECK_OK(mloda_io_write_json_table(&log, t, k, false, &e), e);
-        (void)mloda_buf_putc(&log, '\n', &e);
-    }
-    mloda_api_data_free(api);
-    return log.data;
-}
-
 /* A column typed float64 takes its numbers in runs (mloda_io_json_parser_take_runs): the
  * batches read that way are the batches yajl alone reads, values, nulls, errors and their
  * positions, for runs longer than the reader's buffer, numbers it leaves to the column
@@ -280,8 +247,11 @@ static void test_float64_runs_against_yajl(void)
         (void)mloda_buf_puts(&text, "]}}", &err);
         const size_t cut = (size_t)rand_r(&seed) % (text.len + 1);
         for (int with_cut = 0; with_cut < 2; with_cut++) {
-            char *fast = batch_log(text.data, text.len, with_cut ? cut : 0, schema, false);
-            char *yajl = batch_log(text.data, text.len, with_cut ? cut : 0, schema, true);
+            char *fast =
+                json_reading_batch(text.data, text.len, with_cut ? cut : 0, schema, false);
+            char *yajl =
+                json_reading_batch(text.data, text.len, with_cut ? cut : 0, schema, true);
+            CHECK(fast != NULL && yajl != NULL);
             TEST_CASE("round %d, cut %zu: %.120s", round, with_cut ? cut : 0, text.data);
             CHECK_STR(fast, yajl);
             free(fast);
