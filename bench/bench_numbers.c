@@ -145,9 +145,10 @@ static void time_json_reader(const char *text, size_t len)
         tf[r] = read_json(arr, len + 1, false);
         ty[r] = read_json(arr, len + 1, true);
     }
+    const double mb = (double)(len + 1) / 1e6;
     result_line("numbers: JSON reader on an NDJSON array of numbers",
-                (double)(len + 1) / bench_median(tf, PASSES) / 1e6, "MB/s",
-                "yajl alone (the reader before)", (double)(len + 1) / bench_median(ty, PASSES) / 1e6);
+                mb / bench_median(tf, PASSES), "MB/s", "yajl alone (the reader before)",
+                mb / bench_median(ty, PASSES));
     free(arr);
 }
 

@@ -11,9 +11,9 @@
  * measured in the same run, and `cat` moving as many bytes as the command writes (what the
  * pipes alone cost for the output: the command's output is 4-7 times its input), and
  * `cat FILE` of a file holding the output's bytes into one pipe (the floor: delivering the
- * output once, with no input and no work). With MLODA_BEFORE_BIN=PATH (a build of an earlier commit,
- * e.g. main before issue 13) the NDJSON figures are also measured for that executable
- * ("before"; it has no Arrow format).
+ * output once, with no input and no work). With MLODA_BEFORE_BIN=PATH (a build of an
+ * earlier commit, e.g. main before issue 13) the NDJSON figures are also measured for that
+ * executable ("before"; it has no Arrow format).
  * The command is found next to the bench directory (build-release/mloda) or in $MLODA_BIN.
  * Usage: bench_stream_io [--quick]   (--quick: a tenth of the batches)
  */

@@ -14,6 +14,10 @@
  * muted, the text of mloda_io_json_fast_prefix, which puts it into the same state ("{\"\":"
  * for being inside an object's value, "[\"\"" for after an array's element, ...), and yajl
  * reads the document from that token on, with its own error messages.
+ *
+ * Numbers it converts itself carry their value in the event; in an array whose handler took
+ * runs (mloda_io_json_parser_take_runs) they are passed on RUN_MAX at a time instead, each
+ * run before whatever event follows it.
  */
 #include "io/json_events.h"
 
@@ -252,8 +256,8 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
                 break;
             f->stack[f->depth++] = c;
             f->state = c == '{' ? F_OBJECT_FIRST : F_ARRAY_FIRST;
-            ok = emit_at(p, &run, i + 1, c == '{' ? IO_JSON_MAP_START : IO_JSON_ARRAY_START, NULL, 0,
-                         false, NULL);
+            ok = emit_at(p, &run, i + 1, c == '{' ? IO_JSON_MAP_START : IO_JSON_ARRAY_START,
+                         NULL, 0, false, NULL);
             i++;
         } else if (c == '}' || c == ']') {
             const char open = c == '}' ? '{' : '[';
@@ -267,8 +271,8 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
                 p->run = NULL; /* the offer ends with its array */
             f->depth--;
             value_done(f);
-            ok = emit_at(p, &run, i + 1, c == '}' ? IO_JSON_MAP_END : IO_JSON_ARRAY_END, NULL, 0,
-                         false, NULL);
+            ok = emit_at(p, &run, i + 1, c == '}' ? IO_JSON_MAP_END : IO_JSON_ARRAY_END,
+                         NULL, 0, false, NULL);
             i++;
         } else {
             io_json_kind kind = IO_JSON_NULL;
