@@ -128,11 +128,17 @@ static mloda_status begin_column(io_api_reader *r, const io_json_event *ev, mlod
     return MLODA_OK;
 }
 
-/* io_json_run_fn: numbers of a float64 column. */
-static mloda_status take_run(void *self, const double *values, size_t n, mloda_error *err)
+/* io_json_runs: numbers of a float64 or an int64 column. */
+static mloda_status take_floats(void *self, const double *values, size_t n, mloda_error *err)
 {
     io_api_reader *r = self;
     return mloda_io_colreader_float64_run(&r->col, values, n, err);
+}
+
+static mloda_status take_ints(void *self, const int64_t *values, size_t n, mloda_error *err)
+{
+    io_api_reader *r = self;
+    return mloda_io_colreader_int64_run(&r->col, values, n, err);
 }
 
 static mloda_status open_column(io_api_reader *r, const io_json_event *ev, mloda_error *err)
@@ -144,8 +150,11 @@ static mloda_status open_column(io_api_reader *r, const io_json_event *ev, mloda
     io_coltype want;
     const bool known = mloda_io_schema_get(r->schema, r->table, r->column, &want);
     mloda_io_colreader_init(&r->col, r->table, r->column, known ? &want : NULL, r->origin);
-    if (known && want.type == MLODA_TYPE_FLOAT64) /* every finite number goes in alike */
-        mloda_io_json_parser_take_runs(ev->parser, take_run, r);
+    if (known && (want.type == MLODA_TYPE_FLOAT64 || want.type == MLODA_TYPE_INT64)) {
+        const io_json_runs runs = {want.type == MLODA_TYPE_FLOAT64 ? take_floats : NULL,
+                                   want.type == MLODA_TYPE_INT64 ? take_ints : NULL, r};
+        mloda_io_json_parser_take_runs(ev->parser, &runs);
+    }
     r->state = IO_API_VALUES;
     return MLODA_OK;
 }

@@ -257,19 +257,32 @@ mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, si
     return mloda_io_colreader_number_read(r, text, len, &num, err);
 }
 
+/* n values of the column's own type (8 bytes each) appended in one step. */
+static mloda_status append_run(io_column_reader *r, mloda_type type, const void *values,
+                               size_t n, mloda_error *err)
+{
+    if (r->want.type != type)
+        return mloda_error_set(err, MLODA_ERR_INTERNAL, r->column,
+                               "numbers in runs for a column of another type");
+    if (r->kind == MLODA_TYPE_INVALID)
+        MLODA_TRY(start_builder(r, type, 0, err));
+    void *vals = NULL;
+    MLODA_TRY(mloda_column_builder_resize_uninit(r->b, r->n_rows + (int64_t)n, &vals, err));
+    memcpy((char *)vals + (size_t)r->n_rows * 8, values, n * 8);
+    r->n_rows += (int64_t)n;
+    return MLODA_OK;
+}
+
 mloda_status mloda_io_colreader_float64_run(io_column_reader *r, const double *values,
                                             size_t n, mloda_error *err)
 {
-    if (r->want.type != MLODA_TYPE_FLOAT64)
-        return mloda_error_set(err, MLODA_ERR_INTERNAL, r->column,
-                               "numbers in runs for a column not typed float64");
-    if (r->kind == MLODA_TYPE_INVALID)
-        MLODA_TRY(start_builder(r, MLODA_TYPE_FLOAT64, 0, err));
-    void *vals = NULL;
-    MLODA_TRY(mloda_column_builder_resize_uninit(r->b, r->n_rows + (int64_t)n, &vals, err));
-    memcpy((double *)vals + r->n_rows, values, n * sizeof *values);
-    r->n_rows += (int64_t)n;
-    return MLODA_OK;
+    return append_run(r, MLODA_TYPE_FLOAT64, values, n, err);
+}
+
+mloda_status mloda_io_colreader_int64_run(io_column_reader *r, const int64_t *values, size_t n,
+                                          mloda_error *err)
+{
+    return append_run(r, MLODA_TYPE_INT64, values, n, err);
 }
 
 mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,

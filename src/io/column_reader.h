@@ -52,9 +52,12 @@ mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *e
 /** A JSON number as written ("12", "-1.5e3"). */
 mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
-/** Numbers of a column typed float64, converted already (finite): appended in one step. */
+/** Numbers of a column typed float64 (finite) or int64, converted already: appended in one
+ *  step. */
 mloda_status mloda_io_colreader_float64_run(io_column_reader *r, const double *values,
                                             size_t n, mloda_error *err);
+mloda_status mloda_io_colreader_int64_run(io_column_reader *r, const int64_t *values, size_t n,
+                                          mloda_error *err);
 /** The same, with the value read already (a finite number). */
 mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,
                                             const io_number *num, mloda_error *err);

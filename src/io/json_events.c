@@ -45,11 +45,13 @@ int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, s
     return handled(p, p->handler(p->self, &ev, p->err));
 }
 
-int mloda_io_json_emit_run(io_json_parser *p, const double *values, size_t n)
+int mloda_io_json_emit_run(io_json_parser *p, const void *values, size_t n)
 {
     if (p->failed != MLODA_OK)
         return 0;
-    return handled(p, p->run(p->run_self, values, n, p->err));
+    const io_json_runs *r = &p->runs;
+    return handled(p, r->ints != NULL ? r->ints(r->self, values, n, p->err)
+                                      : r->floats(r->self, values, n, p->err));
 }
 
 static int on_null(void *ctx)
@@ -132,10 +134,9 @@ void mloda_io_json_parser_yajl_only(io_json_parser *p)
     p->fast.off = true;
 }
 
-void mloda_io_json_parser_take_runs(io_json_parser *p, io_json_run_fn fn, void *self)
+void mloda_io_json_parser_take_runs(io_json_parser *p, const io_json_runs *runs)
 {
-    p->run = fn;
-    p->run_self = self;
+    p->runs = *runs;
     p->run_depth = p->fast.depth;
 }
 

@@ -37,7 +37,6 @@ typedef struct io_number {
     bool nomem;        /* a very long number could not be copied for strtod */
 } io_number;
 
-
 typedef struct io_json_event {
     io_json_kind kind;
     const char *text; /* NUMBER, STRING, KEY: not NUL-terminated, valid for the call */
@@ -52,14 +51,19 @@ typedef struct io_json_event {
  *  position: the parser prefixes "source: line L, column C (byte B): "). */
 typedef mloda_status (*io_json_handler)(void *self, const io_json_event *ev, mloda_error *err);
 
-/** Numbers in runs (the fast reader's array path). A handler that takes every finite number
- *  of an array the same way (a float64 column) sets p->run and p->run_self with
+/** Numbers in runs (the fast reader's array path). A handler that takes the numbers of an
+ *  array alike (a column typed float64 or int64) offers runs with
  *  mloda_io_json_parser_take_runs while handling the array's IO_JSON_ARRAY_START; until the
- *  array's end the fast reader may then pass the numbers it converted itself as doubles, in
- *  order, with nothing else in between, instead of one NUMBER event each (others, and all
- *  of yajl's, still come as events). A failed run stops the parse like a failed event. */
-typedef mloda_status (*io_json_run_fn)(void *self, const double *values, size_t n,
-                                       mloda_error *err);
+ *  array's end the fast reader may then pass numbers it converted itself in runs, in order,
+ *  with nothing else in between, instead of one NUMBER event each: to a float run every
+ *  such number as a double, to an int run those written as integers (is_int, no overflow).
+ *  Other numbers, and all of yajl's, still come as events. A failed run stops the parse like
+ *  a failed event. */
+typedef struct io_json_runs {
+    mloda_status (*floats)(void *self, const double *values, size_t n, mloda_error *err);
+    mloda_status (*ints)(void *self, const int64_t *values, size_t n, mloda_error *err);
+    void *self;
+} io_json_runs;
 
 /* The fast reader (json_fast.c) of a document's common subset: structure, strings without
  * escapes, numbers and literals that end inside the chunk. Text outside that subset, or a
@@ -80,8 +84,7 @@ struct io_json_parser {
     void *yajl; /* owned yajl_handle */
     io_json_fast fast;
     bool muted;       /* events of the hand-over prefix are not passed on */
-    io_json_run_fn run; /* numbers of the array at depth run_depth in runs; NULL: none */
-    void *run_self;
+    io_json_runs runs; /* numbers of the array at depth run_depth in runs; both NULL: none */
     int run_depth;
     size_t yajl_from; /* chunk offset where yajl's current text starts */
     io_json_handler handler;
@@ -112,8 +115,8 @@ mloda_status mloda_io_json_parser_init(io_json_parser *p, io_json_handler handle
  *  parser); call right after _init. */
 void mloda_io_json_parser_allow_many(io_json_parser *p);
 /** From a handler, at an array's IO_JSON_ARRAY_START: the array's numbers may come in runs
- *  to fn (see io_json_run_fn); the offer ends with the array. */
-void mloda_io_json_parser_take_runs(io_json_parser *p, io_json_run_fn fn, void *self);
+ *  (io_json_runs: floats or ints set, not both); the offer ends with the array. */
+void mloda_io_json_parser_take_runs(io_json_parser *p, const io_json_runs *runs);
 /** Reads everything with yajl, without the fast reader (the reference it is tested
  *  against); call right after _init. */
 void mloda_io_json_parser_yajl_only(io_json_parser *p);
@@ -140,8 +143,9 @@ void mloda_io_json_parser_where(io_json_parser *p, int64_t *line, int64_t *colum
 /** Passes an event to the handler (not while muted); 0 when the handler failed (p->failed). */
 int mloda_io_json_emit(io_json_parser *p, io_json_kind kind, const char *text, size_t len,
                        bool b, const io_number *number);
-/** Passes a run of numbers to p->run; 0 when it failed (p->failed). */
-int mloda_io_json_emit_run(io_json_parser *p, const double *values, size_t n);
+/** Passes a run of numbers (double or int64_t, as p->runs takes them) on; 0 when it failed
+ *  (p->failed). */
+int mloda_io_json_emit_run(io_json_parser *p, const void *values, size_t n);
 
 typedef enum io_json_fast_result {
     IO_JSON_FAST_ALL,    /* the whole text was read */

@@ -164,7 +164,10 @@ static size_t literal_len(const char *d, size_t i, size_t n, io_json_kind *kind,
  * waiting to be passed on. */
 enum { RUN_MAX = 256 };
 typedef struct run_buf {
-    double v[RUN_MAX];
+    union {
+        double d[RUN_MAX];
+        int64_t i[RUN_MAX];
+    } v;
     size_t n;
 } run_buf;
 
@@ -176,16 +179,25 @@ static bool flush_run(io_json_parser *p, run_buf *run)
         return true;
     const size_t n = run->n;
     run->n = 0;
-    return mloda_io_json_emit_run(p, run->v, n) != 0;
+    return mloda_io_json_emit_run(p, &run->v, n) != 0;
 }
 
-/* Whether the number about to be read goes into a run: the handler asked for the numbers of
- * the array it is in. */
-static bool in_run(const io_json_parser *p)
+/* Puts a number the reader converted into the run, when the handler asked for the numbers
+ * of the array it is in and takes this one in its run; false otherwise. */
+static bool into_run(const io_json_parser *p, run_buf *run, const io_number *num)
 {
     const io_json_fast *f = &p->fast;
-    return p->run != NULL && f->depth == p->run_depth &&
-           (f->state == F_ARRAY_FIRST || f->state == F_ARRAY_NEXT);
+    if (f->depth != p->run_depth || (f->state != F_ARRAY_FIRST && f->state != F_ARRAY_NEXT))
+        return false;
+    if (p->runs.floats != NULL) {
+        run->v.d[run->n++] = num->d;
+        return true;
+    }
+    if (p->runs.ints != NULL && num->is_int) {
+        run->v.i[run->n++] = num->i;
+        return true;
+    }
+    return false;
 }
 
 /* Reports an event ending at chunk offset `at`, after the run before it; false when the
@@ -231,8 +243,7 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
             const size_t end = scan_number(d, i, n, &num, &known);
             if (end == 0 || !expects_value(f))
                 break;
-            if (known && in_run(p)) {
-                run.v[run.n++] = num.d;
+            if (known && into_run(p, &run, &num)) {
                 f->at = end;
                 ok = run.n < RUN_MAX || flush_run(p, &run);
             } else {
@@ -267,8 +278,8 @@ io_json_fast_result mloda_io_json_fast_read(io_json_parser *p, const char *d, si
                 break;
             if (!flush_run(p, &run))
                 return IO_JSON_FAST_FAILED;
-            if (p->run != NULL && f->depth == p->run_depth)
-                p->run = NULL; /* the offer ends with its array */
+            if (f->depth == p->run_depth) /* the offer ends with its array */
+                p->runs = (io_json_runs){NULL, NULL, NULL};
             f->depth--;
             value_done(f);
             ok = emit_at(p, &run, i + 1, c == '}' ? IO_JSON_MAP_END : IO_JSON_ARRAY_END,

@@ -209,11 +209,12 @@ static void test_random_numbers(void)
     mloda_buf_reset(&text);
 }
 
-/* A column typed float64 takes its numbers in runs (mloda_io_json_parser_take_runs): the
- * batches read that way are the batches yajl alone reads, values, nulls, errors and their
- * positions, for runs longer than the reader's buffer, numbers it leaves to the column
- * reader (20 digits, 1e400) in between, and cuts anywhere. */
-static void test_float64_runs_against_yajl(void)
+/* Columns typed float64 and int64 take their numbers in runs (mloda_io_json_parser_take_runs):
+ * the batches read that way are the batches yajl alone reads, values, nulls, errors and their
+ * positions, for runs longer than the reader's buffer, numbers left to the column reader (20
+ * digits, 1e400, a float or int64's minimum in the int64 column) in between, and cuts
+ * anywhere. */
+static void test_number_runs_against_yajl(void)
 {
     io_schema *schema = mloda_io_schema_new();
     static const char *const cols[][2] = {{"v", "float64"}, {"i", "int64"}, {"s", "utf8"}};
@@ -239,8 +240,15 @@ static void test_float64_runs_against_yajl(void)
                                    odd || pick < 6 ? vals[pick] : vals[12]);
         }
         (void)mloda_buf_puts(&text, "], \"i\": [", &err);
-        for (int r = 0; r < rows; r++)
-            (void)mloda_buf_printf(&text, &err, "%s%d", r > 0 ? "," : "", r);
+        static const char *const ints[] = {"null", "-0", "1.5", "12345678901234567890",
+                                           "7e0", "-9223372036854775808", "123456789012345678"};
+        for (int r = 0; r < rows; r++) {
+            const int pick = odd && round % 2 == 0 ? rand_r(&seed) % 12 : 99;
+            if (pick < 7)
+                (void)mloda_buf_printf(&text, &err, "%s%s", r > 0 ? "," : "", ints[pick]);
+            else
+                (void)mloda_buf_printf(&text, &err, "%s%d", r > 0 ? "," : "", r - rows / 2);
+        }
         (void)mloda_buf_puts(&text, "], \"s\": [", &err);
         for (int r = 0; r < rows; r++)
             (void)mloda_buf_printf(&text, &err, "%s\"r%d\"", r > 0 ? "," : "", r);
@@ -294,7 +302,7 @@ int main(void)
     RUN(test_deep_nesting);
     RUN(test_random_mutations);
     RUN(test_random_numbers);
-    RUN(test_float64_runs_against_yajl);
+    RUN(test_number_runs_against_yajl);
     RUN(test_fast_reader_reads_batch_lines);
     printf("%d readings compared, %lld numbers converted by the fast reader checked\n",
            n_compared, (long long)n_known);
