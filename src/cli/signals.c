@@ -17,9 +17,9 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <sys/uio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t caught_signal;
