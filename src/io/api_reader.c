@@ -217,9 +217,7 @@ static mloda_status on_value(io_api_reader *r, const io_json_event *ev, mloda_er
     case IO_JSON_BOOL:
         return mloda_io_colreader_bool(&r->col, ev->boolean, err);
     case IO_JSON_NUMBER:
-        if (ev->number != NULL)
-            return mloda_io_colreader_number_read(&r->col, ev->text, ev->len, ev->number, err);
-        return mloda_io_colreader_number(&r->col, ev->text, ev->len, err);
+        return mloda_io_colreader_number(&r->col, ev->text, ev->len, ev->number, err);
     case IO_JSON_STRING:
         return mloda_io_colreader_string(&r->col, ev->text, ev->len, err);
     case IO_JSON_ARRAY_START:
@@ -239,7 +237,7 @@ static mloda_status on_list_item(io_api_reader *r, const io_json_event *ev, mlod
 {
     switch (ev->kind) {
     case IO_JSON_NUMBER:
-        return mloda_io_colreader_list_number(&r->col, ev->text, ev->len, err);
+        return mloda_io_colreader_list_number(&r->col, ev->text, ev->len, ev->number, err);
     case IO_JSON_ARRAY_END:
         r->state = IO_API_VALUES;
         return mloda_io_colreader_list_end(&r->col, err);

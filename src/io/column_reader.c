@@ -243,9 +243,24 @@ static mloda_status number_target(io_column_reader *r, const io_number *num, con
     return MLODA_OK;
 }
 
-mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
-                                 mloda_error *err)
+/* A number, read: into the column's type (number_target). */
+static mloda_status number_read(io_column_reader *r, const char *text, size_t len,
+                                const io_number *num, mloda_error *err)
 {
+    MLODA_TRY(number_target(r, num, text, len, err));
+    if (r->kind == MLODA_TYPE_INT64)
+        MLODA_TRY(mloda_column_builder_append_int64(r->b, num->i, err));
+    else
+        MLODA_TRY(mloda_column_builder_append_float64(r->b, num->d, err));
+    r->n_rows++;
+    return MLODA_OK;
+}
+
+mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
+                                       const io_number *known, mloda_error *err)
+{
+    if (known != NULL)
+        return number_read(r, text, len, known, err);
     io_number num;
     if (!mloda_io_number_parse(text, len, &num)) {
         if (num.nomem)
@@ -254,7 +269,7 @@ mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, si
         value_text(r, VK_NUMBER, text, len, shown, sizeof shown);
         return col_error(r, MLODA_ERR_RANGE, err, "%s is out of range for float64", shown);
     }
-    return mloda_io_colreader_number_read(r, text, len, &num, err);
+    return number_read(r, text, len, &num, err);
 }
 
 /* n values of the column's own type (8 bytes each) appended in one step. */
@@ -285,17 +300,6 @@ mloda_status mloda_io_colreader_int64_run(io_column_reader *r, const int64_t *va
     return append_run(r, MLODA_TYPE_INT64, values, n, err);
 }
 
-mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,
-                                            const io_number *num, mloda_error *err)
-{
-    MLODA_TRY(number_target(r, num, text, len, err));
-    if (r->kind == MLODA_TYPE_INT64)
-        MLODA_TRY(mloda_column_builder_append_int64(r->b, num->i, err));
-    else
-        MLODA_TRY(mloda_column_builder_append_float64(r->b, num->d, err));
-    r->n_rows++;
-    return MLODA_OK;
-}
 
 /* First string of an inferred column: a utf8 builder plus a timestamp builder that
  * follows along while every string is a date-time. */
@@ -429,10 +433,12 @@ mloda_status mloda_io_colreader_list_begin(io_column_reader *r, mloda_error *err
 }
 
 mloda_status mloda_io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
-                                      mloda_error *err)
+                                            const io_number *known, mloda_error *err)
 {
     io_number num;
-    if (!mloda_io_number_parse(text, len, &num))
+    if (known != NULL)
+        num = *known;
+    else if (!mloda_io_number_parse(text, len, &num))
         return num.nomem ? MLODA_NOMEM(err, "a number")
                          : col_error(r, MLODA_ERR_RANGE, err,
                                      "a list value is out of range for float64");

@@ -49,24 +49,22 @@ void mloda_io_colreader_init(io_column_reader *r, const char *table, const char 
                        const io_coltype *want, const char *want_origin);
 mloda_status mloda_io_colreader_null(io_column_reader *r, mloda_error *err);
 mloda_status mloda_io_colreader_bool(io_column_reader *r, bool v, mloda_error *err);
-/** A JSON number as written ("12", "-1.5e3"). */
+/** A JSON number as written ("12", "-1.5e3"); known: its value when the JSON reader has
+ *  read it already (io_json_event.number), NULL to read text. */
 mloda_status mloda_io_colreader_number(io_column_reader *r, const char *text, size_t len,
-                                 mloda_error *err);
+                                       const io_number *known, mloda_error *err);
 /** Numbers of a column typed float64 (finite) or int64, converted already: appended in one
  *  step. */
 mloda_status mloda_io_colreader_float64_run(io_column_reader *r, const double *values,
                                             size_t n, mloda_error *err);
 mloda_status mloda_io_colreader_int64_run(io_column_reader *r, const int64_t *values, size_t n,
                                           mloda_error *err);
-/** The same, with the value read already (a finite number). */
-mloda_status mloda_io_colreader_number_read(io_column_reader *r, const char *text, size_t len,
-                                            const io_number *num, mloda_error *err);
 mloda_status mloda_io_colreader_string(io_column_reader *r, const char *text, size_t len,
                                  mloda_error *err);
 /** A row that is a list: begin, numbers, end. */
 mloda_status mloda_io_colreader_list_begin(io_column_reader *r, mloda_error *err);
 mloda_status mloda_io_colreader_list_number(io_column_reader *r, const char *text, size_t len,
-                                      mloda_error *err);
+                                            const io_number *known, mloda_error *err);
 mloda_status mloda_io_colreader_list_end(io_column_reader *r, mloda_error *err);
 /** Numbers that come typed (SQLite): the same rules as mloda_io_colreader_number. */
 mloda_status mloda_io_colreader_int64(io_column_reader *r, int64_t v, mloda_error *err);

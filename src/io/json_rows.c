@@ -200,7 +200,7 @@ static mloda_status on_value(io_json_rows *r, const io_json_event *ev, mloda_err
     case IO_JSON_BOOL:
         return mloda_io_colreader_bool(c, ev->boolean, err);
     case IO_JSON_NUMBER:
-        return mloda_io_colreader_number(c, ev->text, ev->len, err);
+        return mloda_io_colreader_number(c, ev->text, ev->len, ev->number, err);
     case IO_JSON_STRING:
         return mloda_io_colreader_string(c, ev->text, ev->len, err);
     case IO_JSON_ARRAY_START:
@@ -219,7 +219,7 @@ static mloda_status on_list_item(io_json_rows *r, const io_json_event *ev, mloda
     io_column_reader *c = &r->readers[r->cur];
     switch (ev->kind) {
     case IO_JSON_NUMBER:
-        return mloda_io_colreader_list_number(c, ev->text, ev->len, err);
+        return mloda_io_colreader_list_number(c, ev->text, ev->len, ev->number, err);
     case IO_JSON_ARRAY_END:
         r->state = IO_ROWS_KEYS;
         return mloda_io_colreader_list_end(c, err);

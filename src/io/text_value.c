@@ -16,7 +16,7 @@ mloda_status mloda_io_colreader_int64(io_column_reader *r, int64_t v, mloda_erro
 {
     char text[24];
     const int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    return mloda_io_colreader_number(r, text, (size_t)n, err);
+    return mloda_io_colreader_number(r, text, (size_t)n, NULL, err);
 }
 
 mloda_status mloda_io_colreader_float64(io_column_reader *r, double v, mloda_error *err)
@@ -28,9 +28,9 @@ mloda_status mloda_io_colreader_float64(io_column_reader *r, double v, mloda_err
     /* "%.17g" of a whole number has no '.', which would read as an integer */
     if (strpbrk(text, ".eEn") == NULL && n + 2 < (int)sizeof text) {
         memcpy(text + n, ".0", 3);
-        return mloda_io_colreader_number(r, text, (size_t)n + 2, err);
+        return mloda_io_colreader_number(r, text, (size_t)n + 2, NULL, err);
     }
-    return mloda_io_colreader_number(r, text, (size_t)n, err);
+    return mloda_io_colreader_number(r, text, (size_t)n, NULL, err);
 }
 
 static bool is_missing_number(const char *text, size_t len)
@@ -79,7 +79,7 @@ static mloda_status text_number(io_column_reader *r, const char *text, size_t le
     if (is_missing_number(text, len))
         return mloda_io_colreader_null(r, err);
     if (is_number_text(text, len))
-        return mloda_io_colreader_number(r, text, len, err);
+        return mloda_io_colreader_number(r, text, len, NULL, err);
     return mloda_io_colreader_string(r, text, len, err); /* reports "expected ..., found" */
 }
 
@@ -120,7 +120,7 @@ static mloda_status text_list(io_column_reader *r, const char *text, size_t len,
             r->in_list = false;
             return mloda_io_colreader_reject(r, "a list item that is not a number", err);
         }
-        MLODA_TRY(mloda_io_colreader_list_number(r, text + a, b - a, err));
+        MLODA_TRY(mloda_io_colreader_list_number(r, text + a, b - a, NULL, err));
         i = stop + 1;
     }
     return mloda_io_colreader_list_end(r, err);
