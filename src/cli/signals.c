@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -75,7 +76,7 @@ bool cli_writev_all(int fd, struct iovec *iov, int64_t n)
             return true;
         const ssize_t w = writev(fd, iov, n < MAX_PIECES ? (int)n : MAX_PIECES);
         if (w < 0 && errno == EINTR)
-            continue; /* a signal: the table is finished first */
+            continue; /* a signal: what was begun is finished first */
         if (w <= 0)
             return false;
         size_t left = (size_t)w;
@@ -93,14 +94,6 @@ bool cli_writev_all(int fd, struct iovec *iov, int64_t n)
 
 bool cli_write_all(int fd, const char *data, size_t len)
 {
-    while (len > 0) {
-        const ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue; /* a signal: the line is finished first */
-        if (n <= 0)
-            return false;
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
+    struct iovec one = {(void *)(uintptr_t)data, len};
+    return cli_writev_all(fd, &one, 1);
 }
