@@ -317,22 +317,19 @@ size_t mloda_io_json_fast_prefix(const io_json_fast *f, char *out)
             o += 3;
         }
     }
-    static const char *const inner[] = {
+    static const char *const inner[] = { /* after the innermost container's opening */
         [F_START] = "",        [F_DONE] = "\"\"",       [F_ARRAY_FIRST] = "",
         [F_ARRAY_NEXT] = "\"\",", [F_OBJECT_FIRST] = "", [F_OBJECT_NEXT] = "\"\":\"\",",
-        [F_COLON] = "\"\"",    [F_MEMBER] = "\"\":",    [F_AFTER] = "",
+        [F_COLON] = "\"\"",    [F_MEMBER] = "\"\":", /* F_AFTER depends on the container */
     };
-    if (f->depth > 0) {
-        const char open = f->stack[f->depth - 1];
+    const char open = f->depth > 0 ? f->stack[f->depth - 1] : '\0'; /* '\0': top level */
+    if (open != '\0')
         *o++ = open;
-        const char *rest = f->state == F_AFTER ? (open == '{' ? "\"\":\"\"" : "\"\"")
-                                               : inner[f->state];
-        const size_t len = strlen(rest);
-        memcpy(o, rest, len);
-        o += len;
-    } else if (f->state == F_DONE) {
-        memcpy(o, "\"\"", 2);
-        o += 2;
-    }
+    const char *rest = f->state != F_AFTER ? inner[f->state]
+                       : open == '{'       ? "\"\":\"\""
+                                           : "\"\"";
+    const size_t len = strlen(rest);
+    memcpy(o, rest, len);
+    o += len;
     return (size_t)(o - out);
 }
